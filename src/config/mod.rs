@@ -1,0 +1,251 @@
+//! The site file: one TOML file describing a case, parsed once into a checked [`SiteConfig`]
+//! before any work starts. Every problem is reported at once with its key path and a hint.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `issues` | the list of problems, printed together |
+//! | `reader` | a TOML table reader that records problems instead of stopping |
+//! | `site` | the site-file schema: parsing raw TOML into the types below |
+//! | `units` | units a mapped attribute may carry (m², ft², kWh, therm, …) |
+
+mod issues;
+pub mod reader;
+mod site;
+pub mod units;
+
+use std::path::PathBuf;
+
+pub use issues::{ConfigIssue, ConfigIssues};
+pub use site::{parse_site_file, parse_site_str};
+pub use units::{AreaUnit, EnergyUnit};
+
+/// The local metric CRS in which all computation happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum CrsChoice {
+    /// The UTM zone of the district centroid, north or south by its latitude.
+    Auto,
+    /// An EPSG code given by the user.
+    Epsg(u32),
+}
+
+/// How the geometry of a table without a geometry column (CSV) is found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum GeometryColumns {
+    /// GDAL's own detection (a `WKT` column, or `lon`/`lat`, `x`/`y` …).
+    Auto,
+    /// Coordinates in two columns.
+    Xy { x: String, y: String },
+    /// Well-known text in one column.
+    Wkt(String),
+}
+
+/// Where a layer comes from: a file, a layer inside it, a filter, and its CRS if the file lacks one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LayerSource {
+    /// Key of the layer in the site file (`buildings`, `stops`, …), for messages.
+    pub role: String,
+    /// Absolute or site-relative path resolved against the site file's folder.
+    pub path: PathBuf,
+    /// Layer name inside the file; `None` takes the only (or first) layer.
+    pub layer: Option<String>,
+    /// OGR SQL attribute filter, e.g. `admin_level = '8' AND name = 'Vaduz'`.
+    pub filter: Option<String>,
+    /// CRS to assume when the file declares none (or to override a wrong one), e.g. `EPSG:4326`.
+    pub crs: Option<String>,
+    /// Geometry columns of a CSV table.
+    pub geometry: GeometryColumns,
+}
+
+/// A field holding one use type, with an optional field holding its share of the floor area.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UseField {
+    pub field: String,
+    pub share: Option<String>,
+}
+
+/// A numeric field with the unit its values are in.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MeasuredField<U> {
+    pub field: String,
+    pub unit: U,
+}
+
+/// Metered energy of one carrier (`electricity`, `natural_gas`, `district_heat`, …).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EnergyField {
+    pub carrier: String,
+    pub field: MeasuredField<EnergyUnit>,
+}
+
+/// The district boundary layer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DistrictSpec {
+    pub source: LayerSource,
+    pub name: Option<String>,
+}
+
+/// Neighbourhood polygons (optional).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NeighbourhoodsSpec {
+    pub source: LayerSource,
+    /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
+    pub id: Vec<String>,
+    pub population: Option<String>,
+}
+
+/// One buildings layer; later layers are de-duplicated against earlier ones.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BuildingsSpec {
+    pub source: LayerSource,
+    /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
+    pub id: Vec<String>,
+    pub uses: Vec<UseField>,
+    pub floors: Option<String>,
+    pub height: Option<String>,
+    pub year: Option<String>,
+    pub gfa: Option<MeasuredField<AreaUnit>>,
+    pub energy: Vec<EnergyField>,
+    /// Raw use value → cpgis use type, applied before the preset's own table.
+    pub use_map: Vec<(String, String)>,
+}
+
+/// How the transit mode of a stop is read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ModeSpec {
+    /// Fields to look at in order; the first whose value is in `map` gives the mode.
+    pub fields: Vec<String>,
+    pub map: Vec<(String, String)>,
+    pub default: String,
+}
+
+/// Transit stops.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StopsSpec {
+    pub source: LayerSource,
+    /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
+    pub id: Vec<String>,
+    pub mode: ModeSpec,
+    pub gtfs: Option<PathBuf>,
+}
+
+/// A population layer (points or polygons with a count).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PopulationSpec {
+    pub source: LayerSource,
+    pub value: String,
+}
+
+/// How the neighbouring community is delineated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum CommunityMethod {
+    Buffer,
+    Adjacent,
+    Catchment,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CommunitySpec {
+    pub method: CommunityMethod,
+    /// Width of the ring around the district, metres.
+    pub distance_m: f64,
+}
+
+/// Grid cell shape for aggregation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum GridShape {
+    Square,
+    Hex,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GridSpec {
+    /// Cell size, metres (side of a square; flat-to-flat width of a hexagon).
+    pub cell_m: f64,
+    pub shape: GridShape,
+}
+
+/// One scenario's on-site measures: name → value (numbers are shares 0..1 unless named otherwise).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScenarioSpec {
+    pub name: String,
+    pub numbers: Vec<(String, f64)>,
+    pub choices: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OffsetsSpec {
+    /// `residual` or a number of tonnes CO2e per year.
+    pub target: String,
+    /// Share added on top of the target (0.10 = 10 %).
+    pub margin: f64,
+    pub interventions: Vec<String>,
+}
+
+/// A checked site file: every path exists, every value has the right type and range.
+/// Field names are checked against the layers' schemas when the layers are opened.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SiteConfig {
+    /// The site file itself.
+    pub file: PathBuf,
+    pub name: String,
+    pub crs: CrsChoice,
+    pub preset: String,
+    pub district: DistrictSpec,
+    pub neighbourhoods: Option<NeighbourhoodsSpec>,
+    pub buildings: Vec<BuildingsSpec>,
+    pub stops: Option<StopsSpec>,
+    pub population: Option<PopulationSpec>,
+    pub community: CommunitySpec,
+    pub grid: GridSpec,
+    pub scenarios: Vec<ScenarioSpec>,
+    pub offsets: OffsetsSpec,
+}
+
+impl SiteConfig {
+    /// Every layer source of the site, in load order, with the fields the site file maps in it.
+    pub fn layer_sources(&self) -> Vec<(&LayerSource, Vec<&str>)> {
+        let mut out: Vec<(&LayerSource, Vec<&str>)> = Vec::new();
+        out.push((&self.district.source, opt(&[&self.district.name])));
+        if let Some(n) = &self.neighbourhoods {
+            out.push((&n.source, {
+                let mut f = strs(&n.id);
+                f.extend(opt(&[&n.population]));
+                f
+            }));
+        }
+        for b in &self.buildings {
+            let mut fields = strs(&b.id);
+            fields.extend(opt(&[&b.floors, &b.height, &b.year]));
+            for u in &b.uses {
+                fields.push(&u.field);
+                if let Some(s) = &u.share {
+                    fields.push(s);
+                }
+            }
+            if let Some(g) = &b.gfa {
+                fields.push(&g.field);
+            }
+            for e in &b.energy {
+                fields.push(&e.field.field);
+            }
+            out.push((&b.source, fields));
+        }
+        if let Some(s) = &self.stops {
+            let mut fields = strs(&s.id);
+            fields.extend(s.mode.fields.iter().map(String::as_str));
+            out.push((&s.source, fields));
+        }
+        if let Some(p) = &self.population {
+            out.push((&p.source, vec![p.value.as_str()]));
+        }
+        out
+    }
+}
+
+fn opt<'a>(fields: &[&'a Option<String>]) -> Vec<&'a str> {
+    fields.iter().filter_map(|f| f.as_deref()).collect()
+}
+
+fn strs(fields: &[String]) -> Vec<&str> {
+    fields.iter().map(String::as_str).collect()
+}

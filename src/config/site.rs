@@ -1,0 +1,666 @@
+//! Parsing a site file into a [`SiteConfig`]. Every problem is collected; nothing stops early.
+
+use std::path::{Path, PathBuf};
+
+use super::reader::TableReader;
+use super::*;
+
+/// Reads and checks a site file. All problems are returned together.
+pub fn parse_site_file(file: &Path) -> crate::Result<SiteConfig> {
+    let text = std::fs::read(file).map_err(|e| {
+        let mut issues = ConfigIssues::new(file.to_path_buf());
+        issues.push(
+            "(file)",
+            &format!("cannot be read: {e}"),
+            Some("check the path"),
+        );
+        crate::Error::Config(issues)
+    })?;
+    let text = String::from_utf8(text).map_err(|e| {
+        let mut issues = ConfigIssues::new(file.to_path_buf());
+        let at = e.utf8_error().valid_up_to();
+        issues.push(
+            "(file)",
+            &format!("is not UTF-8 text (invalid byte at offset {at})"),
+            Some("save the site file as UTF-8"),
+        );
+        crate::Error::Config(issues)
+    })?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    parse_site_str(&text, file, base)
+}
+
+/// Parses site-file text; relative paths are resolved against `base`.
+pub fn parse_site_str(text: &str, file: &Path, base: &Path) -> crate::Result<SiteConfig> {
+    let mut issues = ConfigIssues::new(file.to_path_buf());
+    let table: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = e.message().to_string();
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!(" at line {line}")
+                })
+                .unwrap_or_default();
+            issues.push("(syntax)", &format!("TOML syntax error{at}: {msg}"), None);
+            return Err(crate::Error::Config(issues));
+        }
+    };
+    let ctx = Ctx { base, file };
+    let mut top = TableReader::new(&table, "");
+    let name = top.string("name", &mut issues).unwrap_or_else(|| {
+        file.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "site".into())
+    });
+    let crs = match top.string("crs", &mut issues).as_deref() {
+        None | Some("auto") => CrsChoice::Auto,
+        Some(s) => match parse_epsg(s) {
+            Some(code) => CrsChoice::Epsg(code),
+            None => {
+                issues.push(
+                    "crs",
+                    &format!("`{s}` is not \"auto\" or \"EPSG:<code>\""),
+                    Some("e.g. crs = \"EPSG:3067\""),
+                );
+                CrsChoice::Auto
+            }
+        },
+    };
+    let preset = top
+        .string("preset", &mut issues)
+        .unwrap_or_else(|| "china-north".into());
+
+    let district = match top.table("district", &mut issues) {
+        Some(t) => district(&ctx, t, &mut issues),
+        None => {
+            if !table.contains_key("district") {
+                issues.push(
+                    "district",
+                    "is missing",
+                    Some("add a [district] table with the path of the boundary layer"),
+                );
+            }
+            None
+        }
+    };
+    let neighbourhoods = top
+        .table("neighbourhoods", &mut issues)
+        .and_then(|t| neighbourhoods(&ctx, t, &mut issues));
+    let buildings = match top.value("buildings") {
+        Some(toml::Value::Table(t)) => buildings(&ctx, t, "buildings", &mut issues)
+            .into_iter()
+            .collect(),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let key = format!("buildings[{i}]");
+                match item {
+                    toml::Value::Table(t) => buildings(&ctx, t, &key, &mut issues),
+                    other => {
+                        issues.wrong_type(&key, "a table", other);
+                        None
+                    }
+                }
+            })
+            .collect(),
+        Some(other) => {
+            issues.wrong_type("buildings", "a table or an array of tables", other);
+            Vec::new()
+        }
+        None => {
+            issues.push(
+                "buildings",
+                "is missing",
+                Some("add a [buildings] table with the path of the buildings layer"),
+            );
+            Vec::new()
+        }
+    };
+    let stops = top
+        .table("stops", &mut issues)
+        .and_then(|t| stops(&ctx, t, &mut issues));
+    let population = top
+        .table("population", &mut issues)
+        .and_then(|t| population(&ctx, t, &mut issues));
+    let community = community(top.table("community", &mut issues), &mut issues);
+    let grid = grid(top.table("grid", &mut issues), &mut issues);
+    let scenarios = scenarios(top.table("scenario", &mut issues), &mut issues);
+    let offsets = offsets(top.table("offsets", &mut issues), &mut issues);
+    top.finish(&mut issues);
+
+    match district {
+        Some(district) if issues.is_empty() => Ok(SiteConfig {
+            file: file.to_path_buf(),
+            name,
+            crs,
+            preset,
+            district,
+            neighbourhoods,
+            buildings,
+            stops,
+            population,
+            community,
+            grid,
+            scenarios,
+            offsets,
+        }),
+        _ => Err(crate::Error::Config(issues)),
+    }
+}
+
+/// Parses `EPSG:3067` (any case) or a bare number into an EPSG code.
+pub fn parse_epsg(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let digits = s
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("epsg:"))
+        .map(|_| &s[5..])
+        .unwrap_or(s);
+    digits.parse().ok().filter(|c| *c > 0)
+}
+
+struct Ctx<'a> {
+    base: &'a Path,
+    file: &'a Path,
+}
+
+fn source(
+    ctx: &Ctx,
+    r: &mut TableReader,
+    role: &str,
+    issues: &mut ConfigIssues,
+) -> Option<LayerSource> {
+    let path = r.required_string("path", "the layer file, relative to the site file", issues);
+    let layer = r.string("layer", issues);
+    let filter = r.string("where", issues);
+    let crs = r.string("crs", issues);
+    let x = r.string("x", issues);
+    let y = r.string("y", issues);
+    let wkt = r.string("wkt", issues);
+    let geometry = match (x, y, wkt) {
+        (None, None, None) => GeometryColumns::Auto,
+        (Some(x), Some(y), None) => GeometryColumns::Xy { x, y },
+        (None, None, Some(w)) => GeometryColumns::Wkt(w),
+        _ => {
+            issues.push(
+                &r.key_path("x"),
+                "give either both `x` and `y` columns, or one `wkt` column",
+                None,
+            );
+            GeometryColumns::Auto
+        }
+    };
+    let path = checked_path(ctx, &r.key_path("path"), path?, issues)?;
+    Some(LayerSource {
+        role: role.to_string(),
+        path,
+        layer,
+        filter,
+        crs,
+        geometry,
+    })
+}
+
+/// Resolves a path against the site file's folder and checks it names a readable file.
+fn checked_path(ctx: &Ctx, key: &str, raw: String, issues: &mut ConfigIssues) -> Option<PathBuf> {
+    let lower = raw.to_ascii_lowercase();
+    if lower.starts_with("/vsi") || lower.contains("://") {
+        issues.push(
+            key,
+            &format!("`{raw}` is a network or virtual path"),
+            Some("copy the file to a local folder"),
+        );
+        return None;
+    }
+    let path = ctx.base.join(&raw);
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() => Some(path),
+        Ok(_) => {
+            issues.push(
+                key,
+                &format!("{} is a directory, not a file", path.display()),
+                Some("name the layer file itself"),
+            );
+            None
+        }
+        Err(_) => {
+            issues.push(
+                key,
+                &format!("file not found: {}", path.display()),
+                Some(&format!(
+                    "paths are relative to the folder of {}",
+                    ctx.file.display()
+                )),
+            );
+            None
+        }
+    }
+}
+
+fn district(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<DistrictSpec> {
+    let mut r = TableReader::new(t, "district");
+    let src = source(ctx, &mut r, "district", issues);
+    let name = r.string("name", issues);
+    r.finish(issues);
+    Some(DistrictSpec { source: src?, name })
+}
+
+fn neighbourhoods(
+    ctx: &Ctx,
+    t: &toml::Table,
+    issues: &mut ConfigIssues,
+) -> Option<NeighbourhoodsSpec> {
+    let mut r = TableReader::new(t, "neighbourhoods");
+    let src = source(ctx, &mut r, "neighbourhoods", issues);
+    let id = r.string_or_list("id", issues);
+    let population = r.string("population", issues);
+    r.finish(issues);
+    Some(NeighbourhoodsSpec {
+        source: src?,
+        id,
+        population,
+    })
+}
+
+fn buildings(
+    ctx: &Ctx,
+    t: &toml::Table,
+    key: &str,
+    issues: &mut ConfigIssues,
+) -> Option<BuildingsSpec> {
+    let mut r = TableReader::new(t, key);
+    let src = source(ctx, &mut r, key, issues);
+    let id = r.string_or_list("id", issues);
+    let uses = match r.value("use") {
+        None => Vec::new(),
+        Some(toml::Value::String(s)) => vec![UseField {
+            field: s.clone(),
+            share: None,
+        }],
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| use_field(&format!("{key}.use[{i}]"), item, issues))
+            .collect(),
+        Some(other) => {
+            issues.wrong_type(
+                &r.key_path("use"),
+                "a field name or a list of { field, share }",
+                other,
+            );
+            Vec::new()
+        }
+    };
+    let floors = r.string("floors", issues);
+    let height = r.string("height", issues);
+    let year = r.string("year", issues);
+    let gfa = r.table("gfa", issues).and_then(|g| {
+        measured(
+            &format!("{key}.gfa"),
+            g,
+            AreaUnit::parse,
+            AreaUnit::NAMES,
+            issues,
+        )
+    });
+    let mut energy = Vec::new();
+    if let Some(e) = r.table("energy", issues) {
+        for (carrier, v) in e {
+            let k = format!("{key}.energy.{carrier}");
+            match v {
+                toml::Value::Table(m) => {
+                    if let Some(field) =
+                        measured(&k, m, EnergyUnit::parse, EnergyUnit::NAMES, issues)
+                    {
+                        energy.push(EnergyField {
+                            carrier: carrier.clone(),
+                            field,
+                        });
+                    }
+                }
+                other => issues.wrong_type(&k, "a table { field, unit }", other),
+            }
+        }
+    }
+    let use_map = r.string_map("use_map", issues);
+    r.finish(issues);
+    Some(BuildingsSpec {
+        source: src?,
+        id,
+        uses,
+        floors,
+        height,
+        year,
+        gfa,
+        energy,
+        use_map,
+    })
+}
+
+fn use_field(key: &str, item: &toml::Value, issues: &mut ConfigIssues) -> Option<UseField> {
+    match item {
+        toml::Value::String(s) => Some(UseField {
+            field: s.clone(),
+            share: None,
+        }),
+        toml::Value::Table(t) => {
+            let mut r = TableReader::new(t, key);
+            let field = r.required_string("field", "the field holding the use type", issues);
+            let share = r.string("share", issues);
+            r.finish(issues);
+            Some(UseField {
+                field: field?,
+                share,
+            })
+        }
+        other => {
+            issues.wrong_type(key, "a field name or { field, share }", other);
+            None
+        }
+    }
+}
+
+fn measured<U>(
+    key: &str,
+    t: &toml::Table,
+    parse: fn(&str) -> Option<U>,
+    names: &str,
+    issues: &mut ConfigIssues,
+) -> Option<MeasuredField<U>> {
+    let mut r = TableReader::new(t, key);
+    let field = r.required_string("field", "the attribute holding the value", issues);
+    let unit_raw = r.required_string("unit", &format!("one of {names}"), issues);
+    r.finish(issues);
+    let unit = match unit_raw {
+        Some(u) => match parse(&u) {
+            Some(unit) => Some(unit),
+            None => {
+                issues.push(
+                    &format!("{key}.unit"),
+                    &format!("`{u}` is not a known unit"),
+                    Some(&format!("use one of {names}")),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    Some(MeasuredField {
+        field: field?,
+        unit: unit?,
+    })
+}
+
+const MODES: &[&str] = &["bus", "tram", "metro", "rail", "ferry"];
+
+fn mode_name(key: &str, value: String, issues: &mut ConfigIssues) -> String {
+    if !MODES.contains(&value.as_str()) {
+        issues.push(
+            key,
+            &format!("`{value}` is not a transit mode"),
+            Some(&format!("use one of {}", MODES.join(", "))),
+        );
+    }
+    value
+}
+
+fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsSpec> {
+    let mut r = TableReader::new(t, "stops");
+    let src = source(ctx, &mut r, "stops", issues);
+    let id = r.string_or_list("id", issues);
+    let mode = match r.value("mode") {
+        None => ModeSpec {
+            fields: Vec::new(),
+            map: Vec::new(),
+            default: "bus".into(),
+        },
+        Some(toml::Value::String(s)) => ModeSpec {
+            fields: Vec::new(),
+            map: Vec::new(),
+            default: mode_name("stops.mode", s.clone(), issues),
+        },
+        Some(toml::Value::Table(m)) => {
+            let mut mr = TableReader::new(m, "stops.mode");
+            let fields = match mr.value("field") {
+                None => Vec::new(),
+                Some(toml::Value::String(f)) => vec![f.clone()],
+                Some(v) => {
+                    let mut single = toml::Table::new();
+                    single.insert("field".into(), v.clone());
+                    TableReader::new(&single, "stops.mode")
+                        .string_list("field", issues)
+                        .unwrap_or_default()
+                }
+            };
+            let map = mr
+                .string_map("map", issues)
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = format!("stops.mode.map.{k}");
+                    (k, mode_name(&key, v, issues))
+                })
+                .collect();
+            let default = mr
+                .string("default", issues)
+                .map(|d| mode_name("stops.mode.default", d, issues))
+                .unwrap_or_else(|| "bus".into());
+            mr.finish(issues);
+            ModeSpec {
+                fields,
+                map,
+                default,
+            }
+        }
+        Some(other) => {
+            issues.wrong_type(
+                "stops.mode",
+                "a mode name or { field, map, default }",
+                other,
+            );
+            ModeSpec {
+                fields: Vec::new(),
+                map: Vec::new(),
+                default: "bus".into(),
+            }
+        }
+    };
+    let gtfs = r
+        .string("gtfs", issues)
+        .and_then(|g| checked_path(ctx, "stops.gtfs", g, issues));
+    r.finish(issues);
+    Some(StopsSpec {
+        source: src?,
+        id,
+        mode,
+        gtfs,
+    })
+}
+
+fn population(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<PopulationSpec> {
+    let mut r = TableReader::new(t, "population");
+    let src = source(ctx, &mut r, "population", issues);
+    let value = r.required_string("value", "the field holding the number of residents", issues);
+    r.finish(issues);
+    Some(PopulationSpec {
+        source: src?,
+        value: value?,
+    })
+}
+
+fn positive(key: &str, v: f64, issues: &mut ConfigIssues) -> f64 {
+    if !(v.is_finite() && v > 0.0) {
+        issues.push(key, &format!("must be a positive number, found {v}"), None);
+    }
+    v
+}
+
+fn share(key: &str, v: f64, issues: &mut ConfigIssues) -> f64 {
+    if !(0.0..=1.0).contains(&v) {
+        issues.push(
+            key,
+            &format!("must be a share between 0 and 1, found {v}"),
+            Some("write 35 % as 0.35"),
+        );
+    }
+    v
+}
+
+fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpec {
+    let empty = toml::Table::new();
+    let mut r = TableReader::new(t.unwrap_or(&empty), "community");
+    let method = match r.string("method", issues).as_deref() {
+        None | Some("buffer") => CommunityMethod::Buffer,
+        Some("adjacent") => CommunityMethod::Adjacent,
+        Some("catchment") => CommunityMethod::Catchment,
+        Some(other) => {
+            issues.push(
+                "community.method",
+                &format!("`{other}` is not a method"),
+                Some("use buffer, adjacent or catchment"),
+            );
+            CommunityMethod::Buffer
+        }
+    };
+    let distance_m = r
+        .number("distance_m", issues)
+        .map(|d| positive("community.distance_m", d, issues))
+        .unwrap_or(1500.0);
+    r.finish(issues);
+    CommunitySpec { method, distance_m }
+}
+
+fn grid(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> GridSpec {
+    let empty = toml::Table::new();
+    let mut r = TableReader::new(t.unwrap_or(&empty), "grid");
+    let cell_m = r
+        .number("cell_m", issues)
+        .map(|d| positive("grid.cell_m", d, issues))
+        .unwrap_or(250.0);
+    let shape = match r.string("shape", issues).as_deref() {
+        None | Some("square") => GridShape::Square,
+        Some("hex") => GridShape::Hex,
+        Some(other) => {
+            issues.push(
+                "grid.shape",
+                &format!("`{other}` is not a cell shape"),
+                Some("use square or hex"),
+            );
+            GridShape::Square
+        }
+    };
+    r.finish(issues);
+    GridSpec { cell_m, shape }
+}
+
+/// Scenario measures that are shares between 0 and 1.
+const SCENARIO_SHARES: &[&str] = &[
+    "eui_reduction",
+    "rooftop_pv",
+    "car_share",
+    "waste_diversion",
+];
+/// Scenario measures that name a choice.
+const SCENARIO_CHOICES: &[&str] = &["heat"];
+
+fn scenarios(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> Vec<ScenarioSpec> {
+    let Some(t) = t else { return Vec::new() };
+    let mut out = Vec::new();
+    for (name, v) in t {
+        let key = format!("scenario.{name}");
+        let toml::Value::Table(st) = v else {
+            issues.wrong_type(&key, "a table of measures", v);
+            continue;
+        };
+        let mut numbers = Vec::new();
+        let mut choices = Vec::new();
+        for (measure, value) in st {
+            let mk = format!("{key}.{measure}");
+            if SCENARIO_SHARES.contains(&measure.as_str()) {
+                match value {
+                    toml::Value::Float(f) => {
+                        numbers.push((measure.clone(), share(&mk, *f, issues)))
+                    }
+                    toml::Value::Integer(i) => {
+                        numbers.push((measure.clone(), share(&mk, *i as f64, issues)))
+                    }
+                    other => issues.wrong_type(&mk, "a share between 0 and 1", other),
+                }
+            } else if SCENARIO_CHOICES.contains(&measure.as_str()) {
+                match value {
+                    toml::Value::String(s) => choices.push((measure.clone(), s.clone())),
+                    other => issues.wrong_type(&mk, "a string", other),
+                }
+            } else {
+                let known = SCENARIO_SHARES.iter().chain(SCENARIO_CHOICES).copied();
+                let hint = reader::closest(measure, known)
+                    .map(|k| format!("did you mean `{key}.{k}`?"))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "known measures: {}, {}",
+                            SCENARIO_SHARES.join(", "),
+                            SCENARIO_CHOICES.join(", ")
+                        )
+                    });
+                issues.push(&mk, "is not a known measure", Some(&hint));
+            }
+        }
+        out.push(ScenarioSpec {
+            name: name.clone(),
+            numbers,
+            choices,
+        });
+    }
+    out
+}
+
+fn offsets(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> OffsetsSpec {
+    let empty = toml::Table::new();
+    let mut r = TableReader::new(t.unwrap_or(&empty), "offsets");
+    let target = match r.value("target") {
+        None => "residual".to_string(),
+        Some(toml::Value::String(s)) if s == "residual" => s.clone(),
+        Some(toml::Value::Float(f)) => positive("offsets.target", *f, issues).to_string(),
+        Some(toml::Value::Integer(i)) => positive("offsets.target", *i as f64, issues).to_string(),
+        Some(other) => {
+            issues.wrong_type(
+                "offsets.target",
+                "\"residual\" or a number of t CO2e per year",
+                other,
+            );
+            "residual".to_string()
+        }
+    };
+    let margin = r
+        .number("margin", issues)
+        .inspect(|m| {
+            if !(m.is_finite() && *m >= 0.0) {
+                issues.push(
+                    "offsets.margin",
+                    &format!("must be zero or more, found {m}"),
+                    None,
+                );
+            }
+        })
+        .unwrap_or(0.10);
+    let interventions = r.string_list("interventions", issues).unwrap_or_else(|| {
+        [
+            "rooftop_pv",
+            "deep_retrofit",
+            "heat_pump",
+            "transit",
+            "waste_diversion",
+        ]
+        .map(String::from)
+        .to_vec()
+    });
+    r.finish(issues);
+    OffsetsSpec {
+        target,
+        margin,
+        interventions,
+    }
+}

@@ -1,0 +1,232 @@
+//! Facts about one layer, gathered in one pass over its features.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use gdal::vector::{
+    field_type_to_name, geometry_type_flatten, geometry_type_to_name, Layer, LayerAccess,
+};
+use gdal::Dataset;
+
+use crate::layer::{gdal_to_geo, osm_tag_keys};
+use crate::validate::{self, Expect, Problem};
+use crate::{crs, layer, Result};
+
+/// Fill rate of one field.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldReport {
+    pub name: String,
+    /// OGR field type, or `OSM tag` for keys inside the OSM driver's `other_tags`.
+    pub field_type: String,
+    /// Features with a non-empty value.
+    pub filled: usize,
+    /// `filled` / features, 0..1.
+    pub fill_rate: f64,
+}
+
+/// One invalid geometry.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InvalidFeature {
+    pub id: String,
+    pub reason: String,
+}
+
+/// What one layer holds and what is wrong with it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayerReport {
+    pub file: PathBuf,
+    pub layer: String,
+    /// Site-file key when inspected through a site file.
+    pub role: Option<String>,
+    pub filter: Option<String>,
+    pub driver: String,
+    pub features: usize,
+    /// Geometry type → count (features without geometry count as `None`).
+    pub geometry_types: BTreeMap<String, usize>,
+    /// CRS the file declares (or the site file gives), `None` when there is none.
+    pub crs: Option<String>,
+    /// [west, south, east, north] in WGS 84 degrees.
+    pub extent_wgs84: Option<[f64; 4]>,
+    pub fields: Vec<FieldReport>,
+    /// Invalid geometries by reason.
+    pub invalid: BTreeMap<String, usize>,
+    pub invalid_features: Vec<InvalidFeature>,
+    /// The field used as the feature id (mapped, or guessed from common names).
+    pub id_field: Option<String>,
+    /// Ids carried by more than one feature.
+    pub duplicate_ids: Vec<String>,
+}
+
+/// Field names taken as an id when none is mapped, in order of preference.
+const ID_CANDIDATES: &[&str] = &["id", "ID", "osm_id", "osm_way_id", "Name", "name", "fid"];
+
+/// Scans a layer. `id_field` names the id (else a common id field is guessed); `expect` says
+/// what geometry the layer should hold (else any polygon or point is checked for validity);
+/// `given_crs` is the site file's CRS for the layer, if any.
+pub fn inspect_layer(
+    ds: &Dataset,
+    lyr: &mut Layer,
+    path: &Path,
+    id_field: Option<&str>,
+    expect: Option<Expect>,
+    given_crs: Option<&str>,
+) -> Result<LayerReport> {
+    let name = lyr.name();
+    let columns: Vec<(String, String)> = lyr
+        .defn()
+        .fields()
+        .map(|f| (f.name(), field_type_to_name(f.field_type())))
+        .collect();
+    let other_tags = columns.iter().position(|(n, _)| n == "other_tags");
+    let id_field = id_field.map(str::to_string).or_else(|| {
+        ID_CANDIDATES
+            .iter()
+            .find(|c| columns.iter().any(|(n, _)| n == *c))
+            .map(|c| c.to_string())
+    });
+    let id_index = id_field
+        .as_ref()
+        .and_then(|id| columns.iter().position(|(n, _)| n == id));
+
+    let srs = layer::layer_srs(lyr, path, given_crs).ok();
+    let mut filled = vec![0usize; columns.len()];
+    let mut tag_counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut geometry_types: BTreeMap<String, usize> = BTreeMap::new();
+    let mut invalid: BTreeMap<String, usize> = BTreeMap::new();
+    let mut invalid_features = Vec::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut features = 0usize;
+    let mut bounds: Option<[f64; 4]> = None;
+    for (index, feature) in lyr.features().enumerate() {
+        features += 1;
+        let mut id = None;
+        for (i, count) in filled.iter_mut().enumerate() {
+            if let Ok(Some(v)) = feature.field_as_string(i) {
+                if v.trim().is_empty() {
+                    continue;
+                }
+                *count += 1;
+                if Some(i) == other_tags {
+                    for key in osm_tag_keys(&v) {
+                        *tag_counts.entry(key).or_default() += 1;
+                    }
+                }
+                if Some(i) == id_index {
+                    id = Some(v.trim().to_string());
+                }
+            }
+        }
+        let label = id.clone().unwrap_or_else(|| match feature.fid() {
+            Some(fid) => format!("fid {fid}"),
+            None => format!("#{}", index + 1),
+        });
+        if let Some(id) = id {
+            *ids.entry(id).or_default() += 1;
+        }
+        let problem = match feature.geometry() {
+            None => {
+                *geometry_types.entry("None".into()).or_default() += 1;
+                expect.map(|_| Problem::Empty)
+            }
+            Some(g) => {
+                let t = geometry_type_to_name(geometry_type_flatten(g.geometry_type()));
+                if !g.is_empty() {
+                    let e = g.envelope();
+                    if [e.MinX, e.MinY, e.MaxX, e.MaxY]
+                        .iter()
+                        .all(|v| v.is_finite())
+                    {
+                        bounds = Some(match bounds {
+                            None => [e.MinX, e.MinY, e.MaxX, e.MaxY],
+                            Some([w, s, east, n]) => [
+                                w.min(e.MinX),
+                                s.min(e.MinY),
+                                east.max(e.MaxX),
+                                n.max(e.MaxY),
+                            ],
+                        });
+                    }
+                }
+                *geometry_types.entry(t).or_default() += 1;
+                match gdal_to_geo(g, None) {
+                    Err(p) => Some(p),
+                    Ok(geom) => {
+                        let is_line = matches!(
+                            geom,
+                            geo::Geometry::LineString(_) | geo::Geometry::MultiLineString(_)
+                        );
+                        match expect {
+                            None if is_line => None,
+                            None => validate::check(geom, Expect::AreasOrPoints)
+                                .problem()
+                                .cloned(),
+                            Some(e) => validate::check(geom, e).problem().cloned(),
+                        }
+                    }
+                }
+            }
+        };
+        if let Some(p) = problem {
+            *invalid.entry(p.to_string()).or_default() += 1;
+            invalid_features.push(InvalidFeature {
+                id: label,
+                reason: p.to_string(),
+            });
+        }
+    }
+
+    let rate = |n: usize| {
+        if features == 0 {
+            0.0
+        } else {
+            n as f64 / features as f64
+        }
+    };
+    let mut fields: Vec<FieldReport> = columns
+        .iter()
+        .zip(&filled)
+        .map(|((n, t), f)| FieldReport {
+            name: n.clone(),
+            field_type: t.clone(),
+            filled: *f,
+            fill_rate: rate(*f),
+        })
+        .collect();
+    fields.extend(tag_counts.into_iter().map(|(k, n)| FieldReport {
+        name: k,
+        field_type: "OSM tag".into(),
+        filled: n,
+        fill_rate: rate(n),
+    }));
+    let mut duplicate_ids: Vec<String> = ids
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| id)
+        .collect();
+    duplicate_ids.sort();
+
+    // The extent of the features read (an attribute filter applies), not the file's header.
+    let extent_wgs84 = match (&srs, bounds) {
+        (Some(srs), Some(b)) => {
+            let to = crs::wgs84()?;
+            crs::transform(srs, &to)?.transform_bounds(&b, 21).ok()
+        }
+        _ => None,
+    };
+    Ok(LayerReport {
+        file: path.to_path_buf(),
+        layer: name,
+        role: None,
+        filter: None,
+        driver: ds.driver().short_name(),
+        features,
+        geometry_types,
+        crs: srs.as_ref().map(crs::describe),
+        extent_wgs84,
+        fields,
+        invalid,
+        invalid_features,
+        id_field,
+        duplicate_ids,
+    })
+}

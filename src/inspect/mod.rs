@@ -1,0 +1,160 @@
+//! "Analyse the site map": what is in each layer and what is wrong with it. Runs on a single
+//! layer file (every layer in it) or on a site file (every layer it names, with its mapping,
+//! plus the result of loading them into the local CRS).
+//!
+//! | module | what it does |
+//! |---|---|
+//! | `layer_report` | facts about one layer: driver, counts, types, CRS, extent, fill rates, invalid geometries, duplicate ids |
+//! | `text` | the readable rendering |
+
+mod layer_report;
+mod text;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, GeometryColumns, SiteConfig};
+use crate::crs::LocalCrs;
+use crate::load::{self, LayerQuality};
+use crate::validate::Expect;
+use crate::{layer, Result};
+use gdal::vector::LayerAccess;
+
+pub use layer_report::{inspect_layer, FieldReport, LayerReport};
+pub use text::render;
+
+/// Counts of what loading produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Loaded {
+    pub district: String,
+    pub district_area_ha: f64,
+    pub neighbourhoods: usize,
+    pub buildings: usize,
+    pub stops: usize,
+    pub population_cells: usize,
+    pub residents: f64,
+}
+
+/// The report on a site file: each named layer, then what loading made of them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SiteReport {
+    pub site_file: PathBuf,
+    pub name: String,
+    pub crs: LocalCrs,
+    /// (site-file key, layer report)
+    pub layers: Vec<LayerReport>,
+    pub loaded: Loaded,
+    pub quality: Vec<LayerQuality>,
+}
+
+/// What `cpgis inspect` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Report {
+    /// A plain layer file: every layer in it.
+    File {
+        file: PathBuf,
+        layers: Vec<LayerReport>,
+    },
+    Site(Box<SiteReport>),
+}
+
+/// Inspects a path: a `.toml` file is a site file, anything else a layer file.
+pub fn inspect_path(path: &Path) -> Result<Report> {
+    let is_site = path
+        .extension()
+        .map(|e| e.eq_ignore_ascii_case("toml"))
+        .unwrap_or(false);
+    if is_site {
+        let config = config::parse_site_file(path)?;
+        Ok(Report::Site(Box::new(inspect_site(&config)?)))
+    } else {
+        inspect_file(path)
+    }
+}
+
+/// Every layer of a layer file.
+pub fn inspect_file(path: &Path) -> Result<Report> {
+    let ds = layer::open_dataset(path, &GeometryColumns::Auto)?;
+    let mut layers = Vec::new();
+    for name in layer::layer_names(&ds) {
+        let mut lyr = layer::pick_layer(&ds, path, Some(&name))?;
+        layers.push(inspect_layer(&ds, &mut lyr, path, None, None, None)?);
+    }
+    Ok(Report::File {
+        file: path.to_path_buf(),
+        layers,
+    })
+}
+
+/// Every layer a site file names, with its mapping, then the load.
+pub fn inspect_site(config: &SiteConfig) -> Result<SiteReport> {
+    // Loading first reports every configuration problem at once, before any layer is scanned.
+    let site = load::load(config)?;
+    let mut layers = Vec::new();
+    for (source, _) in config.layer_sources() {
+        let ds = layer::open_dataset(&source.path, &source.geometry)?;
+        let mut lyr = layer::pick_layer(&ds, &source.path, source.layer.as_deref())?;
+        if let Some(f) = &source.filter {
+            lyr.set_attribute_filter(f)
+                .map_err(|e| crate::Error::Tool(e.to_string()))?;
+        }
+        let (id, expect) = role_mapping(config, &source.role);
+        let mut report = inspect_layer(
+            &ds,
+            &mut lyr,
+            &source.path,
+            id,
+            Some(expect),
+            source.crs.as_deref(),
+        )?;
+        report.role = Some(source.role.clone());
+        report.filter = source.filter.clone();
+        layers.push(report);
+    }
+    let loaded = Loaded {
+        district: site.district.name.clone(),
+        district_area_ha: geo::Area::unsigned_area(&site.district.area) / 10_000.0,
+        neighbourhoods: site.neighbourhoods.len(),
+        buildings: site.buildings.len(),
+        stops: site.stops.len(),
+        population_cells: site.population.len(),
+        residents: site.population.iter().map(|p| p.residents).sum::<f64>() + 0.0,
+    };
+    Ok(SiteReport {
+        site_file: config.file.clone(),
+        name: site.name,
+        crs: site.crs,
+        layers,
+        loaded,
+        quality: site.quality,
+    })
+}
+
+/// The id field and expected geometry of a layer by its site-file key.
+fn role_mapping<'a>(config: &'a SiteConfig, role: &str) -> (Option<&'a str>, Expect) {
+    let first = |ids: &'a [String]| ids.first().map(String::as_str);
+    if role == "district" {
+        return (None, Expect::Areas);
+    }
+    if role == "neighbourhoods" {
+        return (
+            config.neighbourhoods.as_ref().and_then(|n| first(&n.id)),
+            Expect::Areas,
+        );
+    }
+    if role == "stops" {
+        return (
+            config.stops.as_ref().and_then(|s| first(&s.id)),
+            Expect::Points,
+        );
+    }
+    if role == "population" {
+        return (None, Expect::AreasOrPoints);
+    }
+    let id = config
+        .buildings
+        .iter()
+        .find(|b| b.source.role == role)
+        .and_then(|b| first(&b.id));
+    (id, Expect::AreasOrPoints)
+}

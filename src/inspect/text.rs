@@ -1,0 +1,207 @@
+//! The readable rendering of an inspect report.
+
+use std::fmt::Write;
+
+use super::{LayerReport, Report, SiteReport};
+use crate::load::LayerQuality;
+
+/// How many ids of invalid or duplicate features are listed before "… and N more".
+const LIST_LIMIT: usize = 10;
+
+/// Renders a report as text for a terminal.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    match report {
+        Report::File { file, layers } => {
+            let _ = writeln!(
+                out,
+                "{}: {} layer{}",
+                file.display(),
+                layers.len(),
+                plural(layers.len())
+            );
+            for l in layers {
+                out.push('\n');
+                layer(&mut out, l);
+            }
+        }
+        Report::Site(s) => site(&mut out, s),
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn list(items: &[String]) -> String {
+    let mut s = items
+        .iter()
+        .take(LIST_LIMIT)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > LIST_LIMIT {
+        let _ = write!(s, " … and {} more", items.len() - LIST_LIMIT);
+    }
+    s
+}
+
+fn layer(out: &mut String, l: &LayerReport) {
+    let title = match &l.role {
+        Some(role) => format!("[{role}] layer '{}'", l.layer),
+        None => format!("layer '{}'", l.layer),
+    };
+    let _ = writeln!(out, "{title}  ({})", l.file.display());
+    let _ = writeln!(out, "  driver      {}", l.driver);
+    if let Some(f) = &l.filter {
+        let _ = writeln!(out, "  filter      {f}");
+    }
+    let _ = writeln!(out, "  features    {}", l.features);
+    let types: Vec<String> = l
+        .geometry_types
+        .iter()
+        .map(|(t, n)| format!("{t} {n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  geometry    {}",
+        if types.is_empty() {
+            "-".into()
+        } else {
+            types.join(", ")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  crs         {}",
+        l.crs
+            .as_deref()
+            .unwrap_or("NONE declared: give `crs = \"EPSG:<code>\"` in the site file")
+    );
+    if let Some([w, s, e, n]) = l.extent_wgs84 {
+        let _ = writeln!(
+            out,
+            "  extent      {w:.6}, {s:.6} to {e:.6}, {n:.6} (lon/lat, WGS 84)"
+        );
+    }
+    let total: usize = l.invalid.values().sum();
+    if total == 0 {
+        let _ = writeln!(out, "  invalid     none");
+    } else {
+        let reasons: Vec<String> = l.invalid.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        let _ = writeln!(out, "  invalid     {total} ({})", reasons.join(", "));
+        let ids: Vec<String> = l.invalid_features.iter().map(|f| f.id.clone()).collect();
+        let _ = writeln!(out, "              {}", list(&ids));
+    }
+    match &l.id_field {
+        Some(id) if l.duplicate_ids.is_empty() => {
+            let _ = writeln!(out, "  ids         '{id}': no duplicates");
+        }
+        Some(id) => {
+            let _ = writeln!(
+                out,
+                "  ids         '{id}': {} duplicated: {}",
+                l.duplicate_ids.len(),
+                list(&l.duplicate_ids)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  ids         no id field found");
+        }
+    }
+    if !l.fields.is_empty() {
+        let width = l
+            .fields
+            .iter()
+            .map(|f| f.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let _ = writeln!(out, "  fields      {:width$}  {:12} filled", "name", "type");
+        for f in &l.fields {
+            let _ = writeln!(
+                out,
+                "              {:width$}  {:12} {:>4.0}%",
+                f.name,
+                f.field_type,
+                f.fill_rate * 100.0
+            );
+        }
+    }
+}
+
+fn quality(out: &mut String, q: &LayerQuality) {
+    let _ = write!(out, "  [{}] read {}, loaded {}", q.role, q.read, q.loaded);
+    if q.repaired > 0 {
+        let _ = write!(out, ", repaired {}", q.repaired);
+    }
+    if !q.skipped.is_empty() {
+        let _ = write!(out, ", skipped {}", q.skipped.len());
+    }
+    if !q.duplicates.is_empty() {
+        let _ = write!(out, ", duplicates of earlier layers {}", q.duplicates.len());
+    }
+    out.push('\n');
+    if !q.skipped.is_empty() {
+        let items: Vec<String> = q
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.id, s.reason))
+            .collect();
+        let _ = writeln!(out, "      skipped: {}", list(&items));
+    }
+    if !q.duplicate_ids.is_empty() {
+        let _ = writeln!(
+            out,
+            "      ids used more than once: {}",
+            list(&q.duplicate_ids)
+        );
+    }
+    for (field, u) in &q.unread_values {
+        let _ = writeln!(
+            out,
+            "      '{field}': {} value{} not a number, e.g. {}",
+            u.count,
+            plural(u.count),
+            u.examples.join(", ")
+        );
+    }
+}
+
+fn site(out: &mut String, s: &SiteReport) {
+    let _ = writeln!(out, "site '{}'  ({})", s.name, s.site_file.display());
+    let how = if s.crs.auto {
+        "auto: UTM zone of the district centroid"
+    } else {
+        "from the site file"
+    };
+    let _ = writeln!(
+        out,
+        "local CRS   EPSG:{} {} ({how})",
+        s.crs.epsg, s.crs.name
+    );
+    for l in &s.layers {
+        out.push('\n');
+        layer(out, l);
+    }
+    let d = &s.loaded;
+    let _ = writeln!(out, "\nloaded into EPSG:{}", s.crs.epsg);
+    let _ = writeln!(
+        out,
+        "  district '{}': {:.1} ha",
+        d.district, d.district_area_ha
+    );
+    let _ = writeln!(
+        out,
+        "  {} buildings, {} stops, {} neighbourhoods, {} population cells ({:.0} residents)",
+        d.buildings, d.stops, d.neighbourhoods, d.population_cells, d.residents
+    );
+    for q in &s.quality {
+        quality(out, q);
+    }
+}

@@ -1,0 +1,564 @@
+//! Stage 1, load: the checked site configuration and its layer files → a [`Site`] with every
+//! layer in one local metric CRS, validated, repaired where possible, and a [`LayerQuality`]
+//! report per layer so that nothing is dropped silently.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | `source` | open and check every layer the site file names, reporting all problems at once |
+//! | `fieldlist` | which mapped value sits in which slot of a feature |
+//! | `values` | numbers out of attribute text (`12 m`, `3;4`) |
+//! | `dedupe` | buildings present in two layers, found through an R-tree |
+//! | `quality` | the per-layer report |
+
+mod dedupe;
+mod fieldlist;
+mod quality;
+mod source;
+pub mod values;
+
+use std::collections::BTreeMap;
+
+use gdal::spatial_ref::SpatialRef;
+use geo::{BooleanOps, Centroid, MultiPolygon, Point};
+
+use crate::config::{ConfigIssues, SiteConfig};
+use crate::crs::{self, LocalCrs};
+use crate::layer::RawFeature;
+use crate::validate::{self, Checked, Expect, Shape};
+use crate::{Error, Result};
+use fieldlist::{value, FieldList};
+use source::OpenSource;
+
+pub use dedupe::MIN_OVERLAP;
+pub use quality::{DuplicateFeature, LayerQuality, SkippedFeature, UnreadValues};
+pub use values::parse_number;
+
+/// The district boundary, in the local CRS.
+#[derive(Debug, Clone)]
+pub struct District {
+    pub name: String,
+    pub area: MultiPolygon<f64>,
+}
+
+/// One neighbourhood polygon.
+#[derive(Debug, Clone)]
+pub struct Neighbourhood {
+    pub id: String,
+    pub population: Option<f64>,
+    pub area: MultiPolygon<f64>,
+}
+
+/// One use type of a building with its share of the floor area (`None`: not given).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UseShare {
+    pub raw: String,
+    pub share: Option<f64>,
+}
+
+/// Metered energy of one carrier, in the unit of the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metered {
+    pub carrier: String,
+    pub value: f64,
+    pub unit: crate::config::EnergyUnit,
+}
+
+/// A building as mapped from its layer; interpretation (floor area, archetype) is the profile stage's.
+#[derive(Debug, Clone)]
+pub struct Building {
+    pub id: String,
+    /// Index of the buildings layer in the site file it came from.
+    pub layer: usize,
+    pub shape: Shape,
+    pub uses: Vec<UseShare>,
+    pub floors: Option<f64>,
+    pub height_m: Option<f64>,
+    /// Construction year as written (`after 1905..1908`, `c. 1950`).
+    pub year: Option<String>,
+    /// Gross floor area from an attribute, m² (converted from the mapped unit).
+    pub gfa_m2: Option<f64>,
+    pub energy: Vec<Metered>,
+}
+
+/// A transit stop.
+#[derive(Debug, Clone)]
+pub struct Stop {
+    pub id: String,
+    pub mode: String,
+    pub point: Point<f64>,
+}
+
+/// A population count on a polygon or a point.
+#[derive(Debug, Clone)]
+pub struct PopulationCell {
+    pub id: String,
+    pub residents: f64,
+    pub shape: Shape,
+}
+
+/// Everything a case holds, in one local metric CRS.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub name: String,
+    pub crs: LocalCrs,
+    pub district: District,
+    pub neighbourhoods: Vec<Neighbourhood>,
+    pub buildings: Vec<Building>,
+    pub stops: Vec<Stop>,
+    pub population: Vec<PopulationCell>,
+    /// One report per layer read, in site-file order.
+    pub quality: Vec<LayerQuality>,
+}
+
+/// Loads a case: opens and checks every layer first (all problems reported together), then
+/// chooses the local CRS and reads each layer into it.
+pub fn load(config: &SiteConfig) -> Result<Site> {
+    let mut issues = ConfigIssues::new(config.file.clone());
+    let mut district_fields = FieldList::default();
+    let district_name = district_fields.add(config.district.name.as_deref());
+    let district_src = OpenSource::open(
+        &config.district.source,
+        district_fields.names(),
+        &mut issues,
+    );
+
+    let mut nb_fields = FieldList::default();
+    let nb_slots = config.neighbourhoods.as_ref().map(|n| {
+        (
+            slots(&mut nb_fields, &n.id),
+            nb_fields.add(n.population.as_deref()),
+        )
+    });
+    let nb_src = config
+        .neighbourhoods
+        .as_ref()
+        .map(|n| OpenSource::open(&n.source, nb_fields.names(), &mut issues));
+
+    let building_maps: Vec<BuildingSlots> =
+        config.buildings.iter().map(BuildingSlots::new).collect();
+    let building_srcs: Vec<Option<OpenSource>> = config
+        .buildings
+        .iter()
+        .zip(&building_maps)
+        .map(|(b, m)| OpenSource::open(&b.source, m.fields.names(), &mut issues))
+        .collect();
+
+    let mut stop_fields = FieldList::default();
+    let stop_slots = config.stops.as_ref().map(|s| {
+        let id = slots(&mut stop_fields, &s.id);
+        let modes: Vec<usize> = s
+            .mode
+            .fields
+            .iter()
+            .filter_map(|f| stop_fields.add(Some(f)))
+            .collect();
+        (id, modes)
+    });
+    let stop_src = config
+        .stops
+        .as_ref()
+        .map(|s| OpenSource::open(&s.source, stop_fields.names(), &mut issues));
+
+    let mut pop_fields = FieldList::default();
+    let pop_slot = config
+        .population
+        .as_ref()
+        .map(|p| pop_fields.add(Some(&p.value)));
+    let pop_src = config
+        .population
+        .as_ref()
+        .map(|p| OpenSource::open(&p.source, pop_fields.names(), &mut issues));
+
+    if !issues.is_empty() {
+        return Err(Error::Config(issues));
+    }
+    let district_src = district_src.expect("no issues means the district opened");
+
+    // The local CRS comes from the district's centroid in WGS 84.
+    let wgs84 = crs::wgs84()?;
+    let centroid = district_centroid(&district_src, &wgs84)?;
+    let local = LocalCrs::choose(config.crs, centroid).map_err(|e| with_file(e, config))?;
+    let target = local.spatial_ref()?;
+
+    let mut quality = Vec::new();
+    let district = load_district(&district_src, district_name, &target, &mut quality)?;
+
+    let mut neighbourhoods = Vec::new();
+    if let (Some(Some(src)), Some((id, pop))) = (&nb_src, nb_slots) {
+        let mut q = LayerQuality::new(
+            &src.source.role,
+            src.source.path.clone(),
+            src.layer_name.clone(),
+            src.crs_label(),
+        );
+        for (raw, label, shape) in checked(src, &target, Expect::Areas, &id, &mut q)? {
+            let Shape::Area(area) = shape else { continue };
+            let population = number(&raw, pop, nb_fields.names(), &mut q);
+            neighbourhoods.push(Neighbourhood {
+                id: label,
+                population,
+                area,
+            });
+        }
+        finish(&mut q, neighbourhoods.iter().map(|n| n.id.as_str()));
+        quality.push(q);
+    }
+
+    let mut buildings: Vec<Building> = Vec::new();
+    for (layer_index, (src, slots)) in building_srcs.iter().zip(&building_maps).enumerate() {
+        let src = src.as_ref().expect("no issues means every layer opened");
+        let spec = &config.buildings[layer_index];
+        let mut q = LayerQuality::new(
+            &src.source.role,
+            src.source.path.clone(),
+            src.layer_name.clone(),
+            src.crs_label(),
+        );
+        let earlier = buildings.len();
+        let mut fresh = Vec::new();
+        for (raw, label, shape) in checked(src, &target, Expect::AreasOrPoints, &slots.id, &mut q)?
+        {
+            fresh.push(slots.building(&raw, label, shape, layer_index, spec, &mut q));
+        }
+        if layer_index > 0 {
+            let index = dedupe::FootprintIndex::new(
+                buildings[..earlier].iter().map(|b| &b.shape).collect(),
+            );
+            fresh.retain(|b| match index.duplicate_of(&b.shape) {
+                Some((i, overlap)) => {
+                    q.duplicates.push(DuplicateFeature {
+                        id: b.id.clone(),
+                        duplicate_of: buildings[i].id.clone(),
+                        overlap: (overlap * 1000.0).round() / 1000.0,
+                    });
+                    false
+                }
+                None => true,
+            });
+        }
+        buildings.extend(fresh);
+        finish(&mut q, buildings[earlier..].iter().map(|b| b.id.as_str()));
+        quality.push(q);
+    }
+
+    let mut stops = Vec::new();
+    if let (Some(Some(src)), Some((id, mode_slots)), Some(spec)) =
+        (&stop_src, &stop_slots, &config.stops)
+    {
+        let mut q = LayerQuality::new(
+            &src.source.role,
+            src.source.path.clone(),
+            src.layer_name.clone(),
+            src.crs_label(),
+        );
+        for (raw, label, shape) in checked(src, &target, Expect::Points, id, &mut q)? {
+            let Shape::Point(point) = shape else { continue };
+            let mode = mode_slots
+                .iter()
+                .filter_map(|s| raw.values.get(*s).and_then(|v| v.as_deref()))
+                .find_map(|v| {
+                    spec.mode
+                        .map
+                        .iter()
+                        .find(|(k, _)| k == v)
+                        .map(|(_, m)| m.clone())
+                })
+                .unwrap_or_else(|| spec.mode.default.clone());
+            stops.push(Stop {
+                id: label,
+                mode,
+                point,
+            });
+        }
+        finish(&mut q, stops.iter().map(|s| s.id.as_str()));
+        quality.push(q);
+    }
+
+    let mut population = Vec::new();
+    if let (Some(Some(src)), Some(slot)) = (&pop_src, pop_slot) {
+        let mut q = LayerQuality::new(
+            &src.source.role,
+            src.source.path.clone(),
+            src.layer_name.clone(),
+            src.crs_label(),
+        );
+        for (raw, label, shape) in checked(src, &target, Expect::AreasOrPoints, &[], &mut q)? {
+            match number(&raw, slot, pop_fields.names(), &mut q) {
+                Some(residents) if residents >= 0.0 => population.push(PopulationCell {
+                    id: label,
+                    residents,
+                    shape,
+                }),
+                _ => q.skipped.push(SkippedFeature {
+                    id: label,
+                    reason: "no population value".into(),
+                }),
+            }
+        }
+        finish(&mut q, population.iter().map(|p| p.id.as_str()));
+        quality.push(q);
+    }
+
+    Ok(Site {
+        name: config.name.clone(),
+        crs: local,
+        district,
+        neighbourhoods,
+        buildings,
+        stops,
+        population,
+        quality,
+    })
+}
+
+/// Attaches the site file's name to a configuration error raised without it.
+fn with_file(e: Error, config: &SiteConfig) -> Error {
+    match e {
+        Error::Config(mut issues) => {
+            issues.file = config.file.clone();
+            Error::Config(issues)
+        }
+        other => other,
+    }
+}
+
+/// The WGS 84 lon/lat of the centroid of the district's valid polygons.
+fn district_centroid(src: &OpenSource, wgs84: &SpatialRef) -> Result<(f64, f64)> {
+    let areas: Vec<MultiPolygon<f64>> = src
+        .read(wgs84)?
+        .into_iter()
+        .filter_map(|f| match validate::check(f.geometry.ok()?, Expect::Areas) {
+            Checked::Valid(Shape::Area(a)) | Checked::Repaired(Shape::Area(a), _) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let all = MultiPolygon(areas.into_iter().flat_map(|m| m.0).collect());
+    let c = all.centroid().ok_or_else(|| no_district(src))?;
+    Ok((c.x(), c.y()))
+}
+
+fn no_district(src: &OpenSource) -> Error {
+    Error::Data {
+        file: src.source.path.clone(),
+        layer: src.layer_name.clone(),
+        feature: None,
+        problem: match &src.source.filter {
+            Some(f) => format!("no valid polygon matches `{f}`; the district needs at least one"),
+            None => "holds no valid polygon; the district needs at least one".into(),
+        },
+    }
+}
+
+fn load_district(
+    src: &OpenSource,
+    name_slot: Option<usize>,
+    target: &SpatialRef,
+    quality: &mut Vec<LayerQuality>,
+) -> Result<District> {
+    let mut q = LayerQuality::new(
+        &src.source.role,
+        src.source.path.clone(),
+        src.layer_name.clone(),
+        src.crs_label(),
+    );
+    let mut area = MultiPolygon::<f64>(Vec::new());
+    let mut names = Vec::new();
+    for (raw, label, shape) in checked(src, target, Expect::Areas, &[], &mut q)? {
+        if let Shape::Area(a) = shape {
+            area = if area.0.is_empty() { a } else { area.union(&a) };
+        }
+        names.push(
+            value(&raw.values, name_slot)
+                .map(str::to_string)
+                .unwrap_or(label),
+        );
+    }
+    if area.0.is_empty() {
+        return Err(no_district(src));
+    }
+    q.loaded = names.len();
+    quality.push(q);
+    let name = if names.len() == 1 {
+        names.remove(0)
+    } else {
+        format!("{} polygons", names.len())
+    };
+    Ok(District { name, area })
+}
+
+/// Reads a layer and validates each feature: valid and repaired features come back with their
+/// label; the rest are counted and listed in `q`.
+fn checked(
+    src: &OpenSource,
+    target: &SpatialRef,
+    expect: Expect,
+    id_slots: &[usize],
+    q: &mut LayerQuality,
+) -> Result<Vec<(RawFeature, String, Shape)>> {
+    let raws = src.read(target)?;
+    q.read = raws.len();
+    let mut out = Vec::with_capacity(raws.len());
+    for mut raw in raws {
+        let label = feature_label(&raw, id_slots);
+        let verdict = match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty)) {
+            Ok(g) => validate::check(g, expect),
+            Err(p) => Checked::Invalid(p),
+        };
+        if let Some(p) = verdict.problem() {
+            *q.invalid.entry(p.to_string()).or_default() += 1;
+        }
+        match verdict {
+            Checked::Valid(shape) => out.push((raw, label, shape)),
+            Checked::Repaired(shape, _) => {
+                q.repaired += 1;
+                out.push((raw, label, shape));
+            }
+            Checked::Invalid(p) => q.skipped.push(SkippedFeature {
+                id: label,
+                reason: p.to_string(),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// A feature's id: the mapped id field, else the driver's fid, else its position.
+fn feature_label(raw: &RawFeature, id_slots: &[usize]) -> String {
+    if let Some(v) = id_slots.iter().find_map(|s| value(&raw.values, Some(*s))) {
+        return v.to_string();
+    }
+    match raw.fid {
+        Some(fid) => format!("fid {fid}"),
+        None => format!("#{}", raw.index + 1),
+    }
+}
+
+/// A numeric attribute; text that is not a number is recorded as unread.
+fn number(
+    raw: &RawFeature,
+    slot: Option<usize>,
+    names: &[&str],
+    q: &mut LayerQuality,
+) -> Option<f64> {
+    let text = value(&raw.values, slot)?;
+    match parse_number(text) {
+        Some(v) => Some(v),
+        None => {
+            q.unread(names[slot?], text);
+            None
+        }
+    }
+}
+
+/// Slots of a list of id fields.
+fn slots<'a>(fields: &mut FieldList<'a>, names: &'a [String]) -> Vec<usize> {
+    names.iter().filter_map(|n| fields.add(Some(n))).collect()
+}
+
+/// Counts loaded features and lists ids used more than once.
+fn finish<'a>(q: &mut LayerQuality, ids: impl Iterator<Item = &'a str>) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in ids {
+        *counts.entry(id).or_default() += 1;
+        q.loaded += 1;
+    }
+    q.duplicate_ids = counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| id.to_string())
+        .collect();
+}
+
+/// Where each mapped building attribute sits in a feature's values.
+struct BuildingSlots<'a> {
+    fields: FieldList<'a>,
+    id: Vec<usize>,
+    uses: Vec<(usize, Option<usize>)>,
+    floors: Option<usize>,
+    height: Option<usize>,
+    year: Option<usize>,
+    gfa: Option<usize>,
+    energy: Vec<usize>,
+}
+
+impl<'a> BuildingSlots<'a> {
+    fn new(spec: &'a crate::config::BuildingsSpec) -> Self {
+        let mut fields = FieldList::default();
+        let id = slots(&mut fields, &spec.id);
+        let uses = spec
+            .uses
+            .iter()
+            .filter_map(|u| Some((fields.add(Some(&u.field))?, fields.add(u.share.as_deref()))))
+            .collect();
+        let floors = fields.add(spec.floors.as_deref());
+        let height = fields.add(spec.height.as_deref());
+        let year = fields.add(spec.year.as_deref());
+        let gfa = fields.add(spec.gfa.as_ref().map(|g| g.field.as_str()));
+        let energy = spec
+            .energy
+            .iter()
+            .filter_map(|e| fields.add(Some(&e.field.field)))
+            .collect();
+        BuildingSlots {
+            fields,
+            id,
+            uses,
+            floors,
+            height,
+            year,
+            gfa,
+            energy,
+        }
+    }
+
+    fn building(
+        &self,
+        raw: &RawFeature,
+        id: String,
+        shape: Shape,
+        layer: usize,
+        spec: &crate::config::BuildingsSpec,
+        q: &mut LayerQuality,
+    ) -> Building {
+        let names = self.fields.names();
+        let uses = self
+            .uses
+            .iter()
+            .filter_map(|(use_slot, share_slot)| {
+                let raw_use = value(&raw.values, Some(*use_slot))?.to_string();
+                let share = share_slot.and_then(|s| number(raw, Some(s), names, q));
+                Some(UseShare {
+                    raw: raw_use,
+                    share,
+                })
+            })
+            .collect();
+        let gfa_m2 = spec
+            .gfa
+            .as_ref()
+            .and_then(|g| number(raw, self.gfa, names, q).map(|v| v * g.unit.to_m2()));
+        let energy = spec
+            .energy
+            .iter()
+            .zip(&self.energy)
+            .filter_map(|(e, slot)| {
+                Some(Metered {
+                    carrier: e.carrier.clone(),
+                    value: number(raw, Some(*slot), names, q)?,
+                    unit: e.field.unit,
+                })
+            })
+            .collect();
+        Building {
+            floors: number(raw, self.floors, names, q),
+            height_m: number(raw, self.height, names, q),
+            year: value(&raw.values, self.year).map(str::to_string),
+            id,
+            layer,
+            shape,
+            uses,
+            gfa_m2,
+            energy,
+        }
+    }
+}

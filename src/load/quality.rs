@@ -1,0 +1,82 @@
+//! What loading found wrong with each layer: invalid geometries by reason, repairs, skipped
+//! features with their ids, duplicates removed, attribute values that could not be read.
+//! Nothing is dropped without an entry here.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A feature that was not loaded, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SkippedFeature {
+    pub id: String,
+    pub reason: String,
+}
+
+/// A building dropped because an earlier buildings layer already holds it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DuplicateFeature {
+    pub id: String,
+    /// Id of the building kept in its place.
+    pub duplicate_of: String,
+    /// Shared area / the smaller footprint's area.
+    pub overlap: f64,
+}
+
+/// Values of one mapped field that are not numbers where a number was expected.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UnreadValues {
+    pub count: usize,
+    /// Up to five of them, as written.
+    pub examples: Vec<String>,
+}
+
+/// The load report of one layer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LayerQuality {
+    /// Site-file key of the layer (`buildings`, `stops`, …).
+    pub role: String,
+    pub file: PathBuf,
+    pub layer: String,
+    /// CRS the layer was read from.
+    pub crs: String,
+    /// Features read (after the site file's `where` filter).
+    pub read: usize,
+    /// Features loaded (valid or repaired, and not duplicates).
+    pub loaded: usize,
+    /// Invalid geometries by reason, repaired or not.
+    pub invalid: BTreeMap<String, usize>,
+    pub repaired: usize,
+    pub skipped: Vec<SkippedFeature>,
+    pub duplicates: Vec<DuplicateFeature>,
+    /// Ids used by more than one feature (the features are kept; the ids are listed).
+    pub duplicate_ids: Vec<String>,
+    pub unread_values: BTreeMap<String, UnreadValues>,
+}
+
+impl LayerQuality {
+    pub fn new(role: &str, file: PathBuf, layer: String, crs: String) -> Self {
+        LayerQuality {
+            role: role.to_string(),
+            file,
+            layer,
+            crs,
+            read: 0,
+            loaded: 0,
+            invalid: BTreeMap::new(),
+            repaired: 0,
+            skipped: Vec::new(),
+            duplicates: Vec::new(),
+            duplicate_ids: Vec::new(),
+            unread_values: BTreeMap::new(),
+        }
+    }
+
+    /// Records a value that should have been a number.
+    pub fn unread(&mut self, field: &str, value: &str) {
+        let entry = self.unread_values.entry(field.to_string()).or_default();
+        entry.count += 1;
+        if entry.examples.len() < 5 && !entry.examples.iter().any(|e| e == value) {
+            entry.examples.push(value.to_string());
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The `cpgis` command: parses arguments, calls the library's stages, maps errors to exit codes
+//! (2: bad input, 1: failure of the tool).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// cpgis: site maps to Climate Positive balances.
+#[derive(Parser)]
+#[command(name = "cpgis", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse a site map: a layer file (every layer in it) or a site file (every layer it
+    /// names, and the result of loading them). Run this first on a new data delivery.
+    Inspect {
+        /// A layer file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, CSV, OSM PBF, …) or a site file (.toml).
+        path: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cpgis::layer::silence_gdal_messages();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> cpgis::Result<()> {
+    match cli.command {
+        Command::Inspect { path, json } => {
+            let report = cpgis::inspect::inspect_path(&path)?;
+            if json {
+                let text = serde_json::to_string_pretty(&report)
+                    .map_err(|e| cpgis::Error::Tool(format!("cannot write JSON: {e}")))?;
+                println!("{text}");
+            } else {
+                print!("{}", cpgis::inspect::render(&report));
+            }
+            Ok(())
+        }
+    }
+}
