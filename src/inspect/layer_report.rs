@@ -51,8 +51,8 @@ pub struct LayerReport {
     /// Invalid geometries by reason.
     pub invalid: BTreeMap<String, usize>,
     pub invalid_features: Vec<InvalidFeature>,
-    /// The field used as the feature id (mapped, or guessed from common names).
-    pub id_field: Option<String>,
+    /// The fields used as the feature id, first non-empty wins (mapped, or guessed from common names).
+    pub id_fields: Vec<String>,
     /// Ids carried by more than one feature.
     pub duplicate_ids: Vec<String>,
 }
@@ -60,14 +60,14 @@ pub struct LayerReport {
 /// Field names taken as an id when none is mapped, in order of preference.
 const ID_CANDIDATES: &[&str] = &["id", "ID", "osm_id", "osm_way_id", "Name", "name", "fid"];
 
-/// Scans a layer. `id_field` names the id (else a common id field is guessed); `expect` says
+/// Scans a layer. `id_fields` name the id (else a common id field is guessed); `expect` says
 /// what geometry the layer should hold (else any polygon or point is checked for validity);
 /// `given_crs` is the site file's CRS for the layer, if any.
 pub fn inspect_layer(
     ds: &Dataset,
     lyr: &mut Layer,
     path: &Path,
-    id_field: Option<&str>,
+    id_fields: &[&str],
     expect: Option<Expect>,
     given_crs: Option<&str>,
 ) -> Result<LayerReport> {
@@ -78,15 +78,19 @@ pub fn inspect_layer(
         .map(|f| (f.name(), field_type_to_name(f.field_type())))
         .collect();
     let other_tags = columns.iter().position(|(n, _)| n == "other_tags");
-    let id_field = id_field.map(str::to_string).or_else(|| {
+    let id_fields: Vec<String> = if id_fields.is_empty() {
         ID_CANDIDATES
             .iter()
             .find(|c| columns.iter().any(|(n, _)| n == *c))
-            .map(|c| c.to_string())
-    });
-    let id_index = id_field
-        .as_ref()
-        .and_then(|id| columns.iter().position(|(n, _)| n == id));
+            .map(|c| vec![c.to_string()])
+            .unwrap_or_default()
+    } else {
+        id_fields.iter().map(|s| s.to_string()).collect()
+    };
+    let id_indices: Vec<usize> = id_fields
+        .iter()
+        .filter_map(|id| columns.iter().position(|(n, _)| n == id))
+        .collect();
 
     let srs = layer::layer_srs(lyr, path, given_crs).ok();
     let mut filled = vec![0usize; columns.len()];
@@ -99,7 +103,7 @@ pub fn inspect_layer(
     let mut bounds: Option<[f64; 4]> = None;
     for (index, feature) in lyr.features().enumerate() {
         features += 1;
-        let mut id = None;
+        let mut id_values: Vec<(usize, String)> = Vec::new();
         for (i, count) in filled.iter_mut().enumerate() {
             if let Ok(Some(v)) = feature.field_as_string(i) {
                 if v.trim().is_empty() {
@@ -111,11 +115,12 @@ pub fn inspect_layer(
                         *tag_counts.entry(key).or_default() += 1;
                     }
                 }
-                if Some(i) == id_index {
-                    id = Some(v.trim().to_string());
+                if let Some(rank) = id_indices.iter().position(|c| *c == i) {
+                    id_values.push((rank, v.trim().to_string()));
                 }
             }
         }
+        let id = id_values.into_iter().min().map(|(_, v)| v);
         let label = id.clone().unwrap_or_else(|| match feature.fid() {
             Some(fid) => format!("fid {fid}"),
             None => format!("#{}", index + 1),
@@ -226,7 +231,7 @@ pub fn inspect_layer(
         fields,
         invalid,
         invalid_features,
-        id_field,
+        id_fields,
         duplicate_ids,
     })
 }

@@ -78,7 +78,7 @@ pub fn inspect_file(path: &Path) -> Result<Report> {
     let mut layers = Vec::new();
     for name in layer::layer_names(&ds) {
         let mut lyr = layer::pick_layer(&ds, path, Some(&name))?;
-        layers.push(inspect_layer(&ds, &mut lyr, path, None, None, None)?);
+        layers.push(inspect_layer(&ds, &mut lyr, path, &[], None, None)?);
     }
     Ok(Report::File {
         file: path.to_path_buf(),
@@ -103,7 +103,7 @@ pub fn inspect_site(config: &SiteConfig) -> Result<SiteReport> {
             &ds,
             &mut lyr,
             &source.path,
-            id,
+            &id,
             Some(expect),
             source.crs.as_deref(),
         )?;
@@ -130,31 +130,36 @@ pub fn inspect_site(config: &SiteConfig) -> Result<SiteReport> {
     })
 }
 
-/// The id field and expected geometry of a layer by its site-file key.
-fn role_mapping<'a>(config: &'a SiteConfig, role: &str) -> (Option<&'a str>, Expect) {
-    let first = |ids: &'a [String]| ids.first().map(String::as_str);
-    if role == "district" {
-        return (None, Expect::Areas);
-    }
-    if role == "neighbourhoods" {
-        return (
-            config.neighbourhoods.as_ref().and_then(|n| first(&n.id)),
+/// The id fields and expected geometry of a layer by its site-file key.
+fn role_mapping<'a>(config: &'a SiteConfig, role: &str) -> (Vec<&'a str>, Expect) {
+    let strs = |ids: &'a [String]| ids.iter().map(String::as_str).collect::<Vec<_>>();
+    match role {
+        "district" => (Vec::new(), Expect::Areas),
+        "neighbourhoods" => (
+            config
+                .neighbourhoods
+                .as_ref()
+                .map(|n| strs(&n.id))
+                .unwrap_or_default(),
             Expect::Areas,
-        );
-    }
-    if role == "stops" {
-        return (
-            config.stops.as_ref().and_then(|s| first(&s.id)),
+        ),
+        "stops" => (
+            config
+                .stops
+                .as_ref()
+                .map(|s| strs(&s.id))
+                .unwrap_or_default(),
             Expect::Points,
-        );
+        ),
+        "population" => (Vec::new(), Expect::AreasOrPoints),
+        _ => (
+            config
+                .buildings
+                .iter()
+                .find(|b| b.source.role == role)
+                .map(|b| strs(&b.id))
+                .unwrap_or_default(),
+            Expect::AreasOrPoints,
+        ),
     }
-    if role == "population" {
-        return (None, Expect::AreasOrPoints);
-    }
-    let id = config
-        .buildings
-        .iter()
-        .find(|b| b.source.role == role)
-        .and_then(|b| first(&b.id));
-    (id, Expect::AreasOrPoints)
 }

@@ -98,21 +98,23 @@ fn layer(out: &mut String, l: &LayerReport) {
         let ids: Vec<String> = l.invalid_features.iter().map(|f| f.id.clone()).collect();
         let _ = writeln!(out, "              {}", list(&ids));
     }
-    match &l.id_field {
-        Some(id) if l.duplicate_ids.is_empty() => {
-            let _ = writeln!(out, "  ids         '{id}': no duplicates");
-        }
-        Some(id) => {
-            let _ = writeln!(
-                out,
-                "  ids         '{id}': {} duplicated: {}",
-                l.duplicate_ids.len(),
-                list(&l.duplicate_ids)
-            );
-        }
-        None => {
-            let _ = writeln!(out, "  ids         no id field found");
-        }
+    let id = l
+        .id_fields
+        .iter()
+        .map(|f| format!("'{f}'"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    if id.is_empty() {
+        let _ = writeln!(out, "  ids         no id field found");
+    } else if l.duplicate_ids.is_empty() {
+        let _ = writeln!(out, "  ids         {id}: no duplicates");
+    } else {
+        let _ = writeln!(
+            out,
+            "  ids         {id}: {} duplicated: {}",
+            l.duplicate_ids.len(),
+            list(&l.duplicate_ids)
+        );
     }
     if !l.fields.is_empty() {
         let width = l

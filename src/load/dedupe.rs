@@ -46,8 +46,9 @@ impl<'a> FootprintIndex<'a> {
     }
 
     /// The index of the loaded building `shape` duplicates, with the overlap share, if any.
-    /// Among several, the largest overlap wins, then the largest intersection over union (so a
-    /// footprint redrawn in place beats a bigger building that contains it), then the lowest index.
+    /// Among several candidates over the threshold, the largest intersection over union wins (so
+    /// a footprint redrawn in place beats a small building it happens to contain), then the
+    /// lowest index.
     pub fn duplicate_of(&self, shape: &Shape) -> Option<(usize, f64)> {
         let env = envelope(shape)?;
         let aabb = AABB::from_corners(env.lower(), env.upper());
@@ -72,7 +73,7 @@ impl<'a> FootprintIndex<'a> {
                 }
             };
             let better = |(i, o, u): (usize, f64, f64)| {
-                (overlap, iou) > (o, u) || ((overlap, iou) == (o, u) && entry.data < i)
+                (iou, overlap) > (u, o) || ((iou, overlap) == (u, o) && entry.data < i)
             };
             if overlap >= MIN_OVERLAP && best.is_none_or(better) {
                 best = Some((entry.data, overlap, iou));

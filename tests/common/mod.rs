@@ -1,0 +1,53 @@
+//! Helpers shared by the black-box tests: paths to fixtures, running the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Absolute path of a file under `fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+/// Output of one run of the `cpgis` binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `cpgis` binary with arguments.
+pub fn cpgis(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_cpgis"))
+        .args(args)
+        .output()
+        .expect("the cpgis binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `cpgis inspect --json PATH`, parsed; panics with stderr if it fails.
+pub fn inspect_json(path: &Path) -> serde_json::Value {
+    let run = cpgis(&["inspect", "--json", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "inspect failed: {}", run.stderr);
+    serde_json::from_str(&run.stdout).expect("inspect --json prints JSON")
+}
+
+/// Reads a GeoJSON file with serde_json: the independent view of the data the tests compare with.
+pub fn geojson_features(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["features"].as_array().unwrap().clone()
+}
+
+/// Writes a site file into `dir` and returns its path.
+pub fn write_site(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("site.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}

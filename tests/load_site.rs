@@ -1,0 +1,355 @@
+//! Loading whole cases from their site files: the local CRS, validation, repair, de-duplication,
+//! and the configuration checks that run before any work.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{cpgis, fixture, geojson_features, write_site};
+use cpgis::config::parse_site_file;
+use cpgis::load::{load, Site};
+use cpgis::validate::Shape;
+use geo::Centroid;
+
+fn load_fixture(rel: &str) -> Site {
+    let config = parse_site_file(&fixture(rel)).expect("fixture site file is valid");
+    load(&config).expect("fixture loads")
+}
+
+fn centroid(shape: &Shape) -> geo::Point<f64> {
+    match shape {
+        Shape::Area(a) => a.centroid().unwrap(),
+        Shape::Point(p) => *p,
+    }
+}
+
+#[test]
+fn kamppi_loads_into_utm_35n_with_both_building_cuts_deduplicated() {
+    let site = load_fixture("kamppi/site.toml");
+    assert_eq!(
+        site.crs.epsg, 32635,
+        "Helsinki (24.93 E, 60.17 N) is in UTM zone 35 N"
+    );
+    assert!(site.crs.auto);
+    assert_eq!(site.district.name, "Kamppi");
+    assert_eq!(site.neighbourhoods.len(), 8);
+    assert_eq!(site.stops.len(), 181);
+    assert_eq!(site.population.len(), 92);
+    // 71,724 residents in the HSY grid (data README).
+    assert_eq!(
+        site.population.iter().map(|p| p.residents).sum::<f64>(),
+        71_724.0
+    );
+
+    let first = &site.quality[2];
+    assert_eq!(
+        (
+            first.role.as_str(),
+            first.read,
+            first.loaded,
+            first.repaired
+        ),
+        ("buildings[0]", 453, 453, 1)
+    );
+    let second = &site.quality[3];
+    assert_eq!(second.read, 494);
+    assert_eq!(
+        second.skipped.len(),
+        12,
+        "the 12 rings with too few points cannot be repaired"
+    );
+    assert!(second.skipped.iter().all(|s| s.reason == "too few points"));
+    assert_eq!(
+        second.repaired, 11,
+        "the 11 self-intersections are repaired"
+    );
+    assert_eq!(second.invalid.values().sum::<usize>(), 23);
+
+    // Every building of the 2019 cut whose OSM id is also in the 2024 cut (counted here from the
+    // GeoJSON) and which was not skipped must be found as a duplicate by its footprint.
+    let osm_id = |f: &serde_json::Value| {
+        let p = &f["properties"];
+        p["osm_way_id"]
+            .as_str()
+            .or(p["osm_id"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    let ids_2024: BTreeSet<String> = geojson_features(&fixture("kamppi/buildings.geojson"))
+        .iter()
+        .map(osm_id)
+        .collect();
+    let skipped: BTreeSet<&str> = second.skipped.iter().map(|s| s.id.as_str()).collect();
+    let shared: BTreeSet<String> =
+        geojson_features(&fixture("kamppi/centre_2019_buildings.geojson"))
+            .iter()
+            .map(osm_id)
+            .filter(|id| ids_2024.contains(id) && !skipped.contains(id.as_str()))
+            .collect();
+    assert_eq!(shared.len(), 105);
+    let duplicates: BTreeMap<&str, &str> = second
+        .duplicates
+        .iter()
+        .map(|d| (d.id.as_str(), d.duplicate_of.as_str()))
+        .collect();
+    for id in &shared {
+        assert_eq!(
+            duplicates.get(id.as_str()),
+            Some(&id.as_str()),
+            "{id} should duplicate itself"
+        );
+    }
+    // The rest are footprints redrawn under a new id: nearly the same polygon.
+    for d in second.duplicates.iter().filter(|d| !shared.contains(&d.id)) {
+        assert!(d.overlap > 0.9, "{d:?}");
+    }
+    assert_eq!(
+        site.buildings.len(),
+        453 + 494 - 12 - second.duplicates.len()
+    );
+    assert_eq!(second.loaded, 494 - 12 - second.duplicates.len());
+}
+
+#[test]
+fn kamppi_building_attributes_are_read_as_mapped() {
+    let site = load_fixture("kamppi/site.toml");
+    // Count, straight from the GeoJSON, the 2024 buildings whose levels are a plain number.
+    let numeric = geojson_features(&fixture("kamppi/buildings.geojson"))
+        .iter()
+        .filter(|f| {
+            f["properties"]["building_levels"]
+                .as_str()
+                .is_some_and(|s| s.trim().parse::<f64>().is_ok())
+        })
+        .count();
+    let with_floors = site
+        .buildings
+        .iter()
+        .filter(|b| b.layer == 0 && b.floors.is_some())
+        .count();
+    assert_eq!(with_floors, numeric);
+    assert!(
+        site.buildings.iter().all(|b| b.uses.len() == 1),
+        "every OSM building has a `building` value"
+    );
+}
+
+#[test]
+fn cea_zug_geojson_and_original_shapefiles_put_the_same_buildings_in_the_same_place() {
+    let from_geojson = load_fixture("cea-zug/site.toml");
+    let from_shapefile = load_fixture("cea-zug/site_shapefile.toml");
+    assert_eq!(
+        from_geojson.crs.epsg, 32632,
+        "Zug (8.51 E, 47.18 N) is in UTM zone 32 N"
+    );
+    assert_eq!(from_shapefile.crs.epsg, 32632);
+    assert_eq!(from_geojson.buildings.len(), 15 + 184);
+    assert_eq!(from_shapefile.buildings.len(), 15 + 184);
+    let by_id: BTreeMap<&str, geo::Point<f64>> = from_geojson
+        .buildings
+        .iter()
+        .filter(|b| b.layer == 0)
+        .map(|b| (b.id.as_str(), centroid(&b.shape)))
+        .collect();
+    assert_eq!(by_id.len(), 15);
+    for b in from_shapefile.buildings.iter().filter(|b| b.layer == 0) {
+        let other = by_id[b.id.as_str()];
+        let c = centroid(&b.shape);
+        let d = ((c.x() - other.x()).powi(2) + (c.y() - other.y()).powi(2)).sqrt();
+        assert!(d < 1.0, "{} is {d} m apart", b.id);
+    }
+}
+
+#[test]
+fn cea_mixed_use_is_read_with_its_shares() {
+    let site = load_fixture("cea-zug/site.toml");
+    let features = geojson_features(&fixture("cea-zug/zone_with_typology.geojson"));
+    for f in &features {
+        let p = &f["properties"];
+        let b = site
+            .buildings
+            .iter()
+            .find(|b| b.id == p["zone.Name"].as_str().unwrap())
+            .unwrap();
+        let total: f64 = b.uses.iter().filter_map(|u| u.share).sum();
+        let expected: f64 = ["use1_r", "use2_r", "use3_r"]
+            .iter()
+            .filter_map(|k| p[k].as_f64())
+            .sum();
+        assert!((total - expected).abs() < 1e-9, "{}", b.id);
+        assert_eq!(b.uses[0].raw, p["use1"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn liechtenstein_has_11_municipalities_at_admin_level_8() {
+    let site = load_fixture("liechtenstein/site.toml");
+    let mut names: Vec<&str> = site.neighbourhoods.iter().map(|n| n.id.as_str()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "Balzers",
+            "Eschen",
+            "Gamprin",
+            "Mauren",
+            "Planken",
+            "Ruggell",
+            "Schaan",
+            "Schellenberg",
+            "Triesen",
+            "Triesenberg",
+            "Vaduz"
+        ]
+    );
+    assert_eq!(site.district.name, "Vaduz");
+    assert_eq!(site.crs.epsg, 32632);
+    assert_eq!(site.buildings.len(), 3723);
+    // Vaduz has 7 parts (data README).
+    let vaduz = site
+        .neighbourhoods
+        .iter()
+        .find(|n| n.id == "Vaduz")
+        .unwrap();
+    assert_eq!(vaduz.area.0.len(), 7);
+}
+
+#[test]
+fn a_csv_layer_without_a_crs_is_refused_until_the_site_file_gives_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = fixture("kamppi");
+    let base = format!(
+        "[district]\npath = \"{k}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{k}/buildings.geojson\"\n[stops]\npath = \"{k}/centre_2019_transit_stops.csv\"\nx = \"lon\"\ny = \"lat\"\n",
+        k = k.display()
+    );
+    let site = write_site(dir.path(), &base);
+    let run = cpgis(&["inspect", site.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("stops.crs"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("declares no coordinate reference system"),
+        "{}",
+        run.stderr
+    );
+
+    let site = write_site(dir.path(), &format!("{base}crs = \"EPSG:4326\"\n"));
+    let config = parse_site_file(&site).unwrap();
+    let loaded = load(&config).unwrap();
+    assert_eq!(loaded.stops.len(), 181);
+    // The same stops from the GeoJSON land on the same points.
+    let reference = load_fixture("kamppi/site.toml");
+    let (a, b) = (loaded.stops[0].point, reference.stops[0].point);
+    assert!((a.x() - b.x()).abs() < 0.01 && (a.y() - b.y()).abs() < 0.01);
+}
+
+#[test]
+fn every_site_file_problem_is_reported_at_once_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = write_site(
+        dir.path(),
+        r#"
+name = "broken"
+crs = "EPSG:abc"
+[district]
+path = "nowhere.geojson"
+[buildings]
+path = "missing.geojson"
+flors = "building_levels"
+gfa = { field = "area", unit = "acres" }
+[grid]
+cell_m = -5
+[scenario.proposed]
+eui_reducton = 0.3
+"#,
+    );
+    let run = cpgis(&["inspect", site.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for expected in [
+        "has 7 problems",
+        "crs: `EPSG:abc` is not",
+        "district.path: file not found",
+        "buildings.path: file not found",
+        "buildings.flors: is not a known key (did you mean `buildings.floors`?)",
+        "buildings.gfa.unit: `acres` is not a known unit",
+        "grid.cell_m: must be a positive number, found -5",
+        "scenario.proposed.eui_reducton: is not a known measure (did you mean `scenario.proposed.eui_reduction`?)",
+    ] {
+        assert!(run.stderr.contains(expected), "missing `{expected}` in:\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn fields_the_mapping_names_are_checked_against_every_layer_before_loading() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = fixture("kamppi");
+    let site = write_site(
+        dir.path(),
+        &format!(
+            "[district]\npath = \"{k}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{k}/buildings.geojson\"\nfloors = \"building_level\"\n[neighbourhoods]\npath = \"{k}/helsinki_boundaries.gpkg\"\nlayer = \"districts\"\n",
+            k = k.display()
+        ),
+    );
+    let run = cpgis(&["inspect", site.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("has 2 problems"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("field 'building_level' is not in"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean 'building_levels'?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("has no layer 'districts'"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("city_districts, municipality"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_geopackage_with_several_layers_needs_a_layer_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = fixture("kamppi");
+    let site = write_site(
+        dir.path(),
+        &format!(
+            "[district]\npath = \"{k}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{k}/buildings.geojson\"\n[neighbourhoods]\npath = \"{k}/helsinki_boundaries.gpkg\"\n",
+            k = k.display()
+        ),
+    );
+    let run = cpgis(&["inspect", site.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("has 2 layers (city_districts, municipality)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn site_inspect_prints_the_chosen_crs_and_what_was_loaded() {
+    let run = cpgis(&["inspect", fixture("kamppi/site.toml").to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("local CRS   EPSG:32635 WGS 84 / UTM zone 35N (auto"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("[buildings[1]] read 494"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("skipped 12"), "{}", run.stdout);
+}
