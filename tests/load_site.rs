@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{cpgis, fixture, geojson_features, write_site};
+use common::{cpgis, fixture, geojson_features, kamppi_site_with, write_site};
 use cpgis::config::parse_site_file;
 use cpgis::load::{load, Site};
 use cpgis::validate::Shape;
@@ -217,11 +217,10 @@ fn liechtenstein_has_11_municipalities_at_admin_level_8() {
 #[test]
 fn a_csv_layer_without_a_crs_is_refused_until_the_site_file_gives_one() {
     let dir = tempfile::tempdir().unwrap();
-    let k = fixture("kamppi");
-    let base = format!(
-        "[district]\npath = \"{k}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{k}/buildings.geojson\"\n[stops]\npath = \"{k}/centre_2019_transit_stops.csv\"\nx = \"lon\"\ny = \"lat\"\n",
-        k = k.display()
-    );
+    let base = kamppi_site_with(&format!(
+        "[stops]\npath = \"{}\"\nx = \"lon\"\ny = \"lat\"\n",
+        fixture("kamppi/centre_2019_transit_stops.csv").display()
+    ));
     let site = write_site(dir.path(), &base);
     let run = cpgis(&["inspect", site.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -282,13 +281,13 @@ eui_reducton = 0.3
 #[test]
 fn fields_the_mapping_names_are_checked_against_every_layer_before_loading() {
     let dir = tempfile::tempdir().unwrap();
-    let k = fixture("kamppi");
+    let gpkg = fixture("kamppi/helsinki_boundaries.gpkg");
     let site = write_site(
         dir.path(),
-        &format!(
-            "[district]\npath = \"{k}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{k}/buildings.geojson\"\nfloors = \"building_level\"\n[neighbourhoods]\npath = \"{k}/helsinki_boundaries.gpkg\"\nlayer = \"districts\"\n",
-            k = k.display()
-        ),
+        &kamppi_site_with(&format!(
+            "floors = \"building_level\"\n[neighbourhoods]\npath = \"{}\"\nlayer = \"districts\"\n",
+            gpkg.display()
+        )),
     );
     let run = cpgis(&["inspect", site.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -318,13 +317,13 @@ fn fields_the_mapping_names_are_checked_against_every_layer_before_loading() {
 #[test]
 fn a_geopackage_with_several_layers_needs_a_layer_name() {
     let dir = tempfile::tempdir().unwrap();
-    let k = fixture("kamppi");
+    let gpkg = fixture("kamppi/helsinki_boundaries.gpkg");
     let site = write_site(
         dir.path(),
-        &format!(
-            "[district]\npath = \"{k}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{k}/buildings.geojson\"\n[neighbourhoods]\npath = \"{k}/helsinki_boundaries.gpkg\"\n",
-            k = k.display()
-        ),
+        &kamppi_site_with(&format!(
+            "[neighbourhoods]\npath = \"{}\"\n",
+            gpkg.display()
+        )),
     );
     let run = cpgis(&["inspect", site.to_str().unwrap()]);
     assert_eq!(run.code, 2);

@@ -40,7 +40,7 @@ pub fn parse_site_str(text: &str, file: &Path, base: &Path) -> crate::Result<Sit
             let at = e
                 .span()
                 .map(|s| {
-                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    let line = text.get(..s.start).unwrap_or(text).matches('\n').count() + 1;
                     format!(" at line {line}")
                 })
                 .unwrap_or_default();

@@ -35,22 +35,47 @@ pub fn open_dataset(path: &Path, geometry: &GeometryColumns) -> Result<Dataset> 
     };
     let option_refs: Vec<&str> = csv_options.iter().map(String::as_str).collect();
     let options = DatasetOptions {
-        open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+        open_flags: GdalOpenFlags::GDAL_OF_VECTOR
+            | GdalOpenFlags::GDAL_OF_READONLY
+            | GdalOpenFlags::GDAL_OF_VERBOSE_ERROR,
         open_options: if is_csv { Some(&option_refs) } else { None },
         ..Default::default()
     };
-    if std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(Error::Layer {
-            file: path.to_path_buf(),
-            problem: "is a directory; name the layer file itself".into(),
-        });
+    match std::fs::metadata(path) {
+        Err(e) => {
+            return Err(Error::Layer {
+                file: path.to_path_buf(),
+                problem: format!("cannot be read ({e}); check the path"),
+            })
+        }
+        Ok(m) if m.is_dir() => {
+            return Err(Error::Layer {
+                file: path.to_path_buf(),
+                problem: "is a directory; name the layer file itself".into(),
+            })
+        }
+        Ok(m) if m.len() == 0 => {
+            return Err(Error::Layer {
+                file: path.to_path_buf(),
+                problem: "is empty (0 bytes); the delivery may be incomplete".into(),
+            })
+        }
+        Ok(_) => {}
     }
-    Dataset::open_ex(path, options).map_err(|e| Error::Layer {
-        file: path.to_path_buf(),
-        problem: format!(
-            "GDAL cannot open it as a vector layer ({}); check that the file exists, is complete, and is in a format ogrinfo can read",
-            e.to_string().trim()
-        ),
+    Dataset::open_ex(path, options).map_err(|e| {
+        let reason = match e {
+            gdal::errors::GdalError::NullPointer { msg, .. } if !msg.trim().is_empty() => {
+                format!(": {}", msg.trim())
+            }
+            gdal::errors::GdalError::NullPointer { .. } => String::new(),
+            other => format!(": {}", other.to_string().trim()),
+        };
+        Error::Layer {
+            file: path.to_path_buf(),
+            problem: format!(
+                "GDAL cannot open it as a vector layer{reason}; check that it is complete and in a format `ogrinfo` reads"
+            ),
+        }
     })
 }
 

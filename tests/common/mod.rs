@@ -51,3 +51,12 @@ pub fn write_site(dir: &Path, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// The smallest Kamppi site file (district and 2024 buildings, absolute paths) followed by `extra`.
+pub fn kamppi_site_with(extra: &str) -> String {
+    let k = fixture("kamppi");
+    format!(
+        "[district]\npath = \"{k}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{k}/buildings.geojson\"\n{extra}",
+        k = k.display()
+    )
+}
