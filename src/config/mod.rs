@@ -202,50 +202,13 @@ pub struct SiteConfig {
 }
 
 impl SiteConfig {
-    /// Every layer source of the site, in load order, with the fields the site file maps in it.
-    pub fn layer_sources(&self) -> Vec<(&LayerSource, Vec<&str>)> {
-        let mut out: Vec<(&LayerSource, Vec<&str>)> = Vec::new();
-        out.push((&self.district.source, opt(&[&self.district.name])));
-        if let Some(n) = &self.neighbourhoods {
-            out.push((&n.source, {
-                let mut f = strs(&n.id);
-                f.extend(opt(&[&n.population]));
-                f
-            }));
-        }
-        for b in &self.buildings {
-            let mut fields = strs(&b.id);
-            fields.extend(opt(&[&b.floors, &b.height, &b.year]));
-            for u in &b.uses {
-                fields.push(&u.field);
-                if let Some(s) = &u.share {
-                    fields.push(s);
-                }
-            }
-            if let Some(g) = &b.gfa {
-                fields.push(&g.field);
-            }
-            for e in &b.energy {
-                fields.push(&e.field.field);
-            }
-            out.push((&b.source, fields));
-        }
-        if let Some(s) = &self.stops {
-            let mut fields = strs(&s.id);
-            fields.extend(s.mode.fields.iter().map(String::as_str));
-            out.push((&s.source, fields));
-        }
-        if let Some(p) = &self.population {
-            out.push((&p.source, vec![p.value.as_str()]));
-        }
+    /// Every layer source of the site, in load order.
+    pub fn layer_sources(&self) -> Vec<&LayerSource> {
+        let mut out = vec![&self.district.source];
+        out.extend(self.neighbourhoods.iter().map(|n| &n.source));
+        out.extend(self.buildings.iter().map(|b| &b.source));
+        out.extend(self.stops.iter().map(|s| &s.source));
+        out.extend(self.population.iter().map(|p| &p.source));
         out
     }
-}
-
-fn opt<'a>(fields: &[&'a Option<String>]) -> Vec<&'a str> {
-    fields.iter().filter_map(|f| f.as_deref()).collect()
-}
-
-fn strs(fields: &[String]) -> Vec<&str> {
-    fields.iter().map(String::as_str).collect()
 }

@@ -664,3 +664,41 @@ fn offsets(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> OffsetsSpec {
         interventions,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epsg_codes_parse_with_or_without_prefix() {
+        assert_eq!(parse_epsg("EPSG:3067"), Some(3067));
+        assert_eq!(parse_epsg("epsg:32635"), Some(32635));
+        assert_eq!(parse_epsg("3067"), Some(3067));
+        assert_eq!(parse_epsg("EPSG:"), None);
+        assert_eq!(parse_epsg("EPSG:0"), None);
+        assert_eq!(parse_epsg("ÉPSG:1"), None);
+    }
+
+    #[test]
+    fn ids_and_mode_fields_take_a_string_or_a_list() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let file = dir.join("layer.geojson");
+        std::fs::write(&file, "").unwrap();
+        let text = format!(
+            "[district]\npath = \"{f}\"\n[buildings]\npath = \"{f}\"\nid = [\"osm_way_id\", \"osm_id\"]\n[stops]\npath = \"{f}\"\nid = \"osm_id\"\nmode = {{ field = [\"railway\", \"highway\"], map = {{ tram_stop = \"tram\" }}, default = \"bus\" }}\n",
+            f = file.display()
+        );
+        let config = parse_site_str(&text, Path::new("site.toml"), &dir).unwrap();
+        assert_eq!(config.buildings[0].id, ["osm_way_id", "osm_id"]);
+        let stops = config.stops.unwrap();
+        assert_eq!(stops.id, ["osm_id"]);
+        assert_eq!(stops.mode.fields, ["railway", "highway"]);
+        assert_eq!(
+            stops.mode.map,
+            [("tram_stop".to_string(), "tram".to_string())]
+        );
+        assert_eq!(config.crs, CrsChoice::Auto);
+        assert_eq!(config.community.distance_m, 1500.0);
+    }
+}

@@ -91,7 +91,7 @@ pub fn inspect_site(config: &SiteConfig) -> Result<SiteReport> {
     // Loading first reports every configuration problem at once, before any layer is scanned.
     let site = load::load(config)?;
     let mut layers = Vec::new();
-    for (source, _) in config.layer_sources() {
+    for source in config.layer_sources() {
         let ds = layer::open_dataset(&source.path, &source.geometry)?;
         let mut lyr = layer::pick_layer(&ds, &source.path, source.layer.as_deref())?;
         if let Some(f) = &source.filter {
