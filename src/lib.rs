@@ -12,6 +12,7 @@
 //! | [`validate`] | geometry validation and repair |
 //! | [`load`] | stage 1: site file + layers → [`load::Site`] |
 //! | [`inspect`] | the "analyse the site map" report: per-layer facts and problems |
+//! | [`profile`] | stage 2 (begun): construction years from messy text |
 
 pub mod config;
 pub mod crs;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod inspect;
 pub mod layer;
 pub mod load;
+pub mod profile;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -352,3 +352,30 @@ fn site_inspect_prints_the_chosen_crs_and_what_was_loaded() {
     );
     assert!(run.stdout.contains("skipped 12"), "{}", run.stdout);
 }
+
+#[test]
+fn every_start_date_in_the_helsinki_cuts_gives_a_year_in_its_stated_span() {
+    // Each start_date of both OSM cuts, as written, with the span a reader would give it: the
+    // parsed year must fall inside. Dates seen in the data include `13.11.1998`, `1865;1890`,
+    // `1890s`, `1908..1939`, `1938-10`, `2012?`, `after 1905..1908`, `before 1943`.
+    for rel in [
+        "kamppi/buildings.geojson",
+        "kamppi/centre_2019_buildings.geojson",
+    ] {
+        for f in geojson_features(&fixture(rel)) {
+            let Some(text) = f["properties"]["start_date"].as_str() else {
+                continue;
+            };
+            let four: Vec<i32> = text
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|s| s.len() == 4)
+                .map(|s| s.parse().unwrap())
+                .collect();
+            let lo = *four.iter().min().unwrap();
+            let hi = four.iter().max().unwrap() + if text.ends_with('s') { 9 } else { 0 };
+            let year =
+                cpgis::profile::parse_year(text).unwrap_or_else(|| panic!("no year in {text:?}"));
+            assert!((lo..=hi).contains(&year), "{text:?} gave {year}");
+        }
+    }
+}
