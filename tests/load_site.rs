@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{cpgis, fixture, geojson_features, kamppi_site_with, write_site};
+use common::{assert_bad_input, cpgis, fixture, geojson_features, kamppi_site_with, write_site};
 use cpgis::config::parse_site_file;
 use cpgis::load::{load, Site};
 use cpgis::validate::Shape;
@@ -222,14 +222,9 @@ fn a_csv_layer_without_a_crs_is_refused_until_the_site_file_gives_one() {
         fixture("kamppi/centre_2019_transit_stops.csv").display()
     ));
     let site = write_site(dir.path(), &base);
-    let run = cpgis(&["inspect", site.to_str().unwrap()]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("stops.crs"), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("declares no coordinate reference system"),
-        "{}",
-        run.stderr
+    assert_bad_input(
+        &cpgis(&["inspect", site.to_str().unwrap()]),
+        &["stops.crs", "declares no coordinate reference system"],
     );
 
     let site = write_site(dir.path(), &format!("{base}crs = \"EPSG:4326\"\n"));
@@ -263,8 +258,9 @@ eui_reducton = 0.3
 "#,
     );
     let run = cpgis(&["inspect", site.to_str().unwrap()]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    for expected in [
+    assert_bad_input(
+        &run,
+        &[
         "has 7 problems",
         "crs: `EPSG:abc` is not",
         "district.path: file not found",
@@ -273,9 +269,8 @@ eui_reducton = 0.3
         "buildings.gfa.unit: `acres` is not a known unit",
         "grid.cell_m: must be a positive number, found -5",
         "scenario.proposed.eui_reducton: is not a known measure (did you mean `scenario.proposed.eui_reduction`?)",
-    ] {
-        assert!(run.stderr.contains(expected), "missing `{expected}` in:\n{}", run.stderr);
-    }
+    ],
+    );
 }
 
 #[test]
@@ -289,28 +284,15 @@ fn fields_the_mapping_names_are_checked_against_every_layer_before_loading() {
             gpkg.display()
         )),
     );
-    let run = cpgis(&["inspect", site.to_str().unwrap()]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("has 2 problems"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("field 'building_level' is not in"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("did you mean 'building_levels'?"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("has no layer 'districts'"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("city_districts, municipality"),
-        "{}",
-        run.stderr
+    assert_bad_input(
+        &cpgis(&["inspect", site.to_str().unwrap()]),
+        &[
+            "has 2 problems",
+            "field 'building_level' is not in",
+            "did you mean 'building_levels'?",
+            "has no layer 'districts'",
+            "city_districts, municipality",
+        ],
     );
 }
 
@@ -325,13 +307,9 @@ fn a_geopackage_with_several_layers_needs_a_layer_name() {
             gpkg.display()
         )),
     );
-    let run = cpgis(&["inspect", site.to_str().unwrap()]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("has 2 layers (city_districts, municipality)"),
-        "{}",
-        run.stderr
+    assert_bad_input(
+        &cpgis(&["inspect", site.to_str().unwrap()]),
+        &["has 2 layers (city_districts, municipality)"],
     );
 }
 

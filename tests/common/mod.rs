@@ -60,3 +60,15 @@ pub fn kamppi_site_with(extra: &str) -> String {
         k = k.display()
     )
 }
+
+/// Asserts that a run failed as bad input (exit code 2) and that stderr holds every phrase.
+pub fn assert_bad_input(run: &Run, phrases: &[&str]) {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for phrase in phrases {
+        assert!(
+            run.stderr.contains(phrase),
+            "missing `{phrase}` in:\n{}",
+            run.stderr
+        );
+    }
+}
