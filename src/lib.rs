@@ -20,6 +20,7 @@ pub mod error;
 pub mod inspect;
 pub mod layer;
 pub mod load;
+pub mod preset;
 pub mod profile;
 pub mod validate;
 

@@ -25,6 +25,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the factor presets, or print every value of one with its unit and source.
+    Presets {
+        #[command(subcommand)]
+        action: Option<PresetsAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PresetsAction {
+    /// Print every value of a preset (a built-in name or a preset file) with unit and source.
+    Show {
+        /// `china-north`, `europe`, `helsinki`, or the path of a preset file.
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -50,6 +64,20 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             } else {
                 print!("{}", cpgis::inspect::render(&report));
             }
+            Ok(())
+        }
+        Command::Presets { action: None } => {
+            print!("{}", cpgis::preset::render_list());
+            Ok(())
+        }
+        Command::Presets {
+            action: Some(PresetsAction::Show { name }),
+        } => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| cpgis::Error::Tool(format!("cannot read the working folder: {e}")))?;
+            let preset = cpgis::preset::resolve(&name, &cwd, &[], std::path::Path::new("-"))?;
+            cpgis::preset::Factors::from_preset(&preset)?;
+            print!("{}", cpgis::preset::render_preset(&preset));
             Ok(())
         }
     }

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 pub use issues::{ConfigIssue, ConfigIssues};
 pub use site::{parse_site_file, parse_site_str};
-pub use units::{AreaUnit, EnergyUnit};
+pub use units::{AreaUnit, EnergyUnit, MeterUnit};
 
 /// The local metric CRS in which all computation happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -74,7 +74,7 @@ pub struct MeasuredField<U> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EnergyField {
     pub carrier: String,
-    pub field: MeasuredField<EnergyUnit>,
+    pub field: MeasuredField<MeterUnit>,
 }
 
 /// The district boundary layer.
@@ -125,6 +125,7 @@ pub struct StopsSpec {
     /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
     pub id: Vec<String>,
     pub mode: ModeSpec,
+    /// A GTFS feed (folder or .zip) giving real departures per hour.
     pub gtfs: Option<PathBuf>,
 }
 
@@ -181,6 +182,18 @@ pub struct OffsetsSpec {
     pub interventions: Vec<String>,
 }
 
+/// One preset value replaced in the site file's `[factors]` table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FactorOverride {
+    /// Dotted key of the preset value, e.g. `carriers.electricity`.
+    pub key: String,
+    pub value: f64,
+    /// Unit, if the site file gives one (it must then match the preset's).
+    pub unit: Option<String>,
+    /// Source, if the site file gives one; otherwise "site file override".
+    pub source: Option<String>,
+}
+
 /// A checked site file: every path exists, every value has the right type and range.
 /// Field names are checked against the layers' schemas when the layers are opened.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -189,7 +202,10 @@ pub struct SiteConfig {
     pub file: PathBuf,
     pub name: String,
     pub crs: CrsChoice,
+    /// Preset name or path (relative to the site file).
     pub preset: String,
+    /// Single preset values replaced by the site file.
+    pub factors: Vec<FactorOverride>,
     pub district: DistrictSpec,
     pub neighbourhoods: Option<NeighbourhoodsSpec>,
     pub buildings: Vec<BuildingsSpec>,

@@ -129,6 +129,7 @@ pub fn parse_site_str(text: &str, file: &Path, base: &Path) -> crate::Result<Sit
     let community = community(top.table("community", &mut issues), &mut issues);
     let grid = grid(top.table("grid", &mut issues), &mut issues);
     let scenarios = scenarios(top.table("scenario", &mut issues), &mut issues);
+    let factors = factor_overrides(top.table("factors", &mut issues), &mut issues);
     let offsets = offsets(top.table("offsets", &mut issues), &mut issues);
     top.finish(&mut issues);
 
@@ -138,6 +139,7 @@ pub fn parse_site_str(text: &str, file: &Path, base: &Path) -> crate::Result<Sit
             name,
             crs,
             preset,
+            factors,
             district,
             neighbourhoods,
             buildings,
@@ -313,8 +315,14 @@ fn buildings(
             let k = format!("{key}.energy.{carrier}");
             match v {
                 toml::Value::Table(m) => {
-                    if let Some(field) =
-                        measured(&k, m, EnergyUnit::parse, EnergyUnit::NAMES, issues)
+                    if crate::preset::Carrier::from_key(carrier).is_none() {
+                        issues.push(
+                            &k,
+                            &format!("`{carrier}` is not an energy carrier"),
+                            Some(&format!("use one of {}", crate::preset::Carrier::names())),
+                        );
+                    }
+                    if let Some(field) = measured(&k, m, MeterUnit::parse, MeterUnit::NAMES, issues)
                     {
                         energy.push(EnergyField {
                             carrier: carrier.clone(),
@@ -327,6 +335,15 @@ fn buildings(
         }
     }
     let use_map = r.string_map("use_map", issues);
+    for (raw, to) in &use_map {
+        if crate::preset::Use::from_key(to).is_none() {
+            issues.push(
+                &format!("{key}.use_map.{raw}"),
+                &format!("`{to}` is not a use type"),
+                Some(&format!("use one of {}", crate::preset::Use::names())),
+            );
+        }
+    }
     r.finish(issues);
     Some(BuildingsSpec {
         source: src?,
@@ -395,14 +412,12 @@ fn measured<U>(
     })
 }
 
-const MODES: &[&str] = &["bus", "tram", "metro", "rail", "ferry"];
-
 fn mode_name(key: &str, value: String, issues: &mut ConfigIssues) -> String {
-    if !MODES.contains(&value.as_str()) {
+    if crate::preset::Mode::from_key(&value).is_none() {
         issues.push(
             key,
             &format!("`{value}` is not a transit mode"),
-            Some(&format!("use one of {}", MODES.join(", "))),
+            Some(&format!("use one of {}", crate::preset::Mode::names())),
         );
     }
     value
@@ -613,6 +628,64 @@ fn scenarios(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> Vec<Scenario
             numbers,
             choices,
         });
+    }
+    out
+}
+
+/// The `[factors]` table: preset values replaced for this site, nested tables or dotted keys;
+/// a leaf is a number or `{ value, unit, source }`.
+fn factor_overrides(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> Vec<FactorOverride> {
+    fn walk(key: &str, v: &toml::Value, out: &mut Vec<FactorOverride>, issues: &mut ConfigIssues) {
+        let number = |v: &toml::Value| match v {
+            toml::Value::Float(f) => Some(*f),
+            toml::Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        };
+        let full = format!("factors.{key}");
+        let (value, unit, source) = match v {
+            toml::Value::Table(t) if t.contains_key("value") => {
+                let mut r = TableReader::new(t, &full);
+                let value = r.number("value", issues);
+                let unit = r.string("unit", issues);
+                let source = r.string("source", issues);
+                r.finish(issues);
+                match value {
+                    Some(x) => (x, unit, source),
+                    None => return,
+                }
+            }
+            toml::Value::Table(t) => {
+                for (k, child) in t {
+                    walk(&format!("{key}.{k}"), child, out, issues);
+                }
+                return;
+            }
+            other => match number(other) {
+                Some(x) => (x, None, None),
+                None => {
+                    issues.wrong_type(&full, "a number or { value, unit, source }", other);
+                    return;
+                }
+            },
+        };
+        if !value.is_finite() || value < 0.0 {
+            issues.push(
+                &full,
+                &format!("must be a finite number of zero or more, found {value}"),
+                None,
+            );
+            return;
+        }
+        out.push(FactorOverride {
+            key: key.to_string(),
+            value,
+            unit,
+            source,
+        });
+    }
+    let mut out = Vec::new();
+    for (k, v) in t.into_iter().flatten() {
+        walk(k, v, &mut out, issues);
     }
     out
 }

@@ -60,7 +60,7 @@ pub struct UseShare {
 pub struct Metered {
     pub carrier: String,
     pub value: f64,
-    pub unit: crate::config::EnergyUnit,
+    pub unit: crate::config::MeterUnit,
 }
 
 /// A building as mapped from its layer; interpretation (floor area, archetype) is the profile stage's.
