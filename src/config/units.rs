@@ -62,7 +62,7 @@ impl EnergyUnit {
 }
 
 /// Joules in one British thermal unit (International Table): 1055.05585262 J exactly (NIST SP 811, B.8).
-pub const JOULES_PER_BTU: f64 = 1055.055_852_62;
+pub const JOULES_PER_BTU: f64 = 1_055.055_852_62;
 /// Joules in one kilowatt-hour: 3.6 MJ exactly.
 pub const JOULES_PER_KWH: f64 = 3.6e6;
 
