@@ -14,6 +14,7 @@
 //! | [`inspect`] | the "analyse the site map" report: per-layer facts and problems |
 //! | [`profile`] | stage 2 (begun): construction years from messy text |
 
+pub mod access;
 pub mod config;
 pub mod crs;
 pub mod error;

@@ -86,6 +86,18 @@ pub struct Stop {
     pub id: String,
     pub mode: String,
     pub point: Point<f64>,
+    /// Routes serving the stop with their departures per hour, from a timetable (GTFS);
+    /// empty when none is known (the mode's default frequency is used).
+    pub routes: Vec<StopRoute>,
+}
+
+/// One route at a stop, from a timetable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StopRoute {
+    pub route: String,
+    pub mode: crate::preset::Mode,
+    /// Departures per hour in the busier direction, in the morning peak hour.
+    pub departures_per_hour: f64,
 }
 
 /// A population count on a polygon or a point.
@@ -108,6 +120,8 @@ pub struct Site {
     pub population: Vec<PopulationCell>,
     /// One report per layer read, in site-file order.
     pub quality: Vec<LayerQuality>,
+    /// Per buildings layer, the site file's raw use value → use type table.
+    pub use_maps: Vec<Vec<(String, String)>>,
 }
 
 /// Loads a case: opens and checks every layer first (all problems reported together), then
@@ -268,6 +282,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
                 id: label,
                 mode,
                 point,
+                routes: Vec::new(),
             });
         }
         finish(&mut q, stops.iter().map(|s| s.id.as_str()));
@@ -308,6 +323,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         stops,
         population,
         quality,
+        use_maps: config.buildings.iter().map(|b| b.use_map.clone()).collect(),
     })
 }
 

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{ConfigIssues, FactorOverride};
 use crate::{Error, Result};
 
-pub use factors::{Archetype, Factors, Heating, Travel};
+pub use factors::{Access, Archetype, Factors, Heating, Solar, Travel, Waste};
 pub use kinds::{Carrier, Era, HeatSource, Mode, Treatment, Use};
 pub use show::{render_list, render_preset};
 
