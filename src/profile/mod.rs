@@ -149,6 +149,10 @@ pub fn services(site: &Site, factors: &Factors) -> Vec<Service> {
         .collect()
 }
 
+/// What is known of a building before residents are spread: use mix, floor area, footprint
+/// (m²), year and representative point.
+type Partial = (UseMix, FloorArea, f64, Option<i32>, Point<f64>);
+
 /// Profiles every building of the site.
 pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     let mut notes = ProfileNotes::default();
@@ -159,7 +163,7 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
         *notes.stops_by_mode.entry(s.mode.clone()).or_default() += 1;
     }
 
-    let mut partial: Vec<(UseMix, FloorArea, f64, Option<i32>, Point<f64>)> = Vec::new();
+    let mut partial: Vec<Partial> = Vec::new();
     for b in &site.buildings {
         let table = tables.get(b.layer).unwrap_or(&fallback);
         let mix = use_mix(&b.uses, table);
