@@ -12,17 +12,28 @@
 //! | [`validate`] | geometry validation and repair |
 //! | [`load`] | stage 1: site file + layers → [`load::Site`] |
 //! | [`inspect`] | the "analyse the site map" report: per-layer facts and problems |
-//! | [`profile`] | stage 2 (begun): construction years from messy text |
+//! | [`preset`] | factor presets: every value with unit and source; overrides |
+//! | [`access`] | PTAL-style transit access index through an R-tree |
+//! | [`profile`] | stage 2: use mix, floor area, era, residents, jobs, access per building |
+//! | [`estimate`] | stage 3: t CO2e per building, sector and scenario |
+//! | [`aggregate`] | stage 4: grid cells, neighbourhoods, district / rest / all totals |
+//! | [`pipeline`] | the stages composed, load → aggregate |
+//! | [`export`] | GeoJSON layers and `summary.json`, written atomically |
 
 pub mod access;
+pub mod aggregate;
 pub mod config;
 pub mod crs;
 pub mod error;
+pub mod estimate;
+pub mod export;
 pub mod inspect;
 pub mod layer;
 pub mod load;
+pub mod pipeline;
 pub mod preset;
 pub mod profile;
+pub mod report;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -25,6 +25,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Estimate emissions per building, grid cell and neighbourhood for the baseline and the
+    /// site file's scenarios; write GeoJSON layers and summary.json.
+    Estimate {
+        /// The site file (.toml).
+        site: PathBuf,
+        /// Output folder (created if missing; files in it are replaced one by one, atomically).
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+    },
     /// List the factor presets, or print every value of one with its unit and source.
     Presets {
         #[command(subcommand)]
@@ -63,6 +72,17 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 println!("{text}");
             } else {
                 print!("{}", cpgis::inspect::render(&report));
+            }
+            Ok(())
+        }
+        Command::Estimate { site, out } => {
+            let config = cpgis::config::parse_site_file(&site)?;
+            let run = cpgis::pipeline::estimate_site(config)?;
+            let written = cpgis::export::write_estimate(&out, &run)?;
+            print!("{}", cpgis::report::estimate_table(&run));
+            println!();
+            for f in written {
+                println!("wrote {}", f.display());
             }
             Ok(())
         }

@@ -124,6 +124,8 @@ pub struct StopsSpec {
     pub source: LayerSource,
     /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
     pub id: Vec<String>,
+    /// Stop or station name field: stops of one mode sharing a name count as one service.
+    pub name: Option<String>,
     pub mode: ModeSpec,
     /// A GTFS feed (folder or .zip) giving real departures per hour.
     pub gtfs: Option<PathBuf>,

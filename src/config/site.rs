@@ -427,6 +427,7 @@ fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsS
     let mut r = TableReader::new(t, "stops");
     let src = source(ctx, &mut r, "stops", issues);
     let id = r.string_or_list("id", issues);
+    let name = r.string("name", issues);
     let mode = match r.value("mode") {
         None => ModeSpec {
             fields: Vec::new(),
@@ -490,6 +491,7 @@ fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsS
     Some(StopsSpec {
         source: src?,
         id,
+        name,
         mode,
         gtfs,
     })

@@ -77,13 +77,20 @@ pub struct Building {
     pub year: Option<String>,
     /// Gross floor area from an attribute, m² (converted from the mapped unit).
     pub gfa_m2: Option<f64>,
+    /// Metered values present (carriers whose field is empty are left out).
     pub energy: Vec<Metered>,
+    /// How many carriers the site file maps for this building's layer: metering is complete
+    /// when `energy.len()` equals it.
+    pub energy_mapped: usize,
 }
 
 /// A transit stop.
 #[derive(Debug, Clone)]
 pub struct Stop {
     pub id: String,
+    /// Stop or station name, if mapped: without a timetable, stops of one mode that share a
+    /// name (platforms in both directions, station entrances) count as one service.
+    pub name: Option<String>,
     pub mode: String,
     pub point: Point<f64>,
     /// Routes serving the stop with their departures per hour, from a timetable (GTFS);
@@ -166,7 +173,8 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             .iter()
             .filter_map(|f| stop_fields.add(Some(f)))
             .collect();
-        (id, modes)
+        let name = stop_fields.add(s.name.as_deref());
+        (id, modes, name)
     });
     let stop_src = config
         .stops
@@ -256,7 +264,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
     }
 
     let mut stops = Vec::new();
-    if let (Some(Some(src)), Some((id, mode_slots)), Some(spec)) =
+    if let (Some(Some(src)), Some((id, mode_slots, name_slot)), Some(spec)) =
         (&stop_src, &stop_slots, &config.stops)
     {
         let mut q = LayerQuality::new(
@@ -278,8 +286,13 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
                         .map(|(_, m)| m.clone())
                 })
                 .unwrap_or_else(|| spec.mode.default.clone());
+            let name = value(&raw.values, *name_slot)
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string);
             stops.push(Stop {
                 id: label,
+                name,
                 mode,
                 point,
                 routes: Vec::new(),
@@ -575,6 +588,7 @@ impl<'a> BuildingSlots<'a> {
             uses,
             gfa_m2,
             energy,
+            energy_mapped: spec.energy.len(),
         }
     }
 }

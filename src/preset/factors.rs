@@ -170,6 +170,8 @@ pub struct Factors {
     pub eras: BTreeMap<Era, f64>,
     /// Gross residential floor area per resident, m².
     pub floor_area_per_resident_m2: f64,
+    /// Share of the floor area of buildings of unknown use that houses residents (floor-area rule).
+    pub unknown_use_housing_share: f64,
     pub archetypes: BTreeMap<Use, Archetype>,
     pub travel: Travel,
     pub access: Access,
@@ -220,6 +222,7 @@ impl Factors {
             .collect();
         let floor_area_per_resident_m2 =
             t.positive("occupancy.floor_area_per_resident", "m2/person");
+        let unknown_use_housing_share = t.share("occupancy.unknown_use_housing_share");
         let archetypes = Use::ALL
             .iter()
             .map(|u| {
@@ -309,6 +312,7 @@ impl Factors {
             heating,
             eras,
             floor_area_per_resident_m2,
+            unknown_use_housing_share,
             archetypes,
             travel,
             access,

@@ -32,7 +32,8 @@ pub use year::parse_year;
 pub enum ResidentsSource {
     /// The population layer, spread over housing floor area.
     PopulationLayer,
-    /// Residential floor area / floor area per resident.
+    /// Housing floor area (residential, and the preset's share of unknown use) / floor area
+    /// per resident.
     FloorArea,
 }
 
@@ -119,8 +120,10 @@ pub fn representative_point(shape: &Shape) -> Option<Point<f64>> {
     }
 }
 
-/// Transit services from the site's stops: each stop its own route, with the mode's default
-/// departures per hour unless the stop carries timetable departures.
+/// Transit services from the site's stops, with the mode's default departures per hour unless
+/// the stop carries timetable departures. Without a timetable, stops of one mode that share a
+/// name are one route (PTAL counts a route once, in its busier direction); a stop without a
+/// name is a route of its own.
 pub fn services(site: &Site, factors: &Factors) -> Vec<Service> {
     site.stops
         .iter()
@@ -131,7 +134,7 @@ pub fn services(site: &Site, factors: &Factors) -> Vec<Service> {
                 vec![Service {
                     point,
                     mode,
-                    route: None,
+                    route: s.name.as_ref().map(|n| format!("name:{n}")),
                     departures_per_hour: factors.access.departures_per_hour[&mode],
                 }]
             } else {
@@ -219,13 +222,17 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
         .enumerate()
         .map(|(i, ((mix, floor, footprint, year, point), b))| {
             let by_floor_area = || {
-                let res: f64 = mix
+                let housing: f64 = mix
                     .parts
                     .iter()
-                    .filter(|p| p.0 == Use::Residential)
-                    .map(|p| p.1 * floor.gfa_m2)
-                    .sum();
-                res / factors.floor_area_per_resident_m2
+                    .map(|p| match p.0 {
+                        Use::Residential => p.1,
+                        Use::Unknown => p.1 * factors.unknown_use_housing_share,
+                        _ => 0.0,
+                    })
+                    .sum::<f64>()
+                    * floor.gfa_m2;
+                housing / factors.floor_area_per_resident_m2
             };
             let (residents, residents_source) = match spread.residents[i] {
                 Some(r) => (r, ResidentsSource::PopulationLayer),

@@ -1,0 +1,138 @@
+//! Stationary energy. Tier 2: the building's metered energy per carrier (converted to kWh),
+//! when every carrier its layer maps has a value. Tier 1 otherwise: floor area by use ×
+//! the archetype's intensities (electricity; heat × the era's multiplier), heat met by the
+//! preset's heating mix (fuel = heat / boiler efficiency, heat pump electricity = heat / COP).
+//! Emissions = Σ carrier kWh × carrier factor.
+//!
+//! Measures: `eui_reduction` lowers every carrier; `heat` replaces the heating (tier 2: the
+//! heat delivered by fuels and district heat is re-supplied by the new source); `rooftop_pv`
+//! covers that share of the usable roof and offsets the building's own electricity (any
+//! surplus is reported as export and not credited).
+
+use std::collections::BTreeMap;
+
+use super::{Measures, Sector, SectorModel, SectorResult};
+use crate::load::Building;
+use crate::preset::{Carrier, Factors, HeatSource};
+use crate::profile::Profile;
+
+pub struct EnergyModel;
+
+/// Energy use of one building by carrier, kWh per year, with what it took to get there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyUse {
+    pub tier: u8,
+    pub carriers: BTreeMap<Carrier, f64>,
+    /// Heat delivered, kWh per year (tier 2: the part known from fuels and district heat).
+    pub heat_kwh: f64,
+    /// PV yield, kWh per year, and the part of it beyond the building's own electricity.
+    pub pv_kwh: f64,
+    pub pv_export_kwh: f64,
+}
+
+/// Energy use of one building under some measures.
+pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> EnergyUse {
+    let keep = 1.0 - m.eui_reduction;
+    let metered = b.energy_mapped > 0 && b.energy.len() == b.energy_mapped;
+    let mut carriers: BTreeMap<Carrier, f64> = Carrier::ALL.iter().map(|c| (*c, 0.0)).collect();
+    let (tier, heat_kwh) = if metered {
+        for e in &b.energy {
+            let c = Carrier::from_key(&e.carrier).unwrap_or(Carrier::Electricity);
+            let kwh = e.unit.to_kwh(e.value, f.gas_kwh_per_m3, p.floor.gfa_m2);
+            *carriers.entry(c).or_default() += kwh * keep;
+        }
+        // Heat known from the heating carriers (electric heating cannot be told apart).
+        let heating = [
+            (Carrier::DistrictHeat, 1.0),
+            (Carrier::NaturalGas, f.heating.boiler_efficiency),
+            (Carrier::Oil, f.heating.boiler_efficiency),
+            (Carrier::Coal, f.heating.boiler_efficiency),
+            (Carrier::Wood, f.heating.boiler_efficiency),
+        ];
+        let heat: f64 = heating.iter().map(|(c, eff)| carriers[c] * eff).sum();
+        if let Some(source) = m.heat {
+            for (c, _) in heating {
+                carriers.insert(c, 0.0);
+            }
+            *carriers.entry(source.carrier()).or_default() +=
+                heat * f.heating.input_per_heat(source);
+        }
+        (2, heat)
+    } else {
+        let mut electricity = 0.0;
+        let mut heat = 0.0;
+        for (u, share) in &p.uses.parts {
+            let a = f.archetype(*u);
+            let area = share * p.floor.gfa_m2;
+            electricity += area * a.electricity_kwh_m2;
+            heat += area * a.heat_kwh_m2 * f.era(p.era);
+        }
+        electricity *= keep;
+        heat *= keep;
+        *carriers.entry(Carrier::Electricity).or_default() += electricity;
+        let mix: Vec<(HeatSource, f64)> = match m.heat {
+            Some(source) => vec![(source, 1.0)],
+            None => f.heating.mix.clone(),
+        };
+        for (source, share) in mix {
+            *carriers.entry(source.carrier()).or_default() +=
+                heat * share * f.heating.input_per_heat(source);
+        }
+        (1, heat)
+    };
+    let pv_kwh = f.solar.yield_kwh(p.footprint_m2, m.rooftop_pv);
+    let el = carriers[&Carrier::Electricity];
+    let pv_export_kwh = (pv_kwh - el).max(0.0);
+    carriers.insert(Carrier::Electricity, (el - pv_kwh).max(0.0));
+    EnergyUse {
+        tier,
+        carriers,
+        heat_kwh,
+        pv_kwh,
+        pv_export_kwh,
+    }
+}
+
+/// t CO2e per year of an energy use.
+pub fn emissions_t(e: &EnergyUse, f: &Factors) -> f64 {
+    e.carriers
+        .iter()
+        .map(|(c, kwh)| kwh * f.carrier(*c))
+        .sum::<f64>()
+        / 1000.0
+}
+
+impl SectorModel for EnergyModel {
+    fn sector(&self) -> Sector {
+        Sector::Energy
+    }
+
+    fn estimate(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> SectorResult {
+        let e = energy_use(b, p, m, f);
+        let mut quantities = vec![
+            ("energy_tier", e.tier as f64),
+            ("heat_demand_kwh_yr", e.heat_kwh),
+        ];
+        for (c, kwh) in &e.carriers {
+            quantities.push((carrier_column(*c), *kwh));
+        }
+        quantities.push(("pv_kwh_yr", e.pv_kwh));
+        quantities.push(("pv_export_kwh_yr", e.pv_export_kwh));
+        SectorResult {
+            co2e_t: emissions_t(&e, f),
+            quantities,
+        }
+    }
+}
+
+/// Output column of a carrier's annual energy.
+pub fn carrier_column(c: Carrier) -> &'static str {
+    match c {
+        Carrier::Electricity => "electricity_kwh_yr",
+        Carrier::DistrictHeat => "district_heat_kwh_yr",
+        Carrier::NaturalGas => "natural_gas_kwh_yr",
+        Carrier::Oil => "oil_kwh_yr",
+        Carrier::Coal => "coal_kwh_yr",
+        Carrier::Wood => "wood_kwh_yr",
+    }
+}

@@ -1,0 +1,182 @@
+//! `summary.json`: the totals at every level, what the run assumed (every preset value with its
+//! unit and source), and everything noticed on the way (load quality, profile notes), so that
+//! nothing is dropped silently. Maps are ordered and numbers rounded: same input, same bytes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::aggregate::Totals;
+use crate::crs::LocalCrs;
+use crate::estimate::Scenario;
+use crate::load::LayerQuality;
+use crate::pipeline::Estimated;
+use crate::profile::ProfileNotes;
+
+/// Rounds to 4 decimals (0.1 kg for tonnes).
+fn r4(v: f64) -> f64 {
+    (v * 1e4).round() / 1e4
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TotalsOut {
+    pub buildings: usize,
+    pub gfa_m2: f64,
+    pub residents: f64,
+    pub jobs: f64,
+    /// scenario → sector (and `total`) → t CO2e per year.
+    pub co2e_t_yr: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+impl TotalsOut {
+    fn new(run: &Estimated, t: &Totals) -> TotalsOut {
+        let co2e_t_yr = run
+            .estimates
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(s, sc)| {
+                let mut m: BTreeMap<String, f64> = run
+                    .estimates
+                    .sectors
+                    .iter()
+                    .enumerate()
+                    .map(|(k, sector)| (sector.key().to_string(), r4(t.co2e_t[s][k])))
+                    .collect();
+                m.insert("total".into(), r4(t.total(s)));
+                (sc.name.clone(), m)
+            })
+            .collect();
+        TotalsOut {
+            buildings: t.buildings,
+            gfa_m2: r4(t.floor_area_m2),
+            residents: r4(t.residents),
+            jobs: r4(t.jobs),
+            co2e_t_yr,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PresetOut {
+    pub name: String,
+    pub version: String,
+    pub chain: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assumption {
+    pub key: String,
+    pub value: f64,
+    pub unit: String,
+    pub source: String,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GridOut {
+    pub shape: String,
+    pub cell_m: f64,
+    pub cells_with_buildings: usize,
+}
+
+/// Differences between levels that must sum to the same total, t CO2e per year (all scenarios
+/// and sectors; before rounding). Each should be 0 up to floating-point noise.
+#[derive(Debug, Clone, Serialize)]
+pub struct Consistency {
+    pub grid_minus_all: f64,
+    pub district_plus_rest_minus_all: f64,
+    pub neighbourhoods_plus_outside_minus_all: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub cpgis_version: &'static str,
+    pub site: String,
+    pub crs: LocalCrs,
+    pub preset: PresetOut,
+    pub scenarios: Vec<Scenario>,
+    /// `district`, `rest` (every other building on the map), `all`, `outside_neighbourhoods`.
+    pub totals: BTreeMap<String, TotalsOut>,
+    pub grid: GridOut,
+    pub consistency: Consistency,
+    /// Buildings by energy tier (`1`: archetype intensities, `2`: metered).
+    pub energy_tiers: BTreeMap<String, usize>,
+    /// Buildings by transit access band.
+    pub access_bands: BTreeMap<String, usize>,
+    pub profile: ProfileNotes,
+    pub quality: Vec<LayerQuality>,
+    pub assumptions: Vec<Assumption>,
+}
+
+fn grand(t: &Totals) -> f64 {
+    (0..t.co2e_t.len()).map(|s| t.total(s)).sum()
+}
+
+pub fn summary(run: &Estimated) -> Summary {
+    let agg = &run.aggregates;
+    let mut totals = BTreeMap::new();
+    totals.insert("district".to_string(), TotalsOut::new(run, &agg.district));
+    totals.insert("rest".to_string(), TotalsOut::new(run, &agg.rest));
+    totals.insert("all".to_string(), TotalsOut::new(run, &agg.all));
+    totals.insert(
+        "outside_neighbourhoods".to_string(),
+        TotalsOut::new(run, &agg.outside_neighbourhoods),
+    );
+    let all = grand(&agg.all);
+    let consistency = Consistency {
+        grid_minus_all: agg.cells.iter().map(|c| grand(&c.totals)).sum::<f64>() - all,
+        district_plus_rest_minus_all: grand(&agg.district) + grand(&agg.rest) - all,
+        neighbourhoods_plus_outside_minus_all: agg.neighbourhoods.iter().map(grand).sum::<f64>()
+            + grand(&agg.outside_neighbourhoods)
+            - all,
+    };
+    let mut energy_tiers = BTreeMap::new();
+    for e in &run.estimates.buildings {
+        let tier = e.results[0][0]
+            .quantities
+            .iter()
+            .find(|q| q.0 == "energy_tier")
+            .map(|q| q.1 as u8)
+            .unwrap_or(1);
+        *energy_tiers.entry(tier.to_string()).or_default() += 1;
+    }
+    let mut access_bands = BTreeMap::new();
+    for p in &run.profiles.buildings {
+        *access_bands.entry(p.access.band.to_string()).or_default() += 1;
+    }
+    Summary {
+        cpgis_version: env!("CARGO_PKG_VERSION"),
+        site: run.config.name.clone(),
+        crs: run.site.crs.clone(),
+        preset: PresetOut {
+            name: run.preset.name.clone(),
+            version: run.preset.version.clone(),
+            chain: run.preset.chain.clone(),
+        },
+        scenarios: run.estimates.scenarios.clone(),
+        totals,
+        grid: GridOut {
+            shape: format!("{:?}", agg.grid.shape).to_lowercase(),
+            cell_m: agg.grid.cell_m,
+            cells_with_buildings: agg.cells.len(),
+        },
+        consistency,
+        energy_tiers,
+        access_bands,
+        profile: run.profiles.notes.clone(),
+        quality: run.site.quality.clone(),
+        assumptions: run
+            .preset
+            .values
+            .iter()
+            .map(|(k, f)| Assumption {
+                key: k.clone(),
+                value: f.value,
+                unit: f.unit.clone(),
+                source: f.source.clone(),
+                from: f.from.clone(),
+            })
+            .collect(),
+    }
+}
