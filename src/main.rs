@@ -33,6 +33,9 @@ enum Command {
         /// Output folder (created if missing; files in it are replaced one by one, atomically).
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
+        /// Also print each district building: floor area, heat demand, electricity, t CO2e.
+        #[arg(long)]
+        buildings: bool,
     },
     /// List the factor presets, or print every value of one with its unit and source.
     Presets {
@@ -75,11 +78,19 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             }
             Ok(())
         }
-        Command::Estimate { site, out } => {
+        Command::Estimate {
+            site,
+            out,
+            buildings,
+        } => {
             let config = cpgis::config::parse_site_file(&site)?;
             let run = cpgis::pipeline::estimate_site(config)?;
             let written = cpgis::export::write_estimate(&out, &run)?;
             print!("{}", cpgis::report::estimate_table(&run));
+            if buildings {
+                println!();
+                print!("{}", cpgis::report::district_buildings_table(&run));
+            }
             println!();
             for f in written {
                 println!("wrote {}", f.display());

@@ -48,3 +48,52 @@ pub fn estimate_table(run: &Estimated) -> String {
     );
     out
 }
+
+/// One line per district building: floor area beside its heat demand, electricity and
+/// emissions (baseline), so a reader can judge the intensities.
+pub fn district_buildings_table(run: &Estimated) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<14} {:<26} {:>6} {:>10} {:>12} {:>8} {:>12} {:>9}",
+        "id", "uses", "floors", "gfa_m2", "heat_kwh_yr", "heat/m2", "elec_kwh_yr", "t_co2e"
+    );
+    for ((b, p), e) in run
+        .site
+        .buildings
+        .iter()
+        .zip(&run.profiles.buildings)
+        .zip(&run.estimates.buildings)
+    {
+        if !p.in_district {
+            continue;
+        }
+        let q = |name: &str| {
+            e.results[0]
+                .iter()
+                .flat_map(|r| &r.quantities)
+                .find(|q| q.0 == name)
+                .map(|q| q.1)
+                .unwrap_or(0.0)
+        };
+        let heat = q("heat_demand_kwh_yr");
+        let per_m2 = if p.floor.gfa_m2 > 0.0 {
+            heat / p.floor.gfa_m2
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            out,
+            "{:<14} {:<26} {:>6} {:>10.0} {:>12.0} {:>8.1} {:>12.0} {:>9.1}",
+            b.id,
+            p.uses.describe(),
+            p.floor.floors,
+            p.floor.gfa_m2,
+            heat,
+            per_m2,
+            q("electricity_kwh_yr"),
+            e.total(0)
+        );
+    }
+    out
+}

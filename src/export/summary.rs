@@ -96,6 +96,8 @@ pub struct Summary {
     pub crs: LocalCrs,
     pub preset: PresetOut,
     pub scenarios: Vec<Scenario>,
+    /// Things a reader should know before trusting the numbers.
+    pub notes: Vec<String>,
     /// `district`, `rest` (every other building on the map), `all`, `outside_neighbourhoods`.
     pub totals: BTreeMap<String, TotalsOut>,
     pub grid: GridOut,
@@ -146,6 +148,7 @@ pub fn summary(run: &Estimated) -> Summary {
         *access_bands.entry(p.access.band.to_string()).or_default() += 1;
     }
     Summary {
+        notes: notes(run),
         cpgis_version: env!("CARGO_PKG_VERSION"),
         site: run.config.name.clone(),
         crs: run.site.crs.clone(),
@@ -179,4 +182,45 @@ pub fn summary(run: &Estimated) -> Summary {
             })
             .collect(),
     }
+}
+
+/// Plain-language notes on what the run could not do as asked.
+fn notes(run: &Estimated) -> Vec<String> {
+    let mut out = Vec::new();
+    let p = &run.profiles.notes;
+    if !run.config.scenarios.iter().any(|s| s.name == "proposed") {
+        out.push(
+            "the site file has no [scenario.proposed]: the proposed scenario equals the baseline"
+                .into(),
+        );
+    }
+    if run.site.stops.is_empty() {
+        out.push("no transit stops: the access index is 0 everywhere and car shares are those of the least accessible places".into());
+    }
+    if !p.no_floor_area.is_empty() {
+        out.push(format!(
+            "{} point buildings have no floor-area attribute: kept with no floor area and no emissions (profile.no_floor_area)",
+            p.no_floor_area.len()
+        ));
+    }
+    if !p.rejected_floors.is_empty() {
+        out.push(format!(
+            "{} buildings have a floor count that is not believed (0, negative or above 163): height or the archetype default used instead (profile.rejected_floors)",
+            p.rejected_floors.len()
+        ));
+    }
+    if p.residents_unplaced > 0.0 {
+        out.push(format!(
+            "{:.0} residents of the population layer lie in {} cells without mapped housing and are not placed (profile.unplaced_cells)",
+            p.residents_unplaced,
+            p.unplaced_cells.len()
+        ));
+    }
+    let unmatched: usize = p.unmatched_uses.values().sum();
+    if unmatched > 0 {
+        out.push(format!(
+            "{unmatched} buildings carry use values no table knows, counted as unknown (profile.unmatched_uses; map them with use_map)"
+        ));
+    }
+    out
 }

@@ -37,6 +37,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("europe", include_str!("../../presets/europe.toml")),
     ("helsinki", include_str!("../../presets/helsinki.toml")),
+    ("usa", include_str!("../../presets/usa.toml")),
 ];
 
 /// The preset used when a site file names none.

@@ -152,6 +152,24 @@ mod tests {
     }
 
     #[test]
+    fn no_raw_value_means_two_things_in_two_schemas() {
+        // The tables are merged into one lookup, so a value shared by two schemas must map to
+        // the same use type in both.
+        let table: toml::Table = VOCABULARIES.parse().unwrap();
+        let mut seen: BTreeMap<String, (String, String)> = BTreeMap::new();
+        for (schema, entries) in &table {
+            for (raw, to) in entries.as_table().unwrap() {
+                let to = to.as_str().unwrap().to_string();
+                if let Some((other, was)) =
+                    seen.insert(normalise(raw), (schema.clone(), to.clone()))
+                {
+                    assert_eq!(was, to, "`{raw}` is {was} in {other} but {to} in {schema}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn cea_mixed_use_keeps_its_shares_and_skips_none() {
         // CEA Zug building with use1 OFFICE 0.6, use2 LAB 0.2, use3 INDUSTRIAL 0.2: LAB and
         // INDUSTRIAL both map to industrial.
