@@ -118,10 +118,11 @@ pub struct ModeSpec {
     pub default: String,
 }
 
-/// Transit stops.
+/// Transit stops: a layer, or a GTFS feed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StopsSpec {
-    pub source: LayerSource,
+    /// The stops layer; `None` when the stops come from the GTFS feed.
+    pub source: Option<LayerSource>,
     /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
     pub id: Vec<String>,
     /// Stop or station name field: stops of one mode sharing a name count as one service.
@@ -225,7 +226,7 @@ impl SiteConfig {
         let mut out = vec![&self.district.source];
         out.extend(self.neighbourhoods.iter().map(|n| &n.source));
         out.extend(self.buildings.iter().map(|b| &b.source));
-        out.extend(self.stops.iter().map(|s| &s.source));
+        out.extend(self.stops.iter().filter_map(|s| s.source.as_ref()));
         out.extend(self.population.iter().map(|p| &p.source));
         out
     }

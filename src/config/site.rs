@@ -209,6 +209,17 @@ fn source(
 
 /// Resolves a path against the site file's folder and checks it names a readable file.
 fn checked_path(ctx: &Ctx, key: &str, raw: String, issues: &mut ConfigIssues) -> Option<PathBuf> {
+    checked_path_or_dir(ctx, key, raw, false, issues)
+}
+
+/// A local path that exists: a file, or (when `dir_ok`) a folder such as an unzipped GTFS feed.
+fn checked_path_or_dir(
+    ctx: &Ctx,
+    key: &str,
+    raw: String,
+    dir_ok: bool,
+    issues: &mut ConfigIssues,
+) -> Option<PathBuf> {
     let lower = raw.to_ascii_lowercase();
     if lower.starts_with("/vsi") || lower.contains("://") {
         issues.push(
@@ -220,7 +231,7 @@ fn checked_path(ctx: &Ctx, key: &str, raw: String, issues: &mut ConfigIssues) ->
     }
     let path = ctx.base.join(&raw);
     match std::fs::metadata(&path) {
-        Ok(m) if m.is_file() => Some(path),
+        Ok(m) if m.is_file() || (dir_ok && m.is_dir()) => Some(path),
         Ok(_) => {
             issues.push(
                 key,
@@ -425,7 +436,21 @@ fn mode_name(key: &str, value: String, issues: &mut ConfigIssues) -> String {
 
 fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsSpec> {
     let mut r = TableReader::new(t, "stops");
-    let src = source(ctx, &mut r, "stops", issues);
+    // A GTFS feed replaces the stops layer: give one or the other.
+    let src = if t.contains_key("gtfs") && !t.contains_key("path") {
+        None
+    } else {
+        if t.contains_key("gtfs") {
+            issues.push(
+                "stops",
+                "gives both a stops layer (`path`) and a GTFS feed (`gtfs`)",
+                Some(
+                    "keep one: a feed gives real departures, a layer the mode's default frequency",
+                ),
+            );
+        }
+        Some(source(ctx, &mut r, "stops", issues)?)
+    };
     let id = r.string_or_list("id", issues);
     let name = r.string("name", issues);
     let mode = match r.value("mode") {
@@ -486,10 +511,10 @@ fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsS
     };
     let gtfs = r
         .string("gtfs", issues)
-        .and_then(|g| checked_path(ctx, "stops.gtfs", g, issues));
+        .and_then(|g| checked_path_or_dir(ctx, "stops.gtfs", g, true, issues));
     r.finish(issues);
     Some(StopsSpec {
-        source: src?,
+        source: src,
         id,
         name,
         mode,

@@ -12,6 +12,7 @@
 
 mod dedupe;
 mod fieldlist;
+pub mod gtfs;
 mod quality;
 mod source;
 pub mod values;
@@ -179,7 +180,8 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
     let stop_src = config
         .stops
         .as_ref()
-        .map(|s| OpenSource::open(&s.source, stop_fields.names(), &mut issues));
+        .and_then(|s| s.source.as_ref())
+        .map(|src| OpenSource::open(src, stop_fields.names(), &mut issues));
 
     let mut pop_fields = FieldList::default();
     let pop_slot = config
@@ -301,6 +303,9 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         finish(&mut q, stops.iter().map(|s| s.id.as_str()));
         quality.push(q);
     }
+    if let Some(feed_path) = config.stops.as_ref().and_then(|s| s.gtfs.as_ref()) {
+        stops.extend(gtfs_stops(feed_path, &target, &mut quality)?);
+    }
 
     let mut population = Vec::new();
     if let (Some(Some(src)), Some(slot)) = (&pop_src, pop_slot) {
@@ -338,6 +343,67 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         quality,
         use_maps: config.buildings.iter().map(|b| b.use_map.clone()).collect(),
     })
+}
+
+/// The stops of a GTFS feed, in the local CRS, with their routes' peak departures; the feed
+/// gets a quality entry of its own.
+fn gtfs_stops(
+    feed_path: &std::path::Path,
+    target: &SpatialRef,
+    quality: &mut Vec<LayerQuality>,
+) -> Result<Vec<Stop>> {
+    let feed = gtfs::read_feed(feed_path)?;
+    let to_local = crs::transform(&crs::wgs84()?, target)?;
+    let mut xs: Vec<f64> = feed.stops.iter().map(|s| s.lon).collect();
+    let mut ys: Vec<f64> = feed.stops.iter().map(|s| s.lat).collect();
+    let mut zs = vec![0.0; xs.len()];
+    if !xs.is_empty() {
+        to_local
+            .transform_coords(&mut xs, &mut ys, &mut zs)
+            .map_err(|e| Error::Data {
+                file: feed_path.to_path_buf(),
+                layer: "stops.txt".into(),
+                feature: None,
+                problem: format!("stops cannot be placed in the local CRS: {e}"),
+            })?;
+    }
+    let mut q = LayerQuality::new(
+        "stops (GTFS)",
+        feed_path.to_path_buf(),
+        "stops.txt".into(),
+        "EPSG:4326 (GTFS)".into(),
+    );
+    q.read = feed.stops.len() + feed.unserved_stops.len();
+    q.loaded = feed.stops.len();
+    for id in &feed.unserved_stops {
+        q.skipped.push(SkippedFeature {
+            id: id.clone(),
+            reason: "no departures 08:15-09:15 on a weekday".into(),
+        });
+    }
+    for route in &feed.routes_left_out {
+        q.skipped.push(SkippedFeature {
+            id: format!("route {route}"),
+            reason: "route type not counted by PTAL (ferry, cable car, ...)".into(),
+        });
+    }
+    quality.push(q);
+    Ok(feed
+        .stops
+        .into_iter()
+        .zip(xs.into_iter().zip(ys))
+        .map(|(s, (x, y))| Stop {
+            mode: s
+                .routes
+                .first()
+                .map(|r| r.mode.key().to_string())
+                .unwrap_or_else(|| "bus".into()),
+            id: s.id,
+            name: s.name,
+            point: Point::new(x, y),
+            routes: s.routes,
+        })
+        .collect())
 }
 
 /// Attaches the site file's name to a configuration error raised without it.

@@ -1,0 +1,142 @@
+//! GTFS feeds as stops with real departures per hour. No real feed ships with the shared data,
+//! so each test writes a small feed by hand, with departures counted by hand.
+
+mod common;
+
+use std::path::Path;
+
+use common::{assert_bad_input, cpgis, fixture, geojson_features, write_site};
+use cpgis::load::gtfs::read_feed;
+use cpgis::preset::Mode;
+
+/// Writes a feed with two stops near the Kamppi shopping centre (24.9315 E, 60.1690 N) and
+/// one station row:
+/// - route T (tram, type 0): direction 0 departs from stop A at 08:20, 08:30, 08:40, 08:50,
+///   09:00, 09:10 (6 in the window) and 09:20 (after it); direction 1 at 08:25 and 08:55 (2).
+///   Busier direction: 6 per hour.
+/// - route B (bus, type 3): from stop A and B at 08:16 and 09:14 (both in the window, the end
+///   is exclusive at 09:15) and at 07:59 (before it): 2 per hour at each stop.
+/// - route W (Sunday-only service): 08:30 at stop B, not counted on a weekday.
+/// - route F (ferry, type 4) at stop C: not a PTAL mode; stop C has no other departures.
+fn write_feed(dir: &Path, stop_times_extra: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let files = [
+        ("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nWK,1,1,1,1,1,0,0,20240101,20251231\nSU,0,0,0,0,0,0,1,20240101,20251231\n".to_string()),
+        ("routes.txt", "route_id,route_short_name,route_type\nT,7,0\nB,18,3\nW,99,3\nF,ferry,4\n".to_string()),
+        ("stops.txt", "stop_id,stop_name,stop_lat,stop_lon,location_type\nA,Kamppi A,60.1690,24.9315,0\nB,Kamppi B,60.1695,24.9330,\nC,Pier,60.1660,24.9300,0\nS,Kamppi station,60.1692,24.9320,1\n".to_string()),
+        ("trips.txt", "route_id,service_id,trip_id,direction_id\nT,WK,t1,0\nT,WK,t2,0\nT,WK,t3,0\nT,WK,t4,0\nT,WK,t5,0\nT,WK,t6,0\nT,WK,t7,0\nT,WK,u1,1\nT,WK,u2,1\nB,WK,b1,0\nB,WK,b2,0\nB,WK,b0,0\nW,SU,w1,0\nF,WK,f1,0\n".to_string()),
+        ("stop_times.txt", format!("trip_id,arrival_time,departure_time,stop_id,stop_sequence\nt1,08:20:00,08:20:00,A,1\nt2,08:30:00,08:30:00,A,1\nt3,08:40:00,08:40:00,A,1\nt4,08:50:00,08:50:00,A,1\nt5,09:00:00,09:00:00,A,1\nt6,09:10:00,09:10:00,A,1\nt7,09:20:00,09:20:00,A,1\nu1,08:25:00,08:25:00,A,1\nu2,08:55:00,08:55:00,A,1\nb1,08:16:00,08:16:00,A,1\nb1,08:18:00,08:18:00,B,2\nb2,09:14:00,09:14:00,A,1\nb2,09:14:59,09:14:59,B,2\nb0,07:59:00,07:59:00,A,1\nw1,08:30:00,08:30:00,B,1\nf1,08:30:00,08:30:00,C,1\n{stop_times_extra}")),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+#[test]
+fn departures_per_hour_are_counted_in_the_peak_window_in_the_busier_direction() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_feed(tmp.path(), "");
+    let feed = read_feed(tmp.path()).unwrap();
+    let a = feed.stops.iter().find(|s| s.id == "A").unwrap();
+    let dph = |route: &str| {
+        a.routes
+            .iter()
+            .find(|r| r.route == route)
+            .map(|r| (r.mode, r.departures_per_hour))
+    };
+    assert_eq!(dph("T"), Some((Mode::Tram, 6.0)));
+    assert_eq!(dph("B"), Some((Mode::Bus, 2.0)));
+    let b = feed.stops.iter().find(|s| s.id == "B").unwrap();
+    assert_eq!(
+        b.routes.len(),
+        1,
+        "the Sunday route does not count: {:?}",
+        b.routes
+    );
+    assert_eq!(b.routes[0].departures_per_hour, 2.0);
+    // C only has a ferry: unserved; S is a station row, not a stop.
+    assert_eq!(feed.unserved_stops, ["C"]);
+    assert_eq!(feed.routes_left_out, ["F"]);
+    assert_eq!(feed.stops.len(), 2);
+}
+
+#[test]
+fn a_site_with_a_gtfs_feed_estimates_with_its_departures() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_feed(&tmp.path().join("feed"), "");
+    let k = fixture("kamppi");
+    let text = format!(
+        "preset = \"helsinki\"\n[district]\npath = \"{k}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{k}/buildings.geojson\"\nid = [\"osm_way_id\", \"osm_id\"]\nuse = \"building\"\nfloors = \"building_levels\"\n[stops]\ngtfs = \"feed\"\n",
+        k = k.display()
+    );
+    let site = write_site(tmp.path(), &text);
+    let out = tmp.path().join("out");
+    let run = cpgis(&[
+        "estimate",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let q = summary["quality"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["role"] == "stops (GTFS)")
+        .unwrap();
+    assert_eq!(
+        (q["read"].as_u64(), q["loaded"].as_u64()),
+        (Some(3), Some(2))
+    );
+    // The best-served building can reach stop A (tram 6/h, bus 2/h) and B (bus 2/h, same
+    // route as at A, so only the better of the two counts). At the stop itself (walk 0):
+    // tram EDF 30 / (5 + 0.75) = 5.217, bus EDF 30 / (15 + 2) = 1.765: AI at most 6.98.
+    let buildings = geojson_features(&out.join("buildings.geojson"));
+    let best = buildings
+        .iter()
+        .map(|b| b["properties"]["access_index"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(best > 5.0 && best <= 6.99, "best access index {best}");
+    // Kamppi is within 960 m of the tram stop everywhere: every building has at least the
+    // tram's EDF at 960 m, 30 / (12 + 5.75) = 1.690.
+    let worst = buildings
+        .iter()
+        .map(|b| b["properties"]["access_index"].as_f64().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert!(worst >= 1.69, "worst access index {worst}");
+}
+
+#[test]
+fn a_broken_time_or_a_missing_file_is_bad_input_naming_the_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("feed");
+    write_feed(&feed, "t1,08:20:00,8h20,B,2\n");
+    let site = write_site(
+        tmp.path(),
+        &common::kamppi_site_with("[stops]\ngtfs = \"feed\"\n"),
+    );
+    let run = cpgis(&[
+        "estimate",
+        site.to_str().unwrap(),
+        "-o",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    assert_bad_input(
+        &run,
+        &[
+            "stop_times.txt",
+            "line 18",
+            "departure_time `8h20` is not a time",
+        ],
+    );
+    std::fs::remove_file(feed.join("calendar.txt")).unwrap();
+    let run = cpgis(&[
+        "estimate",
+        site.to_str().unwrap(),
+        "-o",
+        tmp.path().join("o").to_str().unwrap(),
+    ]);
+    assert_bad_input(&run, &["feed", "no readable calendar.txt"]);
+}
