@@ -28,8 +28,8 @@ pub enum Geom<'a> {
     MultiPolygon(&'a MultiPolygon<f64>),
 }
 
-/// Formats a number rounded to `decimals`, without trailing zeros, `-0` as `0`; non-finite
-/// numbers become `null` (JSON has no NaN).
+/// Formats a number rounded to `decimals`, without trailing zeros but with a decimal point
+/// (`2.0`), `-0` as `0.0`; non-finite numbers become `null` (JSON has no NaN).
 pub fn number(v: f64, decimals: u8) -> String {
     if !v.is_finite() {
         return "null".into();
@@ -41,6 +41,10 @@ pub fn number(v: f64, decimals: u8) -> String {
     }
     if s == "-0" {
         s = "0".into();
+    }
+    if !s.contains('.') {
+        // Always a decimal point, so GDAL and QGIS type the column Real in every output.
+        s.push_str(".0");
     }
     s
 }
@@ -198,9 +202,9 @@ mod tests {
     fn numbers_are_rounded_and_trimmed() {
         assert_eq!(number(24.931_234_567_89, 7), "24.9312346");
         assert_eq!(number(1.5, 3), "1.5");
-        assert_eq!(number(2.0, 3), "2");
-        assert_eq!(number(-0.000_01, 3), "0");
+        assert_eq!(number(2.0, 3), "2.0");
+        assert_eq!(number(-0.000_01, 3), "0.0");
         assert_eq!(number(f64::NAN, 3), "null");
-        assert_eq!(number(1234.0, 0), "1234");
+        assert_eq!(number(1234.0, 0), "1234.0");
     }
 }

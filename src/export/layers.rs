@@ -152,7 +152,12 @@ pub fn write_buildings(
                     } else {
                         2
                     };
-                    props.push((format!("baseline_{name}"), Prop::Num(*v, decimals)));
+                    let value = if *name == "energy_tier" {
+                        Prop::Int(*v as i64)
+                    } else {
+                        Prop::Num(*v, decimals)
+                    };
+                    props.push((format!("baseline_{name}"), value));
                 }
             }
             // The PV yield of each other scenario (it is the only activity a measure adds).
