@@ -292,6 +292,14 @@ fn assert_totals_agree(out: &Path) {
             close(sum(&grid, &k), sum(&buildings, &k), 0.0, tol, &k);
         }
     }
+    // GDAL (what QGIS and ogrinfo use) opens every layer with the feature count written.
+    for (name, n) in [
+        ("buildings.geojson", buildings.len()),
+        ("grid.geojson", grid.len()),
+    ] {
+        let ds = gdal::Dataset::open(out.join(name)).unwrap();
+        assert_eq!(ds.layer(0).unwrap().feature_count() as usize, n, "{name}");
+    }
     let n_cells: f64 = sum(&grid, "buildings");
     assert_eq!(
         n_cells as usize,

@@ -328,6 +328,18 @@ mod tests {
     }
 
     #[test]
+    fn a_user_preset_file_extends_a_builtin_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[preset]\nname = \"beijing-2030\"\nversion = \"1\"\nextends = \"china-north\"\n[carriers]\nelectricity = { value = 0.45, unit = \"kg CO2e/kWh\", source = \"assumption: a 2030 grid\" }\n";
+        std::fs::write(dir.path().join("mine.toml"), text).unwrap();
+        let p = resolve("mine.toml", dir.path(), &[], Path::new("s.toml")).unwrap();
+        assert_eq!(p.chain, ["china-north", "beijing-2030"]);
+        assert_eq!(p.get("carriers.electricity").unwrap().value, 0.45);
+        assert_eq!(p.get("carriers.district_heat").unwrap().from, "china-north");
+        Factors::from_preset(&p).unwrap();
+    }
+
+    #[test]
     fn presets_that_extend_each_other_in_a_cycle_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let a = "[preset]\nname = \"a\"\nversion = \"1\"\nextends = \"b.toml\"\n";
