@@ -17,11 +17,16 @@
 //! | [`profile`] | stage 2: use mix, floor area, era, residents, jobs, access per building |
 //! | [`estimate`] | stage 3: t CO2e per building, sector and scenario |
 //! | [`aggregate`] | stage 4: grid cells, neighbourhoods, district / rest / all totals |
-//! | [`pipeline`] | the stages composed, load → aggregate |
+//! | [`community`] | stage 5: the neighbouring community and each building's membership |
+//! | [`offsets`] | stage 6: interventions, opportunities, ranked offset zones |
+//! | [`balance`] | stage 7: the Climate Positive ledger |
+//! | [`pipeline`] | the stages composed, load → balance |
 //! | [`export`] | GeoJSON layers and `summary.json`, written atomically |
 
 pub mod access;
 pub mod aggregate;
+pub mod balance;
+pub mod community;
 pub mod config;
 pub mod crs;
 pub mod error;
@@ -30,6 +35,7 @@ pub mod export;
 pub mod inspect;
 pub mod layer;
 pub mod load;
+pub mod offsets;
 pub mod pipeline;
 pub mod preset;
 pub mod profile;

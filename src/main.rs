@@ -37,6 +37,15 @@ enum Command {
         #[arg(long)]
         buildings: bool,
     },
+    /// The whole pipeline: estimate, delineate the neighbouring community, rank offset
+    /// opportunities into zones, and test the Climate Positive balance.
+    Run {
+        /// The site file (.toml).
+        site: PathBuf,
+        /// Output folder (created if missing; files in it are replaced one by one, atomically).
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+    },
     /// List the factor presets, or print every value of one with its unit and source.
     Presets {
         #[command(subcommand)]
@@ -91,6 +100,19 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 println!();
                 print!("{}", cpgis::report::district_buildings_table(&run));
             }
+            println!();
+            for f in written {
+                println!("wrote {}", f.display());
+            }
+            Ok(())
+        }
+        Command::Run { site, out } => {
+            let config = cpgis::config::parse_site_file(&site)?;
+            let ran = cpgis::pipeline::run_site(config)?;
+            let written = cpgis::export::write_run(&out, &ran)?;
+            print!("{}", cpgis::report::estimate_table(&ran.estimated));
+            println!();
+            print!("{}", cpgis::report::balance_table(&ran));
             println!();
             for f in written {
                 println!("wrote {}", f.display());

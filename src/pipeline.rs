@@ -1,13 +1,17 @@
 //! The stages composed: a checked site configuration → loaded site → profiles → estimates →
-//! aggregates. The preset and the scenarios are checked before any layer is read, so a typo in
+//! aggregates (`estimate_site`), then → community → offsets → balance (`run_site`). The preset and the scenarios are checked before any layer is read, so a typo in
 //! a factor override fails in milliseconds, not after a long load.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::aggregate::{aggregate, Aggregates};
+use crate::balance::{balance, target_t, Balance};
+use crate::community::{delineate, Community, Membership};
 use crate::config::SiteConfig;
 use crate::estimate::{estimate, scenarios, Estimates, Scenario};
 use crate::load::{load, Site};
+use crate::offsets::{opportunities, plan, OffsetContext, OffsetPlan, RankBy, INTERVENTIONS};
 use crate::preset::{resolve, Factors, Preset};
 use crate::profile::{profile, Profiles};
 use crate::Result;
@@ -50,5 +54,60 @@ pub fn estimate_site(config: SiteConfig) -> Result<Estimated> {
         profiles,
         estimates,
         aggregates,
+    })
+}
+
+/// Everything a `run` produced: the estimate, then the community, the offset plan, the balance.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub estimated: Estimated,
+    pub community: Community,
+    pub plan: OffsetPlan,
+    pub balance: Balance,
+}
+
+/// Runs the whole pipeline: load → profile → estimate → aggregate → community → offsets → balance.
+pub fn run_site(config: SiteConfig) -> Result<Ran> {
+    let estimated = estimate_site(config)?;
+    let e = &estimated;
+    let community = delineate(
+        &e.site,
+        &e.profiles,
+        &e.config.community,
+        &e.factors,
+        &e.config.file,
+    )?;
+    let ctx = OffsetContext::new(&e.site, &e.profiles, &e.factors, &community, &e.aggregates);
+    let enabled = &e.config.offsets.interventions;
+    let found = opportunities(&ctx, enabled, Membership::Community);
+    // For the levers: what the disabled interventions and the buildings beyond the community offer.
+    let mut disabled = BTreeMap::new();
+    for i in INTERVENTIONS {
+        if !enabled.iter().any(|k| k == i.key()) {
+            let only = [i.key().to_string()];
+            let t: f64 = opportunities(&ctx, &only, Membership::Community)
+                .iter()
+                .map(|o| o.abatement_t)
+                .sum();
+            disabled.insert(i.key().to_string(), t);
+        }
+    }
+    let outside_t: f64 = opportunities(&ctx, enabled, Membership::Outside)
+        .iter()
+        .map(|o| o.abatement_t)
+        .sum();
+    let rank_by = if e.config.offsets.rank == "area" {
+        RankBy::Area
+    } else {
+        RankBy::Cost
+    };
+    let plan = plan(&ctx, found, target_t(e), rank_by);
+    let balance = balance(e, &plan, outside_t, &disabled);
+    drop(ctx);
+    Ok(Ran {
+        estimated,
+        community,
+        plan,
+        balance,
     })
 }

@@ -97,3 +97,106 @@ pub fn district_buildings_table(run: &Estimated) -> String {
     }
     out
 }
+
+/// The community, the zones and the Climate Positive balance, printed at the end of a run.
+pub fn balance_table(ran: &crate::pipeline::Ran) -> String {
+    // Adding +0.0 turns a negative zero into a positive one, so "-0.0" is never printed.
+    let z = |v: f64| v + 0.0;
+    let e = &ran.estimated;
+    let b = &ran.balance;
+    let c = &ran.community;
+    let plan = &ran.plan;
+    let mut out = String::new();
+    let method = format!("{:?}", c.method).to_lowercase();
+    let _ = writeln!(
+        out,
+        "community ({method}{}): {} buildings, {:.0} ha; {} opportunities in {} cells, {:.1} t CO2e/yr on offer",
+        if method == "catchment" { String::new() } else { format!(", {} m", c.distance_m) },
+        c.count(crate::community::Membership::Community),
+        geo::Area::unsigned_area(&c.area) / 10_000.0,
+        plan.opportunities.len(),
+        plan.ranked.len(),
+        z(plan.available_t)
+    );
+    if !plan.zones.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:>4} {:>6} {:>10} {:>14} {:>10} {:>9}",
+            "zone",
+            "cells",
+            "t CO2e/yr",
+            format!("{}/yr", e.factors.currency),
+            "per t",
+            "buildings"
+        );
+        const SHOWN: usize = 10;
+        for z in plan.zones.iter().take(SHOWN) {
+            let per_t = if z.abatement_t > 0.0 {
+                z.annual_cost / z.abatement_t
+            } else {
+                0.0
+            };
+            let _ = writeln!(
+                out,
+                "{:>4} {:>6} {:>10.1} {:>14.0} {:>10.1} {:>9}",
+                z.rank,
+                z.cells.len(),
+                z.abatement_t,
+                z.annual_cost,
+                per_t,
+                z.buildings
+            );
+        }
+        if plan.zones.len() > SHOWN {
+            let _ = writeln!(
+                out,
+                "  … and {} more zones (offset_zones.geojson)",
+                plan.zones.len() - SHOWN
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nClimate Positive balance, t CO2e per year (district)"
+    );
+    let row = |label: &str, m: &std::collections::BTreeMap<String, f64>, total: f64| {
+        let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v:.1}")).collect();
+        format!("  {label:<22} {total:>12.1}   ({})\n", parts.join(", "))
+    };
+    out.push_str(&row("baseline on site", &b.baseline, b.baseline_t));
+    out.push_str(&row("proposed on site", &b.on_site, b.on_site_t));
+    let _ = writeln!(out, "  {:<22} {:>12.1}", "target to offset", b.target_t);
+    let parts: Vec<String> = b
+        .credits_by_intervention
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.1}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>12.1}   ({})",
+        "credits (zones)",
+        z(-b.credits_t),
+        parts.join(", ")
+    );
+    let _ = writeln!(out, "  {:<22} {:>12.1}", "net", b.net_t);
+    let verdict = if b.climate_positive {
+        format!("CLIMATE POSITIVE by {:.1} t CO2e/yr", b.margin_t)
+    } else {
+        format!(
+            "NOT climate positive: {:.1} t CO2e/yr short of net zero",
+            -b.margin_t
+        )
+    };
+    let _ = writeln!(out, "  {verdict}");
+    if b.shortfall_t > 0.0 {
+        let _ = writeln!(
+            out,
+            "\nThe community cannot cover the target (on-site × (1 + margin), or the site file's number): {:.1} t CO2e/yr short. Levers:",
+            b.shortfall_t
+        );
+        for l in &b.levers {
+            let _ = writeln!(out, "  - {l}");
+        }
+    }
+    out
+}

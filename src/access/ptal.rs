@@ -88,13 +88,19 @@ impl AccessModel {
 
     /// The access index at a point (local CRS, m).
     pub fn at(&self, p: [f64; 2]) -> AccessIndex {
+        self.at_with(p, None)
+    }
+
+    /// The access index at a point if one more service existed (a proposed stop or route).
+    pub fn at_with(&self, p: [f64; 2], extra: Option<&Service>) -> AccessIndex {
         // Best EDF per (mode, route); a stop without a route id is its own route.
         let mut best: BTreeMap<(Mode, RouteKey), f64> = BTreeMap::new();
-        for item in self
+        let near = self
             .tree
             .locate_within_distance(p, self.reach_m * self.reach_m)
-        {
-            let s = &self.services[item.data];
+            .map(|item| (&self.services[item.data], item.data));
+        let extra = extra.map(|s| (s, usize::MAX));
+        for (s, index) in near.chain(extra) {
             let d = ((s.point[0] - p[0]).powi(2) + (s.point[1] - p[1]).powi(2)).sqrt();
             if d > self.params.catchment_m(s.mode) || s.departures_per_hour <= 0.0 {
                 continue;
@@ -104,7 +110,7 @@ impl AccessModel {
             let edf = 30.0 / (walk + awt);
             let key = match &s.route {
                 Some(r) => RouteKey::Route(r.clone()),
-                None => RouteKey::Stop(item.data),
+                None => RouteKey::Stop(index),
             };
             let e = best.entry((s.mode, key)).or_insert(0.0);
             if edf > *e {
@@ -198,6 +204,18 @@ mod tests {
         assert!((a.by_mode[&Mode::Tram] - tram).abs() < 1e-9);
         assert!((a.index - 8.1608).abs() < 1e-4);
         assert_eq!(a.band, "2");
+    }
+
+    #[test]
+    fn a_proposed_service_adds_to_the_index() {
+        // One bus route at 160 m, 12/h: EDF 4.6154. A new bus route at 80 m, 8/h: walk 1,
+        // SWT 3.75, AWT 5.75, TAT 6.75, EDF 4.4444; best stays the old one:
+        // AI = 4.6154 + 0.5 × 4.4444 = 6.8376.
+        let m = AccessModel::new(vec![svc(160.0, 0.0, Mode::Bus, "1", 12.0)], &params());
+        let new = svc(0.0, 80.0, Mode::Bus, "new", 8.0);
+        let a = m.at_with([0.0, 0.0], Some(&new));
+        assert!((a.index - (30.0 / 6.5 + 0.5 * 30.0 / 6.75)).abs() < 1e-9);
+        assert!((m.at([0.0, 0.0]).index - 30.0 / 6.5).abs() < 1e-9);
     }
 
     #[test]

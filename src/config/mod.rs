@@ -183,6 +183,8 @@ pub struct OffsetsSpec {
     /// Share added on top of the target (0.10 = 10 %).
     pub margin: f64,
     pub interventions: Vec<String>,
+    /// Rank cells by abatement per cost (`cost`) or per hectare (`area`).
+    pub rank: String,
 }
 
 /// One preset value replaced in the site file's `[factors]` table.

@@ -569,7 +569,15 @@ fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpe
     };
     let distance_m = r
         .number("distance_m", issues)
-        .map(|d| positive("community.distance_m", d, issues))
+        .inspect(|d| {
+            if !(d.is_finite() && *d >= 0.0) {
+                issues.push(
+                    "community.distance_m",
+                    &format!("must be zero or more, found {d}"),
+                    Some("0 with method = \"adjacent\" takes the neighbourhoods that touch the district"),
+                );
+            }
+        })
         .unwrap_or(1500.0);
     r.finish(issues);
     CommunitySpec { method, distance_m }
@@ -747,21 +755,41 @@ fn offsets(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> OffsetsSpec {
         })
         .unwrap_or(0.10);
     let interventions = r.string_list("interventions", issues).unwrap_or_else(|| {
-        [
-            "rooftop_pv",
-            "deep_retrofit",
-            "heat_pump",
-            "transit",
-            "waste_diversion",
-        ]
-        .map(String::from)
-        .to_vec()
+        crate::offsets::INTERVENTIONS
+            .iter()
+            .map(|i| i.key().to_string())
+            .collect()
     });
+    let known: Vec<&str> = crate::offsets::INTERVENTIONS
+        .iter()
+        .map(|i| i.key())
+        .collect();
+    for i in &interventions {
+        if !known.contains(&i.as_str()) {
+            let hint = reader::closest(i, known.iter().copied())
+                .map(|k| format!("did you mean `{k}`?"))
+                .unwrap_or_else(|| format!("known: {}", known.join(", ")));
+            issues.push(
+                "offsets.interventions",
+                &format!("`{i}` is not an intervention"),
+                Some(&hint),
+            );
+        }
+    }
+    let rank = r.string("rank", issues).unwrap_or_else(|| "cost".into());
+    if rank != "cost" && rank != "area" {
+        issues.push(
+            "offsets.rank",
+            &format!("`{rank}` is not \"cost\" or \"area\""),
+            Some("rank = \"cost\" ranks by t CO2e per unit cost, \"area\" per hectare"),
+        );
+    }
     r.finish(issues);
     OffsetsSpec {
         target,
         margin,
         interventions,
+        rank,
     }
 }
 

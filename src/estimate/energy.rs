@@ -4,7 +4,8 @@
 //! preset's heating mix (fuel = heat / boiler efficiency, heat pump electricity = heat / COP).
 //! Emissions = Σ carrier kWh × carrier factor.
 //!
-//! Measures: `eui_reduction` lowers every carrier; `heat` replaces the heating (tier 2: the
+//! Measures: `eui_reduction` lowers every carrier, `heat_reduction` (deep retrofit) the heat
+//! (tier 2: every carrier but electricity); `heat` replaces the heating (tier 2: the
 //! heat delivered by fuels and district heat is re-supplied by the new source); `rooftop_pv`
 //! covers that share of the usable roof and offsets the building's own electricity (any
 //! surplus is reported as export and not credited).
@@ -39,7 +40,13 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
         for e in &b.energy {
             let c = Carrier::from_key(&e.carrier).unwrap_or(Carrier::Electricity);
             let kwh = e.unit.to_kwh(e.value, f.gas_kwh_per_m3, p.floor.gfa_m2);
-            *carriers.entry(c).or_default() += kwh * keep;
+            let heating = !matches!(c, Carrier::Electricity);
+            let factor = if heating {
+                keep * (1.0 - m.heat_reduction)
+            } else {
+                keep
+            };
+            *carriers.entry(c).or_default() += kwh * factor;
         }
         // Heat known from the heating carriers (electric heating cannot be told apart).
         let heating = [
@@ -68,7 +75,7 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
             heat += area * a.heat_kwh_m2 * f.era(p.era);
         }
         electricity *= keep;
-        heat *= keep;
+        heat *= keep * (1.0 - m.heat_reduction);
         *carriers.entry(Carrier::Electricity).or_default() += electricity;
         let mix: Vec<(HeatSource, f64)> = match m.heat {
             Some(source) => vec![(source, 1.0)],

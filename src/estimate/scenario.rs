@@ -20,6 +20,9 @@ pub struct Measures {
     pub car_share: Option<f64>,
     /// Share of waste recycled or composted, at least.
     pub waste_diversion: Option<f64>,
+    /// Share by which heat demand falls on top of `eui_reduction` (deep retrofit; set by the
+    /// offset interventions, not by site files).
+    pub heat_reduction: f64,
 }
 
 /// A named scenario.

@@ -71,10 +71,12 @@ fn as_refs(props: &[(String, Prop)]) -> Vec<(&str, Prop)> {
     props.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
 }
 
-/// `buildings.geojson`: every building with its profile, baseline activity and emissions.
+/// `buildings.geojson`: every building with its profile, baseline activity and emissions, and
+/// (after a full run) whether it lies in the district, the community or neither.
 pub fn write_buildings(
     dir: &Path,
     run: &Estimated,
+    membership: Option<&[crate::community::Membership]>,
     to_wgs84: &CoordTransform,
 ) -> Result<std::path::PathBuf> {
     write_layer(dir, "buildings", to_wgs84, |fw| {
@@ -139,6 +141,9 @@ pub fn write_buildings(
                         .unwrap_or(Prop::Null),
                 ),
             ];
+            if let Some(m) = membership {
+                props.insert(3, ("membership".into(), Prop::Str(m[i].key().into())));
+            }
             // Baseline activity, every sector's quantities.
             for r in &e.results[0] {
                 for (name, v) in &r.quantities {

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::aggregate::Totals;
+use crate::balance::Balance;
 use crate::crs::LocalCrs;
 use crate::estimate::Scenario;
 use crate::load::LayerQuality;
-use crate::pipeline::Estimated;
+use crate::pipeline::{Estimated, Ran};
 use crate::profile::ProfileNotes;
 
 /// Rounds to 4 decimals (0.1 kg for tonnes).
@@ -108,14 +109,148 @@ pub struct Summary {
     pub access_bands: BTreeMap<String, usize>,
     pub profile: ProfileNotes,
     pub quality: Vec<LayerQuality>,
+    /// The neighbouring community (full runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub community: Option<CommunityOut>,
+    /// Offset opportunities and zones (full runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offsets: Option<OffsetsOut>,
+    /// The Climate Positive ledger (full runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Balance>,
     pub assumptions: Vec<Assumption>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommunityOut {
+    pub method: String,
+    pub distance_m: f64,
+    pub area_ha: f64,
+    /// Neighbourhood ids (adjacent method).
+    pub neighbours: Vec<String>,
+    /// Neighbourhoods taken as the district itself (adjacent method).
+    pub district_neighbourhoods: Vec<String>,
+    pub serving_stops: usize,
+    /// Buildings by membership: district, community, outside.
+    pub buildings: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneOut {
+    pub rank: usize,
+    pub cells: usize,
+    pub abatement_t_yr: f64,
+    pub by_intervention_t_yr: BTreeMap<String, f64>,
+    pub capex: f64,
+    pub annual_cost: f64,
+    pub area_ha: f64,
+    pub buildings: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OffsetsOut {
+    pub currency: String,
+    pub interventions: Vec<String>,
+    pub rank_by: crate::offsets::RankBy,
+    pub opportunities: usize,
+    /// t CO2e per year the community offers, by intervention.
+    pub available_t_yr: BTreeMap<String, f64>,
+    pub ranked_cells: usize,
+    pub selected_cells: usize,
+    pub target_t_yr: f64,
+    pub selected_t_yr: f64,
+    pub shortfall_t_yr: f64,
+    pub zones: Vec<ZoneOut>,
 }
 
 fn grand(t: &Totals) -> f64 {
     (0..t.co2e_t.len()).map(|s| t.total(s)).sum()
 }
 
-pub fn summary(run: &Estimated) -> Summary {
+fn community_out(ran: &Ran) -> CommunityOut {
+    let c = &ran.community;
+    let ids = |v: &[usize]| -> Vec<String> {
+        v.iter()
+            .map(|i| ran.estimated.site.neighbourhoods[*i].id.clone())
+            .collect()
+    };
+    let mut buildings = BTreeMap::new();
+    for m in &c.membership {
+        *buildings.entry(m.key().to_string()).or_default() += 1;
+    }
+    CommunityOut {
+        method: format!("{:?}", c.method).to_lowercase(),
+        distance_m: c.distance_m,
+        area_ha: r4(geo::Area::unsigned_area(&c.area) / 10_000.0),
+        neighbours: ids(&c.neighbours),
+        district_neighbourhoods: ids(&c.district_neighbourhoods),
+        serving_stops: c.serving_stops,
+        buildings,
+    }
+}
+
+fn offsets_out(ran: &Ran) -> OffsetsOut {
+    let p = &ran.plan;
+    let mut available: BTreeMap<String, f64> = BTreeMap::new();
+    for o in &p.opportunities {
+        *available.entry(o.intervention.to_string()).or_default() += o.abatement_t;
+    }
+    OffsetsOut {
+        currency: ran.estimated.factors.currency.clone(),
+        interventions: ran.estimated.config.offsets.interventions.clone(),
+        rank_by: p.rank_by,
+        opportunities: p.opportunities.len(),
+        available_t_yr: available.into_iter().map(|(k, v)| (k, r4(v))).collect(),
+        ranked_cells: p.ranked.len(),
+        selected_cells: p.selected,
+        target_t_yr: r4(p.target_t),
+        selected_t_yr: r4(p.selected_t),
+        shortfall_t_yr: r4(p.shortfall_t),
+        zones: p
+            .zones
+            .iter()
+            .map(|z| ZoneOut {
+                rank: z.rank,
+                cells: z.cells.len(),
+                abatement_t_yr: r4(z.abatement_t),
+                by_intervention_t_yr: z
+                    .by_intervention
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), r4(*v)))
+                    .collect(),
+                capex: z.capex.round(),
+                annual_cost: z.annual_cost.round(),
+                area_ha: r4(z.area_m2 / 10_000.0),
+                buildings: z.buildings,
+            })
+            .collect(),
+    }
+}
+
+fn rounded(b: &Balance) -> Balance {
+    let map = |m: &BTreeMap<String, f64>| m.iter().map(|(k, v)| (k.clone(), r4(*v))).collect();
+    Balance {
+        baseline: map(&b.baseline),
+        baseline_t: r4(b.baseline_t),
+        on_site: map(&b.on_site),
+        on_site_t: r4(b.on_site_t),
+        target_t: r4(b.target_t),
+        credits_by_zone: b
+            .credits_by_zone
+            .iter()
+            .map(|(k, v)| (*k, r4(*v)))
+            .collect(),
+        credits_by_intervention: map(&b.credits_by_intervention),
+        credits_t: r4(b.credits_t),
+        net_t: r4(b.net_t),
+        climate_positive: b.climate_positive,
+        margin_t: r4(b.margin_t),
+        shortfall_t: r4(b.shortfall_t),
+        levers: b.levers.clone(),
+    }
+}
+
+pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     let agg = &run.aggregates;
     let mut totals = BTreeMap::new();
     totals.insert("district".to_string(), TotalsOut::new(run, &agg.district));
@@ -169,6 +304,9 @@ pub fn summary(run: &Estimated) -> Summary {
         access_bands,
         profile: run.profiles.notes.clone(),
         quality: run.site.quality.clone(),
+        community: ran.map(community_out),
+        offsets: ran.map(offsets_out),
+        balance: ran.map(|r| rounded(&r.balance)),
         assumptions: run
             .preset
             .values

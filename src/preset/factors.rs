@@ -158,6 +158,32 @@ impl Solar {
     }
 }
 
+/// Parameters of the offset interventions; costs in [`Factors::currency`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Offsets {
+    /// Deep retrofit: share of heat demand saved, capital cost per m² floor area, lifetime (yr).
+    pub retrofit_heat_saving: f64,
+    pub retrofit_capex_m2: f64,
+    pub retrofit_lifetime_yr: f64,
+    /// Heat pump: capital cost per kW of heat, full-load hours (sizing), lifetime.
+    pub heat_pump_capex_kw: f64,
+    pub heat_pump_full_load_hours: f64,
+    pub heat_pump_lifetime_yr: f64,
+    /// Rooftop PV: share of the usable roof covered, capital cost per kWp, lifetime.
+    pub pv_roof_share: f64,
+    pub pv_capex_kwp: f64,
+    pub pv_lifetime_yr: f64,
+    /// Transit: cells at or below this access index with at least this many residents get a
+    /// new bus service of this frequency, at this operating cost per year.
+    pub transit_max_access_index: f64,
+    pub transit_min_residents: f64,
+    pub transit_departures_per_hour: f64,
+    pub transit_annual_cost: f64,
+    /// Waste diversion: share recycled or composted reached, cost per tonne diverted.
+    pub waste_target: f64,
+    pub waste_cost_t: f64,
+}
+
 /// Everything the models read, checked.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Factors {
@@ -177,6 +203,9 @@ pub struct Factors {
     pub access: Access,
     pub waste: Waste,
     pub solar: Solar,
+    pub offsets: Offsets,
+    /// Currency of the costs.
+    pub currency: String,
 }
 
 impl Factors {
@@ -303,6 +332,31 @@ impl Factors {
             kwp_per_m2: t.get("solar.kwp_per_m2", "kWp/m2"),
             yield_kwh_kwp: t.get("solar.yield", "kWh/kWp/yr"),
         };
+        let o = |k: &str| format!("offsets.{k}");
+        let offsets = Offsets {
+            retrofit_heat_saving: t.share(&o("deep_retrofit.heat_saving")),
+            retrofit_capex_m2: t.get(&o("deep_retrofit.capex"), "currency/m2"),
+            retrofit_lifetime_yr: t.positive(&o("deep_retrofit.lifetime"), "yr"),
+            heat_pump_capex_kw: t.get(&o("heat_pump.capex"), "currency/kW"),
+            heat_pump_full_load_hours: t.positive(&o("heat_pump.full_load_hours"), "h/yr"),
+            heat_pump_lifetime_yr: t.positive(&o("heat_pump.lifetime"), "yr"),
+            pv_roof_share: t.share(&o("rooftop_pv.roof_share")),
+            pv_capex_kwp: t.get(&o("rooftop_pv.capex"), "currency/kWp"),
+            pv_lifetime_yr: t.positive(&o("rooftop_pv.lifetime"), "yr"),
+            transit_max_access_index: t.get(&o("transit.max_access_index"), "index"),
+            transit_min_residents: t.get(&o("transit.min_residents"), "persons"),
+            transit_departures_per_hour: t.positive(&o("transit.departures_per_hour"), "1/h"),
+            transit_annual_cost: t.get(&o("transit.annual_cost"), "currency/yr"),
+            waste_target: t.share(&o("waste_diversion.target")),
+            waste_cost_t: t.get(&o("waste_diversion.cost"), "currency/t"),
+        };
+        if p.currency.trim().is_empty() {
+            t.issues.push(
+                "preset.currency",
+                "is missing",
+                Some("e.g. currency = \"EUR\""),
+            );
+        }
         if !t.issues.is_empty() {
             return Err(Error::Config(t.issues));
         }
@@ -318,6 +372,8 @@ impl Factors {
             access,
             waste,
             solar,
+            offsets,
+            currency: p.currency.clone(),
         })
     }
 }

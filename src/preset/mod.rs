@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{ConfigIssues, FactorOverride};
 use crate::{Error, Result};
 
-pub use factors::{Access, Archetype, Factors, Heating, Solar, Travel, Waste};
+pub use factors::{Access, Archetype, Factors, Heating, Offsets, Solar, Travel, Waste};
 pub use kinds::{Carrier, Era, HeatSource, Mode, Treatment, Use};
 pub use show::{render_list, render_preset};
 
@@ -61,6 +61,8 @@ pub struct Preset {
     pub name: String,
     pub version: String,
     pub description: String,
+    /// Currency of every `currency/…` cost (`EUR`, `CNY`, `USD`).
+    pub currency: String,
     /// The presets this one was built from, most general first (e.g. `europe`, `helsinki`).
     pub chain: Vec<String>,
     /// Every value by its dotted key (`carriers.electricity`, `archetypes.office.heat`).
@@ -172,8 +174,33 @@ pub fn resolve(
     let mut values: BTreeMap<String, Factor> = BTreeMap::new();
     let mut chain = Vec::new();
     let (mut name, mut version, mut description) = (String::new(), String::new(), String::new());
+    let mut currency = String::new();
     for (i, (label, file)) in files.into_iter().enumerate() {
         let mut issues = ConfigIssues::new(PathBuf::from(&label));
+        let changes_currency = file
+            .currency
+            .as_ref()
+            .is_some_and(|c| i > 0 && *c != currency);
+        let restated: std::collections::BTreeSet<&str> =
+            file.values.iter().map(|(k, _)| k.as_str()).collect();
+        if changes_currency {
+            for (key, f) in &values {
+                if f.unit.starts_with("currency") && !restated.contains(key.as_str()) {
+                    issues.push(
+                        key,
+                        &format!(
+                            "is a cost in {currency} from {}, but this preset changes the currency to {}",
+                            f.from,
+                            file.currency.as_deref().unwrap_or("")
+                        ),
+                        Some("restate every cost in the new currency"),
+                    );
+                }
+            }
+        }
+        if let Some(c) = &file.currency {
+            currency = c.clone();
+        }
         for (key, factor) in file.values {
             if i > 0 {
                 check_replacement(&values, &key, &factor.unit, &mut issues);
@@ -237,6 +264,7 @@ pub fn resolve(
         name,
         version,
         description,
+        currency,
         chain,
         values,
     })
@@ -337,6 +365,21 @@ mod tests {
         assert_eq!(p.get("carriers.electricity").unwrap().value, 0.45);
         assert_eq!(p.get("carriers.district_heat").unwrap().from, "china-north");
         Factors::from_preset(&p).unwrap();
+    }
+
+    #[test]
+    fn changing_the_currency_without_restating_every_cost_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[preset]\nname = \"x\"\nversion = \"1\"\nextends = \"europe\"\ncurrency = \"GBP\"\n[offsets.rooftop_pv]\ncapex = { value = 1500, unit = \"currency/kWp\", source = \"assumption\" }\n";
+        std::fs::write(dir.path().join("x.toml"), text).unwrap();
+        let e = resolve("x.toml", dir.path(), &[], Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("offsets.deep_retrofit.capex: is a cost in EUR from europe"),
+            "{e}"
+        );
+        assert!(!e.contains("offsets.rooftop_pv.capex"), "{e}");
     }
 
     #[test]

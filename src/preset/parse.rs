@@ -21,6 +21,8 @@ pub struct PresetFile {
     pub version: String,
     pub description: String,
     pub extends: Option<String>,
+    /// Currency of the `currency/…` costs, e.g. `EUR`.
+    pub currency: Option<String>,
     /// Values by dotted key, in file order.
     pub values: Vec<(String, RawFactor)>,
 }
@@ -41,6 +43,7 @@ pub fn parse(text: &str, file: &Path) -> Result<PresetFile> {
         version: String::new(),
         description: String::new(),
         extends: None,
+        currency: None,
         values: Vec::new(),
     };
     match table.get("preset") {
@@ -56,10 +59,11 @@ pub fn parse(text: &str, file: &Path) -> Result<PresetFile> {
                     "version" => out.version = s.to_string(),
                     "description" => out.description = s.to_string(),
                     "extends" => out.extends = Some(s.to_string()),
+                    "currency" => out.currency = Some(s.to_string()),
                     _ => issues.push(
                         &key,
                         "is not a known key",
-                        Some("known: name, version, description, extends"),
+                        Some("known: name, version, description, extends, currency"),
                     ),
                 }
             }

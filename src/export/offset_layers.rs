@@ -1,0 +1,165 @@
+//! The layers of a full run beyond the estimate: `community`, `opportunities`, `offset_zones`.
+//! Costs are in the preset's currency, named in a `currency` property.
+
+use std::path::{Path, PathBuf};
+
+use gdal::spatial_ref::CoordTransform;
+use geo::{Area, MultiPolygon};
+
+use super::atomic::write_atomic;
+use super::geojson::{FeatureWriter, Geom, Prop};
+use super::layers::cell_id;
+use crate::community::Membership;
+use crate::offsets::INTERVENTIONS;
+use crate::pipeline::Ran;
+use crate::validate::Shape;
+use crate::Result;
+
+const T: u8 = 4;
+
+fn layer(
+    dir: &Path,
+    name: &str,
+    to_wgs84: &CoordTransform,
+    features: impl FnOnce(&mut FeatureWriter) -> std::io::Result<()>,
+) -> Result<PathBuf> {
+    let path = dir.join(format!("{name}.geojson"));
+    write_atomic(&path, |w| {
+        let mut fw = FeatureWriter::begin(w, name, to_wgs84)?;
+        features(&mut fw)?;
+        fw.finish()
+    })?;
+    Ok(path)
+}
+
+fn cost_per_t(annual_cost: f64, abatement_t: f64) -> Prop {
+    if abatement_t > 0.0 {
+        Prop::Num(annual_cost / abatement_t, 2)
+    } else {
+        Prop::Null
+    }
+}
+
+/// `community.geojson`: the community area (district excluded) with what it holds.
+pub fn write_community(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> Result<PathBuf> {
+    let e = &ran.estimated;
+    let c = &ran.community;
+    let neighbours: Vec<&str> = c
+        .neighbours
+        .iter()
+        .map(|i| e.site.neighbourhoods[*i].id.as_str())
+        .collect();
+    let (mut residents, mut baseline) = (0.0, 0.0);
+    for (b, m) in c.membership.iter().enumerate() {
+        if *m == Membership::Community {
+            residents += e.profiles.buildings[b].residents;
+            baseline += e.estimates.buildings[b].total(0);
+        }
+    }
+    let props: Vec<(&str, Prop)> = vec![
+        (
+            "method",
+            Prop::Str(format!("{:?}", c.method).to_lowercase()),
+        ),
+        ("distance_m", Prop::Num(c.distance_m, 1)),
+        ("neighbours", Prop::Str(neighbours.join(";"))),
+        ("serving_stops", Prop::Int(c.serving_stops as i64)),
+        ("area_ha", Prop::Num(c.area.unsigned_area() / 10_000.0, 2)),
+        (
+            "buildings",
+            Prop::Int(c.count(Membership::Community) as i64),
+        ),
+        ("residents", Prop::Num(residents, 2)),
+        ("baseline_co2e_t_yr", Prop::Num(baseline, T)),
+    ];
+    layer(dir, "community", to_wgs84, |fw| {
+        fw.feature(Geom::MultiPolygon(&c.area), &props)
+    })
+}
+
+/// `opportunities.geojson`: every intervention at every community building (or cell), with its
+/// abatement, cost and assumptions, and whether an offset zone selected it.
+pub fn write_opportunities(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> Result<PathBuf> {
+    let e = &ran.estimated;
+    let plan = &ran.plan;
+    let ranked_index: std::collections::BTreeMap<usize, usize> = plan
+        .ranked
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.cell, i))
+        .collect();
+    layer(dir, "opportunities", to_wgs84, |fw| {
+        for o in &plan.opportunities {
+            let zone = ranked_index
+                .get(&o.cell)
+                .and_then(|i| plan.zone_of.get(i))
+                .copied();
+            let cell = &e.aggregates.cells[o.cell];
+            let props: Vec<(&str, Prop)> = vec![
+                ("intervention", Prop::Str(o.intervention.into())),
+                (
+                    "building_id",
+                    o.building
+                        .map(|b| Prop::Str(e.site.buildings[b].id.clone()))
+                        .unwrap_or(Prop::Null),
+                ),
+                ("grid_cell", Prop::Str(cell_id(cell.key))),
+                ("abatement_co2e_t_yr", Prop::Num(o.abatement_t, T)),
+                ("capex", Prop::Num(o.capex, 0)),
+                ("annual_cost", Prop::Num(o.annual_cost, 0)),
+                ("cost_per_t", cost_per_t(o.annual_cost, o.abatement_t)),
+                ("currency", Prop::Str(e.factors.currency.clone())),
+                ("selected", Prop::Bool(zone.is_some())),
+                (
+                    "zone_rank",
+                    zone.map(|z| Prop::Int(z as i64)).unwrap_or(Prop::Null),
+                ),
+                ("assumptions", Prop::Str(o.assumptions.clone())),
+            ];
+            let cell_shape;
+            let geom = match o.building.map(|b| &e.site.buildings[b].shape) {
+                Some(Shape::Area(mp)) => Geom::MultiPolygon(mp),
+                Some(Shape::Point(p)) => Geom::Point(*p),
+                None => {
+                    cell_shape = MultiPolygon::new(vec![cell.polygon.clone()]);
+                    Geom::MultiPolygon(&cell_shape)
+                }
+            };
+            fw.feature(geom, &props)?;
+        }
+        Ok(())
+    })
+}
+
+/// `offset_zones.geojson`: the selected zones, best first.
+pub fn write_zones(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> Result<PathBuf> {
+    let e = &ran.estimated;
+    layer(dir, "offset_zones", to_wgs84, |fw| {
+        for z in &ran.plan.zones {
+            let mut props: Vec<(String, Prop)> = vec![
+                ("rank".into(), Prop::Int(z.rank as i64)),
+                ("cells".into(), Prop::Int(z.cells.len() as i64)),
+                ("abatement_co2e_t_yr".into(), Prop::Num(z.abatement_t, T)),
+            ];
+            for i in INTERVENTIONS {
+                let v = z.by_intervention.get(i.key()).copied().unwrap_or(0.0);
+                props.push((format!("{}_co2e_t_yr", i.key()), Prop::Num(v, T)));
+            }
+            props.extend([
+                ("capex".into(), Prop::Num(z.capex, 0)),
+                ("annual_cost".into(), Prop::Num(z.annual_cost, 0)),
+                (
+                    "cost_per_t".into(),
+                    cost_per_t(z.annual_cost, z.abatement_t),
+                ),
+                ("currency".into(), Prop::Str(e.factors.currency.clone())),
+                ("area_ha".into(), Prop::Num(z.area_m2 / 10_000.0, 2)),
+                ("buildings".into(), Prop::Int(z.buildings as i64)),
+            ]);
+            let refs: Vec<(&str, Prop)> =
+                props.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            fw.feature(Geom::MultiPolygon(&z.geometry), &refs)?;
+        }
+        Ok(())
+    })
+}

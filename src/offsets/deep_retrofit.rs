@@ -1,0 +1,56 @@
+//! Deep retrofit of old stock: buildings built before 1980 lose the preset's share of their
+//! heat demand (EU definition of "deep": more than 60 %). Cost per m² of floor area.
+
+use super::{energy_t, Intervention, OffsetContext, Opportunity};
+use crate::estimate::Measures;
+use crate::preset::Era;
+
+pub struct DeepRetrofit;
+
+impl Intervention for DeepRetrofit {
+    fn key(&self) -> &'static str {
+        "deep_retrofit"
+    }
+
+    fn at_building(
+        &self,
+        ctx: &OffsetContext,
+        b: usize,
+        state: &mut Measures,
+    ) -> Option<Opportunity> {
+        let p = &ctx.profiles.buildings[b];
+        if !matches!(p.era, Era::Before1950 | Era::From1950To1979) || p.floor.gfa_m2 <= 0.0 {
+            return None;
+        }
+        let o = &ctx.factors.offsets;
+        let before = energy_t(ctx, b, state);
+        let mut after_state = state.clone();
+        after_state.heat_reduction =
+            1.0 - (1.0 - state.heat_reduction) * (1.0 - o.retrofit_heat_saving);
+        let after = energy_t(ctx, b, &after_state);
+        let abatement_t = before - after;
+        if abatement_t <= 0.0 {
+            return None;
+        }
+        *state = after_state;
+        let capex = p.floor.gfa_m2 * o.retrofit_capex_m2;
+        Some(Opportunity {
+            intervention: self.key(),
+            building: Some(b),
+            cell: ctx.aggregates.cell_of[b],
+            abatement_t,
+            capex,
+            annual_cost: capex / o.retrofit_lifetime_yr,
+            assumptions: format!(
+                "built {} ({}): heat demand cut by {:.0} %; {:.0} m² at {} {}/m², {} years",
+                p.year.map(|y| y.to_string()).unwrap_or_default(),
+                p.era,
+                o.retrofit_heat_saving * 100.0,
+                p.floor.gfa_m2,
+                o.retrofit_capex_m2,
+                ctx.factors.currency,
+                o.retrofit_lifetime_yr
+            ),
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! Heat pumps replacing the existing heating: abatement = emissions of the heating it replaces
+//! − electricity for the same heat at the preset's COP × grid factor. Applies where that is a
+//! cut (on a coal-heavy grid it may not be). Sized at annual heat / full-load hours.
+
+use super::{energy_t, Intervention, OffsetContext, Opportunity};
+use crate::estimate::energy::energy_use;
+use crate::estimate::Measures;
+use crate::preset::HeatSource;
+
+pub struct HeatPump;
+
+impl Intervention for HeatPump {
+    fn key(&self) -> &'static str {
+        "heat_pump"
+    }
+
+    fn at_building(
+        &self,
+        ctx: &OffsetContext,
+        b: usize,
+        state: &mut Measures,
+    ) -> Option<Opportunity> {
+        if state.heat == Some(HeatSource::HeatPump) {
+            return None;
+        }
+        let f = ctx.factors;
+        let heat_kwh =
+            energy_use(&ctx.site.buildings[b], &ctx.profiles.buildings[b], state, f).heat_kwh;
+        if heat_kwh <= 0.0 {
+            return None;
+        }
+        let before = energy_t(ctx, b, state);
+        let mut after_state = state.clone();
+        after_state.heat = Some(HeatSource::HeatPump);
+        let after = energy_t(ctx, b, &after_state);
+        let abatement_t = before - after;
+        if abatement_t <= 1e-9 {
+            return None;
+        }
+        *state = after_state;
+        let kw = heat_kwh / f.offsets.heat_pump_full_load_hours;
+        let capex = kw * f.offsets.heat_pump_capex_kw;
+        Some(Opportunity {
+            intervention: self.key(),
+            building: Some(b),
+            cell: ctx.aggregates.cell_of[b],
+            abatement_t,
+            capex,
+            annual_cost: capex / f.offsets.heat_pump_lifetime_yr,
+            assumptions: format!(
+                "{heat_kwh:.0} kWh of heat a year by heat pump at COP {}, grid {} kg CO2e/kWh; {kw:.1} kW at {} {}/kW, {} years",
+                f.heating.heat_pump_cop,
+                f.carrier(crate::preset::Carrier::Electricity),
+                f.offsets.heat_pump_capex_kw,
+                f.currency,
+                f.offsets.heat_pump_lifetime_yr
+            ),
+        })
+    }
+}

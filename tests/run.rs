@@ -1,0 +1,401 @@
+//! `cpgis run`: the neighbouring community, offset opportunities and zones, and the balance,
+//! checked on the real fixtures against facts worked out independently (GDAL's own geometry
+//! operations on the source data, hand calculations from the preset tables).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use common::{cpgis, fixture, geojson_features, write_site};
+use gdal::vector::{Geometry, LayerAccess};
+use gdal::Dataset;
+use serde_json::Value;
+
+fn run(site: &Path, dir: &Path) -> PathBuf {
+    let r = cpgis(&["run", site.to_str().unwrap(), "-o", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "run failed: {}", r.stderr);
+    dir.to_path_buf()
+}
+
+fn summary(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn liechtenstein_neighbours_are_exactly_the_municipalities_that_touch_vaduz() {
+    // Independently of cpgis: GDAL reads the 11 municipalities from the .osm.pbf and GEOS says
+    // which of them intersect (touch) Vaduz, in WGS 84.
+    let ds = Dataset::open(fixture("liechtenstein/liechtenstein-2013-08-03.osm.pbf")).unwrap();
+    let mut layer = ds.layer_by_name("multipolygons").unwrap();
+    layer
+        .set_attribute_filter("admin_level = '8' AND boundary = 'administrative'")
+        .unwrap();
+    let mut municipalities: Vec<(String, Geometry)> = Vec::new();
+    for feature in layer.features() {
+        let idx = feature.field_index("name").unwrap();
+        let name = feature.field_as_string(idx).unwrap().unwrap();
+        municipalities.push((name, feature.geometry().unwrap().clone()));
+    }
+    assert_eq!(municipalities.len(), 11);
+    let vaduz = municipalities
+        .iter()
+        .find(|m| m.0 == "Vaduz")
+        .unwrap()
+        .1
+        .clone();
+    let expected: BTreeSet<String> = municipalities
+        .iter()
+        .filter(|(n, g)| n != "Vaduz" && g.intersects(&vaduz))
+        .map(|(n, _)| n.clone())
+        .collect();
+    // Gamprin touches Vaduz only through one of Vaduz's exclaves: not its largest part.
+    let largest = (0..vaduz.geometry_count())
+        .map(|i| vaduz.get_geometry(i).to_owned())
+        .max_by(|a, b| a.area().total_cmp(&b.area()))
+        .unwrap();
+    let gamprin = &municipalities.iter().find(|m| m.0 == "Gamprin").unwrap().1;
+    assert!(gamprin.intersects(&vaduz) && !gamprin.intersects(&largest));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&fixture("liechtenstein/site.toml"), tmp.path());
+    let s = summary(&out);
+    let found: BTreeSet<String> = s["community"]["neighbours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(found, expected);
+    assert!(found.contains("Gamprin"));
+    assert_eq!(
+        s["community"]["district_neighbourhoods"],
+        serde_json::json!(["Vaduz"])
+    );
+}
+
+/// Reads the single or first geometry of a GeoJSON layer through GDAL.
+fn geometries(path: &Path) -> Vec<Geometry> {
+    let ds = Dataset::open(path).unwrap();
+    let mut layer = ds.layer(0).unwrap();
+    layer
+        .features()
+        .map(|f| f.geometry().unwrap().clone())
+        .collect()
+}
+
+/// Zone checks on one run: inside the community, outside the district, contiguous, monotone,
+/// target met or shortfall reported, balance adding up.
+fn check_zones(out: &Path, district: &Geometry) {
+    let s = summary(out);
+    let zones = geojson_features(&out.join("offset_zones.geojson"));
+    let community = geometries(&out.join("community.geojson")).remove(0);
+    for (z, g) in zones
+        .iter()
+        .zip(geometries(&out.join("offset_zones.geojson")))
+    {
+        let area = g.area();
+        let in_district = g.intersection(district).map(|i| i.area()).unwrap_or(0.0);
+        let outside_community = g.difference(&community).map(|d| d.area()).unwrap_or(0.0);
+        let rank = &z["properties"]["rank"];
+        // Coordinates are written to 7 decimals (about 1 cm): slivers along shared edges of a
+        // few millionths of the zone's area are rounding, not overlap.
+        assert!(
+            in_district <= 1e-4 * area,
+            "zone {rank} overlaps the district"
+        );
+        assert!(
+            outside_community <= 1e-4 * area,
+            "zone {rank} leaves the community"
+        );
+    }
+    // Cells of each zone (from the opportunities it selected) are connected by shared edges.
+    let opportunities = geojson_features(&out.join("opportunities.geojson"));
+    let mut cells_of: BTreeMap<i64, BTreeSet<(i64, i64)>> = BTreeMap::new();
+    // Per cell: abatement, annual cost, selected, opportunities (for the rounding bounds).
+    let mut per_cell: BTreeMap<(i64, i64), (f64, f64, bool, f64)> = BTreeMap::new();
+    for o in &opportunities {
+        let p = &o["properties"];
+        let (a, b) = p["grid_cell"].as_str().unwrap().split_once('_').unwrap();
+        let key = (a.parse::<i64>().unwrap(), b.parse::<i64>().unwrap());
+        let e = per_cell.entry(key).or_insert((0.0, 0.0, false, 0.0));
+        e.0 += f(&p["abatement_co2e_t_yr"]);
+        e.1 += f(&p["annual_cost"]);
+        e.2 = p["selected"] == true;
+        e.3 += 1.0;
+        if let Some(rank) = p["zone_rank"].as_i64() {
+            cells_of.entry(rank).or_default().insert(key);
+        }
+    }
+    for (rank, cells) in &cells_of {
+        let start = *cells.iter().next().unwrap();
+        let mut seen = BTreeSet::from([start]);
+        let mut todo = vec![start];
+        while let Some((a, b)) = todo.pop() {
+            for n in [(a + 1, b), (a - 1, b), (a, b + 1), (a, b - 1)] {
+                if cells.contains(&n) && seen.insert(n) {
+                    todo.push(n);
+                }
+            }
+        }
+        assert_eq!(&seen, cells, "zone {rank} is not contiguous");
+    }
+    // Monotone: every selected cell is at least as good (t per cost) as every cell left out.
+    // Written values are rounded (0.0001 t, whole currency units), so compare the best a
+    // selected cell can be with the worst a cell left out can be.
+    let best_case = |(t, c, _, n): &(f64, f64, bool, f64)| {
+        let cost = c - 0.5 * n;
+        if cost > 0.0 {
+            (t + 5e-5 * n) / cost
+        } else {
+            f64::INFINITY
+        }
+    };
+    let worst_case = |(t, c, _, n): &(f64, f64, bool, f64)| (t - 5e-5 * n) / (c + 0.5 * n);
+    let worst_selected = per_cell
+        .values()
+        .filter(|c| c.2)
+        .map(best_case)
+        .fold(f64::INFINITY, f64::min);
+    let best_left = per_cell
+        .values()
+        .filter(|c| !c.2 && c.0 > 0.0)
+        .map(worst_case)
+        .fold(0.0, f64::max);
+    assert!(
+        worst_selected >= best_left,
+        "selection not monotone: {worst_selected} < {best_left}"
+    );
+    let per_t: Vec<f64> = zones
+        .iter()
+        .map(|z| f(&z["properties"]["cost_per_t"]))
+        .collect();
+    assert!(
+        per_t.windows(2).all(|w| w[0] <= w[1] + 0.01),
+        "zone ranks not monotone: {per_t:?}"
+    );
+    // Target met, or the shortfall reported with levers.
+    let o = &s["offsets"];
+    let (target, selected, shortfall) = (
+        f(&o["target_t_yr"]),
+        f(&o["selected_t_yr"]),
+        f(&o["shortfall_t_yr"]),
+    );
+    if selected + 1e-3 < target {
+        assert!((shortfall - (target - selected)).abs() < 1e-3);
+        assert!(!s["balance"]["levers"].as_array().unwrap().is_empty());
+    } else {
+        assert_eq!(shortfall, 0.0);
+    }
+    // The balance adds up: net = on-site − credits; credits = Σ zones = Σ selected opportunities.
+    let b = &s["balance"];
+    let credits = f(&b["credits_t"]);
+    assert!((f(&b["net_t"]) - (f(&b["on_site_t"]) - credits)).abs() < 1e-3);
+    let by_zone: f64 = zones
+        .iter()
+        .map(|z| f(&z["properties"]["abatement_co2e_t_yr"]))
+        .sum();
+    let by_opportunity: f64 = opportunities
+        .iter()
+        .filter(|o| o["properties"]["selected"] == true)
+        .map(|o| f(&o["properties"]["abatement_co2e_t_yr"]))
+        .sum();
+    let tol = 1e-4 * (opportunities.len() as f64 + 1.0);
+    assert!((by_zone - credits).abs() < tol, "{by_zone} vs {credits}");
+    assert!(
+        (by_opportunity - credits).abs() < tol,
+        "{by_opportunity} vs {credits}"
+    );
+    assert_eq!(b["climate_positive"], f(&b["net_t"]) < 0.0);
+    let proposed_district = f(&s["totals"]["district"]["co2e_t_yr"]["proposed"]["total"]);
+    assert!((f(&b["on_site_t"]) - proposed_district).abs() < 1e-3);
+}
+
+fn district_of(file: &str) -> Geometry {
+    geometries(&fixture(file)).remove(0)
+}
+
+#[test]
+fn zones_lie_in_the_community_are_contiguous_ranked_and_balanced_on_kamppi_and_zug() {
+    let tmp = tempfile::tempdir().unwrap();
+    let k = run(&fixture("kamppi/site.toml"), &tmp.path().join("kamppi"));
+    check_zones(&k, &district_of("kamppi/kamppi_district_boundary.geojson"));
+    let z = run(&fixture("cea-zug/site.toml"), &tmp.path().join("zug"));
+    check_zones(&z, &district_of("cea-zug/site.geojson"));
+}
+
+#[test]
+fn zones_on_liechtenstein_and_a_shortfall_on_oak_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let l = run(&fixture("liechtenstein/site.toml"), &tmp.path().join("l"));
+    let ds = Dataset::open(fixture("liechtenstein/liechtenstein-2013-08-03.osm.pbf")).unwrap();
+    let mut layer = ds.layer_by_name("multipolygons").unwrap();
+    layer
+        .set_attribute_filter("admin_level = '8' AND name = 'Vaduz'")
+        .unwrap();
+    let vaduz = layer.features().next().unwrap().geometry().unwrap().clone();
+    check_zones(&l, &vaduz);
+    // Oak View's district is the hull of every building: no community building, no credits;
+    // the whole target is the shortfall.
+    let o = run(&fixture("urbanopt/site.toml"), &tmp.path().join("o"));
+    check_zones(&o, &district_of("urbanopt/oak_view_district.geojson"));
+    let s = summary(&o);
+    assert_eq!(f(&s["offsets"]["selected_t_yr"]), 0.0);
+    assert_eq!(s["offsets"]["shortfall_t_yr"], s["offsets"]["target_t_yr"]);
+    assert_eq!(s["balance"]["climate_positive"], false);
+}
+
+#[test]
+fn rooftop_pv_and_heat_pump_abatement_of_a_zug_building_worked_by_hand() {
+    // CEA1000 in Zug's surroundings: 5 floors, no use given (unknown: 105 kWh/m² heat in the
+    // europe preset, stock-average era), a courtyard. Footprint by the shoelace formula over its
+    // outer ring minus its courtyard, as stored in surroundings.shp.
+    let outer = [
+        (463_022.811_740_873, 15_224_794.949_972_1),
+        (463_058.015_896_44, 15_224_790.873_821_1),
+        (463_112.704_425_076, 15_224_785.831_813_1),
+        (463_107.799_207_445, 15_224_735.607_674),
+        (463_018.058_231_623, 15_224_743.658_065_5),
+    ];
+    let court = [
+        (463_038.802_418_977, 15_224_775.746_198_7),
+        (463_037.287_284_479, 15_224_760.041_336_6),
+        (463_092.262_647_598, 15_224_754.775_084_4),
+        (463_093.777_567_904, 15_224_770.468_846_7),
+    ];
+    let shoelace = |r: &[(f64, f64)]| {
+        let mut twice = 0.0;
+        for i in 0..r.len() {
+            let (a, b) = (r[i], r[(i + 1) % r.len()]);
+            twice += a.0 * b.1 - b.0 * a.1;
+        }
+        f64::abs(twice) / 2.0
+    };
+    let footprint = shoelace(&outer) - shoelace(&court);
+    // PV: roof × 70 % usable × 0.20 kWp/m² × 946 kWh/kWp × KBOB grid 0.102 kg/kWh.
+    let pv_t = footprint * 0.7 * 0.20 * 946.0 * 0.102 / 1000.0;
+    // Heat pump: heat = 5 floors × footprint × 105 kWh/m². Today's heat costs, per kWh of heat:
+    // district heat 5 % × 0.120, gas 22 % / 0.9 × 0.228, direct electric 5 % × 0.102, oil
+    // 40 % / 0.9 × 0.301, wood 10 % / 0.9 × 0.027, heat pumps 18 % / 2.8 × 0.102; all by heat
+    // pump: 1 / 2.8 × 0.102.
+    let heat = footprint * 5.0 * 105.0;
+    let today = 0.05 * 0.120
+        + 0.22 / 0.9 * 0.228
+        + 0.05 * 0.102
+        + 0.40 / 0.9 * 0.301
+        + 0.10 / 0.9 * 0.027
+        + 0.18 / 2.8 * 0.102;
+    let hp_t = heat * (today - 0.102 / 2.8) / 1000.0;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&fixture("cea-zug/site.toml"), tmp.path());
+    let ops = geojson_features(&out.join("opportunities.geojson"));
+    let find = |kind: &str| {
+        ops.iter()
+            .find(|o| {
+                o["properties"]["building_id"] == "CEA1000"
+                    && o["properties"]["intervention"] == kind
+            })
+            .map(|o| f(&o["properties"]["abatement_co2e_t_yr"]))
+            .unwrap()
+    };
+    assert!(
+        (find("rooftop_pv") - pv_t).abs() < 1e-3 * pv_t,
+        "{} vs {pv_t}",
+        find("rooftop_pv")
+    );
+    assert!(
+        (find("heat_pump") - hp_t).abs() < 1e-3 * hp_t,
+        "{} vs {hp_t}",
+        find("heat_pump")
+    );
+    let b = geojson_features(&out.join("buildings.geojson"));
+    let cea1000 = b
+        .iter()
+        .find(|x| x["properties"]["id"] == "CEA1000")
+        .unwrap();
+    assert_eq!(cea1000["properties"]["membership"], "community");
+}
+
+#[test]
+fn run_writes_every_layer_on_every_fixture_and_gdal_opens_them() {
+    let layers = [
+        "buildings.geojson",
+        "grid.geojson",
+        "neighbourhoods.geojson",
+        "community.geojson",
+        "opportunities.geojson",
+        "offset_zones.geojson",
+    ];
+    for site in [
+        "kamppi/site.toml",
+        "cea-zug/site_shapefile.toml",
+        "urbanopt/site.toml",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = run(&fixture(site), tmp.path());
+        for l in layers {
+            let n = geojson_features(&out.join(l)).len();
+            let ds = Dataset::open(out.join(l)).unwrap_or_else(|e| panic!("{site} {l}: {e}"));
+            assert_eq!(
+                ds.layer(0).unwrap().feature_count() as usize,
+                n,
+                "{site} {l}"
+            );
+        }
+        assert!(out.join("summary.json").exists());
+    }
+}
+
+#[test]
+fn a_catchment_community_is_the_walk_catchment_of_the_stops_serving_the_district() {
+    let tmp = tempfile::tempdir().unwrap();
+    let k = fixture("kamppi");
+    let text = std::fs::read_to_string(k.join("site.toml"))
+        .unwrap()
+        .replace("method = \"buffer\"", "method = \"catchment\"")
+        .replace("path = \"", &format!("path = \"{}/", k.display()));
+    let site = write_site(tmp.path(), &text);
+    let out = run(&site, &tmp.path().join("out"));
+    let s = summary(&out);
+    let c = &s["community"];
+    assert_eq!(c["method"], "catchment");
+    assert!(c["serving_stops"].as_u64().unwrap() > 0);
+    // Every community building lies within 960 m (the longest catchment) of a stop: checked
+    // with GDAL distances in the local CRS of the run (UTM 35N).
+    let stops = geometries(&k.join("centre_2019_transit_stops.geojson"));
+    let buildings = geojson_features(&out.join("buildings.geojson"));
+    let utm = gdal::spatial_ref::SpatialRef::from_epsg(32635).unwrap();
+    let mut wgs = gdal::spatial_ref::SpatialRef::from_epsg(4326).unwrap();
+    wgs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+    let mut utm_t = utm.clone();
+    utm_t.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+    let to_utm = gdal::spatial_ref::CoordTransform::new(&wgs, &utm_t).unwrap();
+    // Each stop's 960 m reach (plus 1 m for the polygonal circle), in metres.
+    let reach: Vec<Geometry> = stops
+        .iter()
+        .map(|g| g.transform(&to_utm).unwrap().buffer(961.0, 32).unwrap())
+        .collect();
+    let in_community: Vec<&Value> = buildings
+        .iter()
+        .filter(|b| b["properties"]["membership"] == "community")
+        .collect();
+    assert!(!in_community.is_empty());
+    let ds = Dataset::open(out.join("buildings.geojson")).unwrap();
+    let mut layer = ds.layer(0).unwrap();
+    for feature in layer.features() {
+        let idx = feature.field_index("membership").unwrap();
+        if feature.field_as_string(idx).unwrap().as_deref() != Some("community") {
+            continue;
+        }
+        let g = feature.geometry().unwrap().transform(&to_utm).unwrap();
+        assert!(
+            reach.iter().any(|r| r.intersects(&g)),
+            "a community building beyond 960 m of every stop"
+        );
+    }
+}
