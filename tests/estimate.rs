@@ -11,12 +11,7 @@ use serde_json::Value;
 
 /// Runs `cpgis estimate SITE -o DIR` and returns DIR; panics with stderr on failure.
 fn estimate(site: &Path, dir: &Path) -> PathBuf {
-    let run = cpgis(&[
-        "estimate",
-        site.to_str().unwrap(),
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
+    let run = common::cpgis_site("estimate", site, dir);
     assert_eq!(run.code, 0, "estimate failed: {}", run.stderr);
     dir.to_path_buf()
 }
@@ -370,11 +365,8 @@ fn neighbourhood_totals_add_up_to_the_map_on_kamppi() {
 #[test]
 fn hexagonal_grid_totals_agree_too() {
     let tmp = tempfile::tempdir().unwrap();
-    let k = fixture("kamppi");
-    let text = std::fs::read_to_string(k.join("site.toml"))
-        .unwrap()
-        .replace("shape = \"square\"", "shape = \"hex\"")
-        .replace("path = \"", &format!("path = \"{}/", k.display()));
+    let text = common::fixture_site_text("kamppi", "site.toml")
+        .replace("shape = \"square\"", "shape = \"hex\"");
     let site = write_site(tmp.path(), &text);
     let out = estimate(&site, &tmp.path().join("out"));
     assert_totals_agree(&out);
@@ -521,10 +513,7 @@ fn a_factor_override_in_the_site_file_changes_exactly_that_factor() {
     // Zug with the grid factor raised from 0.102 to 0.5 kg/kWh: each building's energy
     // emissions rise by its electricity × 0.398 kg/kWh.
     let tmp = tempfile::tempdir().unwrap();
-    let z = fixture("cea-zug");
-    let text = std::fs::read_to_string(z.join("site.toml"))
-        .unwrap()
-        .replace("path = \"", &format!("path = \"{}/", z.display()))
+    let text = common::fixture_site_text("cea-zug", "site.toml")
         + "\n[factors]\ncarriers.electricity = { value = 0.5, source = \"test: a coal-heavy grid\" }\n";
     let site = write_site(tmp.path(), &text);
     let high = estimate(&site, &tmp.path().join("high"));
@@ -563,12 +552,7 @@ fn a_bad_override_or_preset_is_refused_before_any_layer_is_read() {
         tmp.path(),
         &common::kamppi_site_with("[factors]\ncarriers.electricity = { value = 0.5, unit = \"kg/MWh\" }\nheating.oil = 2.0\n"),
     );
-    let run = cpgis(&[
-        "estimate",
-        site.to_str().unwrap(),
-        "-o",
-        tmp.path().join("o").to_str().unwrap(),
-    ]);
+    let run = common::cpgis_site("estimate", &site, &tmp.path().join("o"));
     assert_bad_input(
         &run,
         &[
@@ -580,12 +564,7 @@ fn a_bad_override_or_preset_is_refused_before_any_layer_is_read() {
         tmp.path(),
         &format!("preset = \"europa\"\n{}", common::kamppi_site_with("")),
     );
-    let run = cpgis(&[
-        "estimate",
-        site.to_str().unwrap(),
-        "-o",
-        tmp.path().join("o").to_str().unwrap(),
-    ]);
+    let run = common::cpgis_site("estimate", &site, &tmp.path().join("o"));
     assert_bad_input(
         &run,
         &["`europa` is not a known preset", "did you mean `europe`?"],
@@ -594,12 +573,7 @@ fn a_bad_override_or_preset_is_refused_before_any_layer_is_read() {
         tmp.path(),
         &common::kamppi_site_with("[scenario.proposed]\nheat = \"fusion\"\n"),
     );
-    let run = cpgis(&[
-        "estimate",
-        site.to_str().unwrap(),
-        "-o",
-        tmp.path().join("o").to_str().unwrap(),
-    ]);
+    let run = common::cpgis_site("estimate", &site, &tmp.path().join("o"));
     assert_bad_input(
         &run,
         &["scenario.proposed.heat", "`fusion` is not a heat source"],

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_bad_input, cpgis, fixture, geojson_features, write_site};
+use common::{assert_bad_input, fixture, geojson_features, write_site};
 use cpgis::load::gtfs::read_feed;
 use cpgis::preset::Mode;
 
@@ -71,12 +71,7 @@ fn a_site_with_a_gtfs_feed_estimates_with_its_departures() {
     );
     let site = write_site(tmp.path(), &text);
     let out = tmp.path().join("out");
-    let run = cpgis(&[
-        "estimate",
-        site.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = common::cpgis_site("estimate", &site, &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
@@ -117,12 +112,7 @@ fn a_broken_time_or_a_missing_file_is_bad_input_naming_the_line() {
         tmp.path(),
         &common::kamppi_site_with("[stops]\ngtfs = \"feed\"\n"),
     );
-    let run = cpgis(&[
-        "estimate",
-        site.to_str().unwrap(),
-        "-o",
-        tmp.path().join("o").to_str().unwrap(),
-    ]);
+    let run = common::cpgis_site("estimate", &site, &tmp.path().join("o"));
     assert_bad_input(
         &run,
         &[
@@ -132,11 +122,6 @@ fn a_broken_time_or_a_missing_file_is_bad_input_naming_the_line() {
         ],
     );
     std::fs::remove_file(feed.join("calendar.txt")).unwrap();
-    let run = cpgis(&[
-        "estimate",
-        site.to_str().unwrap(),
-        "-o",
-        tmp.path().join("o").to_str().unwrap(),
-    ]);
+    let run = common::cpgis_site("estimate", &site, &tmp.path().join("o"));
     assert_bad_input(&run, &["feed", "no readable calendar.txt"]);
 }

@@ -7,13 +7,13 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{cpgis, fixture, geojson_features, write_site};
+use common::{fixture, geojson_features, write_site};
 use gdal::vector::{Geometry, LayerAccess};
 use gdal::Dataset;
 use serde_json::Value;
 
 fn run(site: &Path, dir: &Path) -> PathBuf {
-    let r = cpgis(&["run", site.to_str().unwrap(), "-o", dir.to_str().unwrap()]);
+    let r = common::cpgis_site("run", site, dir);
     assert_eq!(r.code, 0, "run failed: {}", r.stderr);
     dir.to_path_buf()
 }
@@ -78,6 +78,44 @@ fn liechtenstein_neighbours_are_exactly_the_municipalities_that_touch_vaduz() {
     );
 }
 
+/// A grid cell: column and row (squares) or axial q and r (hexagons).
+type Cell = (i64, i64);
+
+/// Grid cells by zone rank.
+type ZoneCells = BTreeMap<i64, BTreeSet<Cell>>;
+
+/// Asserts that the cells of each zone are connected through the given neighbours.
+fn assert_contiguous(cells_of: &ZoneCells, neighbours: fn(Cell) -> Vec<Cell>) {
+    for (rank, cells) in cells_of {
+        let start = *cells.iter().next().unwrap();
+        let mut seen = BTreeSet::from([start]);
+        let mut todo = vec![start];
+        while let Some(c) = todo.pop() {
+            for n in neighbours(c) {
+                if cells.contains(&n) && seen.insert(n) {
+                    todo.push(n);
+                }
+            }
+        }
+        assert_eq!(&seen, cells, "zone {rank} is not contiguous");
+    }
+}
+
+fn square_neighbours((a, b): (i64, i64)) -> Vec<(i64, i64)> {
+    vec![(a + 1, b), (a - 1, b), (a, b + 1), (a, b - 1)]
+}
+
+fn hex_neighbours((q, r): (i64, i64)) -> Vec<(i64, i64)> {
+    vec![
+        (q + 1, r),
+        (q - 1, r),
+        (q, r + 1),
+        (q, r - 1),
+        (q + 1, r - 1),
+        (q - 1, r + 1),
+    ]
+}
+
 /// Reads the single or first geometry of a GeoJSON layer through GDAL.
 fn geometries(path: &Path) -> Vec<Geometry> {
     let ds = Dataset::open(path).unwrap();
@@ -115,7 +153,7 @@ fn check_zones(out: &Path, district: &Geometry) {
     }
     // Cells of each zone (from the opportunities it selected) are connected by shared edges.
     let opportunities = geojson_features(&out.join("opportunities.geojson"));
-    let mut cells_of: BTreeMap<i64, BTreeSet<(i64, i64)>> = BTreeMap::new();
+    let mut cells_of: ZoneCells = BTreeMap::new();
     // Per cell: abatement, annual cost, selected, opportunities (for the rounding bounds).
     let mut per_cell: BTreeMap<(i64, i64), (f64, f64, bool, f64)> = BTreeMap::new();
     for o in &opportunities {
@@ -131,19 +169,7 @@ fn check_zones(out: &Path, district: &Geometry) {
             cells_of.entry(rank).or_default().insert(key);
         }
     }
-    for (rank, cells) in &cells_of {
-        let start = *cells.iter().next().unwrap();
-        let mut seen = BTreeSet::from([start]);
-        let mut todo = vec![start];
-        while let Some((a, b)) = todo.pop() {
-            for n in [(a + 1, b), (a - 1, b), (a, b + 1), (a, b - 1)] {
-                if cells.contains(&n) && seen.insert(n) {
-                    todo.push(n);
-                }
-            }
-        }
-        assert_eq!(&seen, cells, "zone {rank} is not contiguous");
-    }
+    assert_contiguous(&cells_of, square_neighbours);
     // Monotone: every selected cell is at least as good (t per cost) as every cell left out.
     // Written values are rounded (0.0001 t, whole currency units), so compare the best a
     // selected cell can be with the worst a cell left out can be.
@@ -355,10 +381,8 @@ fn run_writes_every_layer_on_every_fixture_and_gdal_opens_them() {
 fn a_catchment_community_is_the_walk_catchment_of_the_stops_serving_the_district() {
     let tmp = tempfile::tempdir().unwrap();
     let k = fixture("kamppi");
-    let text = std::fs::read_to_string(k.join("site.toml"))
-        .unwrap()
-        .replace("method = \"buffer\"", "method = \"catchment\"")
-        .replace("path = \"", &format!("path = \"{}/", k.display()));
+    let text = common::fixture_site_text("kamppi", "site.toml")
+        .replace("method = \"buffer\"", "method = \"catchment\"");
     let site = write_site(tmp.path(), &text);
     let out = run(&site, &tmp.path().join("out"));
     let s = summary(&out);
@@ -398,4 +422,62 @@ fn a_catchment_community_is_the_walk_catchment_of_the_stops_serving_the_district
             "a community building beyond 960 m of every stop"
         );
     }
+}
+
+#[test]
+fn ranking_by_area_on_a_hex_grid_with_a_fixed_target() {
+    // Zug on 100 m hexagons, cells ranked by t CO2e per hectare, a fixed target of 1,000 t.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = common::fixture_site_text("cea-zug", "site.toml")
+        + "\n[grid]\ncell_m = 100\nshape = \"hex\"\n[offsets]\ntarget = 1000\nrank = \"area\"\n";
+    let site = write_site(tmp.path(), &text);
+    let out = run(&site, &tmp.path().join("out"));
+    let s = summary(&out);
+    assert_eq!(
+        f(&s["offsets"]["target_t_yr"]),
+        1000.0,
+        "a fixed target takes no margin"
+    );
+    assert!(f(&s["offsets"]["selected_t_yr"]) >= 1000.0);
+    let zones = geojson_features(&out.join("offset_zones.geojson"));
+    let per_ha: Vec<f64> = zones
+        .iter()
+        .map(|z| f(&z["properties"]["abatement_co2e_t_yr"]) / f(&z["properties"]["area_ha"]))
+        .collect();
+    assert!(
+        per_ha.windows(2).all(|w| w[0] >= w[1] * (1.0 - 1e-3)),
+        "{per_ha:?}"
+    );
+    // Hexagon cells of one zone are connected through the six axial neighbours.
+    let mut cells_of: ZoneCells = BTreeMap::new();
+    for o in geojson_features(&out.join("opportunities.geojson")) {
+        let p = &o["properties"];
+        if let Some(rank) = p["zone_rank"].as_i64() {
+            let (a, b) = p["grid_cell"].as_str().unwrap().split_once('_').unwrap();
+            cells_of
+                .entry(rank)
+                .or_default()
+                .insert((a.parse().unwrap(), b.parse().unwrap()));
+        }
+    }
+    assert!(!cells_of.is_empty());
+    assert_contiguous(&cells_of, hex_neighbours);
+}
+
+#[test]
+fn an_unknown_intervention_or_ranking_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = write_site(
+        tmp.path(),
+        &common::kamppi_site_with("[offsets]\ninterventions = [\"rooftop_pv\", \"tree_planting\", \"heatpump\"]\nrank = \"votes\"\n"),
+    );
+    let r = common::cpgis_site("run", &site, &tmp.path().join("o"));
+    common::assert_bad_input(
+        &r,
+        &[
+            "`tree_planting` is not an intervention",
+            "`heatpump` is not an intervention (did you mean `heat_pump`?)",
+            "offsets.rank",
+        ],
+    );
 }

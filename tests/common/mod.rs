@@ -31,6 +31,20 @@ pub fn cpgis(args: &[&str]) -> Run {
     }
 }
 
+/// The text of a fixture's site file with its layer paths made absolute, ready to be edited
+/// and written elsewhere with [`write_site`].
+pub fn fixture_site_text(folder: &str, file: &str) -> String {
+    let dir = fixture(folder);
+    std::fs::read_to_string(dir.join(file))
+        .unwrap()
+        .replace("path = \"", &format!("path = \"{}/", dir.display()))
+}
+
+/// Runs `cpgis COMMAND SITE -o OUT` (`estimate` or `run`).
+pub fn cpgis_site(command: &str, site: &Path, out: &Path) -> Run {
+    cpgis(&[command, site.to_str().unwrap(), "-o", out.to_str().unwrap()])
+}
+
 /// `cpgis inspect --json PATH`, parsed; panics with stderr if it fails.
 pub fn inspect_json(path: &Path) -> serde_json::Value {
     let run = cpgis(&["inspect", "--json", path.to_str().unwrap()]);
