@@ -8,6 +8,8 @@
 //! | `layers` | `buildings`, `grid`, `neighbourhoods` layers of an estimate |
 //! | `offset_layers` | `community`, `opportunities`, `offset_zones` layers of a full run |
 //! | `summary` | `summary.json`: totals, consistency, notes, quality, assumptions |
+//!
+//! `report.html` is drawn by [`crate::report`] and written here.
 
 pub mod atomic;
 pub mod geojson;
@@ -47,6 +49,10 @@ pub fn write_run(dir: &Path, ran: &Ran) -> Result<Vec<PathBuf>> {
         offset_layers::write_zones(dir, ran, &to_wgs84)?,
     ];
     written.push(write_summary(dir, &summary::summary(run, Some(ran)))?);
+    let html = crate::report::render_html(ran);
+    let path = dir.join("report.html");
+    atomic::write_atomic(&path, |w| w.write_all(html.as_bytes()))?;
+    written.push(path);
     Ok(written)
 }
 

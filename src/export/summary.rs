@@ -323,7 +323,7 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
 }
 
 /// Plain-language notes on what the run could not do as asked.
-fn notes(run: &Estimated) -> Vec<String> {
+pub fn notes(run: &Estimated) -> Vec<String> {
     let mut out = Vec::new();
     let p = &run.profiles.notes;
     if !run.config.scenarios.iter().any(|s| s.name == "proposed") {

@@ -1,0 +1,103 @@
+//! Class breaks and palettes for the report's maps.
+
+/// Five sequential classes, light to dark (yellow to deep red), for emissions.
+pub const SEQUENTIAL: [&str; 5] = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
+
+/// PTAL bands 0 … 6b, poor (dark blue) to excellent (dark red), as TfL's maps colour them.
+pub const BANDS: [(&str, &str); 9] = [
+    ("0", "#08306b"),
+    ("1a", "#2171b5"),
+    ("1b", "#6baed6"),
+    ("2", "#41ab5d"),
+    ("3", "#c7e9c0"),
+    ("4", "#ffffb2"),
+    ("5", "#fecc5c"),
+    ("6a", "#f03b20"),
+    ("6b", "#99000d"),
+];
+
+/// Distinct fills for offset zones, cycled by rank.
+pub const ZONES: [&str; 8] = [
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+];
+
+/// Upper bounds of `classes` quantile classes of the positive values (the last is the maximum).
+/// Fewer distinct bounds are returned when the values do not spread over that many classes.
+pub fn quantile_breaks(values: &[f64], classes: usize) -> Vec<f64> {
+    let mut v: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .collect();
+    if v.is_empty() || classes == 0 {
+        return Vec::new();
+    }
+    v.sort_by(f64::total_cmp);
+    let mut breaks: Vec<f64> = (1..=classes)
+        .map(|k| {
+            v[((k * v.len()).div_ceil(classes))
+                .saturating_sub(1)
+                .min(v.len() - 1)]
+        })
+        .collect();
+    breaks.dedup();
+    breaks
+}
+
+/// The class of a value given upper bounds (0 for zero and below the first bound).
+pub fn class_of(value: f64, breaks: &[f64]) -> usize {
+    breaks
+        .iter()
+        .position(|b| value <= *b)
+        .unwrap_or(breaks.len().saturating_sub(1))
+}
+
+/// A readable number: 3 significant figures, thousands separated by thin spaces.
+pub fn fmt_num(v: f64) -> String {
+    let a = v.abs();
+    let s = if a >= 100.0 {
+        format!("{:.0}", v)
+    } else if a >= 10.0 {
+        format!("{:.1}", v)
+    } else {
+        format!("{:.2}", v)
+    };
+    let (int, frac) = s
+        .split_once('.')
+        .map(|(i, f)| (i, Some(f)))
+        .unwrap_or((&s, None));
+    let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('\u{2009}');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantile_breaks_split_values_into_equal_counts() {
+        let v: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(quantile_breaks(&v, 5), [2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(class_of(3.0, &[2.0, 4.0, 6.0]), 1);
+        assert_eq!(quantile_breaks(&[5.0, 5.0, 5.0], 5), [5.0]);
+        assert!(quantile_breaks(&[0.0], 5).is_empty());
+    }
+
+    #[test]
+    fn numbers_are_grouped_and_rounded() {
+        assert_eq!(fmt_num(59_080.7), "59\u{2009}081");
+        assert_eq!(fmt_num(-452.2), "-452");
+        assert_eq!(fmt_num(12.34), "12.3");
+        assert_eq!(fmt_num(0.456), "0.46");
+    }
+}

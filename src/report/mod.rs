@@ -1,0 +1,19 @@
+//! What a person reads: the tables printed at the end of a run, and `report.html`, one
+//! self-contained page (inline SVG maps and charts drawn by cpgis, no script, no network).
+//!
+//! | module | what it does |
+//! |---|---|
+//! | `text` | the terminal tables: emissions, zones, balance, district buildings |
+//! | `html` | `report.html`: balance, sectors, maps, zones, data quality, assumptions |
+//! | `svg` | map frame (local CRS → page), paths, legends, scale bar |
+//! | `charts` | the balance waterfall and the sector bars |
+//! | `colour` | class breaks and palettes |
+
+pub mod charts;
+pub mod colour;
+pub mod html;
+pub mod svg;
+pub mod text;
+
+pub use html::render_html;
+pub use text::{balance_table, district_buildings_table, estimate_table};
