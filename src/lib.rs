@@ -29,6 +29,7 @@ pub mod balance;
 pub mod community;
 pub mod config;
 pub mod crs;
+pub mod demo;
 pub mod error;
 pub mod estimate;
 pub mod export;

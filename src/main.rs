@@ -1,10 +1,15 @@
 //! The `cpgis` command: parses arguments, calls the library's stages, maps errors to exit codes
 //! (2: bad input, 1: failure of the tool).
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cpgis::export::Format;
+use cpgis::pipeline::Progress;
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// cpgis: site maps to Climate Positive balances.
 #[derive(Parser)]
@@ -12,10 +17,75 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress on the terminal.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Print the time each stage took.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+}
+
+/// Output format of the layers.
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// One GeoJSON file per layer.
+    Geojson,
+    /// Every layer in one GeoPackage (cpgis.gpkg).
+    Gpkg,
+    /// Both.
+    Both,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Geojson => Format::Geojson,
+            FormatArg::Gpkg => Format::Gpkg,
+            FormatArg::Both => Format::Both,
+        }
+    }
+}
+
+#[derive(Args)]
+struct Output {
+    /// Output folder (created if missing; files in it are replaced one by one, atomically).
+    #[arg(short, long, default_value = "out")]
+    out: PathBuf,
+    /// Layers as GeoJSON files, one GeoPackage, or both.
+    #[arg(long, value_enum, default_value = "geojson")]
+    format: FormatArg,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole pipeline: estimate, delineate the neighbouring community, rank offset
+    /// opportunities into zones, test the Climate Positive balance, write layers and report.html.
+    Run {
+        /// The site file (.toml).
+        site: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Run the whole pipeline on the demo case built into cpgis (Kamppi, Helsinki).
+    Demo {
+        /// Output folder.
+        #[arg(short, long, default_value = "cpgis-demo")]
+        out: PathBuf,
+        /// Layers as GeoJSON files, one GeoPackage, or both.
+        #[arg(long, value_enum, default_value = "geojson")]
+        format: FormatArg,
+    },
+    /// Estimate emissions per building, grid cell and neighbourhood for the baseline and the
+    /// site file's scenarios; write the layers and summary.json.
+    Estimate {
+        /// The site file (.toml).
+        site: PathBuf,
+        #[command(flatten)]
+        output: Output,
+        /// Also print each district building: floor area, heat demand, electricity, t CO2e.
+        #[arg(long)]
+        buildings: bool,
+    },
     /// Analyse a site map: a layer file (every layer in it) or a site file (every layer it
     /// names, and the result of loading them). Run this first on a new data delivery.
     Inspect {
@@ -24,27 +94,6 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
-    },
-    /// Estimate emissions per building, grid cell and neighbourhood for the baseline and the
-    /// site file's scenarios; write GeoJSON layers and summary.json.
-    Estimate {
-        /// The site file (.toml).
-        site: PathBuf,
-        /// Output folder (created if missing; files in it are replaced one by one, atomically).
-        #[arg(short, long, default_value = "out")]
-        out: PathBuf,
-        /// Also print each district building: floor area, heat demand, electricity, t CO2e.
-        #[arg(long)]
-        buildings: bool,
-    },
-    /// The whole pipeline: estimate, delineate the neighbouring community, rank offset
-    /// opportunities into zones, and test the Climate Positive balance.
-    Run {
-        /// The site file (.toml).
-        site: PathBuf,
-        /// Output folder (created if missing; files in it are replaced one by one, atomically).
-        #[arg(short, long, default_value = "out")]
-        out: PathBuf,
     },
     /// List the factor presets, or print every value of one with its unit and source.
     Presets {
@@ -57,9 +106,66 @@ enum Command {
 enum PresetsAction {
     /// Print every value of a preset (a built-in name or a preset file) with unit and source.
     Show {
-        /// `china-north`, `europe`, `helsinki`, or the path of a preset file.
+        /// `china-north`, `europe`, `helsinki`, `usa`, or the path of a preset file.
         name: String,
     },
+}
+
+/// A spinner per stage on a terminal (nothing otherwise), and the stage timings.
+struct Stages {
+    show: bool,
+    bar: Option<ProgressBar>,
+    current: Option<(&'static str, Instant)>,
+    timings: Vec<(&'static str, Duration)>,
+}
+
+impl Stages {
+    fn new(quiet: bool) -> Stages {
+        Stages {
+            show: !quiet && std::io::stderr().is_terminal(),
+            bar: None,
+            current: None,
+            timings: Vec::new(),
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some((name, start)) = self.current.take() {
+            let took = start.elapsed();
+            self.timings.push((name, took));
+            if let Some(bar) = self.bar.take() {
+                bar.finish_with_message(format!("{name} ({:.2} s)", took.as_secs_f64()));
+            }
+        }
+    }
+
+    fn report(&self) {
+        let total: Duration = self.timings.iter().map(|t| t.1).sum();
+        for (name, took) in &self.timings {
+            eprintln!("{name:<14} {:>8.3} s", took.as_secs_f64());
+        }
+        eprintln!("{:<14} {:>8.3} s", "total", total.as_secs_f64());
+    }
+}
+
+impl Progress for Stages {
+    fn stage(&mut self, name: &'static str) {
+        self.end();
+        if self.show {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+                bar.set_style(style);
+            }
+            bar.set_message(name);
+            bar.enable_steady_tick(Duration::from_millis(100));
+            self.bar = Some(bar);
+        }
+        self.current = Some((name, Instant::now()));
+    }
+
+    fn done(&mut self) {
+        self.end();
+    }
 }
 
 fn main() -> ExitCode {
@@ -74,8 +180,64 @@ fn main() -> ExitCode {
     }
 }
 
+/// The whole pipeline on a site file, its outputs, and the tables on stdout.
+fn run_pipeline(
+    site: &Path,
+    out: &Path,
+    format: Format,
+    stages: &mut Stages,
+) -> cpgis::Result<PathBuf> {
+    let config = cpgis::config::parse_site_file(site)?;
+    let ran = cpgis::pipeline::run_site_with(config, stages)?;
+    stages.stage("write");
+    let written = cpgis::export::write_run(out, &ran, format)?;
+    stages.done();
+    print!("{}", cpgis::report::estimate_table(&ran.estimated));
+    println!();
+    print!("{}", cpgis::report::balance_table(&ran));
+    println!();
+    for f in &written {
+        println!("wrote {}", f.display());
+    }
+    Ok(out.join("report.html"))
+}
+
 fn run(cli: Cli) -> cpgis::Result<()> {
+    let mut stages = Stages::new(cli.quiet);
     match cli.command {
+        Command::Run { site, output } => {
+            run_pipeline(&site, &output.out, output.format.into(), &mut stages)?;
+        }
+        Command::Demo { out, format } => {
+            let input = out.join("demo-input");
+            let site = cpgis::demo::unpack(&input)?;
+            let report = run_pipeline(&site, &out, format.into(), &mut stages)?;
+            println!(
+                "\nThe demo case (Kamppi, Helsinki) is in {}; open the report: {}",
+                input.display(),
+                report.display()
+            );
+        }
+        Command::Estimate {
+            site,
+            output,
+            buildings,
+        } => {
+            let config = cpgis::config::parse_site_file(&site)?;
+            let est = cpgis::pipeline::estimate_site_with(config, &mut stages)?;
+            stages.stage("write");
+            let written = cpgis::export::write_estimate(&output.out, &est, output.format.into())?;
+            stages.done();
+            print!("{}", cpgis::report::estimate_table(&est));
+            if buildings {
+                println!();
+                print!("{}", cpgis::report::district_buildings_table(&est));
+            }
+            println!();
+            for f in written {
+                println!("wrote {}", f.display());
+            }
+        }
         Command::Inspect { path, json } => {
             let report = cpgis::inspect::inspect_path(&path)?;
             if json {
@@ -85,53 +247,22 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             } else {
                 print!("{}", cpgis::inspect::render(&report));
             }
-            Ok(())
-        }
-        Command::Estimate {
-            site,
-            out,
-            buildings,
-        } => {
-            let config = cpgis::config::parse_site_file(&site)?;
-            let run = cpgis::pipeline::estimate_site(config)?;
-            let written = cpgis::export::write_estimate(&out, &run)?;
-            print!("{}", cpgis::report::estimate_table(&run));
-            if buildings {
-                println!();
-                print!("{}", cpgis::report::district_buildings_table(&run));
-            }
-            println!();
-            for f in written {
-                println!("wrote {}", f.display());
-            }
-            Ok(())
-        }
-        Command::Run { site, out } => {
-            let config = cpgis::config::parse_site_file(&site)?;
-            let ran = cpgis::pipeline::run_site(config)?;
-            let written = cpgis::export::write_run(&out, &ran)?;
-            print!("{}", cpgis::report::estimate_table(&ran.estimated));
-            println!();
-            print!("{}", cpgis::report::balance_table(&ran));
-            println!();
-            for f in written {
-                println!("wrote {}", f.display());
-            }
-            Ok(())
         }
         Command::Presets { action: None } => {
             print!("{}", cpgis::preset::render_list());
-            Ok(())
         }
         Command::Presets {
             action: Some(PresetsAction::Show { name }),
         } => {
             let cwd = std::env::current_dir()
                 .map_err(|e| cpgis::Error::Tool(format!("cannot read the working folder: {e}")))?;
-            let preset = cpgis::preset::resolve(&name, &cwd, &[], std::path::Path::new("-"))?;
+            let preset = cpgis::preset::resolve(&name, &cwd, &[], Path::new("-"))?;
             cpgis::preset::Factors::from_preset(&preset)?;
             print!("{}", cpgis::preset::render_preset(&preset));
-            Ok(())
         }
     }
+    if cli.verbose {
+        stages.report();
+    }
+    Ok(())
 }

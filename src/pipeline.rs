@@ -29,6 +29,22 @@ pub struct Estimated {
     pub aggregates: Aggregates,
 }
 
+/// Told when each stage starts, so a terminal can show progress; the library itself prints
+/// nothing.
+pub trait Progress {
+    /// A stage begins (the previous one, if any, has ended).
+    fn stage(&mut self, name: &'static str);
+    /// The last stage has ended.
+    fn done(&mut self) {}
+}
+
+/// Progress that shows nothing.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn stage(&mut self, _name: &'static str) {}
+}
+
 /// The preset of a site file with its overrides, checked.
 pub fn preset_of(config: &SiteConfig) -> Result<(Preset, Factors)> {
     let base = config.file.parent().unwrap_or(Path::new("."));
@@ -39,11 +55,21 @@ pub fn preset_of(config: &SiteConfig) -> Result<(Preset, Factors)> {
 
 /// Runs load → profile → estimate → aggregate.
 pub fn estimate_site(config: SiteConfig) -> Result<Estimated> {
+    estimate_site_with(config, &mut Silent)
+}
+
+/// [`estimate_site`], reporting each stage to `progress`.
+pub fn estimate_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<Estimated> {
+    progress.stage("check preset");
     let (preset, factors) = preset_of(&config)?;
     let scenarios = scenarios(&config.scenarios, &config.file)?;
+    progress.stage("load");
     let site = load(&config)?;
+    progress.stage("profile");
     let profiles = profile(&site, &factors);
+    progress.stage("estimate");
     let estimates = estimate(&site, &profiles, &factors, &scenarios);
+    progress.stage("aggregate");
     let aggregates = aggregate(&site, &profiles, &estimates, &config.grid);
     Ok(Estimated {
         config,
@@ -68,8 +94,14 @@ pub struct Ran {
 
 /// Runs the whole pipeline: load → profile → estimate → aggregate → community → offsets → balance.
 pub fn run_site(config: SiteConfig) -> Result<Ran> {
-    let estimated = estimate_site(config)?;
+    run_site_with(config, &mut Silent)
+}
+
+/// [`run_site`], reporting each stage to `progress`.
+pub fn run_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<Ran> {
+    let estimated = estimate_site_with(config, progress)?;
     let e = &estimated;
+    progress.stage("community");
     let community = delineate(
         &e.site,
         &e.profiles,
@@ -77,6 +109,7 @@ pub fn run_site(config: SiteConfig) -> Result<Ran> {
         &e.factors,
         &e.config.file,
     )?;
+    progress.stage("offsets");
     let ctx = OffsetContext::new(&e.site, &e.profiles, &e.factors, &community, &e.aggregates);
     let enabled = &e.config.offsets.interventions;
     let found = opportunities(&ctx, enabled, Membership::Community);
@@ -102,6 +135,7 @@ pub fn run_site(config: SiteConfig) -> Result<Ran> {
         RankBy::Cost
     };
     let plan = plan(&ctx, found, target_t(e), rank_by);
+    progress.stage("balance");
     let balance = balance(e, &plan, outside_t, &disabled);
     drop(ctx);
     Ok(Ran {

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `atomic` | temp file + sync + rename; output folder preparation |
 //! | `geojson` | a streaming, deterministic GeoJSON writer |
+//! | `gpkg` | every layer copied into one GeoPackage through GDAL |
 //! | `layers` | `buildings`, `grid`, `neighbourhoods` layers of an estimate |
 //! | `offset_layers` | `community`, `opportunities`, `offset_zones` layers of a full run |
 //! | `summary` | `summary.json`: totals, consistency, notes, quality, assumptions |
@@ -13,6 +14,7 @@
 
 pub mod atomic;
 pub mod geojson;
+pub mod gpkg;
 pub mod layers;
 pub mod offset_layers;
 pub mod summary;
@@ -22,32 +24,67 @@ use std::path::{Path, PathBuf};
 use crate::pipeline::{Estimated, Ran};
 use crate::{Error, Result};
 
+pub use gpkg::Format;
+
+/// Where the GeoJSON layers go: the output folder, or (GeoPackage only) a hidden folder in it
+/// that is removed once the layers are copied.
+fn layer_dir(dir: &Path, format: Format) -> PathBuf {
+    match format {
+        Format::Gpkg => dir.join(format!(".cpgis-layers-{}", std::process::id())),
+        Format::Geojson | Format::Both => dir.to_path_buf(),
+    }
+}
+
+/// Copies the layers into a GeoPackage when asked, and removes the temporary GeoJSON.
+fn finish_layers(dir: &Path, format: Format, layers: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
+    match format {
+        Format::Geojson => Ok(layers),
+        Format::Both => {
+            let gpkg = gpkg::write_gpkg(dir, &layers)?;
+            Ok(layers.into_iter().chain(std::iter::once(gpkg)).collect())
+        }
+        Format::Gpkg => {
+            let gpkg = gpkg::write_gpkg(dir, &layers);
+            if let Some(tmp) = layers.first().and_then(|l| l.parent()) {
+                let _ = std::fs::remove_dir_all(tmp);
+            }
+            Ok(vec![gpkg?])
+        }
+    }
+}
+
 /// Writes every output of an estimate into `dir`; returns the files written.
-pub fn write_estimate(dir: &Path, run: &Estimated) -> Result<Vec<PathBuf>> {
+pub fn write_estimate(dir: &Path, run: &Estimated, format: Format) -> Result<Vec<PathBuf>> {
     atomic::prepare_dir(dir)?;
+    let ldir = layer_dir(dir, format);
+    atomic::prepare_dir(&ldir)?;
     let to_wgs84 = geojson::to_wgs84(run.site.crs.epsg)?;
-    let mut written = vec![
-        layers::write_buildings(dir, run, None, &to_wgs84)?,
-        layers::write_grid(dir, run, &to_wgs84)?,
-        layers::write_neighbourhoods(dir, run, &to_wgs84)?,
+    let layers = vec![
+        layers::write_buildings(&ldir, run, None, &to_wgs84)?,
+        layers::write_grid(&ldir, run, &to_wgs84)?,
+        layers::write_neighbourhoods(&ldir, run, &to_wgs84)?,
     ];
+    let mut written = finish_layers(dir, format, layers)?;
     written.push(write_summary(dir, &summary::summary(run, None))?);
     Ok(written)
 }
 
 /// Writes every output of a full run into `dir`; returns the files written.
-pub fn write_run(dir: &Path, ran: &Ran) -> Result<Vec<PathBuf>> {
+pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> {
     let run = &ran.estimated;
     atomic::prepare_dir(dir)?;
+    let ldir = layer_dir(dir, format);
+    atomic::prepare_dir(&ldir)?;
     let to_wgs84 = geojson::to_wgs84(run.site.crs.epsg)?;
-    let mut written = vec![
-        layers::write_buildings(dir, run, Some(&ran.community.membership), &to_wgs84)?,
-        layers::write_grid(dir, run, &to_wgs84)?,
-        layers::write_neighbourhoods(dir, run, &to_wgs84)?,
-        offset_layers::write_community(dir, ran, &to_wgs84)?,
-        offset_layers::write_opportunities(dir, ran, &to_wgs84)?,
-        offset_layers::write_zones(dir, ran, &to_wgs84)?,
+    let layers = vec![
+        layers::write_buildings(&ldir, run, Some(&ran.community.membership), &to_wgs84)?,
+        layers::write_grid(&ldir, run, &to_wgs84)?,
+        layers::write_neighbourhoods(&ldir, run, &to_wgs84)?,
+        offset_layers::write_community(&ldir, ran, &to_wgs84)?,
+        offset_layers::write_opportunities(&ldir, ran, &to_wgs84)?,
+        offset_layers::write_zones(&ldir, ran, &to_wgs84)?,
     ];
+    let mut written = finish_layers(dir, format, layers)?;
     written.push(write_summary(dir, &summary::summary(run, Some(ran)))?);
     let html = crate::report::render_html(ran);
     let path = dir.join("report.html");
