@@ -37,6 +37,10 @@ pub enum Error {
         problem: String,
     },
 
+    /// The output folder the user named cannot be used (exists as a file, cannot be created).
+    #[error("{path}: {problem}")]
+    Output { path: PathBuf, problem: String },
+
     /// A file cannot be written, or GDAL failed where it should not have.
     #[error("{0}")]
     Tool(String),

@@ -23,6 +23,9 @@ struct Cli {
     /// Print the time each stage took.
     #[arg(long, short, global = true)]
     verbose: bool,
+    /// Accept network paths (`/vsicurl/…`, URLs) as layer paths in site files.
+    #[arg(long, global = true)]
+    allow_network: bool,
 }
 
 /// Output format of the layers.
@@ -185,9 +188,11 @@ fn run_pipeline(
     site: &Path,
     out: &Path,
     format: Format,
+    allow_network: bool,
     stages: &mut Stages,
 ) -> cpgis::Result<PathBuf> {
-    let config = cpgis::config::parse_site_file(site)?;
+    let config = cpgis::config::parse_site_file_with(site, allow_network)?;
+    cpgis::export::atomic::check_dir(out)?;
     let ran = cpgis::pipeline::run_site_with(config, stages)?;
     stages.stage("write");
     let written = cpgis::export::write_run(out, &ran, format)?;
@@ -206,12 +211,18 @@ fn run(cli: Cli) -> cpgis::Result<()> {
     let mut stages = Stages::new(cli.quiet);
     match cli.command {
         Command::Run { site, output } => {
-            run_pipeline(&site, &output.out, output.format.into(), &mut stages)?;
+            run_pipeline(
+                &site,
+                &output.out,
+                output.format.into(),
+                cli.allow_network,
+                &mut stages,
+            )?;
         }
         Command::Demo { out, format } => {
             let input = out.join("demo-input");
             let site = cpgis::demo::unpack(&input)?;
-            let report = run_pipeline(&site, &out, format.into(), &mut stages)?;
+            let report = run_pipeline(&site, &out, format.into(), false, &mut stages)?;
             println!(
                 "\nThe demo case (Kamppi, Helsinki) is in {}; open the report: {}",
                 input.display(),
@@ -223,7 +234,8 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             output,
             buildings,
         } => {
-            let config = cpgis::config::parse_site_file(&site)?;
+            let config = cpgis::config::parse_site_file_with(&site, cli.allow_network)?;
+            cpgis::export::atomic::check_dir(&output.out)?;
             let est = cpgis::pipeline::estimate_site_with(config, &mut stages)?;
             stages.stage("write");
             let written = cpgis::export::write_estimate(&output.out, &est, output.format.into())?;

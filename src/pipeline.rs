@@ -53,6 +53,44 @@ pub fn preset_of(config: &SiteConfig) -> Result<(Preset, Factors)> {
     Ok((preset, factors))
 }
 
+/// A district with no building in it has nothing to assess: most often the layers do not cover
+/// the same place (a wrong CRS, a wrong file), so say where each one is.
+fn no_building_in_district(config: &SiteConfig, site: &Site, profiles: &Profiles) -> Result<()> {
+    if profiles.buildings.iter().any(|p| p.in_district) {
+        return Ok(());
+    }
+    use geo::BoundingRect;
+    let d = site.district.area.bounding_rect();
+    let b = crate::report::svg::extent(site.buildings.iter().filter_map(|b| match &b.shape {
+        crate::validate::Shape::Area(mp) => Some(mp),
+        crate::validate::Shape::Point(_) => None,
+    }));
+    let show = |r: Option<geo::Rect<f64>>| {
+        r.map(|r| {
+            format!(
+                "x {:.0}..{:.0}, y {:.0}..{:.0}",
+                r.min().x,
+                r.max().x,
+                r.min().y,
+                r.max().y
+            )
+        })
+        .unwrap_or_else(|| "none".into())
+    };
+    Err(crate::Error::Data {
+        file: config.district.source.path.clone(),
+        layer: site.district.name.clone(),
+        feature: None,
+        problem: format!(
+            "no building lies in the district ({} buildings loaded): district extent {}, buildings extent {} (EPSG:{}); check that the layers cover the same place and that each layer's CRS is right",
+            site.buildings.len(),
+            show(d),
+            show(b),
+            site.crs.epsg
+        ),
+    })
+}
+
 /// Runs load → profile → estimate → aggregate.
 pub fn estimate_site(config: SiteConfig) -> Result<Estimated> {
     estimate_site_with(config, &mut Silent)
@@ -67,6 +105,7 @@ pub fn estimate_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Re
     let site = load(&config)?;
     progress.stage("profile");
     let profiles = profile(&site, &factors);
+    no_building_in_district(&config, &site, &profiles)?;
     progress.stage("estimate");
     let estimates = estimate(&site, &profiles, &factors, &scenarios);
     progress.stage("aggregate");

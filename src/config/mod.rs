@@ -16,7 +16,7 @@ pub mod units;
 use std::path::PathBuf;
 
 pub use issues::{ConfigIssue, ConfigIssues};
-pub use site::{parse_site_file, parse_site_str};
+pub use site::{parse_site_file, parse_site_file_with, parse_site_str, parse_site_str_with};
 pub use units::{AreaUnit, EnergyUnit, MeterUnit};
 
 /// The local metric CRS in which all computation happens.

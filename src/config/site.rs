@@ -7,6 +7,12 @@ use super::*;
 
 /// Reads and checks a site file. All problems are returned together.
 pub fn parse_site_file(file: &Path) -> crate::Result<SiteConfig> {
+    parse_site_file_with(file, false)
+}
+
+/// [`parse_site_file`]; `allow_network` accepts GDAL's network file systems (`/vsicurl/`, …)
+/// and URLs as layer paths, which are refused otherwise.
+pub fn parse_site_file_with(file: &Path, allow_network: bool) -> crate::Result<SiteConfig> {
     let text = std::fs::read(file).map_err(|e| {
         let mut issues = ConfigIssues::new(file.to_path_buf());
         issues.push(
@@ -27,11 +33,21 @@ pub fn parse_site_file(file: &Path) -> crate::Result<SiteConfig> {
         crate::Error::Config(issues)
     })?;
     let base = file.parent().unwrap_or(Path::new("."));
-    parse_site_str(&text, file, base)
+    parse_site_str_with(&text, file, base, allow_network)
 }
 
 /// Parses site-file text; relative paths are resolved against `base`.
 pub fn parse_site_str(text: &str, file: &Path, base: &Path) -> crate::Result<SiteConfig> {
+    parse_site_str_with(text, file, base, false)
+}
+
+/// [`parse_site_str`], with or without network paths.
+pub fn parse_site_str_with(
+    text: &str,
+    file: &Path,
+    base: &Path,
+    allow_network: bool,
+) -> crate::Result<SiteConfig> {
     let mut issues = ConfigIssues::new(file.to_path_buf());
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
@@ -48,7 +64,11 @@ pub fn parse_site_str(text: &str, file: &Path, base: &Path) -> crate::Result<Sit
             return Err(crate::Error::Config(issues));
         }
     };
-    let ctx = Ctx { base, file };
+    let ctx = Ctx {
+        base,
+        file,
+        allow_network,
+    };
     let mut top = TableReader::new(&table, "");
     let name = top.string("name", &mut issues).unwrap_or_else(|| {
         file.file_stem()
@@ -168,6 +188,7 @@ pub fn parse_epsg(s: &str) -> Option<u32> {
 struct Ctx<'a> {
     base: &'a Path,
     file: &'a Path,
+    allow_network: bool,
 }
 
 fn source(
@@ -222,10 +243,13 @@ fn checked_path_or_dir(
 ) -> Option<PathBuf> {
     let lower = raw.to_ascii_lowercase();
     if lower.starts_with("/vsi") || lower.contains("://") {
+        if ctx.allow_network {
+            return Some(PathBuf::from(raw));
+        }
         issues.push(
             key,
             &format!("`{raw}` is a network or virtual path"),
-            Some("copy the file to a local folder"),
+            Some("copy the file to a local folder, or pass --allow-network to read it where it is"),
         );
         return None;
     }

@@ -40,20 +40,74 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
-/// Makes sure the output folder exists and is a folder; never deletes anything in it.
+/// Makes sure the output folder exists and is a folder, and removes what killed runs left
+/// behind; never deletes anything else in it.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::Tool(format!(
-            "{}: the output path exists and is not a folder",
-            dir.display()
+    check_dir(dir)?;
+    fs::create_dir_all(dir).map_err(|e| Error::Output {
+        path: dir.to_path_buf(),
+        problem: format!("cannot create the output folder: {e}"),
+    })?;
+    remove_stale_temporaries(dir);
+    Ok(())
+}
+
+/// Checks, before any work, that the output folder can be written: it is a folder we can write
+/// into, or it does not exist yet and its nearest existing parent is one. Creates nothing.
+pub fn check_dir(dir: &Path) -> Result<()> {
+    let bad = |problem: String| Error::Output {
+        path: dir.to_path_buf(),
+        problem,
+    };
+    let mut probe_in = dir;
+    while !probe_in.exists() {
+        match probe_in.parent() {
+            Some(p) if !p.as_os_str().is_empty() => probe_in = p,
+            _ => {
+                probe_in = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !probe_in.is_dir() {
+        return Err(bad(format!(
+            "{} exists and is not a folder: name a folder with -o",
+            probe_in.display()
         )));
     }
-    fs::create_dir_all(dir).map_err(|e| {
-        Error::Tool(format!(
-            "cannot create the output folder {}: {e}",
-            dir.display()
-        ))
-    })
+    let probe = probe_in.join(format!(".cpgis-write-test-{}", std::process::id()));
+    fs::write(&probe, b"")
+        .map_err(|e| bad(format!("cannot write into {}: {e}", probe_in.display())))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Removes temporary files a killed run left behind: `.NAME.tmp-PID`, `.cpgis.tmp-PID.gpkg`
+/// (and SQLite's journal beside it) and `.cpgis-layers-PID/`, of processes that are gone.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix('.')
+            .and_then(|n| {
+                n.rsplit_once(".tmp-")
+                    .or_else(|| n.rsplit_once("cpgis-layers-"))
+            })
+            .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let Some(pid) = pid else { continue };
+        let alive = Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && pid != std::process::id() {
+            let _ = if e.path().is_dir() {
+                fs::remove_dir_all(e.path())
+            } else {
+                fs::remove_file(e.path())
+            };
+        }
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +126,37 @@ mod tests {
         assert!(e.is_err());
         assert_eq!(fs::read(&path).unwrap(), b"old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temporaries_of_dead_runs_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        // PID 4194304 is above Linux's largest: no such process.
+        for name in [
+            ".buildings.geojson.tmp-4194304",
+            ".cpgis.tmp-4194304.gpkg",
+            "keep.txt",
+            ".hidden",
+        ] {
+            fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        fs::create_dir(dir.path().join(".cpgis-layers-4194304")).unwrap();
+        prepare_dir(dir.path()).unwrap();
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".hidden", "keep.txt"]);
+    }
+
+    #[test]
+    fn an_output_path_that_is_a_file_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out");
+        fs::write(&file, b"x").unwrap();
+        let e = check_dir(&file.join("sub")).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("exists and is not a folder"), "{e}");
     }
 }

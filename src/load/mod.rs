@@ -225,6 +225,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             });
         }
         finish(&mut q, neighbourhoods.iter().map(|n| n.id.as_str()));
+        usable(&q, &src.source)?;
         quality.push(q);
     }
 
@@ -262,6 +263,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         }
         buildings.extend(fresh);
         finish(&mut q, buildings[earlier..].iter().map(|b| b.id.as_str()));
+        usable(&q, &src.source)?;
         quality.push(q);
     }
 
@@ -301,6 +303,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             });
         }
         finish(&mut q, stops.iter().map(|s| s.id.as_str()));
+        usable(&q, &src.source)?;
         quality.push(q);
     }
     if let Some(feed_path) = config.stops.as_ref().and_then(|s| s.gtfs.as_ref()) {
@@ -329,6 +332,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             }
         }
         finish(&mut q, population.iter().map(|p| p.id.as_str()));
+        usable(&q, &src.source)?;
         quality.push(q);
     }
 
@@ -548,6 +552,36 @@ fn number(
 /// Slots of a list of id fields.
 fn slots<'a>(fields: &mut FieldList<'a>, names: &'a [String]) -> Vec<usize> {
     names.iter().filter_map(|n| fields.add(Some(n))).collect()
+}
+
+/// A layer the site file names must give something: no features at all (after its filter), or
+/// none usable, is bad input, with the reasons the features were refused.
+fn usable(q: &LayerQuality, source: &crate::config::LayerSource) -> Result<()> {
+    let problem = if q.read == 0 {
+        match &source.filter {
+            Some(f) => format!("no feature matches the filter `{f}`: check the filter's field names and values"),
+            None => format!("the layer has no features: give a layer with data, or remove [{}] from the site file", source.role),
+        }
+    } else if q.loaded == 0 && q.duplicates.is_empty() {
+        let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in &q.skipped {
+            *reasons.entry(s.reason.as_str()).or_default() += 1;
+        }
+        let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} ({n})")).collect();
+        format!(
+            "none of its {} features can be used: {}",
+            q.read,
+            reasons.join(", ")
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Data {
+        file: q.file.clone(),
+        layer: q.layer.clone(),
+        feature: None,
+        problem,
+    })
 }
 
 /// Counts loaded features and lists ids used more than once.
