@@ -53,17 +53,17 @@ fn kamppi_loads_into_utm_35n_with_both_building_cuts_deduplicated() {
     );
     let second = &site.quality[3];
     assert_eq!(second.read, 494);
+    // 12 rings with too few points cannot be repaired; 3 polygons are slivers of 0.009, 0.040
+    // and 0.015 m² (SpatiaLite's ST_Area in EPSG:32635 through ogrinfo), under the 0.5 m²
+    // minimum: one of them is a self-intersection that repair collapses.
+    let reasons = |r: &str| second.skipped.iter().filter(|s| s.reason == r).count();
+    assert_eq!((reasons("too few points"), reasons("zero area")), (12, 3));
+    assert_eq!(second.skipped.len(), 15);
     assert_eq!(
-        second.skipped.len(),
-        12,
-        "the 12 rings with too few points cannot be repaired"
+        second.repaired, 10,
+        "the other 10 self-intersections are repaired"
     );
-    assert!(second.skipped.iter().all(|s| s.reason == "too few points"));
-    assert_eq!(
-        second.repaired, 11,
-        "the 11 self-intersections are repaired"
-    );
-    assert_eq!(second.invalid.values().sum::<usize>(), 23);
+    assert_eq!(second.invalid.values().sum::<usize>(), 25);
 
     // Every building of the 2019 cut whose OSM id is also in the 2024 cut (counted here from the
     // GeoJSON) and which was not skipped must be found as a duplicate by its footprint.
@@ -105,9 +105,9 @@ fn kamppi_loads_into_utm_35n_with_both_building_cuts_deduplicated() {
     }
     assert_eq!(
         site.buildings.len(),
-        453 + 494 - 12 - second.duplicates.len()
+        453 + 494 - 15 - second.duplicates.len()
     );
-    assert_eq!(second.loaded, 494 - 12 - second.duplicates.len());
+    assert_eq!(second.loaded, 494 - 15 - second.duplicates.len());
 }
 
 #[test]
@@ -328,7 +328,7 @@ fn site_inspect_prints_the_chosen_crs_and_what_was_loaded() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("skipped 12"), "{}", run.stdout);
+    assert!(run.stdout.contains("skipped 15"), "{}", run.stdout);
 }
 
 #[test]

@@ -256,11 +256,22 @@ fn checked_path_or_dir(
     let path = ctx.base.join(&raw);
     match std::fs::metadata(&path) {
         Ok(m) if m.is_file() || (dir_ok && m.is_dir()) => Some(path),
-        Ok(_) => {
+        Ok(m) if m.is_dir() => {
             issues.push(
                 key,
                 &format!("{} is a directory, not a file", path.display()),
                 Some("name the layer file itself"),
+            );
+            None
+        }
+        Ok(_) => {
+            issues.push(
+                key,
+                &format!(
+                    "{} is not a regular file (a pipe, socket or device)",
+                    path.display()
+                ),
+                Some("copy the data into a file and name that"),
             );
             None
         }

@@ -485,6 +485,10 @@ fn load_district(
     Ok(District { name, area })
 }
 
+/// Polygons smaller than this, in m², are taken as having no area (collinear corners, a
+/// polygon collapsed to a line): skipped and listed as "zero area".
+pub const MIN_AREA_M2: f64 = 0.5;
+
 /// Reads a layer and validates each feature: valid and repaired features come back with their
 /// label; the rest are counted and listed in `q`.
 fn checked(
@@ -500,7 +504,15 @@ fn checked(
     for mut raw in raws {
         let label = feature_label(&raw, id_slots);
         let verdict = match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty)) {
-            Ok(g) => validate::check(g, expect),
+            Ok(g) => match validate::check(g, expect) {
+                // In metres now: a polygon of less than MIN_AREA_M2 is a line drawn as a polygon.
+                Checked::Valid(Shape::Area(mp)) | Checked::Repaired(Shape::Area(mp), _)
+                    if geo::Area::unsigned_area(&mp) < MIN_AREA_M2 =>
+                {
+                    Checked::Invalid(validate::Problem::ZeroArea)
+                }
+                other => other,
+            },
             Err(p) => Checked::Invalid(p),
         };
         if let Some(p) = verdict.problem() {

@@ -62,6 +62,21 @@ impl OpenSource {
             }
             let fields = match layer::resolve_fields(&layer, field_names) {
                 Ok(f) => Some(f),
+                // A layer without fields or features is simply empty: say that, not which
+                // fields it lacks.
+                Err(_) if layer.defn().fields().count() == 0 && layer.feature_count() == 0 => {
+                    issues.push(
+                        role,
+                        &format!(
+                            "{}, layer '{name}': the layer has no features",
+                            source.path.display()
+                        ),
+                        Some(&format!(
+                            "give a layer with data, or remove [{role}] from the site file"
+                        )),
+                    );
+                    None
+                }
                 Err(missing) => {
                     for (field, hint) in missing {
                         issues.push(
