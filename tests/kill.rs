@@ -104,10 +104,17 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
     let before_write = secs("total") - write;
 
     let out = tmp.path().join("out");
+    // Kill at later and later moments of the writing, until a kill lands between two files
+    // (some replaced, some not) and at least three kills were checked.
     let mut saw_mixed = false;
-    for k in 0..4 {
+    let mut kills = 0;
+    for k in 1..=12 {
+        if saw_mixed && kills >= 3 {
+            break;
+        }
+        kills += 1;
         copy_dir(&old, &out);
-        let at = Duration::from_secs_f64(before_write + write * (k as f64 + 0.5) / 4.0);
+        let at = Duration::from_secs_f64(before_write + write * (k as f64) / 12.0);
         let mut child = cpgis()
             .arg("run")
             .arg(&new_site)
