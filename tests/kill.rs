@@ -107,12 +107,10 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
     // Kill at later and later moments of the writing, until a kill lands between two files
     // (some replaced, some not) and at least three kills were checked.
     let mut saw_mixed = false;
-    let mut kills = 0;
     for k in 1..=12 {
-        if saw_mixed && kills >= 3 {
+        if saw_mixed && k > 3 {
             break;
         }
-        kills += 1;
         copy_dir(&old, &out);
         let at = Duration::from_secs_f64(before_write + write * (k as f64) / 12.0);
         let mut child = cpgis()
