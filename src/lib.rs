@@ -33,6 +33,7 @@ pub mod demo;
 pub mod error;
 pub mod estimate;
 pub mod export;
+pub mod init;
 pub mod inspect;
 pub mod layer;
 pub mod load;

@@ -98,6 +98,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a site file for some layer files: recognise what each layer is (district,
+    /// neighbourhoods, buildings, stops, population) and map its fields; guesses are commented.
+    Init {
+        /// Layer files (any format GDAL reads) and GTFS feeds (folder or .zip).
+        #[arg(required = true)]
+        layers: Vec<PathBuf>,
+        /// Where to write the site file.
+        #[arg(short, long, default_value = "site.toml")]
+        out: PathBuf,
+        /// The district: the name or id of a feature of a boundary layer.
+        #[arg(long)]
+        district: Option<String>,
+    },
     /// List the factor presets, or print every value of one with its unit and source.
     Presets {
         #[command(subcommand)]
@@ -249,6 +262,18 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             for f in written {
                 println!("wrote {}", f.display());
             }
+        }
+        Command::Init {
+            layers,
+            out,
+            district,
+        } => {
+            let guesses = cpgis::init::init(&layers, district.as_deref(), &out)?;
+            println!("wrote {}", out.display());
+            for g in guesses {
+                println!("  guessed: {g}");
+            }
+            println!("check it, then: cpgis run {}", out.display());
         }
         Command::Inspect { path, json } => {
             let report = cpgis::inspect::inspect_path(&path)?;

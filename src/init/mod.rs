@@ -1,0 +1,434 @@
+//! `cpgis init`: from a handful of layer files to a site file that runs. Each layer is inspected
+//! and recognised (district boundary, neighbourhoods, buildings of a known schema, stops,
+//! population, roads) from its geometry, its name and its fields; the mappings follow the
+//! schema (`schema`); where cpgis has to guess, the site file says so in a comment and the
+//! guess is returned for the terminal.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | `schema` | OpenStreetMap, City Energy Analyst, URBANopt and generic field mappings |
+//! | `write` | the commented site file |
+
+pub mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use gdal::vector::LayerAccess;
+
+use crate::config::GeometryColumns;
+use crate::inspect::{inspect_file, LayerReport, Report};
+use crate::{Error, Result};
+use schema::{BuildingMap, Schema};
+
+/// What a layer is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Role {
+    District {
+        filter: Option<String>,
+        name: Option<String>,
+    },
+    Neighbourhoods {
+        filter: Option<String>,
+        id: Option<String>,
+    },
+    Buildings {
+        schema: Schema,
+        map: BuildingMap,
+        filter: Option<String>,
+    },
+    Stops {
+        filter: Option<String>,
+        id: Option<String>,
+        name: Option<String>,
+        modes: Vec<String>,
+    },
+    Gtfs,
+    Population {
+        field: String,
+    },
+    /// Recognised but not used by cpgis (roads, other polygons).
+    Unused {
+        what: String,
+    },
+}
+
+/// One layer (or feed) with its role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub path: PathBuf,
+    /// Layer name when the file has several.
+    pub layer: Option<String>,
+    pub role: Role,
+    pub features: usize,
+}
+
+/// The proposal: layers with roles, the preset chosen, the guesses made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub layers: Vec<Layer>,
+    pub preset: &'static str,
+    pub guesses: Vec<String>,
+}
+
+fn bad(path: &Path, problem: String) -> Error {
+    Error::Layer {
+        file: path.to_path_buf(),
+        problem,
+    }
+}
+
+fn field_names(r: &LayerReport) -> Vec<String> {
+    r.fields.iter().map(|f| f.name.clone()).collect()
+}
+
+fn is_polygons(r: &LayerReport) -> bool {
+    r.geometry_types.keys().any(|g| g.contains("Polygon"))
+}
+
+fn is_points(r: &LayerReport) -> bool {
+    r.geometry_types.keys().any(|g| g.contains("Point"))
+}
+
+fn is_lines(r: &LayerReport) -> bool {
+    r.geometry_types.keys().any(|g| g.contains("Line"))
+}
+
+/// The preset for a district at (lon, lat): by region, stated as a guess.
+fn preset_for(lon: f64, lat: f64) -> &'static str {
+    if (59.9..60.4).contains(&lat) && (24.5..25.3).contains(&lon) {
+        "helsinki"
+    } else if (-25.0..45.0).contains(&lon) && (34.0..72.0).contains(&lat) {
+        "europe"
+    } else if (-170.0..-50.0).contains(&lon) && (15.0..72.0).contains(&lat) {
+        "usa"
+    } else {
+        "china-north"
+    }
+}
+
+/// A feature of a boundary layer whose string field equals `wanted` (case-insensitive), with
+/// the field, the value as written, and its OSM `admin_level` if it has one.
+fn find_feature(
+    path: &Path,
+    layer: &str,
+    wanted: &str,
+) -> Result<Option<(String, String, Option<String>)>> {
+    let ds = crate::layer::open_dataset(path, &GeometryColumns::Auto)?;
+    let mut lyr = crate::layer::pick_layer(&ds, path, Some(layer))?;
+    let names: Vec<String> = lyr.defn().fields().map(|f| f.name()).collect();
+    let order: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.as_str() == "name")
+        .chain(
+            names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.as_str() != "name"),
+        )
+        .map(|(i, _)| i)
+        .collect();
+    let admin = names.iter().position(|n| n == "admin_level");
+    let mut best: Option<(String, String, Option<String>)> = None;
+    for f in lyr.features() {
+        for i in &order {
+            let Ok(Some(v)) = f.field_as_string(*i) else {
+                continue;
+            };
+            if v.trim().eq_ignore_ascii_case(wanted.trim()) {
+                let level = admin.and_then(|a| f.field_as_string(a).ok().flatten());
+                // Prefer an administrative boundary (it has an admin level).
+                if best.is_none()
+                    || (level.is_some() && best.as_ref().is_some_and(|b| b.2.is_none()))
+                {
+                    best = Some((names[*i].clone(), v.clone(), level));
+                }
+            }
+        }
+    }
+    Ok(best)
+}
+
+fn quote(v: &str) -> String {
+    v.replace('\'', "''")
+}
+
+/// Recognises every layer of `paths` and chooses the district.
+pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
+    let mut layers = Vec::new();
+    let mut guesses = Vec::new();
+    // Boundary candidates: (path, layer name, features, bbox area, report).
+    let mut boundaries: Vec<(PathBuf, String, usize, f64, LayerReport)> = Vec::new();
+    // Files with several layers: their layers are named in the site file.
+    let mut multi_layer: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let feed = path.is_dir() && path.join("stops.txt").exists()
+            || path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        if feed {
+            layers.push(Layer {
+                path: path.clone(),
+                layer: None,
+                role: Role::Gtfs,
+                features: 0,
+            });
+            continue;
+        }
+        let Report::File {
+            layers: reports, ..
+        } = inspect_file(path)?
+        else {
+            return Err(bad(path, "is not a layer file".into()));
+        };
+        let several = reports.len() > 1;
+        if several {
+            multi_layer.push(path.clone());
+        }
+        let osm = reports.iter().any(|r| r.driver == "OSM");
+        for r in reports {
+            let fields = field_names(&r);
+            let layer_name = several.then(|| r.layer.clone());
+            let push = |layers: &mut Vec<Layer>, role| {
+                layers.push(Layer {
+                    path: path.clone(),
+                    layer: layer_name.clone(),
+                    role,
+                    features: r.features,
+                })
+            };
+            if r.features == 0 {
+                continue;
+            }
+            if osm {
+                match r.layer.as_str() {
+                    "multipolygons" => {
+                        let map = schema::building_map(Schema::Osm, &fields);
+                        push(&mut layers, Role::Buildings { schema: Schema::Osm, map, filter: Some("building IS NOT NULL".into()) });
+                        boundaries.push((path.clone(), r.layer.clone(), r.features, f64::INFINITY, r.clone()));
+                    }
+                    "points" => push(
+                        &mut layers,
+                        Role::Stops {
+                            filter: Some("highway = 'bus_stop' OR other_tags LIKE '%\"railway\"=>\"station\"%' OR other_tags LIKE '%\"railway\"=>\"halt\"%' OR other_tags LIKE '%\"railway\"=>\"tram_stop\"%'".into()),
+                            id: Some("osm_id".into()),
+                            name: Some("name".into()),
+                            modes: vec!["railway".into(), "highway".into()],
+                        },
+                    ),
+                    other => push(&mut layers, Role::Unused { what: format!("OpenStreetMap {other}") }),
+                }
+                continue;
+            }
+            if is_polygons(&r) {
+                if let Some(schema) = schema::building_schema(&fields, &r.layer) {
+                    let map = schema::building_map(schema, &fields);
+                    guesses.extend(
+                        map.guesses
+                            .iter()
+                            .map(|g| format!("{}: {g}", path.display())),
+                    );
+                    push(
+                        &mut layers,
+                        Role::Buildings {
+                            schema,
+                            map,
+                            filter: None,
+                        },
+                    );
+                } else if let Some(field) = schema::population_field(&fields) {
+                    push(&mut layers, Role::Population { field });
+                } else {
+                    let area = r
+                        .extent_wgs84
+                        .map(|e| (e[2] - e[0]).abs() * (e[3] - e[1]).abs())
+                        .unwrap_or(f64::INFINITY);
+                    boundaries.push((path.clone(), r.layer.clone(), r.features, area, r.clone()));
+                }
+            } else if is_points(&r) {
+                if let Some(field) = schema::population_field(&fields) {
+                    push(&mut layers, Role::Population { field });
+                } else if schema::is_stops(&fields, &r.layer) {
+                    push(
+                        &mut layers,
+                        Role::Stops {
+                            filter: None,
+                            id: if fields.iter().any(|f| f == "osm_id") {
+                                Some("osm_id".to_string())
+                            } else {
+                                schema::name_field(&fields)
+                            },
+                            name: fields.iter().find(|f| *f == "name").cloned(),
+                            modes: schema::stop_mode_fields(&fields),
+                        },
+                    );
+                } else {
+                    push(
+                        &mut layers,
+                        Role::Unused {
+                            what: "points of no known kind".into(),
+                        },
+                    );
+                }
+            } else if is_lines(&r) {
+                push(
+                    &mut layers,
+                    Role::Unused {
+                        what: "lines (roads or rails): not used".into(),
+                    },
+                );
+            }
+        }
+    }
+
+    // The district: the named feature (--district), else the smallest single-polygon layer.
+    let several_file = |p: &Path| multi_layer.iter().any(|m| m == p);
+    let district_center;
+    if let Some(wanted) = district {
+        let mut found = None;
+        for (path, layer, _, _, report) in &boundaries {
+            if let Some(hit) = find_feature(path, layer, wanted)? {
+                found = Some((path.clone(), layer.clone(), hit, report.clone()));
+                break;
+            }
+        }
+        let Some((path, layer, (field, value, level), report)) = found else {
+            return Err(bad(
+                paths.first().map(PathBuf::as_path).unwrap_or(Path::new(".")),
+                format!("no boundary feature is called `{wanted}`: give the value of its name or id field"),
+            ));
+        };
+        let layer_opt = (several_file(&path) || report.driver == "OSM").then(|| layer.clone());
+        let filter = match &level {
+            Some(l) => format!(
+                "admin_level = '{}' AND {field} = '{}'",
+                quote(l),
+                quote(&value)
+            ),
+            None => format!("{field} = '{}'", quote(&value)),
+        };
+        district_center = report.extent_wgs84;
+        layers.push(Layer {
+            path: path.clone(),
+            layer: layer_opt.clone(),
+            role: Role::District {
+                filter: Some(filter),
+                name: Some(field.clone()),
+            },
+            features: 1,
+        });
+        let (nb_filter, nb_count) = match &level {
+            Some(l) => (
+                Some(format!(
+                    "admin_level = '{}' AND boundary = 'administrative'",
+                    quote(l)
+                )),
+                0,
+            ),
+            None => (None, report.features),
+        };
+        layers.push(Layer {
+            path,
+            layer: layer_opt,
+            role: Role::Neighbourhoods {
+                filter: nb_filter,
+                id: Some(field),
+            },
+            features: nb_count,
+        });
+    } else {
+        let singles: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
+            boundaries.iter().filter(|b| b.2 == 1).collect();
+        let Some(d) = singles.iter().min_by(|a, b| a.3.total_cmp(&b.3)) else {
+            return Err(bad(
+                paths.first().map(PathBuf::as_path).unwrap_or(Path::new(".")),
+                "no layer holds a single boundary polygon to take as the district: pass --district NAME_OR_ID to pick one from a boundary layer".into(),
+            ));
+        };
+        if singles.len() > 1 {
+            guesses.push(format!(
+                "district: the smallest of {} single-polygon layers, {} (pass --district to choose)",
+                singles.len(),
+                d.0.display()
+            ));
+        }
+        district_center = d.4.extent_wgs84;
+        layers.push(Layer {
+            path: d.0.clone(),
+            layer: several_file(&d.0).then(|| d.1.clone()),
+            role: Role::District {
+                filter: None,
+                name: schema::name_field(&field_names(&d.4)),
+            },
+            features: 1,
+        });
+        for (path, layer, n, _, report) in &boundaries {
+            if *n > 1 {
+                layers.push(Layer {
+                    path: path.clone(),
+                    layer: several_file(path).then(|| layer.clone()),
+                    role: Role::Neighbourhoods {
+                        filter: None,
+                        id: schema::name_field(&field_names(report)),
+                    },
+                    features: *n,
+                });
+            } else if path != &d.0 || layer != &d.1 {
+                layers.push(Layer {
+                    path: path.clone(),
+                    layer: several_file(path).then(|| layer.clone()),
+                    role: Role::Unused {
+                        what: "another boundary polygon".into(),
+                    },
+                    features: *n,
+                });
+            }
+        }
+    }
+    if !layers
+        .iter()
+        .any(|l| matches!(l.role, Role::Buildings { .. }))
+    {
+        return Err(bad(
+            paths
+                .first()
+                .map(PathBuf::as_path)
+                .unwrap_or(Path::new(".")),
+            "none of these layers holds buildings (polygons with building attributes)".into(),
+        ));
+    }
+    let preset = district_center
+        .map(|e| preset_for((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0))
+        .unwrap_or(crate::preset::DEFAULT);
+    guesses.push(format!(
+        "preset: `{preset}`, chosen by the district's location"
+    ));
+    Ok(Proposal {
+        layers,
+        preset,
+        guesses,
+    })
+}
+
+/// Writes the site file for `paths` to `out` (atomically) and returns the guesses made.
+pub fn init(paths: &[PathBuf], district: Option<&str>, out: &Path) -> Result<Vec<String>> {
+    let proposal = propose(paths, district)?;
+    let base = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let name = district.map(str::to_string).unwrap_or_else(|| {
+        proposal
+            .layers
+            .iter()
+            .find(|l| matches!(l.role, Role::District { .. }))
+            .and_then(|l| l.path.file_stem())
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "site".into())
+    });
+    let text = write::site_file(&proposal, &base, &name);
+    crate::export::atomic::write_atomic(out, |w| w.write_all(text.as_bytes()))?;
+    Ok(proposal.guesses)
+}

@@ -1,0 +1,253 @@
+//! `cpgis init` on every fixture: the site file it writes names the mappings a person would
+//! choose (asserted field by field, read back through the site-file checker), and `cpgis run`
+//! succeeds on it as it is.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{cpgis, fixture, geojson_features};
+use cpgis::config::{parse_site_file, AreaUnit, SiteConfig};
+
+fn init(dir: &Path, args: &[String]) -> SiteConfig {
+    let out = dir.join("site.toml");
+    let mut all: Vec<String> = vec!["init".into()];
+    all.extend(args.iter().cloned());
+    all.extend(["-o".to_string(), out.display().to_string()]);
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let r = cpgis(&refs);
+    assert_eq!(r.code, 0, "init failed: {}", r.stderr);
+    assert!(r.stdout.contains("cpgis run"), "{}", r.stdout);
+    parse_site_file(&out)
+        .unwrap_or_else(|e| panic!("init wrote a site file that does not check: {e}"))
+}
+
+fn run(dir: &Path) -> PathBuf {
+    let out = dir.join("out");
+    let r = common::cpgis_site("run", &dir.join("site.toml"), &out);
+    assert_eq!(r.code, 0, "run on the init site file failed: {}", r.stderr);
+    out
+}
+
+fn files(folder: &str, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| fixture(&format!("{folder}/{n}")).display().to_string())
+        .collect()
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn kamppi_layers_are_recognised_and_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = init(
+        tmp.path(),
+        &files(
+            "kamppi",
+            &[
+                "kamppi_district_boundary.geojson",
+                "buildings.geojson",
+                "centre_2019_buildings.geojson",
+                "centre_2019_transit_stops.geojson",
+                "helsinki_boundaries.gpkg",
+                "helsinki_population_grid_2020.gpkg",
+            ],
+        ),
+    );
+    // The one-polygon Kamppi boundary is the district (the municipality is larger).
+    assert_eq!(
+        name_of(&c.district.source.path),
+        "kamppi_district_boundary.geojson"
+    );
+    assert_eq!(c.preset, "helsinki");
+    let n = c.neighbourhoods.as_ref().unwrap();
+    assert_eq!(
+        (n.source.layer.as_deref(), n.id.as_slice()),
+        (Some("city_districts"), ["name".to_string()].as_slice())
+    );
+    assert_eq!(c.buildings.len(), 2);
+    for b in &c.buildings {
+        assert_eq!(b.id, ["osm_way_id", "osm_id"]);
+        assert_eq!(b.uses[0].field, "building");
+        assert_eq!(b.floors.as_deref(), Some("building_levels"));
+        assert_eq!(b.height.as_deref(), Some("height"));
+        assert_eq!(b.year.as_deref(), Some("start_date"));
+    }
+    let s = c.stops.as_ref().unwrap();
+    assert_eq!(s.id, ["osm_id"]);
+    assert_eq!(s.name.as_deref(), Some("name"));
+    assert_eq!(s.mode.fields, ["railway", "public_transport", "highway"]);
+    assert_eq!(c.population.as_ref().unwrap().value, "population");
+    let out = run(tmp.path());
+    assert_eq!(geojson_features(&out.join("buildings.geojson")).len(), 825);
+}
+
+#[test]
+fn cea_zug_uses_and_shares_are_mapped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = init(
+        tmp.path(),
+        &files(
+            "cea-zug",
+            &[
+                "site.geojson",
+                "zone_with_typology.geojson",
+                "surroundings.geojson",
+            ],
+        ),
+    );
+    assert_eq!(name_of(&c.district.source.path), "site.geojson");
+    assert_eq!(c.preset, "europe");
+    let zone = &c.buildings[0];
+    assert_eq!(zone.id, ["zone.Name"]);
+    let uses: Vec<(&str, Option<&str>)> = zone
+        .uses
+        .iter()
+        .map(|u| (u.field.as_str(), u.share.as_deref()))
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            ("use1", Some("use1_r")),
+            ("use2", Some("use2_r")),
+            ("use3", Some("use3_r"))
+        ]
+    );
+    assert_eq!(zone.floors.as_deref(), Some("zone.floors_ag"));
+    assert_eq!(zone.height.as_deref(), Some("zone.height_ag"));
+    assert_eq!(zone.year.as_deref(), Some("year"));
+    let sur = &c.buildings[1];
+    assert_eq!(
+        (sur.id.as_slice(), sur.floors.as_deref()),
+        (["Name".to_string()].as_slice(), Some("floors_ag"))
+    );
+    run(tmp.path());
+}
+
+#[test]
+fn liechtenstein_from_one_osm_extract_with_a_named_district() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = files("liechtenstein", &["liechtenstein-2013-08-03.osm.pbf"]);
+    args.extend(["--district".to_string(), "Vaduz".to_string()]);
+    let c = init(tmp.path(), &args);
+    assert_eq!(c.name, "Vaduz");
+    assert_eq!(
+        c.district.source.filter.as_deref(),
+        Some("admin_level = '8' AND name = 'Vaduz'")
+    );
+    let n = c.neighbourhoods.as_ref().unwrap();
+    assert_eq!(
+        n.source.filter.as_deref(),
+        Some("admin_level = '8' AND boundary = 'administrative'")
+    );
+    assert_eq!(
+        c.buildings[0].source.filter.as_deref(),
+        Some("building IS NOT NULL")
+    );
+    assert_eq!(
+        c.buildings[0].source.layer.as_deref(),
+        Some("multipolygons")
+    );
+    assert_eq!(
+        c.stops
+            .as_ref()
+            .unwrap()
+            .source
+            .as_ref()
+            .unwrap()
+            .layer
+            .as_deref(),
+        Some("points")
+    );
+    assert_eq!(c.community.method, cpgis::config::CommunityMethod::Adjacent);
+    let out = run(tmp.path());
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // The same 7 neighbours as the hand-written Liechtenstein site file finds.
+    assert_eq!(s["community"]["neighbours"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn urbanopt_floor_areas_in_square_feet_run_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = init(
+        tmp.path(),
+        &files(
+            "urbanopt",
+            &["oak_view_district.geojson", "oak_view_buildings.geojson"],
+        ),
+    );
+    assert_eq!(c.preset, "usa");
+    let b = &c.buildings[0];
+    assert_eq!(b.id, ["id"]);
+    assert_eq!(b.uses[0].field, "building_type");
+    assert_eq!(b.floors.as_deref(), Some("number_of_stories"));
+    assert_eq!(b.year.as_deref(), Some("year_built"));
+    let gfa = b.gfa.as_ref().unwrap();
+    assert_eq!(
+        (gfa.field.as_str(), gfa.unit),
+        ("floor_area", AreaUnit::SquareFoot)
+    );
+    let energy: Vec<(&str, &str)> = b
+        .energy
+        .iter()
+        .map(|e| (e.carrier.as_str(), e.field.field.as_str()))
+        .collect();
+    assert_eq!(
+        energy,
+        [
+            ("electricity", "user_data_electricity_kWh_ft2"),
+            ("natural_gas", "user_data_natural_gas_kWh_ft2")
+        ]
+    );
+    let out = run(tmp.path());
+    // Building 0 by hand: 4,948 ft² × 0.09290304 m²/ft² = 459.68 m².
+    let features = geojson_features(&out.join("buildings.geojson"));
+    let b0 = features
+        .iter()
+        .find(|f| f["properties"]["id"] == "0")
+        .unwrap();
+    let gfa_m2 = b0["properties"]["gfa_m2"].as_f64().unwrap();
+    assert!((gfa_m2 - 4948.0 * 0.092_903_04).abs() < 0.05, "{gfa_m2}");
+    assert_eq!(b0["properties"]["use"], "residential");
+}
+
+#[test]
+fn a_gtfs_folder_becomes_the_stops() {
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("feed");
+    std::fs::create_dir_all(&feed).unwrap();
+    for (name, text) in [
+        ("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nWK,1,1,1,1,1,0,0,20240101,20251231\n"),
+        ("trips.txt", "route_id,service_id,trip_id\nT,WK,t1\n"),
+        ("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\nA,A,60.1690,24.9315\n"),
+        ("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\nt1,08:20:00,08:20:00,A,1\n"),
+    ] {
+        std::fs::write(feed.join(name), text).unwrap();
+    }
+    let mut args = files(
+        "kamppi",
+        &["kamppi_district_boundary.geojson", "buildings.geojson"],
+    );
+    args.push(feed.display().to_string());
+    let c = init(tmp.path(), &args);
+    let s = c.stops.as_ref().unwrap();
+    assert!(s.source.is_none());
+    assert_eq!(name_of(s.gtfs.as_ref().unwrap()), "feed");
+    run(tmp.path());
+}
+
+#[test]
+fn without_a_district_init_says_how_to_name_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = cpgis(&[
+        "init",
+        fixture("kamppi/buildings.geojson").to_str().unwrap(),
+        "-o",
+        tmp.path().join("s.toml").to_str().unwrap(),
+    ]);
+    common::assert_bad_input(&r, &["--district"]);
+}
