@@ -184,6 +184,27 @@ impl Progress for Stages {
     }
 }
 
+/// Prints to stdout; a reader that went away (`cpgis … | head`) ends the program quietly
+/// instead of panicking.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+macro_rules! sayln {
+    () => { say("\n") };
+    ($($arg:tt)*) => { say(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+macro_rules! sayp {
+    ($($arg:tt)*) => { say(&format!($($arg)*)) };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cpgis::layer::silence_gdal_messages();
@@ -210,12 +231,12 @@ fn run_pipeline(
     stages.stage("write");
     let written = cpgis::export::write_run(out, &ran, format)?;
     stages.done();
-    print!("{}", cpgis::report::estimate_table(&ran.estimated));
-    println!();
-    print!("{}", cpgis::report::balance_table(&ran));
-    println!();
+    sayp!("{}", cpgis::report::estimate_table(&ran.estimated));
+    sayln!();
+    sayp!("{}", cpgis::report::balance_table(&ran));
+    sayln!();
     for f in &written {
-        println!("wrote {}", f.display());
+        sayln!("wrote {}", f.display());
     }
     Ok(out.join("report.html"))
 }
@@ -236,7 +257,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             let input = out.join("demo-input");
             let site = cpgis::demo::unpack(&input)?;
             let report = run_pipeline(&site, &out, format.into(), false, &mut stages)?;
-            println!(
+            sayln!(
                 "\nThe demo case (Kamppi, Helsinki) is in {}; open the report: {}",
                 input.display(),
                 report.display()
@@ -253,14 +274,14 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             stages.stage("write");
             let written = cpgis::export::write_estimate(&output.out, &est, output.format.into())?;
             stages.done();
-            print!("{}", cpgis::report::estimate_table(&est));
+            sayp!("{}", cpgis::report::estimate_table(&est));
             if buildings {
-                println!();
-                print!("{}", cpgis::report::district_buildings_table(&est));
+                sayln!();
+                sayp!("{}", cpgis::report::district_buildings_table(&est));
             }
-            println!();
+            sayln!();
             for f in written {
-                println!("wrote {}", f.display());
+                sayln!("wrote {}", f.display());
             }
         }
         Command::Init {
@@ -269,24 +290,24 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             district,
         } => {
             let guesses = cpgis::init::init(&layers, district.as_deref(), &out)?;
-            println!("wrote {}", out.display());
+            sayln!("wrote {}", out.display());
             for g in guesses {
-                println!("  guessed: {g}");
+                sayln!("  guessed: {g}");
             }
-            println!("check it, then: cpgis run {}", out.display());
+            sayln!("check it, then: cpgis run {}", out.display());
         }
         Command::Inspect { path, json } => {
             let report = cpgis::inspect::inspect_path(&path)?;
             if json {
                 let text = serde_json::to_string_pretty(&report)
                     .map_err(|e| cpgis::Error::Tool(format!("cannot write JSON: {e}")))?;
-                println!("{text}");
+                sayln!("{text}");
             } else {
-                print!("{}", cpgis::inspect::render(&report));
+                sayp!("{}", cpgis::inspect::render(&report));
             }
         }
         Command::Presets { action: None } => {
-            print!("{}", cpgis::preset::render_list());
+            sayp!("{}", cpgis::preset::render_list());
         }
         Command::Presets {
             action: Some(PresetsAction::Show { name }),
@@ -295,7 +316,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 .map_err(|e| cpgis::Error::Tool(format!("cannot read the working folder: {e}")))?;
             let preset = cpgis::preset::resolve(&name, &cwd, &[], Path::new("-"))?;
             cpgis::preset::Factors::from_preset(&preset)?;
-            print!("{}", cpgis::preset::render_preset(&preset));
+            sayp!("{}", cpgis::preset::render_preset(&preset));
         }
     }
     if cli.verbose {

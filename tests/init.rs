@@ -251,3 +251,65 @@ fn without_a_district_init_says_how_to_name_one() {
     ]);
     common::assert_bad_input(&r, &["--district"]);
 }
+
+#[test]
+fn cea_shapefiles_get_their_typology_joined_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = init(
+        tmp.path(),
+        &files(
+            "cea-zug/shapefile",
+            &["site.shp", "zone.shp", "surroundings.shp", "typology.dbf"],
+        ),
+    );
+    let zone = c
+        .buildings
+        .iter()
+        .find(|b| name_of(&b.source.path) == "zone.shp")
+        .unwrap();
+    let join = zone.source.join.as_ref().unwrap();
+    assert_eq!(
+        (name_of(&join.path).as_str(), join.on.as_str()),
+        ("typology.dbf", "Name")
+    );
+    let uses: Vec<(&str, Option<&str>)> = zone
+        .uses
+        .iter()
+        .map(|u| (u.field.as_str(), u.share.as_deref()))
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            ("1ST_USE", Some("1ST_USE_R")),
+            ("2ND_USE", Some("2ND_USE_R")),
+            ("3RD_USE", Some("3RD_USE_R"))
+        ]
+    );
+    assert_eq!(zone.year.as_deref(), Some("YEAR"));
+    let out = run(tmp.path());
+    // The same uses, years and emissions as CEA's own merged GeoJSON of the zone.
+    let geojson = tmp.path().join("geojson");
+    let r = common::cpgis_site("run", &fixture("cea-zug/site.toml"), &geojson);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let by_id = |dir: &Path| -> std::collections::BTreeMap<String, serde_json::Value> {
+        geojson_features(&dir.join("buildings.geojson"))
+            .into_iter()
+            .map(|f| {
+                (
+                    f["properties"]["id"].as_str().unwrap().to_string(),
+                    f["properties"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (by_id(&out), by_id(&geojson));
+    for id in ["B1000", "B1011", "B1012", "B1014"] {
+        assert_eq!(a[id]["uses"], b[id]["uses"], "{id}");
+        assert_eq!(a[id]["year"], b[id]["year"], "{id}");
+        let (x, y) = (
+            a[id]["baseline_energy_co2e_t_yr"].as_f64().unwrap(),
+            b[id]["baseline_energy_co2e_t_yr"].as_f64().unwrap(),
+        );
+        assert!((x - y).abs() < 1e-3 * y, "{id}: {x} vs {y}");
+    }
+}

@@ -54,6 +54,16 @@ pub struct LayerSource {
     pub crs: Option<String>,
     /// Geometry columns of a CSV table.
     pub geometry: GeometryColumns,
+    /// An attribute table joined by a key field, whose columns can be mapped like the layer's.
+    pub join: Option<JoinSpec>,
+}
+
+/// `join = { path = "typology.dbf", on = "Name" }`: the table's row whose `on` field equals the
+/// layer's `on` field gives the feature more attributes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JoinSpec {
+    pub path: PathBuf,
+    pub on: String,
 }
 
 /// A field holding one use type, with an optional field holding its share of the floor area.

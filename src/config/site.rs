@@ -217,8 +217,28 @@ fn source(
             GeometryColumns::Auto
         }
     };
+    let join = match r.value("join") {
+        None => None,
+        Some(toml::Value::Table(t)) => {
+            let key = format!("{}.join", r.key_path("").trim_end_matches('.'));
+            let mut jr = TableReader::new(t, &key);
+            let jpath = jr.required_string("path", "the table to join, e.g. typology.dbf", issues);
+            let on = jr.required_string("on", "the key field both share, e.g. Name", issues);
+            jr.finish(issues);
+            let jpath = jpath.and_then(|p| checked_path(ctx, &format!("{key}.path"), p, issues));
+            match (jpath, on) {
+                (Some(path), Some(on)) => Some(JoinSpec { path, on }),
+                _ => None,
+            }
+        }
+        Some(other) => {
+            issues.wrong_type(&r.key_path("join"), "{ path = \"…\", on = \"…\" }", other);
+            None
+        }
+    };
     let path = checked_path(ctx, &r.key_path("path"), path?, issues)?;
     Some(LayerSource {
+        join,
         role: role.to_string(),
         path,
         layer,

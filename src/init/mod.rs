@@ -154,6 +154,13 @@ fn quote(v: &str) -> String {
     v.replace('\'', "''")
 }
 
+/// The field names of a one-layer file.
+fn inspect_fields(path: &Path) -> Result<Vec<String>> {
+    let ds = crate::layer::open_dataset(path, &GeometryColumns::Auto)?;
+    let lyr = crate::layer::pick_layer(&ds, path, None)?;
+    Ok(lyr.defn().fields().map(|f| f.name()).collect())
+}
+
 /// Recognises every layer of `paths` and chooses the district.
 pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
     let mut layers = Vec::new();
@@ -162,6 +169,8 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
     let mut boundaries: Vec<(PathBuf, String, usize, f64, LayerReport)> = Vec::new();
     // Files with several layers: their layers are named in the site file.
     let mut multi_layer: Vec<PathBuf> = Vec::new();
+    // Tables without geometry (CEA's typology.dbf), to join to buildings.
+    let mut tables: Vec<(PathBuf, Vec<String>)> = Vec::new();
     for path in paths {
         let feed = path.is_dir() && path.join("stops.txt").exists()
             || path
@@ -199,6 +208,12 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                 })
             };
             if r.features == 0 {
+                continue;
+            }
+            if r.geometry_types.is_empty()
+                || r.geometry_types.keys().all(|g| g == "None" || g.is_empty())
+            {
+                tables.push((path.clone(), fields));
                 continue;
             }
             if osm {
@@ -279,6 +294,41 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                     },
                 );
             }
+        }
+    }
+
+    // Join attribute tables to the CEA buildings layers that lack uses.
+    for (tpath, tfields) in &tables {
+        let mut joined = false;
+        for l in layers.iter_mut() {
+            if let Role::Buildings {
+                schema: Schema::Cea,
+                map,
+                ..
+            } = &mut l.role
+            {
+                let report_fields: Vec<String> = inspect_fields(&l.path)?;
+                if schema::join_cea_typology(map, &report_fields, tpath, tfields) {
+                    guesses.push(format!(
+                        "{}: joined to {} by `{}`",
+                        tpath.display(),
+                        l.path.display(),
+                        map.join.as_ref().map(|j| j.1.as_str()).unwrap_or("")
+                    ));
+                    joined = true;
+                    break;
+                }
+            }
+        }
+        if !joined {
+            layers.push(Layer {
+                path: tpath.clone(),
+                layer: None,
+                role: Role::Unused {
+                    what: "a table without geometry".into(),
+                },
+                features: 0,
+            });
         }
     }
 

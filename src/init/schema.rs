@@ -35,6 +35,45 @@ pub struct BuildingMap {
     pub energy: Vec<(String, String, String)>,
     /// Fields that had to be guessed, for comments.
     pub guesses: Vec<String>,
+    /// An attribute table joined by a key field (CEA's `typology.dbf` by `Name`).
+    pub join: Option<(std::path::PathBuf, String)>,
+}
+
+/// Completes a CEA buildings mapping from a joined typology table: its uses with shares and
+/// its year, when the geometry layer lacks them.
+pub fn join_cea_typology(
+    m: &mut BuildingMap,
+    layer_fields: &[String],
+    table: &std::path::Path,
+    table_fields: &[String],
+) -> bool {
+    let key = ["Name", "name"]
+        .iter()
+        .find(|k| has(layer_fields, k) && has(table_fields, k));
+    let Some(key) = key else { return false };
+    if !m.uses.is_empty() || !(has(table_fields, "1ST_USE") || has(table_fields, "use1")) {
+        return false;
+    }
+    for (u, r) in [
+        ("1ST_USE", "1ST_USE_R"),
+        ("2ND_USE", "2ND_USE_R"),
+        ("3RD_USE", "3RD_USE_R"),
+        ("use1", "use1_r"),
+        ("use2", "use2_r"),
+        ("use3", "use3_r"),
+    ] {
+        if has(table_fields, u) {
+            m.uses.push((
+                u.into(),
+                Some(r.to_string()).filter(|r| has(table_fields, r)),
+            ));
+        }
+    }
+    if m.year.is_none() {
+        m.year = first(table_fields, &["YEAR", "year"]);
+    }
+    m.join = Some((table.to_path_buf(), key.to_string()));
+    true
 }
 
 fn has(fields: &[String], name: &str) -> bool {

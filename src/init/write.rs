@@ -102,6 +102,14 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
             let _ = writeln!(out, "\n# {} buildings ({})", l.features, schema.label());
             let _ = writeln!(out, "[[buildings]]");
             source(&mut out, l, base, filter);
+            if let Some((table, on)) = &map.join {
+                let _ = writeln!(
+                    out,
+                    "join = {{ path = {}, on = {} }}",
+                    q(&relative(table, base)),
+                    q(on)
+                );
+            }
             if !map.id.is_empty() {
                 let _ = writeln!(out, "id = {}", list(&map.id));
             }

@@ -1,6 +1,10 @@
 //! Resolving the field names a site file maps to column indices, once per layer.
 
+use std::sync::Arc;
+
 use gdal::vector::{Layer, LayerAccess};
+
+use super::join::JoinTable;
 
 /// How one mapped field is read from a feature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,16 +13,34 @@ pub enum FieldAccess {
     Column(usize),
     /// A key inside the OSM driver's `other_tags` column (e.g. `building:levels`).
     OsmTag { column: usize, key: String },
+    /// A column of a joined table, in the row whose key equals the feature's `key` column.
+    Joined {
+        key: usize,
+        table: Arc<JoinTable>,
+        column: usize,
+    },
 }
+
+impl PartialEq for JoinTable {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for JoinTable {}
 
 /// Resolves each name to a column, or to an OSM tag when the layer has `other_tags`.
 /// Names that match nothing come back as `Err` with a hint naming the closest column.
 pub fn resolve_fields(
     layer: &Layer,
     names: &[&str],
+    join: Option<(&str, Arc<JoinTable>)>,
 ) -> Result<Vec<FieldAccess>, Vec<(String, String)>> {
     let columns: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
     let other_tags = columns.iter().position(|c| c == "other_tags");
+    let join_key = join
+        .as_ref()
+        .and_then(|(k, t)| Some((columns.iter().position(|c| c == k)?, t.clone())));
     let mut out = Vec::new();
     let mut missing = Vec::new();
     for name in names {
@@ -26,6 +48,11 @@ pub fn resolve_fields(
             out.push(FieldAccess::Column(i));
         } else if let Some(i) = columns.iter().position(|c| c.eq_ignore_ascii_case(name)) {
             out.push(FieldAccess::Column(i));
+        } else if let Some((key, table, column)) = join_key
+            .as_ref()
+            .and_then(|(k, t)| Some((*k, t.clone(), t.column(name)?)))
+        {
+            out.push(FieldAccess::Joined { key, table, column });
         } else if let Some(column) = other_tags {
             out.push(FieldAccess::OsmTag {
                 column,

@@ -8,13 +8,16 @@
 //! | `fields` | resolve mapped field names to column indices (or OSM `other_tags` keys) |
 //! | `read` | read features: geometry → 2D linear → target CRS → `geo`, plus mapped values |
 //! | `osm_tags` | parse the OSM driver's `other_tags` hstore text |
+//! | `join` | an attribute table joined by a key field (CEA's `typology.dbf`) |
 
 mod fields;
+mod join;
 mod open;
 mod osm_tags;
 mod read;
 
 pub use fields::{resolve_fields, FieldAccess};
+pub use join::JoinTable;
 pub use open::{layer_names, layer_srs, open_dataset, pick_layer};
 pub use osm_tags::{osm_tag, osm_tag_keys};
 pub use read::{gdal_to_geo, read_features, RawFeature};

@@ -43,6 +43,11 @@ pub fn read_features(
                         .ok()
                         .flatten()
                         .and_then(|tags| osm_tag(&tags, key)),
+                    FieldAccess::Joined { key, table, column } => feature
+                        .field_as_string(*key)
+                        .ok()
+                        .flatten()
+                        .and_then(|k| table.value(&k, *column)),
                 };
                 raw.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
             })

@@ -60,7 +60,30 @@ impl OpenSource {
                 }
                 layer.clear_attribute_filter();
             }
-            let fields = match layer::resolve_fields(&layer, field_names) {
+            let join = match &source.join {
+                None => None,
+                Some(j) => match layer::JoinTable::read(&j.path, &j.on) {
+                    Ok(t) => {
+                        if !layer.defn().fields().any(|f| f.name() == j.on) {
+                            issues.push(
+                                &format!("{role}.join.on"),
+                                &format!("layer '{name}' has no field '{}' to join on", j.on),
+                                None,
+                            );
+                        }
+                        Some((j.on.as_str(), std::sync::Arc::new(t)))
+                    }
+                    Err(e) => {
+                        issues.push(
+                            &format!("{role}.join"),
+                            &format!("{}: {e}", j.path.display()),
+                            None,
+                        );
+                        None
+                    }
+                },
+            };
+            let fields = match layer::resolve_fields(&layer, field_names, join) {
                 Ok(f) => Some(f),
                 // A layer without fields or features is simply empty: say that, not which
                 // fields it lacks.
