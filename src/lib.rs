@@ -26,6 +26,7 @@
 pub mod access;
 pub mod aggregate;
 pub mod balance;
+pub mod bench;
 pub mod community;
 pub mod config;
 pub mod crs;
@@ -42,6 +43,7 @@ pub mod pipeline;
 pub mod preset;
 pub mod profile;
 pub mod report;
+pub mod synth;
 pub mod validate;
 
 pub use error::{Error, Result};

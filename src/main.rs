@@ -111,6 +111,32 @@ enum Command {
         #[arg(long)]
         district: Option<String>,
     },
+    /// Write a deterministic synthetic city (NOT real data) for benchmarks and scale tests.
+    Synth {
+        /// Number of buildings.
+        #[arg(long, default_value_t = 10_000)]
+        buildings: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder (city.gpkg and site.toml).
+        #[arg(short, long, default_value = "synth")]
+        out: PathBuf,
+    },
+    /// Benchmark the whole run on synthetic cities: time and peak memory per stage, the scaling
+    /// exponent, and the ratio to ogr2ogr converting the same buildings to GeoJSON. Build with
+    /// --release.
+    Bench {
+        /// Sizes, in buildings.
+        #[arg(long, default_value = "10000,100000,1000000")]
+        sizes: String,
+        /// Folder for the synthetic cities (kept between runs) and their outputs.
+        #[arg(long, default_value = "bench")]
+        dir: PathBuf,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// List the factor presets, or print every value of one with its unit and source.
     Presets {
         #[command(subcommand)]
@@ -283,6 +309,22 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             for f in written {
                 sayln!("wrote {}", f.display());
             }
+        }
+        Command::Synth {
+            buildings,
+            seed,
+            out,
+        } => {
+            let site = cpgis::synth::synth(buildings, seed, &out)?;
+            sayln!(
+                "wrote a synthetic city of {buildings} buildings (not real data): {}",
+                site.display()
+            );
+        }
+        Command::Bench { sizes, dir, seed } => {
+            let sizes = cpgis::bench::parse_sizes(&sizes)?;
+            let results = cpgis::bench::bench(&sizes, &dir, seed)?;
+            sayp!("{}", cpgis::bench::render(&results));
         }
         Command::Init {
             layers,

@@ -13,7 +13,7 @@
 //!
 //! Stop lookups go through an `rstar` R-tree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
@@ -67,9 +67,16 @@ pub fn band(index: f64) -> &'static str {
 pub struct AccessModel {
     tree: RTree<GeomWithData<[f64; 2], usize>>,
     services: Vec<Service>,
+    /// Per service, its route as a number: routes with the same id share one; a stop without a
+    /// route id is a route of its own.
+    route_keys: Vec<u64>,
+    route_ids: HashMap<String, u64>,
     params: Access,
     reach_m: f64,
 }
+
+/// Route keys of stops without a route id start here (above any interned route).
+const OWN_ROUTE: u64 = 1 << 40;
 
 impl AccessModel {
     pub fn new(services: Vec<Service>, params: &Access) -> AccessModel {
@@ -78,10 +85,24 @@ impl AccessModel {
             .enumerate()
             .map(|(i, s)| GeomWithData::new(s.point, i))
             .collect();
+        let mut route_ids: HashMap<String, u64> = HashMap::new();
+        let route_keys = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match &s.route {
+                Some(r) => {
+                    let next = route_ids.len() as u64;
+                    *route_ids.entry(r.clone()).or_insert(next)
+                }
+                None => OWN_ROUTE + i as u64,
+            })
+            .collect();
         AccessModel {
             tree: RTree::bulk_load(items),
             reach_m: params.bus_catchment_m.max(params.rail_catchment_m),
             services,
+            route_keys,
+            route_ids,
             params: params.clone(),
         }
     }
@@ -93,42 +114,42 @@ impl AccessModel {
 
     /// The access index at a point if one more service existed (a proposed stop or route).
     pub fn at_with(&self, p: [f64; 2], extra: Option<&Service>) -> AccessIndex {
-        // Best EDF per (mode, route); a stop without a route id is its own route.
-        let mut best: BTreeMap<(Mode, RouteKey), f64> = BTreeMap::new();
+        // Every service within reach: (mode, route key, EDF).
+        let mut found: Vec<(Mode, u64, f64)> = Vec::new();
         let near = self
             .tree
             .locate_within_distance(p, self.reach_m * self.reach_m)
-            .map(|item| (&self.services[item.data], item.data));
-        let extra = extra.map(|s| (s, usize::MAX));
-        for (s, index) in near.chain(extra) {
+            .map(|item| (&self.services[item.data], self.route_keys[item.data]));
+        let extra = extra.map(|s| {
+            let key = match &s.route {
+                Some(r) => self.route_ids.get(r).copied().unwrap_or(u64::MAX - 1),
+                None => u64::MAX,
+            };
+            (s, key)
+        });
+        for (s, key) in near.chain(extra) {
             let d = ((s.point[0] - p[0]).powi(2) + (s.point[1] - p[1]).powi(2)).sqrt();
             if d > self.params.catchment_m(s.mode) || s.departures_per_hour <= 0.0 {
                 continue;
             }
             let walk = d / self.params.walk_speed_m_min;
             let awt = 0.5 * 60.0 / s.departures_per_hour + self.params.reliability_min(s.mode);
-            let edf = 30.0 / (walk + awt);
-            let key = match &s.route {
-                Some(r) => RouteKey::Route(r.clone()),
-                None => RouteKey::Stop(index),
-            };
-            let e = best.entry((s.mode, key)).or_insert(0.0);
-            if edf > *e {
-                *e = edf;
-            }
+            found.push((s.mode, key, 30.0 / (walk + awt)));
         }
-        let mut per_mode: BTreeMap<Mode, Vec<f64>> = BTreeMap::new();
-        for ((mode, _), edf) in best {
-            per_mode.entry(mode).or_default().push(edf);
+        // Best EDF per (mode, route): its nearest stop.
+        found.sort_unstable_by_key(|f| (f.0, f.1));
+        let mut best: Vec<(Mode, f64)> = Vec::new();
+        for route in found.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+            let edf = route.iter().map(|f| f.2).fold(f64::NEG_INFINITY, f64::max);
+            best.push((route[0].0, edf));
         }
-        let by_mode: BTreeMap<Mode, f64> = per_mode
-            .into_iter()
-            .map(|(m, mut edfs)| {
-                edfs.sort_by(|a, b| b.total_cmp(a));
-                let ai = edfs[0] + 0.5 * edfs[1..].iter().sum::<f64>();
-                (m, ai)
-            })
-            .collect();
+        let mut by_mode: BTreeMap<Mode, f64> = BTreeMap::new();
+        for mode_group in best.chunk_by(|a, b| a.0 == b.0) {
+            let mut edfs: Vec<f64> = mode_group.iter().map(|f| f.1).collect();
+            edfs.sort_unstable_by(|a, b| b.total_cmp(a));
+            let ai = edfs[0] + 0.5 * edfs[1..].iter().sum::<f64>();
+            by_mode.insert(mode_group[0].0, ai);
+        }
         let index = by_mode.values().sum();
         AccessIndex {
             index,
@@ -136,12 +157,6 @@ impl AccessModel {
             by_mode,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum RouteKey {
-    Route(String),
-    Stop(usize),
 }
 
 #[cfg(test)]

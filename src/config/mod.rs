@@ -138,6 +138,8 @@ pub struct StopsSpec {
     /// Stop or station name field: stops of one mode sharing a name count as one service.
     pub name: Option<String>,
     pub mode: ModeSpec,
+    /// A field with departures per hour at the stop (else the mode's default).
+    pub departures: Option<String>,
     /// A GTFS feed (folder or .zip) giving real departures per hour.
     pub gtfs: Option<PathBuf>,
 }

@@ -508,6 +508,7 @@ fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsS
     };
     let id = r.string_or_list("id", issues);
     let name = r.string("name", issues);
+    let departures = r.string("departures", issues);
     let mode = match r.value("mode") {
         None => ModeSpec {
             fields: Vec::new(),
@@ -573,6 +574,7 @@ fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsS
         id,
         name,
         mode,
+        departures,
         gtfs,
     })
 }

@@ -14,6 +14,8 @@ pub mod scenario;
 pub mod transport;
 pub mod waste;
 
+use rayon::prelude::*;
+
 use crate::load::{Building, Site};
 use crate::preset::Factors;
 use crate::profile::{Profile, Profiles};
@@ -95,7 +97,7 @@ pub fn estimate(
     let none = Measures::default();
     let buildings = site
         .buildings
-        .iter()
+        .par_iter()
         .zip(&profiles.buildings)
         .map(|(b, p)| BuildingEstimate {
             results: scenarios

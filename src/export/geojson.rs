@@ -51,6 +51,11 @@ pub fn number(v: f64, decimals: u8) -> String {
 
 /// Writes a JSON string with the escapes JSON requires.
 fn string(w: &mut dyn Write, s: &str) -> io::Result<()> {
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        w.write_all(b"\"")?;
+        w.write_all(s.as_bytes())?;
+        return w.write_all(b"\"");
+    }
     w.write_all(b"\"")?;
     for c in s.chars() {
         match c {
@@ -88,6 +93,16 @@ impl<'w> FeatureWriter<'w> {
             to_wgs84,
             first: true,
         })
+    }
+
+    /// A writer of features only (no collection header): for one chunk of a layer written in
+    /// parallel, joined to the others by [`write_parallel`].
+    pub fn body(w: &'w mut dyn Write, to_wgs84: &'w CoordTransform) -> Self {
+        FeatureWriter {
+            w,
+            to_wgs84,
+            first: true,
+        }
     }
 
     /// Writes one feature.
@@ -185,6 +200,54 @@ impl<'w> FeatureWriter<'w> {
             .map_err(|e| io::Error::other(format!("cannot transform to WGS 84: {e}")))?;
         Ok((x, y))
     }
+}
+
+/// Features per chunk rendered by one thread.
+const CHUNK: usize = 2048;
+
+/// Writes a layer of `n` features as a FeatureCollection, rendering chunks of features on every
+/// core (each with its own GDAL transform) and writing them in order: the same bytes as one
+/// thread would write, a bounded amount in memory at a time.
+pub fn write_parallel(
+    w: &mut dyn Write,
+    name: &str,
+    local_epsg: u32,
+    n: usize,
+    feature: &(dyn Fn(usize, &mut FeatureWriter) -> io::Result<()> + Sync),
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    w.write_all(b"{\"type\":\"FeatureCollection\",\"name\":")?;
+    string(w, name)?;
+    w.write_all(b",\"features\":[\n")?;
+    let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
+    let per_batch = rayon::current_num_threads().max(1) * 4;
+    let mut first = true;
+    for batch in starts.chunks(per_batch) {
+        let rendered: Vec<io::Result<Vec<u8>>> = batch
+            .par_iter()
+            .map(|&start| {
+                let t = to_wgs84(local_epsg).map_err(|e| io::Error::other(e.to_string()))?;
+                let mut buf = Vec::with_capacity(CHUNK * 512);
+                let mut fw = FeatureWriter::body(&mut buf, &t);
+                for i in start..(start + CHUNK).min(n) {
+                    feature(i, &mut fw)?;
+                }
+                Ok(buf)
+            })
+            .collect();
+        for chunk in rendered {
+            let chunk = chunk?;
+            if chunk.is_empty() {
+                continue;
+            }
+            if !first {
+                w.write_all(b",\n")?;
+            }
+            first = false;
+            w.write_all(&chunk)?;
+        }
+    }
+    w.write_all(b"\n]}\n")
 }
 
 /// The transform from the local CRS (EPSG code) to WGS 84 longitude/latitude.

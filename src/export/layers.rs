@@ -77,17 +77,17 @@ pub fn write_buildings(
     dir: &Path,
     run: &Estimated,
     membership: Option<&[crate::community::Membership]>,
-    to_wgs84: &CoordTransform,
+    _to_wgs84: &CoordTransform,
 ) -> Result<std::path::PathBuf> {
-    write_layer(dir, "buildings", to_wgs84, |fw| {
-        for (i, ((b, p), e)) in run
-            .site
-            .buildings
-            .iter()
-            .zip(&run.profiles.buildings)
-            .zip(&run.estimates.buildings)
-            .enumerate()
+    let path = dir.join("buildings.geojson");
+    let n = run.site.buildings.len();
+    let feature = |i: usize, fw: &mut FeatureWriter| -> std::io::Result<()> {
         {
+            let (b, p, e) = (
+                &run.site.buildings[i],
+                &run.profiles.buildings[i],
+                &run.estimates.buildings[i],
+            );
             let source = run
                 .config
                 .buildings
@@ -183,7 +183,11 @@ pub fn write_buildings(
             fw.feature(geom, &as_refs(&props))?;
         }
         Ok(())
-    })
+    };
+    write_atomic(&path, |w| {
+        super::geojson::write_parallel(w, "buildings", run.site.crs.epsg, n, &feature)
+    })?;
+    Ok(path)
 }
 
 /// The id of a grid cell: `c{col}_r{row}` (squares) or `q{q}_r{r}` (hexagons) share one form.

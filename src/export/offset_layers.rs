@@ -79,7 +79,7 @@ pub fn write_community(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> Resu
 
 /// `opportunities.geojson`: every intervention at every community building (or cell), with its
 /// abatement, cost and assumptions, and whether an offset zone selected it.
-pub fn write_opportunities(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> Result<PathBuf> {
+pub fn write_opportunities(dir: &Path, ran: &Ran, _to_wgs84: &CoordTransform) -> Result<PathBuf> {
     let e = &ran.estimated;
     let plan = &ran.plan;
     let ranked_index: std::collections::BTreeMap<usize, usize> = plan
@@ -88,8 +88,9 @@ pub fn write_opportunities(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> 
         .enumerate()
         .map(|(i, c)| (c.cell, i))
         .collect();
-    layer(dir, "opportunities", to_wgs84, |fw| {
-        for o in &plan.opportunities {
+    let feature = |i: usize, fw: &mut FeatureWriter| -> std::io::Result<()> {
+        {
+            let o = &plan.opportunities[i];
             let zone = ranked_index
                 .get(&o.cell)
                 .and_then(|i| plan.zone_of.get(i))
@@ -128,7 +129,18 @@ pub fn write_opportunities(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> 
             fw.feature(geom, &props)?;
         }
         Ok(())
-    })
+    };
+    let path = dir.join("opportunities.geojson");
+    write_atomic(&path, |w| {
+        super::geojson::write_parallel(
+            w,
+            "opportunities",
+            e.site.crs.epsg,
+            plan.opportunities.len(),
+            &feature,
+        )
+    })?;
+    Ok(path)
 }
 
 /// `offset_zones.geojson`: the selected zones, best first.

@@ -94,6 +94,8 @@ pub struct Stop {
     pub name: Option<String>,
     pub mode: String,
     pub point: Point<f64>,
+    /// Departures per hour from the stops layer, if mapped.
+    pub departures_per_hour: Option<f64>,
     /// Routes serving the stop with their departures per hour, from a timetable (GTFS);
     /// empty when none is known (the mode's default frequency is used).
     pub routes: Vec<StopRoute>,
@@ -175,7 +177,8 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             .filter_map(|f| stop_fields.add(Some(f)))
             .collect();
         let name = stop_fields.add(s.name.as_deref());
-        (id, modes, name)
+        let departures = stop_fields.add(s.departures.as_deref());
+        (id, modes, name, departures)
     });
     let stop_src = config
         .stops
@@ -268,7 +271,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
     }
 
     let mut stops = Vec::new();
-    if let (Some(Some(src)), Some((id, mode_slots, name_slot)), Some(spec)) =
+    if let (Some(Some(src)), Some((id, mode_slots, name_slot, dep_slot)), Some(spec)) =
         (&stop_src, &stop_slots, &config.stops)
     {
         let mut q = LayerQuality::new(
@@ -294,11 +297,14 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
                 .map(str::to_string);
+            let departures_per_hour = number(&raw, *dep_slot, stop_fields.names(), &mut q)
+                .filter(|d| d.is_finite() && *d > 0.0);
             stops.push(Stop {
                 id: label,
                 name,
                 mode,
                 point,
+                departures_per_hour,
                 routes: Vec::new(),
             });
         }
@@ -405,6 +411,7 @@ fn gtfs_stops(
             id: s.id,
             name: s.name,
             point: Point::new(x, y),
+            departures_per_hour: None,
             routes: s.routes,
         })
         .collect())

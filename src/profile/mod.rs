@@ -17,6 +17,7 @@ pub mod year;
 use std::collections::BTreeMap;
 
 use geo::{Area, Centroid, Contains, InteriorPoint, Intersects, Point};
+use rayon::prelude::*;
 
 use crate::access::{AccessIndex, AccessModel, Service};
 use crate::load::{Building, Site};
@@ -135,7 +136,9 @@ pub fn services(site: &Site, factors: &Factors) -> Vec<Service> {
                     point,
                     mode,
                     route: s.name.as_ref().map(|n| format!("name:{n}")),
-                    departures_per_hour: factors.access.departures_per_hour[&mode],
+                    departures_per_hour: s
+                        .departures_per_hour
+                        .unwrap_or(factors.access.departures_per_hour[&mode]),
                 }]
             } else {
                 s.routes
@@ -216,8 +219,9 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     notes.residents_unplaced = spread.unplaced;
     notes.unplaced_cells = spread.unplaced_cells;
 
+    // Per building and independent: in parallel (rayon keeps the order).
     let buildings: Vec<Profile> = partial
-        .into_iter()
+        .into_par_iter()
         .zip(&site.buildings)
         .enumerate()
         .map(|(i, ((mix, floor, footprint, year, point), b))| {

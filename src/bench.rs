@@ -1,0 +1,207 @@
+//! The benchmark: the whole `run` on synthetic cities of several sizes, with each stage's wall
+//! time and peak resident memory (Linux: `VmHWM` of `/proc/self/status`, reset per stage through
+//! `/proc/self/clear_refs`), the scaling exponent between sizes, and, measured in the same run
+//! on the same input, the time `ogr2ogr` takes merely to convert the buildings to GeoJSON.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::pipeline::Progress;
+use crate::{Error, Result};
+
+/// Peak resident memory since the last reset, MB (None where /proc is not Linux's).
+pub fn peak_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Resets the peak to the current resident size (Linux ≥ 4.0).
+pub fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Records each stage's time and peak memory.
+#[derive(Default)]
+pub struct Recorder {
+    current: Option<(&'static str, Instant)>,
+    pub stages: Vec<(&'static str, Duration, Option<f64>)>,
+}
+
+impl Recorder {
+    fn end(&mut self) {
+        if let Some((name, start)) = self.current.take() {
+            self.stages.push((name, start.elapsed(), peak_mb()));
+        }
+    }
+
+    pub fn total(&self) -> Duration {
+        self.stages.iter().map(|s| s.1).sum()
+    }
+
+    pub fn peak(&self) -> Option<f64> {
+        self.stages.iter().filter_map(|s| s.2).reduce(f64::max)
+    }
+}
+
+impl Progress for Recorder {
+    fn stage(&mut self, name: &'static str) {
+        self.end();
+        reset_peak();
+        self.current = Some((name, Instant::now()));
+    }
+
+    fn done(&mut self) {
+        self.end();
+    }
+}
+
+/// One size's figures.
+pub struct Measured {
+    pub buildings: usize,
+    pub recorder: Recorder,
+    pub ogr2ogr: Option<Duration>,
+}
+
+/// Times `ogr2ogr -f GeoJSON` of the synthetic buildings layer.
+fn time_ogr2ogr(dir: &Path) -> Option<Duration> {
+    let out = dir.join("ogr2ogr-buildings.geojson");
+    let _ = std::fs::remove_file(&out);
+    let start = Instant::now();
+    let status = std::process::Command::new("ogr2ogr")
+        .args(["-f", "GeoJSON"])
+        .arg(&out)
+        .arg(dir.join("city.gpkg"))
+        .arg("buildings")
+        .status()
+        .ok()?;
+    let took = start.elapsed();
+    let _ = std::fs::remove_file(&out);
+    status.success().then_some(took)
+}
+
+/// Runs the benchmark for each size under `root` (a synthetic city per size, made once).
+pub fn bench(sizes: &[usize], root: &Path, seed: u64) -> Result<Vec<Measured>> {
+    let mut out = Vec::new();
+    for &n in sizes {
+        let dir: PathBuf = root.join(format!("city-{n}-{seed}"));
+        if !dir.join("site.toml").exists() {
+            eprintln!("synthesising {n} buildings in {} …", dir.display());
+            crate::synth::synth(n, seed, &dir)?;
+        }
+        let config = crate::config::parse_site_file(&dir.join("site.toml"))?;
+        let mut rec = Recorder::default();
+        let ran = crate::pipeline::run_site_with(config, &mut rec)?;
+        rec.stage("write");
+        crate::export::write_run(&dir.join("out"), &ran, crate::export::Format::Geojson)?;
+        rec.done();
+        drop(ran);
+        let ogr = time_ogr2ogr(&dir);
+        eprintln!("{n} buildings: {:.2} s", rec.total().as_secs_f64());
+        out.push(Measured {
+            buildings: n,
+            recorder: rec,
+            ogr2ogr: ogr,
+        });
+    }
+    Ok(out)
+}
+
+/// The benchmark's table: per size and stage, seconds and peak MB; totals, the ratio to
+/// ogr2ogr, and the scaling exponent between consecutive sizes.
+pub fn render(results: &[Measured]) -> String {
+    let mut s = String::new();
+    let Some(first) = results.first() else {
+        return s;
+    };
+    let stages: Vec<&str> = first.recorder.stages.iter().map(|x| x.0).collect();
+    let _ = write!(s, "{:<14}", "stage");
+    for r in results {
+        let _ = write!(s, " {:>22}", format!("{} bldgs: s / peak MB", r.buildings));
+    }
+    s.push('\n');
+    for (i, stage) in stages.iter().enumerate() {
+        let _ = write!(s, "{stage:<14}");
+        for r in results {
+            let (secs, mb) = r
+                .recorder
+                .stages
+                .get(i)
+                .map(|x| (x.1.as_secs_f64(), x.2.unwrap_or(f64::NAN)))
+                .unwrap_or((f64::NAN, f64::NAN));
+            let _ = write!(s, " {:>22}", format!("{secs:.3} / {mb:.0}"));
+        }
+        s.push('\n');
+    }
+    let _ = write!(s, "{:<14}", "total");
+    for r in results {
+        let _ = write!(
+            s,
+            " {:>22}",
+            format!(
+                "{:.3} / {:.0}",
+                r.recorder.total().as_secs_f64(),
+                r.recorder.peak().unwrap_or(f64::NAN)
+            )
+        );
+    }
+    s.push('\n');
+    let _ = write!(s, "{:<14}", "ogr2ogr");
+    for r in results {
+        let text = r
+            .ogr2ogr
+            .map(|d| format!("{:.3}", d.as_secs_f64()))
+            .unwrap_or_else(|| "n/a".into());
+        let _ = write!(s, " {text:>22}");
+    }
+    s.push('\n');
+    let _ = write!(s, "{:<14}", "run / ogr2ogr");
+    for r in results {
+        let text = r
+            .ogr2ogr
+            .map(|d| format!("{:.2}", r.recorder.total().as_secs_f64() / d.as_secs_f64()))
+            .unwrap_or_else(|| "n/a".into());
+        let _ = write!(s, " {text:>22}");
+    }
+    s.push('\n');
+    for w in results.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let k = (b.recorder.total().as_secs_f64() / a.recorder.total().as_secs_f64()).ln()
+            / (b.buildings as f64 / a.buildings as f64).ln();
+        let _ = writeln!(
+            s,
+            "scaling exponent {} → {}: {k:.2}",
+            a.buildings, b.buildings
+        );
+    }
+    s
+}
+
+/// Parses `10000,100000,1000000`.
+pub fn parse_sizes(text: &str) -> Result<Vec<usize>> {
+    text.split(',')
+        .map(|t| {
+            t.trim()
+                .replace('_', "")
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    let mut issues = crate::config::ConfigIssues::new(PathBuf::from("--sizes"));
+                    issues.push(
+                        "sizes",
+                        &format!("`{t}` is not a number of buildings"),
+                        Some("e.g. --sizes 10000,100000"),
+                    );
+                    Error::Config(issues)
+                })
+        })
+        .collect()
+}
