@@ -74,7 +74,8 @@ struct Building {
     year: Option<String>,
 }
 
-/// The city radius, m, for `n` buildings at an average of 600 m² of land each.
+/// The city radius, m, for `n` buildings at an average of 600 m² of land each (the same
+/// density at every size, so work per building does not grow with the city).
 fn radius(n: usize) -> f64 {
     (n as f64 * 600.0 / std::f64::consts::PI).sqrt().max(800.0)
 }
@@ -92,8 +93,9 @@ fn buildings(n: usize, rng: &mut Pcg) -> Vec<Building> {
     ];
     (0..n)
         .map(|_| {
-            // Denser towards the centre: radius ∝ u^1.5.
-            let r = r_max * rng.f().powf(1.5);
+            // Denser towards the centre, density falling linearly to the edge (twice the mean at
+            // the centre, whatever the size): radius = R (1 − √(1 − u)).
+            let r = r_max * (1.0 - (1.0 - rng.f()).sqrt());
             let a = rng.f() * std::f64::consts::TAU;
             let central = 1.0 - r / r_max;
             let use_ = *rng.pick(&uses);

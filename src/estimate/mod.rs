@@ -65,7 +65,8 @@ pub const SECTORS: &[&dyn SectorModel] = &[
 ];
 
 /// Results of one building: `[scenario][sector]`, in the order of [`Estimates::scenarios`] and
-/// [`SECTORS`].
+/// [`SECTORS`]. The baseline keeps every activity quantity; other scenarios keep their
+/// emissions and PV yield.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildingEstimate {
     pub results: Vec<Vec<SectorResult>>,
@@ -102,11 +103,22 @@ pub fn estimate(
         .map(|(b, p)| BuildingEstimate {
             results: scenarios
                 .iter()
-                .map(|s| {
+                .enumerate()
+                .map(|(k, s)| {
                     let m = if p.in_district { &s.measures } else { &none };
                     SECTORS
                         .iter()
-                        .map(|model| model.estimate(b, p, m, factors))
+                        .map(|model| {
+                            let mut r = model.estimate(b, p, m, factors);
+                            // Other scenarios keep only what the outputs show of them (their
+                            // PV yield): a million buildings would otherwise hold every
+                            // quantity twice.
+                            if k > 0 {
+                                r.quantities.retain(|q| q.0 == "pv_kwh_yr");
+                                r.quantities.shrink_to_fit();
+                            }
+                            r
+                        })
                         .collect()
                 })
                 .collect(),
