@@ -114,8 +114,19 @@ impl AccessModel {
 
     /// The access index at a point if one more service existed (a proposed stop or route).
     pub fn at_with(&self, p: [f64; 2], extra: Option<&Service>) -> AccessIndex {
-        // Every service within reach: (mode, route key, EDF).
-        let mut found: Vec<(Mode, u64, f64)> = Vec::new();
+        // Best EDF per (mode, route): its nearest stop. Stops without a route id are routes of
+        // their own (no grouping needed); routed services keep their best per route.
+        let mut routed: HashMap<(Mode, u64), f64> = HashMap::new();
+        // Per mode (in `Mode::ALL` order): the best EDF and the sum of all of them.
+        let mut best = [0.0_f64; 4];
+        let mut sum = [0.0_f64; 4];
+        let mut seen = [false; 4];
+        let mut take = |mode: Mode, edf: f64| {
+            let m = mode as usize;
+            seen[m] = true;
+            best[m] = best[m].max(edf);
+            sum[m] += edf;
+        };
         let near = self
             .tree
             .locate_within_distance(p, self.reach_m * self.reach_m)
@@ -134,22 +145,28 @@ impl AccessModel {
             }
             let walk = d / self.params.walk_speed_m_min;
             let awt = 0.5 * 60.0 / s.departures_per_hour + self.params.reliability_min(s.mode);
-            found.push((s.mode, key, 30.0 / (walk + awt)));
+            let edf = 30.0 / (walk + awt);
+            if key >= OWN_ROUTE {
+                take(s.mode, edf);
+            } else {
+                let e = routed.entry((s.mode, key)).or_insert(0.0);
+                *e = e.max(edf);
+            }
         }
-        // Best EDF per (mode, route): its nearest stop.
-        found.sort_unstable_by_key(|f| (f.0, f.1));
-        let mut best: Vec<(Mode, f64)> = Vec::new();
-        for route in found.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-            let edf = route.iter().map(|f| f.2).fold(f64::NEG_INFINITY, f64::max);
-            best.push((route[0].0, edf));
+        let mut routed: Vec<((Mode, u64), f64)> = routed.into_iter().collect();
+        routed.sort_unstable_by_key(|r| r.0);
+        for ((mode, _), edf) in routed {
+            take(mode, edf);
         }
-        let mut by_mode: BTreeMap<Mode, f64> = BTreeMap::new();
-        for mode_group in best.chunk_by(|a, b| a.0 == b.0) {
-            let mut edfs: Vec<f64> = mode_group.iter().map(|f| f.1).collect();
-            edfs.sort_unstable_by(|a, b| b.total_cmp(a));
-            let ai = edfs[0] + 0.5 * edfs[1..].iter().sum::<f64>();
-            by_mode.insert(mode_group[0].0, ai);
-        }
+        // AI per mode: the best route fully, every other at half.
+        let by_mode: BTreeMap<Mode, f64> = Mode::ALL
+            .iter()
+            .filter(|m| seen[**m as usize])
+            .map(|m| {
+                let i = *m as usize;
+                (*m, best[i] + 0.5 * (sum[i] - best[i]))
+            })
+            .collect();
         let index = by_mode.values().sum();
         AccessIndex {
             index,
