@@ -13,16 +13,27 @@ fn base() -> &'static PathBuf {
     BASE.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("cpgis-fuzz-site-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for name in ["layer.geojson", "buildings.geojson", "district.geojson", "stops.geojson"] {
+        for name in [
+            "layer.geojson",
+            "buildings.geojson",
+            "district.geojson",
+            "stops.geojson",
+        ] {
             std::fs::write(dir.join(name), "{}").unwrap();
         }
-        std::fs::write(dir.join("p.toml"), "[preset]\nname = \"p\"\nversion = \"1\"\nextends = \"europe\"\n").unwrap();
+        std::fs::write(
+            dir.join("p.toml"),
+            "[preset]\nname = \"p\"\nversion = \"1\"\nextends = \"europe\"\n",
+        )
+        .unwrap();
         dir
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let base = base();
     if let Ok(config) = cpgis::config::parse_site_str(text, Path::new("fuzz.toml"), base) {
         let _ = cpgis::pipeline::preset_of(&config);
