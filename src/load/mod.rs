@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use gdal::spatial_ref::SpatialRef;
 use geo::{BooleanOps, Centroid, MultiPolygon, Point};
+use rayon::prelude::*;
 
 use crate::config::{ConfigIssues, SiteConfig};
 use crate::crs::{self, LocalCrs};
@@ -505,23 +506,29 @@ fn checked(
     id_slots: &[usize],
     q: &mut LayerQuality,
 ) -> Result<Vec<(RawFeature, String, Shape)>> {
-    let raws = src.read(target)?;
+    let mut raws = src.read(target)?;
     q.read = raws.len();
-    let mut out = Vec::with_capacity(raws.len());
-    for mut raw in raws {
-        let label = feature_label(&raw, id_slots);
-        let verdict = match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty)) {
-            Ok(g) => match validate::check(g, expect) {
-                // In metres now: a polygon of less than MIN_AREA_M2 is a line drawn as a polygon.
-                Checked::Valid(Shape::Area(mp)) | Checked::Repaired(Shape::Area(mp), _)
-                    if geo::Area::unsigned_area(&mp) < MIN_AREA_M2 =>
-                {
-                    Checked::Invalid(validate::Problem::ZeroArea)
-                }
-                other => other,
+    // Validation (and repair) of each geometry on its own: in parallel; counted in order below.
+    let verdicts: Vec<Checked> = raws
+        .par_iter_mut()
+        .map(
+            |raw| match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty)) {
+                Ok(g) => match validate::check(g, expect) {
+                    // In metres now: a polygon of less than MIN_AREA_M2 is a line drawn as a polygon.
+                    Checked::Valid(Shape::Area(mp)) | Checked::Repaired(Shape::Area(mp), _)
+                        if geo::Area::unsigned_area(&mp) < MIN_AREA_M2 =>
+                    {
+                        Checked::Invalid(validate::Problem::ZeroArea)
+                    }
+                    other => other,
+                },
+                Err(p) => Checked::Invalid(p),
             },
-            Err(p) => Checked::Invalid(p),
-        };
+        )
+        .collect();
+    let mut out = Vec::with_capacity(raws.len());
+    for (raw, verdict) in raws.into_iter().zip(verdicts) {
+        let label = feature_label(&raw, id_slots);
         if let Some(p) = verdict.problem() {
             *q.invalid.entry(p.to_string()).or_default() += 1;
         }

@@ -23,6 +23,8 @@ pub mod transit;
 pub mod waste_diversion;
 pub mod zones;
 
+use rayon::prelude::*;
+
 use crate::access::AccessModel;
 use crate::aggregate::Aggregates;
 use crate::community::{Community, Membership};
@@ -141,18 +143,26 @@ pub fn opportunities(
         .copied()
         .filter(|i| enabled.iter().any(|e| e == i.key()))
         .collect();
-    let mut out = Vec::new();
-    for (b, m) in ctx.community.membership.iter().enumerate() {
-        if *m != members {
-            continue;
-        }
-        let mut state = Measures::default();
-        for i in &on {
-            if let Some(o) = i.at_building(ctx, b, &mut state) {
-                out.push(o);
+    // Buildings are independent: in parallel, gathered in building order.
+    let per_building: Vec<Vec<Opportunity>> = ctx
+        .community
+        .membership
+        .par_iter()
+        .enumerate()
+        .map(|(b, m)| {
+            let mut found = Vec::new();
+            if *m == members {
+                let mut state = Measures::default();
+                for i in &on {
+                    if let Some(o) = i.at_building(ctx, b, &mut state) {
+                        found.push(o);
+                    }
+                }
             }
-        }
-    }
+            found
+        })
+        .collect();
+    let mut out: Vec<Opportunity> = per_building.into_iter().flatten().collect();
     let mut cells: Vec<usize> = ctx
         .community
         .membership

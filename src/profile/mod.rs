@@ -169,39 +169,45 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
         *notes.stops_by_mode.entry(s.mode.clone()).or_default() += 1;
     }
 
-    let mut partial: Vec<Partial> = Vec::new();
-    for b in &site.buildings {
-        let table = tables.get(b.layer).unwrap_or(&fallback);
-        let mix = use_mix(&b.uses, table);
+    // Each building on its own, in parallel; the notes are gathered afterwards, in order.
+    let partial: Vec<Partial> = site
+        .buildings
+        .par_iter()
+        .map(|b| {
+            let table = tables.get(b.layer).unwrap_or(&fallback);
+            let mix = use_mix(&b.uses, table);
+            let (footprint, is_point) = match &b.shape {
+                Shape::Area(mp) => (mp.unsigned_area(), false),
+                Shape::Point(_) => (0.0, true),
+            };
+            let floor = floor_area::floor_area(
+                footprint,
+                is_point,
+                b.floors,
+                b.height_m,
+                b.gfa_m2,
+                factors.archetype(mix.primary()),
+            );
+            let year = b.year.as_deref().and_then(parse_year);
+            let point = representative_point(&b.shape).unwrap_or_else(|| Point::new(0.0, 0.0));
+            (mix, floor, footprint, year, point)
+        })
+        .collect();
+    for (b, (mix, floor, _, year, _)) in site.buildings.iter().zip(&partial) {
         for raw in &mix.unmatched {
             *notes.unmatched_uses.entry(raw.clone()).or_default() += 1;
         }
-        let (footprint, is_point) = match &b.shape {
-            Shape::Area(mp) => (mp.unsigned_area(), false),
-            Shape::Point(_) => (0.0, true),
-        };
-        let floor = floor_area::floor_area(
-            footprint,
-            is_point,
-            b.floors,
-            b.height_m,
-            b.gfa_m2,
-            factors.archetype(mix.primary()),
-        );
         if let Some(f) = floor.rejected_floors {
             notes.rejected_floors.push((b.id.clone(), f));
         }
         if floor.source == AreaSource::Missing {
             notes.no_floor_area.push(b.id.clone());
         }
-        let year = b.year.as_deref().and_then(parse_year);
         if let (None, Some(text)) = (year, &b.year) {
             if !text.trim().is_empty() {
                 notes.unreadable_years.push((b.id.clone(), text.clone()));
             }
         }
-        let point = representative_point(&b.shape).unwrap_or_else(|| Point::new(0.0, 0.0));
-        partial.push((mix, floor, footprint, year, point));
     }
 
     let points: Vec<Point<f64>> = partial.iter().map(|p| p.4).collect();
