@@ -36,6 +36,14 @@ fn files(folder: &str, names: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// A buildings mapping's use fields with their share fields.
+fn use_fields(b: &cpgis::config::BuildingsSpec) -> Vec<(&str, Option<&str>)> {
+    b.uses
+        .iter()
+        .map(|u| (u.field.as_str(), u.share.as_deref()))
+        .collect()
+}
+
 fn name_of(p: &Path) -> String {
     p.file_name().unwrap().to_string_lossy().into_owned()
 }
@@ -103,13 +111,8 @@ fn cea_zug_uses_and_shares_are_mapped() {
     assert_eq!(c.preset, "europe");
     let zone = &c.buildings[0];
     assert_eq!(zone.id, ["zone.Name"]);
-    let uses: Vec<(&str, Option<&str>)> = zone
-        .uses
-        .iter()
-        .map(|u| (u.field.as_str(), u.share.as_deref()))
-        .collect();
     assert_eq!(
-        uses,
+        use_fields(zone),
         [
             ("use1", Some("use1_r")),
             ("use2", Some("use2_r")),
@@ -272,13 +275,8 @@ fn cea_shapefiles_get_their_typology_joined_by_name() {
         (name_of(&join.path).as_str(), join.on.as_str()),
         ("typology.dbf", "Name")
     );
-    let uses: Vec<(&str, Option<&str>)> = zone
-        .uses
-        .iter()
-        .map(|u| (u.field.as_str(), u.share.as_deref()))
-        .collect();
     assert_eq!(
-        uses,
+        use_fields(zone),
         [
             ("1ST_USE", Some("1ST_USE_R")),
             ("2ND_USE", Some("2ND_USE_R")),
