@@ -34,14 +34,14 @@ impl Intervention for DeepRetrofit {
         }
         *state = after_state;
         let capex = p.floor.gfa_m2 * o.retrofit_capex_m2;
-        Some(Opportunity {
-            intervention: self.key(),
-            building: Some(b),
-            cell: ctx.aggregates.cell_of[b],
+        Some(Opportunity::at_building(
+            ctx,
+            self.key(),
+            b,
             abatement_t,
             capex,
-            annual_cost: capex / o.retrofit_lifetime_yr,
-            assumptions: format!(
+            capex / o.retrofit_lifetime_yr,
+            format!(
                 "built {} ({}): heat demand cut by {:.0} %; {:.0} m² at {} {}/m², {} years",
                 p.year.map(|y| y.to_string()).unwrap_or_default(),
                 p.era,
@@ -51,6 +51,6 @@ impl Intervention for DeepRetrofit {
                 ctx.factors.currency,
                 o.retrofit_lifetime_yr
             ),
-        })
+        ))
     }
 }

@@ -40,14 +40,14 @@ impl Intervention for HeatPump {
         *state = after_state;
         let kw = heat_kwh / f.offsets.heat_pump_full_load_hours;
         let capex = kw * f.offsets.heat_pump_capex_kw;
-        Some(Opportunity {
-            intervention: self.key(),
-            building: Some(b),
-            cell: ctx.aggregates.cell_of[b],
+        Some(Opportunity::at_building(
+            ctx,
+            self.key(),
+            b,
             abatement_t,
             capex,
-            annual_cost: capex / f.offsets.heat_pump_lifetime_yr,
-            assumptions: format!(
+            capex / f.offsets.heat_pump_lifetime_yr,
+            format!(
                 "{heat_kwh:.0} kWh of heat a year by heat pump at COP {}, grid {} kg CO2e/kWh; {kw:.1} kW at {} {}/kW, {} years",
                 f.heating.heat_pump_cop,
                 f.carrier(crate::preset::Carrier::Electricity),
@@ -55,6 +55,6 @@ impl Intervention for HeatPump {
                 f.currency,
                 f.offsets.heat_pump_lifetime_yr
             ),
-        })
+        ))
     }
 }

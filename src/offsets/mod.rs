@@ -53,6 +53,29 @@ pub struct Opportunity {
     pub assumptions: String,
 }
 
+impl Opportunity {
+    /// An opportunity at building `b` (its grid cell looked up).
+    pub fn at_building(
+        ctx: &OffsetContext,
+        intervention: &'static str,
+        b: usize,
+        abatement_t: f64,
+        capex: f64,
+        annual_cost: f64,
+        assumptions: String,
+    ) -> Opportunity {
+        Opportunity {
+            intervention,
+            building: Some(b),
+            cell: ctx.aggregates.cell_of[b],
+            abatement_t,
+            capex,
+            annual_cost,
+            assumptions,
+        }
+    }
+}
+
 /// What an intervention may read.
 pub struct OffsetContext<'a> {
     pub site: &'a Site,

@@ -33,14 +33,14 @@ impl Intervention for RooftopPv {
         state.rooftop_pv = share;
         let kwp = p.footprint_m2 * f.solar.usable_roof_share * share * f.solar.kwp_per_m2;
         let capex = kwp * f.offsets.pv_capex_kwp;
-        Some(Opportunity {
-            intervention: self.key(),
-            building: Some(b),
-            cell: ctx.aggregates.cell_of[b],
+        Some(Opportunity::at_building(
+            ctx,
+            self.key(),
+            b,
             abatement_t,
             capex,
-            annual_cost: capex / f.offsets.pv_lifetime_yr,
-            assumptions: format!(
+            capex / f.offsets.pv_lifetime_yr,
+            format!(
                 "roof {:.0} m² × {} usable × {} kWp/m² = {kwp:.1} kWp × {} kWh/kWp = {kwh:.0} kWh × grid {grid} kg/kWh; {} {}/kWp, {} years",
                 p.footprint_m2,
                 f.solar.usable_roof_share * share,
@@ -50,6 +50,6 @@ impl Intervention for RooftopPv {
                 f.currency,
                 f.offsets.pv_lifetime_yr
             ),
-        })
+        ))
     }
 }

@@ -39,20 +39,20 @@ impl Intervention for WasteDiversion {
         let diverted_now =
             f.waste.shares[&Treatment::Composting] + f.waste.shares[&Treatment::Recycling];
         let moved = tonnes * (f.offsets.waste_target - diverted_now).max(0.0);
-        Some(Opportunity {
-            intervention: self.key(),
-            building: Some(b),
-            cell: ctx.aggregates.cell_of[b],
+        Some(Opportunity::at_building(
+            ctx,
+            self.key(),
+            b,
             abatement_t,
-            capex: 0.0,
-            annual_cost: moved * f.offsets.waste_cost_t,
-            assumptions: format!(
+            0.0,
+            moved * f.offsets.waste_cost_t,
+            format!(
                 "{tonnes:.1} t/yr of waste, diverted share from {:.0} % to {:.0} %: {moved:.1} t moved at {} {}/t",
                 diverted_now * 100.0,
                 f.offsets.waste_target * 100.0,
                 f.offsets.waste_cost_t,
                 f.currency
             ),
-        })
+        ))
     }
 }

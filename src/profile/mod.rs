@@ -20,7 +20,7 @@ use geo::{Area, Centroid, Contains, InteriorPoint, Intersects, Point};
 use rayon::prelude::*;
 
 use crate::access::{AccessIndex, AccessModel, Service};
-use crate::load::{Building, Site};
+use crate::load::Site;
 use crate::preset::{Era, Factors, Mode, Use};
 use crate::validate::Shape;
 pub use floor_area::{AreaSource, FloorArea, FloorsSource};
@@ -228,9 +228,8 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     // Per building and independent: in parallel (rayon keeps the order).
     let buildings: Vec<Profile> = partial
         .into_par_iter()
-        .zip(&site.buildings)
         .enumerate()
-        .map(|(i, ((mix, floor, footprint, year, point), b))| {
+        .map(|(i, (mix, floor, footprint, year, point))| {
             let by_floor_area = || {
                 let housing: f64 = mix
                     .parts
@@ -260,7 +259,7 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
                     }
                 })
                 .sum();
-            let in_district = in_district(site, b, &point);
+            let in_district = in_district(site, &point);
             let access = access.at([point.x(), point.y()]);
             Profile {
                 era: Era::of_year(year),
@@ -300,6 +299,6 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
 
 /// A building belongs to the district when its representative point lies in the district
 /// (boundary included).
-fn in_district(site: &Site, _b: &Building, point: &Point<f64>) -> bool {
+fn in_district(site: &Site, point: &Point<f64>) -> bool {
     site.district.area.intersects(point)
 }
