@@ -39,7 +39,7 @@ pub fn travel(p: &Profile, m: &Measures, f: &Factors) -> Travel {
     let mut transit_pkm = [0.0; 4];
     for (i, mode) in Mode::ALL.iter().enumerate() {
         let part = if p.access.index > 0.0 {
-            p.access.by_mode.get(mode).copied().unwrap_or(0.0) / p.access.index
+            p.access.of_mode(*mode) / p.access.index
         } else if *mode == Mode::Bus {
             t.bus_of_transit
         } else if *mode == Mode::Rail {

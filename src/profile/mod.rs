@@ -225,11 +225,15 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     notes.residents_unplaced = spread.unplaced;
     notes.unplaced_cells = spread.unplaced_cells;
 
+    let coords: Vec<[f64; 2]> = points.iter().map(|p| [p.x(), p.y()]).collect();
+    let accesses = access.at_many(&coords);
+
     // Per building and independent: in parallel (rayon keeps the order).
     let buildings: Vec<Profile> = partial
         .into_par_iter()
+        .zip(accesses)
         .enumerate()
-        .map(|(i, (mix, floor, footprint, year, point))| {
+        .map(|(i, ((mix, floor, footprint, year, point), access))| {
             let by_floor_area = || {
                 let housing: f64 = mix
                     .parts
@@ -260,7 +264,6 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
                 })
                 .sum();
             let in_district = in_district(site, &point);
-            let access = access.at([point.x(), point.y()]);
             Profile {
                 era: Era::of_year(year),
                 uses: mix,
