@@ -3,11 +3,13 @@
 //! fixed order with numbers rounded per column. Same input, same bytes.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use gdal::spatial_ref::CoordTransform;
-use geo::orient::{Direction, Orient};
+use geo::winding_order::{Winding, WindingOrder};
 use geo::{MultiPolygon, Point, Polygon};
 
+use super::atomic::write_atomic;
 use crate::{Error, Result};
 
 /// A property value.
@@ -29,7 +31,8 @@ pub enum Geom<'a> {
 }
 
 /// Formats a number rounded to `decimals`, without trailing zeros but with a decimal point
-/// (`2.0`), `-0` as `0.0`; non-finite numbers become `null` (JSON has no NaN).
+/// (`2.0`), `-0` as `0.0`; non-finite numbers become `null` (JSON has no NaN). The reference
+/// for [`push_number`], which writes the same bytes faster.
 pub fn number(v: f64, decimals: u8) -> String {
     if !v.is_finite() {
         return "null".into();
@@ -49,157 +52,389 @@ pub fn number(v: f64, decimals: u8) -> String {
     s
 }
 
-/// Writes a JSON string with the escapes JSON requires.
-fn string(w: &mut dyn Write, s: &str) -> io::Result<()> {
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        w.write_all(b"\"")?;
-        w.write_all(s.as_bytes())?;
-        return w.write_all(b"\"");
+/// Powers of ten that are exact in f64.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Appends `number(v, decimals)` to `out`, the same bytes without allocating and without the
+/// standard library's exact (big-number) formatting in the common case.
+///
+/// The fast path scales |v| by 10^decimals (an exact power) once: the product r is off the
+/// true scaled value by at most half an ulp, r·2⁻⁵³. When r's fractional part is farther than
+/// twice that from one half, rounding r to an integer rounds the true value the same way, so
+/// the digits are exact; near a half (true ties like 0.125 included), or for numbers too large
+/// for an exact integer, the reference formatter decides.
+pub fn push_number(out: &mut Vec<u8>, v: f64, decimals: u8) {
+    if !fast_number(out, v, decimals) {
+        out.extend_from_slice(number(v, decimals).as_bytes());
     }
-    w.write_all(b"\"")?;
-    for c in s.chars() {
-        match c {
-            '"' => w.write_all(b"\\\"")?,
-            '\\' => w.write_all(b"\\\\")?,
-            '\n' => w.write_all(b"\\n")?,
-            '\r' => w.write_all(b"\\r")?,
-            '\t' => w.write_all(b"\\t")?,
-            c if (c as u32) < 0x20 => write!(w, "\\u{:04x}", c as u32)?,
-            c => write!(w, "{c}")?,
-        }
-    }
-    w.write_all(b"\"")
 }
 
-/// Writes one layer as a FeatureCollection, feature by feature.
+/// The fast path of [`push_number`]: false (and nothing written) where it cannot be sure.
+fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
+    if !v.is_finite() {
+        out.extend_from_slice(b"null");
+        return true;
+    }
+    let d = decimals as usize;
+    let a = v.abs();
+    if d < POW10.len() {
+        let r = a * POW10[d];
+        if r < 4.0e15 {
+            let whole = r.floor();
+            let frac = r - whole; // exact: r < 2^52
+            let err = r * 2.3e-16 + 1e-300;
+            let rounded = if frac > 0.5 + err {
+                Some(whole as u64 + 1)
+            } else if frac < 0.5 - err {
+                Some(whole as u64)
+            } else {
+                None
+            };
+            if let Some(n) = rounded {
+                let unit = POW10[d] as u64;
+                let (int, mut fraction) = (n / unit, n % unit);
+                if v < 0.0 && n > 0 {
+                    out.push(b'-');
+                }
+                push_u64(out, int);
+                out.push(b'.');
+                if fraction == 0 {
+                    out.push(b'0');
+                    return true;
+                }
+                let mut digits = d;
+                while fraction % 10 == 0 {
+                    fraction /= 10;
+                    digits -= 1;
+                }
+                let start = out.len();
+                push_u64(out, fraction);
+                let written = out.len() - start;
+                // Leading zeros of the fraction (0.05 → "05").
+                out.splice(start..start, std::iter::repeat_n(b'0', digits - written));
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Appends a non-negative integer in decimal.
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends an integer in decimal.
+fn push_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
+/// Appends a JSON string with the escapes JSON requires.
+fn push_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        for c in s.chars() {
+            match c {
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                c if (c as u32) < 0x20 => {
+                    out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
+                }
+                c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+/// Writes features of one layer into a byte buffer: a whole FeatureCollection
+/// ([`FeatureWriter::begin`] … [`FeatureWriter::finish`]) or, for one chunk of a layer written
+/// in parallel, features only ([`FeatureWriter::body`]). A feature is either given whole
+/// ([`FeatureWriter::feature`]) or streamed: [`FeatureWriter::start`], its properties in order,
+/// [`FeatureWriter::end`] with the geometry.
 pub struct FeatureWriter<'w> {
-    w: &'w mut dyn Write,
+    out: &'w mut Vec<u8>,
     to_wgs84: &'w CoordTransform,
     first: bool,
+    first_prop: bool,
+    /// Scratch coordinates of the feature being written.
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    zs: Vec<f64>,
 }
 
 impl<'w> FeatureWriter<'w> {
     /// Starts a FeatureCollection named `name`.
-    pub fn begin(
-        w: &'w mut dyn Write,
-        name: &str,
-        to_wgs84: &'w CoordTransform,
-    ) -> io::Result<Self> {
-        w.write_all(b"{\"type\":\"FeatureCollection\",\"name\":")?;
-        string(w, name)?;
-        w.write_all(b",\"features\":[\n")?;
-        Ok(FeatureWriter {
-            w,
-            to_wgs84,
-            first: true,
-        })
+    pub fn begin(out: &'w mut Vec<u8>, name: &str, to_wgs84: &'w CoordTransform) -> Self {
+        out.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"name\":");
+        push_string(out, name);
+        out.extend_from_slice(b",\"features\":[\n");
+        Self::body(out, to_wgs84)
     }
 
     /// A writer of features only (no collection header): for one chunk of a layer written in
     /// parallel, joined to the others by [`write_parallel`].
-    pub fn body(w: &'w mut dyn Write, to_wgs84: &'w CoordTransform) -> Self {
+    pub fn body(out: &'w mut Vec<u8>, to_wgs84: &'w CoordTransform) -> Self {
         FeatureWriter {
-            w,
+            out,
             to_wgs84,
             first: true,
+            first_prop: true,
+            xs: Vec::new(),
+            ys: Vec::new(),
+            zs: Vec::new(),
         }
     }
 
     /// Writes one feature.
     pub fn feature(&mut self, geom: Geom<'_>, props: &[(&str, Prop)]) -> io::Result<()> {
+        self.start();
+        for (k, v) in props {
+            self.prop(k, v);
+        }
+        self.end(geom)
+    }
+
+    /// Starts a feature; its properties follow.
+    pub fn start(&mut self) {
         if !self.first {
-            self.w.write_all(b",\n")?;
+            self.out.extend_from_slice(b",\n");
         }
         self.first = false;
-        self.w
-            .write_all(b"{\"type\":\"Feature\",\"properties\":{")?;
-        for (i, (k, v)) in props.iter().enumerate() {
-            if i > 0 {
-                self.w.write_all(b",")?;
-            }
-            string(self.w, k)?;
-            self.w.write_all(b":")?;
-            match v {
-                Prop::Str(s) => string(self.w, s)?,
-                Prop::Num(x, d) => self.w.write_all(number(*x, *d).as_bytes())?,
-                Prop::Int(n) => write!(self.w, "{n}")?,
-                Prop::Bool(b) => write!(self.w, "{b}")?,
-                Prop::Null => self.w.write_all(b"null")?,
-            }
+        self.first_prop = true;
+        self.out
+            .extend_from_slice(b"{\"type\":\"Feature\",\"properties\":{");
+    }
+
+    /// Writes a property's name, `prefix` and `name` joined.
+    fn key(&mut self, prefix: &str, name: &str) {
+        if !self.first_prop {
+            self.out.push(b',');
         }
-        self.w.write_all(b"},\"geometry\":")?;
+        self.first_prop = false;
+        if prefix.is_empty() {
+            push_string(self.out, name);
+        } else {
+            push_string(self.out, &format!("{prefix}{name}"));
+        }
+        self.out.push(b':');
+    }
+
+    /// A property of any kind.
+    pub fn prop(&mut self, name: &str, value: &Prop) {
+        match value {
+            Prop::Str(s) => self.str(name, s),
+            Prop::Num(x, d) => self.num(name, *x, *d),
+            Prop::Int(n) => self.int(name, *n),
+            Prop::Bool(b) => self.bool(name, *b),
+            Prop::Null => self.null(name),
+        }
+    }
+
+    /// A text property.
+    pub fn str(&mut self, name: &str, value: &str) {
+        self.key("", name);
+        push_string(self.out, value);
+    }
+
+    /// A number rounded to `decimals` (see [`number`]).
+    pub fn num(&mut self, name: &str, value: f64, decimals: u8) {
+        self.key("", name);
+        push_number(self.out, value, decimals);
+    }
+
+    /// A number whose name is `prefix` + `name` (`baseline_` + `energy_co2e_t_yr`).
+    pub fn num_prefixed(&mut self, prefix: &str, name: &str, value: f64, decimals: u8) {
+        if name.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+            || prefix.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+        {
+            self.key(prefix, name);
+        } else {
+            if !self.first_prop {
+                self.out.push(b',');
+            }
+            self.first_prop = false;
+            self.out.push(b'"');
+            self.out.extend_from_slice(prefix.as_bytes());
+            self.out.extend_from_slice(name.as_bytes());
+            self.out.extend_from_slice(b"\":");
+        }
+        push_number(self.out, value, decimals);
+    }
+
+    /// An integer property.
+    pub fn int(&mut self, name: &str, value: i64) {
+        self.key("", name);
+        push_i64(self.out, value);
+    }
+
+    /// A boolean property.
+    pub fn bool(&mut self, name: &str, value: bool) {
+        self.key("", name);
+        self.out
+            .extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    /// A null property.
+    pub fn null(&mut self, name: &str) {
+        self.key("", name);
+        self.out.extend_from_slice(b"null");
+    }
+
+    /// The raw bytes of a property's value, already JSON (for values built in place).
+    pub fn raw(&mut self, name: &str, json: &[u8]) {
+        self.key("", name);
+        self.out.extend_from_slice(json);
+    }
+
+    /// Ends the feature with its geometry.
+    pub fn end(&mut self, geom: Geom<'_>) -> io::Result<()> {
+        self.out.extend_from_slice(b"},\"geometry\":");
         self.geometry(geom)?;
-        self.w.write_all(b"}")
+        self.out.push(b'}');
+        Ok(())
     }
 
     /// Ends the FeatureCollection.
-    pub fn finish(self) -> io::Result<()> {
-        self.w.write_all(b"\n]}\n")
+    pub fn finish(self) {
+        self.out.extend_from_slice(b"\n]}\n");
     }
 
     fn geometry(&mut self, geom: Geom<'_>) -> io::Result<()> {
         match geom {
             Geom::Point(p) => {
-                let (x, y) = self.lonlat(&[p.x()], &[p.y()])?;
-                write!(
-                    self.w,
-                    "{{\"type\":\"Point\",\"coordinates\":[{},{}]}}",
-                    number(x[0], 7),
-                    number(y[0], 7)
-                )
+                self.xs.clear();
+                self.ys.clear();
+                self.xs.push(p.x());
+                self.ys.push(p.y());
+                self.transform()?;
+                self.out
+                    .extend_from_slice(b"{\"type\":\"Point\",\"coordinates\":[");
+                push_number(self.out, self.xs[0], 7);
+                self.out.push(b',');
+                push_number(self.out, self.ys[0], 7);
+                self.out.extend_from_slice(b"]}");
             }
             Geom::Polygon(p) => {
-                self.w
-                    .write_all(b"{\"type\":\"Polygon\",\"coordinates\":")?;
-                self.polygon(&p.orient(Direction::Default))?;
-                self.w.write_all(b"}")
+                self.out
+                    .extend_from_slice(b"{\"type\":\"Polygon\",\"coordinates\":");
+                self.polygons(std::slice::from_ref(p))?;
+                self.out.push(b'}');
             }
             Geom::MultiPolygon(mp) => {
-                self.w
-                    .write_all(b"{\"type\":\"MultiPolygon\",\"coordinates\":[")?;
-                for (i, p) in mp.orient(Direction::Default).0.iter().enumerate() {
-                    if i > 0 {
-                        self.w.write_all(b",")?;
-                    }
-                    self.polygon(p)?;
-                }
-                self.w.write_all(b"]}")
+                self.out
+                    .extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
+                self.polygons(&mp.0)?;
+                self.out.extend_from_slice(b"]}");
             }
         }
+        Ok(())
     }
 
-    fn polygon(&mut self, p: &Polygon<f64>) -> io::Result<()> {
-        self.w.write_all(b"[")?;
-        for (i, ring) in std::iter::once(p.exterior())
-            .chain(p.interiors())
-            .enumerate()
-        {
+    /// Writes polygons, comma-separated, each as `[ring, …]`: exteriors counter-clockwise and
+    /// holes clockwise (a ring is reversed only when its winding is the other one, as geo's
+    /// `orient` does), all coordinates transformed in one call.
+    fn polygons(&mut self, polygons: &[Polygon<f64>]) -> io::Result<()> {
+        self.xs.clear();
+        self.ys.clear();
+        let rings = || {
+            polygons.iter().flat_map(|p| {
+                std::iter::once((p.exterior(), WindingOrder::Clockwise)).chain(
+                    p.interiors()
+                        .iter()
+                        .map(|r| (r, WindingOrder::CounterClockwise)),
+                )
+            })
+        };
+        for (ring, wrong) in rings() {
+            if ring.winding_order() == Some(wrong) {
+                self.xs.extend(ring.0.iter().rev().map(|c| c.x));
+                self.ys.extend(ring.0.iter().rev().map(|c| c.y));
+            } else {
+                self.xs.extend(ring.0.iter().map(|c| c.x));
+                self.ys.extend(ring.0.iter().map(|c| c.y));
+            }
+        }
+        self.transform()?;
+        let mut at = 0;
+        for (i, p) in polygons.iter().enumerate() {
             if i > 0 {
-                self.w.write_all(b",")?;
+                self.out.push(b',');
             }
-            let xs: Vec<f64> = ring.0.iter().map(|c| c.x).collect();
-            let ys: Vec<f64> = ring.0.iter().map(|c| c.y).collect();
-            let (xs, ys) = self.lonlat(&xs, &ys)?;
-            self.w.write_all(b"[")?;
-            for (j, (x, y)) in xs.iter().zip(&ys).enumerate() {
+            self.out.push(b'[');
+            for (j, ring) in std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .enumerate()
+            {
                 if j > 0 {
-                    self.w.write_all(b",")?;
+                    self.out.push(b',');
                 }
-                write!(self.w, "[{},{}]", number(*x, 7), number(*y, 7))?;
+                self.out.push(b'[');
+                for k in 0..ring.0.len() {
+                    if k > 0 {
+                        self.out.push(b',');
+                    }
+                    self.out.push(b'[');
+                    push_number(self.out, self.xs[at + k], 7);
+                    self.out.push(b',');
+                    push_number(self.out, self.ys[at + k], 7);
+                    self.out.push(b']');
+                }
+                at += ring.0.len();
+                self.out.push(b']');
             }
-            self.w.write_all(b"]")?;
+            self.out.push(b']');
         }
-        self.w.write_all(b"]")
+        Ok(())
     }
 
-    fn lonlat(&self, xs: &[f64], ys: &[f64]) -> io::Result<(Vec<f64>, Vec<f64>)> {
-        let (mut x, mut y) = (xs.to_vec(), ys.to_vec());
-        let mut z = vec![0.0; x.len()];
+    /// Transforms the scratch coordinates to WGS 84 in place.
+    fn transform(&mut self) -> io::Result<()> {
+        if self.xs.is_empty() {
+            return Ok(());
+        }
+        self.zs.clear();
+        self.zs.resize(self.xs.len(), 0.0);
         self.to_wgs84
-            .transform_coords(&mut x, &mut y, &mut z)
-            .map_err(|e| io::Error::other(format!("cannot transform to WGS 84: {e}")))?;
-        Ok((x, y))
+            .transform_coords(&mut self.xs, &mut self.ys, &mut self.zs)
+            .map_err(|e| io::Error::other(format!("cannot transform to WGS 84: {e}")))
     }
+}
+
+/// Writes a small layer atomically as `DIR/NAME.geojson`, rendered in memory in one thread.
+pub fn write_layer(
+    dir: &Path,
+    name: &str,
+    to_wgs84: &CoordTransform,
+    features: impl FnOnce(&mut FeatureWriter) -> io::Result<()>,
+) -> Result<PathBuf> {
+    let path = dir.join(format!("{name}.geojson"));
+    let mut buf = Vec::new();
+    let mut fw = FeatureWriter::begin(&mut buf, name, to_wgs84);
+    features(&mut fw).map_err(|e| Error::Tool(format!("cannot write {}: {e}", path.display())))?;
+    fw.finish();
+    write_atomic(&path, |w| w.write_all(&buf))?;
+    Ok(path)
 }
 
 /// Features per chunk rendered by one thread.
@@ -216,9 +451,13 @@ pub fn write_parallel(
     feature: &(dyn Fn(usize, &mut FeatureWriter) -> io::Result<()> + Sync),
 ) -> io::Result<()> {
     use rayon::prelude::*;
-    w.write_all(b"{\"type\":\"FeatureCollection\",\"name\":")?;
-    string(w, name)?;
-    w.write_all(b",\"features\":[\n")?;
+    let mut head = Vec::new();
+    FeatureWriter::begin(
+        &mut head,
+        name,
+        &to_wgs84(local_epsg).map_err(io::Error::other)?,
+    );
+    w.write_all(&head)?;
     let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
     let per_batch = rayon::current_num_threads().max(1) * 4;
     let mut first = true;
@@ -269,5 +508,72 @@ mod tests {
         assert_eq!(number(-0.000_01, 3), "0.0");
         assert_eq!(number(f64::NAN, 3), "null");
         assert_eq!(number(1234.0, 0), "1234.0");
+    }
+
+    /// The fast formatter against the standard library's exact one: values of every size and
+    /// sign, exact ties (k/8, k/2, 0.125, 2.5), values a hair off a tie, integers, tiny and huge
+    /// numbers, at 0 to 7 decimals.
+    #[test]
+    fn the_fast_formatter_writes_what_the_exact_one_writes() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            0.125,
+            0.375,
+            1e-300,
+            -1e-300,
+            4.0e15,
+            1e16,
+            1e300,
+            -1e300,
+            9.999_999_95,
+            0.000_000_05,
+            0.049_999_999_999_999_996,
+            1234.0,
+        ];
+        for _ in 0..200_000 {
+            let r = next();
+            let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+            let v = match r % 6 {
+                0 => unit * 1000.0,
+                1 => -unit * 1e7,
+                2 => ((r >> 20) % 100_000) as f64 / 8.0,
+                3 => f64::from_bits(next() >> 2) * if r & 1 == 0 { 1.0 } else { -1.0 },
+                4 => {
+                    let tie = ((r >> 16) % 10_000) as f64 / 1000.0 + 0.0005;
+                    f64::from_bits(tie.to_bits().wrapping_add((r >> 60) - 8))
+                }
+                _ => unit * 10f64.powi((r >> 40) as i32 % 20 - 6),
+            };
+            values.push(v);
+        }
+        let (mut out, mut fast, mut all) = (Vec::new(), 0, 0);
+        for v in values {
+            for d in 0..=7u8 {
+                out.clear();
+                push_number(&mut out, v, d);
+                assert_eq!(
+                    std::str::from_utf8(&out).unwrap(),
+                    number(v, d),
+                    "{v:e} at {d}"
+                );
+                out.clear();
+                fast += usize::from(fast_number(&mut out, v, d));
+                all += 1;
+            }
+        }
+        // The fast path answers most of them (all but the huge, the non-finite and the ties).
+        assert!(fast * 10 > all * 7, "{fast} of {all}");
     }
 }

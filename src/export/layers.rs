@@ -2,7 +2,6 @@
 //! are snake_case with the unit in the name; emissions are `{scenario}_{sector}_co2e_t_yr` and
 //! `{scenario}_co2e_t_yr`.
 
-use std::io::Write;
 use std::path::Path;
 
 use gdal::spatial_ref::CoordTransform;
@@ -10,7 +9,6 @@ use gdal::spatial_ref::CoordTransform;
 use super::atomic::write_atomic;
 use super::geojson::{FeatureWriter, Geom, Prop};
 use crate::aggregate::Totals;
-use crate::estimate::BuildingEstimate;
 use crate::pipeline::Estimated;
 use crate::validate::Shape;
 use crate::Result;
@@ -37,13 +35,6 @@ fn emission_props(run: &Estimated, co2e: &[Vec<f64>], out: &mut Vec<(String, Pro
     }
 }
 
-fn building_co2e(e: &BuildingEstimate) -> Vec<Vec<f64>> {
-    e.results
-        .iter()
-        .map(|s| s.iter().map(|r| r.co2e_t).collect())
-        .collect()
-}
-
 fn totals_props(run: &Estimated, t: &Totals, out: &mut Vec<(String, Prop)>) {
     out.push(("buildings".into(), Prop::Int(t.buildings as i64)));
     out.push(("gfa_m2".into(), Prop::Num(t.floor_area_m2, M2)));
@@ -52,23 +43,19 @@ fn totals_props(run: &Estimated, t: &Totals, out: &mut Vec<(String, Prop)>) {
     emission_props(run, &t.co2e_t, out);
 }
 
-fn write_layer(
-    dir: &Path,
-    name: &str,
-    to_wgs84: &CoordTransform,
-    features: impl FnOnce(&mut FeatureWriter) -> std::io::Result<()>,
-) -> Result<std::path::PathBuf> {
-    let path = dir.join(format!("{name}.geojson"));
-    write_atomic(&path, |w: &mut dyn Write| {
-        let mut fw = FeatureWriter::begin(w, name, to_wgs84)?;
-        features(&mut fw)?;
-        fw.finish()
-    })?;
-    Ok(path)
-}
-
 fn as_refs(props: &[(String, Prop)]) -> Vec<(&str, Prop)> {
     props.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
+}
+
+/// Decimals of a baseline activity quantity, by its unit suffix.
+fn quantity_decimals(name: &str) -> u8 {
+    if name.ends_with("_kwh_yr") || name.ends_with("_pkm_yr") || name == "trips_yr" {
+        KWH
+    } else if name.ends_with("_t_yr") || name.ends_with("_share") {
+        T
+    } else {
+        2
+    }
 }
 
 /// `buildings.geojson`: every building with its profile, baseline activity and emissions, and
@@ -81,113 +68,144 @@ pub fn write_buildings(
 ) -> Result<std::path::PathBuf> {
     let path = dir.join("buildings.geojson");
     let n = run.site.buildings.len();
-    let feature = |i: usize, fw: &mut FeatureWriter| -> std::io::Result<()> {
-        {
-            let (b, p, e) = (
-                &run.site.buildings[i],
-                &run.profiles.buildings[i],
-                &run.estimates.buildings[i],
-            );
-            let source = run
-                .config
-                .buildings
-                .get(b.layer)
-                .and_then(|s| s.source.path.file_name())
+    // Per input layer, its file name; per scenario and sector, the emission column names.
+    let sources: Vec<String> = run
+        .config
+        .buildings
+        .iter()
+        .map(|s| {
+            s.source
+                .path
+                .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let raw_use = b
-                .uses
-                .iter()
-                .map(|u| u.raw.trim())
-                .filter(|u| !u.is_empty())
-                .collect::<Vec<_>>()
-                .join(";");
-            let mut props: Vec<(String, Prop)> = vec![
-                ("id".into(), Prop::Str(b.id.clone())),
-                ("source".into(), Prop::Str(source)),
-                ("in_district".into(), Prop::Bool(p.in_district)),
-                ("use".into(), Prop::Str(p.uses.primary().key().into())),
-                ("uses".into(), Prop::Str(p.uses.describe())),
-                ("raw_use".into(), Prop::Str(raw_use)),
-                ("floors".into(), Prop::Num(p.floor.floors, 1)),
-                (
-                    "floors_source".into(),
-                    Prop::Str(p.floor.floors_source.key().into()),
-                ),
-                ("footprint_m2".into(), Prop::Num(p.footprint_m2, M2)),
-                ("gfa_m2".into(), Prop::Num(p.floor.gfa_m2, M2)),
-                ("gfa_source".into(), Prop::Str(p.floor.source.key().into())),
-                (
-                    "year".into(),
-                    p.year.map(|y| Prop::Int(y as i64)).unwrap_or(Prop::Null),
-                ),
-                ("era".into(), Prop::Str(p.era.key().into())),
-                ("residents".into(), Prop::Num(p.residents, PEOPLE)),
-                (
-                    "residents_source".into(),
-                    Prop::Str(p.residents_source.key().into()),
-                ),
-                ("jobs".into(), Prop::Num(p.jobs, PEOPLE)),
-                ("access_index".into(), Prop::Num(p.access.index, 2)),
-                ("access_band".into(), Prop::Str(p.access.band.into())),
-                (
-                    "grid_cell".into(),
-                    Prop::Str(cell_id(run.aggregates.cells[run.aggregates.cell_of[i]].key)),
-                ),
-                (
-                    "neighbourhood".into(),
-                    run.aggregates.neighbourhood_of[i]
-                        .map(|n| Prop::Str(run.site.neighbourhoods[n].id.clone()))
-                        .unwrap_or(Prop::Null),
-                ),
-            ];
-            if let Some(m) = membership {
-                props.insert(3, ("membership".into(), Prop::Str(m[i].key().into())));
-            }
-            // Baseline activity, every sector's quantities.
-            for r in &e.results[0] {
-                for (name, v) in &r.quantities {
-                    let decimals = if name.ends_with("_kwh_yr")
-                        || name.ends_with("_pkm_yr")
-                        || *name == "trips_yr"
-                    {
-                        KWH
-                    } else if name.ends_with("_t_yr") || name.ends_with("_share") {
-                        T
-                    } else {
-                        2
-                    };
-                    let value = if *name == "energy_tier" {
-                        Prop::Int(*v as i64)
-                    } else {
-                        Prop::Num(*v, decimals)
-                    };
-                    props.push((format!("baseline_{name}"), value));
+                .unwrap_or_default()
+        })
+        .collect();
+    let columns = EmissionColumns::new(run);
+    let feature = |i: usize, fw: &mut FeatureWriter| -> std::io::Result<()> {
+        let (b, p, e) = (
+            &run.site.buildings[i],
+            &run.profiles.buildings[i],
+            &run.estimates.buildings[i],
+        );
+        fw.start();
+        fw.str("id", &b.id);
+        fw.str("source", sources.get(b.layer).map_or("", |s| s.as_str()));
+        fw.bool("in_district", p.in_district);
+        if let Some(m) = membership {
+            fw.str("membership", m[i].key());
+        }
+        fw.str("use", p.uses.primary().key());
+        fw.str("uses", &p.uses.describe());
+        let raw_use = b
+            .uses
+            .iter()
+            .map(|u| u.raw.trim())
+            .filter(|u| !u.is_empty())
+            .collect::<Vec<_>>()
+            .join(";");
+        fw.str("raw_use", &raw_use);
+        fw.num("floors", p.floor.floors, 1);
+        fw.str("floors_source", p.floor.floors_source.key());
+        fw.num("footprint_m2", p.footprint_m2, M2);
+        fw.num("gfa_m2", p.floor.gfa_m2, M2);
+        fw.str("gfa_source", p.floor.source.key());
+        match p.year {
+            Some(y) => fw.int("year", y as i64),
+            None => fw.null("year"),
+        }
+        fw.str("era", p.era.key());
+        fw.num("residents", p.residents, PEOPLE);
+        fw.str("residents_source", p.residents_source.key());
+        fw.num("jobs", p.jobs, PEOPLE);
+        fw.num("access_index", p.access.index, 2);
+        fw.str("access_band", p.access.band);
+        let (col, row) = run.aggregates.cells[run.aggregates.cell_of[i]].key;
+        let mut cell = Vec::with_capacity(24);
+        cell.push(b'"');
+        push_cell_id(&mut cell, col, row);
+        cell.push(b'"');
+        fw.raw("grid_cell", &cell);
+        match run.aggregates.neighbourhood_of[i] {
+            Some(nb) => fw.str("neighbourhood", &run.site.neighbourhoods[nb].id),
+            None => fw.null("neighbourhood"),
+        }
+        // Baseline activity, every sector's quantities.
+        for r in &e.results[0] {
+            for (name, v) in &r.quantities {
+                if *name == "energy_tier" {
+                    fw.int("baseline_energy_tier", *v as i64);
+                } else {
+                    fw.num_prefixed("baseline_", name, *v, quantity_decimals(name));
                 }
             }
-            // The PV yield of each other scenario (it is the only activity a measure adds).
-            for (s, scenario) in run.estimates.scenarios.iter().enumerate().skip(1) {
-                let pv = e.results[s]
-                    .iter()
-                    .flat_map(|r| &r.quantities)
-                    .find(|q| q.0 == "pv_kwh_yr")
-                    .map(|q| q.1)
-                    .unwrap_or(0.0);
-                props.push((format!("{}_pv_kwh_yr", scenario.name), Prop::Num(pv, KWH)));
-            }
-            emission_props(run, &building_co2e(e), &mut props);
-            let geom = match &b.shape {
-                Shape::Area(mp) => Geom::MultiPolygon(mp),
-                Shape::Point(pt) => Geom::Point(*pt),
-            };
-            fw.feature(geom, &as_refs(&props))?;
         }
-        Ok(())
+        // The PV yield of each other scenario (it is the only activity a measure adds).
+        for (s, scenario) in run.estimates.scenarios.iter().enumerate().skip(1) {
+            let pv = e.results[s]
+                .iter()
+                .flat_map(|r| &r.quantities)
+                .find(|q| q.0 == "pv_kwh_yr")
+                .map(|q| q.1)
+                .unwrap_or(0.0);
+            fw.num_prefixed(&scenario.name, "_pv_kwh_yr", pv, KWH);
+        }
+        columns.write(fw, |s, k| e.results[s][k].co2e_t);
+        let geom = match &b.shape {
+            Shape::Area(mp) => Geom::MultiPolygon(mp),
+            Shape::Point(pt) => Geom::Point(*pt),
+        };
+        fw.end(geom)
     };
     write_atomic(&path, |w| {
         super::geojson::write_parallel(w, "buildings", run.site.crs.epsg, n, &feature)
     })?;
     Ok(path)
+}
+
+/// The emission column names of a run, made once: `{scenario}_{sector}_co2e_t_yr` per sector,
+/// then `{scenario}_co2e_t_yr`, scenario by scenario.
+struct EmissionColumns {
+    /// Per scenario: the sector columns and the total column.
+    names: Vec<(Vec<String>, String)>,
+}
+
+impl EmissionColumns {
+    fn new(run: &Estimated) -> Self {
+        let names = run
+            .estimates
+            .scenarios
+            .iter()
+            .map(|scenario| {
+                let sectors = run
+                    .estimates
+                    .sectors
+                    .iter()
+                    .map(|sector| format!("{}_{}_co2e_t_yr", scenario.name, sector.key()))
+                    .collect();
+                (sectors, format!("{}_co2e_t_yr", scenario.name))
+            })
+            .collect();
+        EmissionColumns { names }
+    }
+
+    /// Writes every column with `co2e(scenario, sector)`, t; each total is the sum of its
+    /// sectors in sector order.
+    fn write(&self, fw: &mut FeatureWriter, co2e: impl Fn(usize, usize) -> f64) {
+        for (s, (sectors, total)) in self.names.iter().enumerate() {
+            let values: Vec<f64> = (0..sectors.len()).map(|k| co2e(s, k)).collect();
+            for (name, v) in sectors.iter().zip(&values) {
+                fw.num(name, *v, T);
+            }
+            fw.num(total, values.iter().sum(), T);
+        }
+    }
+}
+
+/// Appends a grid cell id (see [`cell_id`]) without allocating.
+fn push_cell_id(out: &mut Vec<u8>, a: i64, b: i64) {
+    use std::io::Write as _;
+    let _ = write!(out, "{a}_{b}");
 }
 
 /// The id of a grid cell: `c{col}_r{row}` (squares) or `q{q}_r{r}` (hexagons) share one form.
@@ -202,7 +220,7 @@ pub fn write_grid(
     to_wgs84: &CoordTransform,
 ) -> Result<std::path::PathBuf> {
     let agg = &run.aggregates;
-    write_layer(dir, "grid", to_wgs84, |fw| {
+    super::geojson::write_layer(dir, "grid", to_wgs84, |fw| {
         for c in &agg.cells {
             let mut props: Vec<(String, Prop)> = vec![
                 ("cell_id".into(), Prop::Str(cell_id(c.key))),
@@ -226,7 +244,7 @@ pub fn write_neighbourhoods(
     to_wgs84: &CoordTransform,
 ) -> Result<std::path::PathBuf> {
     let agg = &run.aggregates;
-    write_layer(dir, "neighbourhoods", to_wgs84, |fw| {
+    super::geojson::write_layer(dir, "neighbourhoods", to_wgs84, |fw| {
         for (n, t) in run.site.neighbourhoods.iter().zip(&agg.neighbourhoods) {
             let mut props: Vec<(String, Prop)> = vec![
                 ("id".into(), Prop::Str(n.id.clone())),

@@ -7,7 +7,7 @@ use gdal::spatial_ref::CoordTransform;
 use geo::{Area, MultiPolygon};
 
 use super::atomic::write_atomic;
-use super::geojson::{FeatureWriter, Geom, Prop};
+use super::geojson::{write_layer, FeatureWriter, Geom, Prop};
 use super::layers::cell_id;
 use crate::community::Membership;
 use crate::offsets::INTERVENTIONS;
@@ -16,21 +16,6 @@ use crate::validate::Shape;
 use crate::Result;
 
 const T: u8 = 4;
-
-fn layer(
-    dir: &Path,
-    name: &str,
-    to_wgs84: &CoordTransform,
-    features: impl FnOnce(&mut FeatureWriter) -> std::io::Result<()>,
-) -> Result<PathBuf> {
-    let path = dir.join(format!("{name}.geojson"));
-    write_atomic(&path, |w| {
-        let mut fw = FeatureWriter::begin(w, name, to_wgs84)?;
-        features(&mut fw)?;
-        fw.finish()
-    })?;
-    Ok(path)
-}
 
 fn cost_per_t(annual_cost: f64, abatement_t: f64) -> Prop {
     if abatement_t > 0.0 {
@@ -72,7 +57,7 @@ pub fn write_community(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> Resu
         ("residents", Prop::Num(residents, 2)),
         ("baseline_co2e_t_yr", Prop::Num(baseline, T)),
     ];
-    layer(dir, "community", to_wgs84, |fw| {
+    write_layer(dir, "community", to_wgs84, |fw| {
         fw.feature(Geom::MultiPolygon(&c.area), &props)
     })
 }
@@ -89,46 +74,40 @@ pub fn write_opportunities(dir: &Path, ran: &Ran, _to_wgs84: &CoordTransform) ->
         .map(|(i, c)| (c.cell, i))
         .collect();
     let feature = |i: usize, fw: &mut FeatureWriter| -> std::io::Result<()> {
-        {
-            let o = &plan.opportunities[i];
-            let zone = ranked_index
-                .get(&o.cell)
-                .and_then(|i| plan.zone_of.get(i))
-                .copied();
-            let cell = &e.aggregates.cells[o.cell];
-            let props: Vec<(&str, Prop)> = vec![
-                ("intervention", Prop::Str(o.intervention.into())),
-                (
-                    "building_id",
-                    o.building
-                        .map(|b| Prop::Str(e.site.buildings[b].id.clone()))
-                        .unwrap_or(Prop::Null),
-                ),
-                ("grid_cell", Prop::Str(cell_id(cell.key))),
-                ("abatement_co2e_t_yr", Prop::Num(o.abatement_t, T)),
-                ("capex", Prop::Num(o.capex, 0)),
-                ("annual_cost", Prop::Num(o.annual_cost, 0)),
-                ("cost_per_t", cost_per_t(o.annual_cost, o.abatement_t)),
-                ("currency", Prop::Str(e.factors.currency.clone())),
-                ("selected", Prop::Bool(zone.is_some())),
-                (
-                    "zone_rank",
-                    zone.map(|z| Prop::Int(z as i64)).unwrap_or(Prop::Null),
-                ),
-                ("assumptions", Prop::Str(o.assumptions.clone())),
-            ];
-            let cell_shape;
-            let geom = match o.building.map(|b| &e.site.buildings[b].shape) {
-                Some(Shape::Area(mp)) => Geom::MultiPolygon(mp),
-                Some(Shape::Point(p)) => Geom::Point(*p),
-                None => {
-                    cell_shape = MultiPolygon::new(vec![cell.polygon.clone()]);
-                    Geom::MultiPolygon(&cell_shape)
-                }
-            };
-            fw.feature(geom, &props)?;
+        let o = &plan.opportunities[i];
+        let zone = ranked_index
+            .get(&o.cell)
+            .and_then(|i| plan.zone_of.get(i))
+            .copied();
+        let cell = &e.aggregates.cells[o.cell];
+        fw.start();
+        fw.str("intervention", o.intervention);
+        match o.building {
+            Some(b) => fw.str("building_id", &e.site.buildings[b].id),
+            None => fw.null("building_id"),
         }
-        Ok(())
+        fw.str("grid_cell", &cell_id(cell.key));
+        fw.num("abatement_co2e_t_yr", o.abatement_t, T);
+        fw.num("capex", o.capex, 0);
+        fw.num("annual_cost", o.annual_cost, 0);
+        fw.prop("cost_per_t", &cost_per_t(o.annual_cost, o.abatement_t));
+        fw.str("currency", &e.factors.currency);
+        fw.bool("selected", zone.is_some());
+        match zone {
+            Some(z) => fw.int("zone_rank", z as i64),
+            None => fw.null("zone_rank"),
+        }
+        fw.str("assumptions", &o.assumptions);
+        let cell_shape;
+        let geom = match o.building.map(|b| &e.site.buildings[b].shape) {
+            Some(Shape::Area(mp)) => Geom::MultiPolygon(mp),
+            Some(Shape::Point(p)) => Geom::Point(*p),
+            None => {
+                cell_shape = MultiPolygon::new(vec![cell.polygon.clone()]);
+                Geom::MultiPolygon(&cell_shape)
+            }
+        };
+        fw.end(geom)
     };
     let path = dir.join("opportunities.geojson");
     write_atomic(&path, |w| {
@@ -146,7 +125,7 @@ pub fn write_opportunities(dir: &Path, ran: &Ran, _to_wgs84: &CoordTransform) ->
 /// `offset_zones.geojson`: the selected zones, best first.
 pub fn write_zones(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> Result<PathBuf> {
     let e = &ran.estimated;
-    layer(dir, "offset_zones", to_wgs84, |fw| {
+    write_layer(dir, "offset_zones", to_wgs84, |fw| {
         for z in &ran.plan.zones {
             let mut props: Vec<(String, Prop)> = vec![
                 ("rank".into(), Prop::Int(z.rank as i64)),
