@@ -444,7 +444,7 @@ const CHUNK: usize = 2048;
 /// core (each with its own GDAL transform) and writing them in order: the same bytes as one
 /// thread would write, a bounded amount in memory at a time.
 pub fn write_parallel(
-    w: &mut dyn Write,
+    w: &mut (dyn Write + Send),
     name: &str,
     local_epsg: u32,
     n: usize,
@@ -460,9 +460,8 @@ pub fn write_parallel(
     w.write_all(&head)?;
     let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
     let per_batch = rayon::current_num_threads().max(1) * 4;
-    let mut first = true;
-    for batch in starts.chunks(per_batch) {
-        let rendered: Vec<io::Result<Vec<u8>>> = batch
+    let render = |batch: &[usize]| -> Vec<io::Result<Vec<u8>>> {
+        batch
             .par_iter()
             .map(|&start| {
                 let t = to_wgs84(local_epsg).map_err(|e| io::Error::other(e.to_string()))?;
@@ -473,7 +472,10 @@ pub fn write_parallel(
                 }
                 Ok(buf)
             })
-            .collect();
+            .collect()
+    };
+    let mut first = true;
+    let mut put = |w: &mut (dyn Write + Send), rendered: Vec<io::Result<Vec<u8>>>| {
         for chunk in rendered {
             let chunk = chunk?;
             if chunk.is_empty() {
@@ -485,7 +487,16 @@ pub fn write_parallel(
             first = false;
             w.write_all(&chunk)?;
         }
+        io::Result::Ok(())
+    };
+    // One batch is written while the next is rendered.
+    let mut pending = Vec::new();
+    for batch in starts.chunks(per_batch) {
+        let (rendered, written) = rayon::join(|| render(batch), || put(w, pending));
+        written?;
+        pending = rendered;
     }
+    put(w, pending)?;
     w.write_all(b"\n]}\n")
 }
 
