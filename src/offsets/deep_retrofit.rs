@@ -41,16 +41,18 @@ impl Intervention for DeepRetrofit {
             abatement_t,
             capex,
             capex / o.retrofit_lifetime_yr,
-            format!(
-                "built {} ({}): heat demand cut by {:.0} %; {:.0} m² at {} {}/m², {} years",
-                p.year.map(|y| y.to_string()).unwrap_or_default(),
-                p.era,
-                o.retrofit_heat_saving * 100.0,
-                p.floor.gfa_m2,
-                o.retrofit_capex_m2,
-                ctx.factors.currency,
-                o.retrofit_lifetime_yr
-            ),
+            || {
+                format!(
+                    "built {} ({}): heat demand cut by {:.0} %; {:.0} m² at {} {}/m², {} years",
+                    p.year.map(|y| y.to_string()).unwrap_or_default(),
+                    p.era,
+                    o.retrofit_heat_saving * 100.0,
+                    p.floor.gfa_m2,
+                    o.retrofit_capex_m2,
+                    ctx.factors.currency,
+                    o.retrofit_lifetime_yr
+                )
+            },
         ))
     }
 }

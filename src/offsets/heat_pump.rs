@@ -47,14 +47,16 @@ impl Intervention for HeatPump {
             abatement_t,
             capex,
             capex / f.offsets.heat_pump_lifetime_yr,
-            format!(
+            || {
+                format!(
                 "{heat_kwh:.0} kWh of heat a year by heat pump at COP {}, grid {} kg CO2e/kWh; {kw:.1} kW at {} {}/kW, {} years",
                 f.heating.heat_pump_cop,
                 f.carrier(crate::preset::Carrier::Electricity),
                 f.offsets.heat_pump_capex_kw,
                 f.currency,
                 f.offsets.heat_pump_lifetime_yr
-            ),
+            )
+            },
         ))
     }
 }

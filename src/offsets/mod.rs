@@ -62,7 +62,7 @@ impl Opportunity {
         abatement_t: f64,
         capex: f64,
         annual_cost: f64,
-        assumptions: String,
+        assumptions: impl FnOnce() -> String,
     ) -> Opportunity {
         Opportunity {
             intervention,
@@ -71,7 +71,7 @@ impl Opportunity {
             abatement_t,
             capex,
             annual_cost,
-            assumptions,
+            assumptions: ctx.describe(assumptions),
         }
     }
 }
@@ -86,6 +86,9 @@ pub struct OffsetContext<'a> {
     pub access: AccessModel,
     /// Per grid cell (index in `aggregates.cells`), its community buildings.
     pub community_in_cell: Vec<Vec<usize>>,
+    /// Whether opportunities are described in words; off where only their abatement counts
+    /// (the levers), which saves formatting a text per building.
+    pub describe: bool,
 }
 
 impl<'a> OffsetContext<'a> {
@@ -105,11 +108,23 @@ impl<'a> OffsetContext<'a> {
         OffsetContext {
             access: AccessModel::new(services(site, factors), &factors.access),
             community_in_cell,
+            describe: true,
             site,
             profiles,
             factors,
             community,
             aggregates,
+        }
+    }
+}
+
+impl OffsetContext<'_> {
+    /// The text `assumptions` makes, or nothing when opportunities are not described.
+    pub fn describe(&self, assumptions: impl FnOnce() -> String) -> String {
+        if self.describe {
+            assumptions()
+        } else {
+            String::new()
         }
     }
 }

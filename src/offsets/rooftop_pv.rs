@@ -40,7 +40,8 @@ impl Intervention for RooftopPv {
             abatement_t,
             capex,
             capex / f.offsets.pv_lifetime_yr,
-            format!(
+            || {
+                format!(
                 "roof {:.0} m² × {} usable × {} kWp/m² = {kwp:.1} kWp × {} kWh/kWp = {kwh:.0} kWh × grid {grid} kg/kWh; {} {}/kWp, {} years",
                 p.footprint_m2,
                 f.solar.usable_roof_share * share,
@@ -49,7 +50,8 @@ impl Intervention for RooftopPv {
                 f.offsets.pv_capex_kwp,
                 f.currency,
                 f.offsets.pv_lifetime_yr
-            ),
+            )
+            },
         ))
     }
 }

@@ -67,10 +67,10 @@ impl Intervention for Transit {
             abatement_t,
             capex: 0.0,
             annual_cost: o.transit_annual_cost,
-            assumptions: format!(
+            assumptions: ctx.describe(|| format!(
                 "{residents:.0} residents at access index {index:.1}: a bus stop with {} departures/h at their centre; {} {}/yr to run",
                 o.transit_departures_per_hour, o.transit_annual_cost, f.currency
-            ),
+            )),
         })
     }
 }

@@ -46,13 +46,15 @@ impl Intervention for WasteDiversion {
             abatement_t,
             0.0,
             moved * f.offsets.waste_cost_t,
-            format!(
+            || {
+                format!(
                 "{tonnes:.1} t/yr of waste, diverted share from {:.0} % to {:.0} %: {moved:.1} t moved at {} {}/t",
                 diverted_now * 100.0,
                 f.offsets.waste_target * 100.0,
                 f.offsets.waste_cost_t,
                 f.currency
-            ),
+            )
+            },
         ))
     }
 }
