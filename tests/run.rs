@@ -481,3 +481,51 @@ fn an_unknown_intervention_or_ranking_is_refused() {
         ],
     );
 }
+
+#[test]
+fn geopackage_layers_read_in_parts_give_the_same_outputs_as_read_whole() {
+    // Kamppi's neighbourhoods and population grid are GeoPackage layers. Read in three FID
+    // ranges on three threads (the threshold lowered to 0), every output must be the same bytes
+    // as when each layer is read whole.
+    let site = fixture("kamppi/site.toml");
+    let whole = tempfile::tempdir().unwrap();
+    let parts = tempfile::tempdir().unwrap();
+    run(&site, whole.path());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpgis"))
+        .args([
+            "run",
+            site.to_str().unwrap(),
+            "-o",
+            parts.path().to_str().unwrap(),
+        ])
+        .env("CPGIS_SPLIT_READ_ABOVE", "0")
+        .env("RAYON_NUM_THREADS", "3")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut compared = 0;
+    for entry in std::fs::read_dir(whole.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let other = parts.path().join(path.file_name().unwrap());
+        assert!(
+            std::fs::read(&path).unwrap() == std::fs::read(&other).unwrap(),
+            "{} differs when read in parts",
+            path.display()
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 8);
+    // The population grid really has features to split: dozens of cells were read.
+    let quality = &summary(parts.path())["quality"];
+    let population = quality
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["role"] == "population")
+        .expect("a population quality entry");
+    assert!(f(&population["read"]) > 50.0, "{population}");
+}

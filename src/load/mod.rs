@@ -612,16 +612,17 @@ fn usable(q: &LayerQuality, source: &crate::config::LayerSource) -> Result<()> {
 
 /// Counts loaded features and lists ids used more than once.
 fn finish<'a>(q: &mut LayerQuality, ids: impl Iterator<Item = &'a str>) {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut repeated: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for id in ids {
-        *counts.entry(id).or_default() += 1;
+        if !seen.insert(id) {
+            repeated.insert(id);
+        }
         q.loaded += 1;
     }
-    q.duplicate_ids = counts
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .map(|(id, _)| id.to_string())
-        .collect();
+    let mut repeated: Vec<String> = repeated.into_iter().map(str::to_string).collect();
+    repeated.sort_unstable();
+    q.duplicate_ids = repeated;
 }
 
 /// Where each mapped building attribute sits in a feature's values.

@@ -142,7 +142,15 @@ impl OpenSource {
     }
 
     /// Reads all features (after the filter) into `target`.
+    ///
+    /// A large GeoPackage layer is read in parts, one per core, each by its own connection:
+    /// part k holds the features whose FID lies in the k-th of equal FID ranges, read in FID
+    /// order, which is the order of reading the whole table, so the parts joined are the
+    /// same features in the same order.
     pub fn read(&self, target: &SpatialRef) -> Result<Vec<RawFeature>> {
+        if let Some(ranges) = self.fid_ranges()? {
+            return self.read_in_parts(target, &ranges);
+        }
         let transform = crs::transform(&self.srs, target)?;
         let mut layer = self.layer()?;
         Ok(layer::read_features(
@@ -150,6 +158,109 @@ impl OpenSource {
             &self.fields,
             Some(&transform),
         ))
+    }
+
+    /// FID ranges (`[from, to)`) to read in parallel: for a GeoPackage layer of more than
+    /// [`split_above`] features, one per core; otherwise `None`.
+    fn fid_ranges(&self) -> Result<Option<Vec<(i64, i64)>>> {
+        let parts = rayon::current_num_threads() as i64;
+        if parts < 2 || self.ds.driver().short_name() != "GPKG" {
+            return Ok(None);
+        }
+        let layer = self.layer()?;
+        if layer.feature_count() < split_above() {
+            return Ok(None);
+        }
+        let Some(fid) = fid_column(&layer) else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT MIN({q}), MAX({q}) FROM {t}",
+            q = quoted(&fid),
+            t = quoted(&self.layer_name)
+        );
+        let Ok(Some(mut rows)) =
+            self.ds
+                .execute_sql(&sql, None, gdal::vector::sql::Dialect::DEFAULT)
+        else {
+            return Ok(None);
+        };
+        let Some(row) = rows.features().next() else {
+            return Ok(None);
+        };
+        let (Ok(Some(lo)), Ok(Some(hi))) = (row.field_as_integer64(0), row.field_as_integer64(1))
+        else {
+            return Ok(None);
+        };
+        let step = ((hi - lo) / parts + 1).max(1);
+        Ok(Some(
+            (0..parts)
+                .map(|k| {
+                    (
+                        lo + k * step,
+                        if k + 1 == parts {
+                            i64::MAX
+                        } else {
+                            lo + (k + 1) * step
+                        },
+                    )
+                })
+                .collect(),
+        ))
+    }
+
+    /// Reads the FID ranges on threads of their own (a GDAL dataset is not shared between
+    /// threads: each opens the file again) and joins them in order.
+    fn read_in_parts(&self, target: &SpatialRef, ranges: &[(i64, i64)]) -> Result<Vec<RawFeature>> {
+        let from_wkt = self.srs.to_wkt().map_err(|e| Error::Tool(e.to_string()))?;
+        let to_wkt = target.to_wkt().map_err(|e| Error::Tool(e.to_string()))?;
+        let fid = {
+            let layer = self.layer()?;
+            fid_column(&layer).unwrap_or_else(|| "fid".into())
+        };
+        let (source, layer_name, fields) = (&self.source, &self.layer_name, &self.fields);
+        let parts: Vec<Result<Vec<RawFeature>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .iter()
+                .map(|&(from, to)| {
+                    let (from_wkt, to_wkt, fid) = (&from_wkt, &to_wkt, &fid);
+                    scope.spawn(move || -> Result<Vec<RawFeature>> {
+                        let ds = layer::open_dataset(&source.path, &source.geometry)?;
+                        let mut layer = ds
+                            .layer_by_name(layer_name)
+                            .map_err(|e| Error::Tool(format!("{}: {e}", source.path.display())))?;
+                        let range = format!("{q} >= {from} AND {q} < {to}", q = quoted(fid));
+                        let filter = match &source.filter {
+                            Some(f) => format!("({f}) AND {range}"),
+                            None => range,
+                        };
+                        layer
+                            .set_attribute_filter(&filter)
+                            .map_err(|e| Error::Tool(e.to_string()))?;
+                        let from_srs = srs_from_wkt(from_wkt)?;
+                        let to_srs = srs_from_wkt(to_wkt)?;
+                        let transform = crs::transform(&from_srs, &to_srs)?;
+                        Ok(layer::read_features(&mut layer, fields, Some(&transform)))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Tool("a reading thread failed".into())))
+                })
+                .collect()
+        });
+        let mut all = Vec::new();
+        for part in parts {
+            let offset = all.len();
+            all.extend(part?.into_iter().map(|mut f| {
+                f.index += offset;
+                f
+            }));
+        }
+        Ok(all)
     }
 
     /// A label for the CRS the layer is read from.
@@ -161,4 +272,42 @@ impl OpenSource {
             label
         }
     }
+}
+
+/// Layers with more features than this are read in parts (GeoPackage only).
+const SPLIT_ABOVE: u64 = 50_000;
+
+/// [`SPLIT_ABOVE`], or the environment's `CPGIS_SPLIT_READ_ABOVE` (for tests that read small
+/// layers in parts).
+fn split_above() -> u64 {
+    std::env::var("CPGIS_SPLIT_READ_ABOVE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SPLIT_ABOVE)
+}
+
+/// The layer's FID column, where the driver names one.
+fn fid_column(layer: &Layer) -> Option<String> {
+    // SAFETY: OGR_L_GetFIDColumn returns a string owned by the layer, valid while it lives;
+    // it is copied at once.
+    let name = unsafe {
+        let p = gdal_sys::OGR_L_GetFIDColumn(layer.c_layer());
+        if p.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+    };
+    (!name.is_empty()).then_some(name)
+}
+
+/// An SQL identifier in double quotes.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A spatial reference from WKT, in longitude/latitude (x/y) order.
+fn srs_from_wkt(wkt: &str) -> Result<SpatialRef> {
+    let mut srs = SpatialRef::from_wkt(wkt).map_err(|e| Error::Tool(e.to_string()))?;
+    srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+    Ok(srs)
 }
