@@ -127,7 +127,7 @@ impl SectorModel for EnergyModel {
         quantities.push(("pv_export_kwh_yr", e.pv_export_kwh));
         SectorResult {
             co2e_t: emissions_t(&e, f),
-            quantities,
+            quantities: quantities.into_boxed_slice(),
         }
     }
 }

@@ -45,8 +45,9 @@ impl Sector {
 pub struct SectorResult {
     /// t CO2e per year.
     pub co2e_t: f64,
-    /// Named activity quantities, units in the names (`electricity_kwh_yr`, `car_pkm_yr`).
-    pub quantities: Vec<(&'static str, f64)>,
+    /// Named activity quantities, units in the names (`electricity_kwh_yr`, `car_pkm_yr`);
+    /// a boxed slice, exactly as long as it needs to be (a million buildings hold one each).
+    pub quantities: Box<[(&'static str, f64)]>,
 }
 
 /// A model of one sector.
@@ -114,8 +115,12 @@ pub fn estimate(
                             // PV yield): a million buildings would otherwise hold every
                             // quantity twice.
                             if k > 0 {
-                                r.quantities.retain(|q| q.0 == "pv_kwh_yr");
-                                r.quantities.shrink_to_fit();
+                                r.quantities = r
+                                    .quantities
+                                    .iter()
+                                    .filter(|q| q.0 == "pv_kwh_yr")
+                                    .copied()
+                                    .collect();
                             }
                             r
                         })

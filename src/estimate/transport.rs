@@ -99,7 +99,8 @@ impl SectorModel for TransportModel {
                 ("tram_pkm_yr", tr.transit_pkm[1]),
                 ("metro_pkm_yr", tr.transit_pkm[2]),
                 ("rail_pkm_yr", tr.transit_pkm[3]),
-            ],
+            ]
+            .into_boxed_slice(),
         }
     }
 }

@@ -60,7 +60,7 @@ impl SectorModel for WasteModel {
         }
         SectorResult {
             co2e_t: kg / 1000.0,
-            quantities,
+            quantities: quantities.into_boxed_slice(),
         }
     }
 }

@@ -181,26 +181,21 @@ pub fn opportunities(
         .copied()
         .filter(|i| enabled.iter().any(|e| e == i.key()))
         .collect();
-    // Buildings are independent: in parallel, gathered in building order.
-    let per_building: Vec<Vec<Opportunity>> = ctx
+    // Buildings are independent: in parallel, gathered in building order (rayon's collect
+    // keeps it) straight into one list.
+    let mut out: Vec<Opportunity> = ctx
         .community
         .membership
         .par_iter()
         .enumerate()
-        .map(|(b, m)| {
-            let mut found = Vec::new();
-            if *m == members {
-                let mut state = Measures::default();
-                for i in &on {
-                    if let Some(o) = i.at_building(ctx, b, &mut state) {
-                        found.push(o);
-                    }
-                }
-            }
-            found
+        .filter(|(_, m)| **m == members)
+        .flat_map_iter(|(b, _)| {
+            let mut state = Measures::default();
+            on.iter()
+                .filter_map(|i| i.at_building(ctx, b, &mut state))
+                .collect::<Vec<_>>()
         })
         .collect();
-    let mut out: Vec<Opportunity> = per_building.into_iter().flatten().collect();
     let mut cells: Vec<usize> = ctx
         .community
         .membership
