@@ -109,11 +109,13 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
                     fraction /= 10;
                     digits -= 1;
                 }
-                let start = out.len();
-                push_u64(out, fraction);
-                let written = out.len() - start;
-                // Leading zeros of the fraction (0.05 → "05").
-                out.splice(start..start, std::iter::repeat_n(b'0', digits - written));
+                // The fraction's digits, leading zeros included (0.05 → "05").
+                let mut buf = [b'0'; 16];
+                for slot in buf[..digits].iter_mut().rev() {
+                    *slot = b'0' + (fraction % 10) as u8;
+                    fraction /= 10;
+                }
+                out.extend_from_slice(&buf[..digits]);
                 return true;
             }
         }
@@ -123,6 +125,10 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
 
 /// Appends a non-negative integer in decimal.
 fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -137,7 +143,7 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// Appends an integer in decimal.
-fn push_i64(out: &mut Vec<u8>, n: i64) {
+pub fn push_i64(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
         out.push(b'-');
     }
@@ -147,7 +153,10 @@ fn push_i64(out: &mut Vec<u8>, n: i64) {
 /// Appends a JSON string with the escapes JSON requires.
 fn push_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !s
+        .bytes()
+        .fold(false, |bad, b| bad | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    {
         out.extend_from_slice(s.as_bytes());
     } else {
         for c in s.chars() {
@@ -228,16 +237,43 @@ impl<'w> FeatureWriter<'w> {
 
     /// Writes a property's name, `prefix` and `name` joined.
     fn key(&mut self, prefix: &str, name: &str) {
-        if !self.first_prop {
-            self.out.push(b',');
-        }
+        let sep = if self.first_prop { &b""[..] } else { &b","[..] };
         self.first_prop = false;
-        if prefix.is_empty() {
-            push_string(self.out, name);
+        // No early exit, so the check compiles to a few vector instructions per key.
+        let plain = |t: &str| {
+            !t.bytes()
+                .fold(false, |bad, b| bad | (b < 0x20) | (b == b'"') | (b == b'\\'))
+        };
+        if plain(prefix) && plain(name) {
+            // Property names are plain ASCII: copied in one go.
+            self.out.reserve(prefix.len() + name.len() + 4);
+            self.out.extend_from_slice(sep);
+            self.out.push(b'"');
+            self.out.extend_from_slice(prefix.as_bytes());
+            self.out.extend_from_slice(name.as_bytes());
+            self.out.extend_from_slice(b"\":");
         } else {
+            self.out.extend_from_slice(sep);
             push_string(self.out, &format!("{prefix}{name}"));
+            self.out.push(b':');
         }
-        self.out.push(b':');
+    }
+
+    /// A text property made of parts joined by `sep` (each part escaped as JSON needs).
+    pub fn str_joined<'a>(&mut self, name: &str, parts: impl Iterator<Item = &'a str>, sep: &str) {
+        self.key("", name);
+        self.out.push(b'"');
+        for (i, part) in parts.enumerate() {
+            if i > 0 {
+                self.out.extend_from_slice(sep.as_bytes());
+            }
+            let start = self.out.len();
+            push_string(self.out, part);
+            // Drop the part's own quotes: it sits inside this string.
+            self.out.remove(start);
+            self.out.pop();
+        }
+        self.out.push(b'"');
     }
 
     /// A property of any kind.
@@ -265,20 +301,7 @@ impl<'w> FeatureWriter<'w> {
 
     /// A number whose name is `prefix` + `name` (`baseline_` + `energy_co2e_t_yr`).
     pub fn num_prefixed(&mut self, prefix: &str, name: &str, value: f64, decimals: u8) {
-        if name.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
-            || prefix.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
-        {
-            self.key(prefix, name);
-        } else {
-            if !self.first_prop {
-                self.out.push(b',');
-            }
-            self.first_prop = false;
-            self.out.push(b'"');
-            self.out.extend_from_slice(prefix.as_bytes());
-            self.out.extend_from_slice(name.as_bytes());
-            self.out.extend_from_slice(b"\":");
-        }
+        self.key(prefix, name);
         push_number(self.out, value, decimals);
     }
 
@@ -465,7 +488,7 @@ pub fn write_parallel(
             .par_iter()
             .map(|&start| {
                 let t = to_wgs84(local_epsg).map_err(|e| io::Error::other(e.to_string()))?;
-                let mut buf = Vec::with_capacity(CHUNK * 512);
+                let mut buf = Vec::with_capacity(CHUNK * 2048);
                 let mut fw = FeatureWriter::body(&mut buf, &t);
                 for i in start..(start + CHUNK).min(n) {
                     feature(i, &mut fw)?;

@@ -96,15 +96,16 @@ pub fn write_buildings(
             fw.str("membership", m[i].key());
         }
         fw.str("use", p.uses.primary().key());
-        fw.str("uses", &p.uses.describe());
-        let raw_use = b
-            .uses
-            .iter()
-            .map(|u| u.raw.trim())
-            .filter(|u| !u.is_empty())
-            .collect::<Vec<_>>()
-            .join(";");
-        fw.str("raw_use", &raw_use);
+        match p.uses.parts.as_slice() {
+            // The common case, one use: `residential:1` without formatting machinery.
+            [(u, share)] if *share == 1.0 => fw.str_joined("uses", [u.key(), ":1"].into_iter(), ""),
+            _ => fw.str("uses", &p.uses.describe()),
+        }
+        fw.str_joined(
+            "raw_use",
+            b.uses.iter().map(|u| u.raw.trim()).filter(|u| !u.is_empty()),
+            ";",
+        );
         fw.num("floors", p.floor.floors, 1);
         fw.str("floors_source", p.floor.floors_source.key());
         fw.num("footprint_m2", p.footprint_m2, M2);
@@ -121,11 +122,8 @@ pub fn write_buildings(
         fw.num("access_index", p.access.index, 2);
         fw.str("access_band", p.access.band);
         let (col, row) = run.aggregates.cells[run.aggregates.cell_of[i]].key;
-        let mut cell = Vec::with_capacity(24);
-        cell.push(b'"');
-        push_cell_id(&mut cell, col, row);
-        cell.push(b'"');
-        fw.raw("grid_cell", &cell);
+        let mut cell = [0u8; 48];
+        fw.raw("grid_cell", cell_id_json(&mut cell, col, row));
         match run.aggregates.neighbourhood_of[i] {
             Some(nb) => fw.str("neighbourhood", &run.site.neighbourhoods[nb].id),
             None => fw.null("neighbourhood"),
@@ -202,10 +200,13 @@ impl EmissionColumns {
     }
 }
 
-/// Appends a grid cell id (see [`cell_id`]) without allocating.
-fn push_cell_id(out: &mut Vec<u8>, a: i64, b: i64) {
+/// A grid cell id (see [`cell_id`]) as a JSON string, in `buf`, without allocating.
+fn cell_id_json(buf: &mut [u8; 48], a: i64, b: i64) -> &[u8] {
     use std::io::Write as _;
-    let _ = write!(out, "{a}_{b}");
+    let mut w = &mut buf[..];
+    let _ = write!(w, "\"{a}_{b}\"");
+    let left = w.len();
+    &buf[..48 - left]
 }
 
 /// The id of a grid cell: `c{col}_r{row}` (squares) or `q{q}_r{r}` (hexagons) share one form.
