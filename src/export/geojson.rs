@@ -153,10 +153,9 @@ pub fn push_i64(out: &mut Vec<u8>, n: i64) {
 /// Appends a JSON string with the escapes JSON requires.
 fn push_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
-    if !s
-        .bytes()
-        .fold(false, |bad, b| bad | (b < 0x20) | (b == b'"') | (b == b'\\'))
-    {
+    if !s.bytes().fold(false, |bad, b| {
+        bad | (b < 0x20) | (b == b'"') | (b == b'\\')
+    }) {
         out.extend_from_slice(s.as_bytes());
     } else {
         for c in s.chars() {
@@ -241,8 +240,9 @@ impl<'w> FeatureWriter<'w> {
         self.first_prop = false;
         // No early exit, so the check compiles to a few vector instructions per key.
         let plain = |t: &str| {
-            !t.bytes()
-                .fold(false, |bad, b| bad | (b < 0x20) | (b == b'"') | (b == b'\\'))
+            !t.bytes().fold(false, |bad, b| {
+                bad | (b < 0x20) | (b == b'"') | (b == b'\\')
+            })
         };
         if plain(prefix) && plain(name) {
             // Property names are plain ASCII: copied in one go.

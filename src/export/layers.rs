@@ -103,7 +103,10 @@ pub fn write_buildings(
         }
         fw.str_joined(
             "raw_use",
-            b.uses.iter().map(|u| u.raw.trim()).filter(|u| !u.is_empty()),
+            b.uses
+                .iter()
+                .map(|u| u.raw.trim())
+                .filter(|u| !u.is_empty()),
             ";",
         );
         fw.num("floors", p.floor.floors, 1);

@@ -9,12 +9,14 @@
 //! | `read` | read features: geometry → 2D linear → target CRS → `geo`, plus mapped values |
 //! | `osm_tags` | parse the OSM driver's `other_tags` hstore text |
 //! | `join` | an attribute table joined by a key field (CEA's `typology.dbf`) |
+//! | `wkb` | linear geometries from ISO WKB into `geo`, transformed in one call |
 
 mod fields;
 mod join;
 mod open;
 mod osm_tags;
 mod read;
+mod wkb;
 
 pub use fields::{resolve_fields, FieldAccess};
 pub use join::JoinTable;

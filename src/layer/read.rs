@@ -71,6 +71,16 @@ pub fn gdal_to_geo(
     if g.is_empty() {
         return Err(Problem::Empty);
     }
+    // Linear geometries: one WKB export, parsed and transformed in bulk.
+    if unsafe { gdal_sys::OGR_GT_IsNonLinear(g.geometry_type()) } == 0 {
+        if let Ok(bytes) = g.iso_wkb() {
+            match super::wkb::to_geo(&bytes, transform) {
+                Some(Ok(geometry)) => return Ok(geometry),
+                Some(Err(())) => return Err(Problem::Untransformable),
+                None => {}
+            }
+        }
+    }
     let mut owned = match transform {
         Some(t) => g.transform(t).map_err(|_| Problem::Untransformable)?,
         None => g.clone(),
