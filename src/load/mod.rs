@@ -612,16 +612,15 @@ fn usable(q: &LayerQuality, source: &crate::config::LayerSource) -> Result<()> {
 
 /// Counts loaded features and lists ids used more than once.
 fn finish<'a>(q: &mut LayerQuality, ids: impl Iterator<Item = &'a str>) {
-    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let mut repeated: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for id in ids {
-        if !seen.insert(id) {
-            repeated.insert(id);
-        }
-        q.loaded += 1;
-    }
-    let mut repeated: Vec<String> = repeated.into_iter().map(str::to_string).collect();
-    repeated.sort_unstable();
+    let mut ids: Vec<&str> = ids.collect();
+    q.loaded += ids.len();
+    ids.par_sort_unstable();
+    let mut repeated: Vec<String> = ids
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() > 1)
+        .map(|run| run[0].to_string())
+        .collect();
+    repeated.dedup();
     q.duplicate_ids = repeated;
 }
 
