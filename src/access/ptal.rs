@@ -88,6 +88,36 @@ struct Candidate {
     slot: Option<u32>,
 }
 
+/// Candidate services as columns, for the evaluation's vectorised first pass.
+#[derive(Default)]
+struct Cands {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    catchment_m: Vec<f64>,
+    awt_min: Vec<f64>,
+    /// The route slot of a routed service, or [`OWN_ROUTE_TAG`] + mode for a service that is
+    /// a route of its own.
+    tag: Vec<u32>,
+}
+
+/// Tags from here up mark services that are routes of their own (see [`Cands::tag`]).
+const OWN_ROUTE_TAG: u32 = u32::MAX - 8;
+
+impl Cands {
+    fn from(cands: impl Iterator<Item = Candidate>) -> Cands {
+        let mut c = Cands::default();
+        for k in cands {
+            c.x.push(k.x);
+            c.y.push(k.y);
+            c.catchment_m.push(k.catchment_m);
+            c.awt_min.push(k.awt_min);
+            c.tag
+                .push(k.slot.unwrap_or(OWN_ROUTE_TAG + k.mode as u32));
+        }
+        c
+    }
+}
+
 /// Services in an R-tree, ready to answer access questions.
 pub struct AccessModel {
     tree: RTree<GeomWithData<[f64; 2], usize>>,
@@ -110,6 +140,8 @@ const BUCKET_M: f64 = 100.0;
 struct Scratch {
     best: Vec<f64>,
     touched: Vec<u32>,
+    /// Each candidate's EDF at the point (-1 beyond its catchment).
+    edf: Vec<f64>,
 }
 
 impl Scratch {
@@ -117,6 +149,7 @@ impl Scratch {
         Scratch {
             best: vec![f64::NAN; slots],
             touched: Vec::new(),
+            edf: Vec::new(),
         }
     }
 }
@@ -202,7 +235,7 @@ impl AccessModel {
             let routes = self.route_ids.len() as u32;
             cands.extend(Self::candidate(s, key, routes, &self.params));
         }
-        self.evaluate(p, &cands, &mut Scratch::new(self.slots()))
+        self.evaluate(p, &Cands::from(cands.into_iter()), &mut Scratch::new(self.slots()))
     }
 
     /// The access index at many points, in their order: points are grouped in square buckets,
@@ -210,17 +243,23 @@ impl AccessModel {
     /// buckets are worked on every core. Gives exactly what [`AccessModel::at`] gives.
     pub fn at_many(&self, points: &[[f64; 2]]) -> Vec<AccessIndex> {
         use rayon::prelude::*;
-        let bucket = |p: &[f64; 2]| ((p[0] / BUCKET_M).floor(), (p[1] / BUCKET_M).floor());
-        let mut order: Vec<u32> = (0..points.len() as u32).collect();
-        order.sort_unstable_by(|a, b| {
-            let (ka, kb) = (bucket(&points[*a as usize]), bucket(&points[*b as usize]));
-            ka.partial_cmp(&kb)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(a.cmp(b))
-        });
-        let groups: Vec<&[u32]> = order
-            .chunk_by(|a, b| bucket(&points[*a as usize]) == bucket(&points[*b as usize]))
+        // Each point's bucket, worked out once; points sorted by bucket, then by index.
+        let mut keyed: Vec<(i64, i64, u32)> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let k = |v: f64| (v / BUCKET_M).floor() as i64;
+                (k(p[0]), k(p[1]), i as u32)
+            })
             .collect();
+        keyed.par_sort_unstable();
+        let order: Vec<u32> = keyed.iter().map(|k| k.2).collect();
+        let mut groups: Vec<&[u32]> = Vec::new();
+        let mut start = 0;
+        for run in keyed.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            groups.push(&order[start..start + run.len()]);
+            start += run.len();
+        }
         let done: Vec<Vec<(u32, AccessIndex)>> = groups
             .par_iter()
             .map_init(
@@ -253,7 +292,7 @@ impl AccessModel {
 
     /// The services within reach of any point of the box `lo`..`hi`, in R-tree order (the
     /// order [`AccessModel::at_with`] takes them in, so both give the same bits).
-    fn candidates_near(&self, lo: [f64; 2], hi: [f64; 2]) -> Vec<Candidate> {
+    fn candidates_near(&self, lo: [f64; 2], hi: [f64; 2]) -> Cands {
         let r = self.reach_m;
         let env = rstar::AABB::from_corners([lo[0] - r, lo[1] - r], [hi[0] + r, hi[1] + r]);
         let mut near: Vec<usize> = self
@@ -269,13 +308,13 @@ impl AccessModel {
             .map(|item| item.data)
             .collect();
         near.sort_unstable_by_key(|i| self.rank[*i]);
-        near.iter().filter_map(|i| self.candidates[*i]).collect()
+        Cands::from(near.iter().filter_map(|i| self.candidates[*i]))
     }
 
     /// The index at `p` from the candidate services, taken in R-tree order. Per route only
     /// its nearest stop counts (its best EDF); services without a route count each, in the
     /// candidates' order, then the routes in (mode, route) order.
-    fn evaluate(&self, p: [f64; 2], cands: &[Candidate], scratch: &mut Scratch) -> AccessIndex {
+    fn evaluate(&self, p: [f64; 2], cands: &Cands, scratch: &mut Scratch) -> AccessIndex {
         // Per mode (in `Mode::ALL` order): the best EDF and the sum of all of them.
         let mut best = [0.0_f64; 4];
         let mut sum = [0.0_f64; 4];
@@ -285,28 +324,41 @@ impl AccessModel {
             best[m] = best[m].max(edf);
             sum[m] += edf;
         };
-        for c in cands {
-            let (dx, dy) = (c.x - p[0], c.y - p[1]);
-            let d2 = dx * dx + dy * dy;
-            if d2 > c.catchment_m * c.catchment_m * (1.0 + 1e-9) {
-                continue;
-            }
-            let d = d2.sqrt();
-            if d > c.catchment_m {
-                continue;
-            }
-            let walk = d / self.params.walk_speed_m_min;
-            let edf = 30.0 / (walk + c.awt_min);
-            match c.slot {
-                None => take(c.mode as usize, edf),
-                Some(slot) => {
-                    let b = &mut scratch.best[slot as usize];
-                    if b.is_nan() {
-                        scratch.touched.push(slot);
-                        *b = edf;
+        // First every candidate's EDF, branch-free so the compiler can use vector square roots
+        // and divisions; a service beyond its catchment gets -1.
+        let speed = self.params.walk_speed_m_min;
+        scratch.edf.clear();
+        scratch.edf.extend(
+            cands
+                .x
+                .iter()
+                .zip(&cands.y)
+                .zip(cands.catchment_m.iter().zip(&cands.awt_min))
+                .map(|((x, y), (catchment, awt))| {
+                    let (dx, dy) = (x - p[0], y - p[1]);
+                    let d = (dx * dx + dy * dy).sqrt();
+                    let edf = 30.0 / (d / speed + awt);
+                    if d > *catchment {
+                        -1.0
                     } else {
-                        *b = b.max(edf);
+                        edf
                     }
+                }),
+        );
+        // Then, in order, what counts.
+        for (edf, tag) in scratch.edf.iter().zip(&cands.tag) {
+            if *edf < 0.0 {
+                continue;
+            }
+            if *tag >= OWN_ROUTE_TAG {
+                take((*tag - OWN_ROUTE_TAG) as usize, *edf);
+            } else {
+                let b = &mut scratch.best[*tag as usize];
+                if b.is_nan() {
+                    scratch.touched.push(*tag);
+                    *b = *edf;
+                } else {
+                    *b = b.max(*edf);
                 }
             }
         }

@@ -82,13 +82,14 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
     if d < POW10.len() {
         let r = a * POW10[d];
         if r < 4.0e15 {
-            let whole = r.floor();
-            let frac = r - whole; // exact: r < 2^52
+            // r ≥ 0: truncation is the floor (and needs no call into libm).
+            let whole = r as u64;
+            let frac = r - whole as f64; // exact: r < 2^52
             let err = r * 2.3e-16 + 1e-300;
             let rounded = if frac > 0.5 + err {
-                Some(whole as u64 + 1)
+                Some(whole + 1)
             } else if frac < 0.5 - err {
-                Some(whole as u64)
+                Some(whole)
             } else {
                 None
             };
