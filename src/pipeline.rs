@@ -11,7 +11,9 @@ use crate::community::{delineate, Community, Membership};
 use crate::config::SiteConfig;
 use crate::estimate::{estimate, scenarios, Estimates, Scenario};
 use crate::load::{load, Site};
-use crate::offsets::{opportunities, plan, OffsetContext, OffsetPlan, RankBy, INTERVENTIONS};
+use crate::offsets::{
+    abatement_t, opportunities, plan, OffsetContext, OffsetPlan, RankBy, INTERVENTIONS,
+};
 use crate::preset::{resolve, Factors, Preset};
 use crate::profile::{profile, Profiles};
 use crate::Result;
@@ -159,17 +161,11 @@ pub fn run_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<
     for i in INTERVENTIONS {
         if !enabled.iter().any(|k| k == i.key()) {
             let only = [i.key().to_string()];
-            let t: f64 = opportunities(&ctx, &only, Membership::Community)
-                .iter()
-                .map(|o| o.abatement_t)
-                .sum();
+            let t = abatement_t(&ctx, &only, Membership::Community);
             disabled.insert(i.key().to_string(), t);
         }
     }
-    let outside_t: f64 = opportunities(&ctx, enabled, Membership::Outside)
-        .iter()
-        .map(|o| o.abatement_t)
-        .sum();
+    let outside_t = abatement_t(&ctx, enabled, Membership::Outside);
     let rank_by = if e.config.offsets.rank == "area" {
         RankBy::Area
     } else {

@@ -111,8 +111,7 @@ impl Cands {
             c.y.push(k.y);
             c.catchment_m.push(k.catchment_m);
             c.awt_min.push(k.awt_min);
-            c.tag
-                .push(k.slot.unwrap_or(OWN_ROUTE_TAG + k.mode as u32));
+            c.tag.push(k.slot.unwrap_or(OWN_ROUTE_TAG + k.mode as u32));
         }
         c
     }
@@ -235,7 +234,11 @@ impl AccessModel {
             let routes = self.route_ids.len() as u32;
             cands.extend(Self::candidate(s, key, routes, &self.params));
         }
-        self.evaluate(p, &Cands::from(cands.into_iter()), &mut Scratch::new(self.slots()))
+        self.evaluate(
+            p,
+            &Cands::from(cands.into_iter()),
+            &mut Scratch::new(self.slots()),
+        )
     }
 
     /// The access index at many points, in their order: points are grouped in square buckets,

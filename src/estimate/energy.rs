@@ -10,7 +10,7 @@
 //! covers that share of the usable roof and offsets the building's own electricity (any
 //! surplus is reported as export and not credited).
 
-use std::collections::BTreeMap;
+use std::ops::{Index, IndexMut};
 
 use super::{Measures, Sector, SectorModel, SectorResult};
 use crate::load::Building;
@@ -19,11 +19,36 @@ use crate::profile::Profile;
 
 pub struct EnergyModel;
 
+/// A value per energy carrier, in `Carrier::ALL` order (no allocation: a building's energy is
+/// worked out many times over in the offsets stage).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ByCarrier(pub [f64; 6]);
+
+impl ByCarrier {
+    /// Each carrier with its value, in `Carrier::ALL` order.
+    pub fn iter(&self) -> impl Iterator<Item = (Carrier, f64)> + '_ {
+        Carrier::ALL.iter().copied().zip(self.0)
+    }
+}
+
+impl Index<Carrier> for ByCarrier {
+    type Output = f64;
+    fn index(&self, c: Carrier) -> &f64 {
+        &self.0[c as usize]
+    }
+}
+
+impl IndexMut<Carrier> for ByCarrier {
+    fn index_mut(&mut self, c: Carrier) -> &mut f64 {
+        &mut self.0[c as usize]
+    }
+}
+
 /// Energy use of one building by carrier, kWh per year, with what it took to get there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnergyUse {
     pub tier: u8,
-    pub carriers: BTreeMap<Carrier, f64>,
+    pub carriers: ByCarrier,
     /// Heat delivered, kWh per year (tier 2: the part known from fuels and district heat).
     pub heat_kwh: f64,
     /// PV yield, kWh per year, and the part of it beyond the building's own electricity.
@@ -35,7 +60,7 @@ pub struct EnergyUse {
 pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> EnergyUse {
     let keep = 1.0 - m.eui_reduction;
     let metered = b.energy_mapped > 0 && b.energy.len() == b.energy_mapped;
-    let mut carriers: BTreeMap<Carrier, f64> = Carrier::ALL.iter().map(|c| (*c, 0.0)).collect();
+    let mut carriers = ByCarrier::default();
     let (tier, heat_kwh) = if metered {
         for e in &b.energy {
             let c = Carrier::from_key(&e.carrier).unwrap_or(Carrier::Electricity);
@@ -46,7 +71,7 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
             } else {
                 keep
             };
-            *carriers.entry(c).or_default() += kwh * factor;
+            carriers[c] += kwh * factor;
         }
         // Heat known from the heating carriers (electric heating cannot be told apart).
         let heating = [
@@ -56,13 +81,12 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
             (Carrier::Coal, f.heating.boiler_efficiency),
             (Carrier::Wood, f.heating.boiler_efficiency),
         ];
-        let heat: f64 = heating.iter().map(|(c, eff)| carriers[c] * eff).sum();
+        let heat: f64 = heating.iter().map(|(c, eff)| carriers[*c] * eff).sum();
         if let Some(source) = m.heat {
             for (c, _) in heating {
-                carriers.insert(c, 0.0);
+                carriers[c] = 0.0;
             }
-            *carriers.entry(source.carrier()).or_default() +=
-                heat * f.heating.input_per_heat(source);
+            carriers[source.carrier()] += heat * f.heating.input_per_heat(source);
         }
         (2, heat)
     } else {
@@ -76,21 +100,24 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
         }
         electricity *= keep;
         heat *= keep * (1.0 - m.heat_reduction);
-        *carriers.entry(Carrier::Electricity).or_default() += electricity;
-        let mix: Vec<(HeatSource, f64)> = match m.heat {
-            Some(source) => vec![(source, 1.0)],
-            None => f.heating.mix.clone(),
+        carriers[Carrier::Electricity] += electricity;
+        let only;
+        let mix: &[(HeatSource, f64)] = match m.heat {
+            Some(source) => {
+                only = [(source, 1.0)];
+                &only
+            }
+            None => &f.heating.mix,
         };
         for (source, share) in mix {
-            *carriers.entry(source.carrier()).or_default() +=
-                heat * share * f.heating.input_per_heat(source);
+            carriers[source.carrier()] += heat * share * f.heating.input_per_heat(*source);
         }
         (1, heat)
     };
     let pv_kwh = f.solar.yield_kwh(p.footprint_m2, m.rooftop_pv);
-    let el = carriers[&Carrier::Electricity];
+    let el = carriers[Carrier::Electricity];
     let pv_export_kwh = (pv_kwh - el).max(0.0);
-    carriers.insert(Carrier::Electricity, (el - pv_kwh).max(0.0));
+    carriers[Carrier::Electricity] = (el - pv_kwh).max(0.0);
     EnergyUse {
         tier,
         carriers,
@@ -104,7 +131,7 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
 pub fn emissions_t(e: &EnergyUse, f: &Factors) -> f64 {
     e.carriers
         .iter()
-        .map(|(c, kwh)| kwh * f.carrier(*c))
+        .map(|(c, kwh)| kwh * f.carrier(c))
         .sum::<f64>()
         / 1000.0
 }
@@ -116,12 +143,11 @@ impl SectorModel for EnergyModel {
 
     fn estimate(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> SectorResult {
         let e = energy_use(b, p, m, f);
-        let mut quantities = vec![
-            ("energy_tier", e.tier as f64),
-            ("heat_demand_kwh_yr", e.heat_kwh),
-        ];
-        for (c, kwh) in &e.carriers {
-            quantities.push((carrier_column(*c), *kwh));
+        let mut quantities = Vec::with_capacity(10);
+        quantities.push(("energy_tier", e.tier as f64));
+        quantities.push(("heat_demand_kwh_yr", e.heat_kwh));
+        for (c, kwh) in e.carriers.iter() {
+            quantities.push((carrier_column(c), kwh));
         }
         quantities.push(("pv_kwh_yr", e.pv_kwh));
         quantities.push(("pv_export_kwh_yr", e.pv_export_kwh));
