@@ -12,7 +12,7 @@
 
 use std::ops::{Index, IndexMut};
 
-use super::{Measures, Sector, SectorModel, SectorResult};
+use super::{Measures, Quantities, Sector, SectorModel, SectorResult};
 use crate::load::Building;
 use crate::preset::{Carrier, Factors, HeatSource};
 use crate::profile::Profile;
@@ -153,7 +153,7 @@ impl SectorModel for EnergyModel {
         quantities.push(("pv_export_kwh_yr", e.pv_export_kwh));
         SectorResult {
             co2e_t: emissions_t(&e, f),
-            quantities: quantities.into_boxed_slice(),
+            quantities: Quantities::new(&quantities),
         }
     }
 }

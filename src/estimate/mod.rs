@@ -10,6 +10,7 @@
 //! | `waste` | generation by residents and jobs, treatment paths, diversion |
 
 pub mod energy;
+pub mod quantities;
 pub mod scenario;
 pub mod transport;
 pub mod waste;
@@ -19,6 +20,7 @@ use rayon::prelude::*;
 use crate::load::{Building, Site};
 use crate::preset::Factors;
 use crate::profile::{Profile, Profiles};
+pub use quantities::Quantities;
 pub use scenario::{scenarios, Measures, Scenario};
 
 /// A GPC sector.
@@ -45,9 +47,8 @@ impl Sector {
 pub struct SectorResult {
     /// t CO2e per year.
     pub co2e_t: f64,
-    /// Named activity quantities, units in the names (`electricity_kwh_yr`, `car_pkm_yr`);
-    /// a boxed slice, exactly as long as it needs to be (a million buildings hold one each).
-    pub quantities: Box<[(&'static str, f64)]>,
+    /// Named activity quantities, units in the names (`electricity_kwh_yr`, `car_pkm_yr`).
+    pub quantities: Quantities,
 }
 
 /// A model of one sector.
@@ -115,12 +116,7 @@ pub fn estimate(
                             // PV yield): a million buildings would otherwise hold every
                             // quantity twice.
                             if k > 0 {
-                                r.quantities = r
-                                    .quantities
-                                    .iter()
-                                    .filter(|q| q.0 == "pv_kwh_yr")
-                                    .copied()
-                                    .collect();
+                                r.quantities = r.quantities.only("pv_kwh_yr");
                             }
                             r
                         })

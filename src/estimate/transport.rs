@@ -8,7 +8,7 @@
 //! electricity × grid factor for the electric part), bus pkm × bus factor, tram, metro and rail
 //! pkm × kWh/pkm × grid factor.
 
-use super::{Measures, Sector, SectorModel, SectorResult};
+use super::{Measures, Quantities, Sector, SectorModel, SectorResult};
 use crate::load::Building;
 use crate::preset::{Carrier, Factors, Mode};
 use crate::profile::Profile;
@@ -90,7 +90,7 @@ impl SectorModel for TransportModel {
         let co2e_t = emissions_t(&tr, f);
         SectorResult {
             co2e_t,
-            quantities: vec![
+            quantities: Quantities::new(&[
                 ("trips_yr", tr.trips),
                 ("car_share", tr.car_share),
                 ("transit_share", tr.transit_share),
@@ -99,8 +99,7 @@ impl SectorModel for TransportModel {
                 ("tram_pkm_yr", tr.transit_pkm[1]),
                 ("metro_pkm_yr", tr.transit_pkm[2]),
                 ("rail_pkm_yr", tr.transit_pkm[3]),
-            ]
-            .into_boxed_slice(),
+            ]),
         }
     }
 }

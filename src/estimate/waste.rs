@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Measures, Sector, SectorModel, SectorResult};
+use super::{Measures, Quantities, Sector, SectorModel, SectorResult};
 use crate::load::Building;
 use crate::preset::{Factors, Treatment};
 use crate::profile::Profile;
@@ -60,7 +60,7 @@ impl SectorModel for WasteModel {
         }
         SectorResult {
             co2e_t: kg / 1000.0,
-            quantities: quantities.into_boxed_slice(),
+            quantities: Quantities::new(&quantities),
         }
     }
 }

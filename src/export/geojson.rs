@@ -587,7 +587,7 @@ mod tests {
                 3 => f64::from_bits(next() >> 2) * if r & 1 == 0 { 1.0 } else { -1.0 },
                 4 => {
                     let tie = ((r >> 16) % 10_000) as f64 / 1000.0 + 0.0005;
-                    f64::from_bits(tie.to_bits().wrapping_add((r >> 60) - 8))
+                    f64::from_bits(tie.to_bits().wrapping_add((r >> 60).wrapping_sub(8)))
                 }
                 _ => unit * 10f64.powi((r >> 40) as i32 % 20 - 6),
             };

@@ -133,11 +133,11 @@ pub fn write_buildings(
         }
         // Baseline activity, every sector's quantities.
         for r in &e.results[0] {
-            for (name, v) in &r.quantities {
-                if *name == "energy_tier" {
-                    fw.int("baseline_energy_tier", *v as i64);
+            for (name, v) in r.quantities.iter() {
+                if name == "energy_tier" {
+                    fw.int("baseline_energy_tier", v as i64);
                 } else {
-                    fw.num_prefixed("baseline_", name, *v, quantity_decimals(name));
+                    fw.num_prefixed("baseline_", name, v, quantity_decimals(name));
                 }
             }
         }
@@ -145,9 +145,7 @@ pub fn write_buildings(
         for (s, scenario) in run.estimates.scenarios.iter().enumerate().skip(1) {
             let pv = e.results[s]
                 .iter()
-                .flat_map(|r| &r.quantities)
-                .find(|q| q.0 == "pv_kwh_yr")
-                .map(|q| q.1)
+                .find_map(|r| r.quantities.get("pv_kwh_yr"))
                 .unwrap_or(0.0);
             fw.num_prefixed(&scenario.name, "_pv_kwh_yr", pv, KWH);
         }

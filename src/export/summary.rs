@@ -272,9 +272,8 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     for e in &run.estimates.buildings {
         let tier = e.results[0][0]
             .quantities
-            .iter()
-            .find(|q| q.0 == "energy_tier")
-            .map(|q| q.1 as u8)
+            .get("energy_tier")
+            .map(|t| t as u8)
             .unwrap_or(1);
         *energy_tiers.entry(tier.to_string()).or_default() += 1;
     }

@@ -30,12 +30,7 @@ impl Intervention for WasteDiversion {
             return None;
         }
         *state = after_state;
-        let tonnes = before
-            .quantities
-            .iter()
-            .find(|q| q.0 == "waste_t_yr")
-            .map(|q| q.1)
-            .unwrap_or(0.0);
+        let tonnes = before.quantities.get("waste_t_yr").unwrap_or(0.0);
         let diverted_now =
             f.waste.shares[&Treatment::Composting] + f.waste.shares[&Treatment::Recycling];
         let moved = tonnes * (f.offsets.waste_target - diverted_now).max(0.0);

@@ -71,9 +71,7 @@ pub fn district_buildings_table(run: &Estimated) -> String {
         let q = |name: &str| {
             e.results[0]
                 .iter()
-                .flat_map(|r| &r.quantities)
-                .find(|q| q.0 == name)
-                .map(|q| q.1)
+                .find_map(|r| r.quantities.get(name))
                 .unwrap_or(0.0)
         };
         let heat = q("heat_demand_kwh_yr");
