@@ -50,7 +50,7 @@ pub struct Opportunity {
     /// Capital cost / lifetime + operating cost, per year.
     pub annual_cost: f64,
     /// The quantities and values it was worked out from, in words.
-    pub assumptions: String,
+    pub assumptions: Box<str>,
 }
 
 impl Opportunity {
@@ -120,11 +120,12 @@ impl<'a> OffsetContext<'a> {
 
 impl OffsetContext<'_> {
     /// The text `assumptions` makes, or nothing when opportunities are not described.
-    pub fn describe(&self, assumptions: impl FnOnce() -> String) -> String {
+    pub fn describe(&self, assumptions: impl FnOnce() -> String) -> Box<str> {
         if self.describe {
-            assumptions()
+            // Exactly as long as the text: hundreds of thousands of them are kept.
+            assumptions().into_boxed_str()
         } else {
-            String::new()
+            Box::default()
         }
     }
 }
