@@ -69,6 +69,13 @@ impl Quantities {
             .zip(self.values.iter().copied())
     }
 
+    /// Each quantity's index in [`NAMES`] with its value, in order.
+    pub fn indexed(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        (0..NAMES.len())
+            .filter(|i| self.mask & (1 << i) != 0)
+            .zip(self.values.iter().copied())
+    }
+
     /// The value of one quantity, if present.
     pub fn get(&self, name: &str) -> Option<f64> {
         self.iter().find(|q| q.0 == name).map(|q| q.1)

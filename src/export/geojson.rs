@@ -94,8 +94,7 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
                 None
             };
             if let Some(n) = rounded {
-                let unit = POW10[d] as u64;
-                let (int, mut fraction) = (n / unit, n % unit);
+                let (int, mut fraction) = split_decimals(n, d);
                 if v < 0.0 && n > 0 {
                     out.push(b'-');
                 }
@@ -122,6 +121,29 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
         }
     }
     false
+}
+
+/// `n` / 10^d and `n` % 10^d, each divisor a constant (a multiplication, not a division).
+#[inline(always)]
+fn split_decimals(n: u64, d: usize) -> (u64, u64) {
+    #[inline(always)]
+    fn by<const U: u64>(n: u64) -> (u64, u64) {
+        (n / U, n % U)
+    }
+    match d {
+        0 => (n, 0),
+        1 => by::<10>(n),
+        2 => by::<100>(n),
+        3 => by::<1_000>(n),
+        4 => by::<10_000>(n),
+        5 => by::<100_000>(n),
+        6 => by::<1_000_000>(n),
+        7 => by::<10_000_000>(n),
+        _ => {
+            let unit = POW10[d] as u64;
+            (n / unit, n % unit)
+        }
+    }
 }
 
 /// Appends a non-negative integer in decimal.
@@ -174,6 +196,21 @@ fn push_string(out: &mut Vec<u8>, s: &str) {
         }
     }
     out.push(b'"');
+}
+
+/// A property name rendered once as JSON (`,"name":`), for layers that write the same names a
+/// million times.
+#[derive(Debug, Clone)]
+pub struct Key(Box<[u8]>);
+
+impl Key {
+    /// The key `prefix` + `name`.
+    pub fn new(prefix: &str, name: &str) -> Key {
+        let mut out = vec![b','];
+        push_string(&mut out, &format!("{prefix}{name}"));
+        out.push(b':');
+        Key(out.into_boxed_slice())
+    }
 }
 
 /// Writes features of one layer into a byte buffer: a whole FeatureCollection
@@ -258,6 +295,29 @@ impl<'w> FeatureWriter<'w> {
             push_string(self.out, &format!("{prefix}{name}"));
             self.out.push(b':');
         }
+    }
+
+    /// Writes a property name rendered once by [`Key::new`].
+    #[inline]
+    fn key_bytes(&mut self, key: &Key) {
+        if self.first_prop {
+            self.out.extend_from_slice(&key.0[1..]);
+        } else {
+            self.out.extend_from_slice(&key.0);
+        }
+        self.first_prop = false;
+    }
+
+    /// A number under a pre-rendered name.
+    pub fn num_key(&mut self, key: &Key, value: f64, decimals: u8) {
+        self.key_bytes(key);
+        push_number(self.out, value, decimals);
+    }
+
+    /// An integer under a pre-rendered name.
+    pub fn int_key(&mut self, key: &Key, value: i64) {
+        self.key_bytes(key);
+        push_i64(self.out, value);
     }
 
     /// A text property made of parts joined by `sep` (each part escaped as JSON needs).

@@ -7,8 +7,9 @@ use std::path::Path;
 use gdal::spatial_ref::CoordTransform;
 
 use super::atomic::write_atomic;
-use super::geojson::{FeatureWriter, Geom, Prop};
+use super::geojson::{FeatureWriter, Geom, Key, Prop};
 use crate::aggregate::Totals;
+use crate::estimate::quantities::NAMES;
 use crate::pipeline::Estimated;
 use crate::validate::Shape;
 use crate::Result;
@@ -82,6 +83,11 @@ pub fn write_buildings(
         })
         .collect();
     let columns = EmissionColumns::new(run);
+    // `baseline_` + each quantity's name, rendered once, with its decimals.
+    let quantity_keys: Vec<(Key, u8)> = NAMES
+        .iter()
+        .map(|n| (Key::new("baseline_", n), quantity_decimals(n)))
+        .collect();
     let feature = |i: usize, fw: &mut FeatureWriter| -> std::io::Result<()> {
         let (b, p, e) = (
             &run.site.buildings[i],
@@ -133,11 +139,12 @@ pub fn write_buildings(
         }
         // Baseline activity, every sector's quantities.
         for r in &e.results[0] {
-            for (name, v) in r.quantities.iter() {
-                if name == "energy_tier" {
-                    fw.int("baseline_energy_tier", v as i64);
+            for (k, v) in r.quantities.indexed() {
+                let (key, decimals) = &quantity_keys[k];
+                if NAMES[k] == "energy_tier" {
+                    fw.int_key(key, v as i64);
                 } else {
-                    fw.num_prefixed("baseline_", name, v, quantity_decimals(name));
+                    fw.num_key(key, v, *decimals);
                 }
             }
         }
@@ -166,7 +173,7 @@ pub fn write_buildings(
 /// then `{scenario}_co2e_t_yr`, scenario by scenario.
 struct EmissionColumns {
     /// Per scenario: the sector columns and the total column.
-    names: Vec<(Vec<String>, String)>,
+    names: Vec<(Vec<Key>, Key)>,
 }
 
 impl EmissionColumns {
@@ -180,9 +187,9 @@ impl EmissionColumns {
                     .estimates
                     .sectors
                     .iter()
-                    .map(|sector| format!("{}_{}_co2e_t_yr", scenario.name, sector.key()))
+                    .map(|sector| Key::new(&scenario.name, &format!("_{}_co2e_t_yr", sector.key())))
                     .collect();
-                (sectors, format!("{}_co2e_t_yr", scenario.name))
+                (sectors, Key::new(&scenario.name, "_co2e_t_yr"))
             })
             .collect();
         EmissionColumns { names }
@@ -193,10 +200,10 @@ impl EmissionColumns {
     fn write(&self, fw: &mut FeatureWriter, co2e: impl Fn(usize, usize) -> f64) {
         for (s, (sectors, total)) in self.names.iter().enumerate() {
             let values: Vec<f64> = (0..sectors.len()).map(|k| co2e(s, k)).collect();
-            for (name, v) in sectors.iter().zip(&values) {
-                fw.num(name, *v, T);
+            for (key, v) in sectors.iter().zip(&values) {
+                fw.num_key(key, *v, T);
             }
-            fw.num(total, values.iter().sum(), T);
+            fw.num_key(total, values.iter().sum(), T);
         }
     }
 }
