@@ -302,11 +302,16 @@ impl AccessModel {
             .tree
             .locate_in_envelope(&env)
             .filter(|item| {
-                // Within reach of the box (distance to the box, not to its corners' envelope).
+                // Within its own catchment (640 m for a bus, 960 m for rail) of the box: the
+                // distance to the box, not to the envelope's corners. A service beyond it is
+                // beyond its catchment from every point of the box and would count for none.
+                let Some(c) = &self.candidates[item.data] else {
+                    return false;
+                };
                 let q = item.geom();
                 let dx = (lo[0] - q[0]).max(q[0] - hi[0]).max(0.0);
                 let dy = (lo[1] - q[1]).max(q[1] - hi[1]).max(0.0);
-                dx * dx + dy * dy <= r * r * (1.0 + 1e-9)
+                dx * dx + dy * dy <= c.catchment_m * c.catchment_m * (1.0 + 1e-9)
             })
             .map(|item| item.data)
             .collect();
