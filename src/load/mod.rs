@@ -244,10 +244,22 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             src.crs_label(),
         );
         let earlier = buildings.len();
-        let mut fresh = Vec::new();
-        for (raw, label, shape) in checked(src, &target, Expect::AreasOrPoints, &slots.id, &mut q)?
-        {
-            fresh.push(slots.building(&raw, label, shape, layer_index, spec, &mut q));
+        // Each building on its own, in parallel; what could not be read is recorded in order.
+        let built: Vec<(Building, UnreadLog)> =
+            checked(src, &target, Expect::AreasOrPoints, &slots.id, &mut q)?
+                .into_par_iter()
+                .map(|(raw, label, shape)| {
+                    let mut log = UnreadLog::default();
+                    let b = slots.building(&raw, label, shape, layer_index, spec, &mut log);
+                    (b, log)
+                })
+                .collect();
+        let mut fresh = Vec::with_capacity(built.len());
+        for (b, log) in built {
+            for (field, value) in &log.0 {
+                q.unread(field, value);
+            }
+            fresh.push(b);
         }
         if layer_index > 0 {
             let index = dedupe::FootprintIndex::new(
@@ -509,26 +521,28 @@ fn checked(
     let mut raws = src.read(target)?;
     q.read = raws.len();
     // Validation (and repair) of each geometry on its own: in parallel; counted in order below.
-    let verdicts: Vec<Checked> = raws
+    let verdicts: Vec<(Checked, String)> = raws
         .par_iter_mut()
-        .map(
-            |raw| match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty)) {
-                Ok(g) => match validate::check(g, expect) {
-                    // In metres now: a polygon of less than MIN_AREA_M2 is a line drawn as a polygon.
-                    Checked::Valid(Shape::Area(mp)) | Checked::Repaired(Shape::Area(mp), _)
-                        if geo::Area::unsigned_area(&mp) < MIN_AREA_M2 =>
-                    {
-                        Checked::Invalid(validate::Problem::ZeroArea)
-                    }
-                    other => other,
-                },
-                Err(p) => Checked::Invalid(p),
-            },
-        )
+        .map(|raw| {
+            let verdict =
+                match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty)) {
+                    Ok(g) => match validate::check(g, expect) {
+                        // In metres now: a polygon of less than MIN_AREA_M2 is a line drawn as
+                        // a polygon.
+                        Checked::Valid(Shape::Area(mp)) | Checked::Repaired(Shape::Area(mp), _)
+                            if geo::Area::unsigned_area(&mp) < MIN_AREA_M2 =>
+                        {
+                            Checked::Invalid(validate::Problem::ZeroArea)
+                        }
+                        other => other,
+                    },
+                    Err(p) => Checked::Invalid(p),
+                };
+            (verdict, feature_label(raw, id_slots))
+        })
         .collect();
     let mut out = Vec::with_capacity(raws.len());
-    for (raw, verdict) in raws.into_iter().zip(verdicts) {
-        let label = feature_label(&raw, id_slots);
+    for (raw, (verdict, label)) in raws.into_iter().zip(verdicts) {
         if let Some(p) = verdict.problem() {
             *q.invalid.entry(p.to_string()).or_default() += 1;
         }
@@ -558,12 +572,34 @@ fn feature_label(raw: &RawFeature, id_slots: &[usize]) -> String {
     }
 }
 
+/// Where values that are not numbers are recorded.
+trait Unread {
+    fn unread(&mut self, field: &str, value: &str);
+}
+
+impl Unread for LayerQuality {
+    fn unread(&mut self, field: &str, value: &str) {
+        LayerQuality::unread(self, field, value);
+    }
+}
+
+/// Unread values of one feature worked on in parallel, replayed into its layer's quality in
+/// feature order afterwards (so the record is the same as one thread would make).
+#[derive(Default)]
+struct UnreadLog(Vec<(String, String)>);
+
+impl Unread for UnreadLog {
+    fn unread(&mut self, field: &str, value: &str) {
+        self.0.push((field.to_string(), value.to_string()));
+    }
+}
+
 /// A numeric attribute; text that is not a number is recorded as unread.
 fn number(
     raw: &RawFeature,
     slot: Option<usize>,
     names: &[&str],
-    q: &mut LayerQuality,
+    q: &mut impl Unread,
 ) -> Option<f64> {
     let text = value(&raw.values, slot)?;
     match parse_number(text) {
@@ -673,7 +709,7 @@ impl<'a> BuildingSlots<'a> {
         shape: Shape,
         layer: usize,
         spec: &crate::config::BuildingsSpec,
-        q: &mut LayerQuality,
+        q: &mut impl Unread,
     ) -> Building {
         let names = self.fields.names();
         let uses = self
