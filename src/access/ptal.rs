@@ -234,11 +234,18 @@ impl AccessModel {
             let routes = self.route_ids.len() as u32;
             cands.extend(Self::candidate(s, key, routes, &self.params));
         }
-        self.evaluate(
-            p,
-            &Cands::from(cands.into_iter()),
-            &mut Scratch::new(self.slots()),
-        )
+        // One scratch per thread, reused: with thousands of timetable routes it is large, and
+        // the transit offers ask for one point at a time.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::new(0));
+        }
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            if scratch.best.len() < self.slots() {
+                scratch.best.resize(self.slots(), f64::NAN);
+            }
+            self.evaluate(p, &Cands::from(cands.into_iter()), &mut scratch)
+        })
     }
 
     /// The access index at many points, in their order: points are grouped in square buckets,

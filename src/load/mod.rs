@@ -524,20 +524,20 @@ fn checked(
     let verdicts: Vec<(Checked, String)> = raws
         .par_iter_mut()
         .map(|raw| {
-            let verdict =
-                match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty)) {
-                    Ok(g) => match validate::check(g, expect) {
-                        // In metres now: a polygon of less than MIN_AREA_M2 is a line drawn as
-                        // a polygon.
-                        Checked::Valid(Shape::Area(mp)) | Checked::Repaired(Shape::Area(mp), _)
-                            if geo::Area::unsigned_area(&mp) < MIN_AREA_M2 =>
-                        {
-                            Checked::Invalid(validate::Problem::ZeroArea)
-                        }
-                        other => other,
-                    },
-                    Err(p) => Checked::Invalid(p),
-                };
+            let verdict = match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty))
+            {
+                Ok(g) => match validate::check(g, expect) {
+                    // In metres now: a polygon of less than MIN_AREA_M2 is a line drawn as
+                    // a polygon.
+                    Checked::Valid(Shape::Area(mp)) | Checked::Repaired(Shape::Area(mp), _)
+                        if geo::Area::unsigned_area(&mp) < MIN_AREA_M2 =>
+                    {
+                        Checked::Invalid(validate::Problem::ZeroArea)
+                    }
+                    other => other,
+                },
+                Err(p) => Checked::Invalid(p),
+            };
             (verdict, feature_label(raw, id_slots))
         })
         .collect();
