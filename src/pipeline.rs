@@ -151,12 +151,11 @@ pub fn run_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<
         &e.config.file,
     )?;
     progress.stage("offsets");
-    let mut ctx = OffsetContext::new(&e.site, &e.profiles, &e.factors, &community, &e.aggregates);
+    let ctx = OffsetContext::new(&e.site, &e.profiles, &e.factors, &community, &e.aggregates);
     let enabled = &e.config.offsets.interventions;
     let found = opportunities(&ctx, enabled, Membership::Community);
     // For the levers: what the disabled interventions and the buildings beyond the community
-    // offer (only their abatement counts, so they are not described in words).
-    ctx.describe = false;
+    // offer (only their abatement counts).
     let mut disabled = BTreeMap::new();
     for i in INTERVENTIONS {
         if !enabled.iter().any(|k| k == i.key()) {

@@ -97,7 +97,8 @@ pub fn write_opportunities(dir: &Path, ran: &Ran, _to_wgs84: &CoordTransform) ->
             Some(z) => fw.int("zone_rank", z as i64),
             None => fw.null("zone_rank"),
         }
-        fw.str("assumptions", &o.assumptions);
+        let p = o.building.map(|b| &e.profiles.buildings[b]);
+        fw.str("assumptions", &crate::offsets::describe(&e.factors, p, o));
         let cell_shape;
         let geom = match o.building.map(|b| &e.site.buildings[b].shape) {
             Some(Shape::Area(mp)) => Geom::MultiPolygon(mp),

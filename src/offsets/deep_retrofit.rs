@@ -3,7 +3,8 @@
 
 use super::{energy_t, Intervention, OffsetContext, Opportunity};
 use crate::estimate::Measures;
-use crate::preset::Era;
+use crate::preset::{Era, Factors};
+use crate::profile::Profile;
 
 pub struct DeepRetrofit;
 
@@ -41,18 +42,22 @@ impl Intervention for DeepRetrofit {
             abatement_t,
             capex,
             capex / o.retrofit_lifetime_yr,
-            || {
-                format!(
-                    "built {} ({}): heat demand cut by {:.0} %; {:.0} m² at {} {}/m², {} years",
-                    p.year.map(|y| y.to_string()).unwrap_or_default(),
-                    p.era,
-                    o.retrofit_heat_saving * 100.0,
-                    p.floor.gfa_m2,
-                    o.retrofit_capex_m2,
-                    ctx.factors.currency,
-                    o.retrofit_lifetime_yr
-                )
-            },
+            [0.0; 3],
         ))
+    }
+
+    fn describe(&self, f: &Factors, p: Option<&Profile>, _o: &Opportunity) -> String {
+        let Some(p) = p else { return String::new() };
+        let o = &f.offsets;
+        format!(
+            "built {} ({}): heat demand cut by {:.0} %; {:.0} m² at {} {}/m², {} years",
+            p.year.map(|y| y.to_string()).unwrap_or_default(),
+            p.era,
+            o.retrofit_heat_saving * 100.0,
+            p.floor.gfa_m2,
+            o.retrofit_capex_m2,
+            f.currency,
+            o.retrofit_lifetime_yr
+        )
     }
 }

@@ -5,7 +5,8 @@
 use super::{energy_t, Intervention, OffsetContext, Opportunity};
 use crate::estimate::energy::energy_use;
 use crate::estimate::Measures;
-use crate::preset::HeatSource;
+use crate::preset::{Factors, HeatSource};
+use crate::profile::Profile;
 
 pub struct HeatPump;
 
@@ -47,16 +48,19 @@ impl Intervention for HeatPump {
             abatement_t,
             capex,
             capex / f.offsets.heat_pump_lifetime_yr,
-            || {
-                format!(
-                "{heat_kwh:.0} kWh of heat a year by heat pump at COP {}, grid {} kg CO2e/kWh; {kw:.1} kW at {} {}/kW, {} years",
-                f.heating.heat_pump_cop,
-                f.carrier(crate::preset::Carrier::Electricity),
-                f.offsets.heat_pump_capex_kw,
-                f.currency,
-                f.offsets.heat_pump_lifetime_yr
-            )
-            },
+            [heat_kwh, kw, 0.0],
         ))
+    }
+
+    fn describe(&self, f: &Factors, _p: Option<&Profile>, o: &Opportunity) -> String {
+        let [heat_kwh, kw, _] = o.figures;
+        format!(
+            "{heat_kwh:.0} kWh of heat a year by heat pump at COP {}, grid {} kg CO2e/kWh; {kw:.1} kW at {} {}/kW, {} years",
+            f.heating.heat_pump_cop,
+            f.carrier(crate::preset::Carrier::Electricity),
+            f.offsets.heat_pump_capex_kw,
+            f.currency,
+            f.offsets.heat_pump_lifetime_yr
+        )
     }
 }

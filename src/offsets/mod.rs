@@ -31,7 +31,7 @@ use crate::community::{Community, Membership};
 use crate::estimate::Measures;
 use crate::load::Site;
 use crate::preset::Factors;
-use crate::profile::{services, Profiles};
+use crate::profile::{services, Profile, Profiles};
 
 pub use zones::{plan, CellOffer, OffsetPlan, RankBy, Zone};
 
@@ -49,8 +49,10 @@ pub struct Opportunity {
     pub capex: f64,
     /// Capital cost / lifetime + operating cost, per year.
     pub annual_cost: f64,
-    /// The quantities and values it was worked out from, in words.
-    pub assumptions: Box<str>,
+    /// The figures its description needs beyond the preset and the building's profile (see
+    /// [`Intervention::describe`]): the text is written at export, not kept for every
+    /// opportunity.
+    pub figures: [f64; 3],
 }
 
 impl Opportunity {
@@ -62,7 +64,7 @@ impl Opportunity {
         abatement_t: f64,
         capex: f64,
         annual_cost: f64,
-        assumptions: impl FnOnce() -> String,
+        figures: [f64; 3],
     ) -> Opportunity {
         Opportunity {
             intervention,
@@ -71,7 +73,7 @@ impl Opportunity {
             abatement_t,
             capex,
             annual_cost,
-            assumptions: ctx.describe(assumptions),
+            figures,
         }
     }
 }
@@ -86,9 +88,6 @@ pub struct OffsetContext<'a> {
     pub access: AccessModel,
     /// Per grid cell (index in `aggregates.cells`), its community buildings.
     pub community_in_cell: Vec<Vec<usize>>,
-    /// Whether opportunities are described in words; off where only their abatement counts
-    /// (the levers), which saves formatting a text per building.
-    pub describe: bool,
 }
 
 impl<'a> OffsetContext<'a> {
@@ -108,24 +107,11 @@ impl<'a> OffsetContext<'a> {
         OffsetContext {
             access: AccessModel::new(services(site, factors), &factors.access),
             community_in_cell,
-            describe: true,
             site,
             profiles,
             factors,
             community,
             aggregates,
-        }
-    }
-}
-
-impl OffsetContext<'_> {
-    /// The text `assumptions` makes, or nothing when opportunities are not described.
-    pub fn describe(&self, assumptions: impl FnOnce() -> String) -> Box<str> {
-        if self.describe {
-            // Exactly as long as the text: hundreds of thousands of them are kept.
-            assumptions().into_boxed_str()
-        } else {
-            Box::default()
         }
     }
 }
@@ -150,6 +136,19 @@ pub trait Intervention: Sync {
     fn in_cell(&self, _ctx: &OffsetContext, _cell: usize) -> Option<Opportunity> {
         None
     }
+
+    /// The quantities and values an opportunity was worked out from, in words, from its
+    /// figures, the preset and (for a building) the building's profile.
+    fn describe(&self, f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String;
+}
+
+/// The description of an opportunity by the intervention that found it.
+pub fn describe(f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String {
+    INTERVENTIONS
+        .iter()
+        .find(|i| i.key() == o.intervention)
+        .map(|i| i.describe(f, p, o))
+        .unwrap_or_default()
 }
 
 /// Every intervention, in the order they stack at a building.

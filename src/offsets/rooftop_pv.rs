@@ -3,7 +3,8 @@
 
 use super::{Intervention, OffsetContext, Opportunity};
 use crate::estimate::Measures;
-use crate::preset::Carrier;
+use crate::preset::{Carrier, Factors};
+use crate::profile::Profile;
 
 pub struct RooftopPv;
 
@@ -40,18 +41,23 @@ impl Intervention for RooftopPv {
             abatement_t,
             capex,
             capex / f.offsets.pv_lifetime_yr,
-            || {
-                format!(
-                "roof {:.0} m² × {} usable × {} kWp/m² = {kwp:.1} kWp × {} kWh/kWp = {kwh:.0} kWh × grid {grid} kg/kWh; {} {}/kWp, {} years",
-                p.footprint_m2,
-                f.solar.usable_roof_share * share,
-                f.solar.kwp_per_m2,
-                f.solar.yield_kwh_kwp,
-                f.offsets.pv_capex_kwp,
-                f.currency,
-                f.offsets.pv_lifetime_yr
-            )
-            },
+            [kwp, kwh, grid],
         ))
+    }
+
+    fn describe(&self, f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String {
+        let Some(p) = p else { return String::new() };
+        let [kwp, kwh, grid] = o.figures;
+        let share = f.offsets.pv_roof_share;
+        format!(
+            "roof {:.0} m² × {} usable × {} kWp/m² = {kwp:.1} kWp × {} kWh/kWp = {kwh:.0} kWh × grid {grid} kg/kWh; {} {}/kWp, {} years",
+            p.footprint_m2,
+            f.solar.usable_roof_share * share,
+            f.solar.kwp_per_m2,
+            f.solar.yield_kwh_kwp,
+            f.offsets.pv_capex_kwp,
+            f.currency,
+            f.offsets.pv_lifetime_yr
+        )
     }
 }

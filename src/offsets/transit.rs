@@ -8,7 +8,8 @@ use super::{Intervention, OffsetContext, Opportunity};
 use crate::access::Service;
 use crate::estimate::transport::{emissions_t, travel};
 use crate::estimate::Measures;
-use crate::preset::Mode;
+use crate::preset::{Factors, Mode};
+use crate::profile::Profile;
 
 pub struct Transit;
 
@@ -67,10 +68,16 @@ impl Intervention for Transit {
             abatement_t,
             capex: 0.0,
             annual_cost: o.transit_annual_cost,
-            assumptions: ctx.describe(|| format!(
-                "{residents:.0} residents at access index {index:.1}: a bus stop with {} departures/h at their centre; {} {}/yr to run",
-                o.transit_departures_per_hour, o.transit_annual_cost, f.currency
-            )),
+            figures: [residents, index, 0.0],
         })
+    }
+
+    fn describe(&self, f: &Factors, _p: Option<&Profile>, o: &Opportunity) -> String {
+        let [residents, index, _] = o.figures;
+        let offsets = &f.offsets;
+        format!(
+            "{residents:.0} residents at access index {index:.1}: a bus stop with {} departures/h at their centre; {} {}/yr to run",
+            offsets.transit_departures_per_hour, offsets.transit_annual_cost, f.currency
+        )
     }
 }

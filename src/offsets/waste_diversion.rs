@@ -3,7 +3,8 @@
 
 use super::{Intervention, OffsetContext, Opportunity};
 use crate::estimate::{Measures, SectorModel};
-use crate::preset::Treatment;
+use crate::preset::{Factors, Treatment};
+use crate::profile::Profile;
 
 pub struct WasteDiversion;
 
@@ -41,15 +42,18 @@ impl Intervention for WasteDiversion {
             abatement_t,
             0.0,
             moved * f.offsets.waste_cost_t,
-            || {
-                format!(
-                "{tonnes:.1} t/yr of waste, diverted share from {:.0} % to {:.0} %: {moved:.1} t moved at {} {}/t",
-                diverted_now * 100.0,
-                f.offsets.waste_target * 100.0,
-                f.offsets.waste_cost_t,
-                f.currency
-            )
-            },
+            [tonnes, moved, diverted_now],
         ))
+    }
+
+    fn describe(&self, f: &Factors, _p: Option<&Profile>, o: &Opportunity) -> String {
+        let [tonnes, moved, diverted_now] = o.figures;
+        format!(
+            "{tonnes:.1} t/yr of waste, diverted share from {:.0} % to {:.0} %: {moved:.1} t moved at {} {}/t",
+            diverted_now * 100.0,
+            f.offsets.waste_target * 100.0,
+            f.offsets.waste_cost_t,
+            f.currency
+        )
     }
 }
