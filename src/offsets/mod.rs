@@ -185,6 +185,9 @@ pub fn abatement_t(ctx: &OffsetContext, enabled: &[String], members: Membership)
     found(ctx, enabled, members, |o| o.abatement_t).iter().sum()
 }
 
+/// Buildings per block of the parallel search for opportunities.
+const BLOCK: usize = 16_384;
+
 /// The opportunities, each passed through `keep` as soon as it is found.
 fn found<T: Send>(
     ctx: &OffsetContext,
@@ -199,20 +202,33 @@ fn found<T: Send>(
         .collect();
     // Buildings are independent: in parallel, gathered in building order (rayon's collect
     // keeps it) straight into one list.
-    let mut out: Vec<T> = ctx
-        .community
-        .membership
-        .par_iter()
-        .enumerate()
-        .filter(|(_, m)| **m == members)
-        .flat_map_iter(|(b, _)| {
-            let mut state = Measures::default();
-            on.iter()
-                .filter_map(|i| i.at_building(ctx, b, &mut state))
-                .map(&keep)
-                .collect::<Vec<_>>()
+    // In blocks of buildings, one list per block; the blocks are then moved into one list
+    // one after the other, so that at no time are all the opportunities held twice.
+    let membership = &ctx.community.membership;
+    let blocks: Vec<Vec<T>> = (0..membership.len())
+        .step_by(BLOCK)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|start| {
+            let mut found = Vec::new();
+            for b in start..(start + BLOCK).min(membership.len()) {
+                if membership[b] != members {
+                    continue;
+                }
+                let mut state = Measures::default();
+                found.extend(
+                    on.iter()
+                        .filter_map(|i| i.at_building(ctx, b, &mut state))
+                        .map(&keep),
+                );
+            }
+            found
         })
         .collect();
+    let mut out: Vec<T> = Vec::with_capacity(blocks.iter().map(Vec::len).sum());
+    for block in blocks {
+        out.extend(block);
+    }
     let mut cells: Vec<usize> = ctx
         .community
         .membership
