@@ -211,8 +211,10 @@ fn found<T: Send>(
         .into_par_iter()
         .map(|start| {
             let mut found = Vec::new();
-            for b in start..(start + BLOCK).min(membership.len()) {
-                if membership[b] != members {
+            let end = (start + BLOCK).min(membership.len());
+            for (b, m) in membership[start..end].iter().enumerate() {
+                let b = start + b;
+                if *m != members {
                     continue;
                 }
                 let mut state = Measures::default();
