@@ -491,22 +491,16 @@ fn geopackage_layers_read_in_parts_give_the_same_outputs_as_read_whole() {
     let whole = tempfile::tempdir().unwrap();
     let parts = tempfile::tempdir().unwrap();
     run(&site, whole.path());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpgis"))
-        .args([
+    let out = common::cpgis_env(
+        &[
             "run",
             site.to_str().unwrap(),
             "-o",
             parts.path().to_str().unwrap(),
-        ])
-        .env("CPGIS_SPLIT_READ_ABOVE", "0")
-        .env("RAYON_NUM_THREADS", "3")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &[("CPGIS_SPLIT_READ_ABOVE", "0"), ("RAYON_NUM_THREADS", "3")],
     );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let mut compared = 0;
     for entry in std::fs::read_dir(whole.path()).unwrap() {
         let path = entry.unwrap().path();

@@ -20,8 +20,14 @@ pub struct Run {
 
 /// Runs the `cpgis` binary with arguments.
 pub fn cpgis(args: &[&str]) -> Run {
+    cpgis_env(args, &[])
+}
+
+/// [`cpgis`] with extra environment variables.
+pub fn cpgis_env(args: &[&str], envs: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_cpgis"))
         .args(args)
+        .envs(envs.iter().copied())
         .output()
         .expect("the cpgis binary runs");
     Run {
