@@ -46,37 +46,27 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
     // The previous outputs: Liechtenstein as its site file says.
     let old = tmp.path().join("old");
     let site = fixture("liechtenstein/site.toml");
-    let ok = cpgis()
-        .arg("run")
-        .arg(&site)
-        .arg("-o")
-        .arg(&old)
-        .arg("-q")
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let ok = common::cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        old.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
     // The new outputs, complete: the same case with another grid factor (every layer differs).
     let text = common::fixture_site_text("liechtenstein", "site.toml")
         + "\n[factors]\ncarriers.electricity = 0.3\n";
     let new_site = common::write_site(tmp.path(), &text);
     let new = tmp.path().join("new");
-    let ok = cpgis()
-        .arg("run")
-        .arg(&new_site)
-        .arg("-o")
-        .arg(&new)
-        .arg("--verbose")
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let ok = common::cpgis(&[
+        "run",
+        new_site.to_str().unwrap(),
+        "-o",
+        new.to_str().unwrap(),
+        "--verbose",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
     let (old_files, new_files) = (finals(&old), finals(&new));
     assert_eq!(
         old_files.keys().collect::<Vec<_>>(),
@@ -91,7 +81,7 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
         }
     }
     // When the writing starts and how long it takes, from the stage timings.
-    let timings = String::from_utf8_lossy(&ok.stderr);
+    let timings = &ok.stderr;
     let secs = |stage: &str| -> f64 {
         timings
             .lines()
@@ -155,15 +145,14 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
         "no kill landed while the files were being replaced; the test proved nothing"
     );
     // A complete run afterwards leaves no temporary file of the killed ones.
-    let ok = cpgis()
-        .arg("run")
-        .arg(&new_site)
-        .arg("-o")
-        .arg(&out)
-        .arg("-q")
-        .output()
-        .unwrap();
-    assert!(ok.status.success());
+    let ok = common::cpgis(&[
+        "run",
+        new_site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
     let hidden: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -89,10 +89,6 @@ impl Quantities {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }

@@ -176,26 +176,37 @@ pub fn push_i64(out: &mut Vec<u8>, n: i64) {
 /// Appends a JSON string with the escapes JSON requires.
 fn push_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
-    if !s.bytes().fold(false, |bad, b| {
+    push_escaped(out, s);
+    out.push(b'"');
+}
+
+/// True when text needs JSON escapes. No early exit, so it compiles to a few vector
+/// instructions per short string.
+fn needs_escape(s: &str) -> bool {
+    s.bytes().fold(false, |bad, b| {
         bad | (b < 0x20) | (b == b'"') | (b == b'\\')
-    }) {
+    })
+}
+
+/// Appends text with the escapes JSON requires, without quotes.
+fn push_escaped(out: &mut Vec<u8>, s: &str) {
+    if !needs_escape(s) {
         out.extend_from_slice(s.as_bytes());
-    } else {
-        for c in s.chars() {
-            match c {
-                '"' => out.extend_from_slice(b"\\\""),
-                '\\' => out.extend_from_slice(b"\\\\"),
-                '\n' => out.extend_from_slice(b"\\n"),
-                '\r' => out.extend_from_slice(b"\\r"),
-                '\t' => out.extend_from_slice(b"\\t"),
-                c if (c as u32) < 0x20 => {
-                    out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
-                }
-                c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
             }
+            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
     }
-    out.push(b'"');
 }
 
 /// A property name rendered once as JSON (`,"name":`), for layers that write the same names a
@@ -274,27 +285,14 @@ impl<'w> FeatureWriter<'w> {
 
     /// Writes a property's name, `prefix` and `name` joined.
     fn key(&mut self, prefix: &str, name: &str) {
-        let sep = if self.first_prop { &b""[..] } else { &b","[..] };
-        self.first_prop = false;
-        // No early exit, so the check compiles to a few vector instructions per key.
-        let plain = |t: &str| {
-            !t.bytes().fold(false, |bad, b| {
-                bad | (b < 0x20) | (b == b'"') | (b == b'\\')
-            })
-        };
-        if plain(prefix) && plain(name) {
-            // Property names are plain ASCII: copied in one go.
-            self.out.reserve(prefix.len() + name.len() + 4);
-            self.out.extend_from_slice(sep);
-            self.out.push(b'"');
-            self.out.extend_from_slice(prefix.as_bytes());
-            self.out.extend_from_slice(name.as_bytes());
-            self.out.extend_from_slice(b"\":");
-        } else {
-            self.out.extend_from_slice(sep);
-            push_string(self.out, &format!("{prefix}{name}"));
-            self.out.push(b':');
+        if !self.first_prop {
+            self.out.push(b',');
         }
+        self.first_prop = false;
+        self.out.push(b'"');
+        push_escaped(self.out, prefix);
+        push_escaped(self.out, name);
+        self.out.extend_from_slice(b"\":");
     }
 
     /// Writes a property name rendered once by [`Key::new`].
@@ -326,13 +324,9 @@ impl<'w> FeatureWriter<'w> {
         self.out.push(b'"');
         for (i, part) in parts.enumerate() {
             if i > 0 {
-                self.out.extend_from_slice(sep.as_bytes());
+                push_escaped(self.out, sep);
             }
-            let start = self.out.len();
-            push_string(self.out, part);
-            // Drop the part's own quotes: it sits inside this string.
-            self.out.remove(start);
-            self.out.pop();
+            push_escaped(self.out, part);
         }
         self.out.push(b'"');
     }

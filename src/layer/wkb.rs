@@ -120,34 +120,23 @@ impl Reader<'_> {
                 let parts: Vec<Node> = (0..n)
                     .map(|_| self.node(depth + 1))
                     .collect::<Option<_>>()?;
+                // Each part of a multi-geometry must be of its single kind.
+                fn each<T>(parts: Vec<Node>, part: impl Fn(Node) -> Option<T>) -> Option<Vec<T>> {
+                    parts.into_iter().map(part).collect()
+                }
                 match base {
-                    4 => Node::MultiPoint(
-                        parts
-                            .into_iter()
-                            .map(|p| match p {
-                                Node::Point(i) => Some(i),
-                                _ => None,
-                            })
-                            .collect::<Option<_>>()?,
-                    ),
-                    5 => Node::MultiLine(
-                        parts
-                            .into_iter()
-                            .map(|p| match p {
-                                Node::Line(a, b) => Some((a, b)),
-                                _ => None,
-                            })
-                            .collect::<Option<_>>()?,
-                    ),
-                    6 => Node::MultiPolygon(
-                        parts
-                            .into_iter()
-                            .map(|p| match p {
-                                Node::Polygon(r) => Some(r),
-                                _ => None,
-                            })
-                            .collect::<Option<_>>()?,
-                    ),
+                    4 => Node::MultiPoint(each(parts, |p| match p {
+                        Node::Point(i) => Some(i),
+                        _ => None,
+                    })?),
+                    5 => Node::MultiLine(each(parts, |p| match p {
+                        Node::Line(a, b) => Some((a, b)),
+                        _ => None,
+                    })?),
+                    6 => Node::MultiPolygon(each(parts, |p| match p {
+                        Node::Polygon(r) => Some(r),
+                        _ => None,
+                    })?),
                     _ => Node::Collection(parts),
                 }
             }

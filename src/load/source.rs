@@ -148,8 +148,8 @@ impl OpenSource {
     /// order, which is the order of reading the whole table, so the parts joined are the
     /// same features in the same order.
     pub fn read(&self, target: &SpatialRef) -> Result<Vec<RawFeature>> {
-        if let Some(ranges) = self.fid_ranges()? {
-            return self.read_in_parts(target, &ranges);
+        if let Some(split) = self.split()? {
+            return self.read_in_parts(target, &split.fid, &split.ranges);
         }
         let transform = crs::transform(&self.srs, target)?;
         let mut layer = self.layer()?;
@@ -160,9 +160,9 @@ impl OpenSource {
         ))
     }
 
-    /// FID ranges (`[from, to)`) to read in parallel: for a GeoPackage layer of more than
-    /// [`split_above`] features, one per core; otherwise `None`.
-    fn fid_ranges(&self) -> Result<Option<Vec<(i64, i64)>>> {
+    /// How to read the layer in parallel: for a GeoPackage layer of more than [`split_above`]
+    /// features, one FID range per core; otherwise `None`.
+    fn split(&self) -> Result<Option<Split>> {
         let parts = rayon::current_num_threads() as i64;
         if parts < 2 || self.ds.driver().short_name() != "GPKG" {
             return Ok(None);
@@ -193,37 +193,37 @@ impl OpenSource {
             return Ok(None);
         };
         let step = ((hi - lo) / parts + 1).max(1);
-        Ok(Some(
-            (0..parts)
-                .map(|k| {
-                    (
-                        lo + k * step,
-                        if k + 1 == parts {
-                            i64::MAX
-                        } else {
-                            lo + (k + 1) * step
-                        },
-                    )
-                })
-                .collect(),
-        ))
+        let ranges: Vec<(i64, i64)> = (0..parts)
+            .map(|k| {
+                (
+                    lo + k * step,
+                    if k + 1 == parts {
+                        i64::MAX
+                    } else {
+                        lo + (k + 1) * step
+                    },
+                )
+            })
+            .collect();
+        Ok(Some(Split { fid, ranges }))
     }
 
     /// Reads the FID ranges on threads of their own (a GDAL dataset is not shared between
     /// threads: each opens the file again) and joins them in order.
-    fn read_in_parts(&self, target: &SpatialRef, ranges: &[(i64, i64)]) -> Result<Vec<RawFeature>> {
+    fn read_in_parts(
+        &self,
+        target: &SpatialRef,
+        fid: &str,
+        ranges: &[(i64, i64)],
+    ) -> Result<Vec<RawFeature>> {
         let from_wkt = self.srs.to_wkt().map_err(|e| Error::Tool(e.to_string()))?;
         let to_wkt = target.to_wkt().map_err(|e| Error::Tool(e.to_string()))?;
-        let fid = {
-            let layer = self.layer()?;
-            fid_column(&layer).unwrap_or_else(|| "fid".into())
-        };
         let (source, layer_name, fields) = (&self.source, &self.layer_name, &self.fields);
         let parts: Vec<Result<Vec<RawFeature>>> = std::thread::scope(|scope| {
             let handles: Vec<_> = ranges
                 .iter()
                 .map(|&(from, to)| {
-                    let (from_wkt, to_wkt, fid) = (&from_wkt, &to_wkt, &fid);
+                    let (from_wkt, to_wkt) = (&from_wkt, &to_wkt);
                     scope.spawn(move || -> Result<Vec<RawFeature>> {
                         let ds = layer::open_dataset(&source.path, &source.geometry)?;
                         let mut layer = ds
@@ -272,6 +272,12 @@ impl OpenSource {
             label
         }
     }
+}
+
+/// A layer's FID column and the FID ranges (`[from, to)`) its parts are read by.
+struct Split {
+    fid: String,
+    ranges: Vec<(i64, i64)>,
 }
 
 /// Layers with more features than this are read in parts (GeoPackage only).
