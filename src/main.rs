@@ -16,6 +16,19 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (mimalloc.h); the -sys crate names no
+/// constant for it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Tells mimalloc to keep the memory the run frees instead of returning it to the OS after its
+/// default second: a run frees and reallocates hundreds of MB between stages, and every page
+/// handed back costs a fault and a kernel page clear when it is touched again (a fifth of the
+/// load stage at 1M buildings, perf). Peak resident memory is the same; it is held to the end.
+fn keep_freed_memory() {
+    // SAFETY: sets a plain integer option; mimalloc reads it when it decides to purge.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
 /// cpgis: site maps to Climate Positive balances.
 #[derive(Parser)]
 #[command(name = "cpgis", version, about)]
@@ -237,6 +250,7 @@ macro_rules! sayp {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     cpgis::layer::silence_gdal_messages();
     match run(cli) {
@@ -373,4 +387,23 @@ fn run(cli: Cli) -> cpgis::Result<()> {
         stages.report();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option number is mimalloc's purge delay: it is the only option whose default is
+    /// 1000 ms (options.c), and setting it reads back.
+    #[test]
+    fn purge_delay_option_is_the_one_set() {
+        // SAFETY: reads and sets plain integer options.
+        unsafe {
+            if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+                assert_eq!(libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY), 1000);
+            }
+            keep_freed_memory();
+            assert_eq!(libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY), -1);
+        }
+    }
 }

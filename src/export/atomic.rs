@@ -2,10 +2,11 @@
 //! and is renamed over the target. A failed or killed run never leaves a half-written file under
 //! a final name, and the previous file stays intact until the new one is complete.
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::sink::Sink;
 use crate::{Error, Result};
 
 /// Writes `path` atomically with `write`.
@@ -18,88 +19,15 @@ pub fn write_atomic(
         Error::Tool(format!("cannot {what} {}: {e}", path.display()))
     };
     let result = (|| {
-        let file = File::create(&tmp).map_err(|e| fail("create a temporary file for", e))?;
-        let mut w = BufWriter::with_capacity(1 << 20, Syncing::new(file));
-        write(&mut w).map_err(|e| fail("write", e))?;
-        let file = w.into_inner().map_err(|e| fail("write", e.into_error()))?;
-        file.finish().map_err(|e| fail("sync", e))?;
+        let mut sink = Sink::create(&tmp).map_err(|e| fail("create a temporary file for", e))?;
+        write(&mut sink).map_err(|e| fail("write", e))?;
+        sink.finish().map_err(|e| fail("write", e))?;
         fs::rename(&tmp, path).map_err(|e| fail("rename the temporary file onto", e))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
-}
-
-/// Bytes written between two background syncs.
-const SYNC_EVERY: u64 = 64 << 20;
-
-/// A file that, while it is being written, has a helper thread flush what has been written so
-/// far to disk every [`SYNC_EVERY`] bytes, so that the disk works while the next part is being
-/// rendered and the final sync waits only for the tail of a large file.
-struct Syncing {
-    file: File,
-    unsynced: u64,
-    helper: Option<(
-        std::sync::mpsc::SyncSender<()>,
-        std::thread::JoinHandle<std::io::Result<()>>,
-    )>,
-}
-
-impl Syncing {
-    fn new(file: File) -> Self {
-        Syncing {
-            file,
-            unsynced: 0,
-            helper: None,
-        }
-    }
-
-    /// Asks the helper (started on first need) to sync; skipped while it is still busy.
-    fn kick(&mut self) -> std::io::Result<()> {
-        if self.helper.is_none() {
-            let file = self.file.try_clone()?;
-            let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
-            let handle = std::thread::spawn(move || {
-                while rx.recv().is_ok() {
-                    file.sync_data()?;
-                }
-                Ok(())
-            });
-            self.helper = Some((tx, handle));
-        }
-        if let Some((tx, _)) = &self.helper {
-            let _ = tx.try_send(());
-        }
-        Ok(())
-    }
-
-    /// Waits for the helper, then syncs everything (data and metadata).
-    fn finish(mut self) -> std::io::Result<()> {
-        if let Some((tx, handle)) = self.helper.take() {
-            drop(tx);
-            handle
-                .join()
-                .map_err(|_| std::io::Error::other("the sync thread failed"))??;
-        }
-        self.file.sync_all()
-    }
-}
-
-impl Write for Syncing {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.unsynced += n as u64;
-        if self.unsynced >= SYNC_EVERY {
-            self.unsynced = 0;
-            self.kick()?;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
-    }
 }
 
 /// `.NAME.tmp-PID` in the same folder (so the rename stays on one file system).

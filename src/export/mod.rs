@@ -8,6 +8,7 @@
 //! | `gpkg` | every layer copied into one GeoPackage through GDAL |
 //! | `layers` | `buildings`, `grid`, `neighbourhoods` layers of an estimate |
 //! | `offset_layers` | `community`, `opportunities`, `offset_zones` layers of a full run |
+//! | `sink` | the file under an atomic write: 4 MiB blocks written by a helper thread, `O_DIRECT` where possible |
 //! | `summary` | `summary.json`: totals, consistency, notes, quality, assumptions |
 //!
 //! `report.html` is drawn by [`crate::report`] and written here.
@@ -17,6 +18,7 @@ pub mod geojson;
 pub mod gpkg;
 pub mod layers;
 pub mod offset_layers;
+pub mod sink;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
