@@ -46,9 +46,9 @@ impl Totals {
         self.floor_area_m2 += p.floor.gfa_m2;
         self.residents += p.residents;
         self.jobs += p.jobs;
-        for (s, results) in e.results.iter().enumerate() {
-            for (k, r) in results.iter().enumerate() {
-                self.co2e_t[s][k] += r.co2e_t;
+        for (s, by_sector) in self.co2e_t.iter_mut().enumerate() {
+            for (k, t) in by_sector.iter_mut().enumerate() {
+                *t += e.co2e(s, k);
             }
         }
     }

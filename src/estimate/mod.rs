@@ -60,24 +60,63 @@ pub trait SectorModel: Sync {
 }
 
 /// Every sector model, in output order.
-pub const SECTORS: &[&dyn SectorModel] = &[
+pub const SECTORS: [&dyn SectorModel; 3] = [
     &energy::EnergyModel,
     &transport::TransportModel,
     &waste::WasteModel,
 ];
 
-/// Results of one building: `[scenario][sector]`, in the order of [`Estimates::scenarios`] and
-/// [`SECTORS`]. The baseline keeps every activity quantity; other scenarios keep their
-/// emissions and PV yield.
+/// Results of one building, held compactly (a million buildings hold one each): every
+/// scenario's emissions by sector, the baseline's activity quantities of every sector, and the
+/// PV yield of the other scenarios (the only activity a measure adds that the outputs show).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildingEstimate {
-    pub results: Vec<Vec<SectorResult>>,
+    /// t CO2e per year, `[scenario × sectors + sector]` in the order of [`Estimates::scenarios`]
+    /// and [`SECTORS`]; then the PV yield, kWh per year, of scenarios 1, 2, ….
+    figures: Box<[f64]>,
+    /// The baseline's activity quantities, every sector's, in [`quantities::NAMES`] order.
+    pub baseline: Quantities,
 }
 
 impl BuildingEstimate {
+    /// From every scenario's sector results, `[scenario][sector]`.
+    pub fn new(results: &[[SectorResult; SECTORS.len()]]) -> BuildingEstimate {
+        let mut figures: Vec<f64> = results.iter().flatten().map(|r| r.co2e_t).collect();
+        figures.extend(results.iter().skip(1).map(|r| {
+            r.iter()
+                .find_map(|r| r.quantities.get("pv_kwh_yr"))
+                .unwrap_or(0.0)
+        }));
+        let baseline = results
+            .first()
+            .map(|r| Quantities::join(r.iter().map(|r| &r.quantities)))
+            .unwrap_or_default();
+        BuildingEstimate {
+            figures: figures.into_boxed_slice(),
+            baseline,
+        }
+    }
+
+    fn scenarios(&self) -> usize {
+        (self.figures.len() + 1) / (SECTORS.len() + 1)
+    }
+
+    /// t CO2e per year of one scenario and sector ([`SECTORS`] index).
+    pub fn co2e(&self, scenario: usize, sector: usize) -> f64 {
+        self.figures[scenario * SECTORS.len() + sector]
+    }
+
     /// t CO2e per year of one scenario, all sectors.
     pub fn total(&self, scenario: usize) -> f64 {
-        self.results[scenario].iter().map(|r| r.co2e_t).sum()
+        (0..SECTORS.len()).map(|k| self.co2e(scenario, k)).sum()
+    }
+
+    /// PV yield of one scenario, kWh per year.
+    pub fn pv_kwh(&self, scenario: usize) -> f64 {
+        if scenario == 0 {
+            return self.baseline.get("pv_kwh_yr").unwrap_or(0.0);
+        }
+        self.figures[self.scenarios() * SECTORS.len() + scenario - 1]
     }
 }
 
@@ -102,27 +141,15 @@ pub fn estimate(
         .buildings
         .par_iter()
         .zip(&profiles.buildings)
-        .map(|(b, p)| BuildingEstimate {
-            results: scenarios
+        .map(|(b, p)| {
+            let results: Vec<[SectorResult; SECTORS.len()]> = scenarios
                 .iter()
-                .enumerate()
-                .map(|(k, s)| {
+                .map(|s| {
                     let m = if p.in_district { &s.measures } else { &none };
-                    SECTORS
-                        .iter()
-                        .map(|model| {
-                            let mut r = model.estimate(b, p, m, factors);
-                            // Other scenarios keep only what the outputs show of them (their
-                            // PV yield): a million buildings would otherwise hold every
-                            // quantity twice.
-                            if k > 0 {
-                                r.quantities = r.quantities.only("pv_kwh_yr");
-                            }
-                            r
-                        })
-                        .collect()
+                    SECTORS.map(|model| model.estimate(b, p, m, factors))
                 })
-                .collect(),
+                .collect();
+            BuildingEstimate::new(&results)
         })
         .collect();
     Estimates {

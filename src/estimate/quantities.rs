@@ -59,6 +59,25 @@ impl Quantities {
         }
     }
 
+    /// One set from several whose names follow each other in [`NAMES`] order (a baseline's
+    /// sectors, in [`super::SECTORS`] order).
+    pub fn join<'a>(parts: impl Iterator<Item = &'a Quantities> + Clone) -> Quantities {
+        let mut mask = 0u32;
+        let mut values = Vec::with_capacity(parts.clone().map(|q| q.values.len()).sum());
+        for q in parts {
+            debug_assert!(
+                q.mask == 0 || mask < (1 << q.mask.trailing_zeros()),
+                "quantities joined out of order"
+            );
+            mask |= q.mask;
+            values.extend_from_slice(&q.values);
+        }
+        Quantities {
+            mask,
+            values: values.into_boxed_slice(),
+        }
+    }
+
     /// Each name with its value, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
         NAMES
@@ -114,5 +133,23 @@ mod tests {
             vec![("oil_kwh_yr", 2.5)]
         );
         assert!(q.only("pv_kwh_yr").is_empty());
+    }
+
+    #[test]
+    fn joined_sets_read_as_one() {
+        let a = Quantities::new(&[("energy_tier", 2.0), ("pv_kwh_yr", 3.0)]);
+        let b = Quantities::default();
+        let c = Quantities::new(&[("trips_yr", 4.0), ("waste_t_yr", 5.0)]);
+        let j = Quantities::join([&a, &b, &c].into_iter());
+        assert_eq!(
+            j.iter().collect::<Vec<_>>(),
+            vec![
+                ("energy_tier", 2.0),
+                ("pv_kwh_yr", 3.0),
+                ("trips_yr", 4.0),
+                ("waste_t_yr", 5.0)
+            ]
+        );
+        assert_eq!(j.get("trips_yr"), Some(4.0));
     }
 }

@@ -138,25 +138,19 @@ pub fn write_buildings(
             None => fw.null("neighbourhood"),
         }
         // Baseline activity, every sector's quantities.
-        for r in &e.results[0] {
-            for (k, v) in r.quantities.indexed() {
-                let (key, decimals) = &quantity_keys[k];
-                if NAMES[k] == "energy_tier" {
-                    fw.int_key(key, v as i64);
-                } else {
-                    fw.num_key(key, v, *decimals);
-                }
+        for (k, v) in e.baseline.indexed() {
+            let (key, decimals) = &quantity_keys[k];
+            if NAMES[k] == "energy_tier" {
+                fw.int_key(key, v as i64);
+            } else {
+                fw.num_key(key, v, *decimals);
             }
         }
         // The PV yield of each other scenario (it is the only activity a measure adds).
         for (s, scenario) in run.estimates.scenarios.iter().enumerate().skip(1) {
-            let pv = e.results[s]
-                .iter()
-                .find_map(|r| r.quantities.get("pv_kwh_yr"))
-                .unwrap_or(0.0);
-            fw.num_prefixed(&scenario.name, "_pv_kwh_yr", pv, KWH);
+            fw.num_prefixed(&scenario.name, "_pv_kwh_yr", e.pv_kwh(s), KWH);
         }
-        columns.write(fw, |s, k| e.results[s][k].co2e_t);
+        columns.write(fw, |s, k| e.co2e(s, k));
         let geom = match &b.shape {
             Shape::Area(mp) => Geom::MultiPolygon(mp),
             Shape::Point(pt) => Geom::Point(*pt),

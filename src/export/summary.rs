@@ -270,11 +270,7 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     };
     let mut energy_tiers = BTreeMap::new();
     for e in &run.estimates.buildings {
-        let tier = e.results[0][0]
-            .quantities
-            .get("energy_tier")
-            .map(|t| t as u8)
-            .unwrap_or(1);
+        let tier = e.baseline.get("energy_tier").map(|t| t as u8).unwrap_or(1);
         *energy_tiers.entry(tier.to_string()).or_default() += 1;
     }
     let mut access_bands = BTreeMap::new();

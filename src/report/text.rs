@@ -68,12 +68,7 @@ pub fn district_buildings_table(run: &Estimated) -> String {
         if !p.in_district {
             continue;
         }
-        let q = |name: &str| {
-            e.results[0]
-                .iter()
-                .find_map(|r| r.quantities.get(name))
-                .unwrap_or(0.0)
-        };
+        let q = |name: &str| e.baseline.get(name).unwrap_or(0.0);
         let heat = q("heat_demand_kwh_yr");
         let per_m2 = if p.floor.gfa_m2 > 0.0 {
             heat / p.floor.gfa_m2
