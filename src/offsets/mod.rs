@@ -200,37 +200,12 @@ fn found<T: Send>(
         .copied()
         .filter(|i| enabled.iter().any(|e| e == i.key()))
         .collect();
-    // Buildings are independent: in parallel, gathered in building order (rayon's collect
-    // keeps it) straight into one list.
-    // In blocks of buildings, one list per block; the blocks are then moved into one list
-    // one after the other, so that at no time are all the opportunities held twice.
+    // Buildings are independent: searched in parallel in blocks, a few blocks at a time, each
+    // round's lists moved in building order into one list reserved up front for every
+    // opportunity there could be (untouched capacity costs address space, not memory). Neither
+    // the whole search's blocks nor a growing copy of the list are ever held beside it.
     let membership = &ctx.community.membership;
-    let blocks: Vec<Vec<T>> = (0..membership.len())
-        .step_by(BLOCK)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|start| {
-            let mut found = Vec::new();
-            let end = (start + BLOCK).min(membership.len());
-            for (b, m) in membership[start..end].iter().enumerate() {
-                let b = start + b;
-                if *m != members {
-                    continue;
-                }
-                let mut state = Measures::default();
-                found.extend(
-                    on.iter()
-                        .filter_map(|i| i.at_building(ctx, b, &mut state))
-                        .map(&keep),
-                );
-            }
-            found
-        })
-        .collect();
-    let mut out: Vec<T> = Vec::with_capacity(blocks.iter().map(Vec::len).sum());
-    for block in blocks {
-        out.extend(block);
-    }
+    let members_n = membership.iter().filter(|m| **m == members).count();
     let mut cells: Vec<usize> = ctx
         .community
         .membership
@@ -241,6 +216,34 @@ fn found<T: Send>(
         .collect();
     cells.sort_unstable();
     cells.dedup();
+    let mut out: Vec<T> = Vec::with_capacity(on.len() * (members_n + cells.len()));
+    let starts: Vec<usize> = (0..membership.len()).step_by(BLOCK).collect();
+    let per_round = rayon::current_num_threads().max(1) * 4;
+    for round in starts.chunks(per_round) {
+        let blocks: Vec<Vec<T>> = round
+            .par_iter()
+            .map(|&start| {
+                let mut found = Vec::new();
+                let end = (start + BLOCK).min(membership.len());
+                for (b, m) in membership[start..end].iter().enumerate() {
+                    let b = start + b;
+                    if *m != members {
+                        continue;
+                    }
+                    let mut state = Measures::default();
+                    found.extend(
+                        on.iter()
+                            .filter_map(|i| i.at_building(ctx, b, &mut state))
+                            .map(&keep),
+                    );
+                }
+                found
+            })
+            .collect();
+        for block in blocks {
+            out.extend(block);
+        }
+    }
     for cell in cells {
         for i in &on {
             if let Some(mut o) = i.in_cell(ctx, cell) {
