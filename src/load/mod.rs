@@ -245,7 +245,9 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         );
         let earlier = buildings.len();
         // Each building on its own, in parallel; what could not be read is recorded in order.
-        let built: Vec<(Building, UnreadLog)> =
+        // Buildings and their logs in two lists (a million buildings are not copied from a
+        // list of pairs into a list of their own).
+        let (mut fresh, logs): (Vec<Building>, Vec<UnreadLog>) =
             checked(src, &target, Expect::AreasOrPoints, &slots.id, &mut q)?
                 .into_par_iter()
                 .map(|(raw, label, shape)| {
@@ -253,13 +255,11 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
                     let b = slots.building(&raw, label, shape, layer_index, spec, &mut log);
                     (b, log)
                 })
-                .collect();
-        let mut fresh = Vec::with_capacity(built.len());
-        for (b, log) in built {
+                .unzip();
+        for log in logs {
             for (field, value) in &log.0 {
                 q.unread(field, value);
             }
-            fresh.push(b);
         }
         if layer_index > 0 {
             let index = dedupe::FootprintIndex::new(
@@ -277,7 +277,11 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
                 None => true,
             });
         }
-        buildings.extend(fresh);
+        if buildings.is_empty() {
+            buildings = fresh;
+        } else {
+            buildings.extend(fresh);
+        }
         finish(&mut q, buildings[earlier..].iter().map(|b| b.id.as_str()));
         usable(&q, &src.source)?;
         quality.push(q);
