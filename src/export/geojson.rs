@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use gdal::spatial_ref::CoordTransform;
 use geo::winding_order::{Winding, WindingOrder};
-use geo::{MultiPolygon, Point, Polygon};
+use geo::{LineString, MultiPolygon, Point, Polygon};
 
 use super::atomic::write_atomic;
 use crate::{Error, Result};
@@ -444,13 +444,17 @@ impl<'w> FeatureWriter<'w> {
                 )
             })
         };
+        // A closed ring's last point is its first: transformed once (a fifth of a rectangle's).
+        let stored = |ring: &LineString<f64>| ring.0.len() - usize::from(closed(ring));
         for (ring, wrong) in rings() {
+            let n = stored(ring);
             if ring.winding_order() == Some(wrong) {
-                self.xs.extend(ring.0.iter().rev().map(|c| c.x));
-                self.ys.extend(ring.0.iter().rev().map(|c| c.y));
+                let from = ring.0.len() - n;
+                self.xs.extend(ring.0[from..].iter().rev().map(|c| c.x));
+                self.ys.extend(ring.0[from..].iter().rev().map(|c| c.y));
             } else {
-                self.xs.extend(ring.0.iter().map(|c| c.x));
-                self.ys.extend(ring.0.iter().map(|c| c.y));
+                self.xs.extend(ring.0[..n].iter().map(|c| c.x));
+                self.ys.extend(ring.0[..n].iter().map(|c| c.y));
             }
         }
         self.transform()?;
@@ -468,17 +472,19 @@ impl<'w> FeatureWriter<'w> {
                     self.out.push(b',');
                 }
                 self.out.push(b'[');
+                let n = stored(ring);
                 for k in 0..ring.0.len() {
                     if k > 0 {
                         self.out.push(b',');
                     }
+                    let i = if k < n { at + k } else { at };
                     self.out.push(b'[');
-                    push_number(self.out, self.xs[at + k], 7);
+                    push_number(self.out, self.xs[i], 7);
                     self.out.push(b',');
-                    push_number(self.out, self.ys[at + k], 7);
+                    push_number(self.out, self.ys[i], 7);
                     self.out.push(b']');
                 }
-                at += ring.0.len();
+                at += n;
                 self.out.push(b']');
             }
             self.out.push(b']');
@@ -496,6 +502,16 @@ impl<'w> FeatureWriter<'w> {
         self.to_wgs84
             .transform_coords(&mut self.xs, &mut self.ys, &mut self.zs)
             .map_err(|e| io::Error::other(format!("cannot transform to WGS 84: {e}")))
+    }
+}
+
+/// Whether a ring ends where it starts, bit for bit (and has more than that one point).
+fn closed(ring: &LineString<f64>) -> bool {
+    match (ring.0.first(), ring.0.last()) {
+        (Some(a), Some(b)) if ring.0.len() > 1 => {
+            a.x.to_bits() == b.x.to_bits() && a.y.to_bits() == b.y.to_bits()
+        }
+        _ => false,
     }
 }
 
