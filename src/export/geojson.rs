@@ -234,6 +234,9 @@ pub struct FeatureWriter<'w> {
     to_wgs84: &'w CoordTransform,
     first: bool,
     first_prop: bool,
+    /// The last geometry written with [`FeatureWriter::end_shared`]: its owner's key and
+    /// where its text lies in `out`.
+    shared: Option<(usize, std::ops::Range<usize>)>,
     /// Scratch coordinates of the feature being written.
     xs: Vec<f64>,
     ys: Vec<f64>,
@@ -257,6 +260,7 @@ impl<'w> FeatureWriter<'w> {
             to_wgs84,
             first: true,
             first_prop: true,
+            shared: None,
             xs: Vec::new(),
             ys: Vec::new(),
             zs: Vec::new(),
@@ -389,6 +393,26 @@ impl<'w> FeatureWriter<'w> {
     pub fn end(&mut self, geom: Geom<'_>) -> io::Result<()> {
         self.out.extend_from_slice(b"},\"geometry\":");
         self.geometry(geom)?;
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    /// Ends the feature with the geometry of `owner` (a building's index): when the feature
+    /// before was ended with the same owner, its geometry's text is copied, not transformed
+    /// and formatted again (the opportunities at one building follow each other).
+    pub fn end_shared(&mut self, owner: usize, geom: Geom<'_>) -> io::Result<()> {
+        self.out.extend_from_slice(b"},\"geometry\":");
+        match &self.shared {
+            Some((o, range)) if *o == owner => {
+                let range = range.clone();
+                self.out.extend_from_within(range);
+            }
+            _ => {
+                let from = self.out.len();
+                self.geometry(geom)?;
+                self.shared = Some((owner, from..self.out.len()));
+            }
+        }
         self.out.push(b'}');
         Ok(())
     }
@@ -604,6 +628,39 @@ pub fn to_wgs84(local_epsg: u32) -> Result<CoordTransform> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_geometries_are_the_text_a_fresh_one_gets() {
+        use geo::polygon;
+        let t = to_wgs84(2056).unwrap();
+        let a = MultiPolygon::new(vec![polygon![
+            (x: 2_681_000.0, y: 1_224_000.0), (x: 2_681_020.0, y: 1_224_000.0),
+            (x: 2_681_020.0, y: 1_224_015.0), (x: 2_681_000.0, y: 1_224_000.0)
+        ]]);
+        let b = MultiPolygon::new(vec![polygon![
+            (x: 2_682_000.0, y: 1_225_000.0), (x: 2_682_000.0, y: 1_225_030.0),
+            (x: 2_682_040.0, y: 1_225_000.0), (x: 2_682_000.0, y: 1_225_000.0)
+        ]]);
+        // Owner 7 twice (the second copied), then owner 8, then owner 7 again (not adjacent:
+        // rendered afresh).
+        let features = [(7, &a), (7, &a), (8, &b), (7, &a)];
+        let (mut fresh, mut shared) = (Vec::new(), Vec::new());
+        let mut fw = FeatureWriter::body(&mut fresh, &t);
+        for (_, g) in features {
+            fw.start();
+            fw.end(Geom::MultiPolygon(g)).unwrap();
+        }
+        let mut fw = FeatureWriter::body(&mut shared, &t);
+        for (owner, g) in features {
+            fw.start();
+            fw.end_shared(owner, Geom::MultiPolygon(g)).unwrap();
+        }
+        assert!(!fresh.is_empty());
+        assert_eq!(
+            String::from_utf8(shared).unwrap(),
+            String::from_utf8(fresh).unwrap()
+        );
+    }
 
     #[test]
     fn numbers_are_rounded_and_trimmed() {

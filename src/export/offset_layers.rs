@@ -99,16 +99,18 @@ pub fn write_opportunities(dir: &Path, ran: &Ran, _to_wgs84: &CoordTransform) ->
         }
         let p = o.building.map(|b| &e.profiles.buildings[b]);
         fw.str("assumptions", &crate::offsets::describe(&e.factors, p, o));
-        let cell_shape;
-        let geom = match o.building.map(|b| &e.site.buildings[b].shape) {
-            Some(Shape::Area(mp)) => Geom::MultiPolygon(mp),
-            Some(Shape::Point(p)) => Geom::Point(*p),
-            None => {
-                cell_shape = MultiPolygon::new(vec![cell.polygon.clone()]);
-                Geom::MultiPolygon(&cell_shape)
-            }
-        };
-        fw.end(geom)
+        match o.building {
+            Some(b) => fw.end_shared(
+                b,
+                match &e.site.buildings[b].shape {
+                    Shape::Area(mp) => Geom::MultiPolygon(mp),
+                    Shape::Point(p) => Geom::Point(*p),
+                },
+            ),
+            None => fw.end(Geom::MultiPolygon(&MultiPolygon::new(vec![cell
+                .polygon
+                .clone()]))),
+        }
     };
     let path = dir.join("opportunities.geojson");
     write_atomic(&path, |w| {
