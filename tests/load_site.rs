@@ -149,11 +149,11 @@ fn cea_zug_geojson_and_original_shapefiles_put_the_same_buildings_in_the_same_pl
         .buildings
         .iter()
         .filter(|b| b.layer == 0)
-        .map(|b| (b.id.as_str(), centroid(&b.shape)))
+        .map(|b| (&*b.id, centroid(&b.shape)))
         .collect();
     assert_eq!(by_id.len(), 15);
     for b in from_shapefile.buildings.iter().filter(|b| b.layer == 0) {
-        let other = by_id[b.id.as_str()];
+        let other = by_id[&*b.id];
         let c = centroid(&b.shape);
         let d = ((c.x() - other.x()).powi(2) + (c.y() - other.y()).powi(2)).sqrt();
         assert!(d < 1.0, "{} is {d} m apart", b.id);
@@ -169,7 +169,7 @@ fn cea_mixed_use_is_read_with_its_shares() {
         let b = site
             .buildings
             .iter()
-            .find(|b| b.id == p["zone.Name"].as_str().unwrap())
+            .find(|b| &*b.id == p["zone.Name"].as_str().unwrap())
             .unwrap();
         let total: f64 = b.uses.iter().filter_map(|u| u.share).sum();
         let expected: f64 = ["use1_r", "use2_r", "use3_r"]
@@ -177,7 +177,7 @@ fn cea_mixed_use_is_read_with_its_shares() {
             .filter_map(|k| p[k].as_f64())
             .sum();
         assert!((total - expected).abs() < 1e-9, "{}", b.id);
-        assert_eq!(b.uses[0].raw, p["use1"].as_str().unwrap());
+        assert_eq!(&*b.uses[0].raw, p["use1"].as_str().unwrap());
     }
 }
 

@@ -129,7 +129,7 @@ pub fn write_buildings(
         fw.str("residents_source", p.residents_source.key());
         fw.num("jobs", p.jobs, PEOPLE);
         fw.num("access_index", p.access.index, 2);
-        fw.str("access_band", p.access.band);
+        fw.str("access_band", p.access.band());
         let (col, row) = run.aggregates.cells[run.aggregates.cell_of[i]].key;
         let mut cell = [0u8; 48];
         fw.raw("grid_cell", cell_id_json(&mut cell, col, row));

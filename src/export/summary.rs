@@ -275,7 +275,7 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     }
     let mut access_bands = BTreeMap::new();
     for p in &run.profiles.buildings {
-        *access_bands.entry(p.access.band.to_string()).or_default() += 1;
+        *access_bands.entry(p.access.band().to_string()).or_default() += 1;
     }
     Summary {
         notes: notes(run),

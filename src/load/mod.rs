@@ -53,7 +53,7 @@ pub struct Neighbourhood {
 /// One use type of a building with its share of the floor area (`None`: not given).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UseShare {
-    pub raw: String,
+    pub raw: Box<str>,
     pub share: Option<f64>,
 }
 
@@ -68,15 +68,15 @@ pub struct Metered {
 /// A building as mapped from its layer; interpretation (floor area, archetype) is the profile stage's.
 #[derive(Debug, Clone)]
 pub struct Building {
-    pub id: String,
+    pub id: Box<str>,
     /// Index of the buildings layer in the site file it came from.
     pub layer: usize,
     pub shape: Shape,
-    pub uses: Vec<UseShare>,
+    pub uses: Box<[UseShare]>,
     pub floors: Option<f64>,
     pub height_m: Option<f64>,
     /// Construction year as written (`after 1905..1908`, `c. 1950`).
-    pub year: Option<String>,
+    pub year: Option<Box<str>>,
     /// Gross floor area from an attribute, m² (converted from the mapped unit).
     pub gfa_m2: Option<f64>,
     /// Metered values present (carriers whose field is empty are left out).
@@ -268,8 +268,8 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             fresh.retain(|b| match index.duplicate_of(&b.shape) {
                 Some((i, overlap)) => {
                     q.duplicates.push(DuplicateFeature {
-                        id: b.id.clone(),
-                        duplicate_of: buildings[i].id.clone(),
+                        id: b.id.to_string(),
+                        duplicate_of: buildings[i].id.to_string(),
                         overlap: (overlap * 1000.0).round() / 1000.0,
                     });
                     false
@@ -282,7 +282,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         } else {
             buildings.extend(fresh);
         }
-        finish(&mut q, buildings[earlier..].iter().map(|b| b.id.as_str()));
+        finish(&mut q, buildings[earlier..].iter().map(|b| &*b.id));
         usable(&q, &src.source)?;
         quality.push(q);
     }
@@ -720,7 +720,7 @@ impl<'a> BuildingSlots<'a> {
             .uses
             .iter()
             .filter_map(|(use_slot, share_slot)| {
-                let raw_use = value(&raw.values, Some(*use_slot))?.to_string();
+                let raw_use = value(&raw.values, Some(*use_slot))?.into();
                 let share = share_slot.and_then(|s| number(raw, Some(s), names, q));
                 Some(UseShare {
                     raw: raw_use,
@@ -747,8 +747,8 @@ impl<'a> BuildingSlots<'a> {
         Building {
             floors: number(raw, self.floors, names, q),
             height_m: number(raw, self.height, names, q),
-            year: value(&raw.values, self.year).map(str::to_string),
-            id,
+            year: value(&raw.values, self.year).map(Box::from),
+            id: id.into_boxed_str(),
             layer,
             shape,
             uses,

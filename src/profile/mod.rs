@@ -198,14 +198,16 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
             *notes.unmatched_uses.entry(raw.clone()).or_default() += 1;
         }
         if let Some(f) = floor.rejected_floors {
-            notes.rejected_floors.push((b.id.clone(), f));
+            notes.rejected_floors.push((b.id.to_string(), f));
         }
         if floor.source == AreaSource::Missing {
-            notes.no_floor_area.push(b.id.clone());
+            notes.no_floor_area.push(b.id.to_string());
         }
         if let (None, Some(text)) = (year, &b.year) {
             if !text.trim().is_empty() {
-                notes.unreadable_years.push((b.id.clone(), text.clone()));
+                notes
+                    .unreadable_years
+                    .push((b.id.to_string(), text.to_string()));
             }
         }
     }

@@ -319,14 +319,16 @@ fn maps(ran: &Ran, h: &mut String) {
             let p = &e.profiles.buildings[i];
             let colour = BANDS
                 .iter()
-                .find(|b| b.0 == p.access.band)
+                .find(|b| b.0 == p.access.band())
                 .map(|b| b.1)
                 .unwrap_or("#999");
             (
                 colour.to_string(),
                 format!(
                     "{}: access index {:.1}, band {}",
-                    e.site.buildings[i].id, p.access.index, p.access.band
+                    e.site.buildings[i].id,
+                    p.access.index,
+                    p.access.band()
                 ),
             )
         });
@@ -350,7 +352,7 @@ fn maps(ran: &Ran, h: &mut String) {
     let mut m = open_map("map-zones", f, "Offset zones numbered by rank");
     if !many {
         buildings(ran, f, &mut m, &|i| {
-            ("#d9d9d9".to_string(), e.site.buildings[i].id.clone())
+            ("#d9d9d9".to_string(), e.site.buildings[i].id.to_string())
         });
     }
     let mut labels = String::new();
