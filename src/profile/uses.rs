@@ -124,6 +124,8 @@ pub fn use_mix(uses: &[UseShare], table: &UseTable) -> UseMix {
     }
     let mut parts: Vec<(Use, f64)> = merged.into_iter().filter(|p| p.1 > 0.0).collect();
     parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Kept for every building: without the room `collect` reserved after a filter.
+    parts.shrink_to_fit();
     UseMix { parts, unmatched }
 }
 
