@@ -8,13 +8,13 @@
 
 pub mod grid;
 
-use std::collections::BTreeMap;
-
 use geo::{BoundingRect, Intersects, Polygon};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 
 use crate::config::GridSpec;
+
 use crate::estimate::{BuildingEstimate, Estimates};
 use crate::load::Site;
 use crate::profile::{Profile, Profiles};
@@ -92,38 +92,60 @@ pub struct Aggregates {
 pub fn aggregate(site: &Site, profiles: &Profiles, est: &Estimates, spec: &GridSpec) -> Aggregates {
     let (ns, nk) = (est.scenarios.len(), est.sectors.len());
     let tiling = grid::tiling(spec);
-    let mut by_cell: BTreeMap<(i64, i64), Totals> = BTreeMap::new();
     let keys: Vec<(i64, i64)> = profiles
         .buildings
-        .iter()
+        .par_iter()
         .map(|p| tiling.cell_of(p.point.x(), p.point.y()))
         .collect();
-    let mut district = Totals::new(ns, nk);
-    let mut rest = Totals::new(ns, nk);
-    let mut all = Totals::new(ns, nk);
+    // The cells with buildings, ordered by key, and each building's cell.
+    let mut cell_keys = keys.clone();
+    cell_keys.par_sort_unstable();
+    cell_keys.dedup();
+    let cell_of: Vec<usize> = keys
+        .par_iter()
+        .map(|k| {
+            cell_keys
+                .binary_search(k)
+                .expect("every key is among the cells")
+        })
+        .collect();
+    drop(keys);
     let neighbourhood_of = neighbourhood_of(site, profiles);
-    let mut neighbourhoods = vec![Totals::new(ns, nk); site.neighbourhoods.len()];
-    let mut outside = Totals::new(ns, nk);
-    for (i, (p, e)) in profiles.buildings.iter().zip(&est.buildings).enumerate() {
-        by_cell
-            .entry(keys[i])
-            .or_insert_with(|| Totals::new(ns, nk))
-            .add(p, e);
-        all.add(p, e);
-        if p.in_district {
-            district.add(p, e);
-        } else {
-            rest.add(p, e);
-        }
-        match neighbourhood_of[i] {
-            Some(n) => neighbourhoods[n].add(p, e),
-            None => outside.add(p, e),
-        }
-    }
-    let index: BTreeMap<(i64, i64), usize> =
-        by_cell.keys().enumerate().map(|(i, k)| (*k, i)).collect();
-    let cells = by_cell
+    let buildings = || profiles.buildings.iter().zip(&est.buildings);
+    // Two independent passes, each in building order (the sums have the same bits as one
+    // pass would give): per cell, and the district, neighbourhood and overall totals.
+    let (cell_totals, (district, rest, all, neighbourhoods, outside)) = rayon::join(
+        || {
+            let mut totals = vec![Totals::new(ns, nk); cell_keys.len()];
+            for (c, (p, e)) in cell_of.iter().zip(buildings()) {
+                totals[*c].add(p, e);
+            }
+            totals
+        },
+        || {
+            let mut district = Totals::new(ns, nk);
+            let mut rest = Totals::new(ns, nk);
+            let mut all = Totals::new(ns, nk);
+            let mut neighbourhoods = vec![Totals::new(ns, nk); site.neighbourhoods.len()];
+            let mut outside = Totals::new(ns, nk);
+            for (n, (p, e)) in neighbourhood_of.iter().zip(buildings()) {
+                all.add(p, e);
+                if p.in_district {
+                    district.add(p, e);
+                } else {
+                    rest.add(p, e);
+                }
+                match n {
+                    Some(n) => neighbourhoods[*n].add(p, e),
+                    None => outside.add(p, e),
+                }
+            }
+            (district, rest, all, neighbourhoods, outside)
+        },
+    );
+    let cells = cell_keys
         .into_iter()
+        .zip(cell_totals)
         .map(|(key, totals)| Cell {
             key,
             polygon: tiling.polygon(key),
@@ -134,7 +156,7 @@ pub fn aggregate(site: &Site, profiles: &Profiles, est: &Estimates, spec: &GridS
         grid: spec.clone(),
         cell_area_m2: tiling.cell_area_m2(),
         cells,
-        cell_of: keys.iter().map(|k| index[k]).collect(),
+        cell_of,
         neighbourhoods,
         neighbourhood_of,
         outside_neighbourhoods: outside,
@@ -160,9 +182,10 @@ fn neighbourhood_of(site: &Site, profiles: &Profiles) -> Vec<Option<usize>> {
             })
             .collect(),
     );
+    // Each building on its own: in parallel (rayon keeps the order).
     profiles
         .buildings
-        .iter()
+        .par_iter()
         .map(|p| {
             tree.locate_all_at_point(&[p.point.x(), p.point.y()])
                 .map(|g| g.data)
