@@ -281,24 +281,23 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
             }
         })
         .collect();
+    // Counted under the keys' static names, turned into owned names once.
+    let mut counts: [BTreeMap<&'static str, usize>; 4] = Default::default();
     for p in &buildings {
-        *notes
-            .buildings_by_use
-            .entry(p.uses.primary().key().to_string())
-            .or_default() += 1;
-        *notes
-            .floors_from
-            .entry(p.floor.floors_source.key().to_string())
-            .or_default() += 1;
-        *notes
-            .floor_area_from
-            .entry(p.floor.source.key().to_string())
-            .or_default() += 1;
-        *notes
-            .residents_from
-            .entry(p.residents_source.key().to_string())
-            .or_default() += 1;
+        for (count, key) in counts.iter_mut().zip([
+            p.uses.primary().key(),
+            p.floor.floors_source.key(),
+            p.floor.source.key(),
+            p.residents_source.key(),
+        ]) {
+            *count.entry(key).or_default() += 1;
+        }
     }
+    let owned = |c: &BTreeMap<&str, usize>| c.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+    notes.buildings_by_use = owned(&counts[0]);
+    notes.floors_from = owned(&counts[1]);
+    notes.floor_area_from = owned(&counts[2]);
+    notes.residents_from = owned(&counts[3]);
     Profiles { buildings, notes }
 }
 

@@ -7,6 +7,7 @@
 //! counted, never dropped silently.
 
 use geo::{BoundingRect, Contains, Point};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 
@@ -55,18 +56,21 @@ pub fn spread(cells: &[PopulationCell], points: &[Point<f64>], weights: &[f64]) 
                 })
                 .collect(),
         );
-        // Which cell holds each building (the lowest-numbered one if cells overlap).
-        let mut cell_of: Vec<Option<usize>> = vec![None; points.len()];
+        // Which cell holds each building (the lowest-numbered one if cells overlap): each
+        // building on its own, in parallel; the weights summed in building order.
+        let cell_of: Vec<Option<usize>> = points
+            .par_iter()
+            .map(|p| {
+                tree.locate_all_at_point(&[p.x(), p.y()])
+                    .map(|g| g.data)
+                    .filter(|i| matches!(&cells[*i].shape, Shape::Area(mp) if mp.contains(p)))
+                    .min()
+            })
+            .collect();
         let mut weight_in = vec![0.0; cells.len()];
-        for (b, p) in points.iter().enumerate() {
-            let cell = tree
-                .locate_all_at_point(&[p.x(), p.y()])
-                .map(|g| g.data)
-                .filter(|i| matches!(&cells[*i].shape, Shape::Area(mp) if mp.contains(p)))
-                .min();
+        for (b, cell) in cell_of.iter().enumerate() {
             if let Some(c) = cell {
-                cell_of[b] = Some(c);
-                weight_in[c] += weights[b];
+                weight_in[*c] += weights[b];
             }
         }
         for (b, cell) in cell_of.iter().enumerate() {
@@ -87,6 +91,13 @@ pub fn spread(cells: &[PopulationCell], points: &[Point<f64>], weights: &[f64]) 
         }
     }
 
+    if !cells.iter().any(|c| matches!(c.shape, Shape::Point(_))) {
+        return Spread {
+            residents,
+            unplaced,
+            unplaced_cells,
+        };
+    }
     let homes: Vec<GeomWithData<[f64; 2], usize>> = points
         .iter()
         .enumerate()
