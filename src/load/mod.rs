@@ -545,24 +545,29 @@ fn checked(
             (verdict, feature_label(raw, id_slots))
         })
         .collect();
-    let mut out = Vec::with_capacity(raws.len());
-    for (raw, (verdict, label)) in raws.into_iter().zip(verdicts) {
+    // Counted in order; the usable features then kept in parallel (in order: rayon's collect
+    // keeps it), not moved one by one.
+    for (verdict, label) in &verdicts {
         if let Some(p) = verdict.problem() {
             *q.invalid.entry(p.to_string()).or_default() += 1;
         }
         match verdict {
-            Checked::Valid(shape) => out.push((raw, label, shape)),
-            Checked::Repaired(shape, _) => {
-                q.repaired += 1;
-                out.push((raw, label, shape));
-            }
+            Checked::Valid(_) => {}
+            Checked::Repaired(..) => q.repaired += 1,
             Checked::Invalid(p) => q.skipped.push(SkippedFeature {
-                id: label,
+                id: label.clone(),
                 reason: p.to_string(),
             }),
         }
     }
-    Ok(out)
+    Ok(raws
+        .into_par_iter()
+        .zip(verdicts)
+        .filter_map(|(raw, (verdict, label))| match verdict {
+            Checked::Valid(shape) | Checked::Repaired(shape, _) => Some((raw, label, shape)),
+            Checked::Invalid(_) => None,
+        })
+        .collect())
 }
 
 /// A feature's id: the mapped id field, else the driver's fid, else its position.

@@ -5,6 +5,8 @@ use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{Layer, LayerAccess};
 use gdal::Dataset;
 
+use rayon::prelude::*;
+
 use crate::config::{ConfigIssues, LayerSource};
 use crate::layer::{self, FieldAccess, RawFeature};
 use crate::{crs, Error, Result};
@@ -174,8 +176,10 @@ impl OpenSource {
         let Some(fid) = fid_column(&layer) else {
             return Ok(None);
         };
+        // Two subqueries: SQLite answers a lone MIN or MAX of the rowid from the B-tree's ends,
+        // but both in one select scan the whole table (a third of a second at 1M rows).
         let sql = format!(
-            "SELECT MIN({q}), MAX({q}) FROM {t}",
+            "SELECT (SELECT MIN({q}) FROM {t}), (SELECT MAX({q}) FROM {t})",
             q = quoted(&fid),
             t = quoted(&self.layer_name)
         );
@@ -252,13 +256,14 @@ impl OpenSource {
                 })
                 .collect()
         });
-        let mut all = Vec::new();
+        // Joined by appending (a copy of bytes, not a move feature by feature), each part's
+        // positions shifted by the features before it.
+        let mut all: Vec<RawFeature> = Vec::new();
         for part in parts {
+            let mut part = part?;
             let offset = all.len();
-            all.extend(part?.into_iter().map(|mut f| {
-                f.index += offset;
-                f
-            }));
+            part.par_iter_mut().for_each(|f| f.index += offset);
+            all.append(&mut part);
         }
         Ok(all)
     }
