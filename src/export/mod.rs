@@ -77,18 +77,48 @@ pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> 
     atomic::prepare_dir(dir)?;
     let ldir = layer_dir(dir, format);
     atomic::prepare_dir(&ldir)?;
-    let to_wgs84 = geojson::to_wgs84(run.site.crs.epsg)?;
+    let epsg = run.site.crs.epsg;
+    // The two large layers and the rest are written side by side: each large one renders on
+    // every core but leaves gaps (between its batches, while a batch is handed over) that the
+    // others fill. Each file is its own, so the bytes are those of one after the other. A
+    // GDAL transform is not shared between threads: each side makes its own.
+    let (buildings, (opportunities, rest)) = rayon::join(
+        || {
+            let t = geojson::to_wgs84(epsg)?;
+            layers::write_buildings(&ldir, run, Some(&ran.community.membership), &t)
+        },
+        || {
+            rayon::join(
+                || {
+                    let t = geojson::to_wgs84(epsg)?;
+                    offset_layers::write_opportunities(&ldir, ran, &t)
+                },
+                || -> Result<_> {
+                    let t = geojson::to_wgs84(epsg)?;
+                    let small = [
+                        layers::write_grid(&ldir, run, &t)?,
+                        layers::write_neighbourhoods(&ldir, run, &t)?,
+                        offset_layers::write_community(&ldir, ran, &t)?,
+                        offset_layers::write_zones(&ldir, ran, &t)?,
+                    ];
+                    let summary = summary::summary(run, Some(ran));
+                    let html = crate::report::render_html(ran);
+                    Ok((small, summary, html))
+                },
+            )
+        },
+    );
+    let ([grid, neighbourhoods, community, zones], summary, html) = rest?;
     let layers = vec![
-        layers::write_buildings(&ldir, run, Some(&ran.community.membership), &to_wgs84)?,
-        layers::write_grid(&ldir, run, &to_wgs84)?,
-        layers::write_neighbourhoods(&ldir, run, &to_wgs84)?,
-        offset_layers::write_community(&ldir, ran, &to_wgs84)?,
-        offset_layers::write_opportunities(&ldir, ran, &to_wgs84)?,
-        offset_layers::write_zones(&ldir, ran, &to_wgs84)?,
+        buildings?,
+        grid,
+        neighbourhoods,
+        community,
+        opportunities?,
+        zones,
     ];
     let mut written = finish_layers(dir, format, layers)?;
-    written.push(write_summary(dir, &summary::summary(run, Some(ran)))?);
-    let html = crate::report::render_html(ran);
+    written.push(write_summary(dir, &summary)?);
     let path = dir.join("report.html");
     atomic::write_atomic(&path, |w| w.write_all(html.as_bytes()))?;
     written.push(path);
