@@ -94,28 +94,10 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
                 None
             };
             if let Some(n) = rounded {
-                let (int, mut fraction) = split_decimals(n, d);
                 if v < 0.0 && n > 0 {
                     out.push(b'-');
                 }
-                push_u64(out, int);
-                out.push(b'.');
-                if fraction == 0 {
-                    out.push(b'0');
-                    return true;
-                }
-                let mut digits = d;
-                while fraction % 10 == 0 {
-                    fraction /= 10;
-                    digits -= 1;
-                }
-                // The fraction's digits, leading zeros included (0.05 → "05").
-                let mut buf = [b'0'; 16];
-                for slot in buf[..digits].iter_mut().rev() {
-                    *slot = b'0' + (fraction % 10) as u8;
-                    fraction /= 10;
-                }
-                out.extend_from_slice(&buf[..digits]);
+                push_scaled(out, n, d);
                 return true;
             }
         }
@@ -123,26 +105,49 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
     false
 }
 
-/// `n` / 10^d and `n` % 10^d, each divisor a constant (a multiplication, not a division).
-#[inline(always)]
-fn split_decimals(n: u64, d: usize) -> (u64, u64) {
-    #[inline(always)]
-    fn by<const U: u64>(n: u64) -> (u64, u64) {
-        (n / U, n % U)
+/// "00" to "99", for writing two digits at a time.
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends `n` / 10^`d` with at least one digit on each side of the point and no trailing
+/// zeros after the first decimal (`n` < 10^16, `d` ≤ 15): 12300, 2 → `123.0`; 5, 3 → `0.005`.
+#[inline]
+fn push_scaled(out: &mut Vec<u8>, n: u64, d: usize) {
+    // Every digit, right to left, two at a time, into a buffer of zeros (so the leading
+    // zeros a small fraction needs are already there).
+    let mut buf = [b'0'; 32];
+    let mut i = buf.len();
+    let mut m = n;
+    while m >= 100 {
+        let r = (m % 100) as usize * 2;
+        m /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
     }
-    match d {
-        0 => (n, 0),
-        1 => by::<10>(n),
-        2 => by::<100>(n),
-        3 => by::<1_000>(n),
-        4 => by::<10_000>(n),
-        5 => by::<100_000>(n),
-        6 => by::<1_000_000>(n),
-        7 => by::<10_000_000>(n),
-        _ => {
-            let unit = POW10[d] as u64;
-            (n / unit, n % unit)
-        }
+    if m >= 10 {
+        let r = m as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + m as u8;
+    }
+    let start = i.min(buf.len() - d - 1);
+    let point = buf.len() - d;
+    out.extend_from_slice(&buf[start..point]);
+    out.push(b'.');
+    let mut end = buf.len();
+    while end > point + 1 && buf[end - 1] == b'0' {
+        end -= 1;
+    }
+    if d == 0 {
+        out.push(b'0');
+    } else {
+        out.extend_from_slice(&buf[point..end]);
     }
 }
 
@@ -154,13 +159,19 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let r = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    }
+    if n >= 10 {
+        let r = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&buf[i..]);
 }
@@ -660,6 +671,28 @@ mod tests {
             String::from_utf8(shared).unwrap(),
             String::from_utf8(fresh).unwrap()
         );
+    }
+
+    #[test]
+    fn integers_are_written_as_the_standard_library_writes_them() {
+        let mut values = vec![i64::MIN, i64::MAX, 0, -1, 1];
+        for e in 0..19 {
+            let p = 10_i64.pow(e);
+            values.extend([p - 1, p, p + 1, -p, -(p - 1)]);
+        }
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x >> (x % 64)) as i64);
+        }
+        let mut out = Vec::new();
+        for n in values {
+            out.clear();
+            push_i64(&mut out, n);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), n.to_string());
+        }
     }
 
     #[test]
