@@ -78,31 +78,77 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
         return true;
     }
     let d = decimals as usize;
-    let a = v.abs();
-    if d < POW10.len() {
-        let r = a * POW10[d];
-        if r < 4.0e15 {
-            // r ≥ 0: truncation is the floor (and needs no call into libm).
-            let whole = r as u64;
-            let frac = r - whole as f64; // exact: r < 2^52
-            let err = r * 2.3e-16 + 1e-300;
-            let rounded = if frac > 0.5 + err {
-                Some(whole + 1)
-            } else if frac < 0.5 - err {
-                Some(whole)
-            } else {
-                None
-            };
-            if let Some(n) = rounded {
-                if v < 0.0 && n > 0 {
-                    out.push(b'-');
-                }
-                push_scaled(out, n, d);
-                return true;
+    match round_scaled(v.abs(), d) {
+        Some(n) => {
+            if v < 0.0 && n > 0 {
+                out.push(b'-');
             }
+            push_scaled(out, n, d);
+            true
         }
+        None => false,
     }
-    false
+}
+
+/// `a` (≥ 0) × 10^`d` rounded to an integer, where that is sure to be the exact value's
+/// rounding (see [`push_number`]); `None` near a tie or beyond 4·10^15.
+#[inline]
+fn round_scaled(a: f64, d: usize) -> Option<u64> {
+    if d >= POW10.len() {
+        return None;
+    }
+    let r = a * POW10[d];
+    if r.is_nan() || r >= 4.0e15 {
+        return None;
+    }
+    // r ≥ 0: truncation is the floor (and needs no call into libm).
+    let whole = r as u64;
+    let frac = r - whole as f64; // exact: r < 2^52
+    let err = r * 2.3e-16 + 1e-300;
+    if frac > 0.5 + err {
+        Some(whole + 1)
+    } else if frac < 0.5 - err {
+        Some(whole)
+    } else {
+        None
+    }
+}
+
+/// Appends `v` as `format!("{v:.d$}")` writes it (exact rounding, every decimal written, a
+/// minus sign on negative values that round to zero), without the formatting machinery in
+/// the common case: for the report's drawings, which write millions of coordinates.
+pub fn push_fixed(out: &mut String, v: f64, d: u8) {
+    let d = d as usize;
+    let n = if v.is_finite() {
+        round_scaled(v.abs(), d)
+    } else {
+        None
+    };
+    let Some(n) = n.filter(|_| d <= 15) else {
+        use std::fmt::Write;
+        let _ = write!(out, "{v:.d$}");
+        return;
+    };
+    if v.is_sign_negative() {
+        out.push('-');
+    }
+    // Every digit, right to left, into a buffer of zeros; then the point.
+    let mut buf = [b'0'; 32];
+    let mut i = buf.len();
+    let mut m = n;
+    while m > 0 {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+    }
+    let start = i.min(buf.len() - d - 1);
+    let point = buf.len() - d;
+    let int = std::str::from_utf8(&buf[start..point]).unwrap_or("0");
+    out.push_str(int);
+    if d > 0 {
+        out.push('.');
+        out.push_str(std::str::from_utf8(&buf[point..]).unwrap_or(""));
+    }
 }
 
 /// "00" to "99", for writing two digits at a time.
@@ -692,6 +738,47 @@ mod tests {
             out.clear();
             push_i64(&mut out, n);
             assert_eq!(std::str::from_utf8(&out).unwrap(), n.to_string());
+        }
+    }
+
+    #[test]
+    fn fixed_decimals_are_what_the_standard_library_writes() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.05,
+            0.25,
+            0.35,
+            -0.04,
+            -0.05,
+            1.45,
+            2.5,
+            999.95,
+            1e15,
+            4e15,
+            1e300,
+            -1e-300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            123.456_789,
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..25_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Pixel-like values, with exact ties among them (k/20, k/8).
+            let k = (x % 2_000_000) as f64;
+            values.extend([k / 997.0 - 50.0, k / 20.0, -k / 8.0, f64::from_bits(x)]);
+        }
+        let mut out = String::new();
+        for v in values {
+            for d in [0u8, 1, 2, 3] {
+                out.clear();
+                push_fixed(&mut out, v, d);
+                assert_eq!(out, format!("{v:.0$}", d as usize), "{v:e} to {d}");
+            }
         }
     }
 

@@ -5,6 +5,8 @@ use std::fmt::Write;
 
 use geo::{BoundingRect, MultiPolygon, Polygon, Rect};
 
+use crate::export::geojson::push_fixed;
+
 /// Escapes text for HTML and SVG.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -56,7 +58,10 @@ impl Frame {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
             for (i, c) in ring.0.iter().enumerate() {
                 let (x, y) = self.px(c.x, c.y);
-                let _ = write!(d, "{}{:.1} {:.1}", if i == 0 { "M" } else { "L" }, x, y);
+                d.push(if i == 0 { 'M' } else { 'L' });
+                push_fixed(d, x, 1);
+                d.push(' ');
+                push_fixed(d, y, 1);
             }
             d.push('Z');
         }
