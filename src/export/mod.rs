@@ -78,37 +78,40 @@ pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> 
     let ldir = layer_dir(dir, format);
     atomic::prepare_dir(&ldir)?;
     let epsg = run.site.crs.epsg;
-    // The two large layers and the rest are written side by side: each large one renders on
-    // every core but leaves gaps (between its batches, while a batch is handed over) that the
-    // others fill. Each file is its own, so the bytes are those of one after the other. A
-    // GDAL transform is not shared between threads: each side makes its own.
-    let (buildings, (opportunities, rest)) = rayon::join(
-        || {
+    // The small layers, the summary and the report, then side by side the two large layers:
+    // each large one renders on every core but leaves gaps (between its batches, while a
+    // batch is handed over) that the other fills. Each file is its own, so the bytes are those
+    // of one after the other. A GDAL transform is not shared between threads: each side makes
+    // its own.
+    let (rest, (buildings, opportunities)) = rayon::join(
+        || -> Result<_> {
             let t = geojson::to_wgs84(epsg)?;
-            layers::write_buildings(&ldir, run, Some(&ran.community.membership), &t)
+            let small = [
+                layers::write_grid(&ldir, run, &t)?,
+                layers::write_neighbourhoods(&ldir, run, &t)?,
+                offset_layers::write_community(&ldir, ran, &t)?,
+                offset_layers::write_zones(&ldir, ran, &t)?,
+            ];
+            let summary = write_summary(dir, &summary::summary(run, Some(ran)))?;
+            let html = crate::report::render_html(ran);
+            let report = dir.join("report.html");
+            atomic::write_atomic(&report, |w| w.write_all(html.as_bytes()))?;
+            Ok((small, summary, report))
         },
         || {
             rayon::join(
                 || {
                     let t = geojson::to_wgs84(epsg)?;
-                    offset_layers::write_opportunities(&ldir, ran, &t)
+                    layers::write_buildings(&ldir, run, Some(&ran.community.membership), &t)
                 },
-                || -> Result<_> {
+                || {
                     let t = geojson::to_wgs84(epsg)?;
-                    let small = [
-                        layers::write_grid(&ldir, run, &t)?,
-                        layers::write_neighbourhoods(&ldir, run, &t)?,
-                        offset_layers::write_community(&ldir, ran, &t)?,
-                        offset_layers::write_zones(&ldir, ran, &t)?,
-                    ];
-                    let summary = summary::summary(run, Some(ran));
-                    let html = crate::report::render_html(ran);
-                    Ok((small, summary, html))
+                    offset_layers::write_opportunities(&ldir, ran, &t)
                 },
             )
         },
     );
-    let ([grid, neighbourhoods, community, zones], summary, html) = rest?;
+    let ([grid, neighbourhoods, community, zones], summary, report) = rest?;
     let layers = vec![
         buildings?,
         grid,
@@ -118,10 +121,8 @@ pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> 
         zones,
     ];
     let mut written = finish_layers(dir, format, layers)?;
-    written.push(write_summary(dir, &summary)?);
-    let path = dir.join("report.html");
-    atomic::write_atomic(&path, |w| w.write_all(html.as_bytes()))?;
-    written.push(path);
+    written.push(summary);
+    written.push(report);
     Ok(written)
 }
 
