@@ -15,6 +15,7 @@
 //! lies in the community.
 
 use geo::{Area, BooleanOps, Buffer, Distance, Euclidean, Intersects, MultiPolygon};
+use rayon::prelude::*;
 
 use crate::config::{CommunityMethod, CommunitySpec, ConfigIssues};
 use crate::load::Site;
@@ -144,9 +145,10 @@ pub fn delineate(
             union.difference(district)
         }
     };
+    // Each building on its own: in parallel (rayon keeps the order).
     let membership = profiles
         .buildings
-        .iter()
+        .par_iter()
         .map(|p| {
             if p.in_district {
                 Membership::District

@@ -49,7 +49,7 @@ pub fn read_features(
                         .flatten()
                         .and_then(|k| table.value(&k, *column)),
                 };
-                raw.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+                raw.map(trimmed).filter(|s| !s.is_empty())
             })
             .collect();
         out.push(RawFeature {
@@ -60,6 +60,17 @@ pub fn read_features(
         });
     }
     out
+}
+
+/// Text without surrounding whitespace, reusing the string when there is none (the common
+/// case: no second allocation per value).
+fn trimmed(s: String) -> String {
+    let t = s.trim();
+    if t.len() == s.len() {
+        s
+    } else {
+        t.to_string()
+    }
 }
 
 /// Converts an OGR geometry to a 2D linear `geo` geometry, transformed when asked.
