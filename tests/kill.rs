@@ -40,20 +40,25 @@ fn cpgis() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cpgis"))
 }
 
+/// A whole `cpgis run SITE -o OUT -q`, which must succeed.
+fn run_quietly(site: &Path, out: &Path) {
+    let ok = common::cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+}
+
 #[test]
 fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
     let tmp = tempfile::tempdir().unwrap();
     // The previous outputs: Liechtenstein as its site file says.
     let old = tmp.path().join("old");
     let site = fixture("liechtenstein/site.toml");
-    let ok = common::cpgis(&[
-        "run",
-        site.to_str().unwrap(),
-        "-o",
-        old.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    run_quietly(&site, &old);
     // The new outputs, complete: the same case with another grid factor (every layer differs).
     let text = common::fixture_site_text("liechtenstein", "site.toml")
         + "\n[factors]\ncarriers.electricity = 0.3\n";
@@ -149,14 +154,7 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
         "no kill landed while the files were being replaced; the test proved nothing"
     );
     // A complete run afterwards leaves no temporary file of the killed ones.
-    let ok = common::cpgis(&[
-        "run",
-        new_site.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    run_quietly(&new_site, &out);
     let hidden: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -132,15 +132,9 @@ pub fn push_fixed(out: &mut String, v: f64, d: u8) {
     if v.is_sign_negative() {
         out.push('-');
     }
-    // Every digit, right to left, into a buffer of zeros; then the point.
+    // Every digit into a buffer of zeros (n = 0 writes one, already there); then the point.
     let mut buf = [b'0'; 32];
-    let mut i = buf.len();
-    let mut m = n;
-    while m > 0 {
-        i -= 1;
-        buf[i] = b'0' + (m % 10) as u8;
-        m /= 10;
-    }
+    let i = write_digits(&mut buf, n);
     let start = i.min(buf.len() - d - 1);
     let point = buf.len() - d;
     let int = std::str::from_utf8(&buf[start..point]).unwrap_or("0");
@@ -163,25 +157,9 @@ const PAIRS: &[u8; 200] = b"\
 /// zeros after the first decimal (`n` < 10^16, `d` ≤ 15): 12300, 2 → `123.0`; 5, 3 → `0.005`.
 #[inline]
 fn push_scaled(out: &mut Vec<u8>, n: u64, d: usize) {
-    // Every digit, right to left, two at a time, into a buffer of zeros (so the leading
-    // zeros a small fraction needs are already there).
+    // Into a buffer of zeros, so the leading zeros a small fraction needs are already there.
     let mut buf = [b'0'; 32];
-    let mut i = buf.len();
-    let mut m = n;
-    while m >= 100 {
-        let r = (m % 100) as usize * 2;
-        m /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
-    }
-    if m >= 10 {
-        let r = m as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + m as u8;
-    }
+    let i = write_digits(&mut buf, n);
     let start = i.min(buf.len() - d - 1);
     let point = buf.len() - d;
     out.extend_from_slice(&buf[start..point]);
@@ -197,13 +175,10 @@ fn push_scaled(out: &mut Vec<u8>, n: u64, d: usize) {
     }
 }
 
-/// Appends a non-negative integer in decimal.
-fn push_u64(out: &mut Vec<u8>, mut n: u64) {
-    if n < 10 {
-        out.push(b'0' + n as u8);
-        return;
-    }
-    let mut buf = [0u8; 20];
+/// Writes `n`'s decimal digits at the end of `buf`, right to left, two at a time; returns
+/// where they start. `buf` holds at least 20 bytes (the digits of `u64::MAX`).
+#[inline]
+fn write_digits(buf: &mut [u8], mut n: u64) -> usize {
     let mut i = buf.len();
     while n >= 100 {
         let r = (n % 100) as usize * 2;
@@ -219,6 +194,17 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
         i -= 1;
         buf[i] = b'0' + n as u8;
     }
+    i
+}
+
+/// Appends a non-negative integer in decimal.
+fn push_u64(out: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    let mut buf = [0u8; 20];
+    let i = write_digits(&mut buf, n);
     out.extend_from_slice(&buf[i..]);
 }
 
