@@ -28,6 +28,22 @@ fn finals(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// The inode of every file under a final name: a rename onto a name changes it.
+fn inodes(dir: &Path) -> BTreeMap<String, u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(|e| {
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().ok()?.ino(),
+            ))
+        })
+        .collect()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     let _ = std::fs::remove_dir_all(to);
     std::fs::create_dir_all(to).unwrap();
@@ -40,16 +56,17 @@ fn cpgis() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cpgis"))
 }
 
-/// A whole `cpgis run SITE -o OUT -q`, which must succeed.
-fn run_quietly(site: &Path, out: &Path) {
+/// A whole `cpgis run SITE -o OUT FLAG`, which must succeed; its stderr.
+fn run_whole(site: &Path, out: &Path, flag: &str) -> String {
     let ok = common::cpgis(&[
         "run",
         site.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
-        "-q",
+        flag,
     ]);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
+    ok.stderr
 }
 
 #[test]
@@ -58,22 +75,15 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
     // The previous outputs: Liechtenstein as its site file says.
     let old = tmp.path().join("old");
     let site = fixture("liechtenstein/site.toml");
-    run_quietly(&site, &old);
+    run_whole(&site, &old, "-q");
     // The new outputs, complete: the same case with another grid factor (every layer differs).
     let text = common::fixture_site_text("liechtenstein", "site.toml")
         + "\n[factors]\ncarriers.electricity = 0.3\n";
     let new_site = common::write_site(tmp.path(), &text);
     let new = tmp.path().join("new");
     let started = Instant::now();
-    let ok = common::cpgis(&[
-        "run",
-        new_site.to_str().unwrap(),
-        "-o",
-        new.to_str().unwrap(),
-        "--verbose",
-    ]);
+    let timings = run_whole(&new_site, &new, "--verbose");
     let wall = started.elapsed().as_secs_f64();
-    assert_eq!(ok.code, 0, "{}", ok.stderr);
     let (old_files, new_files) = (finals(&old), finals(&new));
     assert_eq!(
         old_files.keys().collect::<Vec<_>>(),
@@ -88,7 +98,6 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
         }
     }
     // When the writing starts and how long it takes, from the stage timings.
-    let timings = &ok.stderr;
     let secs = |stage: &str| -> f64 {
         timings
             .lines()
@@ -103,15 +112,17 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
     let window = (wall - before_write).max(0.01);
 
     let out = tmp.path().join("out");
-    // Kill at later and later moments of that window, until a kill lands between two files
-    // (some replaced, some not) and at least three kills were checked.
+    // Kills at eight moments of that window, then (up to three times) a kill as soon as the
+    // first file is replaced (a new inode under its name), which lands between two files
+    // however fast or slow this run is.
     let mut saw_mixed = false;
-    for k in 1..=16 {
-        if saw_mixed && k > 3 {
+    for k in 1..=11 {
+        if saw_mixed && k > 8 {
             break;
         }
         copy_dir(&old, &out);
-        let at = Duration::from_secs_f64(before_write + window * (k as f64) / 16.0);
+        let before = inodes(&out);
+        let at = Duration::from_secs_f64(before_write + window * (k as f64) / 8.0);
         let mut child = cpgis()
             .arg("run")
             .arg(&new_site)
@@ -123,11 +134,16 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
             .spawn()
             .unwrap();
         let start = Instant::now();
-        while start.elapsed() < at {
-            if child.try_wait().unwrap().is_some() {
+        loop {
+            let due = if k <= 8 {
+                start.elapsed() >= at
+            } else {
+                inodes(&out) != before
+            };
+            if due || child.try_wait().unwrap().is_some() {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(Duration::from_millis(1));
         }
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -144,7 +160,7 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
             } else if bytes == &new_files[name] {
                 from_new += 1;
             } else {
-                panic!("kill {k} at {at:?}: {name} is neither the old nor the new file: a partial write");
+                panic!("kill {k}: {name} is neither the old nor the new file: a partial write");
             }
         }
         saw_mixed |= from_old > 0 && from_new > 0;
@@ -154,7 +170,7 @@ fn a_run_killed_while_writing_leaves_old_or_whole_new_files_only() {
         "no kill landed while the files were being replaced; the test proved nothing"
     );
     // A complete run afterwards leaves no temporary file of the killed ones.
-    run_quietly(&new_site, &out);
+    run_whole(&new_site, &out, "-q");
     let hidden: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -14,7 +14,6 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 
 use crate::config::GridSpec;
-
 use crate::estimate::{BuildingEstimate, Estimates};
 use crate::load::Site;
 use crate::profile::{Profile, Profiles};

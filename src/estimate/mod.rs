@@ -158,3 +158,40 @@ pub fn estimate(
         buildings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two scenarios' results, worked by hand: emissions by index, totals, the baseline's
+    /// quantities of all sectors in one set, the other scenario's PV yield.
+    #[test]
+    fn a_building_estimate_gives_back_what_it_was_made_from() {
+        let r = |t: f64, q: &[(&str, f64)]| SectorResult {
+            co2e_t: t,
+            quantities: Quantities::new(q),
+        };
+        let baseline = [
+            r(1.5, &[("energy_tier", 1.0), ("pv_kwh_yr", 10.0)]),
+            r(2.25, &[("trips_yr", 300.0)]),
+            r(0.25, &[("waste_t_yr", 0.5)]),
+        ];
+        let proposed = [r(0.5, &[("pv_kwh_yr", 40.0)]), r(2.0, &[]), r(0.125, &[])];
+        let e = BuildingEstimate::new(&[baseline, proposed]);
+        assert_eq!(
+            (e.co2e(0, 1), e.co2e(1, 0), e.co2e(1, 2)),
+            (2.25, 0.5, 0.125)
+        );
+        assert_eq!((e.total(0), e.total(1)), (4.0, 2.625));
+        assert_eq!((e.pv_kwh(0), e.pv_kwh(1)), (10.0, 40.0));
+        assert_eq!(
+            e.baseline.iter().collect::<Vec<_>>(),
+            vec![
+                ("energy_tier", 1.0),
+                ("pv_kwh_yr", 10.0),
+                ("trips_yr", 300.0),
+                ("waste_t_yr", 0.5)
+            ]
+        );
+    }
+}

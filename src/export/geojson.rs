@@ -10,6 +10,7 @@ use geo::winding_order::{Winding, WindingOrder};
 use geo::{LineString, MultiPolygon, Point, Polygon};
 
 use super::atomic::write_atomic;
+use crate::validate::Shape;
 use crate::{Error, Result};
 
 /// A property value.
@@ -28,6 +29,15 @@ pub enum Geom<'a> {
     Point(Point<f64>),
     Polygon(&'a Polygon<f64>),
     MultiPolygon(&'a MultiPolygon<f64>),
+}
+
+impl<'a> From<&'a Shape> for Geom<'a> {
+    fn from(shape: &'a Shape) -> Geom<'a> {
+        match shape {
+            Shape::Area(mp) => Geom::MultiPolygon(mp),
+            Shape::Point(p) => Geom::Point(*p),
+        }
+    }
 }
 
 /// Formats a number rounded to `decimals`, without trailing zeros but with a decimal point
@@ -705,6 +715,16 @@ mod tests {
         );
     }
 
+    /// `n` pseudo-random numbers (xorshift64) from `seed`, the same on every run.
+    fn xorshift(seed: u64, n: usize) -> impl Iterator<Item = u64> {
+        (0..n).scan(seed, |x, _| {
+            *x ^= *x << 13;
+            *x ^= *x >> 7;
+            *x ^= *x << 17;
+            Some(*x)
+        })
+    }
+
     #[test]
     fn integers_are_written_as_the_standard_library_writes_them() {
         let mut values = vec![i64::MIN, i64::MAX, 0, -1, 1];
@@ -712,13 +732,7 @@ mod tests {
             let p = 10_i64.pow(e);
             values.extend([p - 1, p, p + 1, -p, -(p - 1)]);
         }
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..100_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            values.push((x >> (x % 64)) as i64);
-        }
+        values.extend(xorshift(0x2545_f491_4f6c_dd1d, 100_000).map(|x| (x >> (x % 64)) as i64));
         let mut out = Vec::new();
         for n in values {
             out.clear();
@@ -749,11 +763,7 @@ mod tests {
             f64::NEG_INFINITY,
             123.456_789,
         ];
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..25_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+        for x in xorshift(0x9e37_79b9_7f4a_7c15, 25_000) {
             // Pixel-like values, with exact ties among them (k/20, k/8).
             let k = (x % 2_000_000) as f64;
             values.extend([k / 997.0 - 50.0, k / 20.0, -k / 8.0, f64::from_bits(x)]);

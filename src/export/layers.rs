@@ -11,7 +11,6 @@ use super::geojson::{FeatureWriter, Geom, Key, Prop};
 use crate::aggregate::Totals;
 use crate::estimate::quantities::NAMES;
 use crate::pipeline::Estimated;
-use crate::validate::Shape;
 use crate::Result;
 
 /// Decimals kept per kind of number.
@@ -65,7 +64,6 @@ pub fn write_buildings(
     dir: &Path,
     run: &Estimated,
     membership: Option<&[crate::community::Membership]>,
-    _to_wgs84: &CoordTransform,
 ) -> Result<std::path::PathBuf> {
     let path = dir.join("buildings.geojson");
     let n = run.site.buildings.len();
@@ -151,11 +149,7 @@ pub fn write_buildings(
             fw.num_prefixed(&scenario.name, "_pv_kwh_yr", e.pv_kwh(s), KWH);
         }
         columns.write(fw, |s, k| e.co2e(s, k));
-        let geom = match &b.shape {
-            Shape::Area(mp) => Geom::MultiPolygon(mp),
-            Shape::Point(pt) => Geom::Point(*pt),
-        };
-        fw.end(geom)
+        fw.end(Geom::from(&b.shape))
     };
     write_atomic(&path, |w| {
         super::geojson::write_parallel(w, "buildings", run.site.crs.epsg, n, &feature)

@@ -62,7 +62,7 @@ pub fn write_estimate(dir: &Path, run: &Estimated, format: Format) -> Result<Vec
     atomic::prepare_dir(&ldir)?;
     let to_wgs84 = geojson::to_wgs84(run.site.crs.epsg)?;
     let layers = vec![
-        layers::write_buildings(&ldir, run, None, &to_wgs84)?,
+        layers::write_buildings(&ldir, run, None)?,
         layers::write_grid(&ldir, run, &to_wgs84)?,
         layers::write_neighbourhoods(&ldir, run, &to_wgs84)?,
     ];
@@ -81,8 +81,8 @@ pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> 
     // The small layers, the summary and the report, then side by side the two large layers:
     // each large one renders on every core but leaves gaps (between its batches, while a
     // batch is handed over) that the other fills. Each file is its own, so the bytes are those
-    // of one after the other. A GDAL transform is not shared between threads: each side makes
-    // its own.
+    // of one after the other. The large layers make a GDAL transform per rendering thread; the
+    // small ones share one.
     let (rest, (buildings, opportunities)) = rayon::join(
         || -> Result<_> {
             let t = geojson::to_wgs84(epsg)?;
@@ -100,14 +100,8 @@ pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> 
         },
         || {
             rayon::join(
-                || {
-                    let t = geojson::to_wgs84(epsg)?;
-                    layers::write_buildings(&ldir, run, Some(&ran.community.membership), &t)
-                },
-                || {
-                    let t = geojson::to_wgs84(epsg)?;
-                    offset_layers::write_opportunities(&ldir, ran, &t)
-                },
+                || layers::write_buildings(&ldir, run, Some(&ran.community.membership)),
+                || offset_layers::write_opportunities(&ldir, ran),
             )
         },
     );

@@ -12,7 +12,6 @@ use super::layers::cell_id;
 use crate::community::Membership;
 use crate::offsets::INTERVENTIONS;
 use crate::pipeline::Ran;
-use crate::validate::Shape;
 use crate::Result;
 
 const T: u8 = 4;
@@ -64,7 +63,7 @@ pub fn write_community(dir: &Path, ran: &Ran, to_wgs84: &CoordTransform) -> Resu
 
 /// `opportunities.geojson`: every intervention at every community building (or cell), with its
 /// abatement, cost and assumptions, and whether an offset zone selected it.
-pub fn write_opportunities(dir: &Path, ran: &Ran, _to_wgs84: &CoordTransform) -> Result<PathBuf> {
+pub fn write_opportunities(dir: &Path, ran: &Ran) -> Result<PathBuf> {
     let e = &ran.estimated;
     let plan = &ran.plan;
     let ranked_index: std::collections::BTreeMap<usize, usize> = plan
@@ -100,13 +99,7 @@ pub fn write_opportunities(dir: &Path, ran: &Ran, _to_wgs84: &CoordTransform) ->
         let p = o.building.map(|b| &e.profiles.buildings[b]);
         fw.str("assumptions", &crate::offsets::describe(&e.factors, p, o));
         match o.building {
-            Some(b) => fw.end_shared(
-                b,
-                match &e.site.buildings[b].shape {
-                    Shape::Area(mp) => Geom::MultiPolygon(mp),
-                    Shape::Point(p) => Geom::Point(*p),
-                },
-            ),
+            Some(b) => fw.end_shared(b, Geom::from(&e.site.buildings[b].shape)),
             None => fw.end(Geom::MultiPolygon(&MultiPolygon::new(vec![cell
                 .polygon
                 .clone()]))),

@@ -95,13 +95,21 @@ impl Sink {
         }
     }
 
-    /// The error that stopped the helper thread.
-    fn helper_error(&mut self) -> io::Error {
+    /// Closes the helper's queue and waits for it: what it wrote, synced, or why it stopped.
+    fn stop_helper(&mut self) -> io::Result<()> {
         self.to_helper = None;
         match self.helper.take().map(|h| h.join()) {
-            Some(Ok(Err(e))) => e,
-            Some(Err(_)) => io::Error::other("the writing thread failed"),
-            _ => io::Error::other("the writing thread stopped"),
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(io::Error::other("the writing thread failed")),
+            None => Err(io::Error::other("the writing thread stopped")),
+        }
+    }
+
+    /// The error that stopped the helper thread.
+    fn helper_error(&mut self) -> io::Error {
+        match self.stop_helper() {
+            Err(e) => e,
+            Ok(()) => io::Error::other("the writing thread stopped"),
         }
     }
 
@@ -113,12 +121,7 @@ impl Sink {
             self.block.bytes_mut()[self.filled..padded].fill(0);
             self.hand_over()?;
         }
-        self.to_helper = None;
-        match self.helper.take().map(|h| h.join()) {
-            Some(Ok(r)) => r,
-            Some(Err(_)) => Err(io::Error::other("the writing thread failed")),
-            None => Err(io::Error::other("the writing thread stopped")),
-        }
+        self.stop_helper()
     }
 }
 

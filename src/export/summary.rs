@@ -268,15 +268,18 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
             + grand(&agg.outside_neighbourhoods)
             - all,
     };
-    let mut energy_tiers = BTreeMap::new();
+    // Counted under small keys, named once (no text per building).
+    let mut tiers: BTreeMap<u8, usize> = BTreeMap::new();
     for e in &run.estimates.buildings {
         let tier = e.baseline.get("energy_tier").map(|t| t as u8).unwrap_or(1);
-        *energy_tiers.entry(tier.to_string()).or_default() += 1;
+        *tiers.entry(tier).or_default() += 1;
     }
-    let mut access_bands = BTreeMap::new();
+    let energy_tiers = tiers.iter().map(|(t, n)| (t.to_string(), *n)).collect();
+    let mut bands: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &run.profiles.buildings {
-        *access_bands.entry(p.access.band().to_string()).or_default() += 1;
+        *bands.entry(p.access.band()).or_default() += 1;
     }
+    let access_bands = bands.iter().map(|(b, n)| (b.to_string(), *n)).collect();
     Summary {
         notes: notes(run),
         cpgis_version: env!("CARGO_PKG_VERSION"),

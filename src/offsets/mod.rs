@@ -205,15 +205,13 @@ fn found<T: Send>(
     // opportunity there could be (untouched capacity costs address space, not memory). Neither
     // the whole search's blocks nor a growing copy of the list are ever held beside it.
     let membership = &ctx.community.membership;
-    let members_n = membership.iter().filter(|m| **m == members).count();
-    let mut cells: Vec<usize> = ctx
-        .community
-        .membership
+    let mut cells: Vec<usize> = membership
         .iter()
         .enumerate()
         .filter(|(_, m)| **m == members)
         .map(|(b, _)| ctx.aggregates.cell_of[b])
         .collect();
+    let members_n = cells.len();
     cells.sort_unstable();
     cells.dedup();
     let mut out: Vec<T> = Vec::with_capacity(on.len() * (members_n + cells.len()));
