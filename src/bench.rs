@@ -98,9 +98,12 @@ pub fn bench(sizes: &[usize], root: &Path, seed: u64) -> Result<Vec<Measured>> {
         }
         let config = crate::config::parse_site_file(&dir.join("site.toml"))?;
         let mut rec = Recorder::default();
-        let ran = crate::pipeline::run_site_with(config, &mut rec)?;
-        rec.stage("write");
-        crate::export::write_run(&dir.join("out"), &ran, crate::export::Format::Geojson)?;
+        let (ran, _) = crate::pipeline::run_site_writing(
+            config,
+            &mut rec,
+            &dir.join("out"),
+            crate::export::Format::Geojson,
+        )?;
         rec.done();
         drop(ran);
         let ogr = time_ogr2ogr(&dir);

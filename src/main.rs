@@ -272,9 +272,7 @@ fn run_pipeline(
 ) -> cpgis::Result<PathBuf> {
     let config = cpgis::config::parse_site_file_with(site, allow_network)?;
     cpgis::export::atomic::check_dir(out)?;
-    let ran = cpgis::pipeline::run_site_with(config, stages)?;
-    stages.stage("write");
-    let written = cpgis::export::write_run(out, &ran, format)?;
+    let (ran, written) = cpgis::pipeline::run_site_writing(config, stages, out, format)?;
     stages.done();
     sayp!("{}", cpgis::report::estimate_table(&ran.estimated));
     sayln!();

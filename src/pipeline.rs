@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::aggregate::{aggregate, Aggregates};
 use crate::balance::{balance, target_t, Balance};
@@ -125,9 +126,11 @@ pub fn estimate_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Re
 }
 
 /// Everything a `run` produced: the estimate, then the community, the offset plan, the balance.
+/// The estimate is shared (`Arc`) so that [`run_site_writing`] can write the buildings layer
+/// from it on a thread of its own while the offset stage works.
 #[derive(Debug, Clone)]
 pub struct Ran {
-    pub estimated: Estimated,
+    pub estimated: Arc<Estimated>,
     pub community: Community,
     pub plan: OffsetPlan,
     pub balance: Balance,
@@ -141,17 +144,85 @@ pub fn run_site(config: SiteConfig) -> Result<Ran> {
 /// [`run_site`], reporting each stage to `progress`.
 pub fn run_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<Ran> {
     let estimated = estimate_site_with(config, progress)?;
-    let e = &estimated;
     progress.stage("community");
-    let community = delineate(
+    let community = delineate_community(&estimated)?;
+    let (plan, balance) = offsets_and_balance(&estimated, &community, progress)?;
+    Ok(Ran {
+        estimated: Arc::new(estimated),
+        community,
+        plan,
+        balance,
+    })
+}
+
+/// [`run_site_with`] and every output written into `dir` ([`crate::export::write_run`]), with
+/// the buildings layer written while the offsets and the balance are worked out: it needs only
+/// the estimate and the community, and at a million buildings it is most of the bytes a run
+/// writes, so the disk starts on it a stage earlier. Nothing in `dir` is replaced unless the
+/// whole run succeeds (the layer waits under its temporary name until the rest is written).
+/// The `write` stage reported to `progress` is what remains after the balance.
+pub fn run_site_writing(
+    config: SiteConfig,
+    progress: &mut dyn Progress,
+    dir: &Path,
+    format: crate::export::Format,
+) -> Result<(Ran, Vec<std::path::PathBuf>)> {
+    let estimated = Arc::new(estimate_site_with(config, progress)?);
+    progress.stage("community");
+    let community = delineate_community(&estimated)?;
+    let ldir = crate::export::prepare(dir, format)?;
+    let buildings = {
+        let (estimated, membership, ldir) = (
+            Arc::clone(&estimated),
+            community.membership.clone(),
+            ldir.clone(),
+        );
+        std::thread::Builder::new()
+            .name("cpgis-buildings".into())
+            .spawn(move || {
+                crate::export::layers::stage_buildings(&ldir, &estimated, Some(&membership))
+            })
+            .map_err(|e| crate::Error::Tool(format!("cannot start a writing thread: {e}")))?
+    };
+    let wait = move || crate::export::joined(buildings.join());
+    let (plan, balance) = match offsets_and_balance(&estimated, &community, progress) {
+        Ok(r) => r,
+        Err(e) => {
+            // The layer's temporary file is removed when the staged layer is dropped.
+            drop(wait());
+            return Err(e);
+        }
+    };
+    let ran = Ran {
+        estimated,
+        community,
+        plan,
+        balance,
+    };
+    progress.stage("write");
+    let written = crate::export::write_run_with(dir, &ran, format, wait)?;
+    Ok((ran, written))
+}
+
+/// The community of an estimate, delineated by the site file's method.
+fn delineate_community(e: &Estimated) -> Result<Community> {
+    delineate(
         &e.site,
         &e.profiles,
         &e.config.community,
         &e.factors,
         &e.config.file,
-    )?;
+    )
+}
+
+/// The offsets stage and the balance, reported to `progress`.
+fn offsets_and_balance(
+    e: &Estimated,
+    community: &Community,
+    progress: &mut dyn Progress,
+) -> Result<(OffsetPlan, Balance)> {
     progress.stage("offsets");
-    let ctx = OffsetContext::new(&e.site, &e.profiles, &e.factors, &community, &e.aggregates);
+    let ctx = OffsetContext::new(&e.site, &e.profiles, &e.factors, community, &e.aggregates);
     let enabled = &e.config.offsets.interventions;
     let found = opportunities(&ctx, enabled, Membership::Community);
     // For the levers: what the disabled interventions and the buildings beyond the community
@@ -173,11 +244,5 @@ pub fn run_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<
     let plan = plan(&ctx, found, target_t(e), rank_by);
     progress.stage("balance");
     let balance = balance(e, &plan, outside_t, &disabled);
-    drop(ctx);
-    Ok(Ran {
-        estimated,
-        community,
-        plan,
-        balance,
-    })
+    Ok((plan, balance))
 }

@@ -14,20 +14,60 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<()> {
-    let tmp = temp_path(path);
+    write_staged(path, write)?.commit().map(|_| ())
+}
+
+/// A file written and synced under its temporary name, waiting to be renamed onto its target
+/// by [`Staged::commit`]: for an output written while later stages still work, which must not
+/// replace the previous output unless the whole run succeeds. Dropped uncommitted, its
+/// temporary file is removed.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    /// Renames the temporary file onto the target; returns the target.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        fs::rename(&self.tmp, &self.path).map_err(|e| {
+            Error::Tool(format!(
+                "cannot rename the temporary file onto {}: {e}",
+                self.path.display()
+            ))
+        })?;
+        self.committed = true;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes the content of `path` with `write` into its temporary file and syncs it; the target
+/// is untouched until [`Staged::commit`].
+pub fn write_staged(
+    path: &Path,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> Result<Staged> {
+    let staged = Staged {
+        tmp: temp_path(path),
+        path: path.to_path_buf(),
+        committed: false,
+    };
     let fail = |what: &str, e: std::io::Error| {
         Error::Tool(format!("cannot {what} {}: {e}", path.display()))
     };
-    let result = (|| {
-        let mut sink = Sink::create(&tmp).map_err(|e| fail("create a temporary file for", e))?;
-        write(&mut sink).map_err(|e| fail("write", e))?;
-        sink.finish().map_err(|e| fail("write", e))?;
-        fs::rename(&tmp, path).map_err(|e| fail("rename the temporary file onto", e))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    let mut sink = Sink::create(&staged.tmp).map_err(|e| fail("create a temporary file for", e))?;
+    write(&mut sink).map_err(|e| fail("write", e))?;
+    sink.finish().map_err(|e| fail("write", e))?;
+    Ok(staged)
 }
 
 /// `.NAME.tmp-PID` in the same folder (so the rename stays on one file system).
@@ -124,6 +164,25 @@ mod tests {
         });
         assert!(e.is_err());
         assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_staged_file_replaces_the_old_one_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("layer.geojson");
+        write_atomic(&path, |w| w.write_all(b"old")).unwrap();
+        // Staged, then dropped (the run failed later): the old file stays, nothing else.
+        let staged = write_staged(&path, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        drop(staged);
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Staged and committed: the new content under the name, no temporary left.
+        let staged = write_staged(&path, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(staged.commit().unwrap(), path);
+        assert_eq!(fs::read(&path).unwrap(), b"new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -166,23 +166,36 @@ const PAIRS: &[u8; 200] = b"\
 /// Appends `n` / 10^`d` with at least one digit on each side of the point and no trailing
 /// zeros after the first decimal (`n` < 10^16, `d` ≤ 15): 12300, 2 → `123.0`; 5, 3 → `0.005`.
 #[inline]
-fn push_scaled(out: &mut Vec<u8>, n: u64, d: usize) {
-    // Into a buffer of zeros, so the leading zeros a small fraction needs are already there.
-    let mut buf = [b'0'; 32];
-    let i = write_digits(&mut buf, n);
-    let start = i.min(buf.len() - d - 1);
-    let point = buf.len() - d;
-    out.extend_from_slice(&buf[start..point]);
-    out.push(b'.');
-    let mut end = buf.len();
-    while end > point + 1 && buf[end - 1] == b'0' {
-        end -= 1;
+fn push_scaled(out: &mut Vec<u8>, mut n: u64, mut d: usize) {
+    // Trailing zeros of the fraction dropped first, by arithmetic (divisions by constants).
+    while d > 0 && n % 10 == 0 {
+        n /= 10;
+        d -= 1;
     }
+    // Right to left into one buffer: the d decimals (leading zeros included), the point, then
+    // the integer part; copied out at once.
+    let mut buf = [b'0'; 40];
+    let mut i = buf.len();
     if d == 0 {
-        out.push(b'0');
+        i -= 2;
+        buf[i..].copy_from_slice(b".0");
     } else {
-        out.extend_from_slice(&buf[point..end]);
+        if d % 2 == 1 {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        for _ in 0..d / 2 {
+            let r = (n % 100) as usize * 2;
+            n /= 100;
+            i -= 2;
+            buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
+        }
+        i -= 1;
+        buf[i] = b'.';
     }
+    let start = write_digits(&mut buf[..i], n);
+    out.extend_from_slice(&buf[start..]);
 }
 
 /// Writes `n`'s decimal digits at the end of `buf`, right to left, two at a time; returns
@@ -375,9 +388,49 @@ impl<'w> FeatureWriter<'w> {
         push_i64(self.out, value);
     }
 
+    /// A text property under a pre-rendered name.
+    pub fn str_key(&mut self, key: &Key, value: &str) {
+        self.key_bytes(key);
+        push_string(self.out, value);
+    }
+
+    /// A boolean under a pre-rendered name.
+    pub fn bool_key(&mut self, key: &Key, value: bool) {
+        self.key_bytes(key);
+        self.out
+            .extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    /// A null under a pre-rendered name.
+    pub fn null_key(&mut self, key: &Key) {
+        self.key_bytes(key);
+        self.out.extend_from_slice(b"null");
+    }
+
+    /// The raw bytes of a value, already JSON, under a pre-rendered name.
+    pub fn raw_key(&mut self, key: &Key, json: &[u8]) {
+        self.key_bytes(key);
+        self.out.extend_from_slice(json);
+    }
+
     /// A text property made of parts joined by `sep` (each part escaped as JSON needs).
     pub fn str_joined<'a>(&mut self, name: &str, parts: impl Iterator<Item = &'a str>, sep: &str) {
         self.key("", name);
+        self.joined_value(parts, sep);
+    }
+
+    /// [`FeatureWriter::str_joined`] under a pre-rendered name.
+    pub fn str_joined_key<'a>(
+        &mut self,
+        key: &Key,
+        parts: impl Iterator<Item = &'a str>,
+        sep: &str,
+    ) {
+        self.key_bytes(key);
+        self.joined_value(parts, sep);
+    }
+
+    fn joined_value<'a>(&mut self, parts: impl Iterator<Item = &'a str>, sep: &str) {
         self.out.push(b'"');
         for (i, part) in parts.enumerate() {
             if i > 0 {
@@ -408,12 +461,6 @@ impl<'w> FeatureWriter<'w> {
     /// A number rounded to `decimals` (see [`number`]).
     pub fn num(&mut self, name: &str, value: f64, decimals: u8) {
         self.key("", name);
-        push_number(self.out, value, decimals);
-    }
-
-    /// A number whose name is `prefix` + `name` (`baseline_` + `energy_co2e_t_yr`).
-    pub fn num_prefixed(&mut self, prefix: &str, name: &str, value: f64, decimals: u8) {
-        self.key(prefix, name);
         push_number(self.out, value, decimals);
     }
 

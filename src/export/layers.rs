@@ -6,7 +6,7 @@ use std::path::Path;
 
 use gdal::spatial_ref::CoordTransform;
 
-use super::atomic::write_atomic;
+use super::atomic::{write_staged, Staged};
 use super::geojson::{FeatureWriter, Geom, Key, Prop};
 use crate::aggregate::Totals;
 use crate::estimate::quantities::NAMES;
@@ -65,6 +65,15 @@ pub fn write_buildings(
     run: &Estimated,
     membership: Option<&[crate::community::Membership]>,
 ) -> Result<std::path::PathBuf> {
+    stage_buildings(dir, run, membership)?.commit()
+}
+
+/// [`write_buildings`] up to the rename: the file written and synced under its temporary name.
+pub fn stage_buildings(
+    dir: &Path,
+    run: &Estimated,
+    membership: Option<&[crate::community::Membership]>,
+) -> Result<Staged> {
     let path = dir.join("buildings.geojson");
     let n = run.site.buildings.len();
     // Per input layer, its file name; per scenario and sector, the emission column names.
@@ -86,6 +95,14 @@ pub fn write_buildings(
         .iter()
         .map(|n| (Key::new("baseline_", n), quantity_decimals(n)))
         .collect();
+    let k = BuildingNames::new();
+    // `{scenario}_pv_kwh_yr` per scenario (the first, the baseline's, is among the quantities).
+    let pv_keys: Vec<Key> = run
+        .estimates
+        .scenarios
+        .iter()
+        .map(|scenario| Key::new(&scenario.name, "_pv_kwh_yr"))
+        .collect();
     let feature = |i: usize, fw: &mut FeatureWriter| -> std::io::Result<()> {
         let (b, p, e) = (
             &run.site.buildings[i],
@@ -93,47 +110,49 @@ pub fn write_buildings(
             &run.estimates.buildings[i],
         );
         fw.start();
-        fw.str("id", &b.id);
-        fw.str("source", sources.get(b.layer).map_or("", |s| s.as_str()));
-        fw.bool("in_district", p.in_district);
+        fw.str_key(&k.id, &b.id);
+        fw.str_key(&k.source, sources.get(b.layer).map_or("", |s| s.as_str()));
+        fw.bool_key(&k.in_district, p.in_district);
         if let Some(m) = membership {
-            fw.str("membership", m[i].key());
+            fw.str_key(&k.membership, m[i].key());
         }
-        fw.str("use", p.uses.primary().key());
+        fw.str_key(&k.primary_use, p.uses.primary().key());
         match p.uses.parts.as_slice() {
             // The common case, one use: `residential:1` without formatting machinery.
-            [(u, share)] if *share == 1.0 => fw.str_joined("uses", [u.key(), ":1"].into_iter(), ""),
-            _ => fw.str("uses", &p.uses.describe()),
+            [(u, share)] if *share == 1.0 => {
+                fw.str_joined_key(&k.uses, [u.key(), ":1"].into_iter(), "")
+            }
+            _ => fw.str_key(&k.uses, &p.uses.describe()),
         }
-        fw.str_joined(
-            "raw_use",
+        fw.str_joined_key(
+            &k.raw_use,
             b.uses
                 .iter()
                 .map(|u| u.raw.trim())
                 .filter(|u| !u.is_empty()),
             ";",
         );
-        fw.num("floors", p.floor.floors, 1);
-        fw.str("floors_source", p.floor.floors_source.key());
-        fw.num("footprint_m2", p.footprint_m2, M2);
-        fw.num("gfa_m2", p.floor.gfa_m2, M2);
-        fw.str("gfa_source", p.floor.source.key());
+        fw.num_key(&k.floors, p.floor.floors, 1);
+        fw.str_key(&k.floors_source, p.floor.floors_source.key());
+        fw.num_key(&k.footprint_m2, p.footprint_m2, M2);
+        fw.num_key(&k.gfa_m2, p.floor.gfa_m2, M2);
+        fw.str_key(&k.gfa_source, p.floor.source.key());
         match p.year {
-            Some(y) => fw.int("year", y as i64),
-            None => fw.null("year"),
+            Some(y) => fw.int_key(&k.year, y as i64),
+            None => fw.null_key(&k.year),
         }
-        fw.str("era", p.era.key());
-        fw.num("residents", p.residents, PEOPLE);
-        fw.str("residents_source", p.residents_source.key());
-        fw.num("jobs", p.jobs, PEOPLE);
-        fw.num("access_index", p.access.index, 2);
-        fw.str("access_band", p.access.band());
+        fw.str_key(&k.era, p.era.key());
+        fw.num_key(&k.residents, p.residents, PEOPLE);
+        fw.str_key(&k.residents_source, p.residents_source.key());
+        fw.num_key(&k.jobs, p.jobs, PEOPLE);
+        fw.num_key(&k.access_index, p.access.index, 2);
+        fw.str_key(&k.access_band, p.access.band());
         let (col, row) = run.aggregates.cells[run.aggregates.cell_of[i]].key;
         let mut cell = [0u8; 48];
-        fw.raw("grid_cell", cell_id_json(&mut cell, col, row));
+        fw.raw_key(&k.grid_cell, cell_id_json(&mut cell, col, row));
         match run.aggregates.neighbourhood_of[i] {
-            Some(nb) => fw.str("neighbourhood", &run.site.neighbourhoods[nb].id),
-            None => fw.null("neighbourhood"),
+            Some(nb) => fw.str_key(&k.neighbourhood, &run.site.neighbourhoods[nb].id),
+            None => fw.null_key(&k.neighbourhood),
         }
         // Baseline activity, every sector's quantities.
         for (k, v) in e.baseline.indexed() {
@@ -145,16 +164,70 @@ pub fn write_buildings(
             }
         }
         // The PV yield of each other scenario (it is the only activity a measure adds).
-        for (s, scenario) in run.estimates.scenarios.iter().enumerate().skip(1) {
-            fw.num_prefixed(&scenario.name, "_pv_kwh_yr", e.pv_kwh(s), KWH);
+        for (s, key) in pv_keys.iter().enumerate().skip(1) {
+            fw.num_key(key, e.pv_kwh(s), KWH);
         }
         columns.write(fw, |s, k| e.co2e(s, k));
         fw.end(Geom::from(&b.shape))
     };
-    write_atomic(&path, |w| {
+    write_staged(&path, |w| {
         super::geojson::write_parallel(w, "buildings", run.site.crs.epsg, n, &feature)
-    })?;
-    Ok(path)
+    })
+}
+
+/// The names of the buildings layer's profile columns, rendered once (the layer writes each a
+/// million times).
+struct BuildingNames {
+    id: Key,
+    source: Key,
+    in_district: Key,
+    membership: Key,
+    primary_use: Key,
+    uses: Key,
+    raw_use: Key,
+    floors: Key,
+    floors_source: Key,
+    footprint_m2: Key,
+    gfa_m2: Key,
+    gfa_source: Key,
+    year: Key,
+    era: Key,
+    residents: Key,
+    residents_source: Key,
+    jobs: Key,
+    access_index: Key,
+    access_band: Key,
+    grid_cell: Key,
+    neighbourhood: Key,
+}
+
+impl BuildingNames {
+    fn new() -> Self {
+        let k = |name: &str| Key::new("", name);
+        BuildingNames {
+            id: k("id"),
+            source: k("source"),
+            in_district: k("in_district"),
+            membership: k("membership"),
+            primary_use: k("use"),
+            uses: k("uses"),
+            raw_use: k("raw_use"),
+            floors: k("floors"),
+            floors_source: k("floors_source"),
+            footprint_m2: k("footprint_m2"),
+            gfa_m2: k("gfa_m2"),
+            gfa_source: k("gfa_source"),
+            year: k("year"),
+            era: k("era"),
+            residents: k("residents"),
+            residents_source: k("residents_source"),
+            jobs: k("jobs"),
+            access_index: k("access_index"),
+            access_band: k("access_band"),
+            grid_cell: k("grid_cell"),
+            neighbourhood: k("neighbourhood"),
+        }
+    }
 }
 
 /// The emission column names of a run, made once: `{scenario}_{sector}_co2e_t_yr` per sector,
@@ -187,17 +260,16 @@ impl EmissionColumns {
     /// sectors in sector order.
     fn write(&self, fw: &mut FeatureWriter, co2e: impl Fn(usize, usize) -> f64) {
         for (s, (sectors, total)) in self.names.iter().enumerate() {
-            let values: Vec<f64> = (0..sectors.len()).map(|k| co2e(s, k)).collect();
-            for (key, v) in sectors.iter().zip(&values) {
-                fw.num_key(key, *v, T);
+            for (k, key) in sectors.iter().enumerate() {
+                fw.num_key(key, co2e(s, k), T);
             }
-            fw.num_key(total, values.iter().sum(), T);
+            fw.num_key(total, (0..sectors.len()).map(|k| co2e(s, k)).sum(), T);
         }
     }
 }
 
 /// A grid cell id (see [`cell_id`]) as a JSON string, in `buf`, without allocating.
-fn cell_id_json(buf: &mut [u8; 48], a: i64, b: i64) -> &[u8] {
+pub(super) fn cell_id_json(buf: &mut [u8; 48], a: i64, b: i64) -> &[u8] {
     use std::io::Write as _;
     let mut w = &mut buf[..];
     let _ = write!(w, "\"{a}_{b}\"");

@@ -71,19 +71,50 @@ pub fn write_estimate(dir: &Path, run: &Estimated, format: Format) -> Result<Vec
     Ok(written)
 }
 
-/// Writes every output of a full run into `dir`; returns the files written.
-pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> {
-    let run = &ran.estimated;
+/// Prepares the output folder `dir` (and, for a GeoPackage, the hidden folder its layers are
+/// written into first); returns the folder the GeoJSON layers go into.
+pub fn prepare(dir: &Path, format: Format) -> Result<PathBuf> {
     atomic::prepare_dir(dir)?;
     let ldir = layer_dir(dir, format);
     atomic::prepare_dir(&ldir)?;
+    Ok(ldir)
+}
+
+/// Writes every output of a full run into `dir`; returns the files written.
+pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> {
+    let ldir = prepare(dir, format)?;
+    std::thread::scope(|scope| {
+        let buildings = scope.spawn(|| {
+            layers::stage_buildings(&ldir, &ran.estimated, Some(&ran.community.membership))
+        });
+        write_run_with(dir, ran, format, || joined(buildings.join()))
+    })
+}
+
+/// What a thread writing a layer returned (its `join()`), or why it stopped.
+pub fn joined<T>(thread: std::thread::Result<Result<T>>) -> Result<T> {
+    thread.unwrap_or_else(|_| Err(Error::Tool("the thread writing a layer failed".into())))
+}
+
+/// [`write_run`] into a folder [`prepare`]d already, with the buildings layer written
+/// elsewhere, on a thread of its own: `buildings` waits for it. It is called on this thread
+/// once the other outputs are written (never on one of rayon's, which the layer's thread
+/// needs), and the layer is renamed into place last.
+pub fn write_run_with(
+    dir: &Path,
+    ran: &Ran,
+    format: Format,
+    buildings: impl FnOnce() -> Result<atomic::Staged>,
+) -> Result<Vec<PathBuf>> {
+    let run = &ran.estimated;
+    let ldir = layer_dir(dir, format);
     let epsg = run.site.crs.epsg;
-    // The small layers, the summary and the report, then side by side the two large layers:
-    // each large one renders on every core but leaves gaps (between its batches, while a
-    // batch is handed over) that the other fills. Each file is its own, so the bytes are those
-    // of one after the other. The large layers make a GDAL transform per rendering thread; the
-    // small ones share one.
-    let (rest, (buildings, opportunities)) = rayon::join(
+    // The small layers, the summary and the report, then side by side with them and with the
+    // buildings the opportunities: each large layer renders on every core but leaves gaps
+    // (between its batches, while a batch is handed over) that the other work fills. Each file
+    // is its own, so the bytes are those of one after the other. The large layers make a GDAL
+    // transform per rendering thread; the small ones share one.
+    let (rest, opportunities) = rayon::join(
         || -> Result<_> {
             let t = geojson::to_wgs84(epsg)?;
             let small = [
@@ -98,20 +129,17 @@ pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> 
             atomic::write_atomic(&report, |w| w.write_all(html.as_bytes()))?;
             Ok((small, summary, report))
         },
-        || {
-            rayon::join(
-                || layers::write_buildings(&ldir, run, Some(&ran.community.membership)),
-                || offset_layers::write_opportunities(&ldir, ran),
-            )
-        },
+        || offset_layers::write_opportunities(&ldir, ran),
     );
+    let buildings = buildings();
     let ([grid, neighbourhoods, community, zones], summary, report) = rest?;
+    let opportunities = opportunities?;
     let layers = vec![
-        buildings?,
+        buildings?.commit()?,
         grid,
         neighbourhoods,
         community,
-        opportunities?,
+        opportunities,
         zones,
     ];
     let mut written = finish_layers(dir, format, layers)?;

@@ -7,8 +7,8 @@ use gdal::spatial_ref::CoordTransform;
 use geo::{Area, MultiPolygon};
 
 use super::atomic::write_atomic;
-use super::geojson::{write_layer, FeatureWriter, Geom, Prop};
-use super::layers::cell_id;
+use super::geojson::{write_layer, FeatureWriter, Geom, Key, Prop};
+use super::layers::cell_id_json;
 use crate::community::Membership;
 use crate::offsets::INTERVENTIONS;
 use crate::pipeline::Ran;
@@ -72,6 +72,22 @@ pub fn write_opportunities(dir: &Path, ran: &Ran) -> Result<PathBuf> {
         .enumerate()
         .map(|(i, c)| (c.cell, i))
         .collect();
+    // The property names, rendered once.
+    let [intervention, building_id, grid_cell, abatement, capex, annual_cost, per_t, currency, selected, zone_rank, assumptions] =
+        [
+            "intervention",
+            "building_id",
+            "grid_cell",
+            "abatement_co2e_t_yr",
+            "capex",
+            "annual_cost",
+            "cost_per_t",
+            "currency",
+            "selected",
+            "zone_rank",
+            "assumptions",
+        ]
+        .map(|name| Key::new("", name));
     let feature = |i: usize, fw: &mut FeatureWriter| -> std::io::Result<()> {
         let o = &plan.opportunities[i];
         let zone = ranked_index
@@ -80,24 +96,28 @@ pub fn write_opportunities(dir: &Path, ran: &Ran) -> Result<PathBuf> {
             .copied();
         let cell = &e.aggregates.cells[o.cell];
         fw.start();
-        fw.str("intervention", o.intervention);
+        fw.str_key(&intervention, o.intervention);
         match o.building {
-            Some(b) => fw.str("building_id", &e.site.buildings[b].id),
-            None => fw.null("building_id"),
+            Some(b) => fw.str_key(&building_id, &e.site.buildings[b].id),
+            None => fw.null_key(&building_id),
         }
-        fw.str("grid_cell", &cell_id(cell.key));
-        fw.num("abatement_co2e_t_yr", o.abatement_t, T);
-        fw.num("capex", o.capex, 0);
-        fw.num("annual_cost", o.annual_cost, 0);
-        fw.prop("cost_per_t", &cost_per_t(o.annual_cost, o.abatement_t));
-        fw.str("currency", &e.factors.currency);
-        fw.bool("selected", zone.is_some());
+        let mut id = [0u8; 48];
+        fw.raw_key(&grid_cell, cell_id_json(&mut id, cell.key.0, cell.key.1));
+        fw.num_key(&abatement, o.abatement_t, T);
+        fw.num_key(&capex, o.capex, 0);
+        fw.num_key(&annual_cost, o.annual_cost, 0);
+        match cost_per_t(o.annual_cost, o.abatement_t) {
+            Prop::Num(v, d) => fw.num_key(&per_t, v, d),
+            _ => fw.null_key(&per_t),
+        }
+        fw.str_key(&currency, &e.factors.currency);
+        fw.bool_key(&selected, zone.is_some());
         match zone {
-            Some(z) => fw.int("zone_rank", z as i64),
-            None => fw.null("zone_rank"),
+            Some(z) => fw.int_key(&zone_rank, z as i64),
+            None => fw.null_key(&zone_rank),
         }
         let p = o.building.map(|b| &e.profiles.buildings[b]);
-        fw.str("assumptions", &crate::offsets::describe(&e.factors, p, o));
+        fw.str_key(&assumptions, &crate::offsets::describe(&e.factors, p, o));
         match o.building {
             Some(b) => fw.end_shared(b, Geom::from(&e.site.buildings[b].shape)),
             None => fw.end(Geom::MultiPolygon(&MultiPolygon::new(vec![cell
