@@ -484,8 +484,8 @@ fn an_unknown_intervention_or_ranking_is_refused() {
 
 #[test]
 fn geopackage_layers_read_in_parts_give_the_same_outputs_as_read_whole() {
-    // Kamppi's neighbourhoods and population grid are GeoPackage layers. Read in three FID
-    // ranges on three threads (the threshold lowered to 0), every output must be the same bytes
+    // Kamppi's neighbourhoods and population grid are GeoPackage layers. Read in twelve FID
+    // ranges by three threads (the threshold lowered to 0), every output must be the same bytes
     // as when each layer is read whole.
     let site = fixture("kamppi/site.toml");
     let whole = tempfile::tempdir().unwrap();

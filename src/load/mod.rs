@@ -547,27 +547,37 @@ fn checked(
         .collect();
     // Counted in order; the usable features then kept in parallel (in order: rayon's collect
     // keeps it), not moved one by one.
+    let mut usable = 0;
     for (verdict, label) in &verdicts {
         if let Some(p) = verdict.problem() {
             *q.invalid.entry(p.to_string()).or_default() += 1;
         }
         match verdict {
-            Checked::Valid(_) => {}
-            Checked::Repaired(..) => q.repaired += 1,
+            Checked::Valid(_) => usable += 1,
+            Checked::Repaired(..) => {
+                q.repaired += 1;
+                usable += 1;
+            }
             Checked::Invalid(p) => q.skipped.push(SkippedFeature {
                 id: label.clone(),
                 reason: p.to_string(),
             }),
         }
     }
-    Ok(raws
-        .into_par_iter()
-        .zip(verdicts)
-        .filter_map(|(raw, (verdict, label))| match verdict {
-            Checked::Valid(shape) | Checked::Repaired(shape, _) => Some((raw, label, shape)),
-            Checked::Invalid(_) => None,
-        })
-        .collect())
+    let pairs = raws.into_par_iter().zip(verdicts);
+    let keep = |(raw, (verdict, label))| match verdict {
+        Checked::Valid(shape) | Checked::Repaired(shape, _) => Some((raw, label, shape)),
+        Checked::Invalid(_) => None,
+    };
+    if usable == q.read {
+        // Every feature usable (the common case): a map of known length, which rayon writes
+        // straight into place, instead of a filter, whose pieces it gathers and copies again.
+        Ok(pairs
+            .map(|pair| keep(pair).expect("every verdict is usable"))
+            .collect())
+    } else {
+        Ok(pairs.filter_map(keep).collect())
+    }
 }
 
 /// A feature's id: the mapped id field, else the driver's fid, else its position.

@@ -5,8 +5,6 @@ use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{Layer, LayerAccess};
 use gdal::Dataset;
 
-use rayon::prelude::*;
-
 use crate::config::{ConfigIssues, LayerSource};
 use crate::layer::{self, FieldAccess, RawFeature};
 use crate::{crs, Error, Result};
@@ -145,13 +143,15 @@ impl OpenSource {
 
     /// Reads all features (after the filter) into `target`.
     ///
-    /// A large GeoPackage layer is read in parts, one per core, each by its own connection:
-    /// part k holds the features whose FID lies in the k-th of equal FID ranges, read in FID
-    /// order, which is the order of reading the whole table, so the parts joined are the
-    /// same features in the same order.
+    /// A large GeoPackage layer is read in parts by one thread per core, each with its own
+    /// connection: part k holds the features whose FID lies in the k-th of equal FID ranges,
+    /// read in FID order, which is the order of reading the whole table, so the parts joined
+    /// are the same features in the same order. There are a few parts per thread, each taken
+    /// by whichever thread is free, so a thread that reads a slower part does not leave the
+    /// other cores idle.
     pub fn read(&self, target: &SpatialRef) -> Result<Vec<RawFeature>> {
         if let Some(split) = self.split()? {
-            return self.read_in_parts(target, &split.fid, &split.ranges);
+            return self.read_in_parts(target, &split);
         }
         let transform = crs::transform(&self.srs, target)?;
         let mut layer = self.layer()?;
@@ -163,10 +163,11 @@ impl OpenSource {
     }
 
     /// How to read the layer in parallel: for a GeoPackage layer of more than [`split_above`]
-    /// features, one FID range per core; otherwise `None`.
+    /// features, [`PARTS_PER_THREAD`] FID ranges per core; otherwise `None`.
     fn split(&self) -> Result<Option<Split>> {
-        let parts = rayon::current_num_threads() as i64;
-        if parts < 2 || self.ds.driver().short_name() != "GPKG" {
+        let threads = rayon::current_num_threads() as i64;
+        let parts = threads * PARTS_PER_THREAD;
+        if threads < 2 || self.ds.driver().short_name() != "GPKG" {
             return Ok(None);
         }
         let layer = self.layer()?;
@@ -209,42 +210,55 @@ impl OpenSource {
                 )
             })
             .collect();
-        Ok(Some(Split { fid, ranges }))
+        Ok(Some(Split {
+            fid,
+            ranges,
+            threads: threads as usize,
+        }))
     }
 
     /// Reads the FID ranges on threads of their own (a GDAL dataset is not shared between
-    /// threads: each opens the file again) and joins them in order.
-    fn read_in_parts(
-        &self,
-        target: &SpatialRef,
-        fid: &str,
-        ranges: &[(i64, i64)],
-    ) -> Result<Vec<RawFeature>> {
+    /// threads: each opens the file again), each thread taking the next range not yet taken,
+    /// and joins them in order.
+    fn read_in_parts(&self, target: &SpatialRef, split: &Split) -> Result<Vec<RawFeature>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let from_wkt = self.srs.to_wkt().map_err(|e| Error::Tool(e.to_string()))?;
         let to_wkt = target.to_wkt().map_err(|e| Error::Tool(e.to_string()))?;
         let (source, layer_name, fields) = (&self.source, &self.layer_name, &self.fields);
-        let parts: Vec<Result<Vec<RawFeature>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .iter()
-                .map(|&(from, to)| {
-                    let (from_wkt, to_wkt) = (&from_wkt, &to_wkt);
-                    scope.spawn(move || -> Result<Vec<RawFeature>> {
+        let next = AtomicUsize::new(0);
+        // Per thread: the parts it read, with their positions among the ranges.
+        let per_thread: Vec<Result<Vec<Part>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..split.threads)
+                .map(|_| {
+                    let (from_wkt, to_wkt, next) = (&from_wkt, &to_wkt, &next);
+                    scope.spawn(move || -> Result<Vec<Part>> {
                         let ds = layer::open_dataset(&source.path, &source.geometry)?;
                         let mut layer = ds
                             .layer_by_name(layer_name)
                             .map_err(|e| Error::Tool(format!("{}: {e}", source.path.display())))?;
-                        let range = format!("{q} >= {from} AND {q} < {to}", q = quoted(fid));
-                        let filter = match &source.filter {
-                            Some(f) => format!("({f}) AND {range}"),
-                            None => range,
-                        };
-                        layer
-                            .set_attribute_filter(&filter)
-                            .map_err(|e| Error::Tool(e.to_string()))?;
                         let from_srs = srs_from_wkt(from_wkt)?;
                         let to_srs = srs_from_wkt(to_wkt)?;
                         let transform = crs::transform(&from_srs, &to_srs)?;
-                        Ok(layer::read_features(&mut layer, fields, Some(&transform)))
+                        let mut read = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&(from, to)) = split.ranges.get(k) else {
+                                return Ok(read);
+                            };
+                            let range =
+                                format!("{q} >= {from} AND {q} < {to}", q = quoted(&split.fid));
+                            let filter = match &source.filter {
+                                Some(f) => format!("({f}) AND {range}"),
+                                None => range,
+                            };
+                            layer
+                                .set_attribute_filter(&filter)
+                                .map_err(|e| Error::Tool(e.to_string()))?;
+                            read.push((
+                                k,
+                                layer::read_features(&mut layer, fields, Some(&transform)),
+                            ));
+                        }
                     })
                 })
                 .collect();
@@ -256,14 +270,20 @@ impl OpenSource {
                 })
                 .collect()
         });
-        // Joined by appending (a copy of bytes, not a move feature by feature), each part's
-        // positions shifted by the features before it.
-        let mut all: Vec<RawFeature> = Vec::new();
-        for part in parts {
-            let mut part = part?;
+        let mut parts: Vec<Part> = Vec::with_capacity(split.ranges.len());
+        for read in per_thread {
+            parts.extend(read?);
+        }
+        parts.sort_unstable_by_key(|(k, _)| *k);
+        // Joined into one list sized once, each part's positions shifted by the features
+        // before it.
+        let mut all: Vec<RawFeature> = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+        for (_, part) in parts {
             let offset = all.len();
-            part.par_iter_mut().for_each(|f| f.index += offset);
-            all.append(&mut part);
+            all.extend(part.into_iter().map(|mut f| {
+                f.index += offset;
+                f
+            }));
         }
         Ok(all)
     }
@@ -279,11 +299,20 @@ impl OpenSource {
     }
 }
 
-/// A layer's FID column and the FID ranges (`[from, to)`) its parts are read by.
+/// A layer's FID column, the FID ranges (`[from, to)`) its parts are read by, and how many
+/// threads read them.
 struct Split {
     fid: String,
     ranges: Vec<(i64, i64)>,
+    threads: usize,
 }
+
+/// One FID range's features, with the range's position among the ranges.
+type Part = (usize, Vec<RawFeature>);
+
+/// FID ranges per reading thread: enough that the threads finish close together, few enough
+/// that each range is a long sequential read.
+const PARTS_PER_THREAD: i64 = 4;
 
 /// Layers with more features than this are read in parts (GeoPackage only).
 const SPLIT_ABOVE: u64 = 50_000;
