@@ -1,7 +1,9 @@
 //! The benchmark: the whole `run` on synthetic cities of several sizes, with each stage's wall
 //! time and peak resident memory (Linux: `VmHWM` of `/proc/self/status`, reset per stage through
 //! `/proc/self/clear_refs`), the scaling exponent between sizes, and, measured in the same run
-//! on the same input, the time `ogr2ogr` takes merely to convert the buildings to GeoJSON.
+//! on the same input, the time `ogr2ogr` takes merely to convert the buildings to GeoJSON and
+//! the time the disk takes merely to store as many bytes as the run wrote, written and synced
+//! the way the run writes them.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -68,6 +70,47 @@ pub struct Measured {
     pub buildings: usize,
     pub recorder: Recorder,
     pub ogr2ogr: Option<Duration>,
+    /// Bytes of every output the run wrote.
+    pub output_bytes: u64,
+    /// Time to store that many bytes alone, beside the outputs.
+    pub disk: Option<Duration>,
+}
+
+/// Times writing `bytes` bytes into a file in `dir` through the writer every output goes
+/// through (4 MiB blocks, `O_DIRECT` where the file system takes it, synced at the end): the
+/// floor under the write stage on that disk.
+fn time_disk(dir: &Path, bytes: u64) -> Option<Duration> {
+    use std::io::Write as _;
+    let path = dir.join(".cpgis-bench-disk");
+    let block = vec![b' '; 1 << 20];
+    let start = Instant::now();
+    let written = (|| {
+        let mut sink = crate::export::sink::Sink::create(&path)?;
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(block.len() as u64) as usize;
+            sink.write_all(&block[..n])?;
+            left -= n as u64;
+        }
+        sink.finish()
+    })();
+    let took = start.elapsed();
+    let _ = std::fs::remove_file(&path);
+    written.ok().map(|()| took)
+}
+
+/// Bytes of the files in `dir`.
+fn bytes_in(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 /// Times `ogr2ogr -f GeoJSON` of the synthetic buildings layer.
@@ -107,11 +150,15 @@ pub fn bench(sizes: &[usize], root: &Path, seed: u64) -> Result<Vec<Measured>> {
         rec.done();
         drop(ran);
         let ogr = time_ogr2ogr(&dir);
+        let output_bytes = bytes_in(&dir.join("out"));
+        let disk = time_disk(&dir.join("out"), output_bytes);
         eprintln!("{n} buildings: {:.2} s", rec.total().as_secs_f64());
         out.push(Measured {
             buildings: n,
             recorder: rec,
             ogr2ogr: ogr,
+            output_bytes,
+            disk,
         });
     }
     Ok(out)
@@ -170,6 +217,24 @@ pub fn render(results: &[Measured]) -> String {
         let text = r
             .ogr2ogr
             .map(|d| format!("{:.2}", r.recorder.total().as_secs_f64() / d.as_secs_f64()))
+            .unwrap_or_else(|| "n/a".into());
+        let _ = write!(s, " {text:>22}");
+    }
+    s.push('\n');
+    let _ = write!(s, "{:<14}", "outputs MB");
+    for r in results {
+        let _ = write!(
+            s,
+            " {:>22}",
+            format!("{:.0}", r.output_bytes as f64 / 1_048_576.0)
+        );
+    }
+    s.push('\n');
+    let _ = write!(s, "{:<14}", "disk alone");
+    for r in results {
+        let text = r
+            .disk
+            .map(|d| format!("{:.3}", d.as_secs_f64()))
             .unwrap_or_else(|| "n/a".into());
         let _ = write!(s, " {text:>22}");
     }

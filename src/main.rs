@@ -142,8 +142,8 @@ enum Command {
         out: PathBuf,
     },
     /// Benchmark the whole run on synthetic cities: time and peak memory per stage, the scaling
-    /// exponent, and the ratio to ogr2ogr converting the same buildings to GeoJSON. Build with
-    /// --release.
+    /// exponent, the ratio to ogr2ogr converting the same buildings to GeoJSON, and the time the
+    /// disk takes to store as many bytes as the run wrote. Build with --release.
     Bench {
         /// Sizes, in buildings.
         #[arg(long, default_value = "10000,100000,1000000")]
