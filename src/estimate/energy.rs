@@ -143,14 +143,15 @@ impl SectorModel for EnergyModel {
 
     fn estimate(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> SectorResult {
         let e = energy_use(b, p, m, f);
-        let mut quantities = Vec::with_capacity(10);
-        quantities.push(("energy_tier", e.tier as f64));
-        quantities.push(("heat_demand_kwh_yr", e.heat_kwh));
-        for (c, kwh) in e.carriers.iter() {
-            quantities.push((carrier_column(c), kwh));
+        // Tier, heat demand, each carrier, PV and its export: on the stack, not a vector per call.
+        let mut quantities = [("", 0.0); 4 + Carrier::ALL.len()];
+        quantities[0] = ("energy_tier", e.tier as f64);
+        quantities[1] = ("heat_demand_kwh_yr", e.heat_kwh);
+        for (slot, (c, kwh)) in quantities[2..].iter_mut().zip(e.carriers.iter()) {
+            *slot = (carrier_column(c), kwh);
         }
-        quantities.push(("pv_kwh_yr", e.pv_kwh));
-        quantities.push(("pv_export_kwh_yr", e.pv_export_kwh));
+        quantities[2 + Carrier::ALL.len()] = ("pv_kwh_yr", e.pv_kwh);
+        quantities[3 + Carrier::ALL.len()] = ("pv_export_kwh_yr", e.pv_export_kwh);
         SectorResult {
             co2e_t: emissions_t(&e, f),
             quantities: Quantities::new(&quantities),

@@ -30,6 +30,13 @@ pub const NAMES: [&str; 23] = [
     "recycling_t_yr",
 ];
 
+/// Whether two names are equal; at once when both are the same literal (rustc stores equal
+/// string literals once, so the models' names are usually [`NAMES`]'s own), else byte by byte.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    (std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()) || a == b
+}
+
 /// Named quantities: a subset of [`NAMES`], in its order, with a value each.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Quantities {
@@ -45,7 +52,7 @@ impl Quantities {
         let mut values = Vec::with_capacity(pairs.len());
         let mut from = 0;
         for (name, v) in pairs {
-            let Some(i) = NAMES[from..].iter().position(|n| n == name) else {
+            let Some(i) = NAMES[from..].iter().position(|n| same(n, name)) else {
                 debug_assert!(false, "quantity {name} unknown or out of order");
                 continue;
             };
@@ -97,7 +104,7 @@ impl Quantities {
 
     /// The value of one quantity, if present.
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.iter().find(|q| q.0 == name).map(|q| q.1)
+        self.iter().find(|q| same(q.0, name)).map(|q| q.1)
     }
 
     /// Only the named quantity (or nothing, if absent).

@@ -51,16 +51,21 @@ impl SectorModel for WasteModel {
         let tonnes =
             (p.residents * w.per_resident_kg_day + p.jobs * w.per_job_kg_day) * DAYS / 1000.0;
         let shares = shares(&w.shares, m.waste_diversion);
-        let mut quantities = vec![("waste_t_yr", tonnes)];
+        // The total, then each treatment: on the stack, not a growing vector per call.
+        let mut quantities = [("", 0.0); 1 + Treatment::ALL.len()];
+        quantities[0] = ("waste_t_yr", tonnes);
+        let mut n = 1;
         let mut kg = 0.0;
         for (t, share) in &shares {
             let tt = tonnes * share;
             kg += tt * w.factors[t];
-            quantities.push((column(*t), tt));
+            quantities[n] = (column(*t), tt);
+            n += 1;
         }
+        let quantities = &quantities[..n];
         SectorResult {
             co2e_t: kg / 1000.0,
-            quantities: Quantities::new(&quantities),
+            quantities: Quantities::new(quantities),
         }
     }
 }
