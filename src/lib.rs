@@ -30,6 +30,7 @@ pub mod bench;
 pub mod community;
 pub mod config;
 pub mod crs;
+pub mod decimal;
 pub mod demo;
 pub mod error;
 pub mod estimate;

@@ -10,6 +10,7 @@ use geo::winding_order::{Winding, WindingOrder};
 use geo::{LineString, MultiPolygon, Point, Polygon};
 
 use super::atomic::write_atomic;
+use crate::decimal::{round_scaled, write_digits, PAIRS};
 use crate::validate::Shape;
 use crate::{Error, Result};
 
@@ -62,11 +63,6 @@ pub fn number(v: f64, decimals: u8) -> String {
     s
 }
 
-/// Powers of ten that are exact in f64.
-const POW10: [f64; 16] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-];
-
 /// Appends `number(v, decimals)` to `out`, the same bytes without allocating and without the
 /// standard library's exact (big-number) formatting in the common case.
 ///
@@ -99,69 +95,6 @@ fn fast_number(out: &mut Vec<u8>, v: f64, decimals: u8) -> bool {
         None => false,
     }
 }
-
-/// `a` (≥ 0) × 10^`d` rounded to an integer, where that is sure to be the exact value's
-/// rounding (see [`push_number`]); `None` near a tie or beyond 4·10^15.
-#[inline]
-fn round_scaled(a: f64, d: usize) -> Option<u64> {
-    if d >= POW10.len() {
-        return None;
-    }
-    let r = a * POW10[d];
-    if r.is_nan() || r >= 4.0e15 {
-        return None;
-    }
-    // r ≥ 0: truncation is the floor (and needs no call into libm).
-    let whole = r as u64;
-    let frac = r - whole as f64; // exact: r < 2^52
-    let err = r * 2.3e-16 + 1e-300;
-    if frac > 0.5 + err {
-        Some(whole + 1)
-    } else if frac < 0.5 - err {
-        Some(whole)
-    } else {
-        None
-    }
-}
-
-/// Appends `v` as `format!("{v:.d$}")` writes it (exact rounding, every decimal written, a
-/// minus sign on negative values that round to zero), without the formatting machinery in
-/// the common case: for the report's drawings, which write millions of coordinates.
-pub fn push_fixed(out: &mut String, v: f64, d: u8) {
-    let d = d as usize;
-    let n = if v.is_finite() {
-        round_scaled(v.abs(), d)
-    } else {
-        None
-    };
-    let Some(n) = n.filter(|_| d <= 15) else {
-        use std::fmt::Write;
-        let _ = write!(out, "{v:.d$}");
-        return;
-    };
-    if v.is_sign_negative() {
-        out.push('-');
-    }
-    // Every digit into a buffer of zeros (n = 0 writes one, already there); then the point.
-    let mut buf = [b'0'; 32];
-    let i = write_digits(&mut buf, n);
-    let start = i.min(buf.len() - d - 1);
-    let point = buf.len() - d;
-    let int = std::str::from_utf8(&buf[start..point]).unwrap_or("0");
-    out.push_str(int);
-    if d > 0 {
-        out.push('.');
-        out.push_str(std::str::from_utf8(&buf[point..]).unwrap_or(""));
-    }
-}
-
-/// "00" to "99", for writing two digits at a time.
-const PAIRS: &[u8; 200] = b"\
-0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
 
 /// Appends `n` / 10^`d` with at least one digit on each side of the point and no trailing
 /// zeros after the first decimal (`n` < 10^16, `d` ≤ 15): 12300, 2 → `123.0`; 5, 3 → `0.005`.
@@ -196,28 +129,6 @@ fn push_scaled(out: &mut Vec<u8>, mut n: u64, mut d: usize) {
     }
     let start = write_digits(&mut buf[..i], n);
     out.extend_from_slice(&buf[start..]);
-}
-
-/// Writes `n`'s decimal digits at the end of `buf`, right to left, two at a time; returns
-/// where they start. `buf` holds at least 20 bytes (the digits of `u64::MAX`).
-#[inline]
-fn write_digits(buf: &mut [u8], mut n: u64) -> usize {
-    let mut i = buf.len();
-    while n >= 100 {
-        let r = (n % 100) as usize * 2;
-        n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
-    }
-    if n >= 10 {
-        let r = n as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[r..r + 2]);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + n as u8;
-    }
-    i
 }
 
 /// Appends a non-negative integer in decimal.
@@ -785,43 +696,6 @@ mod tests {
             out.clear();
             push_i64(&mut out, n);
             assert_eq!(std::str::from_utf8(&out).unwrap(), n.to_string());
-        }
-    }
-
-    #[test]
-    fn fixed_decimals_are_what_the_standard_library_writes() {
-        let mut values = vec![
-            0.0,
-            -0.0,
-            0.05,
-            0.25,
-            0.35,
-            -0.04,
-            -0.05,
-            1.45,
-            2.5,
-            999.95,
-            1e15,
-            4e15,
-            1e300,
-            -1e-300,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            123.456_789,
-        ];
-        for x in xorshift(0x9e37_79b9_7f4a_7c15, 25_000) {
-            // Pixel-like values, with exact ties among them (k/20, k/8).
-            let k = (x % 2_000_000) as f64;
-            values.extend([k / 997.0 - 50.0, k / 20.0, -k / 8.0, f64::from_bits(x)]);
-        }
-        let mut out = String::new();
-        for v in values {
-            for d in [0u8, 1, 2, 3] {
-                out.clear();
-                push_fixed(&mut out, v, d);
-                assert_eq!(out, format!("{v:.0$}", d as usize), "{v:e} to {d}");
-            }
         }
     }
 

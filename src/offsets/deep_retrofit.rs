@@ -1,7 +1,10 @@
 //! Deep retrofit of old stock: buildings built before 1980 lose the preset's share of their
 //! heat demand (EU definition of "deep": more than 60 %). Cost per m² of floor area.
 
-use super::{energy_t, Intervention, OffsetContext, Opportunity};
+use std::fmt::Write as _;
+
+use super::{energy_t, price, Intervention, OffsetContext, Opportunity};
+use crate::decimal::push_fixed;
 use crate::estimate::Measures;
 use crate::preset::{Era, Factors};
 use crate::profile::Profile;
@@ -49,15 +52,28 @@ impl Intervention for DeepRetrofit {
     fn describe(&self, f: &Factors, p: Option<&Profile>, _o: &Opportunity) -> String {
         let Some(p) = p else { return String::new() };
         let o = &f.offsets;
-        format!(
-            "built {} ({}): heat demand cut by {:.0} %; {:.0} m² at {} {}/m², {} years",
-            p.year.map(|y| y.to_string()).unwrap_or_default(),
-            p.era,
-            o.retrofit_heat_saving * 100.0,
-            p.floor.gfa_m2,
+        // "built {year} ({era}): heat demand cut by {saving:.0} %; {gfa:.0} m² at {capex}
+        // {currency}/m², {lifetime} years", written piece by piece, factors
+        // remembered (the opportunities layer writes it hundreds of thousands of times).
+        let mut s = String::with_capacity(96);
+        s.push_str("built ");
+        if let Some(y) = p.year {
+            let _ = write!(s, "{y}");
+        }
+        s.push_str(" (");
+        s.push_str(p.era.key());
+        s.push_str("): heat demand cut by ");
+        push_fixed(&mut s, o.retrofit_heat_saving * 100.0, 0);
+        s.push_str(" %; ");
+        push_fixed(&mut s, p.floor.gfa_m2, 0);
+        s.push_str(" m² at ");
+        price(
+            &mut s,
             o.retrofit_capex_m2,
-            f.currency,
-            o.retrofit_lifetime_yr
-        )
+            &f.currency,
+            "m²",
+            Some(o.retrofit_lifetime_yr),
+        );
+        s
     }
 }

@@ -2,7 +2,8 @@
 //! − electricity for the same heat at the preset's COP × grid factor. Applies where that is a
 //! cut (on a coal-heavy grid it may not be). Sized at annual heat / full-load hours.
 
-use super::{energy_t, Intervention, OffsetContext, Opportunity};
+use super::{energy_t, price, Intervention, OffsetContext, Opportunity};
+use crate::decimal::{push_fixed, push_shortest};
 use crate::estimate::energy::energy_use;
 use crate::estimate::Measures;
 use crate::preset::{Factors, HeatSource};
@@ -54,13 +55,26 @@ impl Intervention for HeatPump {
 
     fn describe(&self, f: &Factors, _p: Option<&Profile>, o: &Opportunity) -> String {
         let [heat_kwh, kw, _] = o.figures;
-        format!(
-            "{heat_kwh:.0} kWh of heat a year by heat pump at COP {}, grid {} kg CO2e/kWh; {kw:.1} kW at {} {}/kW, {} years",
-            f.heating.heat_pump_cop,
-            f.carrier(crate::preset::Carrier::Electricity),
+        // "{heat_kwh:.0} kWh of heat a year by heat pump at COP {cop}, grid {factor} kg
+        // CO2e/kWh; {kw:.1} kW at {capex} {currency}/kW, {lifetime} years", written piece by
+        // piece, factors remembered (the opportunities layer writes it hundreds of thousands of
+        // times).
+        let mut s = String::with_capacity(128);
+        push_fixed(&mut s, heat_kwh, 0);
+        s.push_str(" kWh of heat a year by heat pump at COP ");
+        push_shortest(&mut s, f.heating.heat_pump_cop);
+        s.push_str(", grid ");
+        push_shortest(&mut s, f.carrier(crate::preset::Carrier::Electricity));
+        s.push_str(" kg CO2e/kWh; ");
+        push_fixed(&mut s, kw, 1);
+        s.push_str(" kW at ");
+        price(
+            &mut s,
             f.offsets.heat_pump_capex_kw,
-            f.currency,
-            f.offsets.heat_pump_lifetime_yr
-        )
+            &f.currency,
+            "kW",
+            Some(f.offsets.heat_pump_lifetime_yr),
+        );
+        s
     }
 }

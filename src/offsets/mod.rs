@@ -142,6 +142,21 @@ pub trait Intervention: Sync {
     fn describe(&self, f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String;
 }
 
+/// Appends `{cost} {currency}/{unit}` and, for an investment, `, {lifetime} years`: how each
+/// intervention's assumption text ends.
+fn price(s: &mut String, cost: f64, currency: &str, unit: &str, lifetime_yr: Option<f64>) {
+    crate::decimal::push_shortest(s, cost);
+    s.push(' ');
+    s.push_str(currency);
+    s.push('/');
+    s.push_str(unit);
+    if let Some(years) = lifetime_yr {
+        s.push_str(", ");
+        crate::decimal::push_shortest(s, years);
+        s.push_str(" years");
+    }
+}
+
 /// The description of an opportunity by the intervention that found it.
 pub fn describe(f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String {
     INTERVENTIONS

@@ -1,7 +1,8 @@
 //! Rooftop PV: roof area (the footprint) × usable share × covered share × kWp per m² × yield ×
 //! grid factor. All the yield displaces grid electricity, whether used in the building or fed in.
 
-use super::{Intervention, OffsetContext, Opportunity};
+use super::{price, Intervention, OffsetContext, Opportunity};
+use crate::decimal::{push_fixed, push_shortest};
 use crate::estimate::Measures;
 use crate::preset::{Carrier, Factors};
 use crate::profile::Profile;
@@ -49,15 +50,33 @@ impl Intervention for RooftopPv {
         let Some(p) = p else { return String::new() };
         let [kwp, kwh, grid] = o.figures;
         let share = f.offsets.pv_roof_share;
-        format!(
-            "roof {:.0} m² × {} usable × {} kWp/m² = {kwp:.1} kWp × {} kWh/kWp = {kwh:.0} kWh × grid {grid} kg/kWh; {} {}/kWp, {} years",
-            p.footprint_m2,
-            f.solar.usable_roof_share * share,
-            f.solar.kwp_per_m2,
-            f.solar.yield_kwh_kwp,
+        // "roof {footprint:.0} m² × {usable} usable × {kwp_m2} kWp/m² = {kwp:.1} kWp × {yield}
+        // kWh/kWp = {kwh:.0} kWh × grid {grid} kg/kWh; {capex} {currency}/kWp, {lifetime}
+        // years", written piece by piece, factors
+        // remembered (the opportunities layer writes it hundreds of thousands of times).
+        let mut s = String::with_capacity(160);
+        s.push_str("roof ");
+        push_fixed(&mut s, p.footprint_m2, 0);
+        s.push_str(" m² × ");
+        push_shortest(&mut s, f.solar.usable_roof_share * share);
+        s.push_str(" usable × ");
+        push_shortest(&mut s, f.solar.kwp_per_m2);
+        s.push_str(" kWp/m² = ");
+        push_fixed(&mut s, kwp, 1);
+        s.push_str(" kWp × ");
+        push_shortest(&mut s, f.solar.yield_kwh_kwp);
+        s.push_str(" kWh/kWp = ");
+        push_fixed(&mut s, kwh, 0);
+        s.push_str(" kWh × grid ");
+        push_shortest(&mut s, grid);
+        s.push_str(" kg/kWh; ");
+        price(
+            &mut s,
             f.offsets.pv_capex_kwp,
-            f.currency,
-            f.offsets.pv_lifetime_yr
-        )
+            &f.currency,
+            "kWp",
+            Some(f.offsets.pv_lifetime_yr),
+        );
+        s
     }
 }

@@ -1,7 +1,8 @@
 //! Waste diversion: the recycled and composted share of a building's waste raised to the
 //! preset's target, tonnes taken from landfill first, then incineration. Cost per tonne moved.
 
-use super::{Intervention, OffsetContext, Opportunity};
+use super::{price, Intervention, OffsetContext, Opportunity};
+use crate::decimal::push_fixed;
 use crate::estimate::{Measures, SectorModel};
 use crate::preset::{Factors, Treatment};
 use crate::profile::Profile;
@@ -48,12 +49,19 @@ impl Intervention for WasteDiversion {
 
     fn describe(&self, f: &Factors, _p: Option<&Profile>, o: &Opportunity) -> String {
         let [tonnes, moved, diverted_now] = o.figures;
-        format!(
-            "{tonnes:.1} t/yr of waste, diverted share from {:.0} % to {:.0} %: {moved:.1} t moved at {} {}/t",
-            diverted_now * 100.0,
-            f.offsets.waste_target * 100.0,
-            f.offsets.waste_cost_t,
-            f.currency
-        )
+        // "{tonnes:.1} t/yr of waste, diverted share from {now:.0} % to {target:.0} %:
+        // {moved:.1} t moved at {cost} {currency}/t", written piece by piece, factors
+        // remembered (the opportunities layer writes it hundreds of thousands of times).
+        let mut s = String::with_capacity(112);
+        push_fixed(&mut s, tonnes, 1);
+        s.push_str(" t/yr of waste, diverted share from ");
+        push_fixed(&mut s, diverted_now * 100.0, 0);
+        s.push_str(" % to ");
+        push_fixed(&mut s, f.offsets.waste_target * 100.0, 0);
+        s.push_str(" %: ");
+        push_fixed(&mut s, moved, 1);
+        s.push_str(" t moved at ");
+        price(&mut s, f.offsets.waste_cost_t, &f.currency, "t", None);
+        s
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use geo::{BoundingRect, MultiPolygon, Polygon, Rect};
 
-use crate::export::geojson::push_fixed;
+use crate::decimal::push_fixed;
 
 /// Escapes text for HTML and SVG.
 pub fn esc(s: &str) -> String {
