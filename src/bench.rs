@@ -178,67 +178,39 @@ pub fn render(results: &[Measured]) -> String {
     }
     s.push('\n');
     for (i, stage) in stages.iter().enumerate() {
-        let _ = write!(s, "{stage:<14}");
-        for r in results {
+        row(&mut s, stage, results, |r| {
             let (secs, mb) = r
                 .recorder
                 .stages
                 .get(i)
                 .map(|x| (x.1.as_secs_f64(), x.2.unwrap_or(f64::NAN)))
                 .unwrap_or((f64::NAN, f64::NAN));
-            let _ = write!(s, " {:>22}", format!("{secs:.3} / {mb:.0}"));
-        }
-        s.push('\n');
+            format!("{secs:.3} / {mb:.0}")
+        });
     }
-    let _ = write!(s, "{:<14}", "total");
-    for r in results {
-        let _ = write!(
-            s,
-            " {:>22}",
-            format!(
-                "{:.3} / {:.0}",
-                r.recorder.total().as_secs_f64(),
-                r.recorder.peak().unwrap_or(f64::NAN)
-            )
-        );
-    }
-    s.push('\n');
-    let _ = write!(s, "{:<14}", "ogr2ogr");
-    for r in results {
-        let text = r
-            .ogr2ogr
-            .map(|d| format!("{:.3}", d.as_secs_f64()))
-            .unwrap_or_else(|| "n/a".into());
-        let _ = write!(s, " {text:>22}");
-    }
-    s.push('\n');
-    let _ = write!(s, "{:<14}", "run / ogr2ogr");
-    for r in results {
-        let text = r
-            .ogr2ogr
-            .map(|d| format!("{:.2}", r.recorder.total().as_secs_f64() / d.as_secs_f64()))
-            .unwrap_or_else(|| "n/a".into());
-        let _ = write!(s, " {text:>22}");
-    }
-    s.push('\n');
-    let _ = write!(s, "{:<14}", "outputs MB");
-    for r in results {
-        let _ = write!(
-            s,
-            " {:>22}",
-            format!("{:.0}", r.output_bytes as f64 / 1_048_576.0)
-        );
-    }
-    s.push('\n');
-    let _ = write!(s, "{:<14}", "disk alone");
-    for r in results {
-        let text = r
-            .disk
-            .map(|d| format!("{:.3}", d.as_secs_f64()))
-            .unwrap_or_else(|| "n/a".into());
-        let _ = write!(s, " {text:>22}");
-    }
-    s.push('\n');
+    row(&mut s, "total", results, |r| {
+        format!(
+            "{:.3} / {:.0}",
+            r.recorder.total().as_secs_f64(),
+            r.recorder.peak().unwrap_or(f64::NAN)
+        )
+    });
+    let or_na = |d: Option<String>| d.unwrap_or_else(|| "n/a".into());
+    row(&mut s, "ogr2ogr", results, |r| {
+        or_na(r.ogr2ogr.map(|d| format!("{:.3}", d.as_secs_f64())))
+    });
+    row(&mut s, "run / ogr2ogr", results, |r| {
+        or_na(
+            r.ogr2ogr
+                .map(|d| format!("{:.2}", r.recorder.total().as_secs_f64() / d.as_secs_f64())),
+        )
+    });
+    row(&mut s, "outputs MB", results, |r| {
+        format!("{:.0}", r.output_bytes as f64 / 1_048_576.0)
+    });
+    row(&mut s, "disk alone", results, |r| {
+        or_na(r.disk.map(|d| format!("{:.3}", d.as_secs_f64())))
+    });
     for w in results.windows(2) {
         let (a, b) = (&w[0], &w[1]);
         let k = (b.recorder.total().as_secs_f64() / a.recorder.total().as_secs_f64()).ln()
@@ -250,6 +222,15 @@ pub fn render(results: &[Measured]) -> String {
         );
     }
     s
+}
+
+/// One line of the table: `label`, then `cell` of each size, right-aligned in its column.
+fn row(s: &mut String, label: &str, results: &[Measured], cell: impl Fn(&Measured) -> String) {
+    let _ = write!(s, "{label:<14}");
+    for r in results {
+        let _ = write!(s, " {:>22}", cell(r));
+    }
+    s.push('\n');
 }
 
 /// Parses `10000,100000,1000000`.
