@@ -155,10 +155,10 @@ pub fn run_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<
     })
 }
 
-/// [`run_site_with`] and every output written into `dir` ([`crate::export::write_run`]), with
-/// the buildings layer written while the offsets and the balance are worked out: it needs only
-/// the estimate and the community, and at a million buildings it is most of the bytes a run
-/// writes, so the disk starts on it a stage earlier. Nothing in `dir` is replaced unless the
+/// [`run_site_with`] and every output written into `dir`
+/// ([`crate::export::write_run_with`]), with the buildings layer written while the offsets and
+/// the balance are worked out: it needs only the estimate and the community, and at a million
+/// buildings it is most of the bytes a run writes, so the disk starts on it a stage earlier. Nothing in `dir` is replaced unless the
 /// whole run succeeds (the layer waits under its temporary name until the rest is written).
 /// The `write` stage reported to `progress` is what remains after the balance.
 pub fn run_site_writing(

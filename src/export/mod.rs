@@ -80,26 +80,16 @@ pub fn prepare(dir: &Path, format: Format) -> Result<PathBuf> {
     Ok(ldir)
 }
 
-/// Writes every output of a full run into `dir`; returns the files written.
-pub fn write_run(dir: &Path, ran: &Ran, format: Format) -> Result<Vec<PathBuf>> {
-    let ldir = prepare(dir, format)?;
-    std::thread::scope(|scope| {
-        let buildings = scope.spawn(|| {
-            layers::stage_buildings(&ldir, &ran.estimated, Some(&ran.community.membership))
-        });
-        write_run_with(dir, ran, format, || joined(buildings.join()))
-    })
-}
-
 /// What a thread writing a layer returned (its `join()`), or why it stopped.
 pub fn joined<T>(thread: std::thread::Result<Result<T>>) -> Result<T> {
     thread.unwrap_or_else(|_| Err(Error::Tool("the thread writing a layer failed".into())))
 }
 
-/// [`write_run`] into a folder [`prepare`]d already, with the buildings layer written
-/// elsewhere, on a thread of its own: `buildings` waits for it. It is called on this thread
-/// once the other outputs are written (never on one of rayon's, which the layer's thread
-/// needs), and the layer is renamed into place last.
+/// Writes every output of a full run into `dir`, [`prepare`]d already, and returns the files
+/// written. The buildings layer is written elsewhere, on a thread of its own
+/// ([`crate::pipeline::run_site_writing`]): `buildings` waits for it. It is called on this
+/// thread once the other outputs are written (never on one of rayon's, which the layer's
+/// thread needs), and the layer is renamed into place last.
 pub fn write_run_with(
     dir: &Path,
     ran: &Ran,
