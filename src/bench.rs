@@ -30,26 +30,63 @@ pub fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// CPU time the process has used so far, user and system, on every thread (`getrusage`).
+pub fn cpu_time() -> Duration {
+    // SAFETY: getrusage fills the struct it is given; a zeroed rusage is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Duration::ZERO;
+    }
+    let t = |tv: libc::timeval| Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
+    t(usage.ru_utime) + t(usage.ru_stime)
+}
+
+/// One stage's figures.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StageFigures {
+    pub name: String,
+    /// Wall time.
+    pub wall: Duration,
+    /// CPU time of every thread of the process (user and system) during the stage: over the
+    /// wall time, how many cores the stage kept busy.
+    pub cpu: Duration,
+    /// Peak resident memory during the stage, MB.
+    pub peak_mb: Option<f64>,
+}
+
 /// Records each stage's time and peak memory.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub struct Recorder {
-    current: Option<(&'static str, Instant)>,
-    pub stages: Vec<(&'static str, Duration, Option<f64>)>,
+    #[serde(skip)]
+    current: Option<(&'static str, Instant, Duration)>,
+    pub stages: Vec<StageFigures>,
 }
 
 impl Recorder {
     fn end(&mut self) {
-        if let Some((name, start)) = self.current.take() {
-            self.stages.push((name, start.elapsed(), peak_mb()));
+        if let Some((name, start, cpu)) = self.current.take() {
+            self.stages.push(StageFigures {
+                name: name.to_string(),
+                wall: start.elapsed(),
+                cpu: cpu_time().saturating_sub(cpu),
+                peak_mb: peak_mb(),
+            });
         }
     }
 
     pub fn total(&self) -> Duration {
-        self.stages.iter().map(|s| s.1).sum()
+        self.stages.iter().map(|s| s.wall).sum()
+    }
+
+    pub fn cpu(&self) -> Duration {
+        self.stages.iter().map(|s| s.cpu).sum()
     }
 
     pub fn peak(&self) -> Option<f64> {
-        self.stages.iter().filter_map(|s| s.2).reduce(f64::max)
+        self.stages
+            .iter()
+            .filter_map(|s| s.peak_mb)
+            .reduce(f64::max)
     }
 }
 
@@ -57,7 +94,7 @@ impl Progress for Recorder {
     fn stage(&mut self, name: &'static str) {
         self.end();
         reset_peak();
-        self.current = Some((name, Instant::now()));
+        self.current = Some((name, Instant::now(), cpu_time()));
     }
 
     fn done(&mut self) {
@@ -68,12 +105,23 @@ impl Progress for Recorder {
 /// One size's figures.
 pub struct Measured {
     pub buildings: usize,
+    /// The run whose total is the median of the repeats (stages, CPU and memory from it).
     pub recorder: Recorder,
+    /// Every repeat's total wall time, in the order run.
+    pub totals: Vec<Duration>,
+    /// The median of the `ogr2ogr` conversions (one per repeat).
     pub ogr2ogr: Option<Duration>,
     /// Bytes of every output the run wrote.
     pub output_bytes: u64,
     /// Time to store that many bytes alone, beside the outputs.
     pub disk: Option<Duration>,
+}
+
+/// The median of `values` (the upper one of an even count); `None` when empty.
+fn median<T: Ord + Copy>(values: &[T]) -> Option<T> {
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
 }
 
 /// Times writing `bytes` bytes into a file in `dir` through the writer every output goes
@@ -130,8 +178,55 @@ fn time_ogr2ogr(dir: &Path) -> Option<Duration> {
     status.success().then_some(took)
 }
 
-/// Runs the benchmark for each size under `root` (a synthetic city per size, made once).
-pub fn bench(sizes: &[usize], root: &Path, seed: u64) -> Result<Vec<Measured>> {
+/// One whole `run` of `site` with every output written into `out`, recorded stage by stage:
+/// what a process started by [`bench`] does and prints (as JSON, [`Recorder`]).
+pub fn run_once(site: &Path, out: &Path) -> Result<Recorder> {
+    let config = crate::config::parse_site_file(site)?;
+    let mut rec = Recorder::default();
+    let (ran, _) =
+        crate::pipeline::run_site_writing(config, &mut rec, out, crate::export::Format::Geojson)?;
+    rec.done();
+    // As `cpgis run` does: the process ends next, and the system reclaims the memory.
+    std::mem::forget(ran);
+    Ok(rec)
+}
+
+/// Runs `exe bench-run SITE OUT` (a process of its own, as a user's run is: no memory or
+/// caches left by an earlier run) and reads back its [`Recorder`].
+fn run_in_process(exe: &Path, site: &Path, out: &Path) -> Result<Recorder> {
+    let child = std::process::Command::new(exe)
+        .arg("bench-run")
+        .arg(site)
+        .arg(out)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| Error::Tool(format!("cannot start {}: {e}", exe.display())))?;
+    if !child.status.success() {
+        return Err(Error::Tool(format!(
+            "the benchmark's run of {} failed ({})",
+            site.display(),
+            child.status
+        )));
+    }
+    serde_json::from_slice(&child.stdout).map_err(|e| {
+        Error::Tool(format!(
+            "the benchmark's run of {} printed no figures: {e}",
+            site.display()
+        ))
+    })
+}
+
+/// Runs the benchmark for each size under `root` (a synthetic city per size, made once):
+/// `repeat` runs per size, each in a fresh process of `exe` (the `cpgis` binary) and each
+/// followed by an `ogr2ogr` conversion of the same buildings. On a shared machine a neighbour
+/// can slow one run down, so the median run is reported, with the fastest and the slowest.
+pub fn bench(
+    exe: &Path,
+    sizes: &[usize],
+    root: &Path,
+    seed: u64,
+    repeat: usize,
+) -> Result<Vec<Measured>> {
     let mut out = Vec::new();
     for &n in sizes {
         let dir: PathBuf = root.join(format!("city-{n}-{seed}"));
@@ -139,24 +234,24 @@ pub fn bench(sizes: &[usize], root: &Path, seed: u64) -> Result<Vec<Measured>> {
             eprintln!("synthesising {n} buildings in {} …", dir.display());
             crate::synth::synth(n, seed, &dir)?;
         }
-        let config = crate::config::parse_site_file(&dir.join("site.toml"))?;
-        let mut rec = Recorder::default();
-        let (ran, _) = crate::pipeline::run_site_writing(
-            config,
-            &mut rec,
-            &dir.join("out"),
-            crate::export::Format::Geojson,
-        )?;
-        rec.done();
-        drop(ran);
-        let ogr = time_ogr2ogr(&dir);
+        let mut runs = Vec::new();
+        let mut ogr = Vec::new();
+        for _ in 0..repeat.max(1) {
+            let rec = run_in_process(exe, &dir.join("site.toml"), &dir.join("out"))?;
+            eprintln!("{n} buildings: {:.2} s", rec.total().as_secs_f64());
+            runs.push(rec);
+            ogr.extend(time_ogr2ogr(&dir));
+        }
         let output_bytes = bytes_in(&dir.join("out"));
         let disk = time_disk(&dir.join("out"), output_bytes);
-        eprintln!("{n} buildings: {:.2} s", rec.total().as_secs_f64());
+        let totals: Vec<Duration> = runs.iter().map(Recorder::total).collect();
+        let middle = median(&totals).unwrap_or_default();
+        let pick = totals.iter().position(|t| *t == middle).unwrap_or(0);
         out.push(Measured {
             buildings: n,
-            recorder: rec,
-            ogr2ogr: ogr,
+            recorder: runs.swap_remove(pick),
+            totals,
+            ogr2ogr: median(&ogr),
             output_bytes,
             disk,
         });
@@ -164,35 +259,52 @@ pub fn bench(sizes: &[usize], root: &Path, seed: u64) -> Result<Vec<Measured>> {
     Ok(out)
 }
 
-/// The benchmark's table: per size and stage, seconds and peak MB; totals, the ratio to
-/// ogr2ogr, and the scaling exponent between consecutive sizes.
+/// The benchmark's table: per size and stage, wall seconds, CPU seconds (every thread) and peak
+/// MB; totals, the spread of the repeats, the ratio to ogr2ogr, and the scaling exponent
+/// between consecutive sizes.
 pub fn render(results: &[Measured]) -> String {
     let mut s = String::new();
     let Some(first) = results.first() else {
         return s;
     };
-    let stages: Vec<&str> = first.recorder.stages.iter().map(|x| x.0).collect();
+    let stages: Vec<&str> = first
+        .recorder
+        .stages
+        .iter()
+        .map(|x| x.name.as_str())
+        .collect();
     let _ = write!(s, "{:<14}", "stage");
     for r in results {
-        let _ = write!(s, " {:>22}", format!("{} bldgs: s / peak MB", r.buildings));
+        let _ = write!(s, " {:>WIDTH$}", format!("{}: s / cpu s / MB", r.buildings));
     }
     s.push('\n');
+    let cell = |wall: Duration, cpu: Duration, mb: Option<f64>| {
+        let mb = mb.unwrap_or(f64::NAN);
+        format!(
+            "{:.3} / {:.2} / {mb:.0}",
+            wall.as_secs_f64(),
+            cpu.as_secs_f64()
+        )
+    };
     for (i, stage) in stages.iter().enumerate() {
         row(&mut s, stage, results, |r| {
-            let (secs, mb) = r
-                .recorder
+            r.recorder
                 .stages
                 .get(i)
-                .map(|x| (x.1.as_secs_f64(), x.2.unwrap_or(f64::NAN)))
-                .unwrap_or((f64::NAN, f64::NAN));
-            format!("{secs:.3} / {mb:.0}")
+                .map(|x| cell(x.wall, x.cpu, x.peak_mb))
+                .unwrap_or_else(|| "n/a".into())
         });
     }
     row(&mut s, "total", results, |r| {
+        cell(r.recorder.total(), r.recorder.cpu(), r.recorder.peak())
+    });
+    row(&mut s, "runs min..max", results, |r| {
+        let secs = |d: Option<&Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64());
         format!(
-            "{:.3} / {:.0}",
-            r.recorder.total().as_secs_f64(),
-            r.recorder.peak().unwrap_or(f64::NAN)
+            "{} x: {:.3}..{:.3}",
+            r.totals.len(),
+            secs(r.totals.iter().min()),
+            secs(r.totals.iter().max())
         )
     });
     let or_na = |d: Option<String>| d.unwrap_or_else(|| "n/a".into());
@@ -224,11 +336,14 @@ pub fn render(results: &[Measured]) -> String {
     s
 }
 
+/// Characters per size column.
+const WIDTH: usize = 26;
+
 /// One line of the table: `label`, then `cell` of each size, right-aligned in its column.
 fn row(s: &mut String, label: &str, results: &[Measured], cell: impl Fn(&Measured) -> String) {
     let _ = write!(s, "{label:<14}");
     for r in results {
-        let _ = write!(s, " {:>22}", cell(r));
+        let _ = write!(s, " {:>WIDTH$}", cell(r));
     }
     s.push('\n');
 }

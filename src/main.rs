@@ -154,6 +154,18 @@ enum Command {
         /// Seed of the generator.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Runs per size, each in a fresh process; the median run is reported, with the fastest
+        /// and the slowest totals.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+    },
+    /// One run of the benchmark, in a process of its own: its stage figures as JSON on stdout.
+    #[command(hide = true)]
+    BenchRun {
+        /// The site file.
+        site: PathBuf,
+        /// Output folder.
+        out: PathBuf,
     },
     /// List the factor presets, or print every value of one with its unit and source.
     Presets {
@@ -341,10 +353,23 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 site.display()
             );
         }
-        Command::Bench { sizes, dir, seed } => {
+        Command::Bench {
+            sizes,
+            dir,
+            seed,
+            repeat,
+        } => {
             let sizes = cpgis::bench::parse_sizes(&sizes)?;
-            let results = cpgis::bench::bench(&sizes, &dir, seed)?;
+            let exe = std::env::current_exe()
+                .map_err(|e| cpgis::Error::Tool(format!("cannot find the cpgis binary: {e}")))?;
+            let results = cpgis::bench::bench(&exe, &sizes, &dir, seed, repeat)?;
             sayp!("{}", cpgis::bench::render(&results));
+        }
+        Command::BenchRun { site, out } => {
+            let rec = cpgis::bench::run_once(&site, &out)?;
+            let json = serde_json::to_string(&rec)
+                .map_err(|e| cpgis::Error::Tool(format!("cannot print the figures: {e}")))?;
+            sayln!("{json}");
         }
         Command::Init {
             layers,

@@ -214,17 +214,7 @@ fn verbose_prints_the_time_of_every_stage() {
         "--verbose",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for stage in [
-        "load",
-        "profile",
-        "estimate",
-        "aggregate",
-        "community",
-        "offsets",
-        "balance",
-        "write",
-        "total",
-    ] {
+    for stage in common::STAGES.iter().chain(&["total"]) {
         assert!(
             r.stderr
                 .lines()

@@ -58,3 +58,70 @@ fn a_seed_gives_the_same_city_and_the_city_runs() {
         "another seed, another city"
     );
 }
+
+/// The benchmark on two small cities, two runs each: its table holds every stage, the
+/// repeats, and figures that follow from each other (the ratio to ogr2ogr and the scaling
+/// exponent worked out here again from the printed totals).
+#[test]
+fn the_benchmark_prints_figures_that_agree_with_each_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = common::cpgis(&[
+        "bench",
+        "--sizes",
+        "1000,2000",
+        "--repeat",
+        "2",
+        "--dir",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = |label: &str| -> Vec<String> {
+        let l = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no `{label}` row in\n{}", r.stdout));
+        l[label.len()..]
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    for stage in common::STAGES {
+        assert_eq!(line(stage).len(), 2, "{stage}: {}", r.stdout);
+    }
+    // `total` cells are `wall / cpu / MB`.
+    let totals: Vec<f64> = line("total")
+        .iter()
+        .map(|c| c.split(" / ").next().unwrap().parse().unwrap())
+        .collect();
+    let runs = line("runs min..max");
+    for (cell, total) in runs.iter().zip(&totals) {
+        let (count, range) = cell.split_once(": ").unwrap();
+        assert_eq!(count, "2 x");
+        let (lo, hi) = range.split_once("..").unwrap();
+        let (lo, hi): (f64, f64) = (lo.parse().unwrap(), hi.parse().unwrap());
+        assert!(lo <= *total && *total <= hi, "{cell} around {total}");
+    }
+    let ogr: Vec<f64> = line("ogr2ogr").iter().map(|c| c.parse().unwrap()).collect();
+    let ratio: Vec<f64> = line("run / ogr2ogr")
+        .iter()
+        .map(|c| c.parse().unwrap())
+        .collect();
+    for i in 0..2 {
+        assert!((ratio[i] - totals[i] / ogr[i]).abs() <= 0.01 + 0.01 * ratio[i]);
+    }
+    let exponent: f64 = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("scaling exponent 1000 → 2000: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let expected = (totals[1] / totals[0]).ln() / 2f64.ln();
+    assert!(
+        (exponent - expected).abs() < 0.03,
+        "{exponent} vs {expected}"
+    );
+}

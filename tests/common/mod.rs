@@ -11,6 +11,18 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The stages of a `run`, in order, as `--verbose` and `bench` name them.
+pub const STAGES: [&str; 8] = [
+    "load",
+    "profile",
+    "estimate",
+    "aggregate",
+    "community",
+    "offsets",
+    "balance",
+    "write",
+];
+
 /// Output of one run of the `cpgis` binary.
 pub struct Run {
     pub code: i32,
