@@ -275,17 +275,7 @@ impl OpenSource {
             parts.extend(read?);
         }
         parts.sort_unstable_by_key(|(k, _)| *k);
-        // Joined into one list sized once, each part's positions shifted by the features
-        // before it.
-        let mut all: Vec<RawFeature> = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
-        for (_, part) in parts {
-            let offset = all.len();
-            all.extend(part.into_iter().map(|mut f| {
-                f.index += offset;
-                f
-            }));
-        }
-        Ok(all)
+        Ok(joined(parts.into_iter().map(|(_, part)| part).collect()))
     }
 
     /// A label for the CRS the layer is read from.
@@ -305,6 +295,39 @@ struct Split {
     fid: String,
     ranges: Vec<(i64, i64)>,
     threads: usize,
+}
+
+/// The parts joined in order into one list sized once, each feature's position shifted by the
+/// features before its part. The parts are moved in side by side, each into its own stretch of
+/// the list: at a million features one thread alone took a third of a second (moving 100 MB
+/// into memory touched for the first time).
+fn joined(parts: Vec<Vec<RawFeature>>) -> Vec<RawFeature> {
+    use rayon::prelude::*;
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let mut all: Vec<RawFeature> = Vec::with_capacity(total);
+    let mut rest = &mut all.spare_capacity_mut()[..total];
+    let mut jobs = Vec::with_capacity(parts.len());
+    let mut offset = 0;
+    for part in parts {
+        let len = part.len();
+        let (stretch, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        jobs.push((stretch, offset, part));
+        offset += len;
+        rest = tail;
+    }
+    jobs.into_par_iter().for_each(|(stretch, offset, part)| {
+        for (slot, mut f) in stretch.iter_mut().zip(part) {
+            f.index += offset;
+            slot.write(f);
+        }
+    });
+    // SAFETY: the stretches cover the first `total` slots exactly (their lengths are the
+    // parts' lengths, which sum to `total`), and every slot of a stretch was written above
+    // (a part has as many features as its stretch has slots). Had a thread panicked, the
+    // panic would have reached us through rayon before this line, leaking only what was
+    // written.
+    unsafe { all.set_len(total) };
+    all
 }
 
 /// One FID range's features, with the range's position among the ranges.
@@ -350,4 +373,36 @@ fn srs_from_wkt(wkt: &str) -> Result<SpatialRef> {
     let mut srs = SpatialRef::from_wkt(wkt).map_err(|e| Error::Tool(e.to_string()))?;
     srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
     Ok(srs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parts of 0, 3, 0 and 2 features: five features in part order, positions running on.
+    #[test]
+    fn parts_are_joined_in_order_with_positions_shifted() {
+        let part = |fids: &[u64]| -> Vec<RawFeature> {
+            fids.iter()
+                .enumerate()
+                .map(|(index, fid)| RawFeature {
+                    index,
+                    fid: Some(*fid),
+                    geometry: Err(crate::validate::Problem::Empty),
+                    values: vec![Some(format!("v{fid}"))],
+                })
+                .collect()
+        };
+        let all = joined(vec![
+            part(&[]),
+            part(&[10, 11, 12]),
+            part(&[]),
+            part(&[20, 21]),
+        ]);
+        let got: Vec<(usize, Option<u64>)> = all.iter().map(|f| (f.index, f.fid)).collect();
+        let want = [(0, 10), (1, 11), (2, 12), (3, 20), (4, 21)].map(|(i, f)| (i, Some(f)));
+        assert_eq!(got, want);
+        assert_eq!(all[4].values, vec![Some("v21".to_string())]);
+        assert!(joined(Vec::new()).is_empty());
+    }
 }
