@@ -572,6 +572,10 @@ const CHUNK: usize = 2048;
 /// Writes a layer of `n` features as a FeatureCollection, rendering chunks of features on every
 /// core (each with its own GDAL transform) and writing them in order: the same bytes as one
 /// thread would write, a bounded amount in memory at a time.
+///
+/// Chunk k + [`window`] is started as chunk k is written, so at most a window of chunks is in
+/// memory, and no thread waits for a whole batch to finish: whichever thread renders the chunk
+/// the file needs next writes it, and every chunk after it that is already rendered.
 pub fn write_parallel(
     w: &mut (dyn Write + Send),
     name: &str,
@@ -579,7 +583,6 @@ pub fn write_parallel(
     n: usize,
     feature: &(dyn Fn(usize, &mut FeatureWriter) -> io::Result<()> + Sync),
 ) -> io::Result<()> {
-    use rayon::prelude::*;
     let mut head = Vec::new();
     FeatureWriter::begin(
         &mut head,
@@ -587,46 +590,114 @@ pub fn write_parallel(
         &to_wgs84(local_epsg).map_err(io::Error::other)?,
     );
     w.write_all(&head)?;
-    let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-    let per_batch = rayon::current_num_threads().max(1) * 4;
-    let render = |batch: &[usize]| -> Vec<io::Result<Vec<u8>>> {
-        batch
-            .par_iter()
-            .map(|&start| {
-                let t = to_wgs84(local_epsg).map_err(|e| io::Error::other(e.to_string()))?;
-                let mut buf = Vec::with_capacity(CHUNK * 2048);
-                let mut fw = FeatureWriter::body(&mut buf, &t);
-                for i in start..(start + CHUNK).min(n) {
-                    feature(i, &mut fw)?;
-                }
-                Ok(buf)
-            })
-            .collect()
+    let chunks = n.div_ceil(CHUNK);
+    let render = |k: usize| -> io::Result<Vec<u8>> {
+        let t = to_wgs84(local_epsg).map_err(|e| io::Error::other(e.to_string()))?;
+        let mut buf = Vec::with_capacity(CHUNK * 2048);
+        let mut fw = FeatureWriter::body(&mut buf, &t);
+        for i in k * CHUNK..((k + 1) * CHUNK).min(n) {
+            feature(i, &mut fw)?;
+        }
+        Ok(buf)
     };
-    let mut first = true;
-    let mut put = |w: &mut (dyn Write + Send), rendered: Vec<io::Result<Vec<u8>>>| {
-        for chunk in rendered {
-            let chunk = chunk?;
+    let order = std::sync::Mutex::new(InOrder {
+        w,
+        next: 0,
+        ready: std::collections::BTreeMap::new(),
+        first: true,
+        failed: None,
+    });
+    let window = window();
+    rayon::scope(|scope| {
+        fn start<'s>(
+            scope: &rayon::Scope<'s>,
+            k: usize,
+            chunks: usize,
+            window: usize,
+            render: &'s (dyn Fn(usize) -> io::Result<Vec<u8>> + Sync),
+            order: &'s std::sync::Mutex<InOrder<'_>>,
+        ) {
+            scope.spawn(move |scope| {
+                let rendered = render(k);
+                // The chunks written now make room for as many more.
+                let written = match order.lock() {
+                    Ok(mut o) => o.put(k, rendered),
+                    Err(_) => 0..0,
+                };
+                for done in written {
+                    if done + window < chunks {
+                        start(scope, done + window, chunks, window, render, order);
+                    }
+                }
+            });
+        }
+        for k in 0..window.min(chunks) {
+            start(scope, k, chunks, window, &render, &order);
+        }
+    });
+    let o = order
+        .into_inner()
+        .map_err(|_| io::Error::other("a thread rendering a layer failed"))?;
+    if let Some(e) = o.failed {
+        return Err(e);
+    }
+    o.w.write_all(b"\n]}\n")
+}
+
+/// Chunks rendered or being rendered at a time: four per core (as many as the two batches of
+/// two per core that were in memory when chunks were rendered batch by batch).
+fn window() -> usize {
+    rayon::current_num_threads().max(1) * 4
+}
+
+/// The chunks of a layer on their way to its file, in order.
+struct InOrder<'w> {
+    w: &'w mut (dyn Write + Send),
+    /// The chunk the file needs next.
+    next: usize,
+    /// Chunks rendered ahead of it.
+    ready: std::collections::BTreeMap<usize, Vec<u8>>,
+    first: bool,
+    failed: Option<io::Error>,
+}
+
+impl InOrder<'_> {
+    /// Takes chunk `k` and writes every chunk from `next` on that is rendered: the chunks
+    /// written (none once anything failed: no more chunks need rendering).
+    fn put(&mut self, k: usize, rendered: io::Result<Vec<u8>>) -> std::ops::Range<usize> {
+        if self.failed.is_some() {
+            return 0..0;
+        }
+        match rendered {
+            Ok(chunk) => {
+                self.ready.insert(k, chunk);
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                return 0..0;
+            }
+        }
+        let from = self.next;
+        while let Some(chunk) = self.ready.remove(&self.next) {
+            self.next += 1;
             if chunk.is_empty() {
                 continue;
             }
-            if !first {
-                w.write_all(b",\n")?;
+            let written = if self.first {
+                self.w.write_all(&chunk)
+            } else {
+                self.w
+                    .write_all(b",\n")
+                    .and_then(|()| self.w.write_all(&chunk))
+            };
+            self.first = false;
+            if let Err(e) = written {
+                self.failed = Some(e);
+                return 0..0;
             }
-            first = false;
-            w.write_all(&chunk)?;
         }
-        io::Result::Ok(())
-    };
-    // One batch is written while the next is rendered.
-    let mut pending = Vec::new();
-    for batch in starts.chunks(per_batch) {
-        let (rendered, written) = rayon::join(|| render(batch), || put(w, pending));
-        written?;
-        pending = rendered;
+        from..self.next
     }
-    put(w, pending)?;
-    w.write_all(b"\n]}\n")
 }
 
 /// The transform from the local CRS (EPSG code) to WGS 84 longitude/latitude.
@@ -671,6 +742,52 @@ mod tests {
             String::from_utf8(shared).unwrap(),
             String::from_utf8(fresh).unwrap()
         );
+    }
+
+    /// A layer of more chunks than a window (thirteen full ones and a short one, on three
+    /// threads, uneven work so that chunks finish out of order) is written as one thread
+    /// writes it, and a feature that fails fails the layer.
+    #[test]
+    fn chunks_rendered_side_by_side_are_written_in_order() {
+        let n = 13 * CHUNK + 17;
+        let feature = |i: usize, fw: &mut FeatureWriter| -> io::Result<()> {
+            // Uneven work, so that chunks finish out of order.
+            let (x, y) = (2_681_000.0 + i as f64 * 0.37, 1_224_000.0 + (i % 97) as f64);
+            fw.start();
+            fw.int("i", i as i64);
+            for k in 0..(i % 7) * 3 {
+                fw.num(&format!("v{k}"), (i * k) as f64 / 7.0, 3);
+            }
+            fw.end(Geom::Point(Point::new(x, y)))
+        };
+        let mut one = Vec::new();
+        let t = to_wgs84(2056).unwrap();
+        let mut fw = FeatureWriter::begin(&mut one, "layer", &t);
+        for i in 0..n {
+            feature(i, &mut fw).unwrap();
+        }
+        fw.finish();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        assert!(n.div_ceil(CHUNK) > pool.install(window));
+        let mut many: Vec<u8> = Vec::new();
+        pool.install(|| write_parallel(&mut many, "layer", 2056, n, &feature))
+            .unwrap();
+        assert!(many == one, "{} vs {} bytes", many.len(), one.len());
+
+        let failing = |i: usize, fw: &mut FeatureWriter| -> io::Result<()> {
+            if i == 3 * CHUNK + 5 {
+                return Err(io::Error::other("feature 6149"));
+            }
+            feature(i, fw)
+        };
+        let mut out: Vec<u8> = Vec::new();
+        let e = pool
+            .install(|| write_parallel(&mut out, "layer", 2056, n, &failing))
+            .unwrap_err();
+        assert_eq!(e.to_string(), "feature 6149");
     }
 
     /// `n` pseudo-random numbers (xorshift64) from `seed`, the same on every run.
