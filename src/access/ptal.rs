@@ -338,9 +338,9 @@ impl AccessModel {
         Cands::from(near.iter().filter_map(|i| self.candidates[*i]))
     }
 
-    /// The index at `p` from the candidate services, taken in R-tree order. Per route only
-    /// its nearest stop counts (its best EDF); services without a route count each, in the
-    /// candidates' order, then the routes in (mode, route) order.
+    /// The index at `p` from the candidate services, in the order [`Cands`] holds them. Per
+    /// route only its nearest stop counts (its best EDF); per mode, services without a route
+    /// count each in R-tree order, then the routes in route order.
     ///
     /// On an x86-64 processor with AVX2 the same code is compiled for it too and chosen at run
     /// time: its first pass then works out four EDFs per instruction instead of two. The

@@ -644,8 +644,8 @@ pub fn write_parallel(
     o.w.write_all(b"\n]}\n")
 }
 
-/// Chunks rendered or being rendered at a time: four per core (as many as the two batches of
-/// two per core that were in memory when chunks were rendered batch by batch).
+/// Chunks rendered or waiting to be written at a time: four per core (half the two batches of
+/// four per core that were in memory when chunks were rendered batch by batch).
 fn window() -> usize {
     rayon::current_num_threads().max(1) * 4
 }
