@@ -9,7 +9,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::pipeline::Progress;
+use crate::run::Progress;
 use crate::{Error, Result};
 
 /// Peak resident memory since the last reset, MB (None where /proc is not Linux's).
@@ -181,7 +181,7 @@ fn time_ogr2ogr(dir: &Path) -> Option<Duration> {
 /// One whole `run` of `site` with every output written into `out`, recorded stage by stage:
 /// what a process started by [`bench`] does and prints (as JSON, [`Recorder`]).
 pub fn run_once(site: &Path, out: &Path) -> Result<Recorder> {
-    let config = crate::config::parse_site_file(site)?;
+    let config = cpgis_io::parse_site_file(site)?;
     let mut rec = Recorder::default();
     let (ran, _) =
         crate::pipeline::run_site_writing(config, &mut rec, out, crate::export::Format::Geojson)?;

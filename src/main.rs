@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cpgis::export::Format;
-use cpgis::pipeline::Progress;
+use cpgis::run::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// mimalloc instead of the system allocator: a run allocates millions of small values across
@@ -282,7 +282,7 @@ fn run_pipeline(
     allow_network: bool,
     stages: &mut Stages,
 ) -> cpgis::Result<PathBuf> {
-    let config = cpgis::config::parse_site_file_with(site, allow_network)?;
+    let config = cpgis_io::parse_site_file_with(site, allow_network)?;
     cpgis::export::atomic::check_dir(out)?;
     let (ran, written) = cpgis::pipeline::run_site_writing(config, stages, out, format)?;
     stages.done();
@@ -326,7 +326,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             output,
             buildings,
         } => {
-            let config = cpgis::config::parse_site_file_with(&site, cli.allow_network)?;
+            let config = cpgis_io::parse_site_file_with(&site, cli.allow_network)?;
             cpgis::export::atomic::check_dir(&output.out)?;
             let est = cpgis::pipeline::estimate_site_with(config, &mut stages)?;
             stages.stage("write");
@@ -401,7 +401,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
         } => {
             let cwd = std::env::current_dir()
                 .map_err(|e| cpgis::Error::Tool(format!("cannot read the working folder: {e}")))?;
-            let preset = cpgis::preset::resolve(&name, &cwd, &[], Path::new("-"))?;
+            let preset = cpgis::preset::resolve(&name, &cwd, &[], Path::new("-"), &cpgis_io::Disk)?;
             cpgis::preset::Factors::from_preset(&preset)?;
             sayp!("{}", cpgis::preset::render_preset(&preset));
         }

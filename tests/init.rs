@@ -7,7 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{cpgis, fixture, geojson_features};
-use cpgis::config::{parse_site_file, AreaUnit, SiteConfig};
+use cpgis::config::{AreaUnit, SiteConfig};
+use cpgis::parse_site_file;
 
 fn init(dir: &Path, args: &[String]) -> SiteConfig {
     let out = dir.join("site.toml");
@@ -197,7 +198,7 @@ fn urbanopt_floor_areas_in_square_feet_run_end_to_end() {
     let energy: Vec<(&str, &str)> = b
         .energy
         .iter()
-        .map(|e| (e.carrier.as_str(), e.field.field.as_str()))
+        .map(|e| (e.carrier.key(), e.field.field.as_str()))
         .collect();
     assert_eq!(
         energy,

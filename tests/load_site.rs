@@ -6,8 +6,9 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{assert_bad_input, cpgis, fixture, geojson_features, kamppi_site_with, write_site};
-use cpgis::config::parse_site_file;
-use cpgis::load::{load, Site};
+use cpgis::load::load;
+use cpgis::parse_site_file;
+use cpgis::site::Site;
 use cpgis::validate::Shape;
 use geo::Centroid;
 

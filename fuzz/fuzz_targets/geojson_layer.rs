@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         "[district]\npath = \"{0}\"\n[buildings]\npath = \"{0}\"\n",
         layer.display()
     );
-    if let Ok(config) = cpgis::config::parse_site_str(&site, &dir.join("site.toml"), dir) {
+    if let Ok(config) = cpgis::config::parse_site_str(&site, &dir.join("site.toml"), dir, &cpgis_io::Disk) {
         let _ = cpgis::load::load(&config);
     }
 });

@@ -35,8 +35,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let base = base();
-    if let Ok(config) = cpgis::config::parse_site_str(text, Path::new("fuzz.toml"), base) {
-        let _ = cpgis::pipeline::preset_of(&config);
-        let _ = cpgis::estimate::scenarios(&config.scenarios, &config.file);
+    let disk = cpgis_io::Disk;
+    if let Ok(config) = cpgis::config::parse_site_str(text, Path::new("fuzz.toml"), base, &disk) {
+        let _ = cpgis::run::check(&config, &disk);
     }
 });

@@ -12,9 +12,10 @@ mod text;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{self, GeometryColumns, SiteConfig};
-use crate::crs::LocalCrs;
-use crate::load::{self, LayerQuality};
+use crate::config::{GeometryColumns, SiteConfig};
+use crate::load;
+use crate::site::LayerQuality;
+use crate::site::LocalCrs;
 use crate::validate::Expect;
 use crate::{layer, Result};
 use gdal::vector::LayerAccess;
@@ -65,7 +66,7 @@ pub fn inspect_path(path: &Path) -> Result<Report> {
         .map(|e| e.eq_ignore_ascii_case("toml"))
         .unwrap_or(false);
     if is_site {
-        let config = config::parse_site_file(path)?;
+        let config = cpgis_io::parse_site_file(path)?;
         Ok(Report::Site(Box::new(inspect_site(&config)?)))
     } else {
         inspect_file(path)

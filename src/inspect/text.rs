@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{LayerReport, Report, SiteReport};
-use crate::load::LayerQuality;
+use crate::site::LayerQuality;
 
 /// How many ids of invalid or duplicate features are listed before "… and N more".
 const LIST_LIMIT: usize = 10;

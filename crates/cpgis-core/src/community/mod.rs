@@ -1,0 +1,171 @@
+//! Stage 5, community: the neighbouring community of the district, by one of three methods,
+//! and whether each building lies in the district, the community, or neither.
+//!
+//! - `buffer`: a ring `distance_m` wide around the district, the district itself excluded.
+//! - `adjacent`: the neighbourhoods that touch or intersect that ring (`distance_m = 0`: that
+//!   touch the district), each with all its parts, so a neighbourhood touching the district only
+//!   through an exclave counts; a neighbourhood lying at least 90 % inside the district is the
+//!   district itself and is left out. Touching is tested with a 1 m tolerance, which absorbs
+//!   the slivers of boundary data without reaching a real neighbour's neighbour.
+//! - `catchment`: the walking catchments (640 m bus, 960 m rail) of the stops that serve the
+//!   district (a stop serves it when the district lies within its catchment).
+//!
+//! The community never includes the district. A building belongs to the district when its
+//! representative point lies in it (as in the estimates), else to the community when the point
+//! lies in the community.
+
+use geo::{Area, BooleanOps, Buffer, Distance, Euclidean, Intersects, MultiPolygon};
+use rayon::prelude::*;
+
+use crate::config::{CommunityMethod, CommunitySpec, ConfigIssues};
+use crate::preset::Factors;
+use crate::profile::Profiles;
+use crate::site::Site;
+use crate::{Error, Result};
+
+/// Tolerance for "touches", m.
+pub const TOUCH_TOLERANCE_M: f64 = 1.0;
+
+/// Share of a neighbourhood's area inside the district above which it is the district itself.
+pub const SELF_SHARE: f64 = 0.9;
+
+/// Where a building lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Membership {
+    District,
+    Community,
+    Outside,
+}
+
+impl Membership {
+    pub fn key(self) -> &'static str {
+        match self {
+            Membership::District => "district",
+            Membership::Community => "community",
+            Membership::Outside => "outside",
+        }
+    }
+}
+
+/// The neighbouring community.
+#[derive(Debug, Clone)]
+pub struct Community {
+    pub method: CommunityMethod,
+    pub distance_m: f64,
+    /// The community area, district excluded, local CRS.
+    pub area: MultiPolygon<f64>,
+    /// `adjacent`: indices of the neighbouring neighbourhoods in `site.neighbourhoods`.
+    pub neighbours: Vec<usize>,
+    /// `adjacent`: the neighbourhoods taken as the district itself.
+    pub district_neighbourhoods: Vec<usize>,
+    /// `catchment`: how many stops serve the district.
+    pub serving_stops: usize,
+    /// Per building.
+    pub membership: Vec<Membership>,
+}
+
+impl Community {
+    pub fn count(&self, m: Membership) -> usize {
+        self.membership.iter().filter(|x| **x == m).count()
+    }
+}
+
+fn bad(site_file: &std::path::Path, key: &str, problem: &str, hint: &str) -> Error {
+    let mut issues = ConfigIssues::new(site_file.to_path_buf());
+    issues.push(key, problem, Some(hint));
+    Error::Config(issues)
+}
+
+/// Delineates the community of `site` and places every building.
+pub fn delineate(
+    site: &Site,
+    profiles: &Profiles,
+    spec: &CommunitySpec,
+    factors: &Factors,
+    site_file: &std::path::Path,
+) -> Result<Community> {
+    let district = &site.district.area;
+    let mut neighbours = Vec::new();
+    let mut district_neighbourhoods = Vec::new();
+    let mut serving_stops = 0;
+    let area = match spec.method {
+        CommunityMethod::Buffer => {
+            if spec.distance_m <= 0.0 {
+                return Err(bad(
+                    site_file,
+                    "community.distance_m",
+                    "must be more than 0 for the buffer method",
+                    "e.g. distance_m = 1500",
+                ));
+            }
+            district.buffer(spec.distance_m).difference(district)
+        }
+        CommunityMethod::Adjacent => {
+            if site.neighbourhoods.is_empty() {
+                return Err(bad(
+                    site_file,
+                    "community.method",
+                    "`adjacent` needs neighbourhoods, and the site file has none",
+                    "add a [neighbourhoods] layer, or use method = \"buffer\"",
+                ));
+            }
+            let reach = district.buffer(spec.distance_m.max(0.0) + TOUCH_TOLERANCE_M);
+            let mut union = MultiPolygon::new(vec![]);
+            for (i, n) in site.neighbourhoods.iter().enumerate() {
+                let own = n.area.unsigned_area();
+                let inside = n.area.intersection(district).unsigned_area();
+                if own > 0.0 && inside / own >= SELF_SHARE {
+                    district_neighbourhoods.push(i);
+                } else if n.area.intersects(&reach) {
+                    neighbours.push(i);
+                    union = union.union(&n.area);
+                }
+            }
+            union.difference(district)
+        }
+        CommunityMethod::Catchment => {
+            let mut union = MultiPolygon::new(vec![]);
+            for s in &site.stops {
+                let mode = s.mode;
+                let reach = factors.access.catchment_m(mode);
+                if Euclidean.distance(district, &s.point) <= reach {
+                    serving_stops += 1;
+                    union = union.union(&s.point.buffer(reach));
+                }
+            }
+            if serving_stops == 0 {
+                return Err(bad(
+                    site_file,
+                    "community.method",
+                    "`catchment` needs stops that serve the district, and none lies within walking distance of it",
+                    "add a [stops] layer or GTFS feed, or use method = \"buffer\"",
+                ));
+            }
+            union.difference(district)
+        }
+    };
+    // Each building on its own: in parallel (rayon keeps the order).
+    let membership = profiles
+        .buildings
+        .par_iter()
+        .map(|p| {
+            if p.in_district {
+                Membership::District
+            } else if area.intersects(&p.point) {
+                Membership::Community
+            } else {
+                Membership::Outside
+            }
+        })
+        .collect();
+    Ok(Community {
+        method: spec.method,
+        distance_m: spec.distance_m,
+        area,
+        neighbours,
+        district_neighbourhoods,
+        serving_stops,
+        membership,
+    })
+}

@@ -1,0 +1,278 @@
+//! The site file: one TOML file describing a case, parsed once into a checked [`SiteConfig`]
+//! before any work starts. Every problem is reported at once with its key path and a hint.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `reader` | a TOML table reader that records problems instead of stopping |
+//! | `site` | the site-file schema: parsing raw TOML into the types below |
+//! | `units` | units a mapped attribute may carry (m², ft², kWh, therm, …) |
+
+pub mod reader;
+mod site;
+pub mod units;
+
+use std::path::PathBuf;
+
+use crate::kinds::{Carrier, HeatSource, Intervention, Mode, RankBy, Use};
+
+pub use crate::issues::{ConfigIssue, ConfigIssues};
+pub use site::{parse_epsg, parse_site_str, parse_site_str_with};
+pub use units::{AreaUnit, EnergyUnit, MeterUnit};
+
+/// The local metric CRS in which all computation happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum CrsChoice {
+    /// The UTM zone of the district centroid, north or south by its latitude.
+    Auto,
+    /// An EPSG code given by the user.
+    Epsg(u32),
+}
+
+/// How the geometry of a table without a geometry column (CSV) is found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum GeometryColumns {
+    /// GDAL's own detection (a `WKT` column, or `lon`/`lat`, `x`/`y` …).
+    Auto,
+    /// Coordinates in two columns.
+    Xy { x: String, y: String },
+    /// Well-known text in one column.
+    Wkt(String),
+}
+
+/// Where a layer comes from: a file, a layer inside it, a filter, and its CRS if the file lacks one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LayerSource {
+    /// Key of the layer in the site file (`buildings`, `stops`, …), for messages.
+    pub role: String,
+    /// Absolute or site-relative path resolved against the site file's folder.
+    pub path: PathBuf,
+    /// Layer name inside the file; `None` takes the only (or first) layer.
+    pub layer: Option<String>,
+    /// OGR SQL attribute filter, e.g. `admin_level = '8' AND name = 'Vaduz'`.
+    pub filter: Option<String>,
+    /// CRS to assume when the file declares none (or to override a wrong one), e.g. `EPSG:4326`.
+    pub crs: Option<String>,
+    /// Geometry columns of a CSV table.
+    pub geometry: GeometryColumns,
+    /// An attribute table joined by a key field, whose columns can be mapped like the layer's.
+    pub join: Option<JoinSpec>,
+}
+
+/// `join = { path = "typology.dbf", on = "Name" }`: the table's row whose `on` field equals the
+/// layer's `on` field gives the feature more attributes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JoinSpec {
+    pub path: PathBuf,
+    pub on: String,
+}
+
+/// A field holding one use type, with an optional field holding its share of the floor area.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UseField {
+    pub field: String,
+    pub share: Option<String>,
+}
+
+/// A numeric field with the unit its values are in.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MeasuredField<U> {
+    pub field: String,
+    pub unit: U,
+}
+
+/// Metered energy of one carrier (`electricity`, `natural_gas`, `district_heat`, …).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EnergyField {
+    pub carrier: Carrier,
+    pub field: MeasuredField<MeterUnit>,
+}
+
+/// The district boundary layer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DistrictSpec {
+    pub source: LayerSource,
+    pub name: Option<String>,
+}
+
+/// Neighbourhood polygons (optional).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NeighbourhoodsSpec {
+    pub source: LayerSource,
+    /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
+    pub id: Vec<String>,
+    pub population: Option<String>,
+}
+
+/// One buildings layer; later layers are de-duplicated against earlier ones.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BuildingsSpec {
+    pub source: LayerSource,
+    /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
+    pub id: Vec<String>,
+    pub uses: Vec<UseField>,
+    pub floors: Option<String>,
+    pub height: Option<String>,
+    pub year: Option<String>,
+    pub gfa: Option<MeasuredField<AreaUnit>>,
+    pub energy: Vec<EnergyField>,
+    /// Raw use value → cpgis use type, applied before the preset's own table.
+    pub use_map: Vec<(String, Use)>,
+}
+
+/// How the transit mode of a stop is read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ModeSpec {
+    /// Fields to look at in order; the first whose value is in `map` gives the mode.
+    pub fields: Vec<String>,
+    pub map: Vec<(String, Mode)>,
+    pub default: Mode,
+}
+
+/// Transit stops: a layer, or a GTFS feed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StopsSpec {
+    /// The stops layer; `None` when the stops come from the GTFS feed.
+    pub source: Option<LayerSource>,
+    /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
+    pub id: Vec<String>,
+    /// Stop or station name field: stops of one mode sharing a name count as one service.
+    pub name: Option<String>,
+    pub mode: ModeSpec,
+    /// A field with departures per hour at the stop (else the mode's default).
+    pub departures: Option<String>,
+    /// A GTFS feed (folder or .zip) giving real departures per hour.
+    pub gtfs: Option<PathBuf>,
+}
+
+/// A population layer (points or polygons with a count).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PopulationSpec {
+    pub source: LayerSource,
+    pub value: String,
+}
+
+/// How the neighbouring community is delineated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum CommunityMethod {
+    Buffer,
+    Adjacent,
+    Catchment,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CommunitySpec {
+    pub method: CommunityMethod,
+    /// Width of the ring around the district, metres.
+    pub distance_m: f64,
+}
+
+/// Grid cell shape for aggregation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum GridShape {
+    Square,
+    Hex,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GridSpec {
+    /// Cell size, metres (side of a square; flat-to-flat width of a hexagon).
+    pub cell_m: f64,
+    pub shape: GridShape,
+}
+
+/// One scenario of the site file with its on-site measures (never `baseline`, which is
+/// business as usual and takes none).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScenarioSpec {
+    /// The scenario's name (`proposed`, …).
+    pub name: String,
+    /// Its measures; those the site file leaves out change nothing.
+    pub measures: Measures,
+}
+
+/// On-site measures of one scenario. `Measures::default()` changes nothing.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Measures {
+    /// Share by which electricity and heat demand fall (efficiency), 0..1.
+    pub eui_reduction: f64,
+    /// Heat source replacing the existing heating, if any.
+    pub heat: Option<HeatSource>,
+    /// Share of the usable roof area covered with PV, 0..1.
+    pub rooftop_pv: f64,
+    /// Car share of residents' trips, at most; the trips moved go to walking, cycling and transit.
+    pub car_share: Option<f64>,
+    /// Share of waste recycled or composted, at least.
+    pub waste_diversion: Option<f64>,
+    /// Share by which heat demand falls on top of `eui_reduction` (deep retrofit; set by the
+    /// offset interventions, not by site files).
+    pub heat_reduction: f64,
+}
+
+/// What the community's credits must cover.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// The district's proposed on-site emissions × (1 + margin).
+    Residual,
+    /// A fixed number of t CO2e per year.
+    Fixed(f64),
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OffsetsSpec {
+    /// What the credits must cover.
+    pub target: Target,
+    /// Share added on top of the target (0.10 = 10 %).
+    pub margin: f64,
+    /// The interventions enabled, in the site file's order.
+    pub interventions: Vec<Intervention>,
+    /// Rank cells by abatement per cost or per hectare.
+    pub rank: RankBy,
+}
+
+/// One preset value replaced in the site file's `[factors]` table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FactorOverride {
+    /// Dotted key of the preset value, e.g. `carriers.electricity`.
+    pub key: String,
+    pub value: f64,
+    /// Unit, if the site file gives one (it must then match the preset's).
+    pub unit: Option<String>,
+    /// Source, if the site file gives one; otherwise "site file override".
+    pub source: Option<String>,
+}
+
+/// A checked site file: every path exists, every value has the right type and range.
+/// Field names are checked against the layers' schemas when the layers are opened.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SiteConfig {
+    /// The site file itself.
+    pub file: PathBuf,
+    pub name: String,
+    pub crs: CrsChoice,
+    /// Preset name or path (relative to the site file).
+    pub preset: String,
+    /// Single preset values replaced by the site file.
+    pub factors: Vec<FactorOverride>,
+    pub district: DistrictSpec,
+    pub neighbourhoods: Option<NeighbourhoodsSpec>,
+    pub buildings: Vec<BuildingsSpec>,
+    pub stops: Option<StopsSpec>,
+    pub population: Option<PopulationSpec>,
+    pub community: CommunitySpec,
+    pub grid: GridSpec,
+    pub scenarios: Vec<ScenarioSpec>,
+    pub offsets: OffsetsSpec,
+}
+
+impl SiteConfig {
+    /// Every layer source of the site, in load order.
+    pub fn layer_sources(&self) -> Vec<&LayerSource> {
+        let mut out = vec![&self.district.source];
+        out.extend(self.neighbourhoods.iter().map(|n| &n.source));
+        out.extend(self.buildings.iter().map(|b| &b.source));
+        out.extend(self.stops.iter().filter_map(|s| s.source.as_ref()));
+        out.extend(self.population.iter().map(|p| &p.source));
+        out
+    }
+}

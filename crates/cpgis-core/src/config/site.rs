@@ -1,0 +1,894 @@
+//! Parsing a site file into a [`SiteConfig`]. Every problem is collected; nothing stops early.
+
+use std::path::{Path, PathBuf};
+
+use super::reader::TableReader;
+use super::*;
+use crate::files::{Files, PathKind};
+use crate::issues::closest;
+use crate::kinds::{Carrier, HeatSource, Intervention, Mode, RankBy, Use};
+
+/// Parses site-file text; relative paths are resolved against `base` and checked through `files`.
+pub fn parse_site_str(
+    text: &str,
+    file: &Path,
+    base: &Path,
+    files: &dyn Files,
+) -> crate::Result<SiteConfig> {
+    parse_site_str_with(text, file, base, false, files)
+}
+
+/// [`parse_site_str`]; `allow_network` accepts GDAL's network file systems (`/vsicurl/`, …)
+/// and URLs as layer paths, which are refused otherwise.
+pub fn parse_site_str_with(
+    text: &str,
+    file: &Path,
+    base: &Path,
+    allow_network: bool,
+    files: &dyn Files,
+) -> crate::Result<SiteConfig> {
+    let mut issues = ConfigIssues::new(file.to_path_buf());
+    let table: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = e.message().to_string();
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text.get(..s.start).unwrap_or(text).matches('\n').count() + 1;
+                    format!(" at line {line}")
+                })
+                .unwrap_or_default();
+            issues.push("(syntax)", &format!("TOML syntax error{at}: {msg}"), None);
+            return Err(crate::Error::Config(issues));
+        }
+    };
+    let ctx = Ctx {
+        base,
+        file,
+        allow_network,
+        files,
+    };
+    let mut top = TableReader::new(&table, "");
+    let name = top.string("name", &mut issues).unwrap_or_else(|| {
+        file.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "site".into())
+    });
+    let crs = match top.string("crs", &mut issues).as_deref() {
+        None | Some("auto") => CrsChoice::Auto,
+        Some(s) => match parse_epsg(s) {
+            Some(code) => CrsChoice::Epsg(code),
+            None => {
+                issues.push(
+                    "crs",
+                    &format!("`{s}` is not \"auto\" or \"EPSG:<code>\""),
+                    Some("e.g. crs = \"EPSG:3067\""),
+                );
+                CrsChoice::Auto
+            }
+        },
+    };
+    let preset = top
+        .string("preset", &mut issues)
+        .unwrap_or_else(|| "china-north".into());
+
+    let district = match top.table("district", &mut issues) {
+        Some(t) => district(&ctx, t, &mut issues),
+        None => {
+            if !table.contains_key("district") {
+                issues.push(
+                    "district",
+                    "is missing",
+                    Some("add a [district] table with the path of the boundary layer"),
+                );
+            }
+            None
+        }
+    };
+    let neighbourhoods = top
+        .table("neighbourhoods", &mut issues)
+        .and_then(|t| neighbourhoods(&ctx, t, &mut issues));
+    let buildings = match top.value("buildings") {
+        Some(toml::Value::Table(t)) => buildings(&ctx, t, "buildings", &mut issues)
+            .into_iter()
+            .collect(),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let key = format!("buildings[{i}]");
+                match item {
+                    toml::Value::Table(t) => buildings(&ctx, t, &key, &mut issues),
+                    other => {
+                        issues.wrong_type(&key, "a table", other);
+                        None
+                    }
+                }
+            })
+            .collect(),
+        Some(other) => {
+            issues.wrong_type("buildings", "a table or an array of tables", other);
+            Vec::new()
+        }
+        None => {
+            issues.push(
+                "buildings",
+                "is missing",
+                Some("add a [buildings] table with the path of the buildings layer"),
+            );
+            Vec::new()
+        }
+    };
+    let stops = top
+        .table("stops", &mut issues)
+        .and_then(|t| stops(&ctx, t, &mut issues));
+    let population = top
+        .table("population", &mut issues)
+        .and_then(|t| population(&ctx, t, &mut issues));
+    let community = community(top.table("community", &mut issues), &mut issues);
+    let grid = grid(top.table("grid", &mut issues), &mut issues);
+    let scenarios = scenarios(top.table("scenario", &mut issues), &mut issues);
+    let factors = factor_overrides(top.table("factors", &mut issues), &mut issues);
+    let offsets = offsets(top.table("offsets", &mut issues), &mut issues);
+    top.finish(&mut issues);
+
+    match district {
+        Some(district) if issues.is_empty() => Ok(SiteConfig {
+            file: file.to_path_buf(),
+            name,
+            crs,
+            preset,
+            factors,
+            district,
+            neighbourhoods,
+            buildings,
+            stops,
+            population,
+            community,
+            grid,
+            scenarios,
+            offsets,
+        }),
+        _ => Err(crate::Error::Config(issues)),
+    }
+}
+
+/// Parses `EPSG:3067` (any case) or a bare number into an EPSG code.
+pub fn parse_epsg(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let digits = s
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("epsg:"))
+        .map(|_| &s[5..])
+        .unwrap_or(s);
+    digits.parse().ok().filter(|c| *c > 0)
+}
+
+struct Ctx<'a> {
+    base: &'a Path,
+    file: &'a Path,
+    allow_network: bool,
+    files: &'a dyn Files,
+}
+
+fn source(
+    ctx: &Ctx,
+    r: &mut TableReader,
+    role: &str,
+    issues: &mut ConfigIssues,
+) -> Option<LayerSource> {
+    let path = r.required_string("path", "the layer file, relative to the site file", issues);
+    let layer = r.string("layer", issues);
+    let filter = r.string("where", issues);
+    let crs = r.string("crs", issues);
+    let x = r.string("x", issues);
+    let y = r.string("y", issues);
+    let wkt = r.string("wkt", issues);
+    let geometry = match (x, y, wkt) {
+        (None, None, None) => GeometryColumns::Auto,
+        (Some(x), Some(y), None) => GeometryColumns::Xy { x, y },
+        (None, None, Some(w)) => GeometryColumns::Wkt(w),
+        _ => {
+            issues.push(
+                &r.key_path("x"),
+                "give either both `x` and `y` columns, or one `wkt` column",
+                None,
+            );
+            GeometryColumns::Auto
+        }
+    };
+    let join = match r.value("join") {
+        None => None,
+        Some(toml::Value::Table(t)) => {
+            let key = format!("{}.join", r.key_path("").trim_end_matches('.'));
+            let mut jr = TableReader::new(t, &key);
+            let jpath = jr.required_string("path", "the table to join, e.g. typology.dbf", issues);
+            let on = jr.required_string("on", "the key field both share, e.g. Name", issues);
+            jr.finish(issues);
+            let jpath = jpath.and_then(|p| checked_path(ctx, &format!("{key}.path"), p, issues));
+            match (jpath, on) {
+                (Some(path), Some(on)) => Some(JoinSpec { path, on }),
+                _ => None,
+            }
+        }
+        Some(other) => {
+            issues.wrong_type(&r.key_path("join"), "{ path = \"…\", on = \"…\" }", other);
+            None
+        }
+    };
+    let path = checked_path(ctx, &r.key_path("path"), path?, issues)?;
+    Some(LayerSource {
+        join,
+        role: role.to_string(),
+        path,
+        layer,
+        filter,
+        crs,
+        geometry,
+    })
+}
+
+/// Resolves a path against the site file's folder and checks it names a readable file.
+fn checked_path(ctx: &Ctx, key: &str, raw: String, issues: &mut ConfigIssues) -> Option<PathBuf> {
+    checked_path_or_dir(ctx, key, raw, false, issues)
+}
+
+/// A local path that exists: a file, or (when `dir_ok`) a folder such as an unzipped GTFS feed.
+fn checked_path_or_dir(
+    ctx: &Ctx,
+    key: &str,
+    raw: String,
+    dir_ok: bool,
+    issues: &mut ConfigIssues,
+) -> Option<PathBuf> {
+    let lower = raw.to_ascii_lowercase();
+    if lower.starts_with("/vsi") || lower.contains("://") {
+        if ctx.allow_network {
+            return Some(PathBuf::from(raw));
+        }
+        issues.push(
+            key,
+            &format!("`{raw}` is a network or virtual path"),
+            Some("copy the file to a local folder, or pass --allow-network to read it where it is"),
+        );
+        return None;
+    }
+    let path = ctx.base.join(&raw);
+    match ctx.files.kind(&path) {
+        PathKind::File => Some(path),
+        PathKind::Dir if dir_ok => Some(path),
+        PathKind::Dir => {
+            issues.push(
+                key,
+                &format!("{} is a directory, not a file", path.display()),
+                Some("name the layer file itself"),
+            );
+            None
+        }
+        PathKind::Other => {
+            issues.push(
+                key,
+                &format!(
+                    "{} is not a regular file (a pipe, socket or device)",
+                    path.display()
+                ),
+                Some("copy the data into a file and name that"),
+            );
+            None
+        }
+        PathKind::Missing => {
+            issues.push(
+                key,
+                &format!("file not found: {}", path.display()),
+                Some(&format!(
+                    "paths are relative to the folder of {}",
+                    ctx.file.display()
+                )),
+            );
+            None
+        }
+    }
+}
+
+fn district(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<DistrictSpec> {
+    let mut r = TableReader::new(t, "district");
+    let src = source(ctx, &mut r, "district", issues);
+    let name = r.string("name", issues);
+    r.finish(issues);
+    Some(DistrictSpec { source: src?, name })
+}
+
+fn neighbourhoods(
+    ctx: &Ctx,
+    t: &toml::Table,
+    issues: &mut ConfigIssues,
+) -> Option<NeighbourhoodsSpec> {
+    let mut r = TableReader::new(t, "neighbourhoods");
+    let src = source(ctx, &mut r, "neighbourhoods", issues);
+    let id = r.string_or_list("id", issues);
+    let population = r.string("population", issues);
+    r.finish(issues);
+    Some(NeighbourhoodsSpec {
+        source: src?,
+        id,
+        population,
+    })
+}
+
+fn buildings(
+    ctx: &Ctx,
+    t: &toml::Table,
+    key: &str,
+    issues: &mut ConfigIssues,
+) -> Option<BuildingsSpec> {
+    let mut r = TableReader::new(t, key);
+    let src = source(ctx, &mut r, key, issues);
+    let id = r.string_or_list("id", issues);
+    let uses = match r.value("use") {
+        None => Vec::new(),
+        Some(toml::Value::String(s)) => vec![UseField {
+            field: s.clone(),
+            share: None,
+        }],
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| use_field(&format!("{key}.use[{i}]"), item, issues))
+            .collect(),
+        Some(other) => {
+            issues.wrong_type(
+                &r.key_path("use"),
+                "a field name or a list of { field, share }",
+                other,
+            );
+            Vec::new()
+        }
+    };
+    let floors = r.string("floors", issues);
+    let height = r.string("height", issues);
+    let year = r.string("year", issues);
+    let gfa = r.table("gfa", issues).and_then(|g| {
+        measured(
+            &format!("{key}.gfa"),
+            g,
+            AreaUnit::parse,
+            AreaUnit::NAMES,
+            issues,
+        )
+    });
+    let mut energy = Vec::new();
+    if let Some(e) = r.table("energy", issues) {
+        for (carrier, v) in e {
+            let k = format!("{key}.energy.{carrier}");
+            match v {
+                toml::Value::Table(m) => {
+                    let known = Carrier::from_key(carrier);
+                    if known.is_none() {
+                        issues.push(
+                            &k,
+                            &format!("`{carrier}` is not an energy carrier"),
+                            Some(&format!("use one of {}", Carrier::names())),
+                        );
+                    }
+                    let field = measured(&k, m, MeterUnit::parse, MeterUnit::NAMES, issues);
+                    if let (Some(carrier), Some(field)) = (known, field) {
+                        energy.push(EnergyField { carrier, field });
+                    }
+                }
+                other => issues.wrong_type(&k, "a table { field, unit }", other),
+            }
+        }
+    }
+    let mut use_map = Vec::new();
+    for (raw, to) in r.string_map("use_map", issues) {
+        match Use::from_key(&to) {
+            Some(u) => use_map.push((raw, u)),
+            None => issues.push(
+                &format!("{key}.use_map.{raw}"),
+                &format!("`{to}` is not a use type"),
+                Some(&format!("use one of {}", Use::names())),
+            ),
+        }
+    }
+    r.finish(issues);
+    Some(BuildingsSpec {
+        source: src?,
+        id,
+        uses,
+        floors,
+        height,
+        year,
+        gfa,
+        energy,
+        use_map,
+    })
+}
+
+fn use_field(key: &str, item: &toml::Value, issues: &mut ConfigIssues) -> Option<UseField> {
+    match item {
+        toml::Value::String(s) => Some(UseField {
+            field: s.clone(),
+            share: None,
+        }),
+        toml::Value::Table(t) => {
+            let mut r = TableReader::new(t, key);
+            let field = r.required_string("field", "the field holding the use type", issues);
+            let share = r.string("share", issues);
+            r.finish(issues);
+            Some(UseField {
+                field: field?,
+                share,
+            })
+        }
+        other => {
+            issues.wrong_type(key, "a field name or { field, share }", other);
+            None
+        }
+    }
+}
+
+fn measured<U>(
+    key: &str,
+    t: &toml::Table,
+    parse: fn(&str) -> Option<U>,
+    names: &str,
+    issues: &mut ConfigIssues,
+) -> Option<MeasuredField<U>> {
+    let mut r = TableReader::new(t, key);
+    let field = r.required_string("field", "the attribute holding the value", issues);
+    let unit_raw = r.required_string("unit", &format!("one of {names}"), issues);
+    r.finish(issues);
+    let unit = match unit_raw {
+        Some(u) => match parse(&u) {
+            Some(unit) => Some(unit),
+            None => {
+                issues.push(
+                    &format!("{key}.unit"),
+                    &format!("`{u}` is not a known unit"),
+                    Some(&format!("use one of {names}")),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    Some(MeasuredField {
+        field: field?,
+        unit: unit?,
+    })
+}
+
+/// A transit mode by name; an unknown name is an issue (and the site file is refused).
+fn mode_name(key: &str, value: &str, issues: &mut ConfigIssues) -> Option<Mode> {
+    let mode = Mode::from_key(value);
+    if mode.is_none() {
+        issues.push(
+            key,
+            &format!("`{value}` is not a transit mode"),
+            Some(&format!("use one of {}", Mode::names())),
+        );
+    }
+    mode
+}
+
+fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsSpec> {
+    let mut r = TableReader::new(t, "stops");
+    // A GTFS feed replaces the stops layer: give one or the other.
+    let src = if t.contains_key("gtfs") && !t.contains_key("path") {
+        None
+    } else {
+        if t.contains_key("gtfs") {
+            issues.push(
+                "stops",
+                "gives both a stops layer (`path`) and a GTFS feed (`gtfs`)",
+                Some(
+                    "keep one: a feed gives real departures, a layer the mode's default frequency",
+                ),
+            );
+        }
+        Some(source(ctx, &mut r, "stops", issues)?)
+    };
+    let id = r.string_or_list("id", issues);
+    let name = r.string("name", issues);
+    let departures = r.string("departures", issues);
+    let mode = match r.value("mode") {
+        None => ModeSpec {
+            fields: Vec::new(),
+            map: Vec::new(),
+            default: Mode::Bus,
+        },
+        Some(toml::Value::String(s)) => ModeSpec {
+            fields: Vec::new(),
+            map: Vec::new(),
+            // An unknown name is an issue: the site file is refused, so Bus is never used.
+            default: mode_name("stops.mode", s, issues).unwrap_or(Mode::Bus),
+        },
+        Some(toml::Value::Table(m)) => {
+            let mut mr = TableReader::new(m, "stops.mode");
+            let fields = match mr.value("field") {
+                None => Vec::new(),
+                Some(toml::Value::String(f)) => vec![f.clone()],
+                Some(v) => {
+                    let mut single = toml::Table::new();
+                    single.insert("field".into(), v.clone());
+                    TableReader::new(&single, "stops.mode")
+                        .string_list("field", issues)
+                        .unwrap_or_default()
+                }
+            };
+            let map = mr
+                .string_map("map", issues)
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let key = format!("stops.mode.map.{k}");
+                    mode_name(&key, &v, issues).map(|m| (k, m))
+                })
+                .collect();
+            // Bus when none is given (PTAL's most common mode); an unknown name is an issue
+            // and the site file is refused.
+            let default = mr
+                .string("default", issues)
+                .and_then(|d| mode_name("stops.mode.default", &d, issues))
+                .unwrap_or(Mode::Bus);
+            mr.finish(issues);
+            ModeSpec {
+                fields,
+                map,
+                default,
+            }
+        }
+        Some(other) => {
+            issues.wrong_type(
+                "stops.mode",
+                "a mode name or { field, map, default }",
+                other,
+            );
+            ModeSpec {
+                fields: Vec::new(),
+                map: Vec::new(),
+                default: Mode::Bus,
+            }
+        }
+    };
+    let gtfs = r
+        .string("gtfs", issues)
+        .and_then(|g| checked_path_or_dir(ctx, "stops.gtfs", g, true, issues));
+    r.finish(issues);
+    Some(StopsSpec {
+        source: src,
+        id,
+        name,
+        mode,
+        departures,
+        gtfs,
+    })
+}
+
+fn population(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<PopulationSpec> {
+    let mut r = TableReader::new(t, "population");
+    let src = source(ctx, &mut r, "population", issues);
+    let value = r.required_string("value", "the field holding the number of residents", issues);
+    r.finish(issues);
+    Some(PopulationSpec {
+        source: src?,
+        value: value?,
+    })
+}
+
+fn positive(key: &str, v: f64, issues: &mut ConfigIssues) -> f64 {
+    if !(v.is_finite() && v > 0.0) {
+        issues.push(key, &format!("must be a positive number, found {v}"), None);
+    }
+    v
+}
+
+fn share(key: &str, v: f64, issues: &mut ConfigIssues) -> f64 {
+    if !(0.0..=1.0).contains(&v) {
+        issues.push(
+            key,
+            &format!("must be a share between 0 and 1, found {v}"),
+            Some("write 35 % as 0.35"),
+        );
+    }
+    v
+}
+
+fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpec {
+    let empty = toml::Table::new();
+    let mut r = TableReader::new(t.unwrap_or(&empty), "community");
+    let method = match r.string("method", issues).as_deref() {
+        None | Some("buffer") => CommunityMethod::Buffer,
+        Some("adjacent") => CommunityMethod::Adjacent,
+        Some("catchment") => CommunityMethod::Catchment,
+        Some(other) => {
+            issues.push(
+                "community.method",
+                &format!("`{other}` is not a method"),
+                Some("use buffer, adjacent or catchment"),
+            );
+            CommunityMethod::Buffer
+        }
+    };
+    let distance_m = r
+        .number("distance_m", issues)
+        .inspect(|d| {
+            if !(d.is_finite() && *d >= 0.0) {
+                issues.push(
+                    "community.distance_m",
+                    &format!("must be zero or more, found {d}"),
+                    Some("0 with method = \"adjacent\" takes the neighbourhoods that touch the district"),
+                );
+            }
+        })
+        .unwrap_or(1500.0);
+    r.finish(issues);
+    CommunitySpec { method, distance_m }
+}
+
+fn grid(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> GridSpec {
+    let empty = toml::Table::new();
+    let mut r = TableReader::new(t.unwrap_or(&empty), "grid");
+    let cell_m = r
+        .number("cell_m", issues)
+        .map(|d| positive("grid.cell_m", d, issues))
+        .unwrap_or(250.0);
+    let shape = match r.string("shape", issues).as_deref() {
+        None | Some("square") => GridShape::Square,
+        Some("hex") => GridShape::Hex,
+        Some(other) => {
+            issues.push(
+                "grid.shape",
+                &format!("`{other}` is not a cell shape"),
+                Some("use square or hex"),
+            );
+            GridShape::Square
+        }
+    };
+    r.finish(issues);
+    GridSpec { cell_m, shape }
+}
+
+/// Scenario measures that are shares between 0 and 1.
+const SCENARIO_SHARES: &[&str] = &[
+    "eui_reduction",
+    "rooftop_pv",
+    "car_share",
+    "waste_diversion",
+];
+/// Scenario measures that name a choice.
+const SCENARIO_CHOICES: &[&str] = &["heat"];
+
+fn scenarios(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> Vec<ScenarioSpec> {
+    let Some(t) = t else { return Vec::new() };
+    let mut out = Vec::new();
+    for (name, v) in t {
+        let key = format!("scenario.{name}");
+        let toml::Value::Table(st) = v else {
+            issues.wrong_type(&key, "a table of measures", v);
+            continue;
+        };
+        if name == "baseline" {
+            issues.push(
+                "scenario.baseline",
+                "is business as usual and takes no measures",
+                Some("name the scenario with measures `proposed`"),
+            );
+            continue;
+        }
+        let mut m = Measures::default();
+        for (measure, value) in st {
+            let mk = format!("{key}.{measure}");
+            if SCENARIO_SHARES.contains(&measure.as_str()) {
+                let v = match value {
+                    toml::Value::Float(f) => share(&mk, *f, issues),
+                    toml::Value::Integer(i) => share(&mk, *i as f64, issues),
+                    other => {
+                        issues.wrong_type(&mk, "a share between 0 and 1", other);
+                        continue;
+                    }
+                };
+                match measure.as_str() {
+                    "eui_reduction" => m.eui_reduction = v,
+                    "rooftop_pv" => m.rooftop_pv = v,
+                    "car_share" => m.car_share = Some(v),
+                    _ => m.waste_diversion = Some(v),
+                }
+            } else if SCENARIO_CHOICES.contains(&measure.as_str()) {
+                match value {
+                    toml::Value::String(v) => match HeatSource::from_key(v) {
+                        Some(h) => m.heat = Some(h),
+                        None => issues.push(
+                            &mk,
+                            &format!("`{v}` is not a heat source"),
+                            Some(&format!("use one of {}", HeatSource::names())),
+                        ),
+                    },
+                    other => issues.wrong_type(&mk, "a string", other),
+                }
+            } else {
+                let known = SCENARIO_SHARES.iter().chain(SCENARIO_CHOICES).copied();
+                let hint = closest(measure, known)
+                    .map(|k| format!("did you mean `{key}.{k}`?"))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "known measures: {}, {}",
+                            SCENARIO_SHARES.join(", "),
+                            SCENARIO_CHOICES.join(", ")
+                        )
+                    });
+                issues.push(&mk, "is not a known measure", Some(&hint));
+            }
+        }
+        out.push(ScenarioSpec {
+            name: name.clone(),
+            measures: m,
+        });
+    }
+    out
+}
+
+/// The `[factors]` table: preset values replaced for this site, nested tables or dotted keys;
+/// a leaf is a number or `{ value, unit, source }`.
+fn factor_overrides(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> Vec<FactorOverride> {
+    fn walk(key: &str, v: &toml::Value, out: &mut Vec<FactorOverride>, issues: &mut ConfigIssues) {
+        let number = |v: &toml::Value| match v {
+            toml::Value::Float(f) => Some(*f),
+            toml::Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        };
+        let full = format!("factors.{key}");
+        let (value, unit, source) = match v {
+            toml::Value::Table(t) if t.contains_key("value") => {
+                let mut r = TableReader::new(t, &full);
+                let value = r.number("value", issues);
+                let unit = r.string("unit", issues);
+                let source = r.string("source", issues);
+                r.finish(issues);
+                match value {
+                    Some(x) => (x, unit, source),
+                    None => return,
+                }
+            }
+            toml::Value::Table(t) => {
+                for (k, child) in t {
+                    walk(&format!("{key}.{k}"), child, out, issues);
+                }
+                return;
+            }
+            other => match number(other) {
+                Some(x) => (x, None, None),
+                None => {
+                    issues.wrong_type(&full, "a number or { value, unit, source }", other);
+                    return;
+                }
+            },
+        };
+        if !value.is_finite() || value < 0.0 {
+            issues.push(
+                &full,
+                &format!("must be a finite number of zero or more, found {value}"),
+                None,
+            );
+            return;
+        }
+        out.push(FactorOverride {
+            key: key.to_string(),
+            value,
+            unit,
+            source,
+        });
+    }
+    let mut out = Vec::new();
+    for (k, v) in t.into_iter().flatten() {
+        walk(k, v, &mut out, issues);
+    }
+    out
+}
+
+fn offsets(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> OffsetsSpec {
+    let empty = toml::Table::new();
+    let mut r = TableReader::new(t.unwrap_or(&empty), "offsets");
+    let target = match r.value("target") {
+        None => Target::Residual,
+        Some(toml::Value::String(s)) if s == "residual" => Target::Residual,
+        Some(toml::Value::Float(f)) => Target::Fixed(positive("offsets.target", *f, issues)),
+        Some(toml::Value::Integer(i)) => {
+            Target::Fixed(positive("offsets.target", *i as f64, issues))
+        }
+        Some(other) => {
+            issues.wrong_type(
+                "offsets.target",
+                "\"residual\" or a number of t CO2e per year",
+                other,
+            );
+            Target::Residual
+        }
+    };
+    let margin = r
+        .number("margin", issues)
+        .inspect(|m| {
+            if !(m.is_finite() && *m >= 0.0) {
+                issues.push(
+                    "offsets.margin",
+                    &format!("must be zero or more, found {m}"),
+                    None,
+                );
+            }
+        })
+        .unwrap_or(0.10);
+    let interventions = match r.string_list("interventions", issues) {
+        None => Intervention::ALL.to_vec(),
+        Some(names) => names
+            .iter()
+            .filter_map(|i| {
+                let known = Intervention::from_key(i);
+                if known.is_none() {
+                    let keys = Intervention::ALL.iter().map(|k| k.key());
+                    let hint = closest(i, keys)
+                        .map(|k| format!("did you mean `{k}`?"))
+                        .unwrap_or_else(|| format!("known: {}", Intervention::names()));
+                    issues.push(
+                        "offsets.interventions",
+                        &format!("`{i}` is not an intervention"),
+                        Some(&hint),
+                    );
+                }
+                known
+            })
+            .collect(),
+    };
+    let rank = match r.string("rank", issues) {
+        None => RankBy::Cost,
+        Some(rank) => RankBy::from_key(&rank).unwrap_or_else(|| {
+            issues.push(
+                "offsets.rank",
+                &format!("`{rank}` is not \"cost\" or \"area\""),
+                Some("rank = \"cost\" ranks by t CO2e per unit cost, \"area\" per hectare"),
+            );
+            RankBy::Cost
+        }),
+    };
+    r.finish(issues);
+    OffsetsSpec {
+        target,
+        margin,
+        interventions,
+        rank,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epsg_codes_parse_with_or_without_prefix() {
+        assert_eq!(parse_epsg("EPSG:3067"), Some(3067));
+        assert_eq!(parse_epsg("epsg:32635"), Some(32635));
+        assert_eq!(parse_epsg("3067"), Some(3067));
+        assert_eq!(parse_epsg("EPSG:"), None);
+        assert_eq!(parse_epsg("EPSG:0"), None);
+        assert_eq!(parse_epsg("ÉPSG:1"), None);
+    }
+
+    #[test]
+    fn ids_and_mode_fields_take_a_string_or_a_list() {
+        let dir = std::path::PathBuf::from("/case");
+        let file = dir.join("layer.geojson");
+        let mut files = crate::files::MemoryFiles::default();
+        files.insert(&file, "");
+        let text = format!(
+            "[district]\npath = \"{f}\"\n[buildings]\npath = \"{f}\"\nid = [\"osm_way_id\", \"osm_id\"]\n[stops]\npath = \"{f}\"\nid = \"osm_id\"\nmode = {{ field = [\"railway\", \"highway\"], map = {{ tram_stop = \"tram\" }}, default = \"bus\" }}\n",
+            f = file.display()
+        );
+        let config = parse_site_str(&text, Path::new("site.toml"), &dir, &files).unwrap();
+        assert_eq!(config.buildings[0].id, ["osm_way_id", "osm_id"]);
+        let stops = config.stops.unwrap();
+        assert_eq!(stops.id, ["osm_id"]);
+        assert_eq!(stops.mode.fields, ["railway", "highway"]);
+        assert_eq!(stops.mode.map, [("tram_stop".to_string(), Mode::Tram)]);
+        assert_eq!(config.crs, CrsChoice::Auto);
+        assert_eq!(config.community.distance_m, 1500.0);
+    }
+}

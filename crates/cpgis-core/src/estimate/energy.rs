@@ -1,0 +1,183 @@
+//! Stationary energy. Tier 2: the building's metered energy per carrier (converted to kWh),
+//! when every carrier its layer maps has a value. Tier 1 otherwise: floor area by use ×
+//! the archetype's intensities (electricity; heat × the era's multiplier), heat met by the
+//! preset's heating mix (fuel = heat / boiler efficiency, heat pump electricity = heat / COP).
+//! Emissions = Σ carrier kWh × carrier factor.
+//!
+//! Measures: `eui_reduction` lowers every carrier, `heat_reduction` (deep retrofit) the heat
+//! (tier 2: every carrier but electricity); `heat` replaces the heating (tier 2: the
+//! heat delivered by fuels and district heat is re-supplied by the new source); `rooftop_pv`
+//! covers that share of the usable roof and offsets the building's own electricity (any
+//! surplus is reported as export and not credited).
+
+use std::ops::{Index, IndexMut};
+
+use super::{Measures, Quantities, Quantity, Sector, SectorModel, SectorResult};
+use crate::preset::{Carrier, Factors, HeatSource};
+use crate::profile::Profile;
+use crate::site::Building;
+
+pub struct EnergyModel;
+
+/// A value per energy carrier, in `Carrier::ALL` order (no allocation: a building's energy is
+/// worked out many times over in the offsets stage).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ByCarrier(pub [f64; 6]);
+
+impl ByCarrier {
+    /// Each carrier with its value, in `Carrier::ALL` order.
+    pub fn iter(&self) -> impl Iterator<Item = (Carrier, f64)> + '_ {
+        Carrier::ALL.iter().copied().zip(self.0)
+    }
+}
+
+impl Index<Carrier> for ByCarrier {
+    type Output = f64;
+    fn index(&self, c: Carrier) -> &f64 {
+        &self.0[c as usize]
+    }
+}
+
+impl IndexMut<Carrier> for ByCarrier {
+    fn index_mut(&mut self, c: Carrier) -> &mut f64 {
+        &mut self.0[c as usize]
+    }
+}
+
+/// Energy use of one building by carrier, kWh per year, with what it took to get there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyUse {
+    pub tier: u8,
+    pub carriers: ByCarrier,
+    /// Heat delivered, kWh per year (tier 2: the part known from fuels and district heat).
+    pub heat_kwh: f64,
+    /// PV yield, kWh per year, and the part of it beyond the building's own electricity.
+    pub pv_kwh: f64,
+    pub pv_export_kwh: f64,
+}
+
+/// Energy use of one building under some measures.
+pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> EnergyUse {
+    let keep = 1.0 - m.eui_reduction;
+    let metered = b.energy_mapped > 0 && b.energy.len() == b.energy_mapped;
+    let mut carriers = ByCarrier::default();
+    let (tier, heat_kwh) = if metered {
+        for e in &b.energy {
+            let c = e.carrier;
+            let kwh = e.unit.to_kwh(e.value, f.gas_kwh_per_m3, p.floor.gfa_m2);
+            let heating = !matches!(c, Carrier::Electricity);
+            let factor = if heating {
+                keep * (1.0 - m.heat_reduction)
+            } else {
+                keep
+            };
+            carriers[c] += kwh * factor;
+        }
+        // Heat known from the heating carriers (electric heating cannot be told apart).
+        let heating = [
+            (Carrier::DistrictHeat, 1.0),
+            (Carrier::NaturalGas, f.heating.boiler_efficiency),
+            (Carrier::Oil, f.heating.boiler_efficiency),
+            (Carrier::Coal, f.heating.boiler_efficiency),
+            (Carrier::Wood, f.heating.boiler_efficiency),
+        ];
+        let heat: f64 = heating.iter().map(|(c, eff)| carriers[*c] * eff).sum();
+        if let Some(source) = m.heat {
+            for (c, _) in heating {
+                carriers[c] = 0.0;
+            }
+            carriers[source.carrier()] += heat * f.heating.input_per_heat(source);
+        }
+        (2, heat)
+    } else {
+        let mut electricity = 0.0;
+        let mut heat = 0.0;
+        for (u, share) in &p.uses.parts {
+            let a = f.archetype(*u);
+            let area = share * p.floor.gfa_m2;
+            electricity += area * a.electricity_kwh_m2;
+            heat += area * a.heat_kwh_m2 * f.era(p.era);
+        }
+        electricity *= keep;
+        heat *= keep * (1.0 - m.heat_reduction);
+        carriers[Carrier::Electricity] += electricity;
+        let only;
+        let mix: &[(HeatSource, f64)] = match m.heat {
+            Some(source) => {
+                only = [(source, 1.0)];
+                &only
+            }
+            None => &f.heating.mix,
+        };
+        for (source, share) in mix {
+            carriers[source.carrier()] += heat * share * f.heating.input_per_heat(*source);
+        }
+        (1, heat)
+    };
+    let pv_kwh = f.solar.yield_kwh(p.footprint_m2, m.rooftop_pv);
+    let el = carriers[Carrier::Electricity];
+    let pv_export_kwh = (pv_kwh - el).max(0.0);
+    carriers[Carrier::Electricity] = (el - pv_kwh).max(0.0);
+    EnergyUse {
+        tier,
+        carriers,
+        heat_kwh,
+        pv_kwh,
+        pv_export_kwh,
+    }
+}
+
+/// t CO2e per year of an energy use.
+pub fn emissions_t(e: &EnergyUse, f: &Factors) -> f64 {
+    e.carriers
+        .iter()
+        .map(|(c, kwh)| kwh * f.carrier(c))
+        .sum::<f64>()
+        / 1000.0
+}
+
+impl EnergyModel {
+    /// Energy use of one building by carrier, with its heat demand and PV yield.
+    pub fn energy_use(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> EnergyUse {
+        energy_use(b, p, m, f)
+    }
+}
+
+impl SectorModel for EnergyModel {
+    fn sector(&self) -> Sector {
+        Sector::Energy
+    }
+
+    fn co2e_t(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> f64 {
+        emissions_t(&energy_use(b, p, m, f), f)
+    }
+
+    fn estimate(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> SectorResult {
+        let e = energy_use(b, p, m, f);
+        // Tier, heat demand, each carrier, PV and its export: on the stack, not a vector per call.
+        let mut quantities = [(Quantity::EnergyTier, 0.0); 4 + Carrier::ALL.len()];
+        quantities[0] = (Quantity::EnergyTier, e.tier as f64);
+        quantities[1] = (Quantity::HeatDemandKwh, e.heat_kwh);
+        for (slot, (c, kwh)) in quantities[2..].iter_mut().zip(e.carriers.iter()) {
+            *slot = (carrier_quantity(c), kwh);
+        }
+        quantities[2 + Carrier::ALL.len()] = (Quantity::PvKwh, e.pv_kwh);
+        quantities[3 + Carrier::ALL.len()] = (Quantity::PvExportKwh, e.pv_export_kwh);
+        SectorResult {
+            co2e_t: emissions_t(&e, f),
+            quantities: Quantities::new(&quantities),
+        }
+    }
+}
+
+/// The quantity of a carrier's annual energy.
+pub fn carrier_quantity(c: Carrier) -> Quantity {
+    match c {
+        Carrier::Electricity => Quantity::ElectricityKwh,
+        Carrier::DistrictHeat => Quantity::DistrictHeatKwh,
+        Carrier::NaturalGas => Quantity::NaturalGasKwh,
+        Carrier::Oil => Quantity::OilKwh,
+        Carrier::Coal => Quantity::CoalKwh,
+        Carrier::Wood => Quantity::WoodKwh,
+    }
+}

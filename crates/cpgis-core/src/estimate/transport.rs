@@ -1,0 +1,109 @@
+//! Residents' transport (resident-activity method: each trip belongs to the traveller's home).
+//!
+//! trips = residents × trips per day × days per year. The car share of trips follows the
+//! preset's curve over the home's access index; the other trips split into walking, cycling
+//! (fixed shares of non-car trips) and transit. Transit splits over modes by each mode's part of
+//! the home's access index (by the preset's bus share where no stop is within reach).
+//! Passenger-km = trips × share × trip length. Emissions: car pkm × (combustion factor, or
+//! electricity × grid factor for the electric part), bus pkm × bus factor, tram, metro and rail
+//! pkm × kWh/pkm × grid factor.
+
+use super::{Measures, Quantities, Quantity, Sector, SectorModel, SectorResult};
+use crate::preset::{Carrier, Factors, Mode};
+use crate::profile::Profile;
+use crate::site::Building;
+
+pub struct TransportModel;
+
+/// Annual trips and passenger-km of one building's residents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Travel {
+    pub trips: f64,
+    pub car_share: f64,
+    pub transit_share: f64,
+    pub car_pkm: f64,
+    /// Passenger-km by transit mode, in `Mode::ALL` order.
+    pub transit_pkm: [f64; 4],
+}
+
+pub fn travel(p: &Profile, m: &Measures, f: &Factors) -> Travel {
+    let t = &f.travel;
+    let trips = p.residents * t.trips_per_resident_day * t.days_per_year;
+    let mut car_share = t.car_share(p.access.index);
+    if let Some(cap) = m.car_share {
+        car_share = car_share.min(cap);
+    }
+    let non_car = 1.0 - car_share;
+    let transit_share = (non_car * (1.0 - t.walk_of_non_car - t.bike_of_non_car)).max(0.0);
+    let transit_pkm_total = trips * transit_share * t.transit_trip_km;
+    let mut transit_pkm = [0.0; 4];
+    for (i, mode) in Mode::ALL.iter().enumerate() {
+        let part = if p.access.index > 0.0 {
+            p.access.of_mode(*mode) / p.access.index
+        } else if *mode == Mode::Bus {
+            t.bus_of_transit
+        } else if *mode == Mode::Rail {
+            1.0 - t.bus_of_transit
+        } else {
+            0.0
+        };
+        transit_pkm[i] = transit_pkm_total * part;
+    }
+    Travel {
+        trips,
+        car_share,
+        transit_share,
+        car_pkm: trips * car_share * t.car_trip_km,
+        transit_pkm,
+    }
+}
+
+/// t CO2e per year of one building's residents' travel.
+pub fn emissions_t(tr: &Travel, f: &Factors) -> f64 {
+    let t = &f.travel;
+    let grid = f.carrier(Carrier::Electricity);
+    let car = tr.car_pkm
+        * ((1.0 - t.electric_car_share) * t.car_kg_pkm
+            + t.electric_car_share * t.electric_car_kwh_pkm * grid);
+    let transit: f64 = Mode::ALL
+        .iter()
+        .zip(tr.transit_pkm)
+        .map(|(mode, pkm)| {
+            pkm * match mode {
+                Mode::Bus => t.bus_kg_pkm,
+                Mode::Tram => t.tram_kwh_pkm * grid,
+                Mode::Metro => t.metro_kwh_pkm * grid,
+                Mode::Rail => t.rail_kwh_pkm * grid,
+            }
+        })
+        .sum();
+    (car + transit) / 1000.0
+}
+
+impl SectorModel for TransportModel {
+    fn sector(&self) -> Sector {
+        Sector::Transport
+    }
+
+    fn co2e_t(&self, _b: &Building, p: &Profile, m: &Measures, f: &Factors) -> f64 {
+        emissions_t(&travel(p, m, f), f)
+    }
+
+    fn estimate(&self, _b: &Building, p: &Profile, m: &Measures, f: &Factors) -> SectorResult {
+        let tr = travel(p, m, f);
+        let co2e_t = emissions_t(&tr, f);
+        SectorResult {
+            co2e_t,
+            quantities: Quantities::new(&[
+                (Quantity::Trips, tr.trips),
+                (Quantity::CarShare, tr.car_share),
+                (Quantity::TransitShare, tr.transit_share),
+                (Quantity::CarPkm, tr.car_pkm),
+                (Quantity::BusPkm, tr.transit_pkm[0]),
+                (Quantity::TramPkm, tr.transit_pkm[1]),
+                (Quantity::MetroPkm, tr.transit_pkm[2]),
+                (Quantity::RailPkm, tr.transit_pkm[3]),
+            ]),
+        }
+    }
+}

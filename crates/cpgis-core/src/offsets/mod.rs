@@ -1,0 +1,359 @@
+//! Stage 6, offsets: what could be cut in the neighbouring community, and where to do it.
+//!
+//! Each intervention is a small type implementing [`AtBuilding`] or [`InCell`], mapped from its
+//! [`Intervention`] by [`model`], with its parameters in the preset's `[offsets.*]` tables. For every
+//! community building, the enabled building interventions are applied one after the other in
+//! list order (deep retrofit, heat pump, rooftop PV, waste diversion), each on the state the
+//! previous ones left, so their abatements add up without counting a tonne twice. Transit works
+//! on grid cells. An opportunity's annual cost is capital cost / lifetime plus operating cost.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | `deep_retrofit` | heat demand of pre-1980 buildings cut by the preset's saving share |
+//! | `heat_pump` | fossil and district heating replaced by heat pumps at the preset's COP |
+//! | `rooftop_pv` | PV on the usable roof: yield × grid factor |
+//! | `transit` | a new bus service in dense, poorly served cells: mode shift |
+//! | `waste_diversion` | recycling and composting raised to the preset's target |
+//! | `zones` | cells ranked, selected until the target is met, merged into zones |
+
+pub mod deep_retrofit;
+pub mod heat_pump;
+pub mod rooftop_pv;
+pub mod transit;
+pub mod waste_diversion;
+pub mod zones;
+
+use rayon::prelude::*;
+
+use crate::access::AccessModel;
+use crate::aggregate::Aggregates;
+use crate::community::{Community, Membership};
+use crate::estimate::energy::EnergyModel;
+use crate::estimate::{Measures, SectorModel};
+use crate::kinds::Intervention;
+use crate::preset::Factors;
+use crate::profile::{Profile, Profiles};
+use crate::site::Site;
+
+pub use zones::{plan, CellOffer, OffsetPlan, RankBy, Zone};
+
+/// The figures an opportunity's description needs beyond the preset and the building's
+/// profile, named per intervention (the text is written at export, not kept for every
+/// opportunity). Which intervention found the opportunity is the variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Figures {
+    /// Deep retrofit: the profile and the preset say it all.
+    DeepRetrofit,
+    /// Heat pump.
+    HeatPump {
+        /// Heat supplied, kWh per year.
+        heat_kwh: f64,
+        /// Heat pump size, kW (heat / full-load hours).
+        kw: f64,
+    },
+    /// Rooftop PV.
+    RooftopPv {
+        /// Installed peak power, kWp.
+        kwp: f64,
+        /// Yield, kWh per year.
+        kwh: f64,
+        /// Grid factor the yield displaces, kg CO2e per kWh.
+        grid_kg_kwh: f64,
+    },
+    /// Waste diversion.
+    WasteDiversion {
+        /// Waste generated, t per year.
+        waste_t: f64,
+        /// Waste moved from landfill and incineration to recycling and composting, t per year.
+        moved_t: f64,
+        /// Share recycled or composted before, 0..1.
+        diverted_share: f64,
+    },
+    /// A new bus service in a grid cell.
+    Transit {
+        /// Residents of the cell's community buildings.
+        residents: f64,
+        /// Their resident-weighted access index before.
+        access_index: f64,
+    },
+}
+
+impl Figures {
+    /// The intervention these figures belong to.
+    pub fn intervention(&self) -> Intervention {
+        match self {
+            Figures::DeepRetrofit => Intervention::DeepRetrofit,
+            Figures::HeatPump { .. } => Intervention::HeatPump,
+            Figures::RooftopPv { .. } => Intervention::RooftopPv,
+            Figures::WasteDiversion { .. } => Intervention::WasteDiversion,
+            Figures::Transit { .. } => Intervention::Transit,
+        }
+    }
+}
+
+/// One intervention at one building (or grid cell).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opportunity {
+    /// Index in `site.buildings`; `None` for a cell-wide intervention.
+    pub building: Option<usize>,
+    /// Index in `aggregates.cells`.
+    pub cell: usize,
+    /// t CO2e per year avoided.
+    pub abatement_t: f64,
+    /// Capital cost, in the preset's currency.
+    pub capex: f64,
+    /// Capital cost / lifetime + operating cost, per year.
+    pub annual_cost: f64,
+    /// What its description needs, and which intervention found it.
+    pub figures: Figures,
+}
+
+impl Opportunity {
+    /// The intervention that found it.
+    pub fn intervention(&self) -> Intervention {
+        self.figures.intervention()
+    }
+
+    /// An opportunity at building `b` (its grid cell looked up).
+    pub fn at_building(
+        ctx: &OffsetContext,
+        b: usize,
+        abatement_t: f64,
+        capex: f64,
+        annual_cost: f64,
+        figures: Figures,
+    ) -> Opportunity {
+        Opportunity {
+            building: Some(b),
+            cell: ctx.aggregates.cell_of[b],
+            abatement_t,
+            capex,
+            annual_cost,
+            figures,
+        }
+    }
+}
+
+/// What an intervention may read.
+pub struct OffsetContext<'a> {
+    pub site: &'a Site,
+    pub profiles: &'a Profiles,
+    pub factors: &'a Factors,
+    pub community: &'a Community,
+    pub aggregates: &'a Aggregates,
+    /// The profile stage's access model (the transit intervention asks it again with a new stop).
+    pub access: &'a AccessModel,
+    /// Per grid cell (index in `aggregates.cells`), its community buildings.
+    pub community_in_cell: Vec<Vec<usize>>,
+}
+
+impl<'a> OffsetContext<'a> {
+    pub fn new(
+        site: &'a Site,
+        profiles: &'a Profiles,
+        factors: &'a Factors,
+        community: &'a Community,
+        aggregates: &'a Aggregates,
+    ) -> Self {
+        let mut community_in_cell = vec![Vec::new(); aggregates.cells.len()];
+        for (b, m) in community.membership.iter().enumerate() {
+            if *m == Membership::Community {
+                community_in_cell[aggregates.cell_of[b]].push(b);
+            }
+        }
+        OffsetContext {
+            access: &profiles.access,
+            community_in_cell,
+            site,
+            profiles,
+            factors,
+            community,
+            aggregates,
+        }
+    }
+}
+
+/// A way of cutting emissions in the community: the common part of [`AtBuilding`] and
+/// [`InCell`]. Each intervention implements one of those two, and [`model`] maps every
+/// [`Intervention`] to its implementation, so one without either cannot compile.
+pub trait InterventionModel: Sync {
+    /// Which intervention this is.
+    fn intervention(&self) -> Intervention;
+
+    /// The quantities and values an opportunity was worked out from, in words, from its
+    /// figures, the preset and (for a building) the building's profile.
+    fn describe(&self, f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String;
+}
+
+/// An intervention at single buildings.
+pub trait AtBuilding: InterventionModel {
+    /// The opportunity at one building, given the measures earlier interventions applied
+    /// (`state`), which it updates; `None` where it does not apply or would not cut emissions.
+    fn at_building(
+        &self,
+        ctx: &OffsetContext,
+        building: usize,
+        state: &mut Measures,
+    ) -> Option<Opportunity>;
+}
+
+/// An intervention on grid cells (areas).
+pub trait InCell: InterventionModel {
+    /// The opportunity in one grid cell; `None` where it does not apply.
+    fn in_cell(&self, ctx: &OffsetContext, cell: usize) -> Option<Opportunity>;
+}
+
+/// An intervention's implementation, by where it works.
+#[derive(Clone, Copy)]
+pub enum Model {
+    /// At single buildings, stacked in [`Intervention::ALL`] order.
+    AtBuilding(&'static dyn AtBuilding),
+    /// On grid cells.
+    InCell(&'static dyn InCell),
+}
+
+impl Model {
+    /// The common part.
+    pub fn common(self) -> &'static dyn InterventionModel {
+        match self {
+            Model::AtBuilding(m) => m,
+            Model::InCell(m) => m,
+        }
+    }
+}
+
+/// The implementation of every intervention.
+pub fn model(i: Intervention) -> Model {
+    match i {
+        Intervention::DeepRetrofit => Model::AtBuilding(&deep_retrofit::DeepRetrofit),
+        Intervention::HeatPump => Model::AtBuilding(&heat_pump::HeatPump),
+        Intervention::RooftopPv => Model::AtBuilding(&rooftop_pv::RooftopPv),
+        Intervention::WasteDiversion => Model::AtBuilding(&waste_diversion::WasteDiversion),
+        Intervention::Transit => Model::InCell(&transit::Transit),
+    }
+}
+
+/// Appends `{cost} {currency}/{unit}` and, for an investment, `, {lifetime} years`: how each
+/// intervention's assumption text ends.
+fn price(s: &mut String, cost: f64, currency: &str, unit: &str, lifetime_yr: Option<f64>) {
+    crate::decimal::push_shortest(s, cost);
+    s.push(' ');
+    s.push_str(currency);
+    s.push('/');
+    s.push_str(unit);
+    if let Some(years) = lifetime_yr {
+        s.push_str(", ");
+        crate::decimal::push_shortest(s, years);
+        s.push_str(" years");
+    }
+}
+
+/// The description of an opportunity by the intervention that found it.
+pub fn describe(f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String {
+    model(o.intervention()).common().describe(f, p, o)
+}
+
+/// Opportunities of the enabled interventions at the buildings with the given membership
+/// (and, for cell interventions, in every cell holding such buildings).
+pub fn opportunities(
+    ctx: &OffsetContext,
+    enabled: &[Intervention],
+    members: Membership,
+) -> Vec<Opportunity> {
+    found(ctx, enabled, members, |o| o)
+}
+
+/// What [`opportunities`] would find, in t CO2e per year: their abatements summed in the same
+/// order, without keeping the opportunities.
+pub fn abatement_t(ctx: &OffsetContext, enabled: &[Intervention], members: Membership) -> f64 {
+    found(ctx, enabled, members, |o| o.abatement_t).iter().sum()
+}
+
+/// Buildings per block of the parallel search for opportunities.
+const BLOCK: usize = 16_384;
+
+/// The opportunities, each passed through `keep` as soon as it is found.
+fn found<T: Send>(
+    ctx: &OffsetContext,
+    enabled: &[Intervention],
+    members: Membership,
+    keep: impl Fn(Opportunity) -> T + Sync,
+) -> Vec<T> {
+    let on = Intervention::ALL.iter().filter(|i| enabled.contains(i));
+    let at_building: Vec<&dyn AtBuilding> = on
+        .clone()
+        .filter_map(|i| match model(*i) {
+            Model::AtBuilding(m) => Some(m),
+            Model::InCell(_) => None,
+        })
+        .collect();
+    let in_cell: Vec<&dyn InCell> = on
+        .filter_map(|i| match model(*i) {
+            Model::InCell(m) => Some(m),
+            Model::AtBuilding(_) => None,
+        })
+        .collect();
+    // Buildings are independent: searched in parallel in blocks, a few blocks at a time, each
+    // round's lists moved in building order into one list reserved up front for every
+    // opportunity there could be (untouched capacity costs address space, not memory). Neither
+    // the whole search's blocks nor a growing copy of the list are ever held beside it.
+    let membership = &ctx.community.membership;
+    let mut cells: Vec<usize> = membership
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m == members)
+        .map(|(b, _)| ctx.aggregates.cell_of[b])
+        .collect();
+    let members_n = cells.len();
+    cells.sort_unstable();
+    cells.dedup();
+    let mut out: Vec<T> =
+        Vec::with_capacity(at_building.len() * members_n + in_cell.len() * cells.len());
+    let starts: Vec<usize> = (0..membership.len()).step_by(BLOCK).collect();
+    let per_round = rayon::current_num_threads().max(1) * 4;
+    for round in starts.chunks(per_round) {
+        let blocks: Vec<Vec<T>> = round
+            .par_iter()
+            .map(|&start| {
+                let mut found = Vec::new();
+                let end = (start + BLOCK).min(membership.len());
+                for (b, m) in membership[start..end].iter().enumerate() {
+                    let b = start + b;
+                    if *m != members {
+                        continue;
+                    }
+                    let mut state = Measures::default();
+                    found.extend(
+                        at_building
+                            .iter()
+                            .filter_map(|i| i.at_building(ctx, b, &mut state))
+                            .map(&keep),
+                    );
+                }
+                found
+            })
+            .collect();
+        for block in blocks {
+            out.extend(block);
+        }
+    }
+    for cell in cells {
+        for i in &in_cell {
+            if let Some(mut o) = i.in_cell(ctx, cell) {
+                o.cell = cell;
+                out.push(keep(o));
+            }
+        }
+    }
+    out
+}
+
+/// Energy emissions of a building under some measures, t CO2e per year (the energy model's).
+pub fn energy_t(ctx: &OffsetContext, b: usize, m: &Measures) -> f64 {
+    EnergyModel.co2e_t(
+        &ctx.site.buildings[b],
+        &ctx.profiles.buildings[b],
+        m,
+        ctx.factors,
+    )
+}

@@ -1,0 +1,489 @@
+//! The checked, typed factors every model reads. Built once from a resolved [`Preset`]: every
+//! key the models need is present, in the expected unit, shares lie in 0..1 and the shares
+//! that split a whole (heating mix, waste treatment) add up to one.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::Preset;
+use crate::issues::ConfigIssues;
+use crate::kinds::{Carrier, Era, HeatSource, Mode, Treatment, Use};
+use crate::{Error, Result};
+
+/// Intensities and sizes of one use type.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Archetype {
+    /// Electricity, kWh per m² of gross floor area per year.
+    pub electricity_kwh_m2: f64,
+    /// Heat delivered (space heat and hot water), kWh per m² per year, stock average.
+    pub heat_kwh_m2: f64,
+    /// Floor-to-floor height, m: turns a building height into floors.
+    pub storey_height_m: f64,
+    /// Floors when neither floors nor height is known.
+    pub floors: f64,
+    /// Gross floor area per job, m²; 0 means the use holds no jobs.
+    pub floor_area_per_job_m2: f64,
+}
+
+/// How heat demand is met in business as usual.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Heating {
+    /// Share of heat demand met by each source (sums to 1).
+    pub mix: Vec<(HeatSource, f64)>,
+    /// Heat delivered per kWh of fuel in an on-site boiler.
+    pub boiler_efficiency: f64,
+    /// Seasonal coefficient of performance of a heat pump.
+    pub heat_pump_cop: f64,
+}
+
+impl Heating {
+    /// kWh of the source's carrier per kWh of heat delivered.
+    pub fn input_per_heat(&self, source: HeatSource) -> f64 {
+        match source {
+            HeatSource::DistrictHeat | HeatSource::Electricity => 1.0,
+            HeatSource::HeatPump => 1.0 / self.heat_pump_cop,
+            HeatSource::NaturalGas | HeatSource::Oil | HeatSource::Coal | HeatSource::Wood => {
+                1.0 / self.boiler_efficiency
+            }
+        }
+    }
+}
+
+/// Residents' travel.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Travel {
+    pub trips_per_resident_day: f64,
+    pub days_per_year: f64,
+    /// Walking and cycling as shares of the trips not made by car (the rest is transit).
+    pub walk_of_non_car: f64,
+    pub bike_of_non_car: f64,
+    /// (access index, car share of trips) points; linear in between, flat beyond.
+    pub car_share_curve: Vec<(f64, f64)>,
+    /// Bus share of transit trips where a home has no stop within reach.
+    pub bus_of_transit: f64,
+    pub walk_trip_km: f64,
+    pub bike_trip_km: f64,
+    pub car_trip_km: f64,
+    pub transit_trip_km: f64,
+    /// Combustion car, kg CO2e per passenger-km.
+    pub car_kg_pkm: f64,
+    /// Share of car passenger-km driven electrically, and their electricity per passenger-km.
+    pub electric_car_share: f64,
+    pub electric_car_kwh_pkm: f64,
+    /// Bus, kg CO2e per passenger-km.
+    pub bus_kg_pkm: f64,
+    /// Electric modes, kWh per passenger-km (times the grid factor).
+    pub tram_kwh_pkm: f64,
+    pub metro_kwh_pkm: f64,
+    pub rail_kwh_pkm: f64,
+}
+
+impl Travel {
+    /// Car share of trips at an access index, read off the piecewise-linear curve.
+    pub fn car_share(&self, index: f64) -> f64 {
+        let c = &self.car_share_curve;
+        let Some(first) = c.first() else { return 0.0 };
+        if index <= first.0 {
+            return first.1;
+        }
+        for w in c.windows(2) {
+            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+            if index <= x1 {
+                return y0 + (y1 - y0) * (index - x0) / (x1 - x0);
+            }
+        }
+        c[c.len() - 1].1
+    }
+}
+
+/// The PTAL parameters (TfL method).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Access {
+    /// Walking speed, m/min.
+    pub walk_speed_m_min: f64,
+    /// Walk catchments, m.
+    pub bus_catchment_m: f64,
+    pub rail_catchment_m: f64,
+    /// Reliability allowance added to the scheduled wait, min.
+    pub bus_reliability_min: f64,
+    pub rail_reliability_min: f64,
+    /// Default departures per hour by mode, where no GTFS feed gives them.
+    pub departures_per_hour: BTreeMap<Mode, f64>,
+}
+
+impl Access {
+    pub fn catchment_m(&self, mode: Mode) -> f64 {
+        if mode.is_rail_like() {
+            self.rail_catchment_m
+        } else {
+            self.bus_catchment_m
+        }
+    }
+
+    pub fn reliability_min(&self, mode: Mode) -> f64 {
+        if mode.is_rail_like() {
+            self.rail_reliability_min
+        } else {
+            self.bus_reliability_min
+        }
+    }
+}
+
+/// Municipal solid waste.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Waste {
+    /// kg per resident per day.
+    pub per_resident_kg_day: f64,
+    /// kg per job per day.
+    pub per_job_kg_day: f64,
+    /// Share of tonnes by treatment (sums to 1).
+    pub shares: BTreeMap<Treatment, f64>,
+    /// kg CO2e per tonne by treatment.
+    pub factors: BTreeMap<Treatment, f64>,
+}
+
+/// Rooftop photovoltaics.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Solar {
+    pub usable_roof_share: f64,
+    pub kwp_per_m2: f64,
+    /// kWh per kWp per year.
+    pub yield_kwh_kwp: f64,
+}
+
+impl Solar {
+    /// Annual yield, kWh, of PV covering `share` of the usable part of a roof of `roof_m2`.
+    pub fn yield_kwh(&self, roof_m2: f64, share: f64) -> f64 {
+        roof_m2 * self.usable_roof_share * share * self.kwp_per_m2 * self.yield_kwh_kwp
+    }
+}
+
+/// Parameters of the offset interventions; costs in [`Factors::currency`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Offsets {
+    /// Deep retrofit: share of heat demand saved, capital cost per m² floor area, lifetime (yr).
+    pub retrofit_heat_saving: f64,
+    pub retrofit_capex_m2: f64,
+    pub retrofit_lifetime_yr: f64,
+    /// Heat pump: capital cost per kW of heat, full-load hours (sizing), lifetime.
+    pub heat_pump_capex_kw: f64,
+    pub heat_pump_full_load_hours: f64,
+    pub heat_pump_lifetime_yr: f64,
+    /// Rooftop PV: share of the usable roof covered, capital cost per kWp, lifetime.
+    pub pv_roof_share: f64,
+    pub pv_capex_kwp: f64,
+    pub pv_lifetime_yr: f64,
+    /// Transit: cells at or below this access index with at least this many residents get a
+    /// new bus service of this frequency, at this operating cost per year.
+    pub transit_max_access_index: f64,
+    pub transit_min_residents: f64,
+    pub transit_departures_per_hour: f64,
+    pub transit_annual_cost: f64,
+    /// Waste diversion: share recycled or composted reached, cost per tonne diverted.
+    pub waste_target: f64,
+    pub waste_cost_t: f64,
+}
+
+/// Everything the models read, checked.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Factors {
+    /// kg CO2e per kWh delivered, by carrier.
+    pub carriers: BTreeMap<Carrier, f64>,
+    /// kWh per m³ of natural gas (converts metered m³).
+    pub gas_kwh_per_m3: f64,
+    pub heating: Heating,
+    /// Heat-intensity multiplier by era.
+    pub eras: BTreeMap<Era, f64>,
+    /// Gross residential floor area per resident, m².
+    pub floor_area_per_resident_m2: f64,
+    /// Share of the floor area of buildings of unknown use that houses residents (floor-area rule).
+    pub unknown_use_housing_share: f64,
+    pub archetypes: BTreeMap<Use, Archetype>,
+    pub travel: Travel,
+    pub access: Access,
+    pub waste: Waste,
+    pub solar: Solar,
+    pub offsets: Offsets,
+    /// Currency of the costs.
+    pub currency: String,
+}
+
+impl Factors {
+    /// kg CO2e per kWh of a carrier.
+    pub fn carrier(&self, c: Carrier) -> f64 {
+        self.carriers.get(&c).copied().unwrap_or(0.0)
+    }
+
+    /// The archetype of a use (every use has one once built).
+    pub fn archetype(&self, u: Use) -> &Archetype {
+        &self.archetypes[&u]
+    }
+
+    /// Heat multiplier of an era.
+    pub fn era(&self, e: Era) -> f64 {
+        self.eras.get(&e).copied().unwrap_or(1.0)
+    }
+
+    /// Checks a resolved preset and builds the typed factors; every problem is reported at once.
+    pub fn from_preset(p: &Preset) -> Result<Factors> {
+        let mut t = Take {
+            p,
+            issues: ConfigIssues::new(PathBuf::from(format!("preset {}", p.name))),
+        };
+        let carriers = Carrier::ALL
+            .iter()
+            .map(|c| (*c, t.get(&format!("carriers.{c}"), "kg CO2e/kWh")))
+            .collect();
+        let gas_kwh_per_m3 = t.get("conversions.natural_gas_kwh_per_m3", "kWh/m3");
+        let mix: Vec<(HeatSource, f64)> = HeatSource::ALL
+            .iter()
+            .map(|s| (*s, t.share(&format!("heating.{s}"))))
+            .collect();
+        t.sums_to_one("heating", mix.iter().map(|m| m.1));
+        let heating = Heating {
+            mix,
+            boiler_efficiency: t.positive("heating.boiler_efficiency", "share"),
+            heat_pump_cop: t.positive("heating.heat_pump_cop", "ratio"),
+        };
+        let eras = Era::ALL
+            .iter()
+            .map(|e| (*e, t.get(&format!("eras.{e}"), "ratio")))
+            .collect();
+        let floor_area_per_resident_m2 =
+            t.positive("occupancy.floor_area_per_resident", "m2/person");
+        let unknown_use_housing_share = t.share("occupancy.unknown_use_housing_share");
+        let archetypes = Use::ALL
+            .iter()
+            .map(|u| {
+                let k = |f: &str| format!("archetypes.{u}.{f}");
+                let a = Archetype {
+                    electricity_kwh_m2: t.get(&k("electricity"), "kWh/m2/yr"),
+                    heat_kwh_m2: t.get(&k("heat"), "kWh/m2/yr"),
+                    storey_height_m: t.positive(&k("storey_height"), "m"),
+                    floors: t.positive(&k("floors"), "floors"),
+                    floor_area_per_job_m2: t.get(&k("floor_area_per_job"), "m2/job"),
+                };
+                (*u, a)
+            })
+            .collect();
+        let tr = |f: &str| format!("travel.{f}");
+        let car_share_curve = [0.0, 10.0, 25.0, 40.0]
+            .iter()
+            .map(|x| (*x, t.share(&tr(&format!("car_share_at_index_{x}")))))
+            .collect::<Vec<_>>();
+        let travel = Travel {
+            trips_per_resident_day: t.get(&tr("trips_per_resident_day"), "trips/person/day"),
+            days_per_year: t.get(&tr("days_per_year"), "days/yr"),
+            walk_of_non_car: t.share(&tr("walk_of_non_car")),
+            bike_of_non_car: t.share(&tr("bike_of_non_car")),
+            car_share_curve,
+            bus_of_transit: t.share(&tr("bus_of_transit")),
+            walk_trip_km: t.get(&tr("walk_trip_km"), "km"),
+            bike_trip_km: t.get(&tr("bike_trip_km"), "km"),
+            car_trip_km: t.get(&tr("car_trip_km"), "km"),
+            transit_trip_km: t.get(&tr("transit_trip_km"), "km"),
+            car_kg_pkm: t.get(&tr("car"), "kg CO2e/pkm"),
+            electric_car_share: t.share(&tr("electric_car_share")),
+            electric_car_kwh_pkm: t.get(&tr("electric_car_kwh_per_pkm"), "kWh/pkm"),
+            bus_kg_pkm: t.get(&tr("bus"), "kg CO2e/pkm"),
+            tram_kwh_pkm: t.get(&tr("tram_kwh_per_pkm"), "kWh/pkm"),
+            metro_kwh_pkm: t.get(&tr("metro_kwh_per_pkm"), "kWh/pkm"),
+            rail_kwh_pkm: t.get(&tr("rail_kwh_per_pkm"), "kWh/pkm"),
+        };
+        if travel.walk_of_non_car + travel.bike_of_non_car > 1.0 + 1e-9 {
+            t.issues.push(
+                "travel.walk_of_non_car",
+                "walk and bike shares of the non-car trips add up to more than 1",
+                None,
+            );
+        }
+        let access = Access {
+            walk_speed_m_min: t.positive("access.walk_speed", "m/min"),
+            bus_catchment_m: t.positive("access.bus_catchment", "m"),
+            rail_catchment_m: t.positive("access.rail_catchment", "m"),
+            bus_reliability_min: t.get("access.bus_reliability", "min"),
+            rail_reliability_min: t.get("access.rail_reliability", "min"),
+            departures_per_hour: Mode::ALL
+                .iter()
+                .map(|m| {
+                    (
+                        *m,
+                        t.positive(&format!("access.{m}_departures_per_hour"), "1/h"),
+                    )
+                })
+                .collect(),
+        };
+        let shares: BTreeMap<Treatment, f64> = Treatment::ALL
+            .iter()
+            .map(|k| (*k, t.share(&format!("waste.{k}_share"))))
+            .collect();
+        t.sums_to_one("waste.*_share", shares.values().copied());
+        let waste = Waste {
+            per_resident_kg_day: t.get("waste.per_resident", "kg/person/day"),
+            per_job_kg_day: t.get("waste.per_job", "kg/job/day"),
+            shares,
+            factors: Treatment::ALL
+                .iter()
+                .map(|k| (*k, t.get(&format!("waste.{k}"), "kg CO2e/t")))
+                .collect(),
+        };
+        let solar = Solar {
+            usable_roof_share: t.share("solar.usable_roof_share"),
+            kwp_per_m2: t.get("solar.kwp_per_m2", "kWp/m2"),
+            yield_kwh_kwp: t.get("solar.yield", "kWh/kWp/yr"),
+        };
+        let o = |k: &str| format!("offsets.{k}");
+        let offsets = Offsets {
+            retrofit_heat_saving: t.share(&o("deep_retrofit.heat_saving")),
+            retrofit_capex_m2: t.get(&o("deep_retrofit.capex"), "currency/m2"),
+            retrofit_lifetime_yr: t.positive(&o("deep_retrofit.lifetime"), "yr"),
+            heat_pump_capex_kw: t.get(&o("heat_pump.capex"), "currency/kW"),
+            heat_pump_full_load_hours: t.positive(&o("heat_pump.full_load_hours"), "h/yr"),
+            heat_pump_lifetime_yr: t.positive(&o("heat_pump.lifetime"), "yr"),
+            pv_roof_share: t.share(&o("rooftop_pv.roof_share")),
+            pv_capex_kwp: t.get(&o("rooftop_pv.capex"), "currency/kWp"),
+            pv_lifetime_yr: t.positive(&o("rooftop_pv.lifetime"), "yr"),
+            transit_max_access_index: t.get(&o("transit.max_access_index"), "index"),
+            transit_min_residents: t.get(&o("transit.min_residents"), "persons"),
+            transit_departures_per_hour: t.positive(&o("transit.departures_per_hour"), "1/h"),
+            transit_annual_cost: t.get(&o("transit.annual_cost"), "currency/yr"),
+            waste_target: t.share(&o("waste_diversion.target")),
+            waste_cost_t: t.get(&o("waste_diversion.cost"), "currency/t"),
+        };
+        if p.currency.trim().is_empty() {
+            t.issues.push(
+                "preset.currency",
+                "is missing",
+                Some("e.g. currency = \"EUR\""),
+            );
+        }
+        if !t.issues.is_empty() {
+            return Err(Error::Config(t.issues));
+        }
+        Ok(Factors {
+            carriers,
+            gas_kwh_per_m3,
+            heating,
+            eras,
+            floor_area_per_resident_m2,
+            unknown_use_housing_share,
+            archetypes,
+            travel,
+            access,
+            waste,
+            solar,
+            offsets,
+            currency: p.currency.clone(),
+        })
+    }
+}
+
+/// Reads values out of a preset, recording every missing key or wrong unit.
+struct Take<'a> {
+    p: &'a Preset,
+    issues: ConfigIssues,
+}
+
+impl Take<'_> {
+    fn get(&mut self, key: &str, unit: &str) -> f64 {
+        match self.p.get(key) {
+            None => {
+                self.issues.push(
+                    key,
+                    "is missing",
+                    Some(&format!(
+                        "add {{ value = …, unit = \"{unit}\", source = \"…\" }}"
+                    )),
+                );
+                0.0
+            }
+            Some(f) if f.unit != unit => {
+                self.issues.push(
+                    key,
+                    &format!("has unit `{}`, expected `{unit}`", f.unit),
+                    None,
+                );
+                0.0
+            }
+            Some(f) => f.value,
+        }
+    }
+
+    fn positive(&mut self, key: &str, unit: &str) -> f64 {
+        let v = self.get(key, unit);
+        if v <= 0.0 && self.p.get(key).is_some_and(|f| f.unit == unit) {
+            self.issues
+                .push(key, &format!("must be more than zero, found {v}"), None);
+        }
+        v
+    }
+
+    fn share(&mut self, key: &str) -> f64 {
+        let v = self.get(key, "share");
+        if v > 1.0 {
+            self.issues.push(
+                key,
+                &format!("is a share and must lie between 0 and 1, found {v}"),
+                None,
+            );
+        }
+        v
+    }
+
+    fn sums_to_one(&mut self, what: &str, values: impl Iterator<Item = f64>) {
+        let sum: f64 = values.sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            self.issues.push(
+                what,
+                &format!("shares add up to {sum:.4}, not 1"),
+                Some("the shares split a whole; make them add up to 1"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn factors(name: &str) -> Factors {
+        let p = super::super::resolve(
+            name,
+            std::path::Path::new("."),
+            &[],
+            std::path::Path::new("s.toml"),
+            &crate::files::NoFiles,
+        )
+        .unwrap();
+        Factors::from_preset(&p).unwrap()
+    }
+
+    #[test]
+    fn car_share_is_linear_between_curve_points_and_flat_beyond() {
+        let f = factors("china-north");
+        // Curve points 0 → 0.45, 10 → 0.30 (china-north.toml): halfway is 0.375.
+        assert!((f.travel.car_share(5.0) - 0.375).abs() < 1e-12);
+        assert_eq!(f.travel.car_share(-1.0), 0.45);
+        assert_eq!(f.travel.car_share(100.0), 0.15);
+    }
+
+    #[test]
+    fn heating_shares_that_do_not_add_up_are_refused() {
+        let o = crate::config::FactorOverride {
+            key: "heating.district_heat".into(),
+            value: 0.5,
+            unit: None,
+            source: None,
+        };
+        let p = super::super::resolve(
+            "china-north",
+            std::path::Path::new("."),
+            &[o],
+            std::path::Path::new("s.toml"),
+            &crate::files::NoFiles,
+        )
+        .unwrap();
+        let e = Factors::from_preset(&p).unwrap_err().to_string();
+        assert!(e.contains("heating: shares add up to 0.6500, not 1"), "{e}");
+    }
+}

@@ -1,0 +1,424 @@
+//! Factor presets: versioned TOML tables of emission factors, energy intensities, occupancy,
+//! travel, waste and solar values, in which every value carries its unit and its source
+//! (publication and year, or the word `assumption`).
+//!
+//! A preset is named (`china-north`, `europe`, `helsinki`: embedded in the binary) or a path to
+//! a user's TOML file. A preset may `extend` another and change some of its values; a site file
+//! may override single values in its `[factors]` table. [`resolve`] follows that chain and
+//! returns a flat [`Preset`]; [`Factors::from_preset`] checks it and gives typed access.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `parse` | one preset file → its metadata and values |
+//! | `factors` | the checked, typed factors every model reads |
+//! | `kinds` | the closed sets the factors are keyed by: carriers, uses, eras, modes |
+//! | `show` | `cpgis presets` and `cpgis presets show NAME` as text |
+
+mod factors;
+mod parse;
+mod show;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::config::FactorOverride;
+use crate::files::Files;
+use crate::issues::ConfigIssues;
+use crate::{Error, Result};
+
+pub use crate::kinds::{Carrier, Era, HeatSource, Mode, Treatment, Use};
+pub use factors::{Access, Archetype, Factors, Heating, Offsets, Solar, Travel, Waste};
+pub use show::{render_list, render_preset};
+
+/// The presets compiled into cpgis: name and TOML text.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "china-north",
+        include_str!("../../presets/china-north.toml"),
+    ),
+    ("europe", include_str!("../../presets/europe.toml")),
+    ("helsinki", include_str!("../../presets/helsinki.toml")),
+    ("usa", include_str!("../../presets/usa.toml")),
+];
+
+/// The preset used when a site file names none.
+pub const DEFAULT: &str = "china-north";
+
+/// One value of a preset.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Factor {
+    pub value: f64,
+    /// Unit as written, e.g. `kg CO2e/kWh`, `share`, `m2/job`.
+    pub unit: String,
+    /// Publication and year, or `assumption` (with a reason after a colon).
+    pub source: String,
+    /// Which preset (or site file) set this value.
+    pub from: String,
+}
+
+/// A preset with its `extends` chain resolved and any overrides applied.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Preset {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    /// Currency of every `currency/…` cost (`EUR`, `CNY`, `USD`).
+    pub currency: String,
+    /// The presets this one was built from, most general first (e.g. `europe`, `helsinki`).
+    pub chain: Vec<String>,
+    /// Every value by its dotted key (`carriers.electricity`, `archetypes.office.heat`).
+    pub values: BTreeMap<String, Factor>,
+}
+
+impl Preset {
+    /// The value at a dotted key, if the preset has it.
+    pub fn get(&self, key: &str) -> Option<&Factor> {
+        self.values.get(key)
+    }
+}
+
+/// Where a preset's text comes from.
+enum PresetText {
+    Builtin(&'static str, &'static str),
+    File(PathBuf, String),
+}
+
+impl PresetText {
+    fn find(spec: &str, base: &Path, files: &dyn Files) -> Result<Self> {
+        if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
+            return Ok(PresetText::Builtin(name, text));
+        }
+        let looks_like_path = spec.ends_with(".toml") || spec.contains('/') || spec.contains('\\');
+        if !looks_like_path {
+            let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+            let hint = crate::issues::closest(spec, names.iter().copied())
+                .map(|n| format!("did you mean `{n}`?"))
+                .unwrap_or_else(|| {
+                    format!(
+                        "built-in presets: {}; or give the path of a preset file ending in .toml",
+                        names.join(", ")
+                    )
+                });
+            let mut issues = ConfigIssues::new(PathBuf::from(spec));
+            issues.push(
+                "preset",
+                &format!("`{spec}` is not a known preset"),
+                Some(&hint),
+            );
+            return Err(Error::Config(issues));
+        }
+        let path = base.join(spec);
+        let text = files.read_text(&path).map_err(|e| Error::Layer {
+            file: path.clone(),
+            problem: format!("cannot read the preset file: {e}"),
+        })?;
+        Ok(PresetText::File(path, text))
+    }
+
+    fn label(&self) -> String {
+        match self {
+            PresetText::Builtin(name, _) => (*name).to_string(),
+            PresetText::File(path, _) => path.display().to_string(),
+        }
+    }
+
+    fn parse(&self) -> Result<parse::PresetFile> {
+        match self {
+            PresetText::Builtin(name, text) => parse::parse(text, Path::new(name)),
+            PresetText::File(path, text) => parse::parse(text, path),
+        }
+    }
+
+    /// The folder against which an `extends` path in this preset is resolved.
+    fn base(&self, fallback: &Path) -> PathBuf {
+        match self {
+            PresetText::Builtin(..) => fallback.to_path_buf(),
+            PresetText::File(path, _) => path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| fallback.to_path_buf()),
+        }
+    }
+}
+
+/// Resolves a preset by name or path (relative to `base`), following `extends` (a cycle is an
+/// error), then applies the site file's overrides.
+pub fn resolve(
+    spec: &str,
+    base: &Path,
+    overrides: &[FactorOverride],
+    site_file: &Path,
+    files: &dyn Files,
+) -> Result<Preset> {
+    let mut parsed = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut next = Some((spec.to_string(), base.to_path_buf()));
+    while let Some((spec, base)) = next.take() {
+        let text = PresetText::find(&spec, &base, files)?;
+        let label = text.label();
+        if seen.contains(&label) {
+            let mut issues = ConfigIssues::new(PathBuf::from(&label));
+            seen.push(label);
+            issues.push(
+                "preset.extends",
+                &format!("presets extend each other in a cycle: {}", seen.join(" → ")),
+                Some("remove one `extends`"),
+            );
+            return Err(Error::Config(issues));
+        }
+        seen.push(label.clone());
+        let file = text.parse()?;
+        next = file.extends.clone().map(|e| (e, text.base(&base)));
+        parsed.push((label, file));
+    }
+    // Most general first.
+    parsed.reverse();
+    let mut values: BTreeMap<String, Factor> = BTreeMap::new();
+    let mut chain = Vec::new();
+    let (mut name, mut version, mut description) = (String::new(), String::new(), String::new());
+    let mut currency = String::new();
+    for (i, (label, file)) in parsed.into_iter().enumerate() {
+        let mut issues = ConfigIssues::new(PathBuf::from(&label));
+        let changes_currency = file
+            .currency
+            .as_ref()
+            .is_some_and(|c| i > 0 && *c != currency);
+        let restated: std::collections::BTreeSet<&str> =
+            file.values.iter().map(|(k, _)| k.as_str()).collect();
+        if changes_currency {
+            for (key, f) in &values {
+                if f.unit.starts_with("currency") && !restated.contains(key.as_str()) {
+                    issues.push(
+                        key,
+                        &format!(
+                            "is a cost in {currency} from {}, but this preset changes the currency to {}",
+                            f.from,
+                            file.currency.as_deref().unwrap_or("")
+                        ),
+                        Some("restate every cost in the new currency"),
+                    );
+                }
+            }
+        }
+        if let Some(c) = &file.currency {
+            currency = c.clone();
+        }
+        for (key, factor) in file.values {
+            if i > 0 {
+                check_replacement(&values, &key, &factor.unit, &mut issues);
+            }
+            values.insert(
+                key,
+                Factor {
+                    value: factor.value,
+                    unit: factor.unit,
+                    source: factor.source,
+                    from: file.name.clone(),
+                },
+            );
+        }
+        if !issues.is_empty() {
+            return Err(Error::Config(issues));
+        }
+        chain.push(file.name.clone());
+        name = file.name;
+        version = file.version;
+        description = file.description;
+    }
+    let mut issues = ConfigIssues::new(site_file.to_path_buf());
+    for o in overrides {
+        let key = format!("factors.{}", o.key);
+        let Some(old) = values.get(&o.key) else {
+            let hint = crate::issues::closest(&o.key, values.keys().map(String::as_str))
+                .map(|k| format!("did you mean `factors.{k}`?"))
+                .unwrap_or_else(|| "`cpgis presets show NAME` lists every key".to_string());
+            issues.push(&key, "is not a value of the preset", Some(&hint));
+            continue;
+        };
+        if let Some(unit) = &o.unit {
+            if unit != &old.unit {
+                issues.push(
+                    &key,
+                    &format!("unit `{unit}` differs from the preset's `{}`", old.unit),
+                    Some(&format!("give the value in {}", old.unit)),
+                );
+                continue;
+            }
+        }
+        let unit = old.unit.clone();
+        values.insert(
+            o.key.clone(),
+            Factor {
+                value: o.value,
+                unit,
+                source: o
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| "site file override".to_string()),
+                from: "site file".to_string(),
+            },
+        );
+    }
+    if !issues.is_empty() {
+        return Err(Error::Config(issues));
+    }
+    Ok(Preset {
+        name,
+        version,
+        description,
+        currency,
+        chain,
+        values,
+    })
+}
+
+/// A value in an extending preset must replace one of the preset it extends, in the same unit.
+fn check_replacement(
+    values: &BTreeMap<String, Factor>,
+    key: &str,
+    unit: &str,
+    issues: &mut ConfigIssues,
+) {
+    match values.get(key) {
+        None => {
+            let hint = crate::issues::closest(key, values.keys().map(String::as_str))
+                .map(|k| format!("did you mean `{k}`?"))
+                .unwrap_or_else(|| {
+                    "an extending preset can only change existing values".to_string()
+                });
+            issues.push(key, "is not a value of the preset it extends", Some(&hint));
+        }
+        Some(old) if old.unit != unit => issues.push(
+            key,
+            &format!(
+                "unit `{unit}` differs from the extended preset's `{}`",
+                old.unit
+            ),
+            None,
+        ),
+        Some(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::{MemoryFiles, NoFiles};
+
+    #[test]
+    fn every_builtin_preset_resolves_and_checks() {
+        for (name, _) in BUILTIN {
+            let preset =
+                resolve(name, Path::new("."), &[], Path::new("site.toml"), &NoFiles).unwrap();
+            Factors::from_preset(&preset).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(&preset.name, name);
+        }
+    }
+
+    #[test]
+    fn helsinki_extends_europe_and_changes_only_what_it_lists() {
+        let h = resolve(
+            "helsinki",
+            Path::new("."),
+            &[],
+            Path::new("s.toml"),
+            &NoFiles,
+        )
+        .unwrap();
+        let e = resolve("europe", Path::new("."), &[], Path::new("s.toml"), &NoFiles).unwrap();
+        assert_eq!(h.chain, ["europe", "helsinki"]);
+        assert_eq!(h.values.len(), e.values.len());
+        // Helen 2023 and KBOB grid factors, as written in the preset files.
+        assert_eq!(h.get("carriers.electricity").unwrap().value, 0.271);
+        assert_eq!(e.get("carriers.electricity").unwrap().value, 0.102);
+        assert_eq!(h.get("carriers.natural_gas"), e.get("carriers.natural_gas"));
+    }
+
+    #[test]
+    fn a_site_override_replaces_one_value_and_names_its_source() {
+        let o = FactorOverride {
+            key: "carriers.electricity".into(),
+            value: 0.5,
+            unit: None,
+            source: None,
+        };
+        let p = resolve(
+            "china-north",
+            Path::new("."),
+            &[o],
+            Path::new("s.toml"),
+            &NoFiles,
+        )
+        .unwrap();
+        let f = p.get("carriers.electricity").unwrap();
+        assert_eq!(
+            (f.value, f.unit.as_str(), f.from.as_str()),
+            (0.5, "kg CO2e/kWh", "site file")
+        );
+    }
+
+    #[test]
+    fn an_unknown_override_key_gets_a_hint() {
+        let o = FactorOverride {
+            key: "carriers.electricty".into(),
+            value: 0.5,
+            unit: None,
+            source: None,
+        };
+        let e = resolve(
+            "china-north",
+            Path::new("."),
+            &[o],
+            Path::new("s.toml"),
+            &NoFiles,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("did you mean `factors.carriers.electricity`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_user_preset_file_extends_a_builtin_one() {
+        let mut files = MemoryFiles::default();
+        let dir = Path::new("/presets");
+        let text = "[preset]\nname = \"beijing-2030\"\nversion = \"1\"\nextends = \"china-north\"\n[carriers]\nelectricity = { value = 0.45, unit = \"kg CO2e/kWh\", source = \"assumption: a 2030 grid\" }\n";
+        files.insert(dir.join("mine.toml"), text);
+        let p = resolve("mine.toml", dir, &[], Path::new("s.toml"), &files).unwrap();
+        assert_eq!(p.chain, ["china-north", "beijing-2030"]);
+        assert_eq!(p.get("carriers.electricity").unwrap().value, 0.45);
+        assert_eq!(p.get("carriers.district_heat").unwrap().from, "china-north");
+        Factors::from_preset(&p).unwrap();
+    }
+
+    #[test]
+    fn changing_the_currency_without_restating_every_cost_is_refused() {
+        let mut files = MemoryFiles::default();
+        let dir = Path::new("/presets");
+        let text = "[preset]\nname = \"x\"\nversion = \"1\"\nextends = \"europe\"\ncurrency = \"GBP\"\n[offsets.rooftop_pv]\ncapex = { value = 1500, unit = \"currency/kWp\", source = \"assumption\" }\n";
+        files.insert(dir.join("x.toml"), text);
+        let e = resolve("x.toml", dir, &[], Path::new("s.toml"), &files)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("offsets.deep_retrofit.capex: is a cost in EUR from europe"),
+            "{e}"
+        );
+        assert!(!e.contains("offsets.rooftop_pv.capex"), "{e}");
+    }
+
+    #[test]
+    fn presets_that_extend_each_other_in_a_cycle_are_refused() {
+        let mut files = MemoryFiles::default();
+        let dir = Path::new("/presets");
+        let a = "[preset]\nname = \"a\"\nversion = \"1\"\nextends = \"b.toml\"\n";
+        let b = "[preset]\nname = \"b\"\nversion = \"1\"\nextends = \"a.toml\"\n";
+        files.insert(dir.join("a.toml"), a);
+        files.insert(dir.join("b.toml"), b);
+        let e = resolve("a.toml", dir, &[], Path::new("s.toml"), &files).unwrap_err();
+        assert!(e.to_string().contains("cycle"), "{e}");
+        assert_eq!(e.exit_code(), 2);
+    }
+}

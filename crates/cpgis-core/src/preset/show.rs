@@ -1,0 +1,68 @@
+//! Presets as text for `cpgis presets` and `cpgis presets show NAME`.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use super::{resolve, Preset, BUILTIN, DEFAULT};
+
+/// One line per built-in preset: name, version, description.
+pub fn render_list() -> String {
+    let mut out = String::new();
+    for (name, _) in BUILTIN {
+        let line = match resolve(
+            name,
+            Path::new("."),
+            &[],
+            Path::new("-"),
+            &crate::files::NoFiles,
+        ) {
+            Ok(p) => {
+                let default = if *name == DEFAULT { " (default)" } else { "" };
+                format!("{name:<12} {}{default}  {}", p.version, p.description)
+            }
+            Err(e) => format!("{name:<12} (broken: {e})"),
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(
+        out,
+        "\n`cpgis presets show NAME` prints every value with its unit and source; a site file may name\n\
+         a preset file of its own (preset = \"my_preset.toml\", which may `extends` one of these) and\n\
+         override single values in a [factors] table."
+    );
+    out
+}
+
+/// Every value of a preset: key, value, unit, source (and which preset set it).
+pub fn render_preset(p: &Preset) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "preset {} (version {})", p.name, p.version);
+    if !p.description.is_empty() {
+        let _ = writeln!(out, "{}", p.description);
+    }
+    if p.chain.len() > 1 {
+        let _ = writeln!(out, "built from: {}", p.chain.join(" → "));
+    }
+    let key_w = p.values.keys().map(|k| k.len()).max().unwrap_or(0);
+    let mut section = "";
+    for (key, f) in &p.values {
+        let top = key.split('.').next().unwrap_or("");
+        if top != section {
+            let _ = writeln!(out, "\n[{top}]");
+            section = top;
+        }
+        let from = if f.from == p.name {
+            String::new()
+        } else {
+            format!(" (from {})", f.from)
+        };
+        let _ = writeln!(
+            out,
+            "  {key:<key_w$}  {value:>9} {unit:<17} {source}{from}",
+            value = f.value,
+            unit = f.unit,
+            source = f.source
+        );
+    }
+    out
+}

@@ -1,0 +1,334 @@
+//! Stage 2, profile: what each building is. From the loaded [`Site`] and the preset's
+//! [`Factors`]: use mix, floors and floor area, construction era, residents, jobs, its
+//! representative point, whether it lies in the district, and its transit access index.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | `uses` | raw use values → use types (OSM, CEA, URBANopt vocabularies + the site's `use_map`) |
+//! | `floor_area` | floors and gross floor area, with where each came from |
+//! | `year` | a best construction year out of messy text (`after 1905..1908`, `c. 1950`) |
+//! | `residents` | a population layer spread over housing floor area (dasymetric) |
+
+pub mod floor_area;
+pub mod residents;
+pub mod uses;
+pub mod year;
+
+use std::collections::BTreeMap;
+
+use geo::{Area, Centroid, Contains, InteriorPoint, Intersects, Point};
+use rayon::prelude::*;
+
+use crate::access::{AccessIndex, AccessModel, Service};
+use crate::preset::{Era, Factors, Use};
+use crate::site::Shape;
+use crate::site::Site;
+pub use floor_area::{AreaSource, FloorArea, FloorsSource};
+pub use uses::{use_mix, UseMix, UseTable};
+pub use year::parse_year;
+
+/// Where a building's residents came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResidentsSource {
+    /// The population layer, spread over housing floor area.
+    PopulationLayer,
+    /// Housing floor area (residential, and the preset's share of unknown use) / floor area
+    /// per resident.
+    FloorArea,
+}
+
+impl ResidentsSource {
+    pub fn key(self) -> &'static str {
+        match self {
+            ResidentsSource::PopulationLayer => "population_layer",
+            ResidentsSource::FloorArea => "floor_area",
+        }
+    }
+}
+
+/// One building as the models see it.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub uses: UseMix,
+    pub floor: FloorArea,
+    /// Footprint area, m² (0 for a point); also the roof area.
+    pub footprint_m2: f64,
+    pub year: Option<i32>,
+    pub era: Era,
+    pub residents: f64,
+    pub residents_source: ResidentsSource,
+    pub jobs: f64,
+    /// A point inside the building (its centroid when that lies inside), local CRS.
+    pub point: Point<f64>,
+    pub in_district: bool,
+    pub access: AccessIndex,
+}
+
+impl Profile {
+    /// Floor area of one use, m².
+    pub fn floor_area_of(&self, u: Use) -> f64 {
+        self.uses
+            .parts
+            .iter()
+            .filter(|p| p.0 == u)
+            .map(|p| p.1 * self.floor.gfa_m2)
+            .sum()
+    }
+}
+
+/// What the profile stage noticed, for the summary: nothing is dropped silently.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ProfileNotes {
+    /// Raw use values no table knows, with how many buildings carry them (they count as unknown).
+    pub unmatched_uses: BTreeMap<String, usize>,
+    /// Buildings by main use type.
+    pub buildings_by_use: BTreeMap<String, usize>,
+    /// Buildings by where their floors came from (`attribute`, `height`, `default`).
+    pub floors_from: BTreeMap<String, usize>,
+    /// Buildings by where their floor area came from.
+    pub floor_area_from: BTreeMap<String, usize>,
+    /// Points without a floor-area attribute: kept, with no floor area and no emissions.
+    pub no_floor_area: Vec<String>,
+    /// Floor counts not believed (above 163 or not positive), by building id.
+    pub rejected_floors: Vec<(String, f64)>,
+    /// Buildings whose year text holds no year.
+    pub unreadable_years: Vec<(String, String)>,
+    /// Buildings by where their residents came from.
+    pub residents_from: BTreeMap<String, usize>,
+    /// Residents of the population layer that found no home (cells without housing).
+    pub residents_unplaced: f64,
+    pub unplaced_cells: Vec<String>,
+    /// Stops by mode.
+    pub stops_by_mode: BTreeMap<String, usize>,
+}
+
+/// Every building's profile, in `site.buildings` order, and the notes.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub buildings: Vec<Profile>,
+    pub notes: ProfileNotes,
+    /// The stops' services in an R-tree: the access index of any point (offsets ask it again
+    /// with a proposed stop).
+    pub access: std::sync::Arc<AccessModel>,
+}
+
+/// The first vertex of a shape, if it has one.
+fn first_vertex(shape: &Shape) -> Option<Point<f64>> {
+    match shape {
+        Shape::Point(p) => Some(*p),
+        Shape::Area(mp) => {
+            mp.0.first()
+                .and_then(|p| p.exterior().0.first())
+                .map(|c| Point::from(*c))
+        }
+    }
+}
+
+/// A point inside a building: its centroid if that lies inside, else an interior point.
+pub fn representative_point(shape: &Shape) -> Option<Point<f64>> {
+    match shape {
+        Shape::Point(p) => Some(*p),
+        Shape::Area(mp) => mp
+            .centroid()
+            .filter(|c| mp.contains(c))
+            .or_else(|| mp.interior_point()),
+    }
+}
+
+/// Transit services from the site's stops, with the mode's default departures per hour unless
+/// the stop carries timetable departures. Without a timetable, stops of one mode that share a
+/// name are one route (PTAL counts a route once, in its busier direction); a stop without a
+/// name is a route of its own.
+pub fn services(site: &Site, factors: &Factors) -> Vec<Service> {
+    site.stops
+        .iter()
+        .flat_map(|s| {
+            let mode = s.mode;
+            let point = [s.point.x(), s.point.y()];
+            if s.routes.is_empty() {
+                vec![Service {
+                    point,
+                    mode,
+                    route: s.name.as_ref().map(|n| format!("name:{n}")),
+                    departures_per_hour: s
+                        .departures_per_hour
+                        .unwrap_or(factors.access.departures_per_hour[&mode]),
+                }]
+            } else {
+                s.routes
+                    .iter()
+                    .map(|r| Service {
+                        point,
+                        mode: r.mode,
+                        route: Some(r.route.clone()),
+                        departures_per_hour: r.departures_per_hour,
+                    })
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+/// What is known of a building before residents are spread: use mix, floor area, footprint
+/// (m²), year and representative point.
+type Partial = (UseMix, FloorArea, f64, Option<i32>, Point<f64>);
+
+/// Profiles every building of the site.
+pub fn profile(site: &Site, factors: &Factors) -> Profiles {
+    let mut notes = ProfileNotes::default();
+    let tables: Vec<UseTable> = site.use_maps.iter().map(|m| UseTable::new(m)).collect();
+    let fallback = UseTable::new(&[]);
+    let access = AccessModel::new(services(site, factors), &factors.access);
+    for s in &site.stops {
+        *notes
+            .stops_by_mode
+            .entry(s.mode.key().to_string())
+            .or_default() += 1;
+    }
+
+    // Each building on its own, in parallel; the notes are gathered afterwards, in order.
+    let partial: Vec<Partial> = site
+        .buildings
+        .par_iter()
+        .map(|b| {
+            let table = tables.get(b.layer).unwrap_or(&fallback);
+            let mix = use_mix(&b.uses, table);
+            let (footprint, is_point) = match &b.shape {
+                Shape::Area(mp) => (mp.unsigned_area(), false),
+                Shape::Point(_) => (0.0, true),
+            };
+            let floor = floor_area::floor_area(
+                footprint,
+                is_point,
+                b.floors,
+                b.height_m,
+                b.gfa_m2,
+                factors.archetype(mix.primary()),
+            );
+            let year = b.year.as_deref().and_then(parse_year);
+            // Loading keeps only non-empty, valid shapes, which always have a representative
+            // point; a shape without one (built in memory) is placed at its first vertex.
+            let point = representative_point(&b.shape)
+                .or_else(|| first_vertex(&b.shape))
+                .unwrap_or_else(|| Point::new(f64::NAN, f64::NAN));
+            (mix, floor, footprint, year, point)
+        })
+        .collect();
+    for (b, (mix, floor, _, year, _)) in site.buildings.iter().zip(&partial) {
+        for raw in &mix.unmatched {
+            *notes.unmatched_uses.entry(raw.clone()).or_default() += 1;
+        }
+        if let Some(f) = floor.rejected_floors {
+            notes.rejected_floors.push((b.id.to_string(), f));
+        }
+        if floor.source == AreaSource::Missing {
+            notes.no_floor_area.push(b.id.to_string());
+        }
+        if let (None, Some(text)) = (year, &b.year) {
+            if !text.trim().is_empty() {
+                notes
+                    .unreadable_years
+                    .push((b.id.to_string(), text.to_string()));
+            }
+        }
+    }
+
+    let points: Vec<Point<f64>> = partial.iter().map(|p| p.4).collect();
+    let housing: Vec<f64> = partial
+        .iter()
+        .map(|(mix, floor, ..)| {
+            mix.parts
+                .iter()
+                .filter(|p| matches!(p.0, Use::Residential | Use::Unknown))
+                .map(|p| p.1 * floor.gfa_m2)
+                .sum()
+        })
+        .collect();
+    let spread = residents::spread(&site.population, &points, &housing);
+    notes.residents_unplaced = spread.unplaced;
+    notes.unplaced_cells = spread.unplaced_cells;
+
+    let coords: Vec<[f64; 2]> = points.iter().map(|p| [p.x(), p.y()]).collect();
+    let accesses = access.at_many(&coords);
+
+    // Per building and independent: in parallel (rayon keeps the order).
+    let buildings: Vec<Profile> = partial
+        .into_par_iter()
+        .zip(accesses)
+        .enumerate()
+        .map(|(i, ((mix, floor, footprint, year, point), access))| {
+            let by_floor_area = || {
+                let housing: f64 = mix
+                    .parts
+                    .iter()
+                    .map(|p| match p.0 {
+                        Use::Residential => p.1,
+                        Use::Unknown => p.1 * factors.unknown_use_housing_share,
+                        _ => 0.0,
+                    })
+                    .sum::<f64>()
+                    * floor.gfa_m2;
+                housing / factors.floor_area_per_resident_m2
+            };
+            let (residents, residents_source) = match spread.residents[i] {
+                Some(r) => (r, ResidentsSource::PopulationLayer),
+                None => (by_floor_area(), ResidentsSource::FloorArea),
+            };
+            let jobs = mix
+                .parts
+                .iter()
+                .map(|(u, s)| {
+                    let per_job = factors.archetype(*u).floor_area_per_job_m2;
+                    if per_job > 0.0 {
+                        s * floor.gfa_m2 / per_job
+                    } else {
+                        0.0
+                    }
+                })
+                .sum();
+            let in_district = in_district(site, &point);
+            Profile {
+                era: Era::of_year(year),
+                uses: mix,
+                floor,
+                footprint_m2: footprint,
+                year,
+                residents,
+                residents_source,
+                jobs,
+                point,
+                in_district,
+                access,
+            }
+        })
+        .collect();
+    // Counted under the keys' static names, turned into owned names once.
+    let mut counts: [BTreeMap<&'static str, usize>; 4] = Default::default();
+    for p in &buildings {
+        for (count, key) in counts.iter_mut().zip([
+            p.uses.primary().key(),
+            p.floor.floors_source.key(),
+            p.floor.source.key(),
+            p.residents_source.key(),
+        ]) {
+            *count.entry(key).or_default() += 1;
+        }
+    }
+    let owned = |c: &BTreeMap<&str, usize>| c.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+    notes.buildings_by_use = owned(&counts[0]);
+    notes.floors_from = owned(&counts[1]);
+    notes.floor_area_from = owned(&counts[2]);
+    notes.residents_from = owned(&counts[3]);
+    Profiles {
+        buildings,
+        notes,
+        access: std::sync::Arc::new(access),
+    }
+}
+
+/// A building belongs to the district when its representative point lies in the district
+/// (boundary included).
+fn in_district(site: &Site, point: &Point<f64>) -> bool {
+    site.district.area.intersects(point)
+}

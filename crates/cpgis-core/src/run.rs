@@ -1,0 +1,227 @@
+//! The run result and the stages composed on in-memory data: checked configuration → (a loaded
+//! [`Site`]) → profiles → estimates → aggregates ([`estimate`]), then → community → offsets →
+//! balance ([`finish`]). Loading the site from files is `cpgis-io`'s; writing the outputs is
+//! the command line's. The preset and the scenarios are checked ([`check`]) before any layer is
+//! read, so a typo in a factor override fails in milliseconds, not after a long load.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use geo::BoundingRect;
+
+use crate::aggregate::{aggregate, Aggregates};
+use crate::balance::{balance, target_t, Balance};
+use crate::community::{delineate, Community, Membership};
+use crate::config::SiteConfig;
+use crate::estimate::{estimate as estimate_stage, scenarios, Estimates, Scenarios};
+use crate::files::Files;
+use crate::offsets::{abatement_t, opportunities, plan, OffsetContext, OffsetPlan};
+use crate::preset::{resolve, Factors, Preset};
+use crate::profile::{profile, Profiles};
+use crate::site::{Shape, Site};
+use crate::{Error, Result};
+
+/// Everything an estimate produced, stage by stage.
+#[derive(Debug, Clone)]
+pub struct Estimated {
+    /// The checked site file.
+    pub config: SiteConfig,
+    /// The resolved preset, every value with unit and source.
+    pub preset: Preset,
+    /// The preset's values, checked and typed.
+    pub factors: Factors,
+    /// The baseline and the site file's scenarios.
+    pub scenarios: Scenarios,
+    /// The loaded site.
+    pub site: Site,
+    /// Per building: uses, floor area, residents, jobs, access.
+    pub profiles: Profiles,
+    /// Per building, scenario and sector: t CO2e per year and activity.
+    pub estimates: Estimates,
+    /// Cells, neighbourhoods and district / rest / all totals.
+    pub aggregates: Aggregates,
+}
+
+/// Everything a full run produced: the estimate, then the community, the offset plan, the
+/// balance. The estimate is shared (`Arc`) so that a caller can write the buildings layer from
+/// it on a thread of its own while the offsets stage works.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    /// The estimate the rest was worked out from.
+    pub estimated: Arc<Estimated>,
+    /// The neighbouring community and each building's membership.
+    pub community: Community,
+    /// Opportunities, ranked cells and the selected offset zones.
+    pub plan: OffsetPlan,
+    /// The Climate Positive ledger.
+    pub balance: Balance,
+}
+
+/// Told when each stage starts, so a terminal can show progress; the library itself prints
+/// nothing.
+pub trait Progress {
+    /// A stage begins (the previous one, if any, has ended).
+    fn stage(&mut self, name: &'static str);
+    /// The last stage has ended.
+    fn done(&mut self) {}
+}
+
+/// Progress that shows nothing.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn stage(&mut self, _name: &'static str) {}
+}
+
+/// What is checked before any layer is read: the preset with the site file's overrides, and
+/// the scenarios.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The resolved preset.
+    pub preset: Preset,
+    /// Its values, typed.
+    pub factors: Factors,
+    /// The baseline and the site file's scenarios.
+    pub scenarios: Scenarios,
+}
+
+/// The preset of a site file with its overrides, checked; a user preset file is read through
+/// `files`.
+pub fn preset_of(config: &SiteConfig, files: &dyn Files) -> Result<(Preset, Factors)> {
+    let base = config.file.parent().unwrap_or(Path::new("."));
+    let preset = resolve(&config.preset, base, &config.factors, &config.file, files)?;
+    let factors = Factors::from_preset(&preset)?;
+    Ok((preset, factors))
+}
+
+/// Checks the preset and the scenarios of a site file.
+pub fn check(config: &SiteConfig, files: &dyn Files) -> Result<Checked> {
+    let (preset, factors) = preset_of(config, files)?;
+    let scenarios = scenarios(&config.scenarios);
+    Ok(Checked {
+        preset,
+        factors,
+        scenarios,
+    })
+}
+
+/// Runs profile → estimate → aggregate on a loaded site.
+pub fn estimate(
+    config: SiteConfig,
+    checked: Checked,
+    site: Site,
+    progress: &mut dyn Progress,
+) -> Result<Estimated> {
+    let Checked {
+        preset,
+        factors,
+        scenarios,
+    } = checked;
+    progress.stage("profile");
+    let profiles = profile(&site, &factors);
+    no_building_in_district(&config, &site, &profiles)?;
+    progress.stage("estimate");
+    let estimates = estimate_stage(&site, &profiles, &factors, &scenarios);
+    progress.stage("aggregate");
+    let aggregates = aggregate(&site, &profiles, &estimates, &config.grid);
+    Ok(Estimated {
+        config,
+        preset,
+        factors,
+        scenarios,
+        site,
+        profiles,
+        estimates,
+        aggregates,
+    })
+}
+
+/// Runs community → offsets → balance on an estimate.
+pub fn finish(estimated: Estimated, progress: &mut dyn Progress) -> Result<Ran> {
+    progress.stage("community");
+    let community = delineate_community(&estimated)?;
+    let (plan, balance) = offsets_and_balance(&estimated, &community, progress)?;
+    Ok(Ran {
+        estimated: Arc::new(estimated),
+        community,
+        plan,
+        balance,
+    })
+}
+
+/// The community of an estimate, delineated by the site file's method.
+pub fn delineate_community(e: &Estimated) -> Result<Community> {
+    delineate(
+        &e.site,
+        &e.profiles,
+        &e.config.community,
+        &e.factors,
+        &e.config.file,
+    )
+}
+
+/// The offsets stage and the balance, reported to `progress`.
+pub fn offsets_and_balance(
+    e: &Estimated,
+    community: &Community,
+    progress: &mut dyn Progress,
+) -> Result<(OffsetPlan, Balance)> {
+    progress.stage("offsets");
+    let ctx = OffsetContext::new(&e.site, &e.profiles, &e.factors, community, &e.aggregates);
+    let enabled = &e.config.offsets.interventions;
+    let found = opportunities(&ctx, enabled, Membership::Community);
+    // For the levers: what the disabled interventions and the buildings beyond the community
+    // offer (only their abatement counts).
+    let mut disabled = BTreeMap::new();
+    for i in crate::kinds::Intervention::ALL {
+        if !enabled.contains(i) {
+            let t = abatement_t(&ctx, &[*i], Membership::Community);
+            disabled.insert(i.key().to_string(), t);
+        }
+    }
+    let outside_t = abatement_t(&ctx, enabled, Membership::Outside);
+    let district = &e.aggregates.district;
+    let target = target_t(district, e.estimates.proposed, &e.config.offsets);
+    let plan = plan(&ctx, found, target, e.config.offsets.rank);
+    progress.stage("balance");
+    let balance = balance(&e.estimates, district, &plan, outside_t, &disabled);
+    Ok((plan, balance))
+}
+
+/// A district with no building in it has nothing to assess: most often the layers do not cover
+/// the same place (a wrong CRS, a wrong file), so say where each one is.
+fn no_building_in_district(config: &SiteConfig, site: &Site, profiles: &Profiles) -> Result<()> {
+    if profiles.buildings.iter().any(|p| p.in_district) {
+        return Ok(());
+    }
+    let d = site.district.area.bounding_rect();
+    let b = crate::site::extent(site.buildings.iter().filter_map(|b| match &b.shape {
+        Shape::Area(mp) => Some(mp),
+        Shape::Point(_) => None,
+    }));
+    let show = |r: Option<geo::Rect<f64>>| {
+        r.map(|r| {
+            format!(
+                "x {:.0}..{:.0}, y {:.0}..{:.0}",
+                r.min().x,
+                r.max().x,
+                r.min().y,
+                r.max().y
+            )
+        })
+        .unwrap_or_else(|| "none".into())
+    };
+    Err(Error::Data {
+        file: config.district.source.path.clone(),
+        layer: site.district.name.clone(),
+        feature: None,
+        problem: format!(
+            "no building lies in the district ({} buildings loaded): district extent {}, buildings extent {} (EPSG:{}); check that the layers cover the same place and that each layer's CRS is right",
+            site.buildings.len(),
+            show(d),
+            show(b),
+            site.crs.epsg
+        ),
+    })
+}

@@ -1,0 +1,21 @@
+//! The site model: district, neighbourhoods, buildings, stops and population in one local
+//! metric CRS, with what loading found wrong with each layer.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `model` | [`Site`] and its features |
+//! | `shape` | a feature's usable geometry ([`Shape`]) and the [`Problem`]s a geometry may have |
+//! | `quality` | [`LayerQuality`]: invalid, repaired, skipped, duplicate features and unread values |
+//! | `crs` | [`LocalCrs`]: the CRS the case is computed in |
+
+mod crs;
+mod model;
+mod quality;
+mod shape;
+
+pub use crs::{utm_epsg, LocalCrs};
+pub use model::{
+    Building, District, Metered, Neighbourhood, PopulationCell, Site, Stop, StopRoute, UseShare,
+};
+pub use quality::{DuplicateFeature, LayerQuality, SkippedFeature, UnreadValues};
+pub use shape::{extent, Problem, Shape};

@@ -1,0 +1,107 @@
+//! The site model: everything a case holds once loaded, in one local metric CRS. The load stage
+//! (in `cpgis-io`) builds it from files; a library caller or a tile of a distributed job can
+//! build it in memory.
+
+use geo::{MultiPolygon, Point};
+
+use super::{LayerQuality, LocalCrs, Shape};
+
+/// The district boundary, in the local CRS.
+#[derive(Debug, Clone)]
+pub struct District {
+    pub name: String,
+    pub area: MultiPolygon<f64>,
+}
+
+/// One neighbourhood polygon.
+#[derive(Debug, Clone)]
+pub struct Neighbourhood {
+    pub id: String,
+    pub population: Option<f64>,
+    pub area: MultiPolygon<f64>,
+}
+
+/// One use type of a building with its share of the floor area (`None`: not given).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UseShare {
+    pub raw: Box<str>,
+    pub share: Option<f64>,
+}
+
+/// Metered energy of one carrier, in the unit of the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metered {
+    pub carrier: crate::kinds::Carrier,
+    pub value: f64,
+    pub unit: crate::config::MeterUnit,
+}
+
+/// A building as mapped from its layer; interpretation (floor area, archetype) is the profile stage's.
+#[derive(Debug, Clone)]
+pub struct Building {
+    pub id: Box<str>,
+    /// Index of the buildings layer in the site file it came from.
+    pub layer: usize,
+    pub shape: Shape,
+    pub uses: Box<[UseShare]>,
+    pub floors: Option<f64>,
+    pub height_m: Option<f64>,
+    /// Construction year as written (`after 1905..1908`, `c. 1950`).
+    pub year: Option<Box<str>>,
+    /// Gross floor area from an attribute, m² (converted from the mapped unit).
+    pub gfa_m2: Option<f64>,
+    /// Metered values present (carriers whose field is empty are left out).
+    pub energy: Vec<Metered>,
+    /// How many carriers the site file maps for this building's layer: metering is complete
+    /// when `energy.len()` equals it.
+    pub energy_mapped: usize,
+}
+
+/// A transit stop.
+#[derive(Debug, Clone)]
+pub struct Stop {
+    pub id: String,
+    /// Stop or station name, if mapped: without a timetable, stops of one mode that share a
+    /// name (platforms in both directions, station entrances) count as one service.
+    pub name: Option<String>,
+    pub mode: crate::kinds::Mode,
+    pub point: Point<f64>,
+    /// Departures per hour from the stops layer, if mapped.
+    pub departures_per_hour: Option<f64>,
+    /// Routes serving the stop with their departures per hour, from a timetable (GTFS);
+    /// empty when none is known (the mode's default frequency is used).
+    pub routes: Vec<StopRoute>,
+}
+
+/// One route at a stop, from a timetable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StopRoute {
+    pub route: String,
+    pub mode: crate::preset::Mode,
+    /// Departures per hour in the busier direction, in the morning peak hour.
+    pub departures_per_hour: f64,
+}
+
+/// A population count on a polygon or a point.
+#[derive(Debug, Clone)]
+pub struct PopulationCell {
+    pub id: String,
+    pub residents: f64,
+    pub shape: Shape,
+}
+
+/// Everything a case holds, in one local metric CRS.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub name: String,
+    pub crs: LocalCrs,
+    pub district: District,
+    pub neighbourhoods: Vec<Neighbourhood>,
+    pub buildings: Vec<Building>,
+    pub stops: Vec<Stop>,
+    pub population: Vec<PopulationCell>,
+    /// One report per layer read, in site-file order.
+    pub quality: Vec<LayerQuality>,
+    /// Per buildings layer, the site file's raw use value → use type table.
+    pub use_maps: Vec<Vec<(String, crate::kinds::Use)>>,
+}

@@ -1,0 +1,674 @@
+//! Stage 1, load: the checked site configuration and its layer files → a [`Site`] with every
+//! layer in one local metric CRS, validated, repaired where possible, and a [`LayerQuality`]
+//! report per layer so that nothing is dropped silently.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | `source` | open and check every layer the site file names, reporting all problems at once |
+//! | `fieldlist` | which mapped value sits in which slot of a feature |
+//! | `values` | numbers out of attribute text (`12 m`, `3;4`) |
+//! | `dedupe` | buildings present in two layers, found through an R-tree |
+//! | `quality` | the per-layer report |
+
+mod dedupe;
+mod fieldlist;
+pub mod gtfs;
+mod source;
+pub mod values;
+
+use std::collections::BTreeMap;
+
+use gdal::spatial_ref::SpatialRef;
+use geo::{BooleanOps, Centroid, MultiPolygon, Point};
+use rayon::prelude::*;
+
+use crate::crs;
+use crate::layer::RawFeature;
+use crate::validate::{self, Checked, Expect};
+use cpgis_core::config::{ConfigIssues, SiteConfig};
+use cpgis_core::kinds::Mode;
+use cpgis_core::site::{
+    Building, District, LayerQuality, Metered, Neighbourhood, PopulationCell, Shape, Site, Stop,
+    UseShare,
+};
+use cpgis_core::{Error, Result};
+use fieldlist::{value, FieldList};
+use source::OpenSource;
+
+pub use cpgis_core::site::{DuplicateFeature, SkippedFeature, UnreadValues};
+pub use dedupe::MIN_OVERLAP;
+pub use values::parse_number;
+
+/// Loads a case: opens and checks every layer first (all problems reported together), then
+/// chooses the local CRS and reads each layer into it.
+pub fn load(config: &SiteConfig) -> Result<Site> {
+    let mut issues = ConfigIssues::new(config.file.clone());
+    let mut district_fields = FieldList::default();
+    let district_name = district_fields.add(config.district.name.as_deref());
+    let district_src = OpenSource::open(
+        &config.district.source,
+        district_fields.names(),
+        &mut issues,
+    );
+
+    let mut nb_fields = FieldList::default();
+    let nb_slots = config.neighbourhoods.as_ref().map(|n| {
+        (
+            slots(&mut nb_fields, &n.id),
+            nb_fields.add(n.population.as_deref()),
+        )
+    });
+    let nb_src = config
+        .neighbourhoods
+        .as_ref()
+        .map(|n| OpenSource::open(&n.source, nb_fields.names(), &mut issues));
+
+    let building_maps: Vec<BuildingSlots> =
+        config.buildings.iter().map(BuildingSlots::new).collect();
+    let building_srcs: Vec<Option<OpenSource>> = config
+        .buildings
+        .iter()
+        .zip(&building_maps)
+        .map(|(b, m)| OpenSource::open(&b.source, m.fields.names(), &mut issues))
+        .collect();
+
+    let mut stop_fields = FieldList::default();
+    let stop_slots = config.stops.as_ref().map(|s| {
+        let id = slots(&mut stop_fields, &s.id);
+        let modes: Vec<usize> = s
+            .mode
+            .fields
+            .iter()
+            .filter_map(|f| stop_fields.add(Some(f)))
+            .collect();
+        let name = stop_fields.add(s.name.as_deref());
+        let departures = stop_fields.add(s.departures.as_deref());
+        (id, modes, name, departures)
+    });
+    let stop_src = config
+        .stops
+        .as_ref()
+        .and_then(|s| s.source.as_ref())
+        .map(|src| OpenSource::open(src, stop_fields.names(), &mut issues));
+
+    let mut pop_fields = FieldList::default();
+    let pop_slot = config
+        .population
+        .as_ref()
+        .map(|p| pop_fields.add(Some(&p.value)));
+    let pop_src = config
+        .population
+        .as_ref()
+        .map(|p| OpenSource::open(&p.source, pop_fields.names(), &mut issues));
+
+    if !issues.is_empty() {
+        return Err(Error::Config(issues));
+    }
+    let district_src = district_src.expect("no issues means the district opened");
+
+    // The local CRS comes from the district's centroid in WGS 84.
+    let wgs84 = crs::wgs84()?;
+    let centroid = district_centroid(&district_src, &wgs84)?;
+    let local = crs::choose_local(config.crs, centroid).map_err(|e| with_file(e, config))?;
+    let target = crs::epsg(local.epsg)?;
+
+    let mut quality = Vec::new();
+    let district = load_district(&district_src, district_name, &target, &mut quality)?;
+
+    let mut neighbourhoods = Vec::new();
+    if let (Some(Some(src)), Some((id, pop))) = (&nb_src, nb_slots) {
+        let mut q = LayerQuality::new(
+            &src.source.role,
+            src.source.path.clone(),
+            src.layer_name.clone(),
+            src.crs_label(),
+        );
+        for (raw, label, shape) in checked(src, &target, Expect::Areas, &id, &mut q)? {
+            let Shape::Area(area) = shape else { continue };
+            let population = number(&raw, pop, nb_fields.names(), &mut q);
+            neighbourhoods.push(Neighbourhood {
+                id: label,
+                population,
+                area,
+            });
+        }
+        finish(&mut q, neighbourhoods.iter().map(|n| n.id.as_str()));
+        usable(&q, &src.source)?;
+        quality.push(q);
+    }
+
+    let mut buildings: Vec<Building> = Vec::new();
+    for (layer_index, (src, slots)) in building_srcs.iter().zip(&building_maps).enumerate() {
+        let src = src.as_ref().expect("no issues means every layer opened");
+        let spec = &config.buildings[layer_index];
+        let mut q = LayerQuality::new(
+            &src.source.role,
+            src.source.path.clone(),
+            src.layer_name.clone(),
+            src.crs_label(),
+        );
+        let earlier = buildings.len();
+        // Each building on its own, in parallel; what could not be read is recorded in order.
+        // Buildings and their logs in two lists (a million buildings are not copied from a
+        // list of pairs into a list of their own).
+        let (mut fresh, logs): (Vec<Building>, Vec<UnreadLog>) =
+            checked(src, &target, Expect::AreasOrPoints, &slots.id, &mut q)?
+                .into_par_iter()
+                .map(|(raw, label, shape)| {
+                    let mut log = UnreadLog::default();
+                    let b = slots.building(&raw, label, shape, layer_index, spec, &mut log);
+                    (b, log)
+                })
+                .unzip();
+        for log in logs {
+            for (field, value) in &log.0 {
+                q.unread(field, value);
+            }
+        }
+        if layer_index > 0 {
+            let index = dedupe::FootprintIndex::new(
+                buildings[..earlier].iter().map(|b| &b.shape).collect(),
+            );
+            fresh.retain(|b| match index.duplicate_of(&b.shape) {
+                Some((i, overlap)) => {
+                    q.duplicates.push(DuplicateFeature {
+                        id: b.id.to_string(),
+                        duplicate_of: buildings[i].id.to_string(),
+                        overlap: (overlap * 1000.0).round() / 1000.0,
+                    });
+                    false
+                }
+                None => true,
+            });
+        }
+        if buildings.is_empty() {
+            buildings = fresh;
+        } else {
+            buildings.extend(fresh);
+        }
+        finish(&mut q, buildings[earlier..].iter().map(|b| &*b.id));
+        usable(&q, &src.source)?;
+        quality.push(q);
+    }
+
+    let mut stops = Vec::new();
+    if let (Some(Some(src)), Some((id, mode_slots, name_slot, dep_slot)), Some(spec)) =
+        (&stop_src, &stop_slots, &config.stops)
+    {
+        let mut q = LayerQuality::new(
+            &src.source.role,
+            src.source.path.clone(),
+            src.layer_name.clone(),
+            src.crs_label(),
+        );
+        for (raw, label, shape) in checked(src, &target, Expect::Points, id, &mut q)? {
+            let Shape::Point(point) = shape else { continue };
+            let mode = mode_slots
+                .iter()
+                .filter_map(|s| raw.values.get(*s).and_then(|v| v.as_deref()))
+                .find_map(|v| spec.mode.map.iter().find(|(k, _)| k == v).map(|(_, m)| *m))
+                .unwrap_or(spec.mode.default);
+            let name = value(&raw.values, *name_slot)
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string);
+            let departures_per_hour = number(&raw, *dep_slot, stop_fields.names(), &mut q)
+                .filter(|d| d.is_finite() && *d > 0.0);
+            stops.push(Stop {
+                id: label,
+                name,
+                mode,
+                point,
+                departures_per_hour,
+                routes: Vec::new(),
+            });
+        }
+        finish(&mut q, stops.iter().map(|s| s.id.as_str()));
+        usable(&q, &src.source)?;
+        quality.push(q);
+    }
+    if let Some(feed_path) = config.stops.as_ref().and_then(|s| s.gtfs.as_ref()) {
+        stops.extend(gtfs_stops(feed_path, &target, &mut quality)?);
+    }
+
+    let mut population = Vec::new();
+    if let (Some(Some(src)), Some(slot)) = (&pop_src, pop_slot) {
+        let mut q = LayerQuality::new(
+            &src.source.role,
+            src.source.path.clone(),
+            src.layer_name.clone(),
+            src.crs_label(),
+        );
+        for (raw, label, shape) in checked(src, &target, Expect::AreasOrPoints, &[], &mut q)? {
+            match number(&raw, slot, pop_fields.names(), &mut q) {
+                Some(residents) if residents >= 0.0 => population.push(PopulationCell {
+                    id: label,
+                    residents,
+                    shape,
+                }),
+                _ => q.skipped.push(SkippedFeature {
+                    id: label,
+                    reason: "no population value".into(),
+                }),
+            }
+        }
+        finish(&mut q, population.iter().map(|p| p.id.as_str()));
+        usable(&q, &src.source)?;
+        quality.push(q);
+    }
+
+    Ok(Site {
+        name: config.name.clone(),
+        crs: local,
+        district,
+        neighbourhoods,
+        buildings,
+        stops,
+        population,
+        quality,
+        use_maps: config.buildings.iter().map(|b| b.use_map.clone()).collect(),
+    })
+}
+
+/// The stops of a GTFS feed, in the local CRS, with their routes' peak departures; the feed
+/// gets a quality entry of its own.
+fn gtfs_stops(
+    feed_path: &std::path::Path,
+    target: &SpatialRef,
+    quality: &mut Vec<LayerQuality>,
+) -> Result<Vec<Stop>> {
+    let feed = gtfs::read_feed(feed_path)?;
+    let to_local = crs::transform(&crs::wgs84()?, target)?;
+    let mut xs: Vec<f64> = feed.stops.iter().map(|s| s.lon).collect();
+    let mut ys: Vec<f64> = feed.stops.iter().map(|s| s.lat).collect();
+    let mut zs = vec![0.0; xs.len()];
+    if !xs.is_empty() {
+        to_local
+            .transform_coords(&mut xs, &mut ys, &mut zs)
+            .map_err(|e| Error::Data {
+                file: feed_path.to_path_buf(),
+                layer: "stops.txt".into(),
+                feature: None,
+                problem: format!("stops cannot be placed in the local CRS: {e}"),
+            })?;
+    }
+    let mut q = LayerQuality::new(
+        "stops (GTFS)",
+        feed_path.to_path_buf(),
+        "stops.txt".into(),
+        "EPSG:4326 (GTFS)".into(),
+    );
+    q.read = feed.stops.len() + feed.unserved_stops.len();
+    q.loaded = feed.stops.len();
+    for id in &feed.unserved_stops {
+        q.skipped.push(SkippedFeature {
+            id: id.clone(),
+            reason: "no departures 08:15-09:15 on a weekday".into(),
+        });
+    }
+    for route in &feed.routes_left_out {
+        q.skipped.push(SkippedFeature {
+            id: format!("route {route}"),
+            reason: "route type not counted by PTAL (ferry, cable car, ...)".into(),
+        });
+    }
+    quality.push(q);
+    Ok(feed
+        .stops
+        .into_iter()
+        .zip(xs.into_iter().zip(ys))
+        .map(|(s, (x, y))| Stop {
+            mode: s
+                .routes
+                .first()
+                .map(|r| r.mode)
+                // A stop no kept route serves: counted as a bus stop at the default frequency.
+                .unwrap_or(Mode::Bus),
+            id: s.id,
+            name: s.name,
+            point: Point::new(x, y),
+            departures_per_hour: None,
+            routes: s.routes,
+        })
+        .collect())
+}
+
+/// Attaches the site file's name to a configuration error raised without it.
+fn with_file(e: Error, config: &SiteConfig) -> Error {
+    match e {
+        Error::Config(mut issues) => {
+            issues.file = config.file.clone();
+            Error::Config(issues)
+        }
+        other => other,
+    }
+}
+
+/// The WGS 84 lon/lat of the centroid of the district's valid polygons.
+fn district_centroid(src: &OpenSource, wgs84: &SpatialRef) -> Result<(f64, f64)> {
+    let areas: Vec<MultiPolygon<f64>> = src
+        .read(wgs84)?
+        .into_iter()
+        .filter_map(|f| match validate::check(f.geometry.ok()?, Expect::Areas) {
+            Checked::Valid(Shape::Area(a)) | Checked::Repaired(Shape::Area(a), _) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let all = MultiPolygon(areas.into_iter().flat_map(|m| m.0).collect());
+    let c = all.centroid().ok_or_else(|| no_district(src))?;
+    Ok((c.x(), c.y()))
+}
+
+fn no_district(src: &OpenSource) -> Error {
+    Error::Data {
+        file: src.source.path.clone(),
+        layer: src.layer_name.clone(),
+        feature: None,
+        problem: match &src.source.filter {
+            Some(f) => format!("no valid polygon matches `{f}`; the district needs at least one"),
+            None => "holds no valid polygon; the district needs at least one".into(),
+        },
+    }
+}
+
+fn load_district(
+    src: &OpenSource,
+    name_slot: Option<usize>,
+    target: &SpatialRef,
+    quality: &mut Vec<LayerQuality>,
+) -> Result<District> {
+    let mut q = LayerQuality::new(
+        &src.source.role,
+        src.source.path.clone(),
+        src.layer_name.clone(),
+        src.crs_label(),
+    );
+    let mut area = MultiPolygon::<f64>(Vec::new());
+    let mut names = Vec::new();
+    for (raw, label, shape) in checked(src, target, Expect::Areas, &[], &mut q)? {
+        if let Shape::Area(a) = shape {
+            area = if area.0.is_empty() { a } else { area.union(&a) };
+        }
+        names.push(
+            value(&raw.values, name_slot)
+                .map(str::to_string)
+                .unwrap_or(label),
+        );
+    }
+    if area.0.is_empty() {
+        return Err(no_district(src));
+    }
+    q.loaded = names.len();
+    quality.push(q);
+    let name = if names.len() == 1 {
+        names.remove(0)
+    } else {
+        format!("{} polygons", names.len())
+    };
+    Ok(District { name, area })
+}
+
+/// Polygons smaller than this, in m², are taken as having no area (collinear corners, a
+/// polygon collapsed to a line): skipped and listed as "zero area".
+pub const MIN_AREA_M2: f64 = 0.5;
+
+/// Reads a layer and validates each feature: valid and repaired features come back with their
+/// label; the rest are counted and listed in `q`.
+fn checked(
+    src: &OpenSource,
+    target: &SpatialRef,
+    expect: Expect,
+    id_slots: &[usize],
+    q: &mut LayerQuality,
+) -> Result<Vec<(RawFeature, String, Shape)>> {
+    let mut raws = src.read(target)?;
+    q.read = raws.len();
+    // Validation (and repair) of each geometry on its own: in parallel; counted in order below.
+    let verdicts: Vec<(Checked, String)> = raws
+        .par_iter_mut()
+        .map(|raw| {
+            let verdict = match std::mem::replace(&mut raw.geometry, Err(validate::Problem::Empty))
+            {
+                Ok(g) => match validate::check(g, expect) {
+                    // In metres now: a polygon of less than MIN_AREA_M2 is a line drawn as
+                    // a polygon.
+                    Checked::Valid(Shape::Area(mp)) | Checked::Repaired(Shape::Area(mp), _)
+                        if geo::Area::unsigned_area(&mp) < MIN_AREA_M2 =>
+                    {
+                        Checked::Invalid(validate::Problem::ZeroArea)
+                    }
+                    other => other,
+                },
+                Err(p) => Checked::Invalid(p),
+            };
+            (verdict, feature_label(raw, id_slots))
+        })
+        .collect();
+    // Counted in order; the usable features then kept in parallel (in order: rayon's collect
+    // keeps it), not moved one by one.
+    let mut usable = 0;
+    for (verdict, label) in &verdicts {
+        if let Some(p) = verdict.problem() {
+            *q.invalid.entry(p.to_string()).or_default() += 1;
+        }
+        match verdict {
+            Checked::Valid(_) => usable += 1,
+            Checked::Repaired(..) => {
+                q.repaired += 1;
+                usable += 1;
+            }
+            Checked::Invalid(p) => q.skipped.push(SkippedFeature {
+                id: label.clone(),
+                reason: p.to_string(),
+            }),
+        }
+    }
+    let pairs = raws.into_par_iter().zip(verdicts);
+    let keep = |(raw, (verdict, label))| match verdict {
+        Checked::Valid(shape) | Checked::Repaired(shape, _) => Some((raw, label, shape)),
+        Checked::Invalid(_) => None,
+    };
+    if usable == q.read {
+        // Every feature usable (the common case): a map of known length, which rayon writes
+        // straight into place, instead of a filter, whose pieces it gathers and copies again.
+        Ok(pairs
+            .map(|pair| keep(pair).expect("every verdict is usable"))
+            .collect())
+    } else {
+        Ok(pairs.filter_map(keep).collect())
+    }
+}
+
+/// A feature's id: the mapped id field, else the driver's fid, else its position.
+fn feature_label(raw: &RawFeature, id_slots: &[usize]) -> String {
+    if let Some(v) = id_slots.iter().find_map(|s| value(&raw.values, Some(*s))) {
+        return v.to_string();
+    }
+    match raw.fid {
+        Some(fid) => format!("fid {fid}"),
+        None => format!("#{}", raw.index + 1),
+    }
+}
+
+/// Where values that are not numbers are recorded.
+trait Unread {
+    fn unread(&mut self, field: &str, value: &str);
+}
+
+impl Unread for LayerQuality {
+    fn unread(&mut self, field: &str, value: &str) {
+        LayerQuality::unread(self, field, value);
+    }
+}
+
+/// Unread values of one feature worked on in parallel, replayed into its layer's quality in
+/// feature order afterwards (so the record is the same as one thread would make).
+#[derive(Default)]
+struct UnreadLog(Vec<(String, String)>);
+
+impl Unread for UnreadLog {
+    fn unread(&mut self, field: &str, value: &str) {
+        self.0.push((field.to_string(), value.to_string()));
+    }
+}
+
+/// A numeric attribute; text that is not a number is recorded as unread.
+fn number(
+    raw: &RawFeature,
+    slot: Option<usize>,
+    names: &[&str],
+    q: &mut impl Unread,
+) -> Option<f64> {
+    let text = value(&raw.values, slot)?;
+    match parse_number(text) {
+        Some(v) => Some(v),
+        None => {
+            q.unread(names[slot?], text);
+            None
+        }
+    }
+}
+
+/// Slots of a list of id fields.
+fn slots<'a>(fields: &mut FieldList<'a>, names: &'a [String]) -> Vec<usize> {
+    names.iter().filter_map(|n| fields.add(Some(n))).collect()
+}
+
+/// A layer the site file names must give something: no features at all (after its filter), or
+/// none usable, is bad input, with the reasons the features were refused.
+fn usable(q: &LayerQuality, source: &cpgis_core::config::LayerSource) -> Result<()> {
+    let problem = if q.read == 0 {
+        match &source.filter {
+            Some(f) => format!("no feature matches the filter `{f}`: check the filter's field names and values"),
+            None => format!("the layer has no features: give a layer with data, or remove [{}] from the site file", source.role),
+        }
+    } else if q.loaded == 0 && q.duplicates.is_empty() {
+        let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in &q.skipped {
+            *reasons.entry(s.reason.as_str()).or_default() += 1;
+        }
+        let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} ({n})")).collect();
+        format!(
+            "none of its {} features can be used: {}",
+            q.read,
+            reasons.join(", ")
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Data {
+        file: q.file.clone(),
+        layer: q.layer.clone(),
+        feature: None,
+        problem,
+    })
+}
+
+/// Counts loaded features and lists ids used more than once.
+fn finish<'a>(q: &mut LayerQuality, ids: impl Iterator<Item = &'a str>) {
+    let mut ids: Vec<&str> = ids.collect();
+    q.loaded += ids.len();
+    ids.par_sort_unstable();
+    let mut repeated: Vec<String> = ids
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() > 1)
+        .map(|run| run[0].to_string())
+        .collect();
+    repeated.dedup();
+    q.duplicate_ids = repeated;
+}
+
+/// Where each mapped building attribute sits in a feature's values.
+struct BuildingSlots<'a> {
+    fields: FieldList<'a>,
+    id: Vec<usize>,
+    uses: Vec<(usize, Option<usize>)>,
+    floors: Option<usize>,
+    height: Option<usize>,
+    year: Option<usize>,
+    gfa: Option<usize>,
+    energy: Vec<usize>,
+}
+
+impl<'a> BuildingSlots<'a> {
+    fn new(spec: &'a cpgis_core::config::BuildingsSpec) -> Self {
+        let mut fields = FieldList::default();
+        let id = slots(&mut fields, &spec.id);
+        let uses = spec
+            .uses
+            .iter()
+            .filter_map(|u| Some((fields.add(Some(&u.field))?, fields.add(u.share.as_deref()))))
+            .collect();
+        let floors = fields.add(spec.floors.as_deref());
+        let height = fields.add(spec.height.as_deref());
+        let year = fields.add(spec.year.as_deref());
+        let gfa = fields.add(spec.gfa.as_ref().map(|g| g.field.as_str()));
+        let energy = spec
+            .energy
+            .iter()
+            .filter_map(|e| fields.add(Some(&e.field.field)))
+            .collect();
+        BuildingSlots {
+            fields,
+            id,
+            uses,
+            floors,
+            height,
+            year,
+            gfa,
+            energy,
+        }
+    }
+
+    fn building(
+        &self,
+        raw: &RawFeature,
+        id: String,
+        shape: Shape,
+        layer: usize,
+        spec: &cpgis_core::config::BuildingsSpec,
+        q: &mut impl Unread,
+    ) -> Building {
+        let names = self.fields.names();
+        let uses = self
+            .uses
+            .iter()
+            .filter_map(|(use_slot, share_slot)| {
+                let raw_use = value(&raw.values, Some(*use_slot))?.into();
+                let share = share_slot.and_then(|s| number(raw, Some(s), names, q));
+                Some(UseShare {
+                    raw: raw_use,
+                    share,
+                })
+            })
+            .collect();
+        let gfa_m2 = spec
+            .gfa
+            .as_ref()
+            .and_then(|g| number(raw, self.gfa, names, q).map(|v| v * g.unit.to_m2()));
+        let energy = spec
+            .energy
+            .iter()
+            .zip(&self.energy)
+            .filter_map(|(e, slot)| {
+                Some(Metered {
+                    carrier: e.carrier,
+                    value: number(raw, Some(*slot), names, q)?,
+                    unit: e.field.unit,
+                })
+            })
+            .collect();
+        Building {
+            floors: number(raw, self.floors, names, q),
+            height_m: number(raw, self.height, names, q),
+            year: value(&raw.values, self.year).map(Box::from),
+            id: id.into_boxed_str(),
+            layer,
+            shape,
+            uses,
+            gfa_m2,
+            energy,
+            energy_mapped: spec.energy.len(),
+        }
+    }
+}

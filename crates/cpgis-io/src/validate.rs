@@ -1,0 +1,258 @@
+//! Geometry validation and repair. Each feature's geometry is checked against what its layer
+//! should hold (areas, points, or either); invalid areas are repaired where GEOS (through GDAL's
+//! `MakeValid`) or dropping degenerate rings can make them valid, and skipped otherwise. The
+//! reason is always kept, so every skipped feature can be listed.
+
+use gdal::cpl::CslStringList;
+use gdal::vector::ToGdal;
+use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon};
+use geo::{Area, MultiPolygon, Polygon, Validation};
+
+pub use cpgis_core::site::{Problem, Shape};
+
+/// What kind of geometry a layer should hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    Areas,
+    Points,
+    AreasOrPoints,
+}
+
+/// The verdict on one geometry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Checked {
+    Valid(Shape),
+    /// It was invalid for this reason and has been repaired.
+    Repaired(Shape, Problem),
+    /// It is unusable for this reason and must be skipped.
+    Invalid(Problem),
+}
+
+impl Checked {
+    /// The problem found, repaired or not.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Checked::Valid(_) => None,
+            Checked::Repaired(_, p) | Checked::Invalid(p) => Some(p),
+        }
+    }
+}
+
+/// Checks a geometry against what the layer should hold, repairing areas where possible.
+pub fn check(geometry: geo::Geometry<f64>, expect: Expect) -> Checked {
+    let type_name = geometry_type_name(&geometry);
+    let shape = match (geometry, expect) {
+        (geo::Geometry::Point(p), Expect::Points | Expect::AreasOrPoints) => Some(Shape::Point(p)),
+        (geo::Geometry::MultiPoint(mp), Expect::Points | Expect::AreasOrPoints)
+            if mp.0.len() == 1 =>
+        {
+            Some(Shape::Point(mp.0[0]))
+        }
+        (geo::Geometry::Polygon(p), Expect::Areas | Expect::AreasOrPoints) => {
+            Some(Shape::Area(MultiPolygon(vec![p])))
+        }
+        (geo::Geometry::MultiPolygon(mp), Expect::Areas | Expect::AreasOrPoints) => {
+            Some(Shape::Area(mp))
+        }
+        (geo::Geometry::GeometryCollection(gc), Expect::Areas | Expect::AreasOrPoints) => {
+            let polygons: Option<Vec<Polygon<f64>>> =
+                gc.0.into_iter()
+                    .map(|g| match g {
+                        geo::Geometry::Polygon(p) => Some(vec![p]),
+                        geo::Geometry::MultiPolygon(mp) => Some(mp.0),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| v.into_iter().flatten().collect());
+            polygons.map(|p| Shape::Area(MultiPolygon(p)))
+        }
+        _ => None,
+    };
+    match shape {
+        None => Checked::Invalid(Problem::WrongType(type_name.to_string())),
+        Some(Shape::Point(p)) => {
+            if p.x().is_finite() && p.y().is_finite() {
+                Checked::Valid(Shape::Point(p))
+            } else {
+                Checked::Invalid(Problem::NonFinite)
+            }
+        }
+        Some(Shape::Area(mp)) => check_area(mp),
+    }
+}
+
+fn geometry_type_name(g: &geo::Geometry<f64>) -> &'static str {
+    match g {
+        geo::Geometry::Point(_) => "Point",
+        geo::Geometry::Line(_) => "Line",
+        geo::Geometry::LineString(_) => "LineString",
+        geo::Geometry::Polygon(_) => "Polygon",
+        geo::Geometry::MultiPoint(_) => "MultiPoint",
+        geo::Geometry::MultiLineString(_) => "MultiLineString",
+        geo::Geometry::MultiPolygon(_) => "MultiPolygon",
+        geo::Geometry::GeometryCollection(_) => "GeometryCollection",
+        geo::Geometry::Rect(_) => "Rect",
+        geo::Geometry::Triangle(_) => "Triangle",
+    }
+}
+
+fn check_area(mp: MultiPolygon<f64>) -> Checked {
+    if mp.0.iter().all(|p| p.exterior().0.is_empty()) {
+        return Checked::Invalid(Problem::Empty);
+    }
+    if mp
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.0.iter())
+        .any(|c| !(c.x.is_finite() && c.y.is_finite()))
+    {
+        return Checked::Invalid(Problem::NonFinite);
+    }
+    let problem = match area_problem(&mp) {
+        None => return Checked::Valid(Shape::Area(mp)),
+        Some(p) => p,
+    };
+    let repaired = match problem {
+        Problem::TooFewPoints => without_degenerate_rings(&mp),
+        Problem::SelfIntersection | Problem::RingTopology => make_valid(&mp),
+        _ => None,
+    };
+    match repaired {
+        Some(r) if area_problem(&r).is_none() => Checked::Repaired(Shape::Area(r), problem),
+        _ => Checked::Invalid(problem),
+    }
+}
+
+/// The first problem of a multipolygon, most basic first, or `None` if it is valid.
+fn area_problem(mp: &MultiPolygon<f64>) -> Option<Problem> {
+    if mp.0.is_empty() {
+        return Some(Problem::Empty);
+    }
+    let errors = mp.validation_errors();
+    let polygon_problem = |e: &InvalidPolygon| match e {
+        InvalidPolygon::TooFewPointsInRing(_) => Problem::TooFewPoints,
+        InvalidPolygon::SelfIntersection(_) => Problem::SelfIntersection,
+        InvalidPolygon::NonFiniteCoord(..) => Problem::NonFinite,
+        InvalidPolygon::IntersectingRingsOnALine(..)
+        | InvalidPolygon::IntersectingRingsOnAnArea(..) => Problem::SelfIntersection,
+        InvalidPolygon::InteriorRingNotContainedInExteriorRing(_) => Problem::RingTopology,
+    };
+    let worst = errors
+        .iter()
+        .map(|e| match e {
+            InvalidMultiPolygon::InvalidPolygon(_, p) => polygon_problem(p),
+            InvalidMultiPolygon::ElementsOverlaps(..)
+            | InvalidMultiPolygon::ElementsTouchOnALine(..) => Problem::SelfIntersection,
+        })
+        .min();
+    if worst.is_some() {
+        return worst;
+    }
+    if mp.unsigned_area() <= 0.0 {
+        return Some(Problem::ZeroArea);
+    }
+    None
+}
+
+/// Drops rings with fewer than 3 distinct points (holes, or whole parts whose shell is degenerate).
+fn without_degenerate_rings(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
+    let ok = |r: &geo::LineString<f64>| {
+        let mut pts: Vec<(u64, u64)> = r.0.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
+        pts.sort_unstable();
+        pts.dedup();
+        pts.len() >= 3
+    };
+    let parts: Vec<Polygon<f64>> =
+        mp.0.iter()
+            .filter(|p| ok(p.exterior()))
+            .map(|p| {
+                Polygon::new(
+                    p.exterior().clone(),
+                    p.interiors().iter().filter(|r| ok(r)).cloned().collect(),
+                )
+            })
+            .collect();
+    (!parts.is_empty()).then_some(MultiPolygon(parts))
+}
+
+/// GEOS's `MakeValid` through GDAL, keeping the polygonal part of the result.
+fn make_valid(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
+    let g = mp.to_gdal().ok()?;
+    let valid = g.make_valid(&CslStringList::new()).ok()?;
+    let polygons: Vec<Polygon<f64>> = match valid.to_geo().ok()? {
+        geo::Geometry::Polygon(p) => vec![p],
+        geo::Geometry::MultiPolygon(m) => m.0,
+        geo::Geometry::GeometryCollection(gc) => {
+            gc.0.into_iter()
+                .flat_map(|g| match g {
+                    geo::Geometry::Polygon(p) => vec![p],
+                    geo::Geometry::MultiPolygon(m) => m.0,
+                    _ => Vec::new(),
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let mp = MultiPolygon(polygons);
+    (mp.unsigned_area() > 0.0).then_some(mp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::wkt;
+
+    #[test]
+    fn bowtie_is_a_self_intersection_repaired_into_two_triangles() {
+        let bowtie: geo::Geometry<f64> = wkt!(POLYGON((0. 0., 2. 2., 2. 0., 0. 2., 0. 0.))).into();
+        match check(bowtie, Expect::Areas) {
+            Checked::Repaired(Shape::Area(mp), Problem::SelfIntersection) => {
+                // Two triangles of base 2 and height 1: area 1 each.
+                assert_eq!(mp.0.len(), 2);
+                assert!((mp.unsigned_area() - 2.0).abs() < 1e-9);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn two_point_ring_is_too_few_points_and_skipped() {
+        let sliver: geo::Geometry<f64> = wkt!(POLYGON((0. 0., 1. 1., 0. 0.))).into();
+        assert_eq!(
+            check(sliver, Expect::Areas),
+            Checked::Invalid(Problem::TooFewPoints)
+        );
+    }
+
+    #[test]
+    fn a_line_in_an_area_layer_is_the_wrong_type() {
+        let line: geo::Geometry<f64> = wkt!(LINESTRING(0. 0., 1. 1.)).into();
+        assert_eq!(
+            check(line, Expect::AreasOrPoints),
+            Checked::Invalid(Problem::WrongType("LineString".into()))
+        );
+    }
+
+    #[test]
+    fn nan_coordinates_are_non_finite() {
+        let p: geo::Geometry<f64> = geo::Point::new(f64::NAN, 1.0).into();
+        assert_eq!(
+            check(p, Expect::Points),
+            Checked::Invalid(Problem::NonFinite)
+        );
+    }
+
+    #[test]
+    fn degenerate_part_is_dropped_from_a_multipolygon() {
+        let mp: geo::Geometry<f64> =
+            wkt!(MULTIPOLYGON(((0. 0., 1. 0., 1. 1., 0. 1., 0. 0.)), ((5. 5., 6. 6., 5. 5.))))
+                .into();
+        match check(mp, Expect::Areas) {
+            Checked::Repaired(Shape::Area(mp), Problem::TooFewPoints) => {
+                assert!((mp.unsigned_area() - 1.0).abs() < 1e-12)
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

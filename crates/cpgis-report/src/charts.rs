@@ -1,0 +1,150 @@
+//! Charts of the report: the balance as a waterfall, and emissions by sector for the baseline
+//! and the proposed design as stacked bars. Plain SVG, values written on the bars.
+
+use std::fmt::Write;
+
+use super::colour::fmt_num;
+use super::svg::esc;
+use cpgis_core::balance::Balance;
+
+const W: f64 = 640.0;
+const H: f64 = 280.0;
+const TOP: f64 = 20.0;
+const BOTTOM: f64 = 40.0;
+const LEFT: f64 = 70.0;
+
+/// Sector colours: energy, transport, waste.
+pub const SECTOR_COLOURS: [(&str, &str); 3] = [
+    ("energy", "#e6550d"),
+    ("transport", "#3182bd"),
+    ("waste", "#31a354"),
+];
+
+/// A vertical scale from `lo` to `hi` (t CO2e/yr) onto the plot height.
+struct Scale {
+    lo: f64,
+    hi: f64,
+}
+
+impl Scale {
+    fn y(&self, v: f64) -> f64 {
+        let span = (self.hi - self.lo).max(1e-9);
+        TOP + (self.hi - v) / span * (H - TOP - BOTTOM)
+    }
+}
+
+fn axis(out: &mut String, s: &Scale) {
+    let _ = write!(
+        out,
+        r##"<line x1="{LEFT}" x2="{W}" y1="{0:.1}" y2="{0:.1}" stroke="#444"/><text x="{1}" y="{2:.1}" text-anchor="end">0</text><text x="{1}" y="{3:.1}" text-anchor="end">{4}</text>"##,
+        s.y(0.0),
+        LEFT - 6.0,
+        s.y(0.0) + 4.0,
+        s.y(s.hi) + 4.0,
+        fmt_num(s.hi)
+    );
+}
+
+/// Baseline → on-site measures → proposed → credits → net.
+pub fn waterfall(b: &Balance) -> String {
+    let steps: [(&str, f64, f64, &str); 5] = [
+        ("baseline", 0.0, b.baseline_t, "#636363"),
+        ("on-site measures", b.on_site_t, b.baseline_t, "#74c476"),
+        ("proposed", 0.0, b.on_site_t, "#969696"),
+        ("credits", b.on_site_t - b.credits_t, b.on_site_t, "#31a354"),
+        (
+            "net",
+            0.0_f64.min(b.net_t),
+            0.0_f64.max(b.net_t),
+            if b.net_t < 0.0 { "#006d2c" } else { "#de2d26" },
+        ),
+    ];
+    let lo = steps.iter().map(|s| s.1.min(s.2)).fold(0.0, f64::min);
+    let hi = steps.iter().map(|s| s.1.max(s.2)).fold(0.0, f64::max);
+    let s = Scale { lo, hi };
+    let mut out = format!(
+        r#"<svg id="chart-balance" class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="Climate Positive balance"><title>Balance, t CO2e per year</title>"#
+    );
+    let slot = (W - LEFT) / steps.len() as f64;
+    for (i, (label, a, z, colour)) in steps.iter().enumerate() {
+        let x = LEFT + i as f64 * slot + slot * 0.15;
+        let (y0, y1) = (s.y(*z), s.y(*a));
+        let value = match i {
+            1 => -(b.baseline_t - b.on_site_t),
+            3 => -b.credits_t,
+            4 => b.net_t,
+            _ => z - a,
+        };
+        let _ = write!(
+            out,
+            r##"<rect x="{x:.1}" y="{y0:.1}" width="{w:.1}" height="{h:.1}" fill="{colour}"><title>{t}: {v} t CO2e/yr</title></rect><text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" class="value">{v}</text><text x="{cx:.1}" y="{ly:.1}" text-anchor="middle" class="label">{t}</text>"##,
+            w = slot * 0.7,
+            h = (y1 - y0).max(0.5),
+            t = esc(label),
+            v = fmt_num(value),
+            cx = x + slot * 0.35,
+            ty = y0 - 4.0,
+            ly = H - BOTTOM + 16.0,
+        );
+    }
+    axis(&mut out, &s);
+    out.push_str("</svg>");
+    out
+}
+
+/// Stacked bars of emissions by sector, one bar per scenario (district).
+pub fn sector_bars(scenarios: &[(String, Vec<(String, f64)>)]) -> String {
+    let hi = scenarios
+        .iter()
+        .map(|(_, v)| v.iter().map(|x| x.1.max(0.0)).sum::<f64>())
+        .fold(0.0, f64::max);
+    let s = Scale { lo: 0.0, hi };
+    let mut out = format!(
+        r#"<svg id="chart-sectors" class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="Emissions by sector"><title>District emissions by sector, t CO2e per year</title>"#
+    );
+    let slot = (W - LEFT - 160.0) / scenarios.len().max(1) as f64;
+    for (i, (name, parts)) in scenarios.iter().enumerate() {
+        let x = LEFT + i as f64 * slot + slot * 0.2;
+        let mut base = 0.0;
+        for (sector, v) in parts {
+            let colour = SECTOR_COLOURS
+                .iter()
+                .find(|c| c.0 == sector)
+                .map(|c| c.1)
+                .unwrap_or("#999");
+            let (y0, y1) = (s.y(base + v.max(0.0)), s.y(base));
+            let _ = write!(
+                out,
+                r##"<rect x="{x:.1}" y="{y0:.1}" width="{w:.1}" height="{h:.1}" fill="{colour}"><title>{n} {sec}: {val} t CO2e/yr</title></rect>"##,
+                w = slot * 0.6,
+                h = (y1 - y0).max(0.0),
+                n = esc(name),
+                sec = esc(sector),
+                val = fmt_num(*v)
+            );
+            base += v.max(0.0);
+        }
+        let _ = write!(
+            out,
+            r##"<text x="{cx:.1}" y="{ty:.1}" text-anchor="middle" class="value">{t}</text><text x="{cx:.1}" y="{ly:.1}" text-anchor="middle" class="label">{n}</text>"##,
+            cx = x + slot * 0.3,
+            ty = s.y(base) - 4.0,
+            t = fmt_num(base),
+            ly = H - BOTTOM + 16.0,
+            n = esc(name)
+        );
+    }
+    for (i, (sector, colour)) in SECTOR_COLOURS.iter().enumerate() {
+        let y = TOP + 10.0 + i as f64 * 20.0;
+        let _ = write!(
+            out,
+            r##"<rect x="{x}" y="{y0}" width="12" height="12" fill="{colour}"/><text x="{tx}" y="{y}">{sector}</text>"##,
+            x = W - 140.0,
+            y0 = y - 10.0,
+            tx = W - 122.0
+        );
+    }
+    axis(&mut out, &s);
+    out.push_str("</svg>");
+    out
+}

@@ -1,0 +1,549 @@
+//! `report.html`: one self-contained page a planner can read on a laptop or print. Inline CSS
+//! and SVG only: no script, no font or image from anywhere, and a Content-Security-Policy that
+//! forbids any request, so it works offline and never phones home. Same run, same bytes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use geo::{Area, InteriorPoint, MultiPolygon};
+
+use super::charts::{sector_bars, waterfall};
+use super::colour::{class_of, fmt_num, quantile_breaks, BANDS, SEQUENTIAL, ZONES};
+use super::svg::{esc, extent, legend, Frame};
+use cpgis_core::community::Membership;
+use cpgis_core::run::Ran;
+use cpgis_core::site::Shape;
+
+/// Map width, px.
+const MAP_W: f64 = 900.0;
+
+/// Above this many buildings the maps draw grid cells instead of footprints.
+pub const MAX_DRAWN_BUILDINGS: usize = 20_000;
+
+const STYLE: &str = r#"
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;max-width:980px;margin:0 auto;padding:16px 20px 60px}
+h1{font-size:26px;margin:8px 0 2px}h2{font-size:19px;margin:34px 0 8px;border-bottom:2px solid #ddd;padding-bottom:4px}
+h3{font-size:15px;margin:18px 0 6px}.sub{color:#555;margin:0 0 12px}
+table{border-collapse:collapse;margin:8px 0;width:100%;font-size:13px}th,td{border-bottom:1px solid #e3e3e3;padding:3px 6px;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.verdict{font-size:20px;font-weight:600;padding:10px 14px;border-radius:6px;margin:10px 0}
+.pass{background:#e5f5e0;color:#006d2c}.fail{background:#fee0d2;color:#a50f15}
+svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#222}
+svg .label{font-size:11px}svg .value{font-weight:600}svg .zone-label{font:bold 14px system-ui,sans-serif;fill:#000;stroke:#fff;stroke-width:3px;paint-order:stroke}
+.map{border:1px solid #ccc;background:#f7f9fb}.legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:4px 0 14px;font-size:12px}
+.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;border:1px solid #999}
+.note{color:#555;font-size:12px}ul.levers li{margin:2px 0}
+@media print{body{max-width:none;padding:0}h2{break-after:avoid}svg,table{break-inside:avoid}.map{border:none}}
+"#;
+
+/// The report of a full run.
+pub fn render_html(ran: &Ran) -> String {
+    let e = &ran.estimated;
+    let b = &ran.balance;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><title>{} – cpgis report</title><style>{STYLE}</style></head><body>"#,
+        esc(&e.config.name)
+    );
+    let _ = write!(
+        h,
+        r#"<h1>{}: Climate Positive assessment</h1><p class="sub">{} buildings ({} in the district, {} in the neighbouring community) · preset {} {} · local CRS EPSG:{} {} · cpgis {}</p>"#,
+        esc(&e.config.name),
+        e.site.buildings.len(),
+        ran.community.count(Membership::District),
+        ran.community.count(Membership::Community),
+        esc(&e.preset.name),
+        esc(&e.preset.version),
+        e.site.crs.epsg,
+        esc(&e.site.crs.name),
+        env!("CARGO_PKG_VERSION")
+    );
+
+    // The balance.
+    let (class, verdict) = if b.climate_positive {
+        (
+            "pass",
+            format!("Climate positive: net {} t CO2e per year", fmt_num(b.net_t)),
+        )
+    } else {
+        (
+            "fail",
+            format!(
+                "Not climate positive: net {} t CO2e per year",
+                fmt_num(b.net_t)
+            ),
+        )
+    };
+    let _ = write!(
+        h,
+        r#"<h2 id="balance">The balance</h2><div class="verdict {class}">{}</div>"#,
+        esc(&verdict)
+    );
+    h.push_str(&waterfall(b));
+    let _ = write!(
+        h,
+        r#"<table id="ledger"><tr><th>t CO2e per year (district)</th>"#
+    );
+    for s in b.baseline.keys() {
+        let _ = write!(h, r#"<th class="n">{}</th>"#, esc(s));
+    }
+    h.push_str(r#"<th class="n">total</th></tr>"#);
+    for (label, m, t) in [
+        ("baseline on site", &b.baseline, b.baseline_t),
+        ("proposed on site", &b.on_site, b.on_site_t),
+    ] {
+        let _ = write!(h, "<tr><td>{label}</td>");
+        for v in m.values() {
+            let _ = write!(h, r#"<td class="n">{}</td>"#, fmt_num(*v));
+        }
+        let _ = write!(h, r#"<td class="n">{}</td></tr>"#, fmt_num(t));
+    }
+    let cols = b.baseline.len();
+    let _ = write!(
+        h,
+        r#"<tr><td>target to offset (on site × (1 + margin), or as set)</td><td colspan="{cols}"></td><td class="n">{}</td></tr><tr><td>credits earned in the community</td><td colspan="{cols}" class="note">{}</td><td class="n">−{}</td></tr><tr><th>net</th><td colspan="{cols}"></td><th class="n">{}</th></tr></table>"#,
+        fmt_num(b.target_t),
+        esc(&b
+            .credits_by_intervention
+            .iter()
+            .map(|(k, v)| format!("{k} {}", fmt_num(*v)))
+            .collect::<Vec<_>>()
+            .join(" · ")),
+        fmt_num(b.credits_t),
+        fmt_num(b.net_t)
+    );
+    if b.shortfall_t > 0.0 {
+        let _ = write!(
+            h,
+            r#"<p>The community cannot cover the target: <b>{} t CO2e per year short</b>. What would close the gap:</p><ul class="levers">"#,
+            fmt_num(b.shortfall_t)
+        );
+        for l in &b.levers {
+            let _ = write!(h, "<li>{}</li>", esc(l));
+        }
+        h.push_str("</ul>");
+    }
+
+    // Emissions by sector.
+    h.push_str(r#"<h2 id="sectors">Emissions by sector</h2>"#);
+    let d = &e.aggregates.district;
+    let scen: Vec<(String, Vec<(String, f64)>)> = e
+        .estimates
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(s, sc)| {
+            let parts = e
+                .estimates
+                .sectors
+                .iter()
+                .enumerate()
+                .map(|(k, sector)| (sector.key().to_string(), d.co2e_t[s][k]))
+                .collect();
+            (sc.name.clone(), parts)
+        })
+        .collect();
+    h.push_str(&sector_bars(&scen));
+    maps(ran, &mut h);
+    zones_table(ran, &mut h);
+    quality(ran, &mut h);
+    assumptions(ran, &mut h);
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// Everything the maps draw on: the frame, and the outlines of district and community.
+struct Base {
+    frame: Frame,
+    outlines: String,
+}
+
+fn base(ran: &Ran) -> Base {
+    let e = &ran.estimated;
+    let building_areas = e.site.buildings.iter().filter_map(|b| match &b.shape {
+        Shape::Area(mp) => Some(mp),
+        Shape::Point(_) => None,
+    });
+    let ext = extent(
+        std::iter::once(&e.site.district.area)
+            .chain(std::iter::once(&ran.community.area))
+            .chain(building_areas),
+    )
+    .unwrap_or_else(|| geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
+    let frame = Frame::new(ext, MAP_W);
+    let outlines = format!(
+        r##"<path d="{}" fill="none" stroke="#3f007d" stroke-width="1.5" stroke-dasharray="6 4"><title>neighbouring community</title></path><path d="{}" fill="none" stroke="#000" stroke-width="2.5"><title>district</title></path>"##,
+        frame.path(&ran.community.area),
+        frame.path(&e.site.district.area)
+    );
+    Base { frame, outlines }
+}
+
+fn open_map(id: &str, f: &Frame, title: &str) -> String {
+    format!(
+        r#"<svg id="{id}" class="map" viewBox="0 0 {:.0} {:.0}" role="img" aria-label="{t}"><title>{t}</title>"#,
+        f.width,
+        f.height,
+        t = esc(title)
+    )
+}
+
+fn close_map(base: &Base, out: &mut String) {
+    out.push_str(&base.outlines);
+    base.frame.scale_bar(out);
+    out.push_str("</svg>");
+}
+
+/// Draws every building filled by `fill`, with a hover title.
+fn buildings(ran: &Ran, f: &Frame, out: &mut String, fill: &dyn Fn(usize) -> (String, String)) {
+    for (i, b) in ran.estimated.site.buildings.iter().enumerate() {
+        let (colour, title) = fill(i);
+        match &b.shape {
+            Shape::Area(mp) => {
+                let _ = write!(
+                    out,
+                    r#"<path d="{}" fill="{colour}"><title>{}</title></path>"#,
+                    f.path(mp),
+                    esc(&title)
+                );
+            }
+            Shape::Point(p) => {
+                let (x, y) = f.px(p.x(), p.y());
+                let _ = write!(
+                    out,
+                    r#"<circle cx="{x:.1}" cy="{y:.1}" r="2" fill="{colour}"><title>{}</title></circle>"#,
+                    esc(&title)
+                );
+            }
+        }
+    }
+}
+
+fn maps(ran: &Ran, h: &mut String) {
+    let e = &ran.estimated;
+    let base = base(ran);
+    let f = &base.frame;
+    let many = e.site.buildings.len() > MAX_DRAWN_BUILDINGS;
+    h.push_str(r#"<h2 id="maps">Maps</h2>"#);
+
+    // Emissions per building (or per cell for very large cases).
+    let totals: Vec<f64> = e.estimates.buildings.iter().map(|b| b.total(0)).collect();
+    h.push_str("<h3>Baseline emissions, t CO2e per year</h3>");
+    let mut m = open_map("map-emissions", f, "Baseline emissions per building");
+    let breaks = if many {
+        let per_cell: Vec<f64> = e
+            .aggregates
+            .cells
+            .iter()
+            .map(|c| c.totals.total(0))
+            .collect();
+        let br = quantile_breaks(&per_cell, 5);
+        for c in &e.aggregates.cells {
+            let k = class_of(c.totals.total(0), &br);
+            let mut d = String::new();
+            f.polygon_path(&c.polygon, &mut d);
+            let _ = write!(m, r#"<path d="{d}" fill="{}"/>"#, SEQUENTIAL[k.min(4)]);
+        }
+        br
+    } else {
+        let br = quantile_breaks(&totals, 5);
+        buildings(ran, f, &mut m, &|i| {
+            let k = class_of(totals[i], &br);
+            (
+                SEQUENTIAL[k.min(4)].to_string(),
+                format!(
+                    "{}: {} t CO2e/yr",
+                    e.site.buildings[i].id,
+                    fmt_num(totals[i])
+                ),
+            )
+        });
+        br
+    };
+    close_map(&base, &mut m);
+    h.push_str(&m);
+    h.push_str(&class_legend(
+        if many {
+            "t CO2e/yr per grid cell"
+        } else {
+            "t CO2e/yr per building"
+        },
+        &breaks,
+    ));
+    h.push_str(&legend(
+        "outlines",
+        &[
+            ("district (solid)".to_string(), "#000"),
+            ("neighbouring community (dashed)".to_string(), "#3f007d"),
+        ],
+    ));
+
+    // Grid density.
+    let g = &e.aggregates;
+    let per_ha: Vec<f64> = g
+        .cells
+        .iter()
+        .map(|c| c.totals.total(0) / (g.cell_area_m2 / 10_000.0))
+        .collect();
+    let br = quantile_breaks(&per_ha, 5);
+    let _ = write!(
+        h,
+        "<h3>Baseline emissions per hectare, {} m {} grid</h3>",
+        g.grid.cell_m,
+        format!("{:?}", g.grid.shape).to_lowercase()
+    );
+    let mut m = open_map("map-grid", f, "Baseline emissions per hectare of grid cell");
+    for (c, v) in g.cells.iter().zip(&per_ha) {
+        let mut d = String::new();
+        f.polygon_path(&c.polygon, &mut d);
+        let _ = write!(
+            m,
+            r##"<path d="{d}" fill="{}" stroke="#fff" stroke-width="0.5"><title>cell {}_{}: {} t CO2e/ha·yr, {} buildings</title></path>"##,
+            SEQUENTIAL[class_of(*v, &br).min(4)],
+            c.key.0,
+            c.key.1,
+            fmt_num(*v),
+            c.totals.buildings
+        );
+    }
+    close_map(&base, &mut m);
+    h.push_str(&m);
+    h.push_str(&class_legend("t CO2e per hectare and year", &br));
+
+    // Transit access.
+    h.push_str("<h3>Transit access (PTAL band)</h3>");
+    let mut m = open_map("map-access", f, "Transit access band per building");
+    if !many {
+        buildings(ran, f, &mut m, &|i| {
+            let p = &e.profiles.buildings[i];
+            let colour = BANDS
+                .iter()
+                .find(|b| b.0 == p.access.band())
+                .map(|b| b.1)
+                .unwrap_or("#999");
+            (
+                colour.to_string(),
+                format!(
+                    "{}: access index {:.1}, band {}",
+                    e.site.buildings[i].id,
+                    p.access.index,
+                    p.access.band()
+                ),
+            )
+        });
+    }
+    for s in &e.site.stops {
+        let (x, y) = f.px(s.point.x(), s.point.y());
+        let _ = write!(
+            m,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="#fff" stroke="#000" stroke-width="1"><title>{} stop {}</title></circle>"##,
+            esc(s.mode.key()),
+            esc(&s.id)
+        );
+    }
+    close_map(&base, &mut m);
+    h.push_str(&m);
+    let entries: Vec<(String, &str)> = BANDS.iter().map(|(b, c)| (b.to_string(), *c)).collect();
+    h.push_str(&legend("PTAL band (white dots: stops)", &entries));
+
+    // Offset zones.
+    h.push_str("<h3>Offset zones, numbered by rank</h3>");
+    let mut m = open_map("map-zones", f, "Offset zones numbered by rank");
+    if !many {
+        buildings(ran, f, &mut m, &|i| {
+            ("#d9d9d9".to_string(), e.site.buildings[i].id.to_string())
+        });
+    }
+    let mut labels = String::new();
+    for z in &ran.plan.zones {
+        let colour = ZONES[(z.rank - 1) % ZONES.len()];
+        let _ = write!(
+            m,
+            r#"<path d="{}" fill="{colour}" fill-opacity="0.55" stroke="{colour}" stroke-width="1.5"><title>zone {}: {} t CO2e/yr</title></path>"#,
+            f.path(&z.geometry),
+            z.rank,
+            fmt_num(z.abatement_t)
+        );
+        if let Some(p) = label_point(&z.geometry) {
+            let (x, y) = f.px(p.0, p.1);
+            let _ = write!(
+                labels,
+                r#"<text x="{x:.1}" y="{y:.1}" text-anchor="middle" class="zone-label">{}</text>"#,
+                z.rank
+            );
+        }
+    }
+    m.push_str(&labels);
+    close_map(&base, &mut m);
+    h.push_str(&m);
+}
+
+/// A point inside the largest part of a zone, for its number.
+fn label_point(mp: &MultiPolygon<f64>) -> Option<(f64, f64)> {
+    let largest =
+        mp.0.iter()
+            .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+    largest.interior_point().map(|p| (p.x(), p.y()))
+}
+
+fn class_legend(title: &str, breaks: &[f64]) -> String {
+    let mut entries = Vec::new();
+    let mut lo = 0.0;
+    for (k, hi) in breaks.iter().enumerate() {
+        entries.push((
+            format!("{} – {}", fmt_num(lo), fmt_num(*hi)),
+            SEQUENTIAL[k.min(4)],
+        ));
+        lo = *hi;
+    }
+    legend(title, &entries)
+}
+
+fn zones_table(ran: &Ran, h: &mut String) {
+    let cur = &ran.estimated.factors.currency;
+    let _ = write!(
+        h,
+        r#"<h2 id="zones">Offset zones</h2><p>Community grid cells ranked by {}, selected until the target of {} t CO2e per year is met, touching cells merged. {} opportunities in {} cells offered {} t CO2e per year.</p>"#,
+        match ran.plan.rank_by {
+            cpgis_core::offsets::RankBy::Cost => "t CO2e per unit of annual cost",
+            cpgis_core::offsets::RankBy::Area => "t CO2e per hectare",
+        },
+        fmt_num(ran.plan.target_t),
+        ran.plan.opportunities.len(),
+        ran.plan.ranked.len(),
+        fmt_num(ran.plan.available_t)
+    );
+    if ran.plan.zones.is_empty() {
+        h.push_str("<p>No zone was selected.</p>");
+        return;
+    }
+    let keys: Vec<&str> = cpgis_core::kinds::Intervention::ALL
+        .iter()
+        .map(|i| i.key())
+        .collect();
+    let _ = write!(
+        h,
+        r#"<table id="zone-table"><tr><th class="n">rank</th><th class="n">cells</th><th class="n">ha</th><th class="n">buildings</th><th class="n">t CO2e/yr</th>"#
+    );
+    for k in &keys {
+        let _ = write!(h, r#"<th class="n">{}</th>"#, esc(&k.replace('_', " ")));
+    }
+    let _ = write!(
+        h,
+        r#"<th class="n">{cur}/yr</th><th class="n">{cur}/t</th></tr>"#
+    );
+    for z in &ran.plan.zones {
+        let _ = write!(
+            h,
+            r#"<tr><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td>"#,
+            z.rank,
+            z.cells.len(),
+            fmt_num(z.area_m2 / 10_000.0),
+            z.buildings,
+            fmt_num(z.abatement_t)
+        );
+        for k in &keys {
+            let _ = write!(
+                h,
+                r#"<td class="n">{}</td>"#,
+                fmt_num(z.by_intervention.get(k).copied().unwrap_or(0.0))
+            );
+        }
+        let per_t = if z.abatement_t > 0.0 {
+            z.annual_cost / z.abatement_t
+        } else {
+            0.0
+        };
+        let _ = write!(
+            h,
+            r#"<td class="n">{}</td><td class="n">{}</td></tr>"#,
+            fmt_num(z.annual_cost),
+            fmt_num(per_t)
+        );
+    }
+    h.push_str("</table>");
+}
+
+fn quality(ran: &Ran, h: &mut String) {
+    let e = &ran.estimated;
+    h.push_str(r#"<h2 id="quality">Data quality</h2><table id="quality-table"><tr><th>layer</th><th>file</th><th class="n">read</th><th class="n">loaded</th><th class="n">invalid</th><th class="n">repaired</th><th class="n">skipped</th><th class="n">duplicates</th></tr>"#);
+    for q in &e.site.quality {
+        let invalid: usize = q.invalid.values().sum();
+        let file = q
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td>{} ({})</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            esc(&q.role),
+            esc(&file),
+            esc(&q.layer),
+            q.read,
+            q.loaded,
+            invalid,
+            q.repaired,
+            q.skipped.len(),
+            q.duplicates.len()
+        );
+    }
+    h.push_str("</table>");
+    let n = e.profiles.buildings.len().max(1) as f64;
+    let pct = |k: usize| format!("{:.0} %", 100.0 * k as f64 / n);
+    let notes = &e.profiles.notes;
+    let count = |m: &BTreeMap<String, usize>, k: &str| m.get(k).copied().unwrap_or(0);
+    let with_year = e
+        .profiles
+        .buildings
+        .iter()
+        .filter(|p| p.year.is_some())
+        .count();
+    let known_use = e.profiles.buildings.len() - count(&notes.buildings_by_use, "unknown");
+    let _ = write!(
+        h,
+        r#"<h3>Fill rates of key attributes</h3><table id="fill-rates"><tr><td>use known</td><td class="n">{}</td></tr><tr><td>floors from the attribute (else height, else the use's default)</td><td class="n">{}</td></tr><tr><td>floors from the height</td><td class="n">{}</td></tr><tr><td>construction year readable</td><td class="n">{}</td></tr><tr><td>residents from the population layer (else floor area per resident)</td><td class="n">{}</td></tr></table>"#,
+        pct(known_use),
+        pct(count(&notes.floors_from, "attribute")),
+        pct(count(&notes.floors_from, "height")),
+        pct(with_year),
+        pct(count(&notes.residents_from, "population_layer"))
+    );
+    let s = cpgis_core::summary::notes(e);
+    if !s.is_empty() {
+        h.push_str("<ul class=\"note\">");
+        for n in s {
+            let _ = write!(h, "<li>{}</li>", esc(&n));
+        }
+        h.push_str("</ul>");
+    }
+}
+
+fn assumptions(ran: &Ran, h: &mut String) {
+    let p = &ran.estimated.preset;
+    let _ = write!(
+        h,
+        r#"<h2 id="assumptions">Every assumption</h2><p>Preset <b>{}</b> {} ({}), costs in {}. Each value with its unit and source; “assumption” marks values no publication gave.</p><table id="assumption-table"><tr><th>value</th><th class="n"></th><th>unit</th><th>source</th></tr>"#,
+        esc(&p.name),
+        esc(&p.version),
+        esc(&p.chain.join(" → ")),
+        esc(&p.currency)
+    );
+    for (k, f) in &p.values {
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td>{}</td><td>{}{}</td></tr>"#,
+            esc(k),
+            f.value,
+            esc(&f.unit),
+            esc(&f.source),
+            if f.from == p.name {
+                String::new()
+            } else {
+                format!(" <span class=\"note\">({})</span>", esc(&f.from))
+            }
+        );
+    }
+    h.push_str("</table>");
+}

@@ -1,0 +1,196 @@
+//! Short text reports printed at the end of a run.
+
+use std::fmt::Write;
+
+use cpgis_core::aggregate::Totals;
+use cpgis_core::estimate::Quantity;
+use cpgis_core::run::Estimated;
+
+/// Emissions by sector and scenario for the district, the rest of the map and all of it.
+pub fn estimate_table(run: &Estimated) -> String {
+    let agg = &run.aggregates;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} buildings ({} in the district), preset {} {}, CRS EPSG:{}",
+        run.config.name,
+        agg.all.buildings,
+        agg.district.buildings,
+        run.preset.name,
+        run.preset.version,
+        run.site.crs.epsg
+    );
+    let _ = writeln!(out, "\nt CO2e per year");
+    let mut header = format!("{:<10} {:<10}", "area", "scenario");
+    for s in &run.estimates.sectors {
+        let _ = write!(header, " {:>12}", s.key());
+    }
+    let _ = write!(header, " {:>12}", "total");
+    let _ = writeln!(out, "{header}");
+    let rows: [(&str, &Totals); 3] = [
+        ("district", &agg.district),
+        ("rest", &agg.rest),
+        ("all", &agg.all),
+    ];
+    for (label, t) in rows {
+        for (s, scenario) in run.estimates.scenarios.iter().enumerate() {
+            let mut line = format!("{label:<10} {:<10}", scenario.name);
+            for v in &t.co2e_t[s] {
+                let _ = write!(line, " {v:>12.1}");
+            }
+            let _ = write!(line, " {:>12.1}", t.total(s));
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\ndistrict: {:.0} m² floor area, {:.0} residents, {:.0} jobs",
+        agg.district.floor_area_m2, agg.district.residents, agg.district.jobs
+    );
+    out
+}
+
+/// One line per district building: floor area beside its heat demand, electricity and
+/// emissions (baseline), so a reader can judge the intensities.
+pub fn district_buildings_table(run: &Estimated) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<14} {:<26} {:>6} {:>10} {:>12} {:>8} {:>12} {:>9}",
+        "id", "uses", "floors", "gfa_m2", "heat_kwh_yr", "heat/m2", "elec_kwh_yr", "t_co2e"
+    );
+    for ((b, p), e) in run
+        .site
+        .buildings
+        .iter()
+        .zip(&run.profiles.buildings)
+        .zip(&run.estimates.buildings)
+    {
+        if !p.in_district {
+            continue;
+        }
+        let q = |q: Quantity| e.baseline.get(q).unwrap_or(0.0);
+        let heat = q(Quantity::HeatDemandKwh);
+        let per_m2 = if p.floor.gfa_m2 > 0.0 {
+            heat / p.floor.gfa_m2
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            out,
+            "{:<14} {:<26} {:>6} {:>10.0} {:>12.0} {:>8.1} {:>12.0} {:>9.1}",
+            b.id,
+            p.uses.describe(),
+            p.floor.floors,
+            p.floor.gfa_m2,
+            heat,
+            per_m2,
+            q(Quantity::ElectricityKwh),
+            e.total(0)
+        );
+    }
+    out
+}
+
+/// The community, the zones and the Climate Positive balance, printed at the end of a run.
+pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
+    // Adding +0.0 turns a negative zero into a positive one, so "-0.0" is never printed.
+    let z = |v: f64| v + 0.0;
+    let e = &ran.estimated;
+    let b = &ran.balance;
+    let c = &ran.community;
+    let plan = &ran.plan;
+    let mut out = String::new();
+    let method = format!("{:?}", c.method).to_lowercase();
+    let _ = writeln!(
+        out,
+        "community ({method}{}): {} buildings, {:.0} ha; {} opportunities in {} cells, {:.1} t CO2e/yr on offer",
+        if method == "catchment" { String::new() } else { format!(", {} m", c.distance_m) },
+        c.count(cpgis_core::community::Membership::Community),
+        geo::Area::unsigned_area(&c.area) / 10_000.0,
+        plan.opportunities.len(),
+        plan.ranked.len(),
+        z(plan.available_t)
+    );
+    if !plan.zones.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:>4} {:>6} {:>10} {:>14} {:>10} {:>9}",
+            "zone",
+            "cells",
+            "t CO2e/yr",
+            format!("{}/yr", e.factors.currency),
+            "per t",
+            "buildings"
+        );
+        const SHOWN: usize = 10;
+        for z in plan.zones.iter().take(SHOWN) {
+            let per_t = if z.abatement_t > 0.0 {
+                z.annual_cost / z.abatement_t
+            } else {
+                0.0
+            };
+            let _ = writeln!(
+                out,
+                "{:>4} {:>6} {:>10.1} {:>14.0} {:>10.1} {:>9}",
+                z.rank,
+                z.cells.len(),
+                z.abatement_t,
+                z.annual_cost,
+                per_t,
+                z.buildings
+            );
+        }
+        if plan.zones.len() > SHOWN {
+            let _ = writeln!(
+                out,
+                "  … and {} more zones (offset_zones.geojson)",
+                plan.zones.len() - SHOWN
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nClimate Positive balance, t CO2e per year (district)"
+    );
+    let row = |label: &str, m: &std::collections::BTreeMap<String, f64>, total: f64| {
+        let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v:.1}")).collect();
+        format!("  {label:<22} {total:>12.1}   ({})\n", parts.join(", "))
+    };
+    out.push_str(&row("baseline on site", &b.baseline, b.baseline_t));
+    out.push_str(&row("proposed on site", &b.on_site, b.on_site_t));
+    let _ = writeln!(out, "  {:<22} {:>12.1}", "target to offset", b.target_t);
+    let parts: Vec<String> = b
+        .credits_by_intervention
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.1}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>12.1}   ({})",
+        "credits (zones)",
+        z(-b.credits_t),
+        parts.join(", ")
+    );
+    let _ = writeln!(out, "  {:<22} {:>12.1}", "net", b.net_t);
+    let verdict = if b.climate_positive {
+        format!("CLIMATE POSITIVE by {:.1} t CO2e/yr", b.margin_t)
+    } else {
+        format!(
+            "NOT climate positive: {:.1} t CO2e/yr short of net zero",
+            -b.margin_t
+        )
+    };
+    let _ = writeln!(out, "  {verdict}");
+    if b.shortfall_t > 0.0 {
+        let _ = writeln!(
+            out,
+            "\nThe community cannot cover the target (on-site × (1 + margin), or the site file's number): {:.1} t CO2e/yr short. Levers:",
+            b.shortfall_t
+        );
+        for l in &b.levers {
+            let _ = writeln!(out, "  - {l}");
+        }
+    }
+    out
+}
