@@ -77,6 +77,28 @@ fn bad(site_file: &std::path::Path, key: &str, problem: &str, hint: &str) -> Err
     Error::Config(issues)
 }
 
+/// Holes of less than this area are slits the union of neighbouring polygons leaves where
+/// their shared edges do not quite meet (rings that run out and back along one line), m².
+pub const SLIT_M2: f64 = 0.01;
+
+/// The area without its slit holes: rings that enclose no area are not holes (OGC simple
+/// features and RFC 7946 want rings that do).
+fn without_slits(area: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon::new(
+        area.0
+            .into_iter()
+            .map(|p| {
+                let (exterior, holes) = p.into_inner();
+                let holes = holes
+                    .into_iter()
+                    .filter(|h| geo::Polygon::new(h.clone(), vec![]).unsigned_area() >= SLIT_M2)
+                    .collect();
+                geo::Polygon::new(exterior, holes)
+            })
+            .collect(),
+    )
+}
+
 /// Delineates the community of `site` and places every building.
 pub fn delineate(
     site: &Site,
@@ -122,7 +144,7 @@ pub fn delineate(
                     union = union.union(&n.area);
                 }
             }
-            union.difference(district)
+            without_slits(union.difference(district))
         }
         CommunityMethod::Catchment => {
             let mut union = MultiPolygon::new(vec![]);
@@ -168,4 +190,29 @@ pub fn delineate(
         serving_stops,
         membership,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, LineString};
+
+    /// Regression, Liechtenstein: the union of adjacent neighbourhoods left 90 rings that run
+    /// out and back along shared edges; written as holes of zero area (RFC 7946 checker).
+    #[test]
+    fn slit_holes_are_dropped_and_real_holes_kept() {
+        let shell = polygon![(x: 0.0, y: 0.0), (x: 100.0, y: 0.0), (x: 100.0, y: 100.0), (x: 0.0, y: 100.0)];
+        let slit = LineString::from(vec![(10.0, 10.0), (20.0, 10.0), (10.0, 10.0), (10.0, 10.0)]);
+        let hole = LineString::from(vec![
+            (50.0, 50.0),
+            (50.0, 60.0),
+            (60.0, 60.0),
+            (60.0, 50.0),
+            (50.0, 50.0),
+        ]);
+        let p = geo::Polygon::new(shell.exterior().clone(), vec![slit, hole.clone()]);
+        let kept = without_slits(MultiPolygon::new(vec![p]));
+        assert_eq!(kept.0[0].interiors(), &[hole]);
+        assert_eq!(kept.unsigned_area(), 100.0 * 100.0 - 10.0 * 10.0);
+    }
 }
