@@ -15,18 +15,23 @@ use crate::offsets::OffsetPlan;
 pub struct Balance {
     /// District, business as usual, by sector.
     pub baseline: BTreeMap<String, f64>,
+    /// District, business as usual, all sectors.
     pub baseline_t: f64,
     /// District, proposed design, by sector.
     pub on_site: BTreeMap<String, f64>,
+    /// District, proposed design, all sectors.
     pub on_site_t: f64,
     /// What the credits must cover: on-site × (1 + margin), or the site file's number.
     pub target_t: f64,
     /// Credits of the selected zones, by zone rank and by intervention.
     pub credits_by_zone: BTreeMap<usize, f64>,
+    /// Credits of the selected zones by intervention key.
     pub credits_by_intervention: BTreeMap<String, f64>,
+    /// Credits of the selected zones, all of them.
     pub credits_t: f64,
     /// on-site − credits.
     pub net_t: f64,
+    /// True when the net is below zero.
     pub climate_positive: bool,
     /// How far below zero the net is (negative: how far above).
     pub margin_t: f64,

@@ -18,28 +18,45 @@ pub enum Error {
 
     /// A layer file cannot be opened or read.
     #[error("{file}: {problem}")]
-    Layer { file: PathBuf, problem: String },
+    Layer {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong, and what to do.
+        problem: String,
+    },
 
     /// A layer has no usable coordinate reference system.
     #[error("{file}, layer '{layer}': {problem}")]
     Crs {
+        /// The layer file.
         file: PathBuf,
+        /// The layer inside it.
         layer: String,
+        /// What is wrong, and what to do.
         problem: String,
     },
 
     /// A feature or the layer as a whole holds data cpgis cannot use.
     #[error("{file}, layer '{layer}'{feature}: {problem}", feature = feature_label(.feature))]
     Data {
+        /// The layer file.
         file: PathBuf,
+        /// The layer inside it.
         layer: String,
+        /// The feature's id, if one feature is at fault.
         feature: Option<String>,
+        /// What is wrong, and what to do.
         problem: String,
     },
 
     /// The output folder the user named cannot be used (exists as a file, cannot be created).
     #[error("{path}: {problem}")]
-    Output { path: PathBuf, problem: String },
+    Output {
+        /// The output folder.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        problem: String,
+    },
 
     /// A file cannot be written, or GDAL failed where it should not have.
     #[error("{0}")]

@@ -17,11 +17,14 @@ pub struct ConfigIssue {
 /// All problems found in one site file.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ConfigIssues {
+    /// The file the problems are in.
     pub file: PathBuf,
+    /// The problems, in the order found.
     pub issues: Vec<ConfigIssue>,
 }
 
 impl ConfigIssues {
+    /// No problems yet, in `file`.
     pub fn new(file: PathBuf) -> Self {
         ConfigIssues {
             file,
@@ -29,6 +32,7 @@ impl ConfigIssues {
         }
     }
 
+    /// Adds a problem at `key` with an optional hint.
     pub fn push(&mut self, key: &str, problem: &str, hint: Option<&str>) {
         self.issues.push(ConfigIssue {
             key: key.to_string(),
@@ -43,6 +47,7 @@ impl ConfigIssues {
         self.push(key, &problem, None);
     }
 
+    /// True when no problem was found.
     pub fn is_empty(&self) -> bool {
         self.issues.is_empty()
     }

@@ -8,7 +8,7 @@ macro_rules! named_enum {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vdoc])* $variant),+ }
+        pub enum $name { $($(#[$vdoc])* #[doc = concat!("`", $key, "`")] $variant),+ }
 
         impl $name {
             /// Every member, in a fixed order.

@@ -1,4 +1,4 @@
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 //! cpgis-core: the part of cpgis that computes. The typed site model and its checks, the factor
 //! presets, and every stage from profile to balance as functions on in-memory data. No GDAL, no
 //! file, terminal or network I/O: the command line (`cpgis`) loads and writes through

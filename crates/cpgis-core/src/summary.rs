@@ -20,10 +20,15 @@ fn r4(v: f64) -> f64 {
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// Totals of one set of buildings, rounded.
 pub struct TotalsOut {
+    /// Number of buildings.
     pub buildings: usize,
+    /// Gross floor area, m².
     pub gfa_m2: f64,
+    /// Residents.
     pub residents: f64,
+    /// Jobs.
     pub jobs: f64,
     /// scenario → sector (and `total`) → t CO2e per year.
     pub co2e_t_yr: BTreeMap<String, BTreeMap<String, f64>>,
@@ -59,25 +64,39 @@ impl TotalsOut {
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// The preset used.
 pub struct PresetOut {
+    /// Its name.
     pub name: String,
+    /// Its version.
     pub version: String,
+    /// The presets it was built from, most general first.
     pub chain: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// One preset value as used.
 pub struct Assumption {
+    /// Dotted key (`carriers.electricity`).
     pub key: String,
+    /// The value.
     pub value: f64,
+    /// Its unit.
     pub unit: String,
+    /// Its source.
     pub source: String,
+    /// The preset (or site file) that set it.
     pub from: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// The aggregation grid.
 pub struct GridOut {
+    /// `square` or `hex`.
     pub shape: String,
+    /// Cell size, m.
     pub cell_m: f64,
+    /// Cells holding at least one building.
     pub cells_with_buildings: usize,
 }
 
@@ -85,29 +104,42 @@ pub struct GridOut {
 /// and sectors; before rounding). Each should be 0 up to floating-point noise.
 #[derive(Debug, Clone, Serialize)]
 pub struct Consistency {
+    /// Sum over cells − all, t CO2e per year (0 but for rounding).
     pub grid_minus_all: f64,
+    /// District + rest − all, t CO2e per year.
     pub district_plus_rest_minus_all: f64,
+    /// Neighbourhoods + outside − all, t CO2e per year.
     pub neighbourhoods_plus_outside_minus_all: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// Everything `summary.json` holds.
 pub struct Summary {
+    /// The version of cpgis that wrote it.
     pub cpgis_version: &'static str,
+    /// The case's name.
     pub site: String,
+    /// The local metric CRS.
     pub crs: LocalCrs,
+    /// The preset used.
     pub preset: PresetOut,
+    /// The scenarios with their measures.
     pub scenarios: Vec<Scenario>,
     /// Things a reader should know before trusting the numbers.
     pub notes: Vec<String>,
     /// `district`, `rest` (every other building on the map), `all`, `outside_neighbourhoods`.
     pub totals: BTreeMap<String, TotalsOut>,
+    /// The grid.
     pub grid: GridOut,
+    /// Checks that the levels add up.
     pub consistency: Consistency,
     /// Buildings by energy tier (`1`: archetype intensities, `2`: metered).
     pub energy_tiers: BTreeMap<String, usize>,
     /// Buildings by transit access band.
     pub access_bands: BTreeMap<String, usize>,
+    /// What profiling could not do as asked, listed by building id.
     pub profile: ProfileNotes,
+    /// Per layer, what loading found wrong.
     pub quality: Vec<LayerQuality>,
     /// The neighbouring community (full runs only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,48 +150,74 @@ pub struct Summary {
     /// The Climate Positive ledger (full runs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<Balance>,
+    /// Every preset value with unit and source.
     pub assumptions: Vec<Assumption>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// The neighbouring community.
 pub struct CommunityOut {
+    /// `buffer`, `adjacent` or `catchment`.
     pub method: String,
+    /// Ring width, m.
     pub distance_m: f64,
+    /// Area, ha.
     pub area_ha: f64,
     /// Neighbourhood ids (adjacent method).
     pub neighbours: Vec<String>,
     /// Neighbourhoods taken as the district itself (adjacent method).
     pub district_neighbourhoods: Vec<String>,
+    /// Stops that serve the district (catchment method).
     pub serving_stops: usize,
     /// Buildings by membership: district, community, outside.
     pub buildings: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// One offset zone.
 pub struct ZoneOut {
+    /// Rank, 1 = best.
     pub rank: usize,
+    /// Cells merged into it.
     pub cells: usize,
+    /// t CO2e per year.
     pub abatement_t_yr: f64,
+    /// t CO2e per year by intervention.
     pub by_intervention_t_yr: BTreeMap<String, f64>,
+    /// Capital cost, in the preset's currency.
     pub capex: f64,
+    /// Annual cost, in the preset's currency.
     pub annual_cost: f64,
+    /// Area, ha.
     pub area_ha: f64,
+    /// Community buildings in it.
     pub buildings: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// Offset opportunities and zones.
 pub struct OffsetsOut {
+    /// Currency of the costs.
     pub currency: String,
+    /// The interventions enabled.
     pub interventions: Vec<crate::kinds::Intervention>,
+    /// What the cells were ranked by.
     pub rank_by: crate::kinds::RankBy,
+    /// Number of opportunities.
     pub opportunities: usize,
     /// t CO2e per year the community offers, by intervention.
     pub available_t_yr: BTreeMap<String, f64>,
+    /// Community cells with an opportunity.
     pub ranked_cells: usize,
+    /// Cells selected.
     pub selected_cells: usize,
+    /// What the credits must cover, t CO2e per year.
     pub target_t_yr: f64,
+    /// What the selected cells offer, t CO2e per year.
     pub selected_t_yr: f64,
+    /// Target − selected where the community falls short, t CO2e per year.
     pub shortfall_t_yr: f64,
+    /// The zones, best first.
     pub zones: Vec<ZoneOut>,
 }
 
@@ -252,6 +310,7 @@ fn rounded(b: &Balance) -> Balance {
     }
 }
 
+/// The summary of an estimate (`ran`: and of the rest of a full run).
 pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     let agg = &run.aggregates;
     let mut totals = BTreeMap::new();

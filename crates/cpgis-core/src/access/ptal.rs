@@ -26,6 +26,7 @@ use crate::preset::Mode;
 pub struct Service {
     /// Stop position in the local metric CRS, m.
     pub point: [f64; 2],
+    /// Its transit mode (PTAL catchment and reliability allowance).
     pub mode: Mode,
     /// Route id; services of one route count once, at their nearest stop. `None`: the stop is
     /// its own route (no timetable known).
@@ -37,6 +38,7 @@ pub struct Service {
 /// The access index at a point, with each mode's part.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessIndex {
+    /// The access index: the best EDF plus half of the others, summed over modes.
     pub index: f64,
     /// Each mode's part of the index, in `Mode::ALL` order (0 where no service of the mode is
     /// within reach).
@@ -193,6 +195,7 @@ struct Scratch {
 }
 
 impl AccessModel {
+    /// An access model of `services` with the PTAL parameters `params`.
     pub fn new(services: Vec<Service>, params: &Access) -> AccessModel {
         let items = services
             .iter()

@@ -20,6 +20,7 @@ pub trait Tiling {
 
 /// Squares of side `size` m.
 pub struct Squares {
+    /// Side of a square, m.
     pub size: f64,
 }
 
@@ -51,6 +52,7 @@ impl Tiling for Squares {
 
 /// Pointy-top hexagons `width` m across the flats (circumradius width / √3), axial coordinates.
 pub struct Hexagons {
+    /// Width across the flats, m.
     pub width: f64,
 }
 

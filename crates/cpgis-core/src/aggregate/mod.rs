@@ -21,15 +21,20 @@ use crate::site::Site;
 /// Sums over a set of buildings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Totals {
+    /// Number of buildings.
     pub buildings: usize,
+    /// Gross floor area, m².
     pub floor_area_m2: f64,
+    /// Residents.
     pub residents: f64,
+    /// Jobs.
     pub jobs: f64,
     /// t CO2e per year, `[scenario][sector]`.
     pub co2e_t: Vec<Vec<f64>>,
 }
 
 impl Totals {
+    /// Zero totals for `scenarios` scenarios and `sectors` sectors.
     pub fn new(scenarios: usize, sectors: usize) -> Totals {
         Totals {
             buildings: 0,
@@ -40,6 +45,7 @@ impl Totals {
         }
     }
 
+    /// Adds one building's profile and estimate.
     pub fn add(&mut self, p: &Profile, e: &BuildingEstimate) {
         self.buildings += 1;
         self.floor_area_m2 += p.floor.gfa_m2;
@@ -63,14 +69,18 @@ impl Totals {
 pub struct Cell {
     /// Column and row (squares) or axial q, r (hexagons).
     pub key: (i64, i64),
+    /// The cell's outline, local CRS.
     pub polygon: Polygon<f64>,
+    /// Sums over the cell's buildings.
     pub totals: Totals,
 }
 
 /// Every level of aggregation.
 #[derive(Debug, Clone)]
 pub struct Aggregates {
+    /// The grid the cells come from.
     pub grid: GridSpec,
+    /// Area of one cell, m².
     pub cell_area_m2: f64,
     /// Cells holding at least one building, ordered by key.
     pub cells: Vec<Cell>,
@@ -82,8 +92,11 @@ pub struct Aggregates {
     pub neighbourhood_of: Vec<Option<usize>>,
     /// Buildings in no neighbourhood.
     pub outside_neighbourhoods: Totals,
+    /// Buildings in the district.
     pub district: Totals,
+    /// Every other building on the map.
     pub rest: Totals,
+    /// Every building.
     pub all: Totals,
 }
 

@@ -33,12 +33,16 @@ pub const SELF_SHARE: f64 = 0.9;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Membership {
+    /// In the district.
     District,
+    /// In the neighbouring community.
     Community,
+    /// In neither (elsewhere on the map).
     Outside,
 }
 
 impl Membership {
+    /// The snake_case name used in outputs.
     pub fn key(self) -> &'static str {
         match self {
             Membership::District => "district",
@@ -51,7 +55,9 @@ impl Membership {
 /// The neighbouring community.
 #[derive(Debug, Clone)]
 pub struct Community {
+    /// How the community was delineated.
     pub method: CommunityMethod,
+    /// Ring width, m (`buffer`, and the reach of `adjacent`).
     pub distance_m: f64,
     /// The community area, district excluded, local CRS.
     pub area: MultiPolygon<f64>,
@@ -66,6 +72,7 @@ pub struct Community {
 }
 
 impl Community {
+    /// How many buildings have membership `m`.
     pub fn count(&self, m: Membership) -> usize {
         self.membership.iter().filter(|x| **x == m).count()
     }

@@ -7,7 +7,7 @@
 //! | `site` | the site-file schema: parsing raw TOML into the types below |
 //! | `units` | units a mapped attribute may carry (m², ft², kWh, therm, …) |
 
-pub mod reader;
+pub(crate) mod reader;
 mod site;
 pub mod units;
 
@@ -34,7 +34,12 @@ pub enum GeometryColumns {
     /// GDAL's own detection (a `WKT` column, or `lon`/`lat`, `x`/`y` …).
     Auto,
     /// Coordinates in two columns.
-    Xy { x: String, y: String },
+    Xy {
+        /// The column with x (longitude, easting).
+        x: String,
+        /// The column with y (latitude, northing).
+        y: String,
+    },
     /// Well-known text in one column.
     Wkt(String),
 }
@@ -62,58 +67,77 @@ pub struct LayerSource {
 /// layer's `on` field gives the feature more attributes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JoinSpec {
+    /// The table file, resolved against the site file's folder.
     pub path: PathBuf,
+    /// The key field, present in both the layer and the table.
     pub on: String,
 }
 
 /// A field holding one use type, with an optional field holding its share of the floor area.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct UseField {
+    /// The field holding the use value.
     pub field: String,
+    /// The field holding its share of the floor area (0..1), if any.
     pub share: Option<String>,
 }
 
 /// A numeric field with the unit its values are in.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MeasuredField<U> {
+    /// The field name.
     pub field: String,
+    /// The unit its values are in.
     pub unit: U,
 }
 
 /// Metered energy of one carrier (`electricity`, `natural_gas`, `district_heat`, …).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EnergyField {
+    /// The carrier.
     pub carrier: Carrier,
+    /// The field with its unit.
     pub field: MeasuredField<MeterUnit>,
 }
 
 /// The district boundary layer.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DistrictSpec {
+    /// The layer.
     pub source: LayerSource,
+    /// A field naming the district, if any.
     pub name: Option<String>,
 }
 
 /// Neighbourhood polygons (optional).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NeighbourhoodsSpec {
+    /// The layer.
     pub source: LayerSource,
     /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
     pub id: Vec<String>,
+    /// A field with the neighbourhood's population, if any.
     pub population: Option<String>,
 }
 
 /// One buildings layer; later layers are de-duplicated against earlier ones.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BuildingsSpec {
+    /// The layer.
     pub source: LayerSource,
     /// Id fields, first non-empty wins (e.g. `osm_way_id`, then `osm_id`).
     pub id: Vec<String>,
+    /// Use fields, each with an optional share field (mixed use).
     pub uses: Vec<UseField>,
+    /// Field with the number of floors above ground.
     pub floors: Option<String>,
+    /// Field with the height, m.
     pub height: Option<String>,
+    /// Field with the construction year, as written (`c. 1950`, `1908..1939`).
     pub year: Option<String>,
+    /// Field with the gross floor area and its unit.
     pub gfa: Option<MeasuredField<AreaUnit>>,
+    /// Fields with metered energy per carrier.
     pub energy: Vec<EnergyField>,
     /// Raw use value → cpgis use type, applied before the preset's own table.
     pub use_map: Vec<(String, Use)>,
@@ -124,7 +148,9 @@ pub struct BuildingsSpec {
 pub struct ModeSpec {
     /// Fields to look at in order; the first whose value is in `map` gives the mode.
     pub fields: Vec<String>,
+    /// Field value → mode.
     pub map: Vec<(String, Mode)>,
+    /// The mode of stops whose fields hold no mapped value.
     pub default: Mode,
 }
 
@@ -137,6 +163,7 @@ pub struct StopsSpec {
     pub id: Vec<String>,
     /// Stop or station name field: stops of one mode sharing a name count as one service.
     pub name: Option<String>,
+    /// How the mode of each stop is read.
     pub mode: ModeSpec,
     /// A field with departures per hour at the stop (else the mode's default).
     pub departures: Option<String>,
@@ -147,20 +174,27 @@ pub struct StopsSpec {
 /// A population layer (points or polygons with a count).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PopulationSpec {
+    /// The layer.
     pub source: LayerSource,
+    /// The field with the number of residents.
     pub value: String,
 }
 
 /// How the neighbouring community is delineated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum CommunityMethod {
+    /// A ring `distance_m` wide around the district.
     Buffer,
+    /// The neighbourhoods that touch or intersect that ring.
     Adjacent,
+    /// The walking catchments of the stops that serve the district.
     Catchment,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// How the neighbouring community is delineated.
 pub struct CommunitySpec {
+    /// The method.
     pub method: CommunityMethod,
     /// Width of the ring around the district, metres.
     pub distance_m: f64,
@@ -169,14 +203,18 @@ pub struct CommunitySpec {
 /// Grid cell shape for aggregation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum GridShape {
+    /// Squares.
     Square,
+    /// Pointy-top hexagons.
     Hex,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// The grid cells emissions are summed in.
 pub struct GridSpec {
     /// Cell size, metres (side of a square; flat-to-flat width of a hexagon).
     pub cell_m: f64,
+    /// Squares or hexagons.
     pub shape: GridShape,
 }
 
@@ -219,6 +257,7 @@ pub enum Target {
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// What the offsets must cover and how they are chosen.
 pub struct OffsetsSpec {
     /// What the credits must cover.
     pub target: Target,
@@ -235,6 +274,7 @@ pub struct OffsetsSpec {
 pub struct FactorOverride {
     /// Dotted key of the preset value, e.g. `carriers.electricity`.
     pub key: String,
+    /// The new value, in the preset's unit.
     pub value: f64,
     /// Unit, if the site file gives one (it must then match the preset's).
     pub unit: Option<String>,
@@ -248,20 +288,31 @@ pub struct FactorOverride {
 pub struct SiteConfig {
     /// The site file itself.
     pub file: PathBuf,
+    /// The case's name, for titles.
     pub name: String,
+    /// The local metric CRS.
     pub crs: CrsChoice,
     /// Preset name or path (relative to the site file).
     pub preset: String,
     /// Single preset values replaced by the site file.
     pub factors: Vec<FactorOverride>,
+    /// The district boundary.
     pub district: DistrictSpec,
+    /// Neighbourhood polygons, if any.
     pub neighbourhoods: Option<NeighbourhoodsSpec>,
+    /// Buildings layers; later ones are de-duplicated against earlier ones.
     pub buildings: Vec<BuildingsSpec>,
+    /// Transit stops, if any.
     pub stops: Option<StopsSpec>,
+    /// A population layer, if any.
     pub population: Option<PopulationSpec>,
+    /// How the community is delineated.
     pub community: CommunitySpec,
+    /// The aggregation grid.
     pub grid: GridSpec,
+    /// The site file's scenarios (never `baseline`).
     pub scenarios: Vec<ScenarioSpec>,
+    /// Offset target, margin, interventions and ranking.
     pub offsets: OffsetsSpec,
 }
 

@@ -14,6 +14,7 @@ pub struct TableReader<'a> {
 }
 
 impl<'a> TableReader<'a> {
+    /// A reader of `table`, whose keys are reported under the dotted `path`.
     pub fn new(table: &'a toml::Table, path: &str) -> Self {
         TableReader {
             table,
@@ -70,17 +71,6 @@ impl<'a> TableReader<'a> {
             toml::Value::Integer(i) => Some(*i as f64),
             other => {
                 issues.wrong_type(&self.key_path(key), "a number", other);
-                None
-            }
-        }
-    }
-
-    /// An optional boolean.
-    pub fn boolean(&mut self, key: &'static str, issues: &mut ConfigIssues) -> Option<bool> {
-        match self.value(key)? {
-            toml::Value::Boolean(b) => Some(*b),
-            other => {
-                issues.wrong_type(&self.key_path(key), "true or false", other);
                 None
             }
         }

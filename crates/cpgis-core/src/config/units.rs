@@ -5,13 +5,17 @@ use std::fmt;
 /// Unit of a floor-area attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum AreaUnit {
+    /// m².
     SquareMetre,
+    /// ft² (0.09290304 m²).
     SquareFoot,
 }
 
 impl AreaUnit {
+    /// The units' names, for messages.
     pub const NAMES: &'static str = "m2, ft2";
 
+    /// The unit named `s` (`m2`, `sqm`, `ft2`, `sqft`, …).
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "m2" | "m²" | "sqm" => Some(AreaUnit::SquareMetre),
@@ -32,20 +36,29 @@ impl AreaUnit {
 /// Unit of a metered-energy attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum EnergyUnit {
+    /// kWh.
     KilowattHour,
+    /// MWh (1,000 kWh).
     MegawattHour,
+    /// GJ (277.78 kWh).
     Gigajoule,
+    /// MJ (0.27778 kWh).
     Megajoule,
+    /// Therm (29.3071 kWh).
     Therm,
+    /// kBtu (0.293071 kWh).
     KiloBtu,
+    /// MMBtu (293.071 kWh).
     MegaBtu,
     /// Cubic metres of natural gas: converted with the preset's calorific value.
     CubicMetreGas,
 }
 
 impl EnergyUnit {
+    /// The units' names, for messages.
     pub const NAMES: &'static str = "kWh, MWh, GJ, MJ, therm, kBtu, MMBtu, m3";
 
+    /// The unit named `s` (case and spelling variants accepted).
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "kwh" => Some(EnergyUnit::KilowattHour),
@@ -87,14 +100,18 @@ impl EnergyUnit {
 /// area (`kWh/ft2`, `kWh/m2`), which is multiplied by the building's floor area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct MeterUnit {
+    /// The energy unit.
     pub energy: EnergyUnit,
+    /// The floor area the energy is per, for an intensity.
     pub per_area: Option<AreaUnit>,
 }
 
 impl MeterUnit {
+    /// The units' names, for messages.
     pub const NAMES: &'static str =
         "kWh, MWh, GJ, MJ, therm, kBtu, MMBtu, m3, or one of them per m2 or ft2 (e.g. kWh/ft2)";
 
+    /// The unit named `s`: an energy unit, or one per area (`kWh/ft2`).
     pub fn parse(s: &str) -> Option<Self> {
         match s.split_once('/') {
             None => Some(MeterUnit {

@@ -17,6 +17,7 @@ use crate::preset::{Carrier, Factors, HeatSource};
 use crate::profile::Profile;
 use crate::site::Building;
 
+/// Stationary energy: tier 1 (archetype intensities) or tier 2 (metered energy) by carrier, PV and a heat-source switch.
 pub struct EnergyModel;
 
 /// A value per energy carrier, in `Carrier::ALL` order (no allocation: a building's energy is
@@ -47,12 +48,15 @@ impl IndexMut<Carrier> for ByCarrier {
 /// Energy use of one building by carrier, kWh per year, with what it took to get there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnergyUse {
+    /// 1: archetype intensities, 2: metered.
     pub tier: u8,
+    /// Energy delivered by carrier, kWh per year.
     pub carriers: ByCarrier,
     /// Heat delivered, kWh per year (tier 2: the part known from fuels and district heat).
     pub heat_kwh: f64,
     /// PV yield, kWh per year, and the part of it beyond the building's own electricity.
     pub pv_kwh: f64,
+    /// The part of the PV yield beyond the building's own electricity, kWh per year.
     pub pv_export_kwh: f64,
 }
 

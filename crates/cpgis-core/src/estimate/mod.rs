@@ -27,12 +27,16 @@ pub use scenario::{scenarios, Measures, Scenario, Scenarios};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sector {
+    /// Stationary energy in buildings.
     Energy,
+    /// Residents' travel.
     Transport,
+    /// Municipal solid waste.
     Waste,
 }
 
 impl Sector {
+    /// The snake_case name used in outputs.
     pub fn key(self) -> &'static str {
         match self {
             Sector::Energy => "energy",
@@ -129,10 +133,13 @@ impl BuildingEstimate {
 /// Every building's estimate.
 #[derive(Debug, Clone)]
 pub struct Estimates {
+    /// The scenarios, baseline first.
     pub scenarios: Vec<Scenario>,
     /// Index of `proposed` in `scenarios`.
     pub proposed: usize,
+    /// The sectors, in output order.
     pub sectors: Vec<Sector>,
+    /// Per building, in `site.buildings` order.
     pub buildings: Vec<BuildingEstimate>,
 }
 

@@ -7,11 +7,14 @@ use crate::config::ScenarioSpec;
 /// A named scenario.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Scenario {
+    /// `baseline`, `proposed`, or another name from the site file.
     pub name: String,
+    /// Its on-site measures.
     pub measures: Measures,
 }
 
 impl Scenario {
+    /// Business as usual: no measures.
     pub fn baseline() -> Scenario {
         Scenario {
             name: "baseline".into(),

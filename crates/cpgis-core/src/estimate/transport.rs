@@ -13,19 +13,25 @@ use crate::preset::{Carrier, Factors, Mode};
 use crate::profile::Profile;
 use crate::site::Building;
 
+/// Residents' travel: trips, mode split from the access index, passenger-km, emissions.
 pub struct TransportModel;
 
 /// Annual trips and passenger-km of one building's residents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Travel {
+    /// Trips per year.
     pub trips: f64,
+    /// Share of trips by car.
     pub car_share: f64,
+    /// Share of trips by transit.
     pub transit_share: f64,
+    /// Car passenger-km per year.
     pub car_pkm: f64,
     /// Passenger-km by transit mode, in `Mode::ALL` order.
     pub transit_pkm: [f64; 4],
 }
 
+/// Annual trips and passenger-km of one building's residents under some measures.
 pub fn travel(p: &Profile, m: &Measures, f: &Factors) -> Travel {
     let t = &f.travel;
     let trips = p.residents * t.trips_per_resident_day * t.days_per_year;

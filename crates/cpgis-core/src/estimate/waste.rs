@@ -12,6 +12,7 @@ use crate::preset::{Factors, Treatment};
 use crate::profile::Profile;
 use crate::site::Building;
 
+/// Municipal solid waste: tonnes from residents and jobs, split by treatment, diversion.
 pub struct WasteModel;
 
 /// Days in a year: the per-day generation rates are annual tonnages divided by 365.

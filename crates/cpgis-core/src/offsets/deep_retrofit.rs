@@ -10,6 +10,7 @@ use crate::kinds::Intervention;
 use crate::preset::{Era, Factors};
 use crate::profile::Profile;
 
+/// Deep retrofit of pre-1980 buildings.
 pub struct DeepRetrofit;
 
 impl InterventionModel for DeepRetrofit {

@@ -10,6 +10,7 @@ use crate::kinds::Intervention;
 use crate::preset::{Factors, HeatSource};
 use crate::profile::Profile;
 
+/// Heat pumps replacing the existing heating.
 pub struct HeatPump;
 
 impl InterventionModel for HeatPump {

@@ -136,10 +136,15 @@ impl Opportunity {
 
 /// What an intervention may read.
 pub struct OffsetContext<'a> {
+    /// The site.
     pub site: &'a Site,
+    /// Every building's profile, with the access model.
     pub profiles: &'a Profiles,
+    /// The factors.
     pub factors: &'a Factors,
+    /// The community and each building's membership.
     pub community: &'a Community,
+    /// The grid cells.
     pub aggregates: &'a Aggregates,
     /// The profile stage's access model (the transit intervention asks it again with a new stop).
     pub access: &'a AccessModel,
@@ -148,6 +153,7 @@ pub struct OffsetContext<'a> {
 }
 
 impl<'a> OffsetContext<'a> {
+    /// The context of one offsets stage: each grid cell's community buildings listed once.
     pub fn new(
         site: &'a Site,
         profiles: &'a Profiles,

@@ -8,6 +8,7 @@ use crate::kinds::Intervention;
 use crate::preset::{Carrier, Factors};
 use crate::profile::Profile;
 
+/// Rooftop PV on the usable roof.
 pub struct RooftopPv;
 
 impl InterventionModel for RooftopPv {

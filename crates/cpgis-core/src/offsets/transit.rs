@@ -12,6 +12,7 @@ use crate::kinds::Intervention;
 use crate::preset::{Factors, Mode};
 use crate::profile::Profile;
 
+/// A new bus service in dense, poorly served cells.
 pub struct Transit;
 
 impl InterventionModel for Transit {

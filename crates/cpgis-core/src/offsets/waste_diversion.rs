@@ -8,6 +8,7 @@ use crate::kinds::Intervention;
 use crate::preset::{Factors, Treatment};
 use crate::profile::Profile;
 
+/// Waste diversion to the preset's recycling and composting target.
 pub struct WasteDiversion;
 
 impl InterventionModel for WasteDiversion {

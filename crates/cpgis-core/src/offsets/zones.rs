@@ -17,9 +17,13 @@ pub use crate::kinds::RankBy;
 pub struct CellOffer {
     /// Index in `aggregates.cells`.
     pub cell: usize,
+    /// The cell's column and row (or axial q, r).
     pub key: (i64, i64),
+    /// t CO2e per year on offer.
     pub abatement_t: f64,
+    /// Capital cost, in the preset's currency.
     pub capex: f64,
+    /// Annual cost (capital / lifetime + operating), in the preset's currency.
     pub annual_cost: f64,
     /// t CO2e per year by intervention.
     pub by_intervention: BTreeMap<&'static str, f64>,
@@ -27,6 +31,7 @@ pub struct CellOffer {
     pub buildings: usize,
     /// The cell's part inside the community, local CRS.
     pub geometry: MultiPolygon<f64>,
+    /// Area of the cell's part inside the community, m².
     pub area_m2: f64,
     /// The ranking score (higher first).
     pub score: f64,
@@ -39,29 +44,42 @@ pub struct Zone {
     pub rank: usize,
     /// Indices into `OffsetPlan::ranked`.
     pub cells: Vec<usize>,
+    /// The zone's outline, local CRS.
     pub geometry: MultiPolygon<f64>,
+    /// t CO2e per year.
     pub abatement_t: f64,
+    /// Capital cost, in the preset's currency.
     pub capex: f64,
+    /// Annual cost, in the preset's currency.
     pub annual_cost: f64,
+    /// t CO2e per year by intervention key.
     pub by_intervention: BTreeMap<&'static str, f64>,
+    /// Area, m².
     pub area_m2: f64,
+    /// Community buildings in the zone.
     pub buildings: usize,
+    /// Abatement per cost (or per hectare), as the cells were ranked.
     pub score: f64,
 }
 
 /// The ranked cells, the selection and the zones.
 #[derive(Debug, Clone)]
 pub struct OffsetPlan {
+    /// Every opportunity in the community.
     pub opportunities: Vec<Opportunity>,
+    /// What the cells were ranked by.
     pub rank_by: RankBy,
     /// Every community cell with an opportunity, best first.
     pub ranked: Vec<CellOffer>,
     /// How many of `ranked` (from the top) are selected.
     pub selected: usize,
+    /// The selected cells merged into contiguous zones, best first.
     pub zones: Vec<Zone>,
     /// Per ranked cell, the rank of its zone (selected cells only).
     pub zone_of: BTreeMap<usize, usize>,
+    /// What the credits must cover, t CO2e per year.
     pub target_t: f64,
+    /// What the selected cells offer, t CO2e per year.
     pub selected_t: f64,
     /// All the community offers with the enabled interventions.
     pub available_t: f64,

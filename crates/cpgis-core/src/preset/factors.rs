@@ -52,29 +52,39 @@ impl Heating {
 /// Residents' travel.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Travel {
+    /// Trips per resident per day.
     pub trips_per_resident_day: f64,
+    /// Days per year the daily trips are made.
     pub days_per_year: f64,
     /// Walking and cycling as shares of the trips not made by car (the rest is transit).
     pub walk_of_non_car: f64,
+    /// Share of the non-car trips made by bicycle.
     pub bike_of_non_car: f64,
     /// (access index, car share of trips) points; linear in between, flat beyond.
     pub car_share_curve: Vec<(f64, f64)>,
     /// Bus share of transit trips where a home has no stop within reach.
     pub bus_of_transit: f64,
+    /// Mean walking trip length, km.
     pub walk_trip_km: f64,
+    /// Mean cycling trip length, km.
     pub bike_trip_km: f64,
+    /// Mean car trip length, km.
     pub car_trip_km: f64,
+    /// Mean transit trip length, km.
     pub transit_trip_km: f64,
     /// Combustion car, kg CO2e per passenger-km.
     pub car_kg_pkm: f64,
     /// Share of car passenger-km driven electrically, and their electricity per passenger-km.
     pub electric_car_share: f64,
+    /// Electricity of an electric car, kWh per passenger-km.
     pub electric_car_kwh_pkm: f64,
     /// Bus, kg CO2e per passenger-km.
     pub bus_kg_pkm: f64,
     /// Electric modes, kWh per passenger-km (times the grid factor).
     pub tram_kwh_pkm: f64,
+    /// Electricity of a metro, kWh per passenger-km.
     pub metro_kwh_pkm: f64,
+    /// Electricity of a train, kWh per passenger-km.
     pub rail_kwh_pkm: f64,
 }
 
@@ -103,15 +113,18 @@ pub struct Access {
     pub walk_speed_m_min: f64,
     /// Walk catchments, m.
     pub bus_catchment_m: f64,
+    /// Walk catchment of rail, metro and tram stops, m.
     pub rail_catchment_m: f64,
     /// Reliability allowance added to the scheduled wait, min.
     pub bus_reliability_min: f64,
+    /// Reliability allowance of rail, metro and tram, min.
     pub rail_reliability_min: f64,
     /// Default departures per hour by mode, where no GTFS feed gives them.
     pub departures_per_hour: BTreeMap<Mode, f64>,
 }
 
 impl Access {
+    /// The walk catchment of a mode, m.
     pub fn catchment_m(&self, mode: Mode) -> f64 {
         if mode.is_rail_like() {
             self.rail_catchment_m
@@ -120,6 +133,7 @@ impl Access {
         }
     }
 
+    /// The reliability allowance of a mode, min.
     pub fn reliability_min(&self, mode: Mode) -> f64 {
         if mode.is_rail_like() {
             self.rail_reliability_min
@@ -145,7 +159,9 @@ pub struct Waste {
 /// Rooftop photovoltaics.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Solar {
+    /// Share of a roof usable for PV.
     pub usable_roof_share: f64,
+    /// Peak power per m² of panel, kWp.
     pub kwp_per_m2: f64,
     /// kWh per kWp per year.
     pub yield_kwh_kwp: f64,
@@ -163,24 +179,34 @@ impl Solar {
 pub struct Offsets {
     /// Deep retrofit: share of heat demand saved, capital cost per m² floor area, lifetime (yr).
     pub retrofit_heat_saving: f64,
+    /// Deep retrofit: capital cost per m² of floor area.
     pub retrofit_capex_m2: f64,
+    /// Deep retrofit: lifetime, years.
     pub retrofit_lifetime_yr: f64,
     /// Heat pump: capital cost per kW of heat, full-load hours (sizing), lifetime.
     pub heat_pump_capex_kw: f64,
+    /// Heat pump: full-load hours a year (sizing).
     pub heat_pump_full_load_hours: f64,
+    /// Heat pump: lifetime, years.
     pub heat_pump_lifetime_yr: f64,
     /// Rooftop PV: share of the usable roof covered, capital cost per kWp, lifetime.
     pub pv_roof_share: f64,
+    /// Rooftop PV: capital cost per kWp.
     pub pv_capex_kwp: f64,
+    /// Rooftop PV: lifetime, years.
     pub pv_lifetime_yr: f64,
     /// Transit: cells at or below this access index with at least this many residents get a
     /// new bus service of this frequency, at this operating cost per year.
     pub transit_max_access_index: f64,
+    /// Transit: minimum residents of a cell.
     pub transit_min_residents: f64,
+    /// Transit: departures per hour of the new service.
     pub transit_departures_per_hour: f64,
+    /// Transit: operating cost per year.
     pub transit_annual_cost: f64,
     /// Waste diversion: share recycled or composted reached, cost per tonne diverted.
     pub waste_target: f64,
+    /// Waste diversion: cost per tonne moved.
     pub waste_cost_t: f64,
 }
 
@@ -191,6 +217,7 @@ pub struct Factors {
     pub carriers: BTreeMap<Carrier, f64>,
     /// kWh per m³ of natural gas (converts metered m³).
     pub gas_kwh_per_m3: f64,
+    /// Heating systems: shares, efficiencies, heat-pump COP.
     pub heating: Heating,
     /// Heat-intensity multiplier by era.
     pub eras: BTreeMap<Era, f64>,
@@ -198,11 +225,17 @@ pub struct Factors {
     pub floor_area_per_resident_m2: f64,
     /// Share of the floor area of buildings of unknown use that houses residents (floor-area rule).
     pub unknown_use_housing_share: f64,
+    /// Energy-use intensities and densities by use type.
     pub archetypes: BTreeMap<Use, Archetype>,
+    /// Residents' travel.
     pub travel: Travel,
+    /// PTAL access parameters.
     pub access: Access,
+    /// Municipal solid waste.
     pub waste: Waste,
+    /// Rooftop photovoltaics.
     pub solar: Solar,
+    /// Offset interventions' parameters.
     pub offsets: Offsets,
     /// Currency of the costs.
     pub currency: String,

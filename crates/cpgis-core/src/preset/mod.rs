@@ -47,6 +47,7 @@ pub const DEFAULT: &str = "china-north";
 /// One value of a preset.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Factor {
+    /// The value, in `unit`.
     pub value: f64,
     /// Unit as written, e.g. `kg CO2e/kWh`, `share`, `m2/job`.
     pub unit: String,
@@ -59,8 +60,11 @@ pub struct Factor {
 /// A preset with its `extends` chain resolved and any overrides applied.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Preset {
+    /// The preset's name (`china-north`).
     pub name: String,
+    /// Its version.
     pub version: String,
+    /// What it is for, in a sentence.
     pub description: String,
     /// Currency of every `currency/…` cost (`EUR`, `CNY`, `USD`).
     pub currency: String,

@@ -11,12 +11,16 @@ pub const MAX_FLOORS: f64 = 163.0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FloorsSource {
+    /// The mapped floors attribute.
     Attribute,
+    /// Height / the use's storey height.
     Height,
+    /// The archetype's default.
     Default,
 }
 
 impl FloorsSource {
+    /// The snake_case name used in outputs.
     pub fn key(self) -> &'static str {
         match self {
             FloorsSource::Attribute => "attribute",
@@ -39,6 +43,7 @@ pub enum AreaSource {
 }
 
 impl AreaSource {
+    /// The snake_case name used in outputs.
     pub fn key(self) -> &'static str {
         match self {
             AreaSource::Attribute => "attribute",
@@ -51,9 +56,13 @@ impl AreaSource {
 /// Floors and floor area of one building.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FloorArea {
+    /// Floors above ground.
     pub floors: f64,
+    /// Where the floor count came from.
     pub floors_source: FloorsSource,
+    /// Gross floor area, m².
     pub gfa_m2: f64,
+    /// Where the floor area came from.
     pub source: AreaSource,
     /// A floor count that was given but not believed.
     pub rejected_floors: Option<f64>,

@@ -39,6 +39,7 @@ pub enum ResidentsSource {
 }
 
 impl ResidentsSource {
+    /// The snake_case name used in outputs.
     pub fn key(self) -> &'static str {
         match self {
             ResidentsSource::PopulationLayer => "population_layer",
@@ -50,18 +51,27 @@ impl ResidentsSource {
 /// One building as the models see it.
 #[derive(Debug, Clone)]
 pub struct Profile {
+    /// Use types with their shares of the floor area.
     pub uses: UseMix,
+    /// Floors and floor area, with their sources.
     pub floor: FloorArea,
     /// Footprint area, m² (0 for a point); also the roof area.
     pub footprint_m2: f64,
+    /// Construction year, if one could be read.
     pub year: Option<i32>,
+    /// Construction era (heat intensity).
     pub era: Era,
+    /// Residents.
     pub residents: f64,
+    /// Where the residents came from.
     pub residents_source: ResidentsSource,
+    /// Jobs (non-residential floor area / m² per job of the use).
     pub jobs: f64,
     /// A point inside the building (its centroid when that lies inside), local CRS.
     pub point: Point<f64>,
+    /// True when the representative point lies in the district.
     pub in_district: bool,
+    /// Transit access index at the representative point.
     pub access: AccessIndex,
 }
 
@@ -98,6 +108,7 @@ pub struct ProfileNotes {
     pub residents_from: BTreeMap<String, usize>,
     /// Residents of the population layer that found no home (cells without housing).
     pub residents_unplaced: f64,
+    /// Ids of the population cells whose residents found no home.
     pub unplaced_cells: Vec<String>,
     /// Stops by mode.
     pub stops_by_mode: BTreeMap<String, usize>,
@@ -106,7 +117,9 @@ pub struct ProfileNotes {
 /// Every building's profile, in `site.buildings` order, and the notes.
 #[derive(Debug, Clone)]
 pub struct Profiles {
+    /// Per building, in `site.buildings` order.
     pub buildings: Vec<Profile>,
+    /// What profiling could not do as asked.
     pub notes: ProfileNotes,
     /// The stops' services in an R-tree: the access index of any point (offsets ask it again
     /// with a proposed stop).

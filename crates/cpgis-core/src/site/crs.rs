@@ -3,6 +3,7 @@
 /// The local metric CRS of a case.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LocalCrs {
+    /// Its EPSG code.
     pub epsg: u32,
     /// Human-readable name as GDAL reports it, e.g. "WGS 84 / UTM zone 35N".
     pub name: String,

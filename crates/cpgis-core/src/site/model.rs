@@ -9,42 +9,57 @@ use super::{LayerQuality, LocalCrs, Shape};
 /// The district boundary, in the local CRS.
 #[derive(Debug, Clone)]
 pub struct District {
+    /// The district's name.
     pub name: String,
+    /// Its area.
     pub area: MultiPolygon<f64>,
 }
 
 /// One neighbourhood polygon.
 #[derive(Debug, Clone)]
 pub struct Neighbourhood {
+    /// The neighbourhood's id.
     pub id: String,
+    /// Its population, if mapped.
     pub population: Option<f64>,
+    /// Its area.
     pub area: MultiPolygon<f64>,
 }
 
 /// One use type of a building with its share of the floor area (`None`: not given).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UseShare {
+    /// The use value as written in the layer.
     pub raw: Box<str>,
+    /// Its share of the floor area (0..1).
     pub share: Option<f64>,
 }
 
 /// Metered energy of one carrier, in the unit of the data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metered {
+    /// The carrier.
     pub carrier: crate::kinds::Carrier,
+    /// The amount, in `unit`.
     pub value: f64,
+    /// The unit of the data.
     pub unit: crate::config::MeterUnit,
 }
 
 /// A building as mapped from its layer; interpretation (floor area, archetype) is the profile stage's.
 #[derive(Debug, Clone)]
 pub struct Building {
+    /// The building's id (`fid N` when the layer maps none).
     pub id: Box<str>,
     /// Index of the buildings layer in the site file it came from.
     pub layer: usize,
+    /// Its footprint or point, local CRS.
     pub shape: Shape,
+    /// Its use types as written, with shares.
     pub uses: Box<[UseShare]>,
+    /// Floors above ground, if mapped.
     pub floors: Option<f64>,
+    /// Height, m, if mapped.
     pub height_m: Option<f64>,
     /// Construction year as written (`after 1905..1908`, `c. 1950`).
     pub year: Option<Box<str>>,
@@ -60,11 +75,14 @@ pub struct Building {
 /// A transit stop.
 #[derive(Debug, Clone)]
 pub struct Stop {
+    /// The stop's id.
     pub id: String,
     /// Stop or station name, if mapped: without a timetable, stops of one mode that share a
     /// name (platforms in both directions, station entrances) count as one service.
     pub name: Option<String>,
+    /// Its mode (without a timetable: from the site file's mode map).
     pub mode: crate::kinds::Mode,
+    /// Its position, local CRS.
     pub point: Point<f64>,
     /// Departures per hour from the stops layer, if mapped.
     pub departures_per_hour: Option<f64>,
@@ -76,7 +94,9 @@ pub struct Stop {
 /// One route at a stop, from a timetable.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StopRoute {
+    /// The route's id.
     pub route: String,
+    /// The route's mode.
     pub mode: crate::preset::Mode,
     /// Departures per hour in the busier direction, in the morning peak hour.
     pub departures_per_hour: f64,
@@ -85,20 +105,30 @@ pub struct StopRoute {
 /// A population count on a polygon or a point.
 #[derive(Debug, Clone)]
 pub struct PopulationCell {
+    /// The cell's id.
     pub id: String,
+    /// Residents.
     pub residents: f64,
+    /// Its polygon or point, local CRS.
     pub shape: Shape,
 }
 
 /// Everything a case holds, in one local metric CRS.
 #[derive(Debug, Clone)]
 pub struct Site {
+    /// The case's name.
     pub name: String,
+    /// The local metric CRS everything is in.
     pub crs: LocalCrs,
+    /// The district.
     pub district: District,
+    /// Neighbourhood polygons (empty when none).
     pub neighbourhoods: Vec<Neighbourhood>,
+    /// Buildings, from every buildings layer, de-duplicated.
     pub buildings: Vec<Building>,
+    /// Transit stops.
     pub stops: Vec<Stop>,
+    /// Population counts.
     pub population: Vec<PopulationCell>,
     /// One report per layer read, in site-file order.
     pub quality: Vec<LayerQuality>,

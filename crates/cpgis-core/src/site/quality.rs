@@ -8,13 +8,16 @@ use std::path::PathBuf;
 /// A feature that was not loaded, and why.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SkippedFeature {
+    /// The feature's id.
     pub id: String,
+    /// Why it was skipped.
     pub reason: String,
 }
 
 /// A building dropped because an earlier buildings layer already holds it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DuplicateFeature {
+    /// The dropped building's id.
     pub id: String,
     /// Id of the building kept in its place.
     pub duplicate_of: String,
@@ -25,6 +28,7 @@ pub struct DuplicateFeature {
 /// Values of one mapped field that are not numbers where a number was expected.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct UnreadValues {
+    /// How many values could not be read.
     pub count: usize,
     /// Up to five of them, as written.
     pub examples: Vec<String>,
@@ -35,7 +39,9 @@ pub struct UnreadValues {
 pub struct LayerQuality {
     /// Site-file key of the layer (`buildings`, `stops`, …).
     pub role: String,
+    /// The layer file.
     pub file: PathBuf,
+    /// The layer inside it.
     pub layer: String,
     /// CRS the layer was read from.
     pub crs: String,
@@ -45,15 +51,20 @@ pub struct LayerQuality {
     pub loaded: usize,
     /// Invalid geometries by reason, repaired or not.
     pub invalid: BTreeMap<String, usize>,
+    /// Invalid geometries repaired.
     pub repaired: usize,
+    /// Features skipped, with why.
     pub skipped: Vec<SkippedFeature>,
+    /// Buildings dropped as duplicates of an earlier layer's.
     pub duplicates: Vec<DuplicateFeature>,
     /// Ids used by more than one feature (the features are kept; the ids are listed).
     pub duplicate_ids: Vec<String>,
+    /// Values that should have been numbers, by field.
     pub unread_values: BTreeMap<String, UnreadValues>,
 }
 
 impl LayerQuality {
+    /// An empty report of one layer.
     pub fn new(role: &str, file: PathBuf, layer: String, crs: String) -> Self {
         LayerQuality {
             role: role.to_string(),

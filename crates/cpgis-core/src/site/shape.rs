@@ -45,7 +45,9 @@ impl fmt::Display for Problem {
 /// A usable geometry: an area or a point.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
+    /// A footprint or boundary (one or more polygons).
     Area(MultiPolygon<f64>),
+    /// A point.
     Point(Point<f64>),
 }
 
