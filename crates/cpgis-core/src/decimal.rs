@@ -9,7 +9,7 @@ const POW10: [f64; 16] = [
 ];
 
 /// `a` (≥ 0) × 10^`d` rounded to an integer, where that is sure to be the exact value's
-/// rounding (see [`crate::export::geojson::push_number`]); `None` near a tie or beyond 4·10^15.
+/// rounding (as `cpgis_io`'s GeoJSON writer does); `None` near a tie or beyond 4·10^15.
 #[inline]
 pub fn round_scaled(a: f64, d: usize) -> Option<u64> {
     if d >= POW10.len() {

@@ -16,6 +16,7 @@
 //! | [`config`] | the site file, parsed once into a checked [`config::SiteConfig`] |
 //! | [`preset`] | factor presets: every value with unit and source; typed [`preset::Factors`] |
 //! | [`site`] | the site model: district, neighbourhoods, buildings, stops, population |
+//! | [`decimal`] | exact decimal text (the writers' and the report's numbers, the offsets' texts) |
 //! | [`access`] | PTAL-style transit access index through an R-tree |
 //! | [`profile`] | use mix, floor area, era, residents, jobs, access per building |
 //! | [`estimate`] | t CO2e per building, sector and scenario |
@@ -25,7 +26,6 @@
 //! | [`balance`] | the Climate Positive ledger |
 //! | [`run`] | the run result ([`run::Estimated`], [`run::Ran`]) and the stages composed |
 //! | [`summary`] | `summary.json`'s content: totals, consistency, notes, quality, assumptions |
-//! | [`decimal`] | exact decimal text (the writers' and the report's numbers) |
 
 pub mod access;
 pub mod aggregate;
