@@ -32,8 +32,9 @@ pub fn reset_peak() {
 
 /// CPU time the process has used so far, user and system, on every thread (`getrusage`).
 pub fn cpu_time() -> Duration {
-    // SAFETY: getrusage fills the struct it is given; a zeroed rusage is a valid value.
+    // SAFETY: rusage is plain integers; all zeros is a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes only into the struct it is given, which lives on this frame.
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
         return Duration::ZERO;
     }

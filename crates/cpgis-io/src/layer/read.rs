@@ -83,6 +83,7 @@ pub fn gdal_to_geo(
         return Err(Problem::Empty);
     }
     // Linear geometries: one WKB export, parsed and transformed in bulk.
+    // SAFETY: OGR_GT_IsNonLinear is a pure function of a geometry type code (an integer).
     if unsafe { gdal_sys::OGR_GT_IsNonLinear(g.geometry_type()) } == 0 {
         if let Ok(bytes) = g.iso_wkb() {
             match super::wkb::to_geo(&bytes, transform) {
@@ -97,6 +98,7 @@ pub fn gdal_to_geo(
         None => g.clone(),
     };
     owned.flatten_to_2d();
+    // SAFETY: as above, a pure function of an integer type code.
     if unsafe { gdal_sys::OGR_GT_IsNonLinear(owned.geometry_type()) } != 0 {
         owned = linearised(&owned).ok_or(Problem::WrongType("curve geometry".into()))?;
     }
