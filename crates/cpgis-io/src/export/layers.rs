@@ -9,7 +9,7 @@ use gdal::spatial_ref::CoordTransform;
 use super::atomic::{write_staged, Staged};
 use super::geojson::{FeatureWriter, Geom, Key, Prop};
 use cpgis_core::aggregate::Totals;
-use cpgis_core::estimate::quantities::NAMES;
+use cpgis_core::estimate::Quantity;
 use cpgis_core::run::Estimated;
 use cpgis_core::Result;
 
@@ -47,14 +47,18 @@ fn as_refs(props: &[(String, Prop)]) -> Vec<(&str, Prop)> {
     props.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
 }
 
-/// Decimals of a baseline activity quantity, by its unit suffix.
-fn quantity_decimals(name: &str) -> u8 {
-    if name.ends_with("_kwh_yr") || name.ends_with("_pkm_yr") || name == "trips_yr" {
-        KWH
-    } else if name.ends_with("_t_yr") || name.ends_with("_share") {
-        T
-    } else {
-        2
+/// Decimals of a baseline activity quantity, by its unit (every quantity named, so a new one
+/// must be given its decimals).
+fn quantity_decimals(q: Quantity) -> u8 {
+    use Quantity::*;
+    match q {
+        HeatDemandKwh | ElectricityKwh | DistrictHeatKwh | NaturalGasKwh | OilKwh | CoalKwh
+        | WoodKwh | PvKwh | PvExportKwh | Trips | CarPkm | BusPkm | TramPkm | MetroPkm
+        | RailPkm => KWH,
+        WasteT | LandfillT | IncinerationT | CompostingT | RecyclingT | CarShare | TransitShare => {
+            T
+        }
+        EnergyTier => 0,
     }
 }
 
@@ -91,9 +95,9 @@ pub fn stage_buildings(
         .collect();
     let columns = EmissionColumns::new(run);
     // `baseline_` + each quantity's name, rendered once, with its decimals.
-    let quantity_keys: Vec<(Key, u8)> = NAMES
+    let quantity_keys: Vec<(Key, u8)> = Quantity::ALL
         .iter()
-        .map(|n| (Key::new("baseline_", n), quantity_decimals(n)))
+        .map(|q| (Key::new("baseline_", q.key()), quantity_decimals(*q)))
         .collect();
     let k = BuildingNames::new();
     // `{scenario}_pv_kwh_yr` per scenario (the first, the baseline's, is among the quantities).
@@ -157,7 +161,7 @@ pub fn stage_buildings(
         // Baseline activity, every sector's quantities.
         for (k, v) in e.baseline.indexed() {
             let (key, decimals) = &quantity_keys[k];
-            if NAMES[k] == "energy_tier" {
+            if Quantity::ALL[k] == Quantity::EnergyTier {
                 fw.int_key(key, v as i64);
             } else {
                 fw.num_key(key, v, *decimals);
