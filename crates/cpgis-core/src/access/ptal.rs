@@ -1,5 +1,5 @@
-//! A PTAL-style public transport access index (Transport for London's method, as summarised in
-//! DESIGN.md and FACTORS.md §7):
+//! A PTAL-style public transport access index (Transport for London 2015, "Assessing transport
+//! connectivity in London"):
 //!
 //! - walk time to each service within its catchment (640 m bus, 960 m rail, metro, tram) at
 //!   the walking speed (80 m/min);
