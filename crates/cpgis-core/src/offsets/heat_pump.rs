@@ -31,7 +31,7 @@ impl InterventionModel for HeatPump {
         s.push_str(" kWh of heat a year by heat pump at COP ");
         push_shortest(&mut s, f.heating.heat_pump_cop);
         s.push_str(", grid ");
-        push_shortest(&mut s, f.carrier(crate::preset::Carrier::Electricity));
+        push_shortest(&mut s, f.carrier(crate::kinds::Carrier::Electricity));
         s.push_str(" kg CO2e/kWh; ");
         push_fixed(&mut s, kw, 1);
         s.push_str(" kW at ");

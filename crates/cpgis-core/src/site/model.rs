@@ -97,7 +97,7 @@ pub struct StopRoute {
     /// The route's id.
     pub route: String,
     /// The route's mode.
-    pub mode: crate::preset::Mode,
+    pub mode: crate::kinds::Mode,
     /// Departures per hour in the busier direction, in the morning peak hour.
     pub departures_per_hour: f64,
 }
