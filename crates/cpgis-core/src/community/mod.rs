@@ -118,27 +118,16 @@ pub fn delineate(
     let mut neighbours = Vec::new();
     let mut district_neighbourhoods = Vec::new();
     let mut serving_stops = 0;
+    if let Some((key, problem, hint)) = spec
+        .problems(!site.neighbourhoods.is_empty())
+        .into_iter()
+        .next()
+    {
+        return Err(bad(site_file, key, problem, hint));
+    }
     let area = match spec.method {
-        CommunityMethod::Buffer => {
-            if spec.distance_m <= 0.0 {
-                return Err(bad(
-                    site_file,
-                    "community.distance_m",
-                    "must be more than 0 for the buffer method",
-                    "e.g. distance_m = 1500",
-                ));
-            }
-            district.buffer(spec.distance_m).difference(district)
-        }
+        CommunityMethod::Buffer => district.buffer(spec.distance_m).difference(district),
         CommunityMethod::Adjacent => {
-            if site.neighbourhoods.is_empty() {
-                return Err(bad(
-                    site_file,
-                    "community.method",
-                    "`adjacent` needs neighbourhoods, and the site file has none",
-                    "add a [neighbourhoods] layer, or use method = \"buffer\"",
-                ));
-            }
             let reach = district.buffer(spec.distance_m.max(0.0) + TOUCH_TOLERANCE_M);
             let mut union = MultiPolygon::new(vec![]);
             for (i, n) in site.neighbourhoods.iter().enumerate() {

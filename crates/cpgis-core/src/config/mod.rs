@@ -200,6 +200,33 @@ pub struct CommunitySpec {
     pub distance_m: f64,
 }
 
+impl CommunitySpec {
+    /// What makes this method unusable on a site (`has_neighbourhoods`: the site file maps a
+    /// neighbourhoods layer): `(key, problem, hint)`. The site file's checks report these
+    /// before any layer is read; the community stage refuses a spec built in memory with them.
+    pub fn problems(
+        &self,
+        has_neighbourhoods: bool,
+    ) -> Vec<(&'static str, &'static str, &'static str)> {
+        let mut out = Vec::new();
+        if self.method == CommunityMethod::Buffer && self.distance_m <= 0.0 {
+            out.push((
+                "community.distance_m",
+                "must be more than 0 for the buffer method",
+                "e.g. distance_m = 1500",
+            ));
+        }
+        if self.method == CommunityMethod::Adjacent && !has_neighbourhoods {
+            out.push((
+                "community.method",
+                "`adjacent` needs neighbourhoods, and the site file has none",
+                "add a [neighbourhoods] layer, or use method = \"buffer\"",
+            ));
+        }
+        out
+    }
+}
+
 /// Grid cell shape for aggregation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum GridShape {

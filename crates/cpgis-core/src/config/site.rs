@@ -127,6 +127,9 @@ pub fn parse_site_str_with(
         .table("population", &mut issues)
         .and_then(|t| population(&ctx, t, &mut issues));
     let community = community(top.table("community", &mut issues), &mut issues);
+    for (key, problem, hint) in community.problems(neighbourhoods.is_some()) {
+        issues.push(key, problem, Some(hint));
+    }
     let grid = grid(top.table("grid", &mut issues), &mut issues);
     let scenarios = scenarios(top.table("scenario", &mut issues), &mut issues);
     let factors = factor_overrides(top.table("factors", &mut issues), &mut issues);
