@@ -358,3 +358,70 @@ fn every_start_date_in_the_helsinki_cuts_gives_a_year_in_its_stated_span() {
         }
     }
 }
+
+/// Regression: a floor area of 1e30 m² became 1 m², 5e-324 became 4.9 m², 1e9 m² on a small
+/// footprint was accepted (91 Mt CO2e), −100 and 0 vanished without a listing. Each is now
+/// refused and listed with its id and value; "4,000" in the same column reads as 4,000 m².
+#[test]
+fn impossible_floor_areas_are_refused_and_listed_with_id_and_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kamppi = geojson_features(&fixture("kamppi/buildings.geojson"));
+    let geometry = kamppi[0]["geometry"].clone();
+    let values = ["1e30", "5e-324", "0", "-100", "1e9", "4,000", "12 kWh"];
+    let features: Vec<serde_json::Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::json!({"type": "Feature", "properties": {"id": format!("b{i}"), "gfa": v},
+                "geometry": geometry})
+        })
+        .collect();
+    let layer = tmp.path().join("b.geojson");
+    std::fs::write(
+        &layer,
+        serde_json::json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+    .unwrap();
+    let k = fixture("kamppi");
+    let site = write_site(
+        tmp.path(),
+        &format!(
+            "[district]\npath = \"{}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{}\"\nid = \"id\"\ngfa = {{ field = \"gfa\", unit = \"m2\" }}\n",
+            k.display(),
+            layer.display()
+        ),
+    );
+    let site = load(&parse_site_file(&site).unwrap()).unwrap();
+    let gfa: Vec<Option<f64>> = site.buildings.iter().map(|b| b.gfa_m2).collect();
+    assert_eq!(
+        gfa,
+        [None, None, None, None, None, Some(4000.0), None],
+        "only 4,000 m² can be"
+    );
+    let q = &site.quality[1];
+    let rejected: Vec<(&str, &str)> = q
+        .rejected
+        .iter()
+        .map(|r| (r.id.as_str(), r.value.as_str()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            ("b0", "1e30"),
+            ("b1", "5e-324"),
+            ("b2", "0"),
+            ("b3", "-100"),
+            ("b4", "1e9")
+        ]
+    );
+    assert!(q.rejected.iter().all(|r| r.field == "gfa"));
+    assert!(q.rejected[4]
+        .reason
+        .contains("more than any building's floor area"));
+    assert!(q.rejected[1].reason.contains("at least 1 m²"));
+    let unread = &q.unread_values["gfa"];
+    assert_eq!(
+        (unread.count, unread.ids.as_slice()),
+        (1, ["b6".to_string()].as_slice())
+    );
+}

@@ -17,5 +17,5 @@ pub use crs::{utm_epsg, LocalCrs};
 pub use model::{
     Building, District, Metered, Neighbourhood, PopulationCell, Site, Stop, StopRoute, UseShare,
 };
-pub use quality::{DuplicateFeature, LayerQuality, SkippedFeature, UnreadValues};
+pub use quality::{DuplicateFeature, LayerQuality, RejectedValue, SkippedFeature, UnreadValues};
 pub use shape::{extent, Problem, Shape};

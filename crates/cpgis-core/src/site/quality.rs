@@ -25,6 +25,21 @@ pub struct DuplicateFeature {
     pub overlap: f64,
 }
 
+/// A value that was read but refused: impossible for what its field means (a floor area of
+/// 1e30 m², a negative population). The feature is kept without it, and a default used where
+/// the value was needed is counted in the profile notes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RejectedValue {
+    /// The feature's id.
+    pub id: String,
+    /// The field, as the site file maps it.
+    pub field: String,
+    /// The value as written.
+    pub value: String,
+    /// Why it cannot be, with the bound and its reason.
+    pub reason: String,
+}
+
 /// Values of one mapped field that are not numbers where a number was expected.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct UnreadValues {
@@ -32,6 +47,8 @@ pub struct UnreadValues {
     pub count: usize,
     /// Up to five of them, as written.
     pub examples: Vec<String>,
+    /// The ids of the features that hold them, in layer order.
+    pub ids: Vec<String>,
 }
 
 /// The load report of one layer.
@@ -61,6 +78,13 @@ pub struct LayerQuality {
     pub duplicate_ids: Vec<String>,
     /// Values that should have been numbers, by field.
     pub unread_values: BTreeMap<String, UnreadValues>,
+    /// Values refused as impossible, with the feature's id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<RejectedValue>,
+    /// Fields whose numbers are written in another way than plain (`1,234.5`, `4,5`), in
+    /// words, as read; "ambiguous" where the column could be read two ways.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub number_formats: BTreeMap<String, String>,
 }
 
 impl LayerQuality {
@@ -79,13 +103,16 @@ impl LayerQuality {
             duplicates: Vec::new(),
             duplicate_ids: Vec::new(),
             unread_values: BTreeMap::new(),
+            rejected: Vec::new(),
+            number_formats: BTreeMap::new(),
         }
     }
 
-    /// Records a value that should have been a number.
-    pub fn unread(&mut self, field: &str, value: &str) {
+    /// Records a value of feature `id` that should have been a number.
+    pub fn unread(&mut self, field: &str, id: &str, value: &str) {
         let entry = self.unread_values.entry(field.to_string()).or_default();
         entry.count += 1;
+        entry.ids.push(id.to_string());
         if entry.examples.len() < 5 && !entry.examples.iter().any(|e| e == value) {
             entry.examples.push(value.to_string());
         }

@@ -13,6 +13,7 @@
 mod dedupe;
 mod fieldlist;
 pub mod gtfs;
+mod numbers;
 mod source;
 pub mod values;
 
@@ -33,11 +34,12 @@ use cpgis_core::site::{
 };
 use cpgis_core::{Error, Result};
 use fieldlist::{value, FieldList};
+use numbers::{bounds, FeatureNotes, Formats, Reader, Reading};
 use source::OpenSource;
 
 pub use cpgis_core::site::{DuplicateFeature, SkippedFeature, UnreadValues};
 pub use dedupe::MIN_OVERLAP;
-pub use values::parse_number;
+pub use values::{parse_number, NumberFormat};
 
 /// Loads a case: opens and checks every layer first (all problems reported together), then
 /// chooses the local CRS and reads each layer into it.
@@ -123,9 +125,24 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             src.layer_name.clone(),
             src.crs_label(),
         );
-        for (raw, label, shape) in checked(src, &target, Expect::Areas, &id, &mut q)? {
+        let features = checked(src, &target, Expect::Areas, &id, &mut q)?;
+        let names = nb_fields.names();
+        let formats = Formats::of(features.iter().map(|f| &f.0), names, pop.as_slice(), &mut q);
+        for (raw, label, shape) in features {
             let Shape::Area(area) = shape else { continue };
-            let population = number(&raw, pop, nb_fields.names(), &mut q);
+            let reader = Reader {
+                raw: &raw,
+                id: &label,
+                names,
+                formats: &formats,
+            };
+            let population = reader.bounded(
+                pop,
+                Reading::Number,
+                |v| v >= 0.0,
+                "a population cannot be negative",
+                &mut q,
+            );
             neighbourhoods.push(Neighbourhood {
                 id: label,
                 population,
@@ -151,19 +168,23 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         // Each building on its own, in parallel; what could not be read is recorded in order.
         // Buildings and their logs in two lists (a million buildings are not copied from a
         // list of pairs into a list of their own).
-        let (mut fresh, logs): (Vec<Building>, Vec<UnreadLog>) =
-            checked(src, &target, Expect::AreasOrPoints, &slots.id, &mut q)?
-                .into_par_iter()
-                .map(|(raw, label, shape)| {
-                    let mut log = UnreadLog::default();
-                    let b = slots.building(&raw, label, shape, layer_index, spec, &mut log);
-                    (b, log)
-                })
-                .unzip();
+        let features = checked(src, &target, Expect::AreasOrPoints, &slots.id, &mut q)?;
+        let formats = Formats::of(
+            features.iter().map(|f| &f.0),
+            slots.fields.names(),
+            &slots.numeric(),
+            &mut q,
+        );
+        let (mut fresh, logs): (Vec<Building>, Vec<FeatureNotes>) = features
+            .into_par_iter()
+            .map(|(raw, label, shape)| {
+                let mut log = FeatureNotes::default();
+                let b = slots.building(&raw, label, shape, layer_index, spec, &formats, &mut log);
+                (b, log)
+            })
+            .unzip();
         for log in logs {
-            for (field, value) in &log.0 {
-                q.unread(field, value);
-            }
+            log.replay(&mut q);
         }
         if layer_index > 0 {
             let index = dedupe::FootprintIndex::new(
@@ -201,7 +222,15 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             src.layer_name.clone(),
             src.crs_label(),
         );
-        for (raw, label, shape) in checked(src, &target, Expect::Points, id, &mut q)? {
+        let features = checked(src, &target, Expect::Points, id, &mut q)?;
+        let names = stop_fields.names();
+        let formats = Formats::of(
+            features.iter().map(|f| &f.0),
+            names,
+            dep_slot.as_slice(),
+            &mut q,
+        );
+        for (raw, label, shape) in features {
             let Shape::Point(point) = shape else { continue };
             let mode = mode_slots
                 .iter()
@@ -212,8 +241,19 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
                 .map(str::to_string);
-            let departures_per_hour = number(&raw, *dep_slot, stop_fields.names(), &mut q)
-                .filter(|d| d.is_finite() && *d > 0.0);
+            let reader = Reader {
+                raw: &raw,
+                id: &label,
+                names,
+                formats: &formats,
+            };
+            let departures_per_hour = reader.bounded(
+                *dep_slot,
+                Reading::Number,
+                |d| d > 0.0 && d <= bounds::MAX_DEPARTURES_PER_HOUR,
+                "departures per hour must be more than 0 and at most 600 (one a minute both ways at ten platforms); the mode's default is used",
+                &mut q,
+            );
             stops.push(Stop {
                 id: label,
                 name,
@@ -239,14 +279,41 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             src.layer_name.clone(),
             src.crs_label(),
         );
-        for (raw, label, shape) in checked(src, &target, Expect::AreasOrPoints, &[], &mut q)? {
-            match number(&raw, slot, pop_fields.names(), &mut q) {
-                Some(residents) if residents >= 0.0 => population.push(PopulationCell {
+        let features = checked(src, &target, Expect::AreasOrPoints, &[], &mut q)?;
+        let names = pop_fields.names();
+        let formats = Formats::of(
+            features.iter().map(|f| &f.0),
+            names,
+            slot.as_slice(),
+            &mut q,
+        );
+        for (raw, label, shape) in features {
+            let reader = Reader {
+                raw: &raw,
+                id: &label,
+                names,
+                formats: &formats,
+            };
+            let possible = |v: f64| {
+                v >= 0.0
+                    && match &shape {
+                        Shape::Area(mp) => {
+                            v <= bounds::MAX_RESIDENTS_PER_M2 * geo::Area::unsigned_area(mp)
+                        }
+                        Shape::Point(_) => v <= bounds::MAX_RESIDENTS_AT_POINT,
+                    }
+            };
+            let why = match &shape {
+                Shape::Area(_) => "residents must be 0 or more, and at most 2 per m² of the polygon (above the densest place recorded, Kowloon Walled City, about 1.3 per m²)",
+                Shape::Point(_) => "residents must be 0 or more, and at most 1,000,000 at one point (above any 1 km² grid cell)",
+            };
+            match reader.bounded(slot, Reading::Number, possible, why, &mut q) {
+                Some(residents) => population.push(PopulationCell {
                     id: label,
                     residents,
                     shape,
                 }),
-                _ => q.skipped.push(SkippedFeature {
+                None => q.skipped.push(SkippedFeature {
                     id: label,
                     reason: "no population value".into(),
                 }),
@@ -490,45 +557,6 @@ fn feature_label(raw: &RawFeature, id_slots: &[usize]) -> String {
     }
 }
 
-/// Where values that are not numbers are recorded.
-trait Unread {
-    fn unread(&mut self, field: &str, value: &str);
-}
-
-impl Unread for LayerQuality {
-    fn unread(&mut self, field: &str, value: &str) {
-        LayerQuality::unread(self, field, value);
-    }
-}
-
-/// Unread values of one feature worked on in parallel, replayed into its layer's quality in
-/// feature order afterwards (so the record is the same as one thread would make).
-#[derive(Default)]
-struct UnreadLog(Vec<(String, String)>);
-
-impl Unread for UnreadLog {
-    fn unread(&mut self, field: &str, value: &str) {
-        self.0.push((field.to_string(), value.to_string()));
-    }
-}
-
-/// A numeric attribute; text that is not a number is recorded as unread.
-fn number(
-    raw: &RawFeature,
-    slot: Option<usize>,
-    names: &[&str],
-    q: &mut impl Unread,
-) -> Option<f64> {
-    let text = value(&raw.values, slot)?;
-    match parse_number(text) {
-        Some(v) => Some(v),
-        None => {
-            q.unread(names[slot?], text);
-            None
-        }
-    }
-}
-
 /// Slots of a list of id fields.
 fn slots<'a>(fields: &mut FieldList<'a>, names: &'a [String]) -> Vec<usize> {
     names.iter().filter_map(|n| fields.add(Some(n))).collect()
@@ -620,6 +648,20 @@ impl<'a> BuildingSlots<'a> {
         }
     }
 
+    /// The slots that hold numbers.
+    fn numeric(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = [self.floors, self.height, self.gfa]
+            .into_iter()
+            .flatten()
+            .chain(self.uses.iter().filter_map(|(_, share)| *share))
+            .chain(self.energy.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn building(
         &self,
         raw: &RawFeature,
@@ -627,25 +669,59 @@ impl<'a> BuildingSlots<'a> {
         shape: Shape,
         layer: usize,
         spec: &cpgis_core::config::BuildingsSpec,
-        q: &mut impl Unread,
+        formats: &Formats,
+        q: &mut FeatureNotes,
     ) -> Building {
         let names = self.fields.names();
+        let r = Reader {
+            raw,
+            id: &id,
+            names,
+            formats,
+        };
+        let footprint_m2 = match &shape {
+            Shape::Area(mp) => Some(geo::Area::unsigned_area(mp)),
+            Shape::Point(_) => None,
+        };
         let uses = self
             .uses
             .iter()
             .filter_map(|(use_slot, share_slot)| {
                 let raw_use = value(&raw.values, Some(*use_slot))?.into();
-                let share = share_slot.and_then(|s| number(raw, Some(s), names, q));
+                let share = share_slot.and_then(|s| {
+                    r.bounded(
+                        Some(s),
+                        Reading::Number,
+                        |v| (0.0..=1.0).contains(&v),
+                        "a share of the floor area lies between 0 and 1",
+                        q,
+                    )
+                });
                 Some(UseShare {
                     raw: raw_use,
                     share,
                 })
             })
             .collect();
-        let gfa_m2 = spec
-            .gfa
-            .as_ref()
-            .and_then(|g| number(raw, self.gfa, names, q).map(|v| v * g.unit.to_m2()));
+        let gfa_m2 = spec.gfa.as_ref().and_then(|g| {
+            let m2 = r.number(self.gfa, Reading::Number, q)? * g.unit.to_m2();
+            let why = if m2 < 1.0 {
+                Some(format!("{m2} m² is no building's floor area (at least 1 m²)"))
+            } else if m2 > bounds::MAX_GFA_M2 {
+                Some(format!("{m2:.0} m² is more than any building's floor area (at most 2,000,000 m²; the largest is about 1.7 million)"))
+            } else {
+                footprint_m2
+                    .filter(|f| m2 > bounds::MAX_STOREYS * f)
+                    .map(|f| format!("{m2:.0} m² on a {f:.0} m² footprint is more than 163 storeys, the tallest building's"))
+            };
+            match why {
+                None => Some(m2),
+                Some(reason) => {
+                    r.refuse(self.gfa, &format!("{reason}; footprint × floors used instead"), q);
+                    None
+                }
+            }
+        });
         let energy = spec
             .energy
             .iter()
@@ -653,14 +729,20 @@ impl<'a> BuildingSlots<'a> {
             .filter_map(|(e, slot)| {
                 Some(Metered {
                     carrier: e.carrier,
-                    value: number(raw, Some(*slot), names, q)?,
+                    value: r.number(Some(*slot), Reading::Number, q)?,
                     unit: e.field.unit,
                 })
             })
             .collect();
         Building {
-            floors: number(raw, self.floors, names, q),
-            height_m: number(raw, self.height, names, q),
+            floors: r.number(self.floors, Reading::Number, q),
+            height_m: r.bounded(
+                self.height,
+                Reading::Metres,
+                |h| h > 0.0 && h <= bounds::MAX_HEIGHT_M,
+                "a height must be more than 0 m and at most 1,000 m (the tallest building is 828 m); floors or the use's default used instead",
+                q,
+            ),
             year: value(&raw.values, self.year).map(Box::from),
             id: id.into_boxed_str(),
             layer,
