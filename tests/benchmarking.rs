@@ -73,3 +73,55 @@ fn thousands_separators_read_as_the_plain_numbers_they_are() {
         .unwrap()
         .contains("ambiguous"));
 }
+
+/// The value of a preset key as the run used it (`summary.json` → `assumptions`).
+fn assumption(summary: &Value, key: &str) -> f64 {
+    summary["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == key)
+        .unwrap_or_else(|| panic!("{key} in the assumptions"))["value"]
+        .as_f64()
+        .unwrap()
+}
+
+/// Regression: one empty meter dropped the whole building to tier 1 and threw its metered
+/// electricity away; a negative reading (net export) became 0 kWh without a word.
+#[test]
+fn a_missing_meter_is_modelled_alone_and_a_net_export_counts_negative() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (buildings, summary) = run("benchmarking/site.toml", tmp.path());
+    let fk = |k: &str| assumption(&summary, k);
+    // 1000004: electricity metered (46,023.28 kWh), gas empty: the archetype's heat demand
+    // met at the boiler efficiency.
+    let partial = building(&buildings, "1000004");
+    assert_eq!(partial["baseline_energy_tier"], 3);
+    assert_eq!(partial["baseline_electricity_kwh_yr"], 46023.3);
+    let heat = partial["baseline_heat_demand_kwh_yr"].as_f64().unwrap();
+    let gas = partial["baseline_natural_gas_kwh_yr"].as_f64().unwrap();
+    assert!(heat > 0.0);
+    assert!(
+        (gas - heat / fk("heating.boiler_efficiency")).abs() < 0.1,
+        "{gas} vs {heat}"
+    );
+    // 1000006: −35,804.56 kWh of electricity and 11,070.43 therms of gas (× 29.3071).
+    let export = building(&buildings, "1000006");
+    assert_eq!(export["baseline_electricity_kwh_yr"], -35804.6);
+    let gas_kwh = 11_070.43 * 29.3071;
+    let want =
+        (-35_804.56 * fk("carriers.electricity") + gas_kwh * fk("carriers.natural_gas")) / 1000.0;
+    let got = export["baseline_energy_co2e_t_yr"].as_f64().unwrap();
+    assert!((got - want).abs() < 1e-4, "{got} vs {want}");
+    // Counted and listed.
+    assert_eq!(summary["energy_tiers"]["partial"], 1);
+    assert_eq!(summary["energy_tiers"]["2"], 9);
+    assert_eq!(
+        summary["profile"]["partial_meters"],
+        serde_json::json!([["1000004", ["natural_gas"]]])
+    );
+    assert_eq!(
+        summary["profile"]["net_export"],
+        serde_json::json!([["1000006", -35804.56]])
+    );
+}

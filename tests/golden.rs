@@ -16,7 +16,7 @@ use std::process::Command;
 
 /// The cases: a name, the site file (relative to the repository, so `summary.json` holds
 /// relative paths), and whether the GeoPackage is written and compared too.
-const CASES: [(&str, &str, bool); 5] = [
+const CASES: [(&str, &str, bool); 6] = [
     ("kamppi", "fixtures/kamppi/site.toml", true),
     ("cea-zug", "fixtures/cea-zug/site.toml", true),
     (
@@ -26,6 +26,7 @@ const CASES: [(&str, &str, bool); 5] = [
     ),
     ("liechtenstein", "fixtures/liechtenstein/site.toml", false),
     ("urbanopt", "fixtures/urbanopt/site.toml", true),
+    ("benchmarking", "fixtures/benchmarking/site.toml", false),
 ];
 
 fn root() -> &'static Path {
@@ -242,6 +243,12 @@ fn liechtenstein_outputs_are_the_golden_ones() {
 #[test]
 fn urbanopt_outputs_are_the_golden_ones() {
     let (c, s, g) = CASES[4];
+    check_case(c, s, g);
+}
+
+#[test]
+fn benchmarking_outputs_are_the_golden_ones() {
+    let (c, s, g) = CASES[5];
     check_case(c, s, g);
 }
 

@@ -133,7 +133,8 @@ pub struct Summary {
     pub grid: GridOut,
     /// Checks that the levels add up.
     pub consistency: Consistency,
-    /// Buildings by energy tier (`1`: archetype intensities, `2`: metered).
+    /// Buildings by energy tier (`1`: archetype intensities, `2`: metered, `partial`: some
+    /// carriers metered, the rest modelled).
     pub energy_tiers: BTreeMap<String, usize>,
     /// Buildings by transit access band.
     pub access_bands: BTreeMap<String, usize>,
@@ -339,7 +340,16 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
             .unwrap_or(1);
         *tiers.entry(tier).or_default() += 1;
     }
-    let energy_tiers = tiers.iter().map(|(t, n)| (t.to_string(), *n)).collect();
+    let energy_tiers = tiers
+        .iter()
+        .map(|(t, n)| {
+            let key = match *t {
+                crate::estimate::energy::PARTIAL => "partial".to_string(),
+                t => t.to_string(),
+            };
+            (key, *n)
+        })
+        .collect();
     let mut bands: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &run.profiles.buildings {
         *bands.entry(p.access.band()).or_default() += 1;
@@ -415,6 +425,24 @@ pub fn notes(run: &Estimated) -> Vec<String> {
             "{:.0} residents of the population layer lie in {} cells without mapped housing and are not placed (profile.unplaced_cells)",
             p.residents_unplaced,
             p.unplaced_cells.len()
+        ));
+    }
+    if !p.partial_meters.is_empty() {
+        out.push(format!(
+            "{} buildings have some of their meters read and the others modelled from the archetype (profile.partial_meters)",
+            p.partial_meters.len()
+        ));
+    }
+    if !p.unmetered.is_empty() {
+        out.push(format!(
+            "{} buildings have no meter reading although their layer maps meters: modelled from the archetype (profile.unmetered)",
+            p.unmetered.len()
+        ));
+    }
+    if !p.net_export.is_empty() {
+        out.push(format!(
+            "{} buildings export more electricity than they draw (negative metered electricity): counted as negative site electricity, so negative emissions, as ENERGY STAR Portfolio Manager does (profile.net_export)",
+            p.net_export.len()
         ));
     }
     let unmatched: usize = p.unmatched_uses.values().sum();

@@ -40,7 +40,7 @@ fn building(id: &str, x: f64, y: f64) -> Building {
         year: Some("1972".into()),
         gfa_m2: None,
         energy: Vec::new(),
-        energy_mapped: 0,
+        energy_mapped: Default::default(),
     }
 }
 

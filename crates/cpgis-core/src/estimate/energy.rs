@@ -1,5 +1,6 @@
 //! Stationary energy. Tier 2: the building's metered energy per carrier (converted to kWh),
-//! when every carrier its layer maps has a value. Tier 1 otherwise: floor area by use ×
+//! when every carrier its layer maps has a value; partial (tier code 3) when some have: those
+//! metered, the missing ones modelled. Tier 1 with no reading: floor area by use ×
 //! the archetype's intensities (electricity; heat × the era's multiplier), heat met by the
 //! preset's heating mix (fuel = heat / boiler efficiency, heat pump electricity = heat / COP).
 //! Emissions = Σ carrier kWh × carrier factor.
@@ -48,7 +49,7 @@ impl IndexMut<Carrier> for ByCarrier {
 /// Energy use of one building by carrier, kWh per year, with what it took to get there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnergyUse {
-    /// 1: archetype intensities, 2: metered.
+    /// 1: archetype intensities, 2: metered, 3 ([`PARTIAL`]): some carriers metered.
     pub tier: u8,
     /// Energy delivered by carrier, kWh per year.
     pub carriers: ByCarrier,
@@ -60,12 +61,37 @@ pub struct EnergyUse {
     pub pv_export_kwh: f64,
 }
 
+/// Tier 1: no metered carrier; tier 2: every mapped carrier metered; [`PARTIAL`]: some
+/// metered, the rest modelled from the archetype.
+pub const PARTIAL: u8 = 3;
+
+/// The heat source a heating carrier stands for when its energy is modelled.
+fn source_of(c: Carrier) -> Option<HeatSource> {
+    match c {
+        Carrier::DistrictHeat => Some(HeatSource::DistrictHeat),
+        Carrier::NaturalGas => Some(HeatSource::NaturalGas),
+        Carrier::Oil => Some(HeatSource::Oil),
+        Carrier::Coal => Some(HeatSource::Coal),
+        Carrier::Wood => Some(HeatSource::Wood),
+        Carrier::Electricity => None,
+    }
+}
+
 /// Energy use of one building under some measures.
+///
+/// Each metered carrier is kept as metered (converted to kWh). A carrier the site file maps
+/// but the building has no reading for is modelled from the archetype: electricity as its
+/// intensity × floor area, a heating carrier as the archetype's heat demand less the heat the
+/// metered heating carriers deliver, shared equally among the missing heating carriers, at
+/// their boiler efficiency. With no reading at all the whole building is modelled (tier 1).
+/// Metered electricity may be negative (net export from on-site generation): benchmarking
+/// counts it as negative site electricity (ENERGY STAR Portfolio Manager), so it gives
+/// negative emissions.
 pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> EnergyUse {
     let keep = 1.0 - m.eui_reduction;
-    let metered = b.energy_mapped > 0 && b.energy.len() == b.energy_mapped;
     let mut carriers = ByCarrier::default();
-    let (tier, heat_kwh) = if metered {
+    let (tier, heat_kwh) = if !b.energy_mapped.is_empty() && !b.energy.is_empty() {
+        let mut metered = [false; Carrier::ALL.len()];
         for e in &b.energy {
             let c = e.carrier;
             let kwh = e.unit.to_kwh(e.value, f.gas_kwh_per_m3, p.floor.gfa_m2);
@@ -76,6 +102,7 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
                 keep
             };
             carriers[c] += kwh * factor;
+            metered[c as usize] = true;
         }
         // Heat known from the heating carriers (electric heating cannot be told apart).
         let heating = [
@@ -85,25 +112,41 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
             (Carrier::Coal, f.heating.boiler_efficiency),
             (Carrier::Wood, f.heating.boiler_efficiency),
         ];
-        let heat: f64 = heating.iter().map(|(c, eff)| carriers[*c] * eff).sum();
+        let mut heat: f64 = heating.iter().map(|(c, eff)| carriers[*c] * eff).sum();
+        let complete = b.energy.len() >= b.energy_mapped.len();
+        if !complete {
+            let (archetype_el, archetype_heat) = archetype_demand(p, f);
+            if b.energy_mapped.contains(Carrier::Electricity)
+                && !metered[Carrier::Electricity as usize]
+            {
+                carriers[Carrier::Electricity] += archetype_el * keep;
+            }
+            let missing: Vec<HeatSource> = b
+                .energy_mapped
+                .iter()
+                .filter(|c| !metered[*c as usize])
+                .filter_map(source_of)
+                .collect();
+            if !missing.is_empty() {
+                let modelled = (archetype_heat * keep * (1.0 - m.heat_reduction) - heat).max(0.0);
+                for source in &missing {
+                    carriers[source.carrier()] +=
+                        modelled / missing.len() as f64 * f.heating.input_per_heat(*source);
+                }
+                heat += modelled;
+            }
+        }
         if let Some(source) = m.heat {
             for (c, _) in heating {
                 carriers[c] = 0.0;
             }
             carriers[source.carrier()] += heat * f.heating.input_per_heat(source);
         }
-        (2, heat)
+        (if complete { 2 } else { PARTIAL }, heat)
     } else {
-        let mut electricity = 0.0;
-        let mut heat = 0.0;
-        for (u, share) in &p.uses.parts {
-            let a = f.archetype(*u);
-            let area = share * p.floor.gfa_m2;
-            electricity += area * a.electricity_kwh_m2;
-            heat += area * a.heat_kwh_m2 * f.era(p.era);
-        }
-        electricity *= keep;
-        heat *= keep * (1.0 - m.heat_reduction);
+        let (electricity, heat) = archetype_demand(p, f);
+        let electricity = electricity * keep;
+        let heat = heat * keep * (1.0 - m.heat_reduction);
         carriers[Carrier::Electricity] += electricity;
         let only;
         let mix: &[(HeatSource, f64)] = match m.heat {
@@ -119,9 +162,12 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
         (1, heat)
     };
     let pv_kwh = f.solar.yield_kwh(p.footprint_m2, m.rooftop_pv);
+    // PV offsets the building's own consumption; a surplus (and all of it where the metered
+    // electricity is already a net export) is export, not credited.
     let el = carriers[Carrier::Electricity];
-    let pv_export_kwh = (pv_kwh - el).max(0.0);
-    carriers[Carrier::Electricity] = (el - pv_kwh).max(0.0);
+    let used = pv_kwh.min(el.max(0.0));
+    let pv_export_kwh = pv_kwh - used;
+    carriers[Carrier::Electricity] = el - used;
     EnergyUse {
         tier,
         carriers,
@@ -129,6 +175,19 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
         pv_kwh,
         pv_export_kwh,
     }
+}
+
+/// The archetype's electricity and heat demand of a building, kWh per year, by its uses.
+fn archetype_demand(p: &Profile, f: &Factors) -> (f64, f64) {
+    let mut electricity = 0.0;
+    let mut heat = 0.0;
+    for (u, share) in &p.uses.parts {
+        let a = f.archetype(*u);
+        let area = share * p.floor.gfa_m2;
+        electricity += area * a.electricity_kwh_m2;
+        heat += area * a.heat_kwh_m2 * f.era(p.era);
+    }
+    (electricity, heat)
 }
 
 /// t CO2e per year of an energy use.

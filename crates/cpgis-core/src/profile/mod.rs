@@ -20,7 +20,7 @@ use geo::{Area, Centroid, Contains, InteriorPoint, Intersects, Point};
 use rayon::prelude::*;
 
 use crate::access::{AccessIndex, AccessModel, Service};
-use crate::preset::{Era, Factors, Use};
+use crate::preset::{Carrier, Era, Factors, Use};
 use crate::site::Shape;
 use crate::site::Site;
 pub use floor_area::{AreaSource, FloorArea, FloorsSource};
@@ -112,6 +112,14 @@ pub struct ProfileNotes {
     pub unplaced_cells: Vec<String>,
     /// Stops by mode.
     pub stops_by_mode: BTreeMap<String, usize>,
+    /// Buildings with some of their mapped meters read and the rest modelled from the
+    /// archetype (energy tier `partial`), with the carriers modelled.
+    pub partial_meters: Vec<(String, Vec<String>)>,
+    /// Buildings whose layer maps meters but which have no reading at all (modelled, tier 1).
+    pub unmetered: Vec<String>,
+    /// Buildings whose metered electricity is negative (net export), with the kWh per year:
+    /// counted as negative site electricity, as ENERGY STAR Portfolio Manager does.
+    pub net_export: Vec<(String, f64)>,
 }
 
 /// Every building's profile, in `site.buildings` order, and the notes.
@@ -237,6 +245,29 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
         }
         if floor.source == AreaSource::Missing {
             notes.no_floor_area.push(b.id.to_string());
+        }
+        if !b.energy_mapped.is_empty() {
+            if b.energy.is_empty() {
+                notes.unmetered.push(b.id.to_string());
+            } else if b.energy.len() < b.energy_mapped.len() {
+                let missing = b
+                    .energy_mapped
+                    .iter()
+                    .filter(|c| !b.energy.iter().any(|e| e.carrier == *c))
+                    .map(|c| c.key().to_string())
+                    .collect();
+                notes.partial_meters.push((b.id.to_string(), missing));
+            }
+            for e in b
+                .energy
+                .iter()
+                .filter(|e| e.carrier == Carrier::Electricity)
+            {
+                let kwh = e.unit.to_kwh(e.value, factors.gas_kwh_per_m3, floor.gfa_m2);
+                if kwh < 0.0 {
+                    notes.net_export.push((b.id.to_string(), kwh));
+                }
+            }
         }
         if let (None, Some(text)) = (year, &b.year) {
             if !text.trim().is_empty() {

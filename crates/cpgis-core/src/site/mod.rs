@@ -15,7 +15,8 @@ mod shape;
 
 pub use crs::{utm_epsg, LocalCrs};
 pub use model::{
-    Building, District, Metered, Neighbourhood, PopulationCell, Site, Stop, StopRoute, UseShare,
+    Building, Carriers, District, Metered, Neighbourhood, PopulationCell, Site, Stop, StopRoute,
+    UseShare,
 };
 pub use quality::{DuplicateFeature, LayerQuality, RejectedValue, SkippedFeature, UnreadValues};
 pub use shape::{extent, Problem, Shape};

@@ -67,9 +67,9 @@ pub struct Building {
     pub gfa_m2: Option<f64>,
     /// Metered values present (carriers whose field is empty are left out).
     pub energy: Vec<Metered>,
-    /// How many carriers the site file maps for this building's layer: metering is complete
-    /// when `energy.len()` equals it.
-    pub energy_mapped: usize,
+    /// The carriers the site file maps for this building's layer: metering is complete when
+    /// each has a value, partial when some have.
+    pub energy_mapped: Carriers,
 }
 
 /// A transit stop.
@@ -134,4 +134,38 @@ pub struct Site {
     pub quality: Vec<LayerQuality>,
     /// Per buildings layer, the site file's raw use value → use type table.
     pub use_maps: Vec<Vec<(String, crate::kinds::Use)>>,
+}
+
+/// A set of energy carriers, a bit each (a million buildings hold one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Carriers(u8);
+
+impl Carriers {
+    /// The set of these carriers.
+    pub fn of(carriers: impl IntoIterator<Item = crate::kinds::Carrier>) -> Carriers {
+        Carriers(carriers.into_iter().fold(0, |m, c| m | 1 << c as u8))
+    }
+
+    /// True when `c` is in the set.
+    pub fn contains(self, c: crate::kinds::Carrier) -> bool {
+        self.0 & (1 << c as u8) != 0
+    }
+
+    /// How many carriers the set holds.
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// True when the set holds none.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The carriers in the set, in `Carrier::ALL` order.
+    pub fn iter(self) -> impl Iterator<Item = crate::kinds::Carrier> {
+        crate::kinds::Carrier::ALL
+            .iter()
+            .copied()
+            .filter(move |c| self.contains(*c))
+    }
 }

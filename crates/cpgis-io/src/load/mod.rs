@@ -27,10 +27,10 @@ use crate::crs;
 use crate::layer::RawFeature;
 use crate::validate::{self, Checked, Expect};
 use cpgis_core::config::{ConfigIssues, SiteConfig};
-use cpgis_core::kinds::Mode;
+use cpgis_core::kinds::{Carrier, Mode};
 use cpgis_core::site::{
-    Building, District, LayerQuality, Metered, Neighbourhood, PopulationCell, Shape, Site, Stop,
-    UseShare,
+    Building, Carriers, District, LayerQuality, Metered, Neighbourhood, PopulationCell, Shape,
+    Site, Stop, UseShare,
 };
 use cpgis_core::{Error, Result};
 use fieldlist::{value, FieldList};
@@ -727,9 +727,18 @@ impl<'a> BuildingSlots<'a> {
             .iter()
             .zip(&self.energy)
             .filter_map(|(e, slot)| {
+                let value = r.number(Some(*slot), Reading::Number, q)?;
+                if value < 0.0 && e.carrier != Carrier::Electricity {
+                    r.refuse(
+                        Some(*slot),
+                        &format!("a {} reading cannot be negative (only electricity is exported); modelled from the archetype instead", e.carrier),
+                        q,
+                    );
+                    return None;
+                }
                 Some(Metered {
                     carrier: e.carrier,
-                    value: r.number(Some(*slot), Reading::Number, q)?,
+                    value,
                     unit: e.field.unit,
                 })
             })
@@ -750,7 +759,7 @@ impl<'a> BuildingSlots<'a> {
             uses,
             gfa_m2,
             energy,
-            energy_mapped: spec.energy.len(),
+            energy_mapped: Carriers::of(spec.energy.iter().map(|e| e.carrier)),
         }
     }
 }
