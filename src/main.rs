@@ -290,6 +290,11 @@ fn run_pipeline(
     sayln!();
     sayp!("{}", cpgis::report::balance_table(&ran));
     sayln!();
+    let warnings = cpgis::report::warnings(&ran.estimated);
+    if !warnings.is_empty() {
+        sayp!("{warnings}");
+        sayln!();
+    }
     for f in &written {
         sayln!("wrote {}", f.display());
     }
@@ -338,6 +343,11 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 sayp!("{}", cpgis::report::district_buildings_table(&est));
             }
             sayln!();
+            let warnings = cpgis::report::warnings(&est);
+            if !warnings.is_empty() {
+                sayp!("{warnings}");
+                sayln!();
+            }
             for f in written {
                 sayln!("wrote {}", f.display());
             }

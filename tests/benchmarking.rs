@@ -125,3 +125,31 @@ fn a_missing_meter_is_modelled_alone_and_a_net_export_counts_negative() {
         serde_json::json!([["1000006", -35804.56]])
     );
 }
+
+/// Regression: warnings reached only summary.json and the report; the terminal printed a
+/// verdict and nothing else.
+#[test]
+fn the_terminal_ends_with_the_notes_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = cpgis(&[
+        "run",
+        fixture("benchmarking/site.toml").to_str().unwrap(),
+        "-o",
+        tmp.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for phrase in [
+        "6 notes (listed by id in summary.json, and in report.html):",
+        "  - 10 buildings are points: no footprint, so no roof for rooftop PV",
+        "  - 1 buildings have some of their meters read and the others modelled",
+        "  - 1 buildings export more electricity than they draw",
+        "`Property GFA - Self-Reported (ft²)` could be read two ways",
+    ] {
+        assert!(
+            r.stdout.contains(phrase),
+            "missing `{phrase}` in:\n{}",
+            r.stdout
+        );
+    }
+}

@@ -427,6 +427,12 @@ pub fn notes(run: &Estimated) -> Vec<String> {
             p.unplaced_cells.len()
         ));
     }
+    if !p.point_buildings.is_empty() {
+        out.push(format!(
+            "{} buildings are points: no footprint, so no roof for rooftop PV (profile.point_buildings)",
+            p.point_buildings.len()
+        ));
+    }
     if !p.partial_meters.is_empty() {
         out.push(format!(
             "{} buildings have some of their meters read and the others modelled from the archetype (profile.partial_meters)",

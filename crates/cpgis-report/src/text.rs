@@ -194,3 +194,75 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     }
     out
 }
+
+/// How many notes the terminal shows in full; the rest are counted.
+const NOTES_SHOWN: usize = 8;
+
+/// What the run could not read or do as given, counted, with the first lines in full: the
+/// notes (unknown uses, meters, fallbacks, unplaced residents) and, per layer, the features
+/// skipped or repaired and the values refused or unreadable. Every item is listed by id in
+/// `summary.json`. Empty when there is nothing to say.
+pub fn warnings(run: &Estimated) -> String {
+    let mut lines = cpgis_core::summary::notes(run);
+    for (i, q) in run.site.quality.iter().enumerate() {
+        let mut parts = Vec::new();
+        if !q.skipped.is_empty() {
+            parts.push(format!(
+                "{} features skipped (quality[{i}].skipped)",
+                q.skipped.len()
+            ));
+        }
+        if q.repaired > 0 {
+            parts.push(format!("{} geometries repaired", q.repaired));
+        }
+        if !q.duplicates.is_empty() {
+            parts.push(format!(
+                "{} duplicates of an earlier layer's buildings dropped (quality[{i}].duplicates)",
+                q.duplicates.len()
+            ));
+        }
+        if !q.duplicate_ids.is_empty() {
+            parts.push(format!(
+                "{} ids used twice (quality[{i}].duplicate_ids)",
+                q.duplicate_ids.len()
+            ));
+        }
+        let unread: usize = q.unread_values.values().map(|u| u.count).sum();
+        if unread > 0 {
+            let fields: Vec<&str> = q.unread_values.keys().map(String::as_str).collect();
+            parts.push(format!(
+                "{unread} values that are not numbers in {} (quality[{i}].unread_values)",
+                fields.join(", ")
+            ));
+        }
+        if !q.rejected.is_empty() {
+            parts.push(format!(
+                "{} values refused as impossible (quality[{i}].rejected)",
+                q.rejected.len()
+            ));
+        }
+        for (field, format) in &q.number_formats {
+            if format.contains("ambiguous") {
+                parts.push(format!("`{field}` could be read two ways: check a value"));
+            }
+        }
+        if !parts.is_empty() {
+            lines.push(format!("{} ({}): {}", q.role, q.layer, parts.join("; ")));
+        }
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{} {} (listed by id in summary.json, and in report.html):\n",
+        lines.len(),
+        if lines.len() == 1 { "note" } else { "notes" }
+    );
+    for line in lines.iter().take(NOTES_SHOWN) {
+        let _ = writeln!(out, "  - {line}");
+    }
+    if lines.len() > NOTES_SHOWN {
+        let _ = writeln!(out, "  … and {} more", lines.len() - NOTES_SHOWN);
+    }
+    out
+}

@@ -115,6 +115,9 @@ pub struct ProfileNotes {
     /// Buildings with some of their mapped meters read and the rest modelled from the
     /// archetype (energy tier `partial`), with the carriers modelled.
     pub partial_meters: Vec<(String, Vec<String>)>,
+    /// Buildings mapped as points: no footprint, so no roof for rooftop PV (the measure and
+    /// the offset) and no outline on the maps.
+    pub point_buildings: Vec<String>,
     /// Buildings whose layer maps meters but which have no reading at all (modelled, tier 1).
     pub unmetered: Vec<String>,
     /// Buildings whose metered electricity is negative (net export), with the kWh per year:
@@ -245,6 +248,9 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
         }
         if floor.source == AreaSource::Missing {
             notes.no_floor_area.push(b.id.to_string());
+        }
+        if matches!(b.shape, Shape::Point(_)) {
+            notes.point_buildings.push(b.id.to_string());
         }
         if !b.energy_mapped.is_empty() {
             if b.energy.is_empty() {
