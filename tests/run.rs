@@ -523,3 +523,50 @@ fn geopackage_layers_read_in_parts_give_the_same_outputs_as_read_whole() {
         .expect("a population quality entry");
     assert!(f(&population["read"]) > 50.0, "{population}");
 }
+
+/// Regression: a `where` filter holding `)`, `OR` or `--` escaped the range filter a large
+/// GeoPackage layer is split by, and every feature was read once per range (twelve times).
+#[test]
+fn a_where_filter_never_changes_how_a_layer_is_split() {
+    for filter in [
+        "population >= 0 --",
+        "population >= 0) OR (1 = 1",
+        "population >= 0 OR population < 0",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let text = common::fixture_site_text("kamppi", "site.toml").replace(
+            "value = \"population\"",
+            &format!(
+                "value = \"population\"\nwhere = \"{}\"",
+                filter.replace('"', "\\\"")
+            ),
+        );
+        let site = write_site(tmp.path(), &text);
+        let out = tmp.path().join("o");
+        let r = common::cpgis_env(
+            &[
+                "estimate",
+                site.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &[("CPGIS_SPLIT_READ_ABOVE", "0"), ("RAYON_NUM_THREADS", "3")],
+        );
+        if r.code != 0 {
+            // A filter OGR refuses, or that matches nothing, is bad input naming the layer and
+            // the filter; never a run that reads twelve times.
+            common::assert_bad_input(&r, &["population_grid_2020", filter]);
+            continue;
+        }
+        let quality = &summary(&out)["quality"];
+        let population = quality
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["role"] == "population")
+            .unwrap();
+        // The grid has 92 cells (fixtures/README.md); each is read once.
+        assert_eq!(population["read"], 92, "{filter}: {population}");
+    }
+}

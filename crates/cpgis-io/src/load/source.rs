@@ -171,6 +171,12 @@ impl OpenSource {
         if threads < 2 || self.ds.driver().short_name() != "GPKG" {
             return Ok(None);
         }
+        // The user's `where` expression is never combined with ours: one holding `)`, `OR` or
+        // a `--` comment would change which features a range reads (each feature read once per
+        // range). A filtered layer is read whole, on one connection.
+        if self.source.filter.is_some() {
+            return Ok(None);
+        }
         let layer = self.layer()?;
         if layer.feature_count() < split_above() {
             return Ok(None);
@@ -248,12 +254,8 @@ impl OpenSource {
                             };
                             let range =
                                 format!("{q} >= {from} AND {q} < {to}", q = quoted(&split.fid));
-                            let filter = match &source.filter {
-                                Some(f) => format!("({f}) AND {range}"),
-                                None => range,
-                            };
                             layer
-                                .set_attribute_filter(&filter)
+                                .set_attribute_filter(&range)
                                 .map_err(|e| Error::Tool(e.to_string()))?;
                             read.push((
                                 k,
