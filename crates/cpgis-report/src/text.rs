@@ -217,7 +217,7 @@ pub fn warnings(run: &Estimated) -> String {
         }
         if !q.duplicates.is_empty() {
             parts.push(format!(
-                "{} duplicates of an earlier layer's buildings dropped (quality[{i}].duplicates)",
+                "{} buildings dropped as duplicates, drawn twice or in an earlier layer (quality[{i}].duplicates)",
                 q.duplicates.len()
             ));
         }

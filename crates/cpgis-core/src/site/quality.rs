@@ -14,7 +14,8 @@ pub struct SkippedFeature {
     pub reason: String,
 }
 
-/// A building dropped because an earlier buildings layer already holds it.
+/// A building dropped because an earlier buildings layer already holds it, or its layer holds
+/// the same footprint (the same coordinates) under another id.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DuplicateFeature {
     /// The dropped building's id.
@@ -72,7 +73,7 @@ pub struct LayerQuality {
     pub repaired: usize,
     /// Features skipped, with why.
     pub skipped: Vec<SkippedFeature>,
-    /// Buildings dropped as duplicates of an earlier layer's.
+    /// Buildings dropped as duplicates: of an earlier layer's, or drawn twice in this one.
     pub duplicates: Vec<DuplicateFeature>,
     /// Ids used by more than one feature (the features are kept; the ids are listed).
     pub duplicate_ids: Vec<String>,

@@ -117,3 +117,66 @@ mod tests {
         assert_eq!(index.duplicate_of(&neighbour), None);
     }
 }
+
+/// Footprints of one layer drawn twice: for each polygon whose coordinates are exactly those of
+/// an earlier one in `shapes`, `(its index, the earlier one's index)`, in order. Points are
+/// left alone: two properties may share one address point (a campus, a block of flats).
+pub fn identical_within(shapes: &[&Shape]) -> Vec<(usize, usize)> {
+    use std::hash::{Hash, Hasher};
+    let key = |mp: &MultiPolygon<f64>| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for p in &mp.0 {
+            for c in p
+                .exterior()
+                .0
+                .iter()
+                .chain(p.interiors().iter().flat_map(|r| &r.0))
+            {
+                c.x.to_bits().hash(&mut h);
+                c.y.to_bits().hash(&mut h);
+            }
+            u64::MAX.hash(&mut h);
+        }
+        h.finish()
+    };
+    let mut keyed: Vec<(u64, usize)> = shapes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            Shape::Area(mp) => Some((key(mp), i)),
+            Shape::Point(_) => None,
+        })
+        .collect();
+    keyed.sort_unstable();
+    let mut out = Vec::new();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        // Within one hash, each later polygon against the earlier ones (equal bits, not only
+        // equal hashes).
+        for (k, &(_, i)) in run.iter().enumerate().skip(1) {
+            if let Some(&(_, first)) = run[..k].iter().find(|(_, j)| shapes[*j] == shapes[i]) {
+                out.push((i, first));
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+#[cfg(test)]
+mod identical_tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn a_footprint_drawn_twice_is_found_and_points_are_left_alone() {
+        let a = Shape::Area(MultiPolygon::new(vec![polygon![
+            (x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)
+        ]]));
+        let b = Shape::Area(MultiPolygon::new(vec![polygon![
+            (x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.5), (x: 0.0, y: 10.0)
+        ]]));
+        let p = Shape::Point(geo::Point::new(1.0, 1.0));
+        let shapes = [&a, &b, &p, &a, &p, &a];
+        assert_eq!(identical_within(&shapes), [(3, 0), (5, 0)]);
+    }
+}

@@ -186,6 +186,28 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         for log in logs {
             log.replay(&mut q);
         }
+        // A footprint drawn twice in this layer (same coordinates, another id) is one
+        // building: the later copy is dropped and listed, as across layers.
+        let twice = dedupe::identical_within(&fresh.iter().map(|b| &b.shape).collect::<Vec<_>>());
+        if !twice.is_empty() {
+            for &(i, first) in &twice {
+                q.duplicates.push(DuplicateFeature {
+                    id: fresh[i].id.to_string(),
+                    duplicate_of: fresh[first].id.to_string(),
+                    overlap: 1.0,
+                });
+            }
+            let mut drop = twice.iter().map(|(i, _)| *i).peekable();
+            let mut k = 0;
+            fresh.retain(|_| {
+                let gone = drop.peek() == Some(&k);
+                if gone {
+                    drop.next();
+                }
+                k += 1;
+                !gone
+            });
+        }
         if layer_index > 0 {
             let index = dedupe::FootprintIndex::new(
                 buildings[..earlier].iter().map(|b| &b.shape).collect(),
