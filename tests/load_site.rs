@@ -155,7 +155,11 @@ fn cea_zug_geojson_and_original_shapefiles_put_the_same_buildings_in_the_same_pl
         .collect();
     assert_eq!(
         twice,
-        [("CEA1150", "CEA1146"), ("CEA1152", "CEA1148"), ("CEA1154", "CEA1153")]
+        [
+            ("CEA1150", "CEA1146"),
+            ("CEA1152", "CEA1148"),
+            ("CEA1154", "CEA1153")
+        ]
     );
     let by_id: BTreeMap<&str, geo::Point<f64>> = from_geojson
         .buildings

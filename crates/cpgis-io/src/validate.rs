@@ -6,7 +6,7 @@
 use gdal::cpl::CslStringList;
 use gdal::vector::ToGdal;
 use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon};
-use geo::{Area, MultiPolygon, Polygon, Validation};
+use geo::{Area, BooleanOps, MultiPolygon, Polygon, Validation};
 
 pub use cpgis_core::site::{Problem, Shape};
 
@@ -115,7 +115,7 @@ fn check_area(mp: MultiPolygon<f64>) -> Checked {
     };
     let repaired = match problem {
         Problem::TooFewPoints => without_degenerate_rings(&mp),
-        Problem::SelfIntersection | Problem::RingTopology => make_valid(&mp),
+        Problem::SelfIntersection | Problem::RingTopology => make_valid_without_gain(&mp),
         _ => None,
     };
     match repaired {
@@ -174,6 +174,39 @@ fn without_degenerate_rings(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>>
             })
             .collect();
     (!parts.is_empty()).then_some(MultiPolygon(parts))
+}
+
+/// Below this, m², two areas are the same (boolean operations' rounding).
+const AREA_TOLERANCE_M2: f64 = 0.01;
+
+/// [`make_valid`], never adding area to what was drawn: the repair is kept within the shells
+/// (a hole drawn outside its shell becomes no extra polygon), and refused when it would still
+/// cover more than the shells less the holes inside them (a hole equal to its shell is a
+/// polygon of no area, not its shell).
+fn make_valid_without_gain(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
+    let repaired = make_valid(mp)?;
+    let ring_polygons = |rings: Vec<&geo::LineString<f64>>| {
+        MultiPolygon(
+            rings
+                .into_iter()
+                .map(|r| Polygon::new(r.clone(), vec![]))
+                .collect(),
+        )
+    };
+    let shells = make_valid(&ring_polygons(mp.0.iter().map(|p| p.exterior()).collect()))?;
+    let holes = ring_polygons(mp.0.iter().flat_map(|p| p.interiors()).collect());
+    let hole_area = if holes.0.is_empty() {
+        0.0
+    } else {
+        make_valid(&holes).map_or(0.0, |h| h.intersection(&shells).unsigned_area())
+    };
+    let drawn = (shells.unsigned_area() - hole_area).max(0.0);
+    let within = |m: &MultiPolygon<f64>| m.unsigned_area() <= drawn + AREA_TOLERANCE_M2;
+    if within(&repaired) {
+        return Some(repaired);
+    }
+    let clipped = repaired.intersection(&shells);
+    (within(&clipped) && clipped.unsigned_area() > 0.0).then_some(clipped)
 }
 
 /// GEOS's `MakeValid` through GDAL, keeping the polygonal part of the result.
@@ -254,5 +287,35 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    fn area_of(c: &Checked) -> Option<f64> {
+        match c {
+            Checked::Valid(Shape::Area(a)) | Checked::Repaired(Shape::Area(a), _) => {
+                Some(a.unsigned_area())
+            }
+            _ => None,
+        }
+    }
+
+    /// Regression: a hole drawn outside its shell was made a polygon of its own (+36 m²).
+    #[test]
+    fn a_hole_outside_its_shell_adds_no_area() {
+        let g: geo::Geometry<f64> =
+            wkt! { POLYGON((0. 0.,16. 0.,16. 16.,0. 16.,0. 0.),(20. 0.,26. 0.,26. 6.,20. 6.,20. 0.)) }
+                .into();
+        let c = check(g, Expect::Areas);
+        assert_eq!(c.problem(), Some(&Problem::RingTopology));
+        assert_eq!(area_of(&c), Some(256.0), "{c:?}");
+    }
+
+    /// Regression: a hole equal to its shell (no area) was repaired into the shell (256 m²).
+    #[test]
+    fn a_hole_equal_to_its_shell_is_not_repaired_into_the_shell() {
+        let g: geo::Geometry<f64> =
+            wkt! { POLYGON((0. 0.,16. 0.,16. 16.,0. 16.,0. 0.),(0. 0.,16. 0.,16. 16.,0. 16.,0. 0.)) }
+                .into();
+        let c = check(g, Expect::Areas);
+        assert!(matches!(c, Checked::Invalid(_)), "{c:?}");
     }
 }
