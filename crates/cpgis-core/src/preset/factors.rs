@@ -430,21 +430,28 @@ impl Take<'_> {
                 );
                 0.0
             }
-            Some(f) if f.unit != unit => {
-                self.issues.push(
-                    key,
-                    &format!("has unit `{}`, expected `{unit}`", f.unit),
-                    None,
-                );
-                0.0
-            }
+            Some(f) if f.unit != unit => match super::units::convert(f.value, &f.unit, unit) {
+                // An emission factor in a publication's unit (lb CO2e/MWh, kg CO2e/MMBtu, …).
+                Some(v) => v,
+                None => {
+                    self.issues.push(
+                        key,
+                        &format!("has unit `{}`, expected `{unit}`", f.unit),
+                        None,
+                    );
+                    0.0
+                }
+            },
             Some(f) => f.value,
         }
     }
 
     fn positive(&mut self, key: &str, unit: &str) -> f64 {
         let v = self.get(key, unit);
-        if v <= 0.0 && self.p.get(key).is_some_and(|f| f.unit == unit) {
+        let read = self.p.get(key).is_some_and(|f| {
+            f.unit == unit || super::units::convert(f.value, &f.unit, unit).is_some()
+        });
+        if v <= 0.0 && read {
             self.issues
                 .push(key, &format!("must be more than zero, found {v}"), None);
         }

@@ -17,6 +17,7 @@
 mod factors;
 mod parse;
 mod show;
+pub mod units;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -239,26 +240,37 @@ pub fn resolve(
             issues.push(&key, "is not a value of the preset", Some(&hint));
             continue;
         };
-        if let Some(unit) = &o.unit {
-            if unit != &old.unit {
-                issues.push(
-                    &key,
-                    &format!("unit `{unit}` differs from the preset's `{}`", old.unit),
-                    Some(&format!("give the value in {}", old.unit)),
-                );
-                continue;
+        let mut value = o.value;
+        let mut source = o
+            .source
+            .clone()
+            .unwrap_or_else(|| "site file override".to_string());
+        if let Some(unit) = o.unit.as_ref().filter(|u| **u != old.unit) {
+            match units::convert(o.value, unit, &old.unit) {
+                Some(converted) => {
+                    value = converted;
+                    source = format!("{source} (given as {} {unit})", o.value);
+                }
+                None => {
+                    issues.push(
+                        &key,
+                        &format!("unit `{unit}` differs from the preset's `{}` and does not convert to it", old.unit),
+                        Some(&format!(
+                            "give the value in {} (emission factors convert from g, kg, t or lb of the same gas per kWh, MWh, MJ, GJ, MMBtu, kBtu or therm)",
+                            old.unit
+                        )),
+                    );
+                    continue;
+                }
             }
         }
         let unit = old.unit.clone();
         values.insert(
             o.key.clone(),
             Factor {
-                value: o.value,
+                value,
                 unit,
-                source: o
-                    .source
-                    .clone()
-                    .unwrap_or_else(|| "site file override".to_string()),
+                source,
                 from: "site file".to_string(),
             },
         );
@@ -424,5 +436,36 @@ mod tests {
         let e = resolve("a.toml", dir, &[], Path::new("s.toml"), &files).unwrap_err();
         assert!(e.to_string().contains("cycle"), "{e}");
         assert_eq!(e.exit_code(), 2);
+    }
+
+    /// A utility's factor as eGRID publishes it (lb CO2e/MWh) is converted to the preset's
+    /// kg CO2e/kWh, and the source says what was given.
+    #[test]
+    fn a_site_override_in_a_publications_unit_is_converted() {
+        let o = FactorOverride {
+            key: "carriers.electricity".into(),
+            value: 52.47,
+            unit: Some("lb CO2e/MWh".into()),
+            source: Some("the utility's 2024 power content label".into()),
+        };
+        let p = resolve("usa", Path::new("."), &[o], Path::new("s.toml"), &NoFiles).unwrap();
+        let f = p.get("carriers.electricity").unwrap();
+        let want = 52.47 * 0.453_592_37 / 1000.0;
+        assert!(((f.value - want) / want).abs() < 1e-12, "{}", f.value);
+        assert_eq!(f.unit, "kg CO2e/kWh");
+        assert_eq!(
+            f.source,
+            "the utility's 2024 power content label (given as 52.47 lb CO2e/MWh)"
+        );
+        let bad = FactorOverride {
+            key: "carriers.electricity".into(),
+            value: 1.0,
+            unit: Some("kWh/m2".into()),
+            source: None,
+        };
+        let e = resolve("usa", Path::new("."), &[bad], Path::new("s.toml"), &NoFiles)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not convert"), "{e}");
     }
 }
