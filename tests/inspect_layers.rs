@@ -238,3 +238,26 @@ fn a_file_gdal_cannot_read_is_bad_input() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("broken.geojson"), "{}", run.stderr);
 }
+
+/// Regression: a fill rate of 3,207 of 3,211 printed as 100 %, and a text column of
+/// spreadsheet numbers said nothing about them.
+#[test]
+fn inspect_counts_exactly_and_says_how_text_numbers_are_written() {
+    let csv = fixture("benchmarking/properties.csv");
+    let json = inspect_json(&csv);
+    let fields = json["layers"][0]["fields"].as_array().unwrap();
+    let field = |name: &str| fields.iter().find(|f| f["name"] == name).unwrap();
+    assert_eq!(
+        field("Electricity Use - Grid Purchase (kWh)")["numbers"],
+        "numbers with thousands separated by commas, 10 of 10 values (100 %)"
+    );
+    assert!(field("Property Name").get("numbers").is_none());
+    let gas = field("Natural Gas Use (therms)");
+    assert_eq!(
+        (gas["filled"].as_u64(), gas["fill_rate"].as_f64()),
+        (Some(9), Some(0.9))
+    );
+    let text = cpgis(&["inspect", csv.to_str().unwrap()]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(text.stdout.contains("90% (9 of 10)"), "{}", text.stdout);
+}

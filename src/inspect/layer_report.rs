@@ -9,6 +9,7 @@ use gdal::vector::{
 use gdal::Dataset;
 
 use crate::layer::{gdal_to_geo, osm_tag_keys};
+use crate::load::NumberFormat;
 use crate::validate::{self, Expect, Problem};
 use crate::{crs, layer, Result};
 
@@ -22,6 +23,11 @@ pub struct FieldReport {
     pub filled: usize,
     /// `filled` / features, 0..1.
     pub fill_rate: f64,
+    /// For a text field whose values are mostly numbers: how they are written and how many
+    /// read, as `cpgis run` will read them ("numbers with thousands separated by commas, 98 %
+    /// of 3,211 values").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub numbers: Option<String>,
 }
 
 /// One invalid geometry.
@@ -94,6 +100,13 @@ pub fn inspect_layer(
 
     let srs = layer::layer_srs(lyr, path, given_crs).ok();
     let mut filled = vec![0usize; columns.len()];
+    // Text fields' values (up to TEXT_SAMPLE each), to tell how their numbers are written.
+    let is_text: Vec<bool> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, t))| t == "String" && Some(i) != other_tags)
+        .collect();
+    let mut texts: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
     let mut tag_counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut geometry_types: BTreeMap<String, usize> = BTreeMap::new();
     let mut invalid: BTreeMap<String, usize> = BTreeMap::new();
@@ -110,6 +123,9 @@ pub fn inspect_layer(
                     continue;
                 }
                 *count += 1;
+                if is_text[i] && texts[i].len() < TEXT_SAMPLE {
+                    texts[i].push(v.clone());
+                }
                 if Some(i) == other_tags {
                     for key in osm_tag_keys(&v) {
                         *tag_counts.entry(key).or_default() += 1;
@@ -190,11 +206,13 @@ pub fn inspect_layer(
     let mut fields: Vec<FieldReport> = columns
         .iter()
         .zip(&filled)
-        .map(|((n, t), f)| FieldReport {
+        .zip(&texts)
+        .map(|(((n, t), f), values)| FieldReport {
             name: n.clone(),
             field_type: t.clone(),
             filled: *f,
             fill_rate: rate(*f),
+            numbers: numbers_in(values),
         })
         .collect();
     fields.extend(tag_counts.into_iter().map(|(k, n)| FieldReport {
@@ -202,6 +220,7 @@ pub fn inspect_layer(
         field_type: "OSM tag".into(),
         filled: n,
         fill_rate: rate(n),
+        numbers: None,
     }));
     let mut duplicate_ids: Vec<String> = ids
         .into_iter()
@@ -234,4 +253,34 @@ pub fn inspect_layer(
         id_fields,
         duplicate_ids,
     })
+}
+
+/// Text values looked at per field to tell how its numbers are written.
+const TEXT_SAMPLE: usize = 100_000;
+
+/// How a text field's numbers are written, when at least half its values are numbers.
+fn numbers_in(values: &[String]) -> Option<String> {
+    let column = NumberFormat::of_column(values.iter().map(String::as_str))?;
+    if column.total == 0 || column.read * 2 < column.total {
+        return None;
+    }
+    let share = column.read as f64 / column.total as f64 * 100.0;
+    let mut text = format!(
+        "{}, {} of {} values ({:.0} %)",
+        column.format.describe(),
+        column.read,
+        column.total,
+        if column.read < column.total {
+            share.min(99.0)
+        } else {
+            100.0
+        }
+    );
+    if column.ambiguous {
+        text.push_str("; ambiguous");
+    }
+    if values.len() == TEXT_SAMPLE {
+        text.push_str(&format!(" (the first {TEXT_SAMPLE})"));
+    }
+    Some(text)
 }

@@ -126,13 +126,22 @@ fn layer(out: &mut String, l: &LayerReport) {
             .max(5);
         let _ = writeln!(out, "  fields      {:width$}  {:12} filled", "name", "type");
         for f in &l.fields {
-            let _ = writeln!(
+            // Exact counts where not every feature has a value: 3,207 of 3,211 is not 100 %.
+            let filled = if f.filled == l.features {
+                "100%".to_string()
+            } else {
+                let pct = (f.fill_rate * 100.0).clamp(if f.filled > 0 { 1.0 } else { 0.0 }, 99.0);
+                format!("{pct:.0}% ({} of {})", f.filled, l.features)
+            };
+            let _ = write!(
                 out,
-                "              {:width$}  {:12} {:>4.0}%",
-                f.name,
-                f.field_type,
-                f.fill_rate * 100.0
+                "              {:width$}  {:12} {filled}",
+                f.name, f.field_type
             );
+            if let Some(n) = &f.numbers {
+                let _ = write!(out, "  {n}");
+            }
+            out.push('\n');
         }
     }
 }
