@@ -444,3 +444,20 @@ fn impossible_floor_areas_are_refused_and_listed_with_id_and_value() {
         (1, ["b6".to_string()].as_slice())
     );
 }
+
+/// Regression: a Latin-1 shapefile without `.cpg` turned "Öland", "Äland", "Üland" into
+/// "�land" three times and reported them as duplicate ids. Its bytes are now decoded as
+/// Windows-1252 and the features listed as recoded.
+#[test]
+fn latin1_text_without_a_cpg_is_decoded_and_listed() {
+    let site = load_fixture("latin1/site.toml");
+    let ids: Vec<&str> = site.buildings.iter().map(|b| &*b.id).collect();
+    assert_eq!(ids, ["Öland", "Äland", "Üland"]);
+    let q = &site.quality[1];
+    assert!(q.duplicate_ids.is_empty(), "{:?}", q.duplicate_ids);
+    assert_eq!(q.recoded_text, ["Öland", "Äland", "Üland"]);
+    assert_eq!(
+        cpgis::layer::windows_1252(b"\x80 \xe9t\xe9 \x9f"),
+        "€ été Ÿ"
+    );
+}

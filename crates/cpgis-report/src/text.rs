@@ -241,6 +241,12 @@ pub fn warnings(run: &Estimated) -> String {
                 q.rejected.len()
             ));
         }
+        if !q.recoded_text.is_empty() {
+            parts.push(format!(
+                "{} features' text was not UTF-8 and was read as Windows-1252 (Latin-1) (quality[{i}].recoded_text)",
+                q.recoded_text.len()
+            ));
+        }
         for (field, format) in &q.number_formats {
             if format.contains("ambiguous") {
                 parts.push(format!("`{field}` could be read two ways: check a value"));

@@ -86,6 +86,9 @@ pub struct LayerQuality {
     /// words, as read; "ambiguous" where the column could be read two ways.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub number_formats: BTreeMap<String, String>,
+    /// Features whose text was not UTF-8 and was read as Windows-1252 (Latin-1), by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recoded_text: Vec<String>,
 }
 
 impl LayerQuality {
@@ -106,6 +109,7 @@ impl LayerQuality {
             unread_values: BTreeMap::new(),
             rejected: Vec::new(),
             number_formats: BTreeMap::new(),
+            recoded_text: Vec::new(),
         }
     }
 

@@ -43,7 +43,7 @@ impl JoinTable {
         };
         for f in layer.features() {
             let row: Vec<Option<String>> = (0..t.columns.len())
-                .map(|i| f.field_as_string(i).ok().flatten())
+                .map(|i| crate::layer::field_text(&f, i, &mut false))
                 .collect();
             let Some(id) = row[k].clone() else { continue };
             let id = id.trim().to_string();

@@ -22,7 +22,7 @@ pub use fields::{resolve_fields, FieldAccess};
 pub use join::JoinTable;
 pub use open::{layer_names, layer_srs, open_dataset, pick_layer};
 pub use osm_tags::{osm_tag, osm_tag_keys};
-pub use read::{gdal_to_geo, read_features, RawFeature};
+pub use read::{field_text, gdal_to_geo, read_features, windows_1252, RawFeature};
 
 /// Stops GDAL and GEOS printing warnings to stderr ("Self-intersection at or near point …"):
 /// cpgis reports what they mean itself, per feature. Errors still reach the caller as results.

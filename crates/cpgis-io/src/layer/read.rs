@@ -18,6 +18,56 @@ pub struct RawFeature {
     pub geometry: Result<geo::Geometry<f64>, Problem>,
     /// The mapped fields' values, in the order they were asked for; `None` when null or empty.
     pub values: Vec<Option<String>>,
+    /// True when some of its text was not UTF-8 and was decoded as Windows-1252 (a Latin-1
+    /// shapefile without a `.cpg`, a spreadsheet's CSV export).
+    pub recoded: bool,
+}
+
+/// A field's value as text: as the driver gives it when that is UTF-8; otherwise its bytes
+/// decoded as Windows-1252 (of which Latin-1's printable characters are a part) and
+/// `recoded` set, so that "Öland" is not read as "�land". `None` when null or not a field.
+pub fn field_text(feature: &gdal::vector::Feature, i: usize, recoded: &mut bool) -> Option<String> {
+    if i >= feature.field_count() {
+        return None;
+    }
+    let idx = i32::try_from(i).ok()?;
+    // SAFETY: the feature is alive for this call and `idx` is one of its fields (checked
+    // above); OGR_F_GetFieldAsString returns a NUL-terminated string owned by the feature,
+    // valid until its next call on that feature, and copied here at once.
+    let bytes = unsafe {
+        if gdal_sys::OGR_F_IsFieldNull(feature.c_feature(), idx) != 0 {
+            return None;
+        }
+        let p = gdal_sys::OGR_F_GetFieldAsString(feature.c_feature(), idx);
+        if p.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(p).to_bytes().to_vec()
+    };
+    match String::from_utf8(bytes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            *recoded = true;
+            Some(windows_1252(e.as_bytes()))
+        }
+    }
+}
+
+/// Text in Windows-1252: bytes below 0x80 and from 0xA0 are their Latin-1 code points,
+/// 0x80..0x9F the characters the code page puts there (the five it leaves empty: U+FFFD).
+pub fn windows_1252(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{fffd}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{fffd}', 'Ž',
+        '\u{fffd}', '\u{fffd}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ',
+        '\u{fffd}', 'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9f => HIGH[(b - 0x80) as usize],
+            _ => b as char,
+        })
+        .collect()
 }
 
 /// Reads every feature of a layer (after its attribute filter), transforming geometry with
@@ -33,21 +83,20 @@ pub fn read_features(
             Some(g) => gdal_to_geo(g, transform),
             None => Err(Problem::Empty),
         };
+        let mut recoded = false;
         let values = fields
             .iter()
             .map(|access| {
                 let raw = match access {
-                    FieldAccess::Column(i) => feature.field_as_string(*i).ok().flatten(),
-                    FieldAccess::OsmTag { column, key } => feature
-                        .field_as_string(*column)
-                        .ok()
-                        .flatten()
-                        .and_then(|tags| osm_tag(&tags, key)),
-                    FieldAccess::Joined { key, table, column } => feature
-                        .field_as_string(*key)
-                        .ok()
-                        .flatten()
-                        .and_then(|k| table.value(&k, *column)),
+                    FieldAccess::Column(i) => field_text(&feature, *i, &mut recoded),
+                    FieldAccess::OsmTag { column, key } => {
+                        field_text(&feature, *column, &mut recoded)
+                            .and_then(|tags| osm_tag(&tags, key))
+                    }
+                    FieldAccess::Joined { key, table, column } => {
+                        field_text(&feature, *key, &mut recoded)
+                            .and_then(|k| table.value(&k, *column))
+                    }
                 };
                 raw.map(trimmed).filter(|s| !s.is_empty())
             })
@@ -57,6 +106,7 @@ pub fn read_features(
             fid: feature.fid(),
             geometry,
             values,
+            recoded,
         });
     }
     out

@@ -535,6 +535,11 @@ fn checked(
         .collect();
     // Counted in order; the usable features then kept in parallel (in order: rayon's collect
     // keeps it), not moved one by one.
+    for (raw, (_, label)) in raws.iter().zip(&verdicts) {
+        if raw.recoded {
+            q.recoded_text.push(label.clone());
+        }
+    }
     let mut usable = 0;
     for (verdict, label) in &verdicts {
         if let Some(p) = verdict.problem() {

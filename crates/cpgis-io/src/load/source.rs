@@ -393,6 +393,7 @@ mod tests {
                     fid: Some(*fid),
                     geometry: Err(cpgis_core::site::Problem::Empty),
                     values: vec![Some(format!("v{fid}"))],
+                    recoded: false,
                 })
                 .collect()
         };
