@@ -461,3 +461,51 @@ fn latin1_text_without_a_cpg_is_decoded_and_listed() {
         "€ été Ÿ"
     );
 }
+
+/// Regression: ids beyond the 64-bit range were clamped by GDAL to 9223372036854775807 and
+/// reported as one duplicate id. They are listed as refused and the features named by their
+/// position instead.
+#[test]
+fn ids_beyond_64_bits_are_listed_not_merged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kamppi = geojson_features(&fixture("kamppi/buildings.geojson"));
+    let layer = tmp.path().join("b.geojson");
+    // Raw JSON text: serde_json would not keep a 20-digit integer.
+    let features: Vec<String> = ["99999999999999999999", "99999999999999999998", "12"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"pid":{id}}},"geometry":{}}}"#,
+                kamppi[i]["geometry"]
+            )
+        })
+        .collect();
+    std::fs::write(
+        &layer,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let k = fixture("kamppi");
+    let site = write_site(
+        tmp.path(),
+        &format!(
+            "[district]\npath = \"{}/kamppi_district_boundary.geojson\"\n[buildings]\npath = \"{}\"\nid = \"pid\"\n",
+            k.display(),
+            layer.display()
+        ),
+    );
+    let site = load(&parse_site_file(&site).unwrap()).unwrap();
+    let q = &site.quality[1];
+    assert!(q.duplicate_ids.is_empty(), "{:?}", q.duplicate_ids);
+    let ids: Vec<&str> = site.buildings.iter().map(|b| &*b.id).collect();
+    assert_eq!(ids[2], "12");
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(q.rejected.len(), 2);
+    assert_eq!(q.rejected[0].field, "pid");
+    assert_eq!(q.rejected[0].value, "9223372036854775807");
+    assert!(q.rejected[0].reason.contains("beyond the 64-bit range"));
+}

@@ -37,7 +37,7 @@ use fieldlist::{value, FieldList};
 use numbers::{bounds, FeatureNotes, Formats, Reader, Reading};
 use source::OpenSource;
 
-pub use cpgis_core::site::{DuplicateFeature, SkippedFeature, UnreadValues};
+pub use cpgis_core::site::{DuplicateFeature, RejectedValue, SkippedFeature, UnreadValues};
 pub use dedupe::MIN_OVERLAP;
 pub use values::{parse_number, NumberFormat};
 
@@ -125,7 +125,13 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             src.layer_name.clone(),
             src.crs_label(),
         );
-        let features = checked(src, &target, Expect::Areas, &id, &mut q)?;
+        let features = checked(
+            src,
+            &target,
+            Expect::Areas,
+            (&id, nb_fields.names()),
+            &mut q,
+        )?;
         let names = nb_fields.names();
         let formats = Formats::of(features.iter().map(|f| &f.0), names, pop.as_slice(), &mut q);
         for (raw, label, shape) in features {
@@ -168,7 +174,13 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         // Each building on its own, in parallel; what could not be read is recorded in order.
         // Buildings and their logs in two lists (a million buildings are not copied from a
         // list of pairs into a list of their own).
-        let features = checked(src, &target, Expect::AreasOrPoints, &slots.id, &mut q)?;
+        let features = checked(
+            src,
+            &target,
+            Expect::AreasOrPoints,
+            (&slots.id, slots.fields.names()),
+            &mut q,
+        )?;
         let formats = Formats::of(
             features.iter().map(|f| &f.0),
             slots.fields.names(),
@@ -244,7 +256,13 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             src.layer_name.clone(),
             src.crs_label(),
         );
-        let features = checked(src, &target, Expect::Points, id, &mut q)?;
+        let features = checked(
+            src,
+            &target,
+            Expect::Points,
+            (id, stop_fields.names()),
+            &mut q,
+        )?;
         let names = stop_fields.names();
         let formats = Formats::of(
             features.iter().map(|f| &f.0),
@@ -301,7 +319,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             src.layer_name.clone(),
             src.crs_label(),
         );
-        let features = checked(src, &target, Expect::AreasOrPoints, &[], &mut q)?;
+        let features = checked(src, &target, Expect::AreasOrPoints, (&[], &[]), &mut q)?;
         let names = pop_fields.names();
         let formats = Formats::of(
             features.iter().map(|f| &f.0),
@@ -474,7 +492,7 @@ fn load_district(
     );
     let mut area = MultiPolygon::<f64>(Vec::new());
     let mut names = Vec::new();
-    for (raw, label, shape) in checked(src, target, Expect::Areas, &[], &mut q)? {
+    for (raw, label, shape) in checked(src, target, Expect::Areas, (&[], &[]), &mut q)? {
         if let Shape::Area(a) = shape {
             area = if area.0.is_empty() { a } else { area.union(&a) };
         }
@@ -507,7 +525,7 @@ fn checked(
     src: &OpenSource,
     target: &SpatialRef,
     expect: Expect,
-    id_slots: &[usize],
+    (id_slots, names): (&[usize], &[&str]),
     q: &mut LayerQuality,
 ) -> Result<Vec<(RawFeature, String, Shape)>> {
     let mut raws = src.read(target)?;
@@ -538,6 +556,16 @@ fn checked(
     for (raw, (_, label)) in raws.iter().zip(&verdicts) {
         if raw.recoded {
             q.recoded_text.push(label.clone());
+        }
+        for &slot in id_slots {
+            if let Some(v) = value(&raw.values, Some(slot)).filter(|v| clamped(v)) {
+                q.rejected.push(RejectedValue {
+                    id: label.clone(),
+                    field: names.get(slot).copied().unwrap_or("id").to_string(),
+                    value: v.to_string(),
+                    reason: "an integer id beyond the 64-bit range, clamped by GDAL (many ids become this one): the feature is named by its position instead; write the ids as text (quoted) to keep them".into(),
+                });
+            }
         }
     }
     let mut usable = 0;
@@ -573,9 +601,19 @@ fn checked(
     }
 }
 
-/// A feature's id: the mapped id field, else the driver's fid, else its position.
+/// What GDAL writes for an integer beyond the 64-bit range (it clamps them: a GeoJSON id of
+/// 99999999999999999999 arrives as 9223372036854775807).
+fn clamped(v: &str) -> bool {
+    v == "9223372036854775807" || v == "-9223372036854775808"
+}
+
+/// A feature's id: the mapped id field, else the driver's fid, else its position. An id GDAL
+/// clamped to the 64-bit range is no id (many features would share it).
 fn feature_label(raw: &RawFeature, id_slots: &[usize]) -> String {
-    if let Some(v) = id_slots.iter().find_map(|s| value(&raw.values, Some(*s))) {
+    if let Some(v) = id_slots
+        .iter()
+        .find_map(|s| value(&raw.values, Some(*s)).filter(|v| !clamped(v)))
+    {
         return v.to_string();
     }
     match raw.fid {
