@@ -47,6 +47,8 @@ named_enum! {
         Oil = "oil",
         Coal = "coal",
         Wood = "wood",
+        /// Steam from a district network (US benchmarking meters it in kBtu or Mlb).
+        DistrictSteam = "district_steam",
     }
 }
 
@@ -62,6 +64,8 @@ named_enum! {
         Electricity = "electricity",
         /// An electric heat pump at the preset's seasonal COP.
         HeatPump = "heat_pump",
+        /// Steam from a district network.
+        DistrictSteam = "district_steam",
     }
 }
 
@@ -74,6 +78,7 @@ impl HeatSource {
             HeatSource::Oil => Carrier::Oil,
             HeatSource::Coal => Carrier::Coal,
             HeatSource::Wood => Carrier::Wood,
+            HeatSource::DistrictSteam => Carrier::DistrictSteam,
             HeatSource::Electricity | HeatSource::HeatPump => Carrier::Electricity,
         }
     }

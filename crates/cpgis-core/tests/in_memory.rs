@@ -150,3 +150,68 @@ interventions = ["rooftop_pv"]
     assert_eq!(b.climate_positive, b.net_t < 0.0);
     assert!(b.credits_t <= t + 1e-9);
 }
+
+/// District steam is its own carrier with its own factor (it had to be mapped to district
+/// heat): 1,000 kBtu of metered steam is 293.071 kWh (1 Btu = 1,055.05585262 J), at the usa
+/// preset's 66.4 kg CO2e/MMBtu = 0.066 4 kg per kBtu.
+#[test]
+fn metered_district_steam_is_its_own_carrier() {
+    use cpgis_core::config::MeterUnit;
+    use cpgis_core::estimate::energy::EnergyModel;
+    use cpgis_core::estimate::{Measures, Quantity, SectorModel};
+    use cpgis_core::site::{Carriers, Metered};
+
+    let mut files = MemoryFiles::default();
+    files.insert("/case/district.geojson", "");
+    files.insert("/case/buildings.geojson", "");
+    let text = "preset = \"usa\"\ncrs = \"EPSG:32611\"\n[district]\npath = \"district.geojson\"\n[buildings]\npath = \"buildings.geojson\"\nenergy.district_steam = { field = \"steam\", unit = \"kBtu\" }\n";
+    let config = parse_site_str(
+        text,
+        Path::new("/case/site.toml"),
+        Path::new("/case"),
+        &files,
+    )
+    .unwrap();
+    assert_eq!(
+        config.buildings[0].energy[0].carrier,
+        Carrier::DistrictSteam
+    );
+    let checked = run::check(&config, &files).unwrap();
+    let mut b = building("steam", 0.0, 0.0);
+    b.energy = vec![Metered {
+        carrier: Carrier::DistrictSteam,
+        value: 1000.0,
+        unit: MeterUnit::parse("kBtu").unwrap(),
+    }];
+    b.energy_mapped = Carriers::of([Carrier::DistrictSteam]);
+    let site = Site {
+        name: "steam".into(),
+        crs: LocalCrs {
+            epsg: 32611,
+            name: "WGS 84 / UTM zone 11N".into(),
+            auto: false,
+        },
+        district: District {
+            name: "d".into(),
+            area: rect(-100.0, -100.0, 300.0, 300.0),
+        },
+        neighbourhoods: Vec::new(),
+        buildings: vec![b],
+        stops: Vec::new(),
+        population: Vec::new(),
+        quality: Vec::new(),
+        use_maps: vec![Vec::new()],
+    };
+    let e = run::estimate(config, checked, site, &mut Silent).unwrap();
+    let r = EnergyModel.estimate(
+        &e.site.buildings[0],
+        &e.profiles.buildings[0],
+        &Measures::default(),
+        &e.factors,
+    );
+    let kwh = r.quantities.get(Quantity::DistrictSteamKwh).unwrap();
+    assert!((kwh - 293.071_070_172_22).abs() < 1e-9, "{kwh}");
+    assert_eq!(r.quantities.get(Quantity::EnergyTier), Some(2.0));
+    // 1,000 kBtu = 1 MMBtu at 66.4 kg CO2e/MMBtu.
+    assert!((r.co2e_t - 0.0664).abs() < 1e-12, "{}", r.co2e_t);
+}

@@ -24,7 +24,7 @@ pub struct EnergyModel;
 /// A value per energy carrier, in `Carrier::ALL` order (no allocation: a building's energy is
 /// worked out many times over in the offsets stage).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ByCarrier(pub [f64; 6]);
+pub struct ByCarrier(pub [f64; Carrier::ALL.len()]);
 
 impl ByCarrier {
     /// Each carrier with its value, in `Carrier::ALL` order.
@@ -73,6 +73,7 @@ fn source_of(c: Carrier) -> Option<HeatSource> {
         Carrier::Oil => Some(HeatSource::Oil),
         Carrier::Coal => Some(HeatSource::Coal),
         Carrier::Wood => Some(HeatSource::Wood),
+        Carrier::DistrictSteam => Some(HeatSource::DistrictSteam),
         Carrier::Electricity => None,
     }
 }
@@ -111,6 +112,7 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
             (Carrier::Oil, f.heating.boiler_efficiency),
             (Carrier::Coal, f.heating.boiler_efficiency),
             (Carrier::Wood, f.heating.boiler_efficiency),
+            (Carrier::DistrictSteam, 1.0),
         ];
         let mut heat: f64 = heating.iter().map(|(c, eff)| carriers[*c] * eff).sum();
         let complete = b.energy.len() >= b.energy_mapped.len();
@@ -242,5 +244,6 @@ pub fn carrier_quantity(c: Carrier) -> Quantity {
         Carrier::Oil => Quantity::OilKwh,
         Carrier::Coal => Quantity::CoalKwh,
         Carrier::Wood => Quantity::WoodKwh,
+        Carrier::DistrictSteam => Quantity::DistrictSteamKwh,
     }
 }

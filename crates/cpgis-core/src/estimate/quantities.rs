@@ -44,6 +44,8 @@ quantities! {
     CoalKwh = "coal_kwh_yr",
     /// Wood, kWh per year.
     WoodKwh = "wood_kwh_yr",
+    /// District steam, kWh per year.
+    DistrictSteamKwh = "district_steam_kwh_yr",
     /// Rooftop PV yield, kWh per year.
     PvKwh = "pv_kwh_yr",
     /// PV yield beyond the building's own electricity, kWh per year.

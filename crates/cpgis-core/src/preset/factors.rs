@@ -40,7 +40,7 @@ impl Heating {
     /// kWh of the source's carrier per kWh of heat delivered.
     pub fn input_per_heat(&self, source: HeatSource) -> f64 {
         match source {
-            HeatSource::DistrictHeat | HeatSource::Electricity => 1.0,
+            HeatSource::DistrictHeat | HeatSource::DistrictSteam | HeatSource::Electricity => 1.0,
             HeatSource::HeatPump => 1.0 / self.heat_pump_cop,
             HeatSource::NaturalGas | HeatSource::Oil | HeatSource::Coal | HeatSource::Wood => {
                 1.0 / self.boiler_efficiency

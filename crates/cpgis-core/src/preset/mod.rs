@@ -304,14 +304,17 @@ fn check_replacement(
                 });
             issues.push(key, "is not a value of the preset it extends", Some(&hint));
         }
-        Some(old) if old.unit != unit => issues.push(
-            key,
-            &format!(
-                "unit `{unit}` differs from the extended preset's `{}`",
-                old.unit
+        // An emission factor may be restated in another publication's unit (lb CO2e/MWh for
+        // kg CO2e/kWh): the typed factors convert it.
+        Some(old) if old.unit != unit && units::convert(1.0, unit, &old.unit).is_none() => issues
+            .push(
+                key,
+                &format!(
+                    "unit `{unit}` differs from the extended preset's `{}`",
+                    old.unit
+                ),
+                None,
             ),
-            None,
-        ),
         Some(_) => {}
     }
 }
