@@ -283,7 +283,7 @@ fn run_pipeline(
     stages: &mut Stages,
 ) -> cpgis::Result<PathBuf> {
     let config = cpgis_io::parse_site_file_with(site, allow_network)?;
-    cpgis::export::atomic::check_dir(out)?;
+    cpgis::pipeline::check_output(&config, out)?;
     let (ran, written) = cpgis::pipeline::run_site_writing(config, stages, out, format)?;
     stages.done();
     sayp!("{}", cpgis::report::estimate_table(&ran.estimated));
@@ -332,7 +332,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             buildings,
         } => {
             let config = cpgis_io::parse_site_file_with(&site, cli.allow_network)?;
-            cpgis::export::atomic::check_dir(&output.out)?;
+            cpgis::pipeline::check_output(&config, &output.out)?;
             let est = cpgis::pipeline::estimate_site_with(config, &mut stages)?;
             stages.stage("write");
             let written = cpgis::export::write_estimate(&output.out, &est, output.format.into())?;

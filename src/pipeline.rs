@@ -14,6 +14,23 @@ use cpgis_io::Disk;
 
 pub use cpgis_core::run::preset_of;
 
+/// Checks the output folder before any work: it can be written, and no output would replace
+/// one of the site's inputs (the site file, a layer, a joined table, a GTFS feed).
+pub fn check_output(config: &SiteConfig, out: &Path) -> Result<()> {
+    export::atomic::check_dir(out)?;
+    let mut inputs: Vec<&Path> = vec![config.file.as_path()];
+    for source in config.layer_sources() {
+        inputs.push(&source.path);
+        if let Some(j) = &source.join {
+            inputs.push(&j.path);
+        }
+    }
+    if let Some(g) = config.stops.as_ref().and_then(|s| s.gtfs.as_ref()) {
+        inputs.push(g);
+    }
+    export::atomic::check_inputs_kept(out, &inputs)
+}
+
 /// Runs load → profile → estimate → aggregate.
 pub fn estimate_site(config: SiteConfig) -> Result<Estimated> {
     estimate_site_with(config, &mut Silent)

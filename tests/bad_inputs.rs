@@ -69,8 +69,9 @@ fn run_case(case: &Path) -> Result<(), String> {
     let dir = tmp.path().join("case");
     copy_case(case, &dir);
     let e = expect(case);
-    let out: PathBuf = tmp.path().join("out");
+    let mut out: PathBuf = tmp.path().join("out");
     match e.setup.as_deref() {
+        Some("out_is_case") => out = dir.clone(),
         Some(s) if s.starts_with("mkfifo:") => {
             let status = Command::new("mkfifo")
                 .arg(dir.join(&s[7..]))

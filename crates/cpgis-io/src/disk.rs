@@ -22,8 +22,55 @@ impl Files for Disk {
     }
 
     fn read_text(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        let bytes = read_regular(path)?;
+        String::from_utf8(bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })
     }
+}
+
+/// The largest site or preset file read, bytes: a site file is a few kilobytes; anything
+/// near this is not one (`/dev/zero` named as a site file once took 16 GB).
+pub const MAX_TOML_BYTES: u64 = 16 << 20;
+
+/// The bytes of a regular file of at most [`MAX_TOML_BYTES`]; a pipe, device or folder, or a
+/// larger file, is refused before reading.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "is not a regular file (a folder, pipe or device): name the TOML file itself",
+        ));
+    }
+    if meta.len() > MAX_TOML_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "is {} bytes, more than a site or preset file can be (at most {MAX_TOML_BYTES})",
+                meta.len()
+            ),
+        ));
+    }
+    let mut bytes = Vec::new();
+    // Read at most one byte past the limit, in case the file grows while it is read.
+    std::fs::File::open(path)?
+        .take(MAX_TOML_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_TOML_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "grew beyond the largest site or preset file while it was read",
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Reads and checks a site file. All problems are returned together.
@@ -34,7 +81,7 @@ pub fn parse_site_file(file: &Path) -> Result<SiteConfig> {
 /// [`parse_site_file`]; `allow_network` accepts GDAL's network file systems (`/vsicurl/`, …)
 /// and URLs as layer paths, which are refused otherwise.
 pub fn parse_site_file_with(file: &Path, allow_network: bool) -> Result<SiteConfig> {
-    let text = std::fs::read(file).map_err(|e| {
+    let text = read_regular(file).map_err(|e| {
         let mut issues = ConfigIssues::new(file.to_path_buf());
         issues.push(
             "(file)",
@@ -55,4 +102,26 @@ pub fn parse_site_file_with(file: &Path, allow_network: bool) -> Result<SiteConf
     })?;
     let base = file.parent().unwrap_or(Path::new("."));
     parse_site_str_with(&text, file, base, allow_network, &Disk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_file_larger_than_any_site_file_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("site.toml");
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(MAX_TOML_BYTES + 1).unwrap();
+        let e = parse_site_file(&big).unwrap_err().to_string();
+        assert!(e.contains("more than a site or preset file can be"), "{e}");
+        let e = Disk.read_text(&big).unwrap_err().to_string();
+        assert!(e.contains("more than a site or preset file can be"), "{e}");
+        assert!(Disk
+            .read_text(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string()
+            .contains("not a regular file"));
+    }
 }

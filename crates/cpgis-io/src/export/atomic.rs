@@ -92,6 +92,49 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
 }
 
 /// Checks, before any work, that the output folder can be written: it is a folder we can write
+/// Every file a run may write into its output folder.
+pub const OUTPUT_NAMES: [&str; 9] = [
+    "buildings.geojson",
+    "grid.geojson",
+    "neighbourhoods.geojson",
+    "community.geojson",
+    "opportunities.geojson",
+    "offset_zones.geojson",
+    "cpgis.gpkg",
+    "summary.json",
+    "report.html",
+];
+
+/// Refuses an output folder where a run would replace one of its own inputs (`-o` naming the
+/// folder that holds `buildings.geojson`): checked before any work, so no input is lost.
+pub fn check_inputs_kept(dir: &Path, inputs: &[&Path]) -> Result<()> {
+    let Ok(out) = fs::canonicalize(dir) else {
+        return Ok(()); // A folder that does not exist yet holds no input.
+    };
+    for input in inputs {
+        let Ok(input) = fs::canonicalize(input) else {
+            continue;
+        };
+        // A shapefile's .shp and the files beside it: any input whose folder is the output
+        // folder and whose name is an output name.
+        let clash = input.parent() == Some(out.as_path())
+            && input
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| OUTPUT_NAMES.contains(&n));
+        if clash {
+            return Err(Error::Output {
+                path: dir.to_path_buf(),
+                problem: format!(
+                    "a run would replace its own input {}: write the outputs into another folder (-o)",
+                    input.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// into, or it does not exist yet and its nearest existing parent is one. Creates nothing.
 pub fn check_dir(dir: &Path) -> Result<()> {
     let bad = |problem: String| Error::Output {
