@@ -125,3 +125,41 @@ fn the_benchmark_prints_figures_that_agree_with_each_other() {
         "{exponent} vs {expected}"
     );
 }
+
+/// Regression: `synth --buildings 0` panicked (remainder by zero) leaving a partial city.gpkg,
+/// 18446744073709551615 panicked (capacity overflow), and 1 wrote a site file that did not run.
+#[test]
+fn synth_refuses_sizes_it_cannot_make_and_its_smallest_city_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    for n in ["0", "1", "18446744073709551615"] {
+        let out = tmp.path().join(format!("s{n}"));
+        let r = common::cpgis(&["synth", "--buildings", n, "-o", out.to_str().unwrap(), "-q"]);
+        assert_eq!(r.code, 2, "{n}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("a synthetic city has 100 to 100000000 buildings"),
+            "{}",
+            r.stderr
+        );
+        assert!(!out.join("city.gpkg").exists());
+    }
+    let out = tmp.path().join("s100");
+    let r = common::cpgis(&[
+        "synth",
+        "--buildings",
+        "100",
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let run = common::cpgis(&[
+        "run",
+        out.join("site.toml").to_str().unwrap(),
+        "-o",
+        out.join("out").to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("100 buildings"), "{}", run.stdout);
+}
