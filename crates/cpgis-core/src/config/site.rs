@@ -616,6 +616,13 @@ fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpe
     let distance_m = r
         .number("distance_m", issues)
         .inspect(|d| {
+            if d.is_finite() && *d > MAX_DISTANCE_M {
+                issues.push(
+                    "community.distance_m",
+                    &format!("{d} m reaches beyond any neighbouring community (at most 100,000 m)"),
+                    Some("a neighbouring community lies within a few km: e.g. distance_m = 1500"),
+                );
+            }
             if !(d.is_finite() && *d >= 0.0) {
                 issues.push(
                     "community.distance_m",
@@ -629,12 +636,27 @@ fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpe
     CommunitySpec { method, distance_m }
 }
 
+/// The largest grid cell, m: beyond this a cell is bigger than a city and the grid says nothing
+/// (and 1e12 m made PROJ fail).
+const MAX_CELL_M: f64 = 100_000.0;
+/// The widest community ring, m: a neighbouring community is within reach of the district.
+const MAX_DISTANCE_M: f64 = 100_000.0;
+
 fn grid(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> GridSpec {
     let empty = toml::Table::new();
     let mut r = TableReader::new(t.unwrap_or(&empty), "grid");
     let cell_m = r
         .number("cell_m", issues)
         .map(|d| positive("grid.cell_m", d, issues))
+        .inspect(|d| {
+            if *d > MAX_CELL_M {
+                issues.push(
+                    "grid.cell_m",
+                    &format!("{d} m is more than a grid of a district can use (at most 100,000 m)"),
+                    Some("cells of 100 to 500 m show where emissions are; e.g. cell_m = 250"),
+                );
+            }
+        })
         .unwrap_or(250.0);
     let shape = match r.string("shape", issues).as_deref() {
         None | Some("square") => GridShape::Square,

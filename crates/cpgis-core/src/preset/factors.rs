@@ -391,7 +391,7 @@ impl Factors {
             );
         }
         if !t.issues.is_empty() {
-            return Err(Error::Config(t.issues));
+            return Err(Error::Config(t.blamed()));
         }
         Ok(Factors {
             carriers,
@@ -418,6 +418,22 @@ struct Take<'a> {
 }
 
 impl Take<'_> {
+    /// The problems, blamed where they were made: a value the site file's `[factors]` set is
+    /// the site file's problem (at `factors.KEY`), not the preset's.
+    fn blamed(self) -> ConfigIssues {
+        let from_site = |key: &str| self.p.get(key).is_some_and(|f| f.from == "site file");
+        if !self.issues.issues.iter().any(|i| from_site(&i.key)) {
+            return self.issues;
+        }
+        let mut site = ConfigIssues::new(self.p.site_file.clone());
+        for i in &self.issues.issues {
+            if from_site(&i.key) {
+                site.push(&format!("factors.{}", i.key), &i.problem, i.hint.as_deref());
+            }
+        }
+        site
+    }
+
     fn get(&mut self, key: &str, unit: &str) -> f64 {
         match self.p.get(key) {
             None => {

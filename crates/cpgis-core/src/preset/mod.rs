@@ -73,6 +73,9 @@ pub struct Preset {
     pub chain: Vec<String>,
     /// Every value by its dotted key (`carriers.electricity`, `archetypes.office.heat`).
     pub values: BTreeMap<String, Factor>,
+    /// The site file whose `[factors]` replaced values, for messages about them.
+    #[serde(skip)]
+    pub site_file: PathBuf,
 }
 
 impl Preset {
@@ -284,6 +287,7 @@ pub fn resolve(
         description,
         currency,
         chain,
+        site_file: site_file.to_path_buf(),
         values,
     })
 }
