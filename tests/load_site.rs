@@ -509,3 +509,24 @@ fn ids_beyond_64_bits_are_listed_not_merged() {
     assert_eq!(q.rejected[0].value, "9223372036854775807");
     assert!(q.rejected[0].reason.contains("beyond the 64-bit range"));
 }
+
+/// Regression: the site file's `crs` replaced a layer's declared CRS without a word.
+#[test]
+fn a_site_file_crs_that_replaces_the_layers_own_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = write_site(tmp.path(), &kamppi_site_with("crs = \"OGC:CRS84\"\n"));
+    let site = load(&parse_site_file(&site).unwrap()).unwrap();
+    let q = &site.quality[1];
+    assert!(
+        q.crs
+            .contains("given in the site file, replacing the layer's own EPSG:4326"),
+        "{}",
+        q.crs
+    );
+    // The district layer keeps its own and says nothing.
+    assert!(
+        !site.quality[0].crs.contains("replacing"),
+        "{}",
+        site.quality[0].crs
+    );
+}

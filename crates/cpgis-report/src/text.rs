@@ -241,6 +241,12 @@ pub fn warnings(run: &Estimated) -> String {
                 q.rejected.len()
             ));
         }
+        if q.crs.contains("replacing the layer's own") {
+            parts.push(format!(
+                "the site file's crs replaces the layer's own: {}",
+                q.crs
+            ));
+        }
         if !q.recoded_text.is_empty() {
             parts.push(format!(
                 "{} features' text was not UTF-8 and was read as Windows-1252 (Latin-1) (quality[{i}].recoded_text)",

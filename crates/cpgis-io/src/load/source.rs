@@ -16,6 +16,8 @@ pub struct OpenSource {
     ds: Dataset,
     pub layer_name: String,
     pub srs: SpatialRef,
+    /// The CRS the layer itself declares, when the site file's `crs` replaces another one.
+    pub replaced_crs: Option<String>,
     /// The fields asked for, resolved, in the order asked.
     pub fields: Vec<FieldAccess>,
 }
@@ -35,7 +37,7 @@ impl OpenSource {
                 return None;
             }
         };
-        let (layer_name, srs, fields) = {
+        let (layer_name, srs, fields, replaced_crs) = {
             let mut layer = match layer::pick_layer(&ds, &source.path, source.layer.as_deref()) {
                 Ok(l) => l,
                 Err(e) => {
@@ -115,13 +117,22 @@ impl OpenSource {
                     None
                 }
             };
-            (name, srs, fields)
+            let replaced_crs = match (&source.crs, layer.spatial_ref(), &srs) {
+                (Some(_), Some(declared), Some(given))
+                    if crate::crs::describe(&declared) != crate::crs::describe(given) =>
+                {
+                    Some(crate::crs::describe(&declared))
+                }
+                _ => None,
+            };
+            (name, srs, fields, replaced_crs)
         };
         Some(OpenSource {
             source: source.clone(),
             ds,
             layer_name,
             srs: srs?,
+            replaced_crs,
             fields: fields?,
         })
     }
@@ -284,7 +295,9 @@ impl OpenSource {
     /// A label for the CRS the layer is read from.
     pub fn crs_label(&self) -> String {
         let label = crs::describe(&self.srs);
-        if self.source.crs.is_some() {
+        if let Some(declared) = &self.replaced_crs {
+            format!("{label} (given in the site file, replacing the layer's own {declared})")
+        } else if self.source.crs.is_some() {
             format!("{label} (given in the site file)")
         } else {
             label
