@@ -298,6 +298,12 @@ fn run_pipeline(
     for f in &written {
         sayln!("wrote {}", f.display());
     }
+    for f in cpgis::pipeline::remove_stale(out, &written) {
+        sayln!(
+            "removed {} (an earlier run's, which this run does not write)",
+            f.display()
+        );
+    }
     // The process ends next: freeing millions of small records one by one would take a second
     // at a million buildings, and the system reclaims the memory at exit anyway.
     std::mem::forget(ran);
@@ -348,8 +354,14 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 sayp!("{warnings}");
                 sayln!();
             }
-            for f in written {
+            for f in &written {
                 sayln!("wrote {}", f.display());
+            }
+            for f in cpgis::pipeline::remove_stale(&output.out, &written) {
+                sayln!(
+                    "removed {} (an earlier run's, which this run does not write)",
+                    f.display()
+                );
             }
         }
         Command::Synth {

@@ -31,6 +31,20 @@ pub fn check_output(config: &SiteConfig, out: &Path) -> Result<()> {
     export::atomic::check_inputs_kept(out, &inputs)
 }
 
+/// Removes the outputs of an earlier run that this one did not write (a `cpgis.gpkg` beside a
+/// `--format geojson` rerun's layers), so the folder holds one generation; returns them.
+pub fn remove_stale(dir: &Path, written: &[PathBuf]) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    for name in export::atomic::OUTPUT_NAMES {
+        let path = dir.join(name);
+        let stale = path.is_file() && !written.iter().any(|w| w.file_name() == path.file_name());
+        if stale && std::fs::remove_file(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
+}
+
 /// Runs load → profile → estimate → aggregate.
 pub fn estimate_site(config: SiteConfig) -> Result<Estimated> {
     estimate_site_with(config, &mut Silent)

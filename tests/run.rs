@@ -570,3 +570,43 @@ fn a_where_filter_never_changes_how_a_layer_is_split() {
         assert_eq!(population["read"], 92, "{filter}: {population}");
     }
 }
+
+/// Regression: a `--format geojson` rerun left an earlier run's `cpgis.gpkg` beside its new
+/// layers, two generations in one folder.
+#[test]
+fn a_rerun_leaves_no_output_of_an_earlier_run_beside_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("urbanopt/site.toml");
+    let out = tmp.path().join("out");
+    let both = common::cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "both",
+        "-q",
+    ]);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    assert!(out.join("cpgis.gpkg").exists());
+    std::fs::write(out.join("notes.txt"), "the user's own file").unwrap();
+    let geojson = common::cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(geojson.code, 0, "{}", geojson.stderr);
+    assert!(!out.join("cpgis.gpkg").exists());
+    assert!(
+        geojson.stdout.contains("cpgis.gpkg (an earlier run's"),
+        "{}",
+        geojson.stdout
+    );
+    assert!(out.join("buildings.geojson").exists());
+    assert!(
+        out.join("notes.txt").exists(),
+        "a file that is not an output is never touched"
+    );
+}
