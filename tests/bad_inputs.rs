@@ -79,6 +79,10 @@ fn run_case(case: &Path) -> Result<(), String> {
                 .unwrap();
             assert!(status.success());
         }
+        Some(s) if s.starts_with("symlink-loop:") => {
+            let link = dir.join(&s["symlink-loop:".len()..]);
+            std::os::unix::fs::symlink(&link, &link).unwrap();
+        }
         Some("out_is_file") => std::fs::write(&out, b"a file, not a folder").unwrap(),
         Some(other) => return Err(format!("unknown setup {other}")),
         None => {}

@@ -14,6 +14,8 @@ pub enum PathKind {
     Dir,
     /// Something else that exists: a pipe, a socket, a device.
     Other,
+    /// A symbolic link that leads back to itself.
+    Loop,
     /// Nothing, or nothing this process may see.
     Missing,
 }

@@ -17,6 +17,7 @@ impl Files for Disk {
             Ok(m) if m.is_file() => PathKind::File,
             Ok(m) if m.is_dir() => PathKind::Dir,
             Ok(_) => PathKind::Other,
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => PathKind::Loop,
             Err(_) => PathKind::Missing,
         }
     }

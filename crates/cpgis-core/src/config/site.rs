@@ -280,6 +280,17 @@ fn checked_path_or_dir(
             );
             None
         }
+        PathKind::Loop => {
+            issues.push(
+                key,
+                &format!(
+                    "{} is a symbolic link that leads back to itself (a loop)",
+                    path.display()
+                ),
+                Some("point the link at the layer file, or name the file itself"),
+            );
+            None
+        }
         PathKind::Missing => {
             issues.push(
                 key,

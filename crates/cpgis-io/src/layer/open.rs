@@ -43,6 +43,12 @@ pub fn open_dataset(path: &Path, geometry: &GeometryColumns) -> Result<Dataset> 
         ..Default::default()
     };
     match std::fs::metadata(path) {
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(Error::Layer {
+                file: path.to_path_buf(),
+                problem: "is a symbolic link that leads back to itself (a loop); point the link at the layer file, or name the file itself".into(),
+            })
+        }
         Err(e) => {
             return Err(Error::Layer {
                 file: path.to_path_buf(),
