@@ -312,3 +312,64 @@ fn cea_shapefiles_get_their_typology_joined_by_name() {
         assert!((x - y).abs() < 1e-3 * y, "{id}: {x} vs {y}");
     }
 }
+
+/// Regression: `init` refused a benchmarking disclosure ("none of these layers holds
+/// buildings") because its buildings are points in a CSV; it mapped none of floor area,
+/// meters or id. It now writes the site file a person would, and its run reads every building
+/// exactly as the hand-written `fixtures/benchmarking/site.toml` does.
+#[test]
+fn a_benchmarking_csv_of_points_becomes_a_site_file_that_reads_like_the_hand_written_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = init(
+        tmp.path(),
+        &[
+            fixture("benchmarking/properties.csv").display().to_string(),
+            fixture("benchmarking/district.geojson")
+                .display()
+                .to_string(),
+        ],
+    );
+    let b = &config.buildings[0];
+    assert_eq!(b.id, ["Property Id"]);
+    assert_eq!(b.source.crs.as_deref(), Some("EPSG:4326"));
+    let gfa = b.gfa.as_ref().unwrap();
+    assert_eq!(
+        (gfa.field.as_str(), gfa.unit),
+        ("Property GFA - Self-Reported (ft²)", AreaUnit::SquareFoot)
+    );
+    let energy: Vec<(&str, &str, String)> = b
+        .energy
+        .iter()
+        .map(|e| {
+            (
+                e.carrier.key(),
+                e.field.field.as_str(),
+                e.field.unit.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        energy,
+        [
+            (
+                "electricity",
+                "Electricity Use - Grid Purchase (kWh)",
+                "kWh".to_string()
+            ),
+            (
+                "natural_gas",
+                "Natural Gas Use (therms)",
+                "therm".to_string()
+            )
+        ]
+    );
+    let out = run(tmp.path());
+    let hand = tmp.path().join("hand");
+    let r = common::cpgis_site("run", &fixture("benchmarking/site.toml"), &hand);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        std::fs::read(out.join("buildings.geojson")).unwrap()
+            == std::fs::read(hand.join("buildings.geojson")).unwrap(),
+        "init's site file reads the buildings as the hand-written one does"
+    );
+}

@@ -61,6 +61,8 @@ pub struct Layer {
     pub layer: Option<String>,
     pub role: Role,
     pub features: usize,
+    /// The CRS to give a layer that declares none (a CSV of longitude/latitude columns).
+    pub crs: Option<String>,
 }
 
 /// The proposal: layers with roles, the preset chosen, the guesses made.
@@ -182,6 +184,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                 layer: None,
                 role: Role::Gtfs,
                 features: 0,
+                crs: None,
             });
             continue;
         }
@@ -199,12 +202,16 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         for r in reports {
             let fields = field_names(&r);
             let layer_name = several.then(|| r.layer.clone());
+            // A CSV's coordinate columns named like longitude and latitude, with no CRS:
+            // WGS 84 (GDAL found them by those names).
+            let lonlat = (r.crs.is_none() && r.driver == "CSV").then(|| "EPSG:4326".to_string());
             let push = |layers: &mut Vec<Layer>, role| {
                 layers.push(Layer {
                     path: path.clone(),
                     layer: layer_name.clone(),
                     role,
                     features: r.features,
+                    crs: lonlat.clone(),
                 })
             };
             if r.features == 0 {
@@ -262,7 +269,28 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                     boundaries.push((path.clone(), r.layer.clone(), r.features, area, r.clone()));
                 }
             } else if is_points(&r) {
-                if let Some(field) = schema::population_field(&fields) {
+                if let Some(map) = schema::benchmarking_map(&fields) {
+                    // Point buildings: a benchmarking disclosure's properties.
+                    guesses.extend(
+                        map.guesses
+                            .iter()
+                            .map(|g| format!("{}: {g}", path.display())),
+                    );
+                    if lonlat.is_some() {
+                        guesses.push(format!(
+                            "{}: longitude/latitude columns in WGS 84 (crs = \"EPSG:4326\")",
+                            path.display()
+                        ));
+                    }
+                    push(
+                        &mut layers,
+                        Role::Buildings {
+                            schema: Schema::Benchmarking,
+                            map,
+                            filter: None,
+                        },
+                    );
+                } else if let Some(field) = schema::population_field(&fields) {
                     push(&mut layers, Role::Population { field });
                 } else if schema::is_stops(&fields, &r.layer) {
                     push(
@@ -328,6 +356,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                     what: "a table without geometry".into(),
                 },
                 features: 0,
+                crs: None,
             });
         }
     }
@@ -367,6 +396,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                 name: Some(field.clone()),
             },
             features: 1,
+            crs: None,
         });
         let (nb_filter, nb_count) = match &level {
             Some(l) => (
@@ -386,6 +416,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                 id: Some(field),
             },
             features: nb_count,
+            crs: None,
         });
     } else {
         let singles: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
@@ -412,6 +443,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                 name: schema::name_field(&field_names(&d.4)),
             },
             features: 1,
+            crs: None,
         });
         for (path, layer, n, _, report) in &boundaries {
             if *n > 1 {
@@ -423,6 +455,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                         id: schema::name_field(&field_names(report)),
                     },
                     features: *n,
+                    crs: None,
                 });
             } else if path != &d.0 || layer != &d.1 {
                 layers.push(Layer {
@@ -432,6 +465,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                         what: "another boundary polygon".into(),
                     },
                     features: *n,
+                    crs: None,
                 });
             }
         }

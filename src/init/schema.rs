@@ -8,6 +8,9 @@ pub enum Schema {
     Osm,
     Cea,
     Urbanopt,
+    /// A building-energy benchmarking disclosure: one row per property, floor area and
+    /// metered energy with their units in the field names.
+    Benchmarking,
     Generic,
 }
 
@@ -17,6 +20,7 @@ impl Schema {
             Schema::Osm => "OpenStreetMap",
             Schema::Cea => "City Energy Analyst",
             Schema::Urbanopt => "URBANopt",
+            Schema::Benchmarking => "energy benchmarking",
             Schema::Generic => "no known schema",
         }
     }
@@ -31,7 +35,8 @@ pub struct BuildingMap {
     pub floors: Option<String>,
     pub height: Option<String>,
     pub year: Option<String>,
-    pub gfa_ft2: Option<String>,
+    /// The floor-area field and its unit (`ft2` or `m2`).
+    pub gfa: Option<(String, String)>,
     pub energy: Vec<(String, String, String)>,
     /// Fields that had to be guessed, for comments.
     pub guesses: Vec<String>,
@@ -109,6 +114,9 @@ pub fn building_schema(fields: &[String], layer: &str) -> Option<Schema> {
     if has(fields, "building") && (has(fields, "osm_id") || has(fields, "osm_way_id")) {
         return Some(Schema::Osm);
     }
+    if benchmarking_map(fields).is_some() {
+        return Some(Schema::Benchmarking);
+    }
     let l = layer.to_lowercase();
     let named = l.contains("build")
         || l.contains("rakennu")
@@ -174,7 +182,7 @@ pub fn building_map(schema: Schema, fields: &[String]) -> BuildingMap {
             );
             m.height = first(fields, &["height"]);
             m.year = first(fields, &["year_built"]);
-            m.gfa_ft2 = first(fields, &["floor_area"]);
+            m.gfa = first(fields, &["floor_area"]).map(|f| (f, "ft2".to_string()));
             for (carrier, field) in [
                 ("electricity", "user_data_electricity_kWh_ft2"),
                 ("natural_gas", "user_data_natural_gas_kWh_ft2"),
@@ -184,6 +192,9 @@ pub fn building_map(schema: Schema, fields: &[String]) -> BuildingMap {
                         .push((carrier.into(), field.into(), "kWh/ft2".into()));
                 }
             }
+        }
+        Schema::Benchmarking => {
+            m = benchmarking_map(fields).unwrap_or_default();
         }
         Schema::Generic => {
             if let Some(id) = first(fields, &["id", "ID", "fid", "name", "Name"]) {
@@ -206,6 +217,158 @@ pub fn building_map(schema: Schema, fields: &[String]) -> BuildingMap {
         }
     }
     m
+}
+
+/// The unit written in a field name (`(kWh)`, `therms`, `kBtu`, `ft²`), as a site-file unit.
+fn unit_in_name(lower: &str) -> Option<&'static str> {
+    // Longest first: `mmbtu` before `kbtu`, `mwh` before `kwh`.
+    const UNITS: [(&str, &str); 13] = [
+        ("mmbtu", "MMBtu"),
+        ("kbtu", "kBtu"),
+        ("therm", "therm"),
+        ("mwh", "MWh"),
+        ("kwh", "kWh"),
+        ("gj", "GJ"),
+        ("mj", "MJ"),
+        ("m³", "m3"),
+        ("(m3)", "m3"),
+        ("ft²", "ft2"),
+        ("ft2", "ft2"),
+        ("sq ft", "ft2"),
+        ("m²", "m2"),
+    ];
+    UNITS
+        .iter()
+        .find(|(k, _)| lower.contains(k))
+        .map(|(_, u)| *u)
+}
+
+/// The carrier a field name speaks of, if any.
+fn carrier_in_name(lower: &str) -> Option<&'static str> {
+    if lower.contains("steam") {
+        Some("district_steam")
+    } else if lower.contains("electric") || lower.contains("kwh_el") {
+        Some("electricity")
+    } else if lower.contains("natural gas")
+        || lower.contains("natural_gas")
+        || lower.contains("gas_")
+        || lower.starts_with("gas")
+    {
+        Some("natural_gas")
+    } else if lower.contains("district heat")
+        || lower.contains("district_heat")
+        || lower.contains("heat_gj")
+    {
+        Some("district_heat")
+    } else if lower.contains("fuel oil") || lower.contains("fuel_oil") {
+        Some("oil")
+    } else {
+        None
+    }
+}
+
+/// A benchmarking disclosure's mapping, recognised by the units written in its field names:
+/// the floor area (`Property GFA - Self-Reported (ft²)`, `GrossFloorArea`, `GFA_m2`) and
+/// metered energy per carrier (`Electricity Use - Grid Purchase (kWh)`, `Natural Gas Use
+/// (therms)`, `District Steam Use (kBtu)`). Intensities, costs, emissions and weather-normalised
+/// values are not meters and are left out. `None` without a floor area or a meter.
+pub fn benchmarking_map(fields: &[String]) -> Option<BuildingMap> {
+    let mut m = BuildingMap::default();
+    let not_a_meter = |l: &str| {
+        [
+            "eui",
+            "intensity",
+            "/ft",
+            "/m2",
+            "per ",
+            "cost",
+            "emission",
+            "ghg",
+            "normalized",
+            "normalised",
+            "score",
+            "generation",
+            "export",
+            "demand",
+        ]
+        .iter()
+        .any(|w| l.contains(w))
+    };
+    for f in fields {
+        let l = f.to_lowercase();
+        let area = l.contains("gfa")
+            || l.contains("floor area")
+            || l.contains("floor_area")
+            || l.contains("floorarea");
+        if area && m.gfa.is_none() && !not_a_meter(&l.replace("(ft²)", "").replace("(ft2)", "")) {
+            match unit_in_name(&l) {
+                Some(u @ ("ft2" | "m2")) => m.gfa = Some((f.clone(), u.to_string())),
+                _ if l.contains("ft") => m.gfa = Some((f.clone(), "ft2".to_string())),
+                _ => {
+                    m.guesses
+                        .push(format!("`{f}`: floor area in m² (no unit in its name)"));
+                    m.gfa = Some((f.clone(), "m2".to_string()));
+                }
+            }
+            continue;
+        }
+        if not_a_meter(&l) {
+            continue;
+        }
+        if let (Some(carrier), Some(unit)) = (carrier_in_name(&l), unit_in_name(&l)) {
+            if matches!(unit, "ft2" | "m2") {
+                continue;
+            }
+            if m.energy.iter().any(|(c, _, _)| c == carrier) {
+                m.guesses
+                    .push(format!("`{f}`: another {carrier} field, left out"));
+                continue;
+            }
+            m.energy
+                .push((carrier.to_string(), f.clone(), unit.to_string()));
+        }
+    }
+    if m.gfa.is_none() && m.energy.is_empty() {
+        return None;
+    }
+    let id_names = [
+        "Property Id",
+        "Property ID",
+        "PropertyId",
+        "BBL",
+        "UPRN",
+        "BuildingID",
+        "Building ID",
+        "OSEBuildingID",
+        "id",
+        "ID",
+    ];
+    m.id = first(fields, &id_names)
+        .or_else(|| {
+            fields
+                .iter()
+                .find(|f| f.to_lowercase().ends_with("buildingid"))
+                .cloned()
+        })
+        .into_iter()
+        .collect();
+    let use_names = [
+        "Largest Property Use Type",
+        "Primary Property Type - Self Selected",
+        "Primary Property Type",
+        "LargestPropertyUseType",
+        "PrimaryPropertyType",
+        "Property Type",
+    ];
+    if let Some(u) = first(fields, &use_names) {
+        m.uses = vec![(u, None)];
+    }
+    m.year = first(fields, &["Year Built", "YearBuilt", "year_built"]);
+    m.floors = first(
+        fields,
+        &["Number of Floors", "NumberofFloors", "Number Of Floors"],
+    );
+    Some(m)
 }
 
 /// Field holding residents in a population layer, if any.
@@ -300,8 +463,8 @@ mod tests {
         ]);
         assert_eq!(building_schema(&uo, "x"), Some(Schema::Urbanopt));
         assert_eq!(
-            building_map(Schema::Urbanopt, &uo).gfa_ft2.as_deref(),
-            Some("floor_area")
+            building_map(Schema::Urbanopt, &uo).gfa,
+            Some(("floor_area".to_string(), "ft2".to_string()))
         );
         let osm = f(&[
             "osm_id",
@@ -320,5 +483,60 @@ mod tests {
             population_field(&f(&["id", "population"])).as_deref(),
             Some("population")
         );
+    }
+
+    /// Field names of a US benchmarking disclosure (NYC and Seattle publish these): the meters
+    /// and the floor area found by carrier and unit, the intensities, costs, emissions and
+    /// weather-normalised values left out, a second field of one carrier noted.
+    #[test]
+    fn benchmarking_fields_are_found_by_carrier_and_unit() {
+        let fields = f(&[
+            "Property Id",
+            "Property GFA - Self-Reported (ft²)",
+            "Site EUI (kBtu/ft²)",
+            "Electricity Use - Grid Purchase (kWh)",
+            "Electricity Use - Grid Purchase (kBtu)",
+            "Weather Normalized Site Electricity (kWh)",
+            "Natural Gas Use (therms)",
+            "District Steam Use (kBtu)",
+            "Fuel Oil #2 Use (kBtu)",
+            "Total GHG Emissions (Metric Tons CO2e)",
+            "Largest Property Use Type",
+            "Year Built",
+        ]);
+        let m = benchmarking_map(&fields).unwrap();
+        assert_eq!(m.id, ["Property Id"]);
+        assert_eq!(
+            m.gfa,
+            Some((
+                "Property GFA - Self-Reported (ft²)".to_string(),
+                "ft2".to_string()
+            ))
+        );
+        let energy: Vec<(&str, &str, &str)> = m
+            .energy
+            .iter()
+            .map(|(c, f, u)| (c.as_str(), f.as_str(), u.as_str()))
+            .collect();
+        assert_eq!(
+            energy,
+            [
+                (
+                    "electricity",
+                    "Electricity Use - Grid Purchase (kWh)",
+                    "kWh"
+                ),
+                ("natural_gas", "Natural Gas Use (therms)", "therm"),
+                ("district_steam", "District Steam Use (kBtu)", "kBtu"),
+                ("oil", "Fuel Oil #2 Use (kBtu)", "kBtu"),
+            ]
+        );
+        assert!(m
+            .guesses
+            .iter()
+            .any(|g| g.contains("(kBtu)`: another electricity field")));
+        assert_eq!(m.uses, [("Largest Property Use Type".to_string(), None)]);
+        assert_eq!(m.year.as_deref(), Some("Year Built"));
+        assert_eq!(benchmarking_map(&f(&["name", "population"])), None);
     }
 }

@@ -49,6 +49,9 @@ fn source(out: &mut String, l: &Layer, base: &Path, filter: &Option<String>) {
     if let Some(f) = filter {
         let _ = writeln!(out, "where = {}", q(f));
     }
+    if let Some(crs) = &l.crs {
+        let _ = writeln!(out, "crs = {}   # guessed: the file declares none", q(crs));
+    }
 }
 
 /// The site-file text.
@@ -138,8 +141,8 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
                     let _ = writeln!(out, "{key} = {}", q(v));
                 }
             }
-            if let Some(g) = &map.gfa_ft2 {
-                let _ = writeln!(out, "gfa = {{ field = {}, unit = \"ft2\" }}", q(g));
+            if let Some((g, unit)) = &map.gfa {
+                let _ = writeln!(out, "gfa = {{ field = {}, unit = {} }}", q(g), q(unit));
             }
             for (carrier, field, unit) in &map.energy {
                 let _ = writeln!(
