@@ -610,3 +610,30 @@ fn a_rerun_leaves_no_output_of_an_earlier_run_beside_its_own() {
         "a file that is not an output is never touched"
     );
 }
+
+/// Regression (issue "Local factors, a full transport boundary…"): a district with jobs got no
+/// commuter emissions and the output never said so. Until workers' and visitors' trips are
+/// counted, the run says what its transport boundary leaves out.
+#[test]
+fn the_transport_boundary_is_said_where_the_district_has_jobs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = common::cpgis(&[
+        "run",
+        fixture("kamppi/site.toml").to_str().unwrap(),
+        "-o",
+        tmp.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("transport counts residents' trips only (resident-activity method)"),
+        "{}",
+        r.stdout
+    );
+    let s = summary(tmp.path());
+    assert!(s["notes"].as_array().unwrap().iter().any(|n| n
+        .as_str()
+        .unwrap()
+        .contains("jobs and its visitors add no commuting")));
+}

@@ -405,6 +405,12 @@ pub fn notes(run: &Estimated) -> Vec<String> {
                 .into(),
         );
     }
+    let jobs = run.aggregates.district.jobs;
+    if jobs > 0.0 {
+        out.push(format!(
+            "transport counts residents' trips only (resident-activity method): the district's {jobs:.0} jobs and its visitors add no commuting or visiting emissions"
+        ));
+    }
     if run.site.stops.is_empty() {
         out.push("no transit stops: the access index is 0 everywhere and car shares are those of the least accessible places".into());
     }
