@@ -119,12 +119,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
 
     let mut neighbourhoods = Vec::new();
     if let (Some(Some(src)), Some((id, pop))) = (&nb_src, nb_slots) {
-        let mut q = LayerQuality::new(
-            &src.source.role,
-            src.source.path.clone(),
-            src.layer_name.clone(),
-            src.crs_label(),
-        );
+        let mut q = src.quality();
         let features = checked(
             src,
             &target,
@@ -164,12 +159,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
     for (layer_index, (src, slots)) in building_srcs.iter().zip(&building_maps).enumerate() {
         let src = src.as_ref().expect("no issues means every layer opened");
         let spec = &config.buildings[layer_index];
-        let mut q = LayerQuality::new(
-            &src.source.role,
-            src.source.path.clone(),
-            src.layer_name.clone(),
-            src.crs_label(),
-        );
+        let mut q = src.quality();
         let earlier = buildings.len();
         // Each building on its own, in parallel; what could not be read is recorded in order.
         // Buildings and their logs in two lists (a million buildings are not copied from a
@@ -250,12 +240,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
     if let (Some(Some(src)), Some((id, mode_slots, name_slot, dep_slot)), Some(spec)) =
         (&stop_src, &stop_slots, &config.stops)
     {
-        let mut q = LayerQuality::new(
-            &src.source.role,
-            src.source.path.clone(),
-            src.layer_name.clone(),
-            src.crs_label(),
-        );
+        let mut q = src.quality();
         let features = checked(
             src,
             &target,
@@ -313,12 +298,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
 
     let mut population = Vec::new();
     if let (Some(Some(src)), Some(slot)) = (&pop_src, pop_slot) {
-        let mut q = LayerQuality::new(
-            &src.source.role,
-            src.source.path.clone(),
-            src.layer_name.clone(),
-            src.crs_label(),
-        );
+        let mut q = src.quality();
         let features = checked(src, &target, Expect::AreasOrPoints, (&[], &[]), &mut q)?;
         let names = pop_fields.names();
         let formats = Formats::of(
@@ -484,12 +464,7 @@ fn load_district(
     target: &SpatialRef,
     quality: &mut Vec<LayerQuality>,
 ) -> Result<District> {
-    let mut q = LayerQuality::new(
-        &src.source.role,
-        src.source.path.clone(),
-        src.layer_name.clone(),
-        src.crs_label(),
-    );
+    let mut q = src.quality();
     let mut area = MultiPolygon::<f64>(Vec::new());
     let mut names = Vec::new();
     for (raw, label, shape) in checked(src, target, Expect::Areas, (&[], &[]), &mut q)? {

@@ -8,6 +8,7 @@ use gdal::Dataset;
 use crate::crs;
 use crate::layer::{self, FieldAccess, RawFeature};
 use cpgis_core::config::{ConfigIssues, LayerSource};
+use cpgis_core::site::LayerQuality;
 use cpgis_core::{Error, Result};
 
 /// A layer opened and checked against the site file's mapping.
@@ -293,6 +294,16 @@ impl OpenSource {
     }
 
     /// A label for the CRS the layer is read from.
+    /// An empty load report of this layer.
+    pub fn quality(&self) -> LayerQuality {
+        LayerQuality::new(
+            &self.source.role,
+            self.source.path.clone(),
+            self.layer_name.clone(),
+            self.crs_label(),
+        )
+    }
+
     pub fn crs_label(&self) -> String {
         let label = crs::describe(&self.srs);
         if let Some(declared) = &self.replaced_crs {
