@@ -67,6 +67,12 @@ pub fn fmt_num(v: f64) -> String {
         .map(|(i, f)| (i, Some(f)))
         .unwrap_or((&s, None));
     let (sign, digits) = int.strip_prefix('-').map(|d| ("-", d)).unwrap_or(("", int));
+    // A value that rounds to zero has no sign: -0.0 (no credits, negated) is "0.00".
+    let zero = digits
+        .chars()
+        .chain(frac.unwrap_or("").chars())
+        .all(|c| c == '0');
+    let sign = if zero { "" } else { sign };
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -99,5 +105,9 @@ mod tests {
         assert_eq!(fmt_num(-452.2), "-452");
         assert_eq!(fmt_num(12.34), "12.3");
         assert_eq!(fmt_num(0.456), "0.46");
+        // Regression: a report with no credits labelled them "-0.00".
+        assert_eq!(fmt_num(-0.0), "0.00");
+        assert_eq!(fmt_num(-0.001), "0.00");
+        assert_eq!(fmt_num(-0.01), "-0.01");
     }
 }
