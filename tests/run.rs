@@ -637,3 +637,49 @@ fn the_transport_boundary_is_said_where_the_district_has_jobs() {
         .unwrap()
         .contains("jobs and its visitors add no commuting")));
 }
+
+/// The break-even electricity factor (issue "Local factors…"): checked through whole runs.
+/// Kamppi's summary gives it; a run with the grid factor set 0.001 kg/kWh below it is Climate
+/// Positive, one 0.001 above it is not (each run selecting its own offsets again).
+#[test]
+fn the_verdict_flips_at_the_break_even_electricity_factor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("base");
+    let r = common::cpgis(&[
+        "run",
+        fixture("kamppi/site.toml").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let be = &summary(&out)["balance"]["break_even"];
+    assert_eq!(be["positive_below"], true);
+    let f = f(&be["electricity_kg_kwh"]);
+    assert!((0.2..0.4).contains(&f), "{f}");
+    assert!(r.stdout.contains(&format!(
+        "climate positive while the grid emits less than {f:.4}"
+    )));
+    for (factor, positive) in [(f - 0.001, true), (f + 0.001, false)] {
+        let text = common::fixture_site_text("kamppi", "site.toml").replacen(
+            "[district]",
+            &format!("[factors]\ncarriers.electricity = {factor}\n\n[district]"),
+            1,
+        );
+        let site = write_site(tmp.path(), &text);
+        let o = tmp.path().join(format!("at{factor}"));
+        let r = common::cpgis(&[
+            "run",
+            site.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            summary(&o)["balance"]["climate_positive"],
+            positive,
+            "at {factor} kg/kWh"
+        );
+    }
+}

@@ -39,6 +39,8 @@ pub struct Balance {
     pub shortfall_t: f64,
     /// What would close a shortfall, in words with figures.
     pub levers: Vec<String>,
+    /// The electricity factor at which the verdict flips, with the offsets selected held.
+    pub break_even: Option<crate::breakeven::BreakEven>,
 }
 
 /// The target for a district's proposed on-site emissions (`proposed`: the scenario index).
@@ -119,5 +121,6 @@ pub fn balance(
         margin_t: -net_t,
         shortfall_t: plan.shortfall_t,
         levers,
+        break_even: None,
     }
 }

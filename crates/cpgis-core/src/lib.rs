@@ -23,6 +23,7 @@
 //! | [`aggregate`] | grid cells, neighbourhoods, district / rest / all totals |
 //! | [`community`] | the neighbouring community and each building's membership |
 //! | [`offsets`] | interventions, opportunities, ranked offset zones |
+//! | [`breakeven`] | the electricity factor at which the verdict flips |
 //! | [`balance`] | the Climate Positive ledger |
 //! | [`run`] | the run result ([`run::Estimated`], [`run::Ran`]) and the stages composed |
 //! | [`summary`] | `summary.json`'s content: totals, consistency, notes, quality, assumptions |
@@ -30,6 +31,7 @@
 pub mod access;
 pub mod aggregate;
 pub mod balance;
+pub mod breakeven;
 pub mod community;
 pub mod config;
 pub mod decimal;

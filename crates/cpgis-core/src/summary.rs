@@ -308,6 +308,10 @@ fn rounded(b: &Balance) -> Balance {
         margin_t: r4(b.margin_t),
         shortfall_t: r4(b.shortfall_t),
         levers: b.levers.clone(),
+        break_even: b.break_even.map(|be| crate::breakeven::BreakEven {
+            electricity_kg_kwh: r4(be.electricity_kg_kwh),
+            ..be
+        }),
     }
 }
 

@@ -77,8 +77,14 @@ pub fn render_html(ran: &Ran) -> String {
     };
     let _ = write!(
         h,
-        r#"<h2 id="balance">The balance</h2><div class="verdict {class}">{}</div>"#,
-        esc(&verdict)
+        r#"<h2 id="balance">The balance</h2><div class="verdict {class}">{}</div><p>The verdict turns on the grid: {}.</p>"#,
+        esc(&verdict),
+        esc(&crate::text::break_even_sentence(
+            b.break_even,
+            ran.estimated
+                .factors
+                .carrier(cpgis_core::kinds::Carrier::Electricity)
+        ))
     );
     h.push_str(&waterfall(b));
     let _ = write!(

@@ -3,7 +3,9 @@
 use std::fmt::Write;
 
 use cpgis_core::aggregate::Totals;
+use cpgis_core::breakeven::BreakEven;
 use cpgis_core::estimate::Quantity;
+use cpgis_core::kinds::Carrier;
 use cpgis_core::run::Estimated;
 
 /// Emissions by sector and scenario for the district, the rest of the map and all of it.
@@ -182,6 +184,8 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
         )
     };
     let _ = writeln!(out, "  {verdict}");
+    let grid = ran.estimated.factors.carrier(Carrier::Electricity);
+    let _ = writeln!(out, "  {}", break_even_sentence(b.break_even, grid));
     if b.shortfall_t > 0.0 {
         let _ = writeln!(
             out,
@@ -193,6 +197,21 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
         }
     }
     out
+}
+
+/// The electricity factor at which the verdict flips, in one sentence: the number most
+/// verdicts depend on (`grid`: the factor in use, kg CO2e/kWh).
+pub fn break_even_sentence(be: Option<BreakEven>, grid: f64) -> String {
+    match be {
+        Some(be) => format!(
+            "climate positive while the grid emits {} than {:.4} kg CO2e/kWh (now {grid}; the offsets selected held)",
+            if be.positive_below { "less" } else { "more" },
+            be.electricity_kg_kwh
+        ),
+        None => format!(
+            "the verdict is the same at every electricity factor of 0 or more (now {grid} kg CO2e/kWh)"
+        ),
+    }
 }
 
 /// How many notes the terminal shows in full; the rest are counted.

@@ -275,6 +275,44 @@ pub fn abatement_t(ctx: &OffsetContext, enabled: &[Intervention], members: Membe
     found(ctx, enabled, members, |o| o.abatement_t).iter().sum()
 }
 
+/// What the community buildings of `cells` (indices in `aggregates.cells`) and the cells
+/// themselves offer with the enabled interventions, t CO2e per year: each building's
+/// interventions stacked as [`opportunities`] stacks them.
+pub fn credits_in_cells(ctx: &OffsetContext, enabled: &[Intervention], cells: &[usize]) -> f64 {
+    let on: Vec<Intervention> = Intervention::ALL
+        .iter()
+        .copied()
+        .filter(|i| enabled.contains(i))
+        .collect();
+    // Each cell on its own, in parallel; the cells' totals then added in order, so the sum
+    // is the same whatever the number of threads.
+    let per_cell: Vec<f64> = cells
+        .par_iter()
+        .map(|&cell| {
+            let mut total = 0.0;
+            for &b in &ctx.community_in_cell[cell] {
+                let mut state = Measures::default();
+                for i in &on {
+                    if let Model::AtBuilding(m) = model(*i) {
+                        if let Some(o) = m.at_building(ctx, b, &mut state) {
+                            total += o.abatement_t;
+                        }
+                    }
+                }
+            }
+            for i in &on {
+                if let Model::InCell(m) = model(*i) {
+                    if let Some(o) = m.in_cell(ctx, cell) {
+                        total += o.abatement_t;
+                    }
+                }
+            }
+            total
+        })
+        .collect();
+    per_cell.iter().sum()
+}
+
 /// Buildings per block of the parallel search for opportunities.
 const BLOCK: usize = 16_384;
 

@@ -1,0 +1,83 @@
+//! The break-even electricity factor: the grid factor at which the Climate Positive verdict
+//! flips, since that one number decides most verdicts. Every emission is affine in the
+//! electricity factor once the activity is known (kWh and passenger-km do not depend on it), so
+//! the net balance is `net(f) = a + b·f` while the offsets selected and the measures that apply
+//! stay as they are. Both are evaluated at the preset's factor and just above it; the factor
+//! where the line crosses zero is the break-even.
+
+use rayon::prelude::*;
+
+use crate::estimate::{Estimates, SECTORS};
+use crate::kinds::{Carrier, Intervention};
+use crate::offsets::{credits_in_cells, OffsetContext, OffsetPlan};
+
+/// Where the verdict flips.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct BreakEven {
+    /// The electricity factor at which the net balance is zero, kg CO2e per kWh.
+    pub electricity_kg_kwh: f64,
+    /// True when the district is Climate Positive below that factor (a cleaner grid helps);
+    /// false when above it (the credits grow faster with the factor than the on-site
+    /// emissions, as rooftop PV's do).
+    pub positive_below: bool,
+}
+
+/// The district's proposed on-site emissions, t CO2e per year, under the context's factors.
+fn on_site_t(ctx: &OffsetContext, estimates: &Estimates) -> f64 {
+    let measures = &estimates.scenarios[estimates.proposed].measures;
+    // In parallel, then added in building order (the same sum on any number of threads).
+    let per_building: Vec<f64> = ctx
+        .site
+        .buildings
+        .par_iter()
+        .zip(&ctx.profiles.buildings)
+        .map(|(b, p)| {
+            if !p.in_district {
+                return 0.0;
+            }
+            SECTORS
+                .iter()
+                .map(|s| s.co2e_t(b, p, measures, ctx.factors))
+                .sum::<f64>()
+        })
+        .collect();
+    per_building.iter().sum()
+}
+
+/// The break-even electricity factor of a plan, or `None` when the balance does not depend on
+/// it (no electricity anywhere) or the crossing lies below zero. `ctx` is the offsets stage's
+/// context (the preset's factors), `enabled` the interventions the site file enables.
+pub fn break_even(
+    ctx: &OffsetContext,
+    estimates: &Estimates,
+    enabled: &[Intervention],
+    plan: &OffsetPlan,
+) -> Option<BreakEven> {
+    let cells: Vec<usize> = plan.ranked[..plan.selected]
+        .iter()
+        .map(|c| c.cell)
+        .collect();
+    let net = |c: &OffsetContext| on_site_t(c, estimates) - credits_in_cells(c, enabled, &cells);
+    let f0 = ctx.factors.carrier(Carrier::Electricity);
+    let step = (f0.abs() * 1e-3).max(1e-6);
+    let mut higher = ctx.factors.clone();
+    higher.carriers.insert(Carrier::Electricity, f0 + step);
+    let at_higher = OffsetContext::new(
+        ctx.site,
+        ctx.profiles,
+        &higher,
+        ctx.community,
+        ctx.aggregates,
+    );
+    let n0 = net(ctx);
+    let n1 = net(&at_higher);
+    let slope = (n1 - n0) / step;
+    if !(slope.is_finite() && slope.abs() > 1e-12) {
+        return None;
+    }
+    let f = f0 - n0 / slope;
+    (f.is_finite() && f >= 0.0).then_some(BreakEven {
+        electricity_kg_kwh: f,
+        positive_below: slope > 0.0,
+    })
+}
