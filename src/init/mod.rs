@@ -80,6 +80,22 @@ fn bad(path: &Path, problem: String) -> Error {
     }
 }
 
+/// Whether a CSV's header names a longitude and a latitude column (GDAL takes them as the
+/// geometry and drops them from the fields, so the header is read here).
+fn csv_has_lon_lat(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut header = String::new();
+    let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut header);
+    let names: Vec<String> = header
+        .split([',', ';', '\t'])
+        .map(|n| n.trim().trim_matches('"').to_lowercase())
+        .collect();
+    let named = |candidates: &[&str]| names.iter().any(|n| candidates.contains(&n.as_str()));
+    named(&["lon", "longitude"]) && named(&["lat", "latitude"])
+}
+
 fn field_names(r: &LayerReport) -> Vec<String> {
     r.fields.iter().map(|f| f.name.clone()).collect()
 }
@@ -202,9 +218,10 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         for r in reports {
             let fields = field_names(&r);
             let layer_name = several.then(|| r.layer.clone());
-            // A CSV's coordinate columns named like longitude and latitude, with no CRS:
-            // WGS 84 (GDAL found them by those names).
-            let lonlat = (r.crs.is_none() && r.driver == "CSV").then(|| "EPSG:4326".to_string());
+            // A CSV whose coordinate columns are named longitude and latitude, with no CRS:
+            // WGS 84. (Columns named x/y or a WKT column may hold metres: no guess.)
+            let lonlat = (r.crs.is_none() && r.driver == "CSV" && csv_has_lon_lat(path))
+                .then(|| "EPSG:4326".to_string());
             let push = |layers: &mut Vec<Layer>, role| {
                 layers.push(Layer {
                     path: path.clone(),

@@ -2,8 +2,8 @@
 //! flips, since that one number decides most verdicts. Every emission is affine in the
 //! electricity factor once the activity is known (kWh and passenger-km do not depend on it), so
 //! the net balance is `net(f) = a + b·f` while the offsets selected and the measures that apply
-//! stay as they are. Both are evaluated at the preset's factor and just above it; the factor
-//! where the line crosses zero is the break-even.
+//! stay as they are. The balance gives the net at the preset's factor; it is evaluated again
+//! just above it, and the factor where the line crosses zero is the break-even.
 
 use rayon::prelude::*;
 
@@ -46,18 +46,19 @@ fn on_site_t(ctx: &OffsetContext, estimates: &Estimates) -> f64 {
 
 /// The break-even electricity factor of a plan, or `None` when the balance does not depend on
 /// it (no electricity anywhere) or the crossing lies below zero. `ctx` is the offsets stage's
-/// context (the preset's factors), `enabled` the interventions the site file enables.
+/// context (the preset's factors), `enabled` the interventions the site file enables, `net_t`
+/// the balance's net at the preset's factor (on site − the plan's selected credits).
 pub fn break_even(
     ctx: &OffsetContext,
     estimates: &Estimates,
     enabled: &[Intervention],
     plan: &OffsetPlan,
+    net_t: f64,
 ) -> Option<BreakEven> {
     let cells: Vec<usize> = plan.ranked[..plan.selected]
         .iter()
         .map(|c| c.cell)
         .collect();
-    let net = |c: &OffsetContext| on_site_t(c, estimates) - credits_in_cells(c, enabled, &cells);
     let f0 = ctx.factors.carrier(Carrier::Electricity);
     let step = (f0.abs() * 1e-3).max(1e-6);
     let mut higher = ctx.factors.clone();
@@ -69,13 +70,12 @@ pub fn break_even(
         ctx.community,
         ctx.aggregates,
     );
-    let n0 = net(ctx);
-    let n1 = net(&at_higher);
-    let slope = (n1 - n0) / step;
+    let n1 = on_site_t(&at_higher, estimates) - credits_in_cells(&at_higher, enabled, &cells);
+    let slope = (n1 - net_t) / step;
     if !(slope.is_finite() && slope.abs() > 1e-12) {
         return None;
     }
-    let f = f0 - n0 / slope;
+    let f = f0 - net_t / slope;
     (f.is_finite() && f >= 0.0).then_some(BreakEven {
         electricity_kg_kwh: f,
         positive_below: slope > 0.0,

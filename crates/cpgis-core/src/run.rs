@@ -186,7 +186,8 @@ pub fn offsets_and_balance(
     let plan = plan(&ctx, found, target, e.config.offsets.rank);
     progress.stage("balance");
     let mut balance = balance(&e.estimates, district, &plan, outside_t, &disabled);
-    balance.break_even = crate::breakeven::break_even(&ctx, &e.estimates, enabled, &plan);
+    balance.break_even =
+        crate::breakeven::break_even(&ctx, &e.estimates, enabled, &plan, balance.net_t);
     Ok((plan, balance))
 }
 

@@ -275,39 +275,72 @@ pub fn abatement_t(ctx: &OffsetContext, enabled: &[Intervention], members: Membe
     found(ctx, enabled, members, |o| o.abatement_t).iter().sum()
 }
 
+/// The enabled interventions' models, by where they work, in [`Intervention::ALL`] order.
+struct Enabled {
+    at_building: Vec<&'static dyn AtBuilding>,
+    in_cell: Vec<&'static dyn InCell>,
+}
+
+impl Enabled {
+    fn new(enabled: &[Intervention]) -> Enabled {
+        let mut e = Enabled {
+            at_building: Vec::new(),
+            in_cell: Vec::new(),
+        };
+        for i in Intervention::ALL.iter().filter(|i| enabled.contains(i)) {
+            match model(*i) {
+                Model::AtBuilding(m) => e.at_building.push(m),
+                Model::InCell(m) => e.in_cell.push(m),
+            }
+        }
+        e
+    }
+
+    /// The opportunities at building `b`, each intervention on the state the previous ones
+    /// left, so their abatements add up without counting a tonne twice.
+    fn at_building<'a>(
+        &'a self,
+        ctx: &'a OffsetContext,
+        b: usize,
+    ) -> impl Iterator<Item = Opportunity> + 'a {
+        let mut state = Measures::default();
+        self.at_building
+            .iter()
+            .filter_map(move |i| i.at_building(ctx, b, &mut state))
+    }
+
+    /// The opportunities in grid cell `cell`.
+    fn in_cell<'a>(
+        &'a self,
+        ctx: &'a OffsetContext,
+        cell: usize,
+    ) -> impl Iterator<Item = Opportunity> + 'a {
+        self.in_cell.iter().filter_map(move |i| {
+            i.in_cell(ctx, cell).map(|mut o| {
+                o.cell = cell;
+                o
+            })
+        })
+    }
+}
+
 /// What the community buildings of `cells` (indices in `aggregates.cells`) and the cells
-/// themselves offer with the enabled interventions, t CO2e per year: each building's
-/// interventions stacked as [`opportunities`] stacks them.
+/// themselves offer with the enabled interventions, t CO2e per year, stacked as
+/// [`opportunities`] stacks them.
 pub fn credits_in_cells(ctx: &OffsetContext, enabled: &[Intervention], cells: &[usize]) -> f64 {
-    let on: Vec<Intervention> = Intervention::ALL
-        .iter()
-        .copied()
-        .filter(|i| enabled.contains(i))
-        .collect();
+    let on = Enabled::new(enabled);
     // Each cell on its own, in parallel; the cells' totals then added in order, so the sum
     // is the same whatever the number of threads.
     let per_cell: Vec<f64> = cells
         .par_iter()
         .map(|&cell| {
-            let mut total = 0.0;
-            for &b in &ctx.community_in_cell[cell] {
-                let mut state = Measures::default();
-                for i in &on {
-                    if let Model::AtBuilding(m) = model(*i) {
-                        if let Some(o) = m.at_building(ctx, b, &mut state) {
-                            total += o.abatement_t;
-                        }
-                    }
-                }
-            }
-            for i in &on {
-                if let Model::InCell(m) = model(*i) {
-                    if let Some(o) = m.in_cell(ctx, cell) {
-                        total += o.abatement_t;
-                    }
-                }
-            }
-            total
+            let buildings = ctx.community_in_cell[cell]
+                .iter()
+                .flat_map(|&b| on.at_building(ctx, b));
+            buildings
+                .chain(on.in_cell(ctx, cell))
+                .map(|o| o.abatement_t)
+                .sum::<f64>()
         })
         .collect();
     per_cell.iter().sum()
@@ -323,20 +356,7 @@ fn found<T: Send>(
     members: Membership,
     keep: impl Fn(Opportunity) -> T + Sync,
 ) -> Vec<T> {
-    let on = Intervention::ALL.iter().filter(|i| enabled.contains(i));
-    let at_building: Vec<&dyn AtBuilding> = on
-        .clone()
-        .filter_map(|i| match model(*i) {
-            Model::AtBuilding(m) => Some(m),
-            Model::InCell(_) => None,
-        })
-        .collect();
-    let in_cell: Vec<&dyn InCell> = on
-        .filter_map(|i| match model(*i) {
-            Model::InCell(m) => Some(m),
-            Model::AtBuilding(_) => None,
-        })
-        .collect();
+    let on = Enabled::new(enabled);
     // Buildings are independent: searched in parallel in blocks, a few blocks at a time, each
     // round's lists moved in building order into one list reserved up front for every
     // opportunity there could be (untouched capacity costs address space, not memory). Neither
@@ -352,29 +372,19 @@ fn found<T: Send>(
     cells.sort_unstable();
     cells.dedup();
     let mut out: Vec<T> =
-        Vec::with_capacity(at_building.len() * members_n + in_cell.len() * cells.len());
+        Vec::with_capacity(on.at_building.len() * members_n + on.in_cell.len() * cells.len());
     let starts: Vec<usize> = (0..membership.len()).step_by(BLOCK).collect();
     let per_round = rayon::current_num_threads().max(1) * 4;
     for round in starts.chunks(per_round) {
         let blocks: Vec<Vec<T>> = round
             .par_iter()
             .map(|&start| {
-                let mut found = Vec::new();
                 let end = (start + BLOCK).min(membership.len());
-                for (b, m) in membership[start..end].iter().enumerate() {
-                    let b = start + b;
-                    if *m != members {
-                        continue;
-                    }
-                    let mut state = Measures::default();
-                    found.extend(
-                        at_building
-                            .iter()
-                            .filter_map(|i| i.at_building(ctx, b, &mut state))
-                            .map(&keep),
-                    );
-                }
-                found
+                (start..end)
+                    .filter(|&b| membership[b] == members)
+                    .flat_map(|b| on.at_building(ctx, b))
+                    .map(&keep)
+                    .collect()
             })
             .collect();
         for block in blocks {
@@ -382,12 +392,7 @@ fn found<T: Send>(
         }
     }
     for cell in cells {
-        for i in &in_cell {
-            if let Some(mut o) = i.in_cell(ctx, cell) {
-                o.cell = cell;
-                out.push(keep(o));
-            }
-        }
+        out.extend(on.in_cell(ctx, cell).map(&keep));
     }
     out
 }

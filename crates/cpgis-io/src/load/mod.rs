@@ -39,7 +39,7 @@ use source::OpenSource;
 
 pub use cpgis_core::site::{DuplicateFeature, RejectedValue, SkippedFeature, UnreadValues};
 pub use dedupe::MIN_OVERLAP;
-pub use values::{parse_number, NumberFormat};
+pub use values::NumberFormat;
 
 /// Loads a case: opens and checks every layer first (all problems reported together), then
 /// chooses the local CRS and reads each layer into it.

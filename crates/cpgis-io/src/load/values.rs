@@ -195,14 +195,6 @@ pub struct ColumnFormat {
     pub ambiguous: bool,
 }
 
-/// The value of a plain number as people type it in OSM: [`NumberFormat::PLAIN`], or a
-/// decimal comma when that is the only way the text reads (`"4,5"`).
-pub fn parse_number(text: &str) -> Option<f64> {
-    NumberFormat::PLAIN
-        .parse(text)
-        .or_else(|| NumberFormat::new(',', None).parse(text))
-}
-
 /// A height as OSM writes it: a number, optionally followed by `m` (`"12 m"`, `"12m"`).
 pub fn strip_metres(text: &str) -> &str {
     let t = text.trim_end_matches(is_space);
@@ -283,11 +275,12 @@ mod tests {
 
     #[test]
     fn an_osm_list_gives_its_first_value_and_heights_may_end_in_metres() {
-        assert_eq!(parse_number("3;4"), Some(3.0));
-        assert_eq!(parse_number("4,5"), Some(4.5));
-        assert_eq!(parse_number(strip_metres("12 m")), Some(12.0));
-        assert_eq!(parse_number(strip_metres("12.5m")), Some(12.5));
-        assert_eq!(parse_number(strip_metres("12 km")), None);
+        let plain = NumberFormat::PLAIN;
+        assert_eq!(plain.parse("3;4"), Some(3.0));
+        assert_eq!(NumberFormat::new(',', None).parse("4,5"), Some(4.5));
+        assert_eq!(plain.parse(strip_metres("12 m")), Some(12.0));
+        assert_eq!(plain.parse(strip_metres("12.5m")), Some(12.5));
+        assert_eq!(plain.parse(strip_metres("12 km")), None);
     }
 
     #[test]
