@@ -274,6 +274,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// The files a run wrote, and the older outputs it removed.
+fn say_committed(committed: &cpgis::export::Committed) {
+    for f in &committed.written {
+        sayln!("wrote {}", f.display());
+    }
+    for f in &committed.removed {
+        sayln!(
+            "removed {} (an earlier run's, which this run does not write)",
+            f.display()
+        );
+    }
+}
+
 /// The whole pipeline on a site file, its outputs, and the tables on stdout.
 fn run_pipeline(
     site: &Path,
@@ -284,7 +297,7 @@ fn run_pipeline(
 ) -> cpgis::Result<PathBuf> {
     let config = cpgis_io::parse_site_file_with(site, allow_network)?;
     cpgis::pipeline::check_output(&config, out)?;
-    let (ran, written) = cpgis::pipeline::run_site_writing(config, stages, out, format)?;
+    let (ran, committed) = cpgis::pipeline::run_site_writing(config, stages, out, format)?;
     stages.done();
     sayp!("{}", cpgis::report::estimate_table(&ran.estimated));
     sayln!();
@@ -295,15 +308,7 @@ fn run_pipeline(
         sayp!("{warnings}");
         sayln!();
     }
-    for f in &written {
-        sayln!("wrote {}", f.display());
-    }
-    for f in cpgis::pipeline::remove_stale(out, &written) {
-        sayln!(
-            "removed {} (an earlier run's, which this run does not write)",
-            f.display()
-        );
-    }
+    say_committed(&committed);
     // The process ends next: freeing millions of small records one by one would take a second
     // at a million buildings, and the system reclaims the memory at exit anyway.
     std::mem::forget(ran);
@@ -341,7 +346,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             cpgis::pipeline::check_output(&config, &output.out)?;
             let est = cpgis::pipeline::estimate_site_with(config, &mut stages)?;
             stages.stage("write");
-            let written = cpgis::export::write_estimate(&output.out, &est, output.format.into())?;
+            let committed = cpgis::export::write_estimate(&output.out, &est, output.format.into())?;
             stages.done();
             sayp!("{}", cpgis::report::estimate_table(&est));
             if buildings {
@@ -354,15 +359,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 sayp!("{warnings}");
                 sayln!();
             }
-            for f in &written {
-                sayln!("wrote {}", f.display());
-            }
-            for f in cpgis::pipeline::remove_stale(&output.out, &written) {
-                sayln!(
-                    "removed {} (an earlier run's, which this run does not write)",
-                    f.display()
-                );
-            }
+            say_committed(&committed);
         }
         Command::Synth {
             buildings,

@@ -2,7 +2,7 @@
 //! (`run_site_writing`) every output written, the buildings layer on a thread of its own while
 //! the offsets and the balance are worked out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use cpgis_core::config::SiteConfig;
@@ -29,20 +29,6 @@ pub fn check_output(config: &SiteConfig, out: &Path) -> Result<()> {
         inputs.push(g);
     }
     export::atomic::check_inputs_kept(out, &inputs)
-}
-
-/// Removes the outputs of an earlier run that this one did not write (a `cpgis.gpkg` beside a
-/// `--format geojson` rerun's layers), so the folder holds one generation; returns them.
-pub fn remove_stale(dir: &Path, written: &[PathBuf]) -> Vec<PathBuf> {
-    let mut removed = Vec::new();
-    for name in export::atomic::OUTPUT_NAMES {
-        let path = dir.join(name);
-        let stale = path.is_file() && !written.iter().any(|w| w.file_name() == path.file_name());
-        if stale && std::fs::remove_file(&path).is_ok() {
-            removed.push(path);
-        }
-    }
-    removed
 }
 
 /// Runs load → profile → estimate → aggregate.
@@ -75,19 +61,20 @@ pub fn run_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<
 /// report drawn by `cpgis-report`), with the buildings layer written while the offsets and the
 /// balance are worked out: it needs only the estimate and the community, and at a million
 /// buildings it is most of the bytes a run writes, so the disk starts on it a stage earlier.
-/// Nothing in `dir` is replaced unless the whole run succeeds (the layer waits under its
-/// temporary name until the rest is written). The `write` stage reported to `progress` is what
+/// The outputs are one [`export::Generation`]: nothing in `dir` is replaced unless the whole
+/// run succeeds, and then everything at once. The `write` stage reported to `progress` is what
 /// remains after the balance.
 pub fn run_site_writing(
     config: SiteConfig,
     progress: &mut dyn Progress,
     dir: &Path,
     format: Format,
-) -> Result<(Ran, Vec<PathBuf>)> {
+) -> Result<(Ran, export::Committed)> {
     let estimated = Arc::new(estimate_site_with(config, progress)?);
     progress.stage("community");
     let community = run::delineate_community(&estimated)?;
-    let ldir = export::prepare(dir, format)?;
+    let generation = export::Generation::begin(dir)?;
+    let ldir = export::prepare(generation.dir(), format)?;
     let buildings = {
         let (estimated, membership, ldir) = (
             Arc::clone(&estimated),
@@ -115,6 +102,12 @@ pub fn run_site_writing(
         balance,
     };
     progress.stage("write");
-    let written = export::write_run_with(dir, &ran, format, wait, &cpgis_report::render_html)?;
-    Ok((ran, written))
+    export::write_run_with(
+        generation.dir(),
+        &ran,
+        format,
+        wait,
+        &cpgis_report::render_html,
+    )?;
+    Ok((ran, generation.commit()?))
 }

@@ -3,7 +3,8 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | `atomic` | temp file + sync + rename; output folder preparation |
+//! | `atomic` | temp file + sync + rename; output folder checks |
+//! | `generation` | a run's outputs replace the previous run's whole or not at all |
 //! | `geojson` | a streaming, deterministic GeoJSON writer |
 //! | `gpkg` | every layer copied into one GeoPackage through GDAL |
 //! | `layers` | `buildings`, `grid`, `neighbourhoods` layers of an estimate |
@@ -15,6 +16,7 @@
 //! depend on each other.
 
 pub mod atomic;
+pub mod generation;
 pub mod geojson;
 pub mod gpkg;
 pub mod layers;
@@ -27,6 +29,7 @@ use cpgis_core::run::{Estimated, Ran};
 use cpgis_core::summary;
 use cpgis_core::{Error, Result};
 
+pub use generation::{Committed, Generation};
 pub use gpkg::Format;
 
 /// Where the GeoJSON layers go: the output folder, or (GeoPackage only) a hidden folder in it
@@ -56,23 +59,24 @@ fn finish_layers(dir: &Path, format: Format, layers: Vec<PathBuf>) -> Result<Vec
     }
 }
 
-/// Writes every output of an estimate into `dir`; returns the files written.
-pub fn write_estimate(dir: &Path, run: &Estimated, format: Format) -> Result<Vec<PathBuf>> {
-    atomic::prepare_dir(dir)?;
-    let ldir = layer_dir(dir, format);
-    atomic::prepare_dir(&ldir)?;
+/// Writes every output of an estimate as one generation in `out`; returns the files written
+/// and the older outputs removed.
+pub fn write_estimate(out: &Path, run: &Estimated, format: Format) -> Result<Committed> {
+    let generation = Generation::begin(out)?;
+    let dir = generation.dir();
+    let ldir = prepare(dir, format)?;
     let to_wgs84 = geojson::to_wgs84(run.site.crs.epsg)?;
     let layers = vec![
         layers::write_buildings(&ldir, run, None)?,
         layers::write_grid(&ldir, run, &to_wgs84)?,
         layers::write_neighbourhoods(&ldir, run, &to_wgs84)?,
     ];
-    let mut written = finish_layers(dir, format, layers)?;
-    written.push(write_summary(dir, &summary::summary(run, None))?);
-    Ok(written)
+    finish_layers(dir, format, layers)?;
+    write_summary(dir, &summary::summary(run, None))?;
+    generation.commit()
 }
 
-/// Prepares the output folder `dir` (and, for a GeoPackage, the hidden folder its layers are
+/// Prepares the folder `dir` a generation is staged in (and, for a GeoPackage, the hidden folder its layers are
 /// written into first); returns the folder the GeoJSON layers go into.
 pub fn prepare(dir: &Path, format: Format) -> Result<PathBuf> {
     atomic::prepare_dir(dir)?;
@@ -86,8 +90,8 @@ pub fn joined<T>(thread: std::thread::Result<Result<T>>) -> Result<T> {
     thread.unwrap_or_else(|_| Err(Error::Tool("the thread writing a layer failed".into())))
 }
 
-/// Writes every output of a full run into `dir`, [`prepare`]d already, and returns the files
-/// written; `report` draws `report.html`. The buildings layer is written elsewhere, on a thread of its own
+/// Writes every output of a full run into `dir` (a [`Generation`]'s folder, [`prepare`]d
+/// already) and returns the files written; `report` draws `report.html`. The buildings layer is written elsewhere, on a thread of its own
 /// (`cpgis::pipeline::run_site_writing`): `buildings` waits for it. It is called on this
 /// thread once the other outputs are written (never on one of rayon's, which the layer's
 /// thread needs), and the layer is renamed into place last.
