@@ -83,6 +83,11 @@ impl Recorder {
         self.stages.iter().map(|s| s.cpu).sum()
     }
 
+    /// The figures of the stage called `name`, if the run had one.
+    pub fn stage_figures(&self, name: &str) -> Option<&StageFigures> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
     pub fn peak(&self) -> Option<f64> {
         self.stages
             .iter()
@@ -194,7 +199,7 @@ pub fn run_once(site: &Path, out: &Path) -> Result<Recorder> {
 
 /// Runs `exe bench-run SITE OUT` (a process of its own, as a user's run is: no memory or
 /// caches left by an earlier run) and reads back its [`Recorder`].
-fn run_in_process(exe: &Path, site: &Path, out: &Path) -> Result<Recorder> {
+pub fn run_in_process(exe: &Path, site: &Path, out: &Path) -> Result<Recorder> {
     let child = std::process::Command::new(exe)
         .arg("bench-run")
         .arg(site)

@@ -26,4 +26,5 @@ pub mod init;
 pub mod inspect;
 pub mod pipeline;
 pub mod synth;
+pub mod worst;
 pub use cpgis_io::{parse_site_file, parse_site_file_with};

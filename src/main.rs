@@ -158,6 +158,13 @@ enum Command {
         /// and the slowest totals.
         #[arg(long, default_value_t = 1)]
         repeat: usize,
+        /// Also run the worst-case geometries (a 100,000-vertex building, a 1,000,000-vertex
+        /// district, toothed and coastline districts) against their targets.
+        #[arg(long)]
+        worst: bool,
+        /// Run only the worst-case geometries.
+        #[arg(long)]
+        worst_only: bool,
     },
     /// One run of the benchmark, in a process of its own: its stage figures as JSON on stdout.
     #[command(hide = true)]
@@ -303,7 +310,7 @@ fn run_pipeline(
     sayln!();
     sayp!("{}", cpgis::report::balance_table(&ran));
     sayln!();
-    let warnings = cpgis::report::warnings(&ran.estimated);
+    let warnings = cpgis::report::warnings(&ran.estimated, Some(&ran.community));
     if !warnings.is_empty() {
         sayp!("{warnings}");
         sayln!();
@@ -354,7 +361,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 sayp!("{}", cpgis::report::district_buildings_table(&est));
             }
             sayln!();
-            let warnings = cpgis::report::warnings(&est);
+            let warnings = cpgis::report::warnings(&est, None);
             if !warnings.is_empty() {
                 sayp!("{warnings}");
                 sayln!();
@@ -377,12 +384,20 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             dir,
             seed,
             repeat,
+            worst,
+            worst_only,
         } => {
             let sizes = cpgis::bench::parse_sizes(&sizes)?;
             let exe = std::env::current_exe()
                 .map_err(|e| cpgis::Error::Tool(format!("cannot find the cpgis binary: {e}")))?;
-            let results = cpgis::bench::bench(&exe, &sizes, &dir, seed, repeat)?;
-            sayp!("{}", cpgis::bench::render(&results));
+            if !worst_only {
+                let results = cpgis::bench::bench(&exe, &sizes, &dir, seed, repeat)?;
+                sayp!("{}", cpgis::bench::render(&results));
+            }
+            if worst || worst_only {
+                let results = cpgis::worst::bench(&exe, &dir)?;
+                sayp!("{}", cpgis::worst::render(&results));
+            }
         }
         Command::BenchRun { site, out } => {
             let rec = cpgis::bench::run_once(&site, &out)?;

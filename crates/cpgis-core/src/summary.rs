@@ -170,6 +170,10 @@ pub struct CommunityOut {
     pub district_neighbourhoods: Vec<String>,
     /// Stops that serve the district (catchment method).
     pub serving_stops: usize,
+    /// How the district boundary was simplified for the buffer (buffer method, detailed
+    /// boundaries only): vertices, vertices kept, and the tolerance of the outer edge, m.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub simplified: Option<crate::community::outline::Simplified>,
     /// Buildings by membership: district, community, outside.
     pub buildings: BTreeMap<String, usize>,
 }
@@ -244,6 +248,7 @@ fn community_out(ran: &Ran) -> CommunityOut {
         neighbours: ids(&c.neighbours),
         district_neighbourhoods: ids(&c.district_neighbourhoods),
         serving_stops: c.serving_stops,
+        simplified: c.simplified,
         buildings,
     }
 }
@@ -360,7 +365,13 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     }
     let access_bands = bands.iter().map(|(b, n)| (b.to_string(), *n)).collect();
     Summary {
-        notes: notes(run),
+        notes: notes(run)
+            .into_iter()
+            .chain(
+                ran.map(|r| community_notes(&r.community))
+                    .unwrap_or_default(),
+            )
+            .collect(),
         cpgis_version: env!("CARGO_PKG_VERSION"),
         site: run.config.name.clone(),
         crs: run.site.crs.clone(),
@@ -397,6 +408,19 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
             })
             .collect(),
     }
+}
+
+/// Notes on how the community was delineated, where it was not exactly as asked.
+pub fn community_notes(c: &crate::community::Community) -> Vec<String> {
+    c.simplified
+        .iter()
+        .map(|s| {
+            format!(
+                "the district boundary has {} vertices: for the community buffer it was simplified to {} within {:.1} m, so the community's outer edge is exact to {:.1} m (community.simplified)",
+                s.vertices, s.kept, s.tolerance_m, s.tolerance_m
+            )
+        })
+        .collect()
 }
 
 /// Plain-language notes on what the run could not do as asked.

@@ -124,10 +124,24 @@ fn check_area(mp: MultiPolygon<f64>) -> Checked {
     }
 }
 
+/// Above this many vertices, validity is GEOS's (through GDAL): `geo`'s check compares every
+/// pair of segments, 47–77 s for one 100,000-vertex building, where GEOS's indexed check is
+/// n log n. Below it, `geo`'s check is faster than converting the geometry for GEOS.
+pub const GEOS_FROM_VERTICES: usize = 512;
+
+fn vertices(mp: &MultiPolygon<f64>) -> usize {
+    mp.0.iter()
+        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
+        .sum()
+}
+
 /// The first problem of a multipolygon, most basic first, or `None` if it is valid.
 fn area_problem(mp: &MultiPolygon<f64>) -> Option<Problem> {
     if mp.0.is_empty() {
         return Some(Problem::Empty);
+    }
+    if vertices(mp) > GEOS_FROM_VERTICES {
+        return large_area_problem(mp);
     }
     let errors = mp.validation_errors();
     let polygon_problem = |e: &InvalidPolygon| match e {
@@ -155,14 +169,37 @@ fn area_problem(mp: &MultiPolygon<f64>) -> Option<Problem> {
     None
 }
 
+/// [`area_problem`] for a large geometry, with GEOS's n log n validity check. GEOS says only
+/// valid or not, so an invalid geometry whose rings all have three distinct points is called a
+/// self-intersection (a hole outside its shell is repaired the same way).
+fn large_area_problem(mp: &MultiPolygon<f64>) -> Option<Problem> {
+    let rings =
+        mp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+    if rings.clone().any(|r| !has_three_distinct_points(r)) {
+        return Some(Problem::TooFewPoints);
+    }
+    let valid = mp.to_gdal().map(|g| g.is_valid()).unwrap_or(false);
+    if !valid {
+        return Some(Problem::SelfIntersection);
+    }
+    if mp.unsigned_area() <= 0.0 {
+        return Some(Problem::ZeroArea);
+    }
+    None
+}
+
+/// Whether a ring has at least three distinct points.
+fn has_three_distinct_points(r: &geo::LineString<f64>) -> bool {
+    let mut pts: Vec<(u64, u64)> = r.0.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
+    pts.sort_unstable();
+    pts.dedup();
+    pts.len() >= 3
+}
+
 /// Drops rings with fewer than 3 distinct points (holes, or whole parts whose shell is degenerate).
 fn without_degenerate_rings(mp: &MultiPolygon<f64>) -> Option<MultiPolygon<f64>> {
-    let ok = |r: &geo::LineString<f64>| {
-        let mut pts: Vec<(u64, u64)> = r.0.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
-        pts.sort_unstable();
-        pts.dedup();
-        pts.len() >= 3
-    };
+    let ok = has_three_distinct_points;
     let parts: Vec<Polygon<f64>> =
         mp.0.iter()
             .filter(|p| ok(p.exterior()))

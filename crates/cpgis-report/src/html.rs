@@ -516,7 +516,8 @@ fn quality(ran: &Ran, h: &mut String) {
         pct(with_year),
         pct(count(&notes.residents_from, "population_layer"))
     );
-    let s = cpgis_core::summary::notes(e);
+    let mut s = cpgis_core::summary::notes(e);
+    s.extend(cpgis_core::summary::community_notes(&ran.community));
     if !s.is_empty() {
         h.push_str("<ul class=\"note\">");
         for n in s {

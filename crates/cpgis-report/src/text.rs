@@ -221,8 +221,13 @@ const NOTES_SHOWN: usize = 8;
 /// notes (unknown uses, meters, fallbacks, unplaced residents) and, per layer, the features
 /// skipped or repaired and the values refused or unreadable. Every item is listed by id in
 /// `summary.json`. Empty when there is nothing to say.
-pub fn warnings(run: &Estimated) -> String {
+pub fn warnings(run: &Estimated, community: Option<&cpgis_core::community::Community>) -> String {
     let mut lines = cpgis_core::summary::notes(run);
+    lines.extend(
+        community
+            .map(cpgis_core::summary::community_notes)
+            .unwrap_or_default(),
+    );
     for (i, q) in run.site.quality.iter().enumerate() {
         let mut parts = Vec::new();
         if !q.skipped.is_empty() {

@@ -14,6 +14,8 @@
 //! representative point lies in it (as in the estimates), else to the community when the point
 //! lies in the community.
 
+pub mod outline;
+
 use geo::{Area, BooleanOps, Buffer, Distance, Euclidean, Intersects, MultiPolygon};
 use rayon::prelude::*;
 
@@ -67,6 +69,8 @@ pub struct Community {
     pub district_neighbourhoods: Vec<usize>,
     /// `catchment`: how many stops serve the district.
     pub serving_stops: usize,
+    /// `buffer`: how the district boundary was simplified for the buffer, when it was.
+    pub simplified: Option<outline::Simplified>,
     /// Per building.
     pub membership: Vec<Membership>,
 }
@@ -118,6 +122,7 @@ pub fn delineate(
     let mut neighbours = Vec::new();
     let mut district_neighbourhoods = Vec::new();
     let mut serving_stops = 0;
+    let mut simplified = None;
     if let Some((key, problem, hint)) = spec
         .problems(!site.neighbourhoods.is_empty())
         .into_iter()
@@ -126,7 +131,11 @@ pub fn delineate(
         return Err(bad(site_file, key, problem, hint));
     }
     let area = match spec.method {
-        CommunityMethod::Buffer => district.buffer(spec.distance_m).difference(district),
+        CommunityMethod::Buffer => {
+            let (around, how) = outline::buffer(district, spec.distance_m);
+            simplified = how;
+            around.difference(district)
+        }
         CommunityMethod::Adjacent => {
             let reach = district.buffer(spec.distance_m.max(0.0) + TOUCH_TOLERANCE_M);
             let mut union = MultiPolygon::new(vec![]);
@@ -184,6 +193,7 @@ pub fn delineate(
         neighbours,
         district_neighbourhoods,
         serving_stops,
+        simplified,
         membership,
     })
 }
