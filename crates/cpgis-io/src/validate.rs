@@ -189,12 +189,18 @@ fn large_area_problem(mp: &MultiPolygon<f64>) -> Option<Problem> {
     None
 }
 
-/// Whether a ring has at least three distinct points.
+/// Whether a ring has at least three distinct points (one pass: stops at the third).
 fn has_three_distinct_points(r: &geo::LineString<f64>) -> bool {
-    let mut pts: Vec<(u64, u64)> = r.0.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
-    pts.sort_unstable();
-    pts.dedup();
-    pts.len() >= 3
+    let mut seen: Vec<geo::Coord<f64>> = Vec::with_capacity(3);
+    for c in &r.0 {
+        if !seen.contains(c) {
+            seen.push(*c);
+            if seen.len() == 3 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Drops rings with fewer than 3 distinct points (holes, or whole parts whose shell is degenerate).

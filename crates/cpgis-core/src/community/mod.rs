@@ -173,13 +173,14 @@ pub fn delineate(
         }
     };
     // Each building on its own: in parallel (rayon keeps the order).
+    let lookup = crate::site::lookup::AreaLookup::new(&area);
     let membership = profiles
         .buildings
         .par_iter()
         .map(|p| {
             if p.in_district {
                 Membership::District
-            } else if area.intersects(&p.point) {
+            } else if lookup.contains(&p.point) {
                 Membership::Community
             } else {
                 Membership::Outside

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{Area, BooleanOps, MultiPolygon};
+use geo::{Area, MultiPolygon};
 
 use super::{OffsetContext, Opportunity};
 use crate::aggregate::grid::tiling;
@@ -104,10 +104,10 @@ pub fn plan(
     rank_by: RankBy,
 ) -> OffsetPlan {
     let mut per_cell: BTreeMap<usize, CellOffer> = BTreeMap::new();
+    let community = crate::site::lookup::AreaLookup::new(&ctx.community.area);
     for o in &opportunities {
         let c = per_cell.entry(o.cell).or_insert_with(|| {
-            let geometry = MultiPolygon::new(vec![ctx.aggregates.cells[o.cell].polygon.clone()])
-                .intersection(&ctx.community.area);
+            let geometry = community.clip(&ctx.aggregates.cells[o.cell].polygon);
             CellOffer {
                 cell: o.cell,
                 key: ctx.aggregates.cells[o.cell].key,

@@ -16,7 +16,7 @@ pub mod year;
 
 use std::collections::BTreeMap;
 
-use geo::{Area, Centroid, Contains, InteriorPoint, Intersects, Point};
+use geo::{Area, Centroid, Contains, InteriorPoint, Point};
 use rayon::prelude::*;
 
 use crate::access::{AccessIndex, AccessModel, Service};
@@ -204,6 +204,7 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     let tables: Vec<UseTable> = site.use_maps.iter().map(|m| UseTable::new(m)).collect();
     let fallback = UseTable::new(&[]);
     let access = AccessModel::new(services(site, factors), &factors.access);
+    let district = crate::site::lookup::AreaLookup::new(&site.district.area);
     for s in &site.stops {
         *notes
             .stops_by_mode
@@ -337,7 +338,8 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
                     }
                 })
                 .sum();
-            let in_district = in_district(site, &point);
+            // In the district when its representative point lies in it (boundary included).
+            let in_district = district.contains(&point);
             Profile {
                 era: Era::of_year(year),
                 uses: mix,
@@ -375,10 +377,4 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
         notes,
         access: std::sync::Arc::new(access),
     }
-}
-
-/// A building belongs to the district when its representative point lies in the district
-/// (boundary included).
-fn in_district(site: &Site, point: &Point<f64>) -> bool {
-    site.district.area.intersects(point)
 }

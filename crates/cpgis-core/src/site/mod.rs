@@ -7,8 +7,10 @@
 //! | `shape` | a feature's usable geometry ([`Shape`]) and the [`Problem`]s a geometry may have |
 //! | `quality` | [`LayerQuality`]: invalid, repaired, skipped, duplicate features and unread values |
 //! | `crs` | [`LocalCrs`]: the CRS the case is computed in |
+//! | `lookup` | [`AreaLookup`]: point-in-area and clip-to-cell, indexed for detailed areas |
 
 mod crs;
+pub mod lookup;
 mod model;
 mod quality;
 mod shape;

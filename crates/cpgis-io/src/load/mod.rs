@@ -431,15 +431,25 @@ fn with_file(e: Error, config: &SiteConfig) -> Error {
     }
 }
 
-/// The WGS 84 lon/lat of the centroid of the district's valid polygons.
+/// The WGS 84 lon/lat of the centroid of the district's polygons with finite coordinates. Only
+/// the local CRS's zone depends on it, so the polygons are not validated here (a 1,000,000-vertex
+/// boundary would be checked twice); they are when the district is loaded.
 fn district_centroid(src: &OpenSource, wgs84: &SpatialRef) -> Result<(f64, f64)> {
+    let finite = |mp: &MultiPolygon<f64>| {
+        mp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .flat_map(|r| r.0.iter())
+            .all(|c| c.x.is_finite() && c.y.is_finite())
+    };
     let areas: Vec<MultiPolygon<f64>> = src
         .read(wgs84)?
         .into_iter()
-        .filter_map(|f| match validate::check(f.geometry.ok()?, Expect::Areas) {
-            Checked::Valid(Shape::Area(a)) | Checked::Repaired(Shape::Area(a), _) => Some(a),
+        .filter_map(|f| match f.geometry.ok()? {
+            geo::Geometry::Polygon(p) => Some(MultiPolygon(vec![p])),
+            geo::Geometry::MultiPolygon(m) => Some(m),
             _ => None,
         })
+        .filter(finite)
         .collect();
     let all = MultiPolygon(areas.into_iter().flat_map(|m| m.0).collect());
     let c = all.centroid().ok_or_else(|| no_district(src))?;
