@@ -449,25 +449,107 @@ impl<'w> FeatureWriter<'w> {
                 self.out.extend_from_slice(b"]}");
             }
             Geom::Polygon(p) => {
-                self.out
-                    .extend_from_slice(b"{\"type\":\"Polygon\",\"coordinates\":");
-                self.polygons(std::slice::from_ref(p))?;
-                self.out.push(b'}');
+                let ps = std::slice::from_ref(p);
+                self.load(ps)?;
+                if !self.split_if_crossing(ps) {
+                    self.out
+                        .extend_from_slice(b"{\"type\":\"Polygon\",\"coordinates\":");
+                    self.emit(ps);
+                    self.out.push(b'}');
+                }
             }
             Geom::MultiPolygon(mp) => {
-                self.out
-                    .extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
-                self.polygons(&mp.0)?;
-                self.out.extend_from_slice(b"]}");
+                self.load(&mp.0)?;
+                if !self.split_if_crossing(&mp.0) {
+                    self.out
+                        .extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
+                    self.emit(&mp.0);
+                    self.out.extend_from_slice(b"]}");
+                }
             }
         }
         Ok(())
     }
 
-    /// Writes polygons, comma-separated, each as `[ring, …]`: exteriors counter-clockwise and
+    /// Writes `polygons`, [`FeatureWriter::load`]ed, as a MultiPolygon split at the
+    /// antimeridian when one of their rings crosses it in WGS 84; returns whether it did.
+    /// Polygons far from 180° cost a scan of their longitudes.
+    fn split_if_crossing(&mut self, polygons: &[Polygon<f64>]) -> bool {
+        if !self.xs.iter().any(|x| x.abs() > 90.0) {
+            return false;
+        }
+        // The rings as loaded: each ring's stored points, in order.
+        let mut lonlat: Vec<Polygon<f64>> = Vec::with_capacity(polygons.len());
+        let mut any = false;
+        let mut at = 0;
+        for p in polygons {
+            let mut rings: Vec<LineString<f64>> = std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|ring| {
+                    let n = stored(ring);
+                    let xs = &self.xs[at..at + n];
+                    any |= super::antimeridian::crosses(xs);
+                    let ring: Vec<geo::Coord<f64>> = xs
+                        .iter()
+                        .zip(&self.ys[at..at + n])
+                        .map(|(x, y)| geo::Coord { x: *x, y: *y })
+                        .collect();
+                    at += n;
+                    LineString::new(ring)
+                })
+                .collect();
+            for r in &mut rings {
+                r.close();
+            }
+            let exterior = rings.remove(0);
+            lonlat.push(Polygon::new(exterior, rings));
+        }
+        if !any {
+            return false;
+        }
+        let split = super::antimeridian::split(&lonlat);
+        self.out
+            .extend_from_slice(b"{\"type\":\"MultiPolygon\",\"coordinates\":[");
+        for (i, p) in split.0.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.out.push(b'[');
+            let rings = std::iter::once((p.exterior(), WindingOrder::Clockwise)).chain(
+                p.interiors()
+                    .iter()
+                    .map(|r| (r, WindingOrder::CounterClockwise)),
+            );
+            for (j, (ring, wrong)) in rings.enumerate() {
+                if j > 0 {
+                    self.out.push(b',');
+                }
+                self.out.push(b'[');
+                let reversed = ring.winding_order() == Some(wrong);
+                let coords: Box<dyn Iterator<Item = &geo::Coord<f64>>> = if reversed {
+                    Box::new(ring.0.iter().rev())
+                } else {
+                    Box::new(ring.0.iter())
+                };
+                for (k, c) in coords.enumerate() {
+                    if k > 0 {
+                        self.out.push(b',');
+                    }
+                    push_position(self.out, c.x, c.y);
+                }
+                self.out.push(b']');
+            }
+            self.out.push(b']');
+        }
+        self.out.extend_from_slice(b"]}");
+        true
+    }
+
+    /// Loads the coordinates of `polygons` into the scratch vectors, transformed to WGS 84 in
+    /// one call: each ring's points without its closing one, exteriors counter-clockwise and
     /// holes clockwise (a ring is reversed only when its winding is the other one, as geo's
-    /// `orient` does), all coordinates transformed in one call.
-    fn polygons(&mut self, polygons: &[Polygon<f64>]) -> io::Result<()> {
+    /// `orient` does).
+    fn load(&mut self, polygons: &[Polygon<f64>]) -> io::Result<()> {
         self.xs.clear();
         self.ys.clear();
         let rings = || {
@@ -480,7 +562,6 @@ impl<'w> FeatureWriter<'w> {
             })
         };
         // A closed ring's last point is its first: transformed once (a fifth of a rectangle's).
-        let stored = |ring: &LineString<f64>| ring.0.len() - usize::from(closed(ring));
         for (ring, wrong) in rings() {
             let n = stored(ring);
             if ring.winding_order() == Some(wrong) {
@@ -493,6 +574,11 @@ impl<'w> FeatureWriter<'w> {
             }
         }
         self.transform()?;
+        Ok(())
+    }
+
+    /// Writes [`FeatureWriter::load`]ed polygons, comma-separated, each as `[ring, …]`.
+    fn emit(&mut self, polygons: &[Polygon<f64>]) {
         let mut at = 0;
         for (i, p) in polygons.iter().enumerate() {
             if i > 0 {
@@ -513,18 +599,13 @@ impl<'w> FeatureWriter<'w> {
                         self.out.push(b',');
                     }
                     let i = if k < n { at + k } else { at };
-                    self.out.push(b'[');
-                    push_number(self.out, self.xs[i], 7);
-                    self.out.push(b',');
-                    push_number(self.out, self.ys[i], 7);
-                    self.out.push(b']');
+                    push_position(self.out, self.xs[i], self.ys[i]);
                 }
                 at += n;
                 self.out.push(b']');
             }
             self.out.push(b']');
         }
-        Ok(())
     }
 
     /// Transforms the scratch coordinates to WGS 84 in place.
@@ -538,6 +619,20 @@ impl<'w> FeatureWriter<'w> {
             .transform_coords(&mut self.xs, &mut self.ys, &mut self.zs)
             .map_err(|e| io::Error::other(format!("cannot transform to WGS 84: {e}")))
     }
+}
+
+/// `[lon,lat]` with 7 decimals (about 1 cm).
+fn push_position(out: &mut Vec<u8>, x: f64, y: f64) {
+    out.push(b'[');
+    push_number(out, x, 7);
+    out.push(b',');
+    push_number(out, y, 7);
+    out.push(b']');
+}
+
+/// Points of a ring that are transformed and stored: a closed ring's last point is its first.
+fn stored(ring: &LineString<f64>) -> usize {
+    ring.0.len() - usize::from(closed(ring))
 }
 
 /// Whether a ring ends where it starts, bit for bit (and has more than that one point).

@@ -3,6 +3,7 @@
 //!
 //! | module | what it does |
 //! |---|---|
+//! | `antimeridian` | polygons across 180° split into parts on either side (RFC 7946 §3.1.9) |
 //! | `atomic` | temp file + sync + rename; output folder checks |
 //! | `generation` | a run's outputs replace the previous run's whole or not at all |
 //! | `geojson` | a streaming, deterministic GeoJSON writer |
@@ -15,6 +16,7 @@
 //! `cpgis-report` and handed to [`write_run_with`] as a function, so export and report do not
 //! depend on each other.
 
+pub mod antimeridian;
 pub mod atomic;
 pub mod generation;
 pub mod geojson;

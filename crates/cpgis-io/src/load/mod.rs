@@ -431,7 +431,8 @@ fn with_file(e: Error, config: &SiteConfig) -> Error {
     }
 }
 
-/// The WGS 84 lon/lat of the centroid of the district's polygons with finite coordinates. Only
+/// The WGS 84 lon/lat of the centroid of the district's polygons with finite coordinates (made
+/// continuous across 180°). Only
 /// the local CRS's zone depends on it, so the polygons are not validated here (a 1,000,000-vertex
 /// boundary would be checked twice); they are when the district is loaded.
 fn district_centroid(src: &OpenSource, wgs84: &SpatialRef) -> Result<(f64, f64)> {
@@ -451,9 +452,11 @@ fn district_centroid(src: &OpenSource, wgs84: &SpatialRef) -> Result<(f64, f64)>
         })
         .filter(finite)
         .collect();
-    let all = MultiPolygon(areas.into_iter().flat_map(|m| m.0).collect());
+    let polygons: Vec<geo::Polygon<f64>> = areas.into_iter().flat_map(|m| m.0).collect();
+    // Across 180°, the rings jump from 179.9 to −179.9: made continuous first.
+    let all = MultiPolygon(crate::export::antimeridian::contiguous(&polygons));
     let c = all.centroid().ok_or_else(|| no_district(src))?;
-    Ok((c.x(), c.y()))
+    Ok((crate::export::antimeridian::wrapped(c.x()), c.y()))
 }
 
 fn no_district(src: &OpenSource) -> Error {
