@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`disk`] | the site file and preset files read from disk ([`Disk`]) |
 //! | [`crs`] | the local metric CRS and transforms (GDAL spatial references, lon/lat order) |
+//! | [`distortion`] | how much the local CRS distorts areas over the data's extent |
 //! | [`layer`] | reading OGR layers into `geo` geometries |
 //! | [`validate`] | geometry validation and repair (GEOS through GDAL) |
 //! | [`load`] | site file + layers → [`cpgis_core::site::Site`] |
@@ -14,6 +15,7 @@
 
 pub mod crs;
 pub mod disk;
+pub mod distortion;
 pub mod export;
 pub mod layer;
 pub mod load;

@@ -344,6 +344,22 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         quality.push(q);
     }
 
+    check_distortion(
+        config,
+        &local,
+        &target,
+        std::iter::once(&district.area)
+            .chain(neighbourhoods.iter().map(|n| &n.area))
+            .chain(buildings.iter().filter_map(|b| match &b.shape {
+                Shape::Area(a) => Some(a),
+                Shape::Point(_) => None,
+            })),
+        buildings.iter().filter_map(|b| match &b.shape {
+            Shape::Point(p) => Some(*p),
+            Shape::Area(_) => None,
+        }),
+    )?;
+
     Ok(Site {
         name: config.name.clone(),
         crs: local,
@@ -355,6 +371,70 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         quality,
         use_maps: config.buildings.iter().map(|b| b.use_map.clone()).collect(),
     })
+}
+
+/// Refuses a local CRS that distorts areas by more than 0.5 % somewhere in the extent of the
+/// district, the neighbourhoods and the buildings (floor areas, the community and the grid are
+/// measured in it), naming the fix.
+fn check_distortion<'a>(
+    config: &SiteConfig,
+    local: &cpgis_core::site::LocalCrs,
+    target: &SpatialRef,
+    areas: impl Iterator<Item = &'a MultiPolygon<f64>>,
+    points: impl Iterator<Item = geo::Point<f64>>,
+) -> Result<()> {
+    let points: Vec<geo::Point<f64>> = points.collect();
+    let mut extent = cpgis_core::site::extent(areas);
+    if let Some(r) = geo::BoundingRect::bounding_rect(&geo::MultiPoint(points)) {
+        extent = Some(match extent {
+            None => r,
+            Some(o) => geo::Rect::new(
+                (o.min().x.min(r.min().x), o.min().y.min(r.min().y)),
+                (o.max().x.max(r.max().x), o.max().y.max(r.max().y)),
+            ),
+        });
+    }
+    let Some(extent) = extent else {
+        return Ok(());
+    };
+    let d = crate::distortion::area_distortion(target, extent)?;
+    if d.worst.abs() <= crate::distortion::MAX_AREA_DISTORTION {
+        return Ok(());
+    }
+    let how = if local.auto {
+        format!(
+            "crs = \"auto\" chose EPSG:{} ({}), which",
+            local.epsg, local.name
+        )
+    } else {
+        format!("EPSG:{} ({})", local.epsg, local.name)
+    };
+    let off = if d.worst > 0.0 {
+        "too large"
+    } else {
+        "too small"
+    };
+    // Narrower than a UTM zone: a UTM zone fits; wider: no one transverse Mercator does.
+    let fix = if d.span.0 < 6.0 && !local.auto {
+        "use crs = \"auto\" (the UTM zone of the district) or a national projected CRS"
+    } else {
+        "make one site per part (each gets its own UTM zone), or set crs to an equal-area CRS that covers the data (EPSG:3035 in Europe, EPSG:5070 in the contiguous US, EPSG:3577 in Australia)"
+    };
+    let mut issues = ConfigIssues::default();
+    issues.push(
+        "crs",
+        &format!(
+            "{how} measures areas {:.1} % {off} at {:.2}°, {:.2}° (the data spans {:.1}° of longitude and {:.1}° of latitude; more than {} % is refused, since floor areas, the community and the grid are measured in it)",
+            100.0 * d.worst.abs(),
+            d.at.0,
+            d.at.1,
+            d.span.0,
+            d.span.1,
+            100.0 * crate::distortion::MAX_AREA_DISTORTION
+        ),
+        Some(fix),
+    );
+    Err(with_file(Error::Config(issues), config))
 }
 
 /// The stops of a GTFS feed, in the local CRS, with their routes' peak departures; the feed
