@@ -68,6 +68,7 @@ fn run_case(case: &Path) -> Result<(), String> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("case");
     copy_case(case, &dir);
+    std::fs::create_dir_all(&dir).unwrap();
     let e = expect(case);
     let mut out: PathBuf = tmp.path().join("out");
     match e.setup.as_deref() {
@@ -82,6 +83,11 @@ fn run_case(case: &Path) -> Result<(), String> {
         Some(s) if s.starts_with("symlink-loop:") => {
             let link = dir.join(&s["symlink-loop:".len()..]);
             std::os::unix::fs::symlink(&link, &link).unwrap();
+        }
+        Some(s) if s.starts_with("symlink:") => {
+            // `symlink:NAME=TARGET`: NAME in the case folder links to TARGET (e.g. /dev/zero).
+            let (name, target) = s["symlink:".len()..].split_once('=').unwrap();
+            std::os::unix::fs::symlink(target, dir.join(name)).unwrap();
         }
         Some("out_is_file") => std::fs::write(&out, b"a file, not a folder").unwrap(),
         Some(other) => return Err(format!("unknown setup {other}")),
@@ -143,8 +149,8 @@ fn every_case_of_the_bad_input_corpus_ends_as_expected() {
         .collect();
     cases.sort();
     assert!(
-        cases.len() >= 40,
-        "the corpus holds {} cases, fewer than 40",
+        cases.len() >= 90,
+        "the corpus holds {} cases, fewer than 90",
         cases.len()
     );
     let mut failures = Vec::new();

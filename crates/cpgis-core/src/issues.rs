@@ -14,11 +14,14 @@ pub struct ConfigIssue {
     pub hint: Option<String>,
 }
 
-/// All problems found in one site file.
+/// All problems found in one site file (or preset file).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ConfigIssues {
     /// The file the problems are in.
     pub file: PathBuf,
+    /// What the file is, for the message: "site file" unless set.
+    #[serde(skip)]
+    pub kind: &'static str,
     /// The problems, in the order found.
     pub issues: Vec<ConfigIssue>,
 }
@@ -28,7 +31,16 @@ impl ConfigIssues {
     pub fn new(file: PathBuf) -> Self {
         ConfigIssues {
             file,
+            kind: "site file",
             issues: Vec::new(),
+        }
+    }
+
+    /// No problems yet, in the preset `file` (a path, or a built-in preset's name).
+    pub fn preset(file: PathBuf) -> Self {
+        ConfigIssues {
+            kind: "preset",
+            ..ConfigIssues::new(file)
         }
     }
 
@@ -58,7 +70,12 @@ impl fmt::Display for ConfigIssues {
         let n = self.issues.len();
         write!(
             f,
-            "site file {} has {n} problem{}:",
+            "{} {} has {n} problem{}:",
+            if self.kind.is_empty() {
+                "site file"
+            } else {
+                self.kind
+            },
             self.file.display(),
             if n == 1 { "" } else { "s" }
         )?;

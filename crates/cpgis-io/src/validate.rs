@@ -81,7 +81,7 @@ pub fn check(geometry: geo::Geometry<f64>, expect: Expect) -> Checked {
     }
 }
 
-fn geometry_type_name(g: &geo::Geometry<f64>) -> &'static str {
+pub fn geometry_type_name(g: &geo::Geometry<f64>) -> &'static str {
     match g {
         geo::Geometry::Point(_) => "Point",
         geo::Geometry::Line(_) => "Line",

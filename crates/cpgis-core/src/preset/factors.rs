@@ -261,7 +261,7 @@ impl Factors {
     pub fn from_preset(p: &Preset) -> Result<Factors> {
         let mut t = Take {
             p,
-            issues: ConfigIssues::new(PathBuf::from(format!("preset {}", p.name))),
+            issues: ConfigIssues::preset(PathBuf::from(&p.name)),
         };
         let carriers = Carrier::ALL
             .iter()

@@ -92,7 +92,9 @@ enum PresetText {
 }
 
 impl PresetText {
-    fn find(spec: &str, base: &Path, files: &dyn Files) -> Result<Self> {
+    /// The preset `spec` names, found for `referrer`: the file and key that name it (the site
+    /// file's `preset`, or a preset file's `preset.extends`), which an unknown name blames.
+    fn find(spec: &str, base: &Path, files: &dyn Files, referrer: (&Path, &str)) -> Result<Self> {
         if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
             return Ok(PresetText::Builtin(name, text));
         }
@@ -107,9 +109,13 @@ impl PresetText {
                         names.join(", ")
                     )
                 });
-            let mut issues = ConfigIssues::new(PathBuf::from(spec));
+            let mut issues = if referrer.1 == "preset" {
+                ConfigIssues::new(referrer.0.to_path_buf())
+            } else {
+                ConfigIssues::preset(referrer.0.to_path_buf())
+            };
             issues.push(
-                "preset",
+                referrer.1,
                 &format!("`{spec}` is not a known preset"),
                 Some(&hint),
             );
@@ -161,11 +167,12 @@ pub fn resolve(
     let mut parsed = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut next = Some((spec.to_string(), base.to_path_buf()));
+    let mut referrer = (site_file.to_path_buf(), "preset");
     while let Some((spec, base)) = next.take() {
-        let text = PresetText::find(&spec, &base, files)?;
+        let text = PresetText::find(&spec, &base, files, (&referrer.0, referrer.1))?;
         let label = text.label();
         if seen.contains(&label) {
-            let mut issues = ConfigIssues::new(PathBuf::from(&label));
+            let mut issues = ConfigIssues::preset(PathBuf::from(&label));
             seen.push(label);
             issues.push(
                 "preset.extends",
@@ -177,6 +184,7 @@ pub fn resolve(
         seen.push(label.clone());
         let file = text.parse()?;
         next = file.extends.clone().map(|e| (e, text.base(&base)));
+        referrer = (PathBuf::from(&label), "preset.extends");
         parsed.push((label, file));
     }
     // Most general first.
@@ -186,7 +194,7 @@ pub fn resolve(
     let (mut name, mut version, mut description) = (String::new(), String::new(), String::new());
     let mut currency = String::new();
     for (i, (label, file)) in parsed.into_iter().enumerate() {
-        let mut issues = ConfigIssues::new(PathBuf::from(&label));
+        let mut issues = ConfigIssues::preset(PathBuf::from(&label));
         let changes_currency = file
             .currency
             .as_ref()

@@ -28,9 +28,9 @@ pub struct PresetFile {
 }
 
 pub fn parse(text: &str, file: &Path) -> Result<PresetFile> {
-    let mut issues = ConfigIssues::new(file.to_path_buf());
+    let mut issues = ConfigIssues::preset(file.to_path_buf());
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let mut issues = ConfigIssues::new(file.to_path_buf());
+        let mut issues = ConfigIssues::preset(file.to_path_buf());
         issues.push(
             "(syntax)",
             &format!("TOML syntax error: {}", e.message()),

@@ -133,6 +133,15 @@ pub fn layer_srs(layer: &Layer, path: &Path, given: Option<&str>) -> Result<Spat
             problem: format!("the site file gives crs = \"{def}\", which GDAL does not know ({e})"),
         });
     }
+    if let Some(href) = geojson_link_crs(path) {
+        return Err(Error::Crs {
+            file: path.to_path_buf(),
+            layer: layer.name(),
+            problem: format!(
+                "declares its CRS by a link ({href}), which neither GDAL nor cpgis follows (GDAL would read the coordinates as WGS 84 longitude/latitude without a word); add `crs = \"EPSG:<code>\"` for this layer in the site file"
+            ),
+        });
+    }
     match layer.spatial_ref() {
         Some(mut srs) => {
             srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
@@ -144,4 +153,39 @@ pub fn layer_srs(layer: &Layer, path: &Path, given: Option<&str>) -> Result<Spat
             problem: "declares no coordinate reference system; add `crs = \"EPSG:<code>\"` for this layer in the site file (e.g. EPSG:4326 for longitude/latitude)".into(),
         }),
     }
+}
+
+/// The `href` of a GeoJSON file's `"crs": {"type": "link", …}` member (GeoJSON 2008), found in
+/// the first MiB of the file (where writers put it, before the features); `None` for other
+/// files and other CRS members.
+pub fn geojson_link_crs(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    if !matches!(ext.as_str(), "geojson" | "json") {
+        return None;
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    let at = text.find("\"crs\"")?;
+    // The crs object: up to its closing brace (the link's properties are one level deeper).
+    let rest = &text[at..];
+    let end = rest
+        .find("}}")
+        .or_else(|| rest.find("} }"))
+        .unwrap_or(rest.len().min(2000));
+    let member: String = rest[..end].chars().filter(|c| !c.is_whitespace()).collect();
+    if !member.contains("\"type\":\"link\"") {
+        return None;
+    }
+    let href = member
+        .split("\"href\":\"")
+        .nth(1)
+        .and_then(|h| h.split('"').next())
+        .unwrap_or("no href");
+    Some(href.to_string())
 }

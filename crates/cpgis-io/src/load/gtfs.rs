@@ -161,8 +161,25 @@ fn text(v: &Option<String>) -> &str {
     v.as_deref().map(str::trim).unwrap_or("")
 }
 
+/// Whether a file starts as a zip archive does (a local file header, or the end record of an
+/// empty archive).
+fn is_zip(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06")
+}
+
 /// Reads a feed's stops and their peak-hour departures per route.
 pub fn read_feed(feed: &Path) -> Result<Feed> {
+    if feed.is_file() && !is_zip(feed) {
+        return Err(Error::Layer {
+            file: feed.to_path_buf(),
+            problem: "is neither a folder nor a zip archive: a GTFS feed is a .zip of its .txt files, or a folder of them".into(),
+        });
+    }
     let required = |name, cols: &[&str]| -> Result<Table> {
         Table::open(feed, name, cols, true)?
             .ok_or_else(|| Error::Tool(format!("{name} of {} was not read", feed.display())))

@@ -327,16 +327,20 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
                 Shape::Area(_) => "residents must be 0 or more, and at most 2 per m² of the polygon (above the densest place recorded, Kowloon Walled City, about 1.3 per m²)",
                 Shape::Point(_) => "residents must be 0 or more, and at most 1,000,000 at one point (above any 1 km² grid cell)",
             };
+            let rejected_before = q.rejected.len();
             match reader.bounded(slot, Reading::Number, possible, why, &mut q) {
                 Some(residents) => population.push(PopulationCell {
                     id: label,
                     residents,
                     shape,
                 }),
-                None => q.skipped.push(SkippedFeature {
-                    id: label,
-                    reason: "no population value".into(),
-                }),
+                None => {
+                    let reason = match q.rejected.get(rejected_before) {
+                        Some(r) => format!("population `{}` refused: {}", r.value, r.reason),
+                        None => "no population value".into(),
+                    };
+                    q.skipped.push(SkippedFeature { id: label, reason });
+                }
             }
         }
         finish(&mut q, population.iter().map(|p| p.id.as_str()));
@@ -522,16 +526,31 @@ fn district_centroid(src: &OpenSource, wgs84: &SpatialRef) -> Result<(f64, f64)>
             .flat_map(|r| r.0.iter())
             .all(|c| c.x.is_finite() && c.y.is_finite())
     };
+    let mut other: BTreeMap<&'static str, usize> = BTreeMap::new();
     let areas: Vec<MultiPolygon<f64>> = src
         .read(wgs84)?
         .into_iter()
         .filter_map(|f| match f.geometry.ok()? {
             geo::Geometry::Polygon(p) => Some(MultiPolygon(vec![p])),
             geo::Geometry::MultiPolygon(m) => Some(m),
-            _ => None,
+            g => {
+                *other.entry(validate::geometry_type_name(&g)).or_default() += 1;
+                None
+            }
         })
         .filter(finite)
         .collect();
+    if areas.is_empty() && !other.is_empty() {
+        let found: Vec<String> = other.iter().map(|(t, n)| format!("{n} {t}")).collect();
+        let mut e = no_district(src);
+        if let Error::Data { problem, .. } = &mut e {
+            problem.push_str(&format!(
+                " (it holds {}: draw the district as a polygon)",
+                found.join(", ")
+            ));
+        }
+        return Err(e);
+    }
     let polygons: Vec<geo::Polygon<f64>> = areas.into_iter().flat_map(|m| m.0).collect();
     // Across 180°, the rings jump from 179.9 to −179.9: made continuous first.
     let all = MultiPolygon(crate::export::antimeridian::contiguous(&polygons));
@@ -571,7 +590,17 @@ fn load_district(
         );
     }
     if area.0.is_empty() {
-        return Err(no_district(src));
+        let mut e = no_district(src);
+        if let (Error::Data { problem, .. }, Some(first)) = (&mut e, q.skipped.first()) {
+            problem.push_str(&format!(
+                " ({} feature{} skipped; {}: {})",
+                q.skipped.len(),
+                if q.skipped.len() == 1 { "" } else { "s" },
+                first.id,
+                first.reason
+            ));
+        }
+        return Err(e);
     }
     q.loaded = names.len();
     quality.push(q);

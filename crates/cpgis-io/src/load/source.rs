@@ -293,7 +293,6 @@ impl OpenSource {
         Ok(joined(parts.into_iter().map(|(_, part)| part).collect()))
     }
 
-    /// A label for the CRS the layer is read from.
     /// An empty load report of this layer.
     pub fn quality(&self) -> LayerQuality {
         LayerQuality::new(
@@ -304,6 +303,7 @@ impl OpenSource {
         )
     }
 
+    /// A label for the CRS the layer is read from.
     pub fn crs_label(&self) -> String {
         let label = crs::describe(&self.srs);
         if let Some(declared) = &self.replaced_crs {
