@@ -77,8 +77,13 @@ pub fn render_html(ran: &Ran) -> String {
     };
     let _ = write!(
         h,
-        r#"<h2 id="balance">The balance</h2><div class="verdict {class}">{}</div><p>The verdict turns on the grid: {}.</p>"#,
+        r#"<h2 id="balance">The balance</h2><div class="verdict {class}">{}</div><p>{}: {}.</p>"#,
         esc(&verdict),
+        if b.break_even.is_some() {
+            "Break-even grid factor"
+        } else {
+            "The grid factor does not decide it"
+        },
         esc(&crate::text::break_even_sentence(
             b.break_even,
             ran.estimated

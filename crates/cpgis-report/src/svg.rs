@@ -26,6 +26,9 @@ pub struct Frame {
     pub height: f64,
 }
 
+/// Rings of up to this many vertices are drawn vertex by vertex.
+pub const DRAWN_EXACTLY_UP_TO: usize = 10_000;
+
 impl Frame {
     /// A frame around `extent` with a 4 % margin, `width` px wide; the height follows.
     pub fn new(extent: Rect<f64>, width: f64) -> Frame {
@@ -56,8 +59,21 @@ impl Frame {
 
     pub fn polygon_path(&self, p: &Polygon<f64>, d: &mut String) {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-            for (i, c) in ring.0.iter().enumerate() {
-                let (x, y) = self.px(c.x, c.y);
+            let mut pixels: Vec<geo::Coord<f64>> = ring
+                .0
+                .iter()
+                .map(|c| {
+                    let (x, y) = self.px(c.x, c.y);
+                    geo::Coord { x, y }
+                })
+                .collect();
+            // A detailed ring (a 1,000,000-vertex boundary made a 97 MB report) is drawn
+            // within a quarter pixel of itself: no difference on screen or paper.
+            if pixels.len() > DRAWN_EXACTLY_UP_TO {
+                pixels = cpgis_core::community::outline::sleeve(&pixels, 0.25);
+            }
+            for (i, c) in pixels.iter().enumerate() {
+                let (x, y) = (c.x, c.y);
                 d.push(if i == 0 { 'M' } else { 'L' });
                 push_fixed(d, x, 1);
                 d.push(' ');

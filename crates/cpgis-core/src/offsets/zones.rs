@@ -104,10 +104,24 @@ pub fn plan(
     rank_by: RankBy,
 ) -> OffsetPlan {
     let mut per_cell: BTreeMap<usize, CellOffer> = BTreeMap::new();
+    // Each cell's share of the community, cut once per cell, the cells side by side (rayon
+    // keeps the order).
     let community = crate::site::lookup::AreaLookup::new(&ctx.community.area);
+    let cells: std::collections::BTreeSet<usize> = opportunities.iter().map(|o| o.cell).collect();
+    let mut shares: BTreeMap<usize, MultiPolygon<f64>> = {
+        use rayon::prelude::*;
+        let cells: Vec<usize> = cells.into_iter().collect();
+        let cut: Vec<MultiPolygon<f64>> = cells
+            .par_iter()
+            .map(|c| community.clip(&ctx.aggregates.cells[*c].polygon))
+            .collect();
+        cells.into_iter().zip(cut).collect()
+    };
     for o in &opportunities {
         let c = per_cell.entry(o.cell).or_insert_with(|| {
-            let geometry = community.clip(&ctx.aggregates.cells[o.cell].polygon);
+            let geometry = shares
+                .remove(&o.cell)
+                .unwrap_or_else(|| MultiPolygon::new(vec![]));
             CellOffer {
                 cell: o.cell,
                 key: ctx.aggregates.cells[o.cell].key,
