@@ -41,13 +41,104 @@ pub struct Balance {
     pub levers: Vec<String>,
     /// The electricity factor at which the verdict flips, with the offsets selected held.
     pub break_even: Option<crate::breakeven::BreakEven>,
+    /// The margin added to the on-site residual to make the target (0.10 = 10 %); `None`
+    /// when the site file gives the target as a number.
+    pub margin: Option<f64>,
+    /// Every scenario against the same community, offsets selected for its own target, in
+    /// the scenarios' order: the figures designs are compared by. The proposed scenario's is
+    /// the headline.
+    pub scenarios: Vec<ScenarioBalance>,
 }
 
-/// The target for a district's proposed on-site emissions (`proposed`: the scenario index).
-pub fn target_t(district: &Totals, proposed: usize, offsets: &OffsetsSpec) -> f64 {
+/// One scenario's balance: what planners compare designs by. None of these figures can improve
+/// when the design gets worse: a larger residual needs more offsets, leaves the community's
+/// capacity a smaller multiple of the need, and selects further down the same ranking, at the
+/// same or a higher cost. (The net can: the last cell selected overshoots the target by
+/// whatever it holds, so "climate positive by X t" grew when a design got worse.)
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScenarioBalance {
+    /// The scenario's name.
+    pub scenario: String,
+    /// District on site, by sector, t CO2e/yr.
+    pub on_site: BTreeMap<String, f64>,
+    /// District on site, all sectors: the residual, t CO2e/yr.
+    pub on_site_t: f64,
+    /// The offsets needed: on site × (1 + margin), or the site file's number, t CO2e/yr.
+    pub target_t: f64,
+    /// All the community offers with the enabled interventions, t CO2e/yr.
+    pub capacity_t: f64,
+    /// Capacity over the need (`None` when nothing is needed).
+    pub capacity_multiple: Option<f64>,
+    /// Credits of the cells selected for this target (best ranked first), t CO2e/yr.
+    pub credits_t: f64,
+    /// Cells selected.
+    pub cells: usize,
+    /// Annual cost of the selected offsets, in the preset's currency.
+    pub annual_cost: f64,
+    /// Annual cost per tonne of credit (`None` without credits).
+    pub cost_per_t: Option<f64>,
+    /// on site − credits, t CO2e/yr.
+    pub net_t: f64,
+    /// net < 0.
+    pub climate_positive: bool,
+    /// The credits cover the target (margin included).
+    pub target_met: bool,
+}
+
+/// Every scenario's balance against the ranked cells of `plan` (their order does not depend on
+/// the scenario: each scenario selects down the same list until its own target is met).
+pub fn scenario_balances(
+    estimates: &Estimates,
+    d: &Totals,
+    plan: &OffsetPlan,
+    offsets: &OffsetsSpec,
+) -> Vec<ScenarioBalance> {
+    estimates
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(s, scenario)| {
+            let on_site_t = d.total(s);
+            let target_t = target_t(d, s, offsets);
+            let (mut credits_t, mut annual_cost, mut cells) = (0.0, 0.0, 0);
+            for c in &plan.ranked {
+                if credits_t >= target_t {
+                    break;
+                }
+                credits_t += c.abatement_t;
+                annual_cost += c.annual_cost;
+                cells += 1;
+            }
+            let net_t = on_site_t - credits_t;
+            ScenarioBalance {
+                scenario: scenario.name.clone(),
+                on_site: estimates
+                    .sectors
+                    .iter()
+                    .enumerate()
+                    .map(|(k, sector)| (sector.key().to_string(), d.co2e_t[s][k]))
+                    .collect(),
+                on_site_t,
+                target_t,
+                capacity_t: plan.available_t,
+                capacity_multiple: (target_t > 0.0).then(|| plan.available_t / target_t),
+                credits_t,
+                cells,
+                annual_cost,
+                cost_per_t: (credits_t > 0.0).then(|| annual_cost / credits_t),
+                net_t,
+                climate_positive: net_t < 0.0,
+                target_met: credits_t >= target_t,
+            }
+        })
+        .collect()
+}
+
+/// The target for a district's on-site emissions under scenario `s` (an index).
+pub fn target_t(district: &Totals, s: usize, offsets: &OffsetsSpec) -> f64 {
     match offsets.target {
         Target::Fixed(fixed) => fixed,
-        Target::Residual => district.total(proposed).max(0.0) * (1.0 + offsets.margin),
+        Target::Residual => district.total(s).max(0.0) * (1.0 + offsets.margin),
     }
 }
 
@@ -58,8 +149,8 @@ pub fn balance(
     estimates: &Estimates,
     d: &Totals,
     plan: &OffsetPlan,
-    outside_t: f64,
-    disabled: &BTreeMap<String, f64>,
+    offsets: &OffsetsSpec,
+    (outside_t, disabled): (f64, &BTreeMap<String, f64>),
 ) -> Balance {
     let s = estimates.proposed;
     let by_sector = |scenario: usize| -> BTreeMap<String, f64> {
@@ -122,5 +213,10 @@ pub fn balance(
         shortfall_t: plan.shortfall_t,
         levers,
         break_even: None,
+        margin: match offsets.target {
+            Target::Residual => Some(offsets.margin),
+            Target::Fixed(_) => None,
+        },
+        scenarios: scenario_balances(estimates, d, plan, offsets),
     }
 }

@@ -185,7 +185,13 @@ pub fn offsets_and_balance(
     let target = target_t(district, e.estimates.proposed, &e.config.offsets);
     let plan = plan(&ctx, found, target, e.config.offsets.rank);
     progress.stage("balance");
-    let mut balance = balance(&e.estimates, district, &plan, outside_t, &disabled);
+    let mut balance = balance(
+        &e.estimates,
+        district,
+        &plan,
+        &e.config.offsets,
+        (outside_t, &disabled),
+    );
     balance.break_even =
         crate::breakeven::break_even(&ctx, &e.estimates, enabled, &plan, balance.net_t);
     Ok((plan, balance))

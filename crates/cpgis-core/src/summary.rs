@@ -317,6 +317,26 @@ fn rounded(b: &Balance) -> Balance {
             electricity_kg_kwh: r4(be.electricity_kg_kwh),
             ..be
         }),
+        margin: b.margin,
+        scenarios: b
+            .scenarios
+            .iter()
+            .map(|s| crate::balance::ScenarioBalance {
+                scenario: s.scenario.clone(),
+                on_site: map(&s.on_site),
+                on_site_t: r4(s.on_site_t),
+                target_t: r4(s.target_t),
+                capacity_t: r4(s.capacity_t),
+                capacity_multiple: s.capacity_multiple.map(r4),
+                credits_t: r4(s.credits_t),
+                cells: s.cells,
+                annual_cost: r4(s.annual_cost),
+                cost_per_t: s.cost_per_t.map(r4),
+                net_t: r4(s.net_t),
+                climate_positive: s.climate_positive,
+                target_met: s.target_met,
+            })
+            .collect(),
     }
 }
 

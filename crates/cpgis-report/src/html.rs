@@ -77,8 +77,9 @@ pub fn render_html(ran: &Ran) -> String {
     };
     let _ = write!(
         h,
-        r#"<h2 id="balance">The balance</h2><div class="verdict {class}">{}</div><p>{}: {}.</p>"#,
+        r#"<h2 id="balance">The balance</h2><div class="verdict {class}">{}</div><p>{}. {}: {}.</p>"#,
         esc(&verdict),
+        esc(&capitalised(&crate::text::target_sentence(b))),
         if b.break_even.is_some() {
             "Break-even grid factor"
         } else {
@@ -135,6 +136,8 @@ pub fn render_html(ran: &Ran) -> String {
         }
         h.push_str("</ul>");
     }
+
+    designs(ran, &mut h);
 
     // Emissions by sector.
     h.push_str(r#"<h2 id="sectors">Emissions by sector</h2>"#);
@@ -530,6 +533,96 @@ fn quality(ran: &Ran, h: &mut String) {
         }
         h.push_str("</ul>");
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Every scenario against the same community, and what the verdict depends on.
+fn designs(ran: &Ran, h: &mut String) {
+    let b = &ran.balance;
+    let e = &ran.estimated;
+    let cur = esc(&e.factors.currency);
+    let _ = write!(
+        h,
+        r#"<h3>Designs compared</h3><p class="note">Each scenario against the same community: its own target, offsets selected down the same ranking. A worse design never scores better on these figures.</p><table id="designs"><tr><th>scenario</th><th class="n">on site</th><th class="n">target</th><th class="n">capacity</th><th class="n">× need</th><th class="n">credits</th><th class="n">{cur}/yr</th><th class="n">{cur}/t</th><th>verdict</th></tr>"#
+    );
+    for s in &b.scenarios {
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td></tr>"#,
+            esc(&s.scenario),
+            fmt_num(s.on_site_t),
+            fmt_num(s.target_t),
+            fmt_num(s.capacity_t),
+            s.capacity_multiple
+                .map_or("–".into(), |m| format!("{m:.2}")),
+            fmt_num(s.credits_t),
+            fmt_num(s.annual_cost),
+            s.cost_per_t.map_or("–".into(), fmt_num),
+            crate::text::scenario_verdict(s)
+        );
+    }
+    h.push_str("</table>");
+    // What the verdict depends on.
+    let proposed = &e.estimates.scenarios[e.estimates.proposed];
+    let m = &proposed.measures;
+    let pct = |v: f64| format!("{} %", crate::text::fmt_share(v));
+    let mut measures = Vec::new();
+    if m.eui_reduction > 0.0 {
+        measures.push(format!("energy use −{}", pct(m.eui_reduction)));
+    }
+    if let Some(heat) = m.heat {
+        measures.push(format!("heat from {}", heat.key()));
+    }
+    if m.rooftop_pv > 0.0 {
+        measures.push(format!("PV on {} of usable roofs", pct(m.rooftop_pv)));
+    }
+    if let Some(c) = m.car_share {
+        measures.push(format!("car share at most {}", pct(c)));
+    }
+    if let Some(w) = m.waste_diversion {
+        measures.push(format!("waste diverted at least {}", pct(w)));
+    }
+    let grid = e.preset.get("carriers.electricity");
+    let c = &ran.community;
+    let method = format!("{:?}", c.method).to_lowercase();
+    let items = [
+        format!(
+            "the proposed measures: {}",
+            if measures.is_empty() {
+                "none (the proposed scenario is the baseline)".into()
+            } else {
+                measures.join(", ")
+            }
+        ),
+        match b.margin {
+            Some(m) => format!("the target: the on-site residual plus a {} margin", pct(m)),
+            None => "the target: the site file's number".into(),
+        },
+        if method == "catchment" {
+            "the community: the catchments of the stops serving the district".into()
+        } else {
+            format!("the community: {method}, {} m", c.distance_m)
+        },
+        "the transport boundary: residents' trips only (resident-activity method)".into(),
+        match grid {
+            Some(g) => format!(
+                "the grid factor: {} {} ({}; set by {})",
+                g.value, g.unit, g.source, g.from
+            ),
+            None => "the grid factor: not in the preset".into(),
+        },
+    ];
+    h.push_str(r#"<h3>What the verdict depends on</h3><ul id="depends">"#);
+    for i in items {
+        let _ = write!(h, "<li>{}</li>", esc(&i));
+    }
+    h.push_str("</ul>");
 }
 
 fn assumptions(ran: &Ran, h: &mut String) {

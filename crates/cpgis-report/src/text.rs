@@ -161,7 +161,15 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     };
     out.push_str(&row("baseline on site", &b.baseline, b.baseline_t));
     out.push_str(&row("proposed on site", &b.on_site, b.on_site_t));
-    let _ = writeln!(out, "  {:<22} {:>12.1}", "target to offset", b.target_t);
+    let how = match b.margin {
+        Some(m) => format!("   (on site × {:.2}: a {} % margin)", 1.0 + m, fmt_share(m)),
+        None => "   (the site file's number)".into(),
+    };
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>12.1}{how}",
+        "target to offset", b.target_t
+    );
     let parts: Vec<String> = b
         .credits_by_intervention
         .iter()
@@ -175,17 +183,10 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
         parts.join(", ")
     );
     let _ = writeln!(out, "  {:<22} {:>12.1}", "net", b.net_t);
-    let verdict = if b.climate_positive {
-        format!("CLIMATE POSITIVE by {:.1} t CO2e/yr", b.margin_t)
-    } else {
-        format!(
-            "NOT climate positive: {:.1} t CO2e/yr short of net zero",
-            -b.margin_t
-        )
-    };
-    let _ = writeln!(out, "  {verdict}");
+    let _ = writeln!(out, "  {}", verdict_sentence(b));
     let grid = ran.estimated.factors.carrier(Carrier::Electricity);
     let _ = writeln!(out, "  {}", break_even_sentence(b.break_even, grid));
+    out.push_str(&scenario_table(b, &e.factors.currency));
     if b.shortfall_t > 0.0 {
         let _ = writeln!(
             out,
@@ -195,6 +196,92 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
         for l in &b.levers {
             let _ = writeln!(out, "  - {l}");
         }
+    }
+    out
+}
+
+/// A share as a percentage without trailing zeros: 0.1 → "10", 0.125 → "12.5".
+pub fn fmt_share(m: f64) -> String {
+    let p = format!("{:.1}", 100.0 * m);
+    p.strip_suffix(".0").map(str::to_string).unwrap_or(p)
+}
+
+/// The verdict in one sentence: whether the credits cover the on-site residual (net < 0), and
+/// separately whether the target with its margin is met; never "climate positive by X", since
+/// X is what the last cell selected happens to overshoot by (it grew when a design got worse).
+pub fn verdict_sentence(b: &cpgis_core::balance::Balance) -> String {
+    let positive = if b.climate_positive {
+        format!(
+            "CLIMATE POSITIVE (net {:.1} t CO2e/yr: the credits selected exceed the on-site residual)",
+            b.net_t + 0.0
+        )
+    } else {
+        format!(
+            "NOT climate positive (net {:.1} t CO2e/yr: the credits fall short of the on-site residual)",
+            b.net_t + 0.0
+        )
+    };
+    format!("{positive}; {}", target_sentence(b))
+}
+
+/// Whether the target, margin included, is met, in words.
+pub fn target_sentence(b: &cpgis_core::balance::Balance) -> String {
+    match (b.margin, b.shortfall_t > 0.0) {
+        (Some(m), false) => format!("the target with its {} % margin is met", fmt_share(m)),
+        (Some(m), true) => format!(
+            "the target with its {} % margin is not met ({:.1} t short)",
+            fmt_share(m),
+            b.shortfall_t
+        ),
+        (None, false) => "the site file's target is met".into(),
+        (None, true) => format!(
+            "the site file's target is not met ({:.1} t short)",
+            b.shortfall_t
+        ),
+    }
+}
+
+/// One word or three for a scenario's standing.
+pub fn scenario_verdict(s: &cpgis_core::balance::ScenarioBalance) -> &'static str {
+    match (s.climate_positive, s.target_met) {
+        (true, true) => "climate positive, target met",
+        (true, false) => "climate positive, target not met",
+        (false, _) => "NOT climate positive",
+    }
+}
+
+/// Every scenario against the same community: the figures designs are compared by.
+fn scenario_table(b: &cpgis_core::balance::Balance, currency: &str) -> String {
+    let mut out = String::from(
+        "\nDesigns compared, t CO2e per year (each scenario's own target; offsets selected down the same ranking):\n",
+    );
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>10} {:>10} {:>10} {:>7} {:>10} {:>13} {:>9}  verdict",
+        "scenario",
+        "on site",
+        "target",
+        "capacity",
+        "× need",
+        "credits",
+        format!("{currency}/yr"),
+        format!("{currency}/t")
+    );
+    for s in &b.scenarios {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>10.1} {:>10.1} {:>10.1} {:>7} {:>10.1} {:>13.0} {:>9}  {}",
+            s.scenario,
+            s.on_site_t,
+            s.target_t,
+            s.capacity_t + 0.0,
+            s.capacity_multiple
+                .map_or("-".into(), |m| format!("{m:.2}")),
+            s.credits_t + 0.0,
+            s.annual_cost + 0.0,
+            s.cost_per_t.map_or("-".into(), |c| format!("{c:.1}")),
+            scenario_verdict(s)
+        );
     }
     out
 }
