@@ -100,3 +100,18 @@ fn a_worse_design_never_gets_a_better_headline_figure() {
         "a 2 km ring covers the better design: {pa}"
     );
 }
+
+#[test]
+fn the_grid_factor_taken_from_a_preset_is_said_and_an_own_factor_silences_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = common::fixture_site_text("kamppi", "site.toml");
+    let (s, stdout) = run(&text, tmp.path());
+    let note = "is the helsinki preset's (Helen Oy, specific emissions of electricity sold 2023";
+    assert!(stdout.contains(note), "{stdout}");
+    assert!(s["notes"].to_string().contains(note));
+    let own = text + "\n[factors]\ncarriers.electricity = { value = 0.0238, unit = \"kg CO2e/kWh\", source = \"the utility's 2023 disclosure\" }\n";
+    let tmp2 = tempfile::tempdir().unwrap();
+    let (s2, stdout2) = run(&own, tmp2.path());
+    assert!(!stdout2.contains("preset's (Helen Oy"), "{stdout2}");
+    assert!(!s2["notes"].to_string().contains("electricity factor"));
+}

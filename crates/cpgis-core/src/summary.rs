@@ -453,6 +453,14 @@ pub fn notes(run: &Estimated) -> Vec<String> {
                 .into(),
         );
     }
+    if let Some(grid) = run.preset.get("carriers.electricity") {
+        if grid.from != "site file" {
+            out.push(format!(
+                "the grid's electricity factor, {} {}, is the {} preset's ({}), not one given for this site: where the district's utility publishes its own, set it as [factors] carriers.electricity = {{ value, unit, source }}, since the verdict may turn on it (see the break-even factor)",
+                grid.value, grid.unit, grid.from, grid.source
+            ));
+        }
+    }
     let jobs = run.aggregates.district.jobs;
     if jobs > 0.0 {
         out.push(format!(
