@@ -59,10 +59,11 @@ fn tier_1_mixed_use_building_of_zug_worked_by_hand() {
     }
     let footprint = twice.abs() / 2.0;
     let gfa = footprint * 2.0;
-    // europe preset: office 70 / 85 kWh/m² (electricity / heat), industrial 60 / 80; before
-    // 1950 heat × 1.25.
+    // europe preset: office 70 kWh/m² electricity and 85 kWh of fuel per m² for heat (CBECS
+    // gas use, so 85 × 0.90 boiler efficiency = 76.5 kWh/m² of heat delivered), industrial 60
+    // / 80 (delivered); before 1950 heat × 1.25.
     let electricity = gfa * (0.6 * 70.0 + 0.4 * 60.0);
-    let heat = gfa * (0.6 * 85.0 + 0.4 * 80.0) * 1.25;
+    let heat = gfa * (0.6 * 85.0 * 0.9 + 0.4 * 80.0) * 1.25;
     // Heating mix: district heat 5 %, gas 22 %, direct electric 5 %, oil 40 %, wood 10 %, heat
     // pumps 18 % (COP 2.8); boilers 90 % efficient.
     let el_total = electricity + heat * 0.05 + heat * 0.18 / 2.8;

@@ -291,7 +291,7 @@ impl Factors {
                 let k = |f: &str| format!("archetypes.{u}.{f}");
                 let a = Archetype {
                     electricity_kwh_m2: t.get(&k("electricity"), "kWh/m2/yr"),
-                    heat_kwh_m2: t.get(&k("heat"), "kWh/m2/yr"),
+                    heat_kwh_m2: t.heat(&k("heat"), heating.boiler_efficiency),
                     storey_height_m: t.positive(&k("storey_height"), "m"),
                     floors: t.positive(&k("floors"), "floors"),
                     floor_area_per_job_m2: t.get(&k("floor_area_per_job"), "m2/job"),
@@ -462,6 +462,16 @@ impl Take<'_> {
         }
     }
 
+    /// A heat intensity as delivered heat: given as the heating fuel's site energy
+    /// (`kWh fuel/m2/yr`), it is that times the boiler efficiency (the model divides by the
+    /// efficiency again where the heat comes from a boiler).
+    fn heat(&mut self, key: &str, boiler_efficiency: f64) -> f64 {
+        match self.p.get(key) {
+            Some(f) if f.unit == super::units::HEAT_FUEL => f.value * boiler_efficiency,
+            _ => self.get(key, super::units::HEAT_DELIVERED),
+        }
+    }
+
     fn positive(&mut self, key: &str, unit: &str) -> f64 {
         let v = self.get(key, unit);
         let read = self.p.get(key).is_some_and(|f| {
@@ -512,6 +522,28 @@ mod tests {
         )
         .unwrap();
         Factors::from_preset(&p).unwrap()
+    }
+
+    /// Issue "Local factors…": CBECS gives the gas an office burns, not the heat it gets; the
+    /// model divided it by the boiler efficiency again (about 11 % too much fuel).
+    #[test]
+    fn heat_given_as_fuel_is_made_delivered_heat_once() {
+        let f = factors("usa");
+        // 85 kWh fuel/m2 (CBECS 2012 C32) × 0.90 boiler efficiency = 76.5 kWh/m2 delivered.
+        let office = f.archetype(crate::kinds::Use::Office);
+        assert!(
+            (office.heat_kwh_m2 - 76.5).abs() < 1e-9,
+            "{}",
+            office.heat_kwh_m2
+        );
+        // The gas a gas-boiler office buys is then the surveyed 85 kWh/m2, not 94.4.
+        assert!((office.heat_kwh_m2 / f.heating.boiler_efficiency - 85.0).abs() < 1e-9);
+        // Delivered heat stays as given: europe's housing, 110 kWh/m2 of space heat and hot water.
+        let e = factors("europe");
+        assert_eq!(
+            e.archetype(crate::kinds::Use::Residential).heat_kwh_m2,
+            110.0
+        );
     }
 
     #[test]

@@ -318,15 +318,20 @@ fn check_replacement(
         }
         // An emission factor may be restated in another publication's unit (lb CO2e/MWh for
         // kg CO2e/kWh): the typed factors convert it.
-        Some(old) if old.unit != unit && units::convert(1.0, unit, &old.unit).is_none() => issues
-            .push(
+        Some(old)
+            if old.unit != unit
+                && !units::interchangeable(unit, &old.unit)
+                && units::convert(1.0, unit, &old.unit).is_none() =>
+        {
+            issues.push(
                 key,
                 &format!(
                     "unit `{unit}` differs from the extended preset's `{}`",
                     old.unit
                 ),
                 None,
-            ),
+            )
+        }
         Some(_) => {}
     }
 }

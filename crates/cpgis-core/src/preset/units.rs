@@ -45,6 +45,20 @@ fn parse(unit: &str) -> Option<(f64, &str)> {
     Some((kg(mass.trim())? / joules(energy.trim())?, gas))
 }
 
+/// A heat intensity as delivered heat, the archetypes' model unit.
+pub const HEAT_DELIVERED: &str = "kWh/m2/yr";
+/// A heat intensity as the heating fuel's site energy (consumption surveys: CBECS gas use,
+/// ENERGY STAR site energy): the model turns it into delivered heat with the preset's boiler
+/// efficiency, so that efficiency is applied once, not twice.
+pub const HEAT_FUEL: &str = "kWh fuel/m2/yr";
+
+/// Whether one unit may restate a value given in the other in an extending preset or a site
+/// file: delivered heat and fuel for heat.
+pub fn interchangeable(a: &str, b: &str) -> bool {
+    let heat = [HEAT_DELIVERED, HEAT_FUEL];
+    heat.contains(&a) && heat.contains(&b)
+}
+
 /// `value` in `from` converted to `to`, both a mass of the same gas per energy; `None` when
 /// either is not such a unit or the gases differ.
 pub fn convert(value: f64, from: &str, to: &str) -> Option<f64> {
