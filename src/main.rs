@@ -125,9 +125,13 @@ enum Command {
         /// Where to write the site file.
         #[arg(short, long, default_value = "site.toml")]
         out: PathBuf,
-        /// The district: the name or id of a feature of a boundary layer.
+        /// The district: the name or id of a feature of a boundary layer (case and accents
+        /// ignored).
         #[arg(long)]
         district: Option<String>,
+        /// Replace an existing site file at -o.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a deterministic synthetic city (NOT real data) for benchmarks and scale tests.
     Synth {
@@ -409,8 +413,9 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             layers,
             out,
             district,
+            force,
         } => {
-            let guesses = cpgis::init::init(&layers, district.as_deref(), &out)?;
+            let guesses = cpgis::init::init(&layers, district.as_deref(), &out, force)?;
             sayln!("wrote {}", out.display());
             for g in guesses {
                 sayln!("  guessed: {g}");

@@ -373,3 +373,70 @@ fn a_benchmarking_csv_of_points_becomes_a_site_file_that_reads_like_the_hand_wri
         "init's site file reads the buildings as the hand-written one does"
     );
 }
+
+/// `--district` ignores case and accents, and the site is named by the district's name.
+#[test]
+fn a_district_is_found_whatever_its_case_and_accents_and_names_the_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = files("kamppi", &["helsinki_boundaries.gpkg", "buildings.geojson"]);
+    args.extend(["--district".to_string(), "ETELAINEN".to_string()]);
+    let c = init(tmp.path(), &args);
+    assert!(c.name.starts_with("Eteläinen"), "{}", c.name);
+    assert_eq!(
+        c.district.source.filter.as_deref(),
+        Some("name = 'Eteläinen'")
+    );
+}
+
+/// A name that matches nothing lists the names the layers use and suggests the one meant.
+#[test]
+fn a_misspelt_district_gets_the_closest_name_and_the_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = vec!["init".into()];
+    args.extend(files(
+        "kamppi",
+        &["helsinki_boundaries.gpkg", "buildings.geojson"],
+    ));
+    let out = tmp.path().join("site.toml").display().to_string();
+    args.extend(["--district".into(), "Etelainem".into(), "-o".into(), out]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = cpgis(&refs);
+    common::assert_bad_input(
+        &r,
+        &[
+            "no boundary feature is called `Etelainem`",
+            "did you mean `Eteläinen`?",
+            "The boundary layers' names:",
+            "Kaakkoinen",
+        ],
+    );
+    assert!(!tmp.path().join("site.toml").exists());
+}
+
+/// A site file already at -o (perhaps edited by hand) is replaced only with --force.
+#[test]
+fn init_does_not_overwrite_a_site_file_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site.toml");
+    std::fs::write(&site, "# my hand-edited site file\n").unwrap();
+    let mut args: Vec<String> = vec!["init".into()];
+    args.extend(files(
+        "kamppi",
+        &["kamppi_district_boundary.geojson", "buildings.geojson"],
+    ));
+    args.extend(["-o".into(), site.display().to_string()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = cpgis(&refs);
+    common::assert_bad_input(&r, &["site.toml", "exists", "--force"]);
+    assert_eq!(
+        std::fs::read_to_string(&site).unwrap(),
+        "# my hand-edited site file\n"
+    );
+    let mut forced = refs.clone();
+    forced.push("--force");
+    let r = cpgis(&forced);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(std::fs::read_to_string(&site)
+        .unwrap()
+        .contains("[district]"));
+}

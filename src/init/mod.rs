@@ -71,6 +71,9 @@ pub struct Proposal {
     pub layers: Vec<Layer>,
     pub preset: &'static str,
     pub guesses: Vec<String>,
+    /// The district's name, when `--district` found its feature (its name field, not the id
+    /// it was found by).
+    pub district_name: Option<String>,
 }
 
 fn bad(path: &Path, problem: String) -> Error {
@@ -127,11 +130,53 @@ fn preset_for(lon: f64, lat: f64) -> &'static str {
 
 /// A feature of a boundary layer whose string field equals `wanted` (case-insensitive), with
 /// the field, the value as written, and its OSM `admin_level` if it has one.
-fn find_feature(
-    path: &Path,
-    layer: &str,
-    wanted: &str,
-) -> Result<Option<(String, String, Option<String>)>> {
+/// A feature of a boundary layer that `--district` names.
+struct Found {
+    /// The field that matched and its value as stored.
+    field: String,
+    value: String,
+    /// Its OSM admin level, if it has one.
+    level: Option<String>,
+    /// Its name (the layer's name field), for the site's name; else the value matched.
+    name: String,
+}
+
+/// Text compared for `--district`: lower case, accents dropped (Zürich = zurich), spaces trimmed.
+pub fn folded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        let plain = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+            'ç' | 'ć' | 'č' => "c",
+            'ď' | 'đ' => "d",
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
+            'ł' | 'ľ' | 'ĺ' => "l",
+            'ñ' | 'ń' | 'ň' => "n",
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+            'ř' | 'ŕ' => "r",
+            'ś' | 'š' | 'ş' | 'ș' => "s",
+            'ť' | 'ţ' | 'ț' => "t",
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => "u",
+            'ý' | 'ÿ' => "y",
+            'ź' | 'ż' | 'ž' => "z",
+            'ß' => "ss",
+            'æ' => "ae",
+            'œ' => "oe",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(plain);
+    }
+    out
+}
+
+/// The feature of `layer` whose name or id is `wanted` (case and accents ignored), preferring
+/// an administrative boundary; and, whether or not one matched, the layer's names (for the
+/// message when none did).
+fn find_feature(path: &Path, layer: &str, wanted: &str) -> Result<(Option<Found>, Vec<String>)> {
     let ds = crate::layer::open_dataset(path, &GeometryColumns::Auto)?;
     let mut lyr = crate::layer::pick_layer(&ds, path, Some(layer))?;
     let names: Vec<String> = lyr.defn().fields().map(|f| f.name()).collect();
@@ -148,24 +193,73 @@ fn find_feature(
         .map(|(i, _)| i)
         .collect();
     let admin = names.iter().position(|n| n == "admin_level");
-    let mut best: Option<(String, String, Option<String>)> = None;
+    let name_slot = schema::name_field(&names).and_then(|n| names.iter().position(|m| *m == n));
+    let want = folded(wanted);
+    let mut best: Option<Found> = None;
+    let mut seen_names = Vec::new();
     for f in lyr.features() {
+        let name = name_slot.and_then(|i| f.field_as_string(i).ok().flatten());
+        if let Some(n) = &name {
+            seen_names.push(n.trim().to_string());
+        }
         for i in &order {
             let Ok(Some(v)) = f.field_as_string(*i) else {
                 continue;
             };
-            if v.trim().eq_ignore_ascii_case(wanted.trim()) {
+            if folded(&v) == want {
                 let level = admin.and_then(|a| f.field_as_string(a).ok().flatten());
                 // Prefer an administrative boundary (it has an admin level).
                 if best.is_none()
-                    || (level.is_some() && best.as_ref().is_some_and(|b| b.2.is_none()))
+                    || (level.is_some() && best.as_ref().is_some_and(|b| b.level.is_none()))
                 {
-                    best = Some((names[*i].clone(), v.clone(), level));
+                    best = Some(Found {
+                        field: names[*i].clone(),
+                        value: v.clone(),
+                        level,
+                        name: name.clone().unwrap_or_else(|| v.trim().to_string()),
+                    });
                 }
             }
         }
     }
-    Ok(best)
+    Ok((best, seen_names))
+}
+
+/// The message for a `--district` that matches nothing: the closest name if one is close, and
+/// the names the layers use.
+fn no_such_district(wanted: &str, names: &[String]) -> String {
+    let mut unique: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+        .collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let folded_names: Vec<String> = unique.iter().map(|n| folded(n)).collect();
+    let hint =
+        cpgis_core::issues::closest(&folded(wanted), folded_names.iter().map(String::as_str))
+            .and_then(|f| folded_names.iter().position(|n| n == f))
+            .map(|i| unique[i]);
+    let mut message =
+        format!("no boundary feature is called `{wanted}` (case and accents ignored)");
+    match hint {
+        Some(h) => message.push_str(&format!("; did you mean `{h}`?")),
+        None => message.push('.'),
+    }
+    const SHOWN: usize = 12;
+    if unique.is_empty() {
+        message.push_str(" Give the value of its name or id field.");
+    } else {
+        let listed: Vec<&str> = unique.iter().take(SHOWN).copied().collect();
+        message.push_str(&format!(
+            " The boundary layers' names: {}",
+            listed.join(", ")
+        ));
+        if unique.len() > SHOWN {
+            message.push_str(&format!(", … ({} in all)", unique.len()));
+        }
+    }
+    message
 }
 
 fn quote(v: &str) -> String {
@@ -381,20 +475,34 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
     // The district: the named feature (--district), else the smallest single-polygon layer.
     let several_file = |p: &Path| multi_layer.iter().any(|m| m == p);
     let district_center;
+    let mut chosen_name: Option<String> = None;
     if let Some(wanted) = district {
         let mut found = None;
+        let mut all_names = Vec::new();
         for (path, layer, _, _, report) in &boundaries {
-            if let Some(hit) = find_feature(path, layer, wanted)? {
+            let (hit, names) = find_feature(path, layer, wanted)?;
+            all_names.extend(names);
+            if let Some(hit) = hit {
                 found = Some((path.clone(), layer.clone(), hit, report.clone()));
                 break;
             }
         }
-        let Some((path, layer, (field, value, level), report)) = found else {
+        let Some((path, layer, hit, report)) = found else {
             return Err(bad(
-                paths.first().map(PathBuf::as_path).unwrap_or(Path::new(".")),
-                format!("no boundary feature is called `{wanted}`: give the value of its name or id field"),
+                paths
+                    .first()
+                    .map(PathBuf::as_path)
+                    .unwrap_or(Path::new(".")),
+                no_such_district(wanted, &all_names),
             ));
         };
+        let Found {
+            field,
+            value,
+            level,
+            name: district_name,
+        } = hit;
+        chosen_name = Some(district_name);
         let layer_opt = (several_file(&path) || report.driver == "OSM").then(|| layer.clone());
         let filter = match &level {
             Some(l) => format!(
@@ -509,26 +617,42 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         layers,
         preset,
         guesses,
+        district_name: chosen_name,
     })
 }
 
 /// Writes the site file for `paths` to `out` (atomically) and returns the guesses made.
-pub fn init(paths: &[PathBuf], district: Option<&str>, out: &Path) -> Result<Vec<String>> {
+pub fn init(
+    paths: &[PathBuf],
+    district: Option<&str>,
+    out: &Path,
+    force: bool,
+) -> Result<Vec<String>> {
+    if out.exists() && !force {
+        return Err(Error::Output {
+            path: out.to_path_buf(),
+            problem: "exists, and may be a site file edited by hand: write the new one elsewhere with -o, or pass --force to replace it".into(),
+        });
+    }
     let proposal = propose(paths, district)?;
     let base = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let name = district.map(str::to_string).unwrap_or_else(|| {
-        proposal
-            .layers
-            .iter()
-            .find(|l| matches!(l.role, Role::District { .. }))
-            .and_then(|l| l.path.file_stem())
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "site".into())
-    });
+    let name = proposal
+        .district_name
+        .clone()
+        .or_else(|| district.map(str::to_string))
+        .unwrap_or_else(|| {
+            proposal
+                .layers
+                .iter()
+                .find(|l| matches!(l.role, Role::District { .. }))
+                .and_then(|l| l.path.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "site".into())
+        });
     let text = write::site_file(&proposal, &base, &name);
     crate::export::atomic::write_atomic(out, |w| w.write_all(text.as_bytes()))?;
     Ok(proposal.guesses)
