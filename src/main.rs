@@ -415,8 +415,12 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             district,
             force,
         } => {
-            let guesses = cpgis::init::init(&layers, district.as_deref(), &out, force)?;
+            let (accounted, guesses) =
+                cpgis::init::init(&layers, district.as_deref(), &out, force)?;
             sayln!("wrote {}", out.display());
+            for a in accounted {
+                sayln!("  {a}");
+            }
             for g in guesses {
                 sayln!("  guessed: {g}");
             }

@@ -440,3 +440,62 @@ fn init_does_not_overwrite_a_site_file_without_force() {
         .unwrap()
         .contains("[district]"));
 }
+
+/// Every file and layer given is accounted for on the terminal: used as what, or not used and
+/// why. Of two sets of boundaries where the buildings are, the finer is the neighbourhoods and
+/// the other is named; a boundary far from the buildings is never taken as the district.
+#[test]
+fn every_input_is_accounted_for_and_the_district_holds_the_buildings() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A coarser set of boundaries where the buildings are: three of Helsinki's eight major
+    // districts, cut from the same real layer.
+    let coarse = tmp.path().join("three_districts.geojson");
+    let status = std::process::Command::new("ogr2ogr")
+        .args(["-f", "GeoJSON"])
+        .arg(&coarse)
+        .arg(fixture("kamppi/helsinki_boundaries.gpkg"))
+        .args(["city_districts", "-limit", "3"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut args: Vec<String> = vec!["init".into()];
+    args.extend(files(
+        "kamppi",
+        &[
+            "kamppi_district_boundary.geojson",
+            "helsinki_boundaries.gpkg",
+            "buildings.geojson",
+        ],
+    ));
+    args.push(coarse.display().to_string());
+    // Zug's site polygon: smaller than Kamppi's, 1,700 km away.
+    args.push(fixture("cea-zug/site.geojson").display().to_string());
+    let site = tmp.path().join("site.toml");
+    args.extend(["-o".into(), site.display().to_string()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = cpgis(&refs);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in [
+        "used as the district: ",
+        "used as the neighbourhoods (8): ",
+        "layer municipality: another single boundary polygon",
+        "three_districts.geojson: 3 boundaries (census tracts, zip codes, districts…); a site has one [neighbourhoods] layer and ",
+        "site.geojson: a boundary polygon away from the buildings",
+        "used as buildings (453, Osm schema): ",
+    ] {
+        assert!(r.stdout.contains(line), "missing `{line}` in:\n{}", r.stdout);
+    }
+    assert!(
+        r.stdout.contains("kamppi_district_boundary.geojson\n"),
+        "{}",
+        r.stdout
+    );
+    // Five inputs, six layers, six lines.
+    let accounted = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  used as") || l.starts_with("  not used"))
+        .count();
+    assert_eq!(accounted, 6, "{}", r.stdout);
+    run(tmp.path());
+}

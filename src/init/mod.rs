@@ -262,6 +262,11 @@ fn no_such_district(wanted: &str, names: &[String]) -> String {
     message
 }
 
+/// Whether two WGS 84 extents `[min_lon, min_lat, max_lon, max_lat]` overlap.
+fn overlap(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
 fn quote(v: &str) -> String {
     v.replace('\'', "''")
 }
@@ -281,6 +286,9 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
     let mut boundaries: Vec<(PathBuf, String, usize, f64, LayerReport)> = Vec::new();
     // Files with several layers: their layers are named in the site file.
     let mut multi_layer: Vec<PathBuf> = Vec::new();
+    // Where the buildings are (WGS 84 extents of the building layers), to choose boundaries
+    // that hold them.
+    let mut building_extents: Vec<[f64; 4]> = Vec::new();
     // Tables without geometry (CEA's typology.dbf), to join to buildings.
     let mut tables: Vec<(PathBuf, Vec<String>)> = Vec::new();
     for path in paths {
@@ -362,6 +370,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                             .iter()
                             .map(|g| format!("{}: {g}", path.display())),
                     );
+                    building_extents.extend(r.extent_wgs84);
                     push(
                         &mut layers,
                         Role::Buildings {
@@ -533,6 +542,25 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
             ),
             None => (None, report.features),
         };
+        for (other, other_layer, n, _, _) in &boundaries {
+            let same = *other == path && *other_layer == layer;
+            let is_buildings = layers.iter().any(|l| {
+                l.path == *other
+                    && matches!(l.role, Role::Buildings { .. })
+                    && l.layer.as_deref().is_none_or(|x| x == other_layer)
+            });
+            if !same && !is_buildings {
+                layers.push(Layer {
+                    path: other.clone(),
+                    layer: several_file(other).then(|| other_layer.clone()),
+                    role: Role::Unused {
+                        what: format!("{n} boundaries; the district and neighbourhoods come from the layer `{}` was found in", wanted),
+                    },
+                    features: *n,
+                    crs: None,
+                });
+            }
+        }
         layers.push(Layer {
             path,
             layer: layer_opt,
@@ -544,8 +572,26 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
             crs: None,
         });
     } else {
-        let singles: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
+        let holds_buildings = |b: &&(PathBuf, String, usize, f64, LayerReport)| {
+            b.4.extent_wgs84
+                .is_some_and(|e| building_extents.iter().any(|x| overlap(&e, x)))
+        };
+        let all_singles: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
             boundaries.iter().filter(|b| b.2 == 1).collect();
+        // A district without buildings in it cannot be assessed: prefer those that hold some.
+        let with_buildings: Vec<&(PathBuf, String, usize, f64, LayerReport)> = all_singles
+            .iter()
+            .copied()
+            .filter(holds_buildings)
+            .collect();
+        let singles = if with_buildings.is_empty() {
+            if !all_singles.is_empty() && !building_extents.is_empty() {
+                guesses.push("district: no single-polygon layer lies where the buildings are; the smallest was taken, so the run will find no building in it".into());
+            }
+            all_singles
+        } else {
+            with_buildings
+        };
         let Some(d) = singles.iter().min_by(|a, b| a.3.total_cmp(&b.3)) else {
             return Err(bad(
                 paths.first().map(PathBuf::as_path).unwrap_or(Path::new(".")),
@@ -570,8 +616,18 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
             features: 1,
             crs: None,
         });
+        // One neighbourhoods layer: of the boundary layers with several polygons where the
+        // buildings are, the finest (most polygons).
+        let sets: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
+            boundaries.iter().filter(|b| b.2 > 1).collect();
+        let near: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
+            sets.iter().copied().filter(holds_buildings).collect();
+        let chosen_nb = (if near.is_empty() { &sets } else { &near })
+            .iter()
+            .max_by_key(|b| b.2)
+            .map(|b| (b.0.clone(), b.1.clone()));
         for (path, layer, n, _, report) in &boundaries {
-            if *n > 1 {
+            if *n > 1 && chosen_nb.as_ref() == Some(&(path.clone(), layer.clone())) {
                 layers.push(Layer {
                     path: path.clone(),
                     layer: several_file(path).then(|| layer.clone()),
@@ -582,12 +638,45 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                     features: *n,
                     crs: None,
                 });
+            } else if *n > 1 {
+                let (cp, cl) = chosen_nb.clone().unwrap_or_default();
+                let chosen = if several_file(&cp) {
+                    format!("{}, layer {cl}", cp.display())
+                } else {
+                    cp.display().to_string()
+                };
+                let away =
+                    !holds_buildings(&&(path.clone(), layer.clone(), *n, 0.0, report.clone()));
+                layers.push(Layer {
+                    path: path.clone(),
+                    layer: several_file(path).then(|| layer.clone()),
+                    role: Role::Unused {
+                        what: if away && !building_extents.is_empty() {
+                            format!("{n} boundaries away from the buildings")
+                        } else {
+                            format!("{n} boundaries (census tracts, zip codes, districts…); a site has one [neighbourhoods] layer and {chosen} (finer) was taken: put this one's path there to use it instead")
+                        },
+                    },
+                    features: *n,
+                    crs: None,
+                });
             } else if path != &d.0 || layer != &d.1 {
                 layers.push(Layer {
                     path: path.clone(),
                     layer: several_file(path).then(|| layer.clone()),
                     role: Role::Unused {
-                        what: "another boundary polygon".into(),
+                        what: if !holds_buildings(&&(
+                            path.clone(),
+                            layer.clone(),
+                            *n,
+                            0.0,
+                            report.clone(),
+                        )) && !building_extents.is_empty()
+                        {
+                            "a boundary polygon away from the buildings".into()
+                        } else {
+                            "another single boundary polygon; the smaller one was taken as the district: put this one's path in [district] to use it instead".into()
+                        },
                     },
                     features: *n,
                     crs: None,
@@ -627,7 +716,7 @@ pub fn init(
     district: Option<&str>,
     out: &Path,
     force: bool,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, Vec<String>)> {
     if out.exists() && !force {
         return Err(Error::Output {
             path: out.to_path_buf(),
@@ -655,5 +744,50 @@ pub fn init(
         });
     let text = write::site_file(&proposal, &base, &name);
     crate::export::atomic::write_atomic(out, |w| w.write_all(text.as_bytes()))?;
-    Ok(proposal.guesses)
+    let accounted = accounts(&proposal);
+    Ok((accounted, proposal.guesses))
+}
+
+/// One line per file and layer given: what it is used as, or why it is not used.
+pub fn accounts(p: &Proposal) -> Vec<String> {
+    p.layers
+        .iter()
+        .map(|l| {
+            let at = match &l.layer {
+                Some(n) => format!("{}, layer {n}", l.path.display()),
+                None => l.path.display().to_string(),
+            };
+            let n = l.features;
+            match &l.role {
+                Role::District { .. } => format!("used as the district: {at}"),
+                Role::Neighbourhoods { .. } if n > 0 => {
+                    format!("used as the neighbourhoods ({n}): {at}")
+                }
+                Role::Neighbourhoods { .. } => format!("used as the neighbourhoods: {at}"),
+                Role::Buildings {
+                    schema,
+                    filter: None,
+                    ..
+                } => format!("used as buildings ({n}, {schema:?} schema): {at}"),
+                Role::Buildings {
+                    schema,
+                    filter: Some(f),
+                    ..
+                } => format!(
+                    "used as buildings (those of its {n} features where {f}, {schema:?} schema): {at}"
+                ),
+                Role::Stops { filter: None, .. } => {
+                    format!("used as transit stops ({n}): {at}")
+                }
+                Role::Stops { filter: Some(_), .. } => format!(
+                    "used as transit stops (those of its {n} points the site file's filter picks): {at}"
+                ),
+                Role::Gtfs => format!("used as the transit timetable (GTFS): {at}"),
+                Role::Population { field } => {
+                    format!("used as the population (`{field}`, {n} features): {at}")
+                }
+                Role::Unused { what } => format!("not used: {at}: {what}"),
+            }
+        })
+        .collect()
 }
