@@ -123,5 +123,97 @@ fn a_broken_time_or_a_missing_file_is_bad_input_naming_the_line() {
     );
     std::fs::remove_file(feed.join("calendar.txt")).unwrap();
     let run = common::cpgis_site("estimate", &site, &tmp.path().join("o"));
-    assert_bad_input(&run, &["feed", "no readable calendar.txt"]);
+    assert_bad_input(
+        &run,
+        &["feed", "neither calendar.txt nor calendar_dates.txt"],
+    );
+}
+
+/// Writes a feed whose services differ by day, for the representative day (January 2024;
+/// the 1st was a Monday):
+/// - BUS, Monday to Friday all month: one trip (bus route B) from stop A at 08:20;
+/// - WK, Tuesdays and Wednesdays only: two trips of rail route R from stop A at 08:30 and 08:45,
+///   removed on Tuesday the 9th and added on Monday the 15th (calendar_dates.txt);
+/// - X, on Wednesday the 17th only (calendar_dates.txt): three trips of bus route B at 08:50,
+///   08:55 and 09:05.
+///
+/// Trips per weekday: 1 on Mondays (3 on the 15th), 3 on Tuesdays (1 on the 9th), 3 on
+/// Wednesdays (6 on the 17th), 1 on Thursdays and Fridays: the 17th has the most.
+fn write_varied_feed(dir: &Path, with_calendar: bool) {
+    std::fs::create_dir_all(dir).unwrap();
+    if with_calendar {
+        std::fs::write(dir.join("calendar.txt"), "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nBUS,1,1,1,1,1,0,0,20240101,20240131\nWK,0,1,1,0,0,0,0,20240101,20240131\n").unwrap();
+    }
+    std::fs::write(
+        dir.join("calendar_dates.txt"),
+        "service_id,date,exception_type\nWK,20240109,2\nWK,20240115,1\nX,20240117,1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("routes.txt"), "route_id,route_type\nB,3\nR,2\n").unwrap();
+    std::fs::write(
+        dir.join("stops.txt"),
+        "stop_id,stop_name,stop_lat,stop_lon\nA,Kamppi A,60.1690,24.9315\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("trips.txt"),
+        "route_id,service_id,trip_id\nB,BUS,b1\nR,WK,r1\nR,WK,r2\nB,X,x1\nB,X,x2\nB,X,x3\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("stop_times.txt"), "trip_id,arrival_time,departure_time,stop_id,stop_sequence\nb1,08:20:00,08:20:00,A,1\nr1,08:30:00,08:30:00,A,1\nr2,08:45:00,08:45:00,A,1\nx1,08:50:00,08:50:00,A,1\nx2,08:55:00,08:55:00,A,1\nx3,09:05:00,09:05:00,A,1\n").unwrap();
+}
+
+#[test]
+fn the_weekday_with_the_most_trips_is_counted_with_calendar_exceptions() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_varied_feed(tmp.path(), true);
+    let feed = read_feed(tmp.path()).unwrap();
+    assert_eq!(
+        feed.day.describe(),
+        "Wednesday 2024-01-17, the weekday with the most trips (6) between 2024-01-01 and 2024-01-31"
+    );
+    let a = &feed.stops[0];
+    let dph = |route: &str| {
+        a.routes
+            .iter()
+            .find(|r| r.route == route)
+            .map(|r| (r.mode, r.departures_per_hour))
+    };
+    // Rail twice and bus four times (08:20, 08:50, 08:55, 09:05) in the window that day.
+    assert_eq!(dph("R"), Some((Mode::Rail, 2.0)));
+    assert_eq!(dph("B"), Some((Mode::Bus, 4.0)));
+}
+
+#[test]
+fn a_feed_with_calendar_dates_only_runs_on_its_dates() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_varied_feed(tmp.path(), false);
+    // Without calendar.txt only the exceptions add service: WK on Monday the 15th (2 trips)
+    // and X on Wednesday the 17th (3 trips).
+    let feed = read_feed(tmp.path()).unwrap();
+    assert_eq!(
+        feed.day.describe(),
+        "Wednesday 2024-01-17, the weekday with the most trips (3) between 2024-01-09 and 2024-01-17"
+    );
+    let b = feed.stops[0]
+        .routes
+        .iter()
+        .find(|r| r.route == "B")
+        .unwrap();
+    assert_eq!(b.departures_per_hour, 3.0);
+    assert!(feed.stops[0].routes.iter().all(|r| r.route != "R"));
+}
+
+#[test]
+fn dates_count_days_as_the_calendar_does() {
+    use cpgis::load::gtfs::{civil_from_days, days_from_civil, parse_date, weekday};
+    assert_eq!(days_from_civil(1970, 1, 1), 0);
+    assert_eq!(weekday(days_from_civil(2024, 1, 1)), 1, "a Monday");
+    assert_eq!(weekday(days_from_civil(2000, 2, 29)), 2, "a Tuesday");
+    assert_eq!(
+        civil_from_days(days_from_civil(2024, 12, 31)),
+        (2024, 12, 31)
+    );
+    assert_eq!(parse_date("20240229"), Some(days_from_civil(2024, 2, 29)));
+    assert_eq!(parse_date("2024-02-29"), None);
 }

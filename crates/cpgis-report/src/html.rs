@@ -504,6 +504,19 @@ fn quality(ran: &Ran, h: &mut String) {
         );
     }
     h.push_str("</table>");
+    let layer_notes: Vec<String> = e
+        .site
+        .quality
+        .iter()
+        .flat_map(|q| q.notes.iter().map(move |n| format!("{}: {n}", q.role)))
+        .collect();
+    if !layer_notes.is_empty() {
+        h.push_str(r#"<ul class="note">"#);
+        for n in layer_notes {
+            let _ = write!(h, "<li>{}</li>", esc(&n));
+        }
+        h.push_str("</ul>");
+    }
     let n = e.profiles.buildings.len().max(1) as f64;
     let pct = |k: usize| format!("{:.0} %", 100.0 * k as f64 / n);
     let notes = &e.profiles.notes;

@@ -364,6 +364,7 @@ pub fn warnings(run: &Estimated, community: Option<&cpgis_core::community::Commu
                 q.recoded_text.len()
             ));
         }
+        parts.extend(q.notes.iter().cloned());
         for (field, format) in &q.number_formats {
             if format.contains("ambiguous") {
                 parts.push(format!("`{field}` could be read two ways: check a value"));

@@ -89,6 +89,9 @@ pub struct LayerQuality {
     /// Features whose text was not UTF-8 and was read as Windows-1252 (Latin-1), by id.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recoded_text: Vec<String>,
+    /// How the layer was read where a choice was made (a GTFS feed's service day), in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl LayerQuality {
@@ -110,6 +113,7 @@ impl LayerQuality {
             rejected: Vec::new(),
             number_formats: BTreeMap::new(),
             recoded_text: Vec::new(),
+            notes: Vec::new(),
         }
     }
 

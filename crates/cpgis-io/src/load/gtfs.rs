@@ -1,10 +1,15 @@
 //! A GTFS feed (a folder or a .zip, read through GDAL's CSV driver and `/vsizip/`) as transit
 //! stops with real departures per hour: for every stop and route, the departures in the TfL
-//! PTAL window (08:15–09:15) on a weekday (trips whose service runs on Tuesdays in
-//! `calendar.txt`), in the busier direction.
+//! PTAL window (08:15–09:15) on the feed's representative weekday, in the busier direction.
 //!
-//! Required: `stops.txt`, `stop_times.txt`, `trips.txt`, `calendar.txt`. Optional:
-//! `routes.txt` (route types give the mode; without it every route counts as bus).
+//! The representative weekday is the Monday-to-Friday date, within the feed's validity, on
+//! which the most trips run: services from `calendar.txt` (their weekdays and date range) with
+//! the exceptions of `calendar_dates.txt` (service added or removed on a date). A fixed weekday
+//! would silently lose a service that runs on other days only.
+//!
+//! Required: `stops.txt`, `stop_times.txt`, `trips.txt`, and `calendar.txt` or
+//! `calendar_dates.txt`. Optional: `routes.txt` (route types give the mode; without it every
+//! route counts as bus).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -29,9 +34,102 @@ pub struct FeedStop {
     pub routes: Vec<StopRoute>,
 }
 
+/// The date departures are counted on, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceDay {
+    /// Days since 1970-01-01.
+    pub day: i64,
+    /// Trips that run that day.
+    pub trips: usize,
+    /// The feed's validity (first and last day with a service), days since 1970-01-01.
+    pub from: i64,
+    pub to: i64,
+}
+
+impl ServiceDay {
+    /// "Tuesday 2024-03-12, the weekday with the most trips (812) from 2024-01-01 to 2025-12-31".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}, the weekday with the most trips ({}) between {} and {}",
+            WEEKDAY_NAMES[weekday(self.day)],
+            iso(self.day),
+            self.trips,
+            iso(self.from),
+            iso(self.to)
+        )
+    }
+}
+
+/// Week day names, Sunday first (`weekday`'s numbering).
+pub const WEEKDAY_NAMES: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count (the inverse of [`days_from_civil`]).
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday).
+pub fn weekday(day: i64) -> usize {
+    (day + 4).rem_euclid(7) as usize
+}
+
+fn iso(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A GTFS date (`YYYYMMDD`) as days since 1970-01-01.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m, d) = (
+        s[..4].parse().ok()?,
+        s[4..6].parse().ok()?,
+        s[6..].parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Longest validity searched for the representative day, days (three years).
+const MAX_VALIDITY_DAYS: i64 = 3 * 366;
+
 /// What the feed held, for the quality report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
+    /// The day departures were counted on.
+    pub day: ServiceDay,
     /// Stops with at least one departure in the window.
     pub stops: Vec<FeedStop>,
     /// Stops (location type 0) without departures in the window, by id.
@@ -172,6 +270,145 @@ fn is_zip(path: &Path) -> bool {
         && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06")
 }
 
+/// The representative weekday of a feed and the services that run on it: of the Monday-to-Friday
+/// dates within its validity, the one with the most trips (the earliest of equals).
+fn service_day(
+    feed: &Path,
+    trips_of_service: &BTreeMap<String, usize>,
+) -> Result<(ServiceDay, BTreeSet<String>)> {
+    let calendar = Table::open(
+        feed,
+        "calendar.txt",
+        &[
+            "service_id",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "start_date",
+            "end_date",
+        ],
+        false,
+    )?;
+    let dates = Table::open(
+        feed,
+        "calendar_dates.txt",
+        &["service_id", "date", "exception_type"],
+        false,
+    )?;
+    if calendar.is_none() && dates.is_none() {
+        return Err(Error::Layer {
+            file: feed.to_path_buf(),
+            problem: "the GTFS feed has neither calendar.txt nor calendar_dates.txt, so no service has a day to run on".into(),
+        });
+    }
+    // (service, days Sunday-first, start, end)
+    let mut regular: Vec<(String, [bool; 7], i64, i64)> = Vec::new();
+    if let Some(c) = &calendar {
+        for (i, r) in c.rows.iter().enumerate() {
+            let mut days = [false; 7];
+            // Columns monday..sunday are 1..=7; Sunday first here.
+            for (k, day) in days.iter_mut().enumerate() {
+                let col = if k == 0 { 7 } else { k };
+                *day = text(&r[col]) == "1";
+            }
+            let date = |v: &Option<String>, what: &str| {
+                parse_date(text(v)).ok_or_else(|| {
+                    c.bad(i, format!("{what} `{}` is not a date (YYYYMMDD)", text(v)))
+                })
+            };
+            let (start, end) = (date(&r[8], "start_date")?, date(&r[9], "end_date")?);
+            regular.push((text(&r[0]).to_string(), days, start, end));
+        }
+    }
+    // day → (added, removed)
+    let mut exceptions: BTreeMap<i64, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+    if let Some(d) = &dates {
+        for (i, r) in d.rows.iter().enumerate() {
+            let day = parse_date(text(&r[1])).ok_or_else(|| {
+                d.bad(
+                    i,
+                    format!("date `{}` is not a date (YYYYMMDD)", text(&r[1])),
+                )
+            })?;
+            let e = exceptions.entry(day).or_default();
+            match text(&r[2]) {
+                "1" => e.0.insert(text(&r[0]).to_string()),
+                "2" => e.1.insert(text(&r[0]).to_string()),
+                other => {
+                    return Err(d.bad(
+                        i,
+                        format!("exception_type `{other}` is neither 1 (added) nor 2 (removed)"),
+                    ))
+                }
+            };
+        }
+    }
+    let from = regular
+        .iter()
+        .map(|r| r.2)
+        .chain(exceptions.keys().copied())
+        .min()
+        .unwrap_or(0);
+    let to = regular
+        .iter()
+        .map(|r| r.3)
+        .chain(exceptions.keys().copied())
+        .max()
+        .unwrap_or(0)
+        .min(from + MAX_VALIDITY_DAYS);
+    let active = |day: i64| -> BTreeSet<String> {
+        let wd = weekday(day);
+        let mut on: BTreeSet<String> = regular
+            .iter()
+            .filter(|r| r.1[wd] && r.2 <= day && day <= r.3)
+            .map(|r| r.0.clone())
+            .collect();
+        if let Some((added, removed)) = exceptions.get(&day) {
+            on.extend(added.iter().cloned());
+            on.retain(|s| !removed.contains(s));
+        }
+        on
+    };
+    let trips_on = |on: &BTreeSet<String>| -> usize {
+        on.iter()
+            .map(|s| trips_of_service.get(s).copied().unwrap_or(0))
+            .sum()
+    };
+    let mut best: Option<(usize, i64)> = None;
+    for day in from..=to {
+        if !(1..=5).contains(&weekday(day)) {
+            continue;
+        }
+        let n = trips_on(&active(day));
+        if n > 0 && best.is_none_or(|(m, _)| n > m) {
+            best = Some((n, day));
+        }
+    }
+    let Some((trips, day)) = best else {
+        return Err(Error::Layer {
+            file: feed.to_path_buf(),
+            problem: format!(
+                "no trip runs on a weekday (Monday to Friday) between {} and {}: cpgis counts departures on a weekday",
+                iso(from),
+                iso(to)
+            ),
+        });
+    };
+    Ok((
+        ServiceDay {
+            day,
+            trips,
+            from,
+            to,
+        },
+        active(day),
+    ))
+}
+
 /// Reads a feed's stops and their peak-hour departures per route.
 pub fn read_feed(feed: &Path) -> Result<Feed> {
     if feed.is_file() && !is_zip(feed) {
@@ -184,19 +421,15 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
         Table::open(feed, name, cols, true)?
             .ok_or_else(|| Error::Tool(format!("{name} of {} was not read", feed.display())))
     };
-    let calendar = required("calendar.txt", &["service_id", "tuesday"])?;
-    let weekday: BTreeSet<String> = calendar
-        .rows
-        .iter()
-        .filter(|r| text(&r[1]) == "1")
-        .map(|r| text(&r[0]).to_string())
-        .collect();
-    if weekday.is_empty() {
-        return Err(calendar.bad(
-            0,
-            "no service runs on Tuesdays: cpgis counts departures on a weekday".into(),
-        ));
+    let trips = required(
+        "trips.txt",
+        &["trip_id", "route_id", "service_id", "direction_id?"],
+    )?;
+    let mut trips_of_service: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &trips.rows {
+        *trips_of_service.entry(text(&r[2]).to_string()).or_default() += 1;
     }
+    let (day, weekday_services) = service_day(feed, &trips_of_service)?;
     let routes = Table::open(feed, "routes.txt", &["route_id", "route_type"], false)?;
     let mut route_mode: BTreeMap<String, Option<Mode>> = BTreeMap::new();
     if let Some(routes) = &routes {
@@ -207,14 +440,10 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
             route_mode.insert(text(&r[0]).to_string(), mode_of_route_type(t));
         }
     }
-    let trips = required(
-        "trips.txt",
-        &["trip_id", "route_id", "service_id", "direction_id?"],
-    )?;
-    // trip → (route, direction), weekday trips only.
+    // trip → (route, direction), trips of the services running on the day only.
     let mut trip_of: BTreeMap<String, (String, String)> = BTreeMap::new();
     for r in &trips.rows {
-        if weekday.contains(text(&r[2])) {
+        if weekday_services.contains(text(&r[2])) {
             trip_of.insert(
                 text(&r[0]).to_string(),
                 (text(&r[1]).to_string(), text(&r[3]).to_string()),
@@ -256,6 +485,7 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
         ],
     )?;
     let mut out = Feed {
+        day,
         stops: Vec::new(),
         unserved_stops: Vec::new(),
         routes_left_out: route_mode

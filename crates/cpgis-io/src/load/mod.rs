@@ -471,10 +471,15 @@ fn gtfs_stops(
     );
     q.read = feed.stops.len() + feed.unserved_stops.len();
     q.loaded = feed.stops.len();
+    q.notes.push(format!(
+        "departures counted 08:15-09:15 on {}",
+        feed.day.describe()
+    ));
+    let weekday = gtfs::WEEKDAY_NAMES[gtfs::weekday(feed.day.day)];
     for id in &feed.unserved_stops {
         q.skipped.push(SkippedFeature {
             id: id.clone(),
-            reason: "no departures 08:15-09:15 on a weekday".into(),
+            reason: format!("no departures 08:15-09:15 on the {weekday} counted"),
         });
     }
     for route in &feed.routes_left_out {
