@@ -21,6 +21,7 @@ pub use cpgis_io::{crs, export, layer, load, validate};
 pub use cpgis_report as report;
 
 pub mod bench;
+pub mod bench_gtfs;
 pub mod demo;
 pub mod init;
 pub mod inspect;

@@ -169,6 +169,19 @@ enum Command {
         /// Run only the worst-case geometries.
         #[arg(long)]
         worst_only: bool,
+        /// Only the GTFS read, on synthetic feeds of these many stop times (e.g.
+        /// 3400000,10000000).
+        #[arg(long)]
+        gtfs: Option<String>,
+    },
+    /// One read of the GTFS benchmark, in a process of its own: seconds, peak MB and count.
+    #[command(hide = true)]
+    BenchGtfsRun {
+        /// The feed folder.
+        feed: PathBuf,
+        /// GDAL's CSV driver instead of read_feed.
+        #[arg(long)]
+        baseline: bool,
     },
     /// One run of the benchmark, in a process of its own: its stage figures as JSON on stdout.
     #[command(hide = true)]
@@ -390,7 +403,17 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             repeat,
             worst,
             worst_only,
+            gtfs,
         } => {
+            if let Some(g) = gtfs {
+                let sizes = cpgis::bench::parse_sizes(&g)?;
+                let exe = std::env::current_exe().map_err(|e| {
+                    cpgis::Error::Tool(format!("cannot find the cpgis binary: {e}"))
+                })?;
+                let results = cpgis::bench_gtfs::bench(&exe, &sizes, &dir)?;
+                sayp!("{}", cpgis::bench_gtfs::render(&results));
+                return Ok(());
+            }
             let sizes = cpgis::bench::parse_sizes(&sizes)?;
             let exe = std::env::current_exe()
                 .map_err(|e| cpgis::Error::Tool(format!("cannot find the cpgis binary: {e}")))?;
@@ -402,6 +425,13 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 let results = cpgis::worst::bench(&exe, &dir)?;
                 sayp!("{}", cpgis::worst::render(&results));
             }
+        }
+        Command::BenchGtfsRun { feed, baseline } => {
+            let (secs, peak, n) = cpgis::bench_gtfs::run_once(&feed, baseline)?;
+            sayln!(
+                "{secs} {} {n}",
+                peak.map_or("-".to_string(), |p| p.to_string())
+            );
         }
         Command::BenchRun { site, out } => {
             let rec = cpgis::bench::run_once(&site, &out)?;

@@ -217,3 +217,33 @@ fn dates_count_days_as_the_calendar_does() {
     assert_eq!(parse_date("20240229"), Some(days_from_civil(2024, 2, 29)));
     assert_eq!(parse_date("2024-02-29"), None);
 }
+
+/// The same feed zipped reads the same (stop_times.txt streamed out of the zip through GDAL's
+/// virtual file system).
+#[test]
+fn a_zipped_feed_reads_as_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("feed");
+    write_varied_feed(&dir, true);
+    let names = [
+        "calendar.txt",
+        "calendar_dates.txt",
+        "routes.txt",
+        "stops.txt",
+        "trips.txt",
+        "stop_times.txt",
+    ];
+    let zip = tmp.path().join("feed.zip");
+    let status = std::process::Command::new("python3")
+        .args(["-m", "zipfile", "-c"])
+        .arg(&zip)
+        .args(names)
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (a, b) = (read_feed(&dir).unwrap(), read_feed(&zip).unwrap());
+    assert_eq!(a.day, b.day);
+    assert_eq!(a.stops, b.stops);
+    assert_eq!(b.stops[0].routes.len(), 2);
+}

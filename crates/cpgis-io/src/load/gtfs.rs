@@ -259,6 +259,25 @@ fn text(v: &Option<String>) -> &str {
     v.as_deref().map(str::trim).unwrap_or("")
 }
 
+/// Names given small numbers in the order first seen.
+#[derive(Default)]
+struct Interner {
+    index: std::collections::HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(i) = self.index.get(name) {
+            return *i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+}
+
 /// Whether a file starts as a zip archive does (a local file header, or the end record of an
 /// empty archive).
 fn is_zip(path: &Path) -> bool {
@@ -421,15 +440,37 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
         Table::open(feed, name, cols, true)?
             .ok_or_else(|| Error::Tool(format!("{name} of {} was not read", feed.display())))
     };
-    let trips = required(
+    // trips.txt streamed: (trip, route, service, direction 1?) with routes and services as
+    // small numbers (a metro feed has hundreds of thousands of trips).
+    let mut routes_seen = Interner::default();
+    let mut services_seen = Interner::default();
+    let mut trips: Vec<(String, u32, u32, bool)> = Vec::new();
+    super::csv_stream::for_each_row(
+        feed,
         "trips.txt",
         &["trip_id", "route_id", "service_id", "direction_id?"],
+        |_, v| {
+            trips.push((
+                v[0].to_string(),
+                routes_seen.id(v[1]),
+                services_seen.id(v[2]),
+                v[3] == "1",
+            ));
+            Ok(())
+        },
     )?;
     let mut trips_of_service: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &trips.rows {
-        *trips_of_service.entry(text(&r[2]).to_string()).or_default() += 1;
+    for t in &trips {
+        *trips_of_service
+            .entry(services_seen.names[t.2 as usize].clone())
+            .or_default() += 1;
     }
     let (day, weekday_services) = service_day(feed, &trips_of_service)?;
+    let running: Vec<bool> = services_seen
+        .names
+        .iter()
+        .map(|s| weekday_services.contains(s))
+        .collect();
     let routes = Table::open(feed, "routes.txt", &["route_id", "route_type"], false)?;
     let mut route_mode: BTreeMap<String, Option<Mode>> = BTreeMap::new();
     if let Some(routes) = &routes {
@@ -440,34 +481,55 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
             route_mode.insert(text(&r[0]).to_string(), mode_of_route_type(t));
         }
     }
-    // trip → (route, direction), trips of the services running on the day only.
-    let mut trip_of: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for r in &trips.rows {
-        if weekday_services.contains(text(&r[2])) {
-            trip_of.insert(
-                text(&r[0]).to_string(),
-                (text(&r[1]).to_string(), text(&r[3]).to_string()),
-            );
-        }
-    }
-    let times = required("stop_times.txt", &["trip_id", "departure_time", "stop_id"])?;
-    let mut count: BTreeMap<(String, String, String), u32> = BTreeMap::new();
-    for (i, r) in times.rows.iter().enumerate() {
-        let Some((route, dir)) = trip_of.get(text(&r[0])) else {
-            continue;
-        };
-        let t = text(&r[1]);
-        if t.is_empty() {
-            continue; // times may be left empty between timepoints
-        }
-        let secs = parse_time(t)
-            .ok_or_else(|| times.bad(i, format!("departure_time `{t}` is not a time (H:MM:SS)")))?;
-        if (WINDOW.0..WINDOW.1).contains(&secs) {
-            *count
-                .entry((text(&r[2]).to_string(), route.clone(), dir.clone()))
-                .or_default() += 1;
-        }
-    }
+    // trip → (route, direction), trips of the services running on the day only; looked up for
+    // each of millions of stop times, so hashed.
+    let trip_of: std::collections::HashMap<String, (u32, bool)> = trips
+        .into_iter()
+        .filter(|t| running[t.2 as usize])
+        .map(|(trip, route, _, dir)| (trip, (route, dir)))
+        .collect();
+    let route_names = routes_seen.names;
+    // (stop, route, direction) → departures in the window, stops as small numbers.
+    let mut stops_seen = Interner::default();
+    let mut count: std::collections::HashMap<(u32, u32, bool), u32> = Default::default();
+    let times_file = feed.join("stop_times.txt");
+    super::csv_stream::for_each_row(
+        feed,
+        "stop_times.txt",
+        &["trip_id", "departure_time", "stop_id"],
+        |line, v| {
+            let Some(&(route, dir)) = trip_of.get(v[0]) else {
+                return Ok(());
+            };
+            let t = v[1];
+            if t.is_empty() {
+                return Ok(()); // times may be left empty between timepoints
+            }
+            let secs = parse_time(t).ok_or_else(|| Error::Data {
+                file: times_file.clone(),
+                layer: "stop_times.txt".into(),
+                feature: Some(format!("line {line}")),
+                problem: format!("departure_time `{t}` is not a time (H:MM:SS)"),
+            })?;
+            if (WINDOW.0..WINDOW.1).contains(&secs) {
+                *count.entry((stops_seen.id(v[2]), route, dir)).or_default() += 1;
+            }
+            Ok(())
+        },
+    )?;
+    let count: BTreeMap<(String, String, bool), u32> = count
+        .into_iter()
+        .map(|((stop, r, d), n)| {
+            (
+                (
+                    stops_seen.names[stop as usize].clone(),
+                    route_names[r as usize].clone(),
+                    d,
+                ),
+                n,
+            )
+        })
+        .collect();
     // Busier direction per stop and route.
     let mut per_stop: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
     for ((stop, route, _dir), n) in count {

@@ -10,6 +10,7 @@
 //! | `dedupe` | buildings present in two layers, found through an R-tree |
 //! | `quality` | the per-layer report |
 
+mod csv_stream;
 mod dedupe;
 mod fieldlist;
 pub mod gtfs;
