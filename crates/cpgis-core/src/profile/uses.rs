@@ -44,8 +44,14 @@ impl UseTable {
     }
 }
 
+/// Lower case, runs of spaces as one, no spaces around a slash.
 fn normalise(s: &str) -> String {
-    s.trim().to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace(" /", "/")
+        .replace("/ ", "/")
 }
 
 /// A building's uses with shares that add up to 1.
@@ -135,6 +141,26 @@ mod tests {
         UseShare {
             raw: raw.into(),
             share,
+        }
+    }
+
+    /// Issue "init and inspect take real deliveries": 3,050 of 3,376 properties of a US city's
+    /// disclosure became `unknown` (and an unknown building is 60 % housing).
+    #[test]
+    fn portfolio_manager_property_types_have_use_types() {
+        let t = UseTable::new(&[]);
+        for (raw, want) in [
+            ("K-12 School", Use::Education),
+            ("Supermarket/Grocery Store", Use::Retail),
+            ("Supermarket / Grocery Store", Use::Retail),
+            ("Refrigerated Warehouse", Use::Warehouse),
+            ("Low-Rise Multifamily", Use::Residential),
+            ("Hospital (General Medical & Surgical)", Use::Health),
+            ("Small- and Mid-Sized Office", Use::Office),
+            ("Worship Facility", Use::Public),
+            ("Mixed Use Property", Use::Unknown),
+        ] {
+            assert_eq!(t.lookup(raw), Some(want), "{raw}");
         }
     }
 
