@@ -398,6 +398,7 @@ fn outputs_are_rfc7946_deterministic_and_open_in_gdal() {
         "buildings.geojson",
         "grid.geojson",
         "neighbourhoods.geojson",
+        "stops.geojson",
         "summary.json",
     ] {
         let (x, y) = (
@@ -411,7 +412,25 @@ fn outputs_are_rfc7946_deterministic_and_open_in_gdal() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names.len(), 5, "{names:?}");
+    // stops.geojson: the 181 stops of Kamppi's stops layer, each with the departures per hour
+    // the access index used: no layer departures and no timetable, so the europe preset's
+    // default for its mode (bus 6, tram 8, metro 12, rail 4 per hour).
+    let stops = geojson_features(&a.join("stops.geojson"));
+    assert_eq!(stops.len(), 181);
+    for s in &stops {
+        let p = &s["properties"];
+        let want = match p["mode"].as_str().unwrap() {
+            "bus" => 6.0,
+            "tram" => 8.0,
+            "metro" => 12.0,
+            "rail" => 4.0,
+            other => panic!("mode {other}"),
+        };
+        assert_eq!(p["departures_per_hour"].as_f64(), Some(want), "{p}");
+        assert_eq!(p["departures_source"], "mode_default");
+        assert!(p["routes"].is_null());
+    }
     // WGS 84 lon/lat near Helsinki, at most 7 decimals, exterior rings counter-clockwise.
     let grid = geojson_features(&a.join("grid.geojson"));
     for f in &grid {

@@ -85,6 +85,28 @@ fn a_site_with_a_gtfs_feed_estimates_with_its_departures() {
         (q["read"].as_u64(), q["loaded"].as_u64()),
         (Some(3), Some(2))
     );
+    // The day counted is said: the WK service runs Monday to Friday from 2024-01-01, so the
+    // first Monday with all 13 weekday trips (t1-t7, u1, u2, b0-b2, f1).
+    assert_eq!(
+        q["notes"][0],
+        "departures counted 08:15-09:15 on Monday 2024-01-01, the weekday with the most trips (13) between 2024-01-01 and 2025-12-31"
+    );
+    // stops.geojson shows what the access index saw: A with tram 6/h and bus 2/h, B with bus
+    // 2/h, from the timetable.
+    let stops = geojson_features(&out.join("stops.geojson"));
+    let props = |id: &str| {
+        stops
+            .iter()
+            .find(|s| s["properties"]["id"] == id)
+            .map(|s| s["properties"].clone())
+            .unwrap()
+    };
+    let a = props("A");
+    assert_eq!(a["departures_source"], "gtfs");
+    assert_eq!(a["departures_per_hour"].as_f64(), Some(8.0));
+    assert_eq!(a["routes"], "B:2;T:6");
+    assert_eq!(props("B")["routes"], "B:2");
+    assert_eq!(stops.len(), 2);
     // The best-served building can reach stop A (tram 6/h, bus 2/h) and B (bus 2/h, same
     // route as at A, so only the better of the two counts). At the stop itself (walk 0):
     // tram EDF 30 / (5 + 0.75) = 5.217, bus EDF 30 / (15 + 2) = 1.765: AI at most 6.98.

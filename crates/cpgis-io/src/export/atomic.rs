@@ -93,10 +93,11 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
 
 /// Checks, before any work, that the output folder can be written: it is a folder we can write
 /// Every file a run may write into its output folder.
-pub const OUTPUT_NAMES: [&str; 9] = [
+pub const OUTPUT_NAMES: [&str; 10] = [
     "buildings.geojson",
     "grid.geojson",
     "neighbourhoods.geojson",
+    "stops.geojson",
     "community.geojson",
     "opportunities.geojson",
     "offset_zones.geojson",

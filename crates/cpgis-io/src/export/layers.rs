@@ -334,3 +334,62 @@ pub fn write_neighbourhoods(
         Ok(())
     })
 }
+
+/// `stops.geojson`: every transit stop the access index saw, with its mode, the departures per
+/// hour it was given and where they came from (`gtfs`: the timetable's routes in the PTAL
+/// window; `attribute`: the stops layer; `mode_default`: the preset's default for the mode),
+/// and the routes serving it (`route:departures per hour`, `;`-separated). Written when the
+/// site has stops.
+pub fn write_stops(
+    dir: &Path,
+    run: &Estimated,
+    to_wgs84: &CoordTransform,
+) -> Result<Option<std::path::PathBuf>> {
+    if run.site.stops.is_empty() {
+        return Ok(None);
+    }
+    let defaults = &run.factors.access.departures_per_hour;
+    super::geojson::write_layer(dir, "stops", to_wgs84, |fw| {
+        for s in &run.site.stops {
+            let (dph, source) = if !s.routes.is_empty() {
+                (
+                    s.routes.iter().map(|r| r.departures_per_hour).sum::<f64>(),
+                    "gtfs",
+                )
+            } else if let Some(d) = s.departures_per_hour {
+                (d, "attribute")
+            } else {
+                (defaults[&s.mode], "mode_default")
+            };
+            let routes: Vec<String> = s
+                .routes
+                .iter()
+                .map(|r| {
+                    let dph = (r.departures_per_hour * 100.0).round() / 100.0;
+                    format!("{}:{dph}", r.route)
+                })
+                .collect();
+            let props: Vec<(String, Prop)> = vec![
+                ("id".into(), Prop::Str(s.id.clone())),
+                (
+                    "name".into(),
+                    s.name.clone().map(Prop::Str).unwrap_or(Prop::Null),
+                ),
+                ("mode".into(), Prop::Str(s.mode.key().to_string())),
+                ("departures_per_hour".into(), Prop::Num(dph, 2)),
+                ("departures_source".into(), Prop::Str(source.into())),
+                (
+                    "routes".into(),
+                    if routes.is_empty() {
+                        Prop::Null
+                    } else {
+                        Prop::Str(routes.join(";"))
+                    },
+                ),
+            ];
+            fw.feature(Geom::Point(s.point), &as_refs(&props))?;
+        }
+        Ok(())
+    })
+    .map(Some)
+}

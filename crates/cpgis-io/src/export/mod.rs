@@ -68,11 +68,12 @@ pub fn write_estimate(out: &Path, run: &Estimated, format: Format) -> Result<Com
     let dir = generation.dir();
     let ldir = prepare(dir, format)?;
     let to_wgs84 = geojson::to_wgs84(run.site.crs.epsg)?;
-    let layers = vec![
+    let mut layers = vec![
         layers::write_buildings(&ldir, run, None)?,
         layers::write_grid(&ldir, run, &to_wgs84)?,
         layers::write_neighbourhoods(&ldir, run, &to_wgs84)?,
     ];
+    layers.extend(layers::write_stops(&ldir, run, &to_wgs84)?);
     finish_layers(dir, format, layers)?;
     write_summary(dir, &summary::summary(run, None))?;
     generation.commit()
@@ -121,18 +122,19 @@ pub fn write_run_with(
                 offset_layers::write_community(&ldir, ran, &t)?,
                 offset_layers::write_zones(&ldir, ran, &t)?,
             ];
+            let stops = layers::write_stops(&ldir, run, &t)?;
             let summary = write_summary(dir, &summary::summary(run, Some(ran)))?;
             let html = report(ran);
             let report = dir.join("report.html");
             atomic::write_atomic(&report, |w| w.write_all(html.as_bytes()))?;
-            Ok((small, summary, report))
+            Ok((small, stops, summary, report))
         },
         || offset_layers::write_opportunities(&ldir, ran),
     );
     let buildings = buildings();
-    let ([grid, neighbourhoods, community, zones], summary, report) = rest?;
+    let ([grid, neighbourhoods, community, zones], stops, summary, report) = rest?;
     let opportunities = opportunities?;
-    let layers = vec![
+    let mut layers = vec![
         buildings?.commit()?,
         grid,
         neighbourhoods,
@@ -140,6 +142,7 @@ pub fn write_run_with(
         opportunities,
         zones,
     ];
+    layers.extend(stops);
     let mut written = finish_layers(dir, format, layers)?;
     written.push(summary);
     written.push(report);
