@@ -269,3 +269,27 @@ fn a_zipped_feed_reads_as_its_folder() {
     assert_eq!(a.stops, b.stops);
     assert_eq!(b.stops[0].routes.len(), 2);
 }
+
+/// `inspect` on a feed folder summarises what `run` would read from it (it had said GDAL cannot
+/// open it).
+#[test]
+fn inspect_summarises_a_feed() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_varied_feed(tmp.path(), true);
+    let r = common::cpgis(&["inspect", tmp.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for line in [
+        "a GTFS feed",
+        "service day: Wednesday 2024-01-17, the weekday with the most trips (6)",
+        "routes by mode: bus 1, rail 1",
+        "stops: 1 with departures 08:15-09:15 that day, 0 without",
+        // Bus 4 and rail 2 per hour at A.
+        "    6.0  A Kamppi A",
+    ] {
+        assert!(
+            r.stdout.contains(line),
+            "missing `{line}` in:\n{}",
+            r.stdout
+        );
+    }
+}

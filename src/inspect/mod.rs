@@ -57,6 +57,65 @@ pub enum Report {
         layers: Vec<LayerReport>,
     },
     Site(Box<SiteReport>),
+    /// A GTFS feed (a folder or a zip): what `run` would read from it.
+    Gtfs(GtfsReport),
+}
+
+/// A GTFS feed as `run` reads it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GtfsReport {
+    pub feed: PathBuf,
+    /// The representative weekday, the trips that run on it, and the feed's validity.
+    pub service_day: String,
+    pub trips_on_day: usize,
+    /// Routes by PTAL mode.
+    pub routes_by_mode: std::collections::BTreeMap<String, usize>,
+    /// Stops with departures 08:15-09:15 that day, and stops without.
+    pub stops_served: usize,
+    pub stops_unserved: usize,
+    /// The ten stops with the most departures per hour in the window: (id, name, departures).
+    pub busiest_stops: Vec<(String, Option<String>, f64)>,
+}
+
+/// Whether a path is a GTFS feed: a folder or zip that holds `stops.txt` and `stop_times.txt`.
+pub fn is_gtfs(path: &Path) -> bool {
+    let has = |name: &str| {
+        if path.is_dir() {
+            path.join(name).is_file()
+        } else {
+            path.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+                && cpgis_io::load::gtfs::feed_has(path, name)
+        }
+    };
+    has("stops.txt") && has("stop_times.txt")
+}
+
+/// A GTFS feed read as `run` reads it, summarised.
+pub fn inspect_gtfs(path: &Path) -> Result<Report> {
+    let feed = cpgis_io::load::gtfs::read_feed(path)?;
+    let mut busiest: Vec<(String, Option<String>, f64)> = feed
+        .stops
+        .iter()
+        .map(|s| {
+            (
+                s.id.clone(),
+                s.name.clone(),
+                s.routes.iter().map(|r| r.departures_per_hour).sum(),
+            )
+        })
+        .collect();
+    busiest.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    busiest.truncate(10);
+    Ok(Report::Gtfs(GtfsReport {
+        feed: path.to_path_buf(),
+        service_day: feed.day.describe(),
+        trips_on_day: feed.day.trips,
+        routes_by_mode: feed.routes_by_mode,
+        stops_served: feed.stops.len(),
+        stops_unserved: feed.unserved_stops.len(),
+        busiest_stops: busiest,
+    }))
 }
 
 /// Inspects a path: a `.toml` file is a site file, anything else a layer file.
@@ -68,6 +127,8 @@ pub fn inspect_path(path: &Path) -> Result<Report> {
     if is_site {
         let config = cpgis_io::parse_site_file(path)?;
         Ok(Report::Site(Box::new(inspect_site(&config)?)))
+    } else if is_gtfs(path) {
+        inspect_gtfs(path)
     } else {
         inspect_file(path)
     }

@@ -26,6 +26,31 @@ pub fn render(report: &Report) -> String {
             }
         }
         Report::Site(s) => site(&mut out, s),
+        Report::Gtfs(g) => {
+            let _ = writeln!(out, "{}: a GTFS feed", g.feed.display());
+            let _ = writeln!(out, "  service day: {}", g.service_day);
+            let modes: Vec<String> = g
+                .routes_by_mode
+                .iter()
+                .map(|(m, n)| format!("{m} {n}"))
+                .collect();
+            let _ = writeln!(out, "  routes by mode: {}", modes.join(", "));
+            let _ = writeln!(
+                out,
+                "  stops: {} with departures 08:15-09:15 that day, {} without",
+                g.stops_served, g.stops_unserved
+            );
+            if !g.busiest_stops.is_empty() {
+                let _ = writeln!(out, "  busiest stops, departures per hour (all routes):");
+                for (id, name, dph) in &g.busiest_stops {
+                    let _ = writeln!(
+                        out,
+                        "    {dph:>7.1}  {id}{}",
+                        name.as_deref().map(|n| format!(" {n}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
     }
     out
 }

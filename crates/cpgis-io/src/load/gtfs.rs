@@ -136,6 +136,8 @@ pub struct Feed {
     pub unserved_stops: Vec<String>,
     /// Routes whose type is not a PTAL mode (ferry, cable car, …), left out.
     pub routes_left_out: Vec<String>,
+    /// Routes of `routes.txt` by PTAL mode (`bus`, `tram`, `metro`, `rail`, or `not counted`).
+    pub routes_by_mode: BTreeMap<String, usize>,
 }
 
 /// The mode of a GTFS route type (basic and extended types); `None` for modes PTAL does not count.
@@ -257,6 +259,11 @@ fn locate(feed: &Path, name: &str) -> (String, PathBuf) {
 
 fn text(v: &Option<String>) -> &str {
     v.as_deref().map(str::trim).unwrap_or("")
+}
+
+/// Whether a feed (folder or zip) holds `name`.
+pub fn feed_has(feed: &Path, name: &str) -> bool {
+    super::csv_stream::open(feed, name).is_some()
 }
 
 /// Names given small numbers in the order first seen.
@@ -546,8 +553,14 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
             "location_type?",
         ],
     )?;
+    let mut routes_by_mode: BTreeMap<String, usize> = BTreeMap::new();
+    for m in route_mode.values() {
+        let key = m.map_or("not counted", |m| m.key());
+        *routes_by_mode.entry(key.to_string()).or_default() += 1;
+    }
     let mut out = Feed {
         day,
+        routes_by_mode,
         stops: Vec::new(),
         unserved_stops: Vec::new(),
         routes_left_out: route_mode
