@@ -499,3 +499,53 @@ fn every_input_is_accounted_for_and_the_district_holds_the_buildings() {
     assert_eq!(accounted, 6, "{}", r.stdout);
     run(tmp.path());
 }
+
+/// What decides the result and could not be mapped is said on the terminal and in the file:
+/// Kamppi's buildings cut down to their id and use have no floors, height or floor area.
+#[test]
+fn what_init_cannot_map_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = tmp.path().join("bare.geojson");
+    let status = std::process::Command::new("ogr2ogr")
+        .args(["-f", "GeoJSON"])
+        .arg(&bare)
+        .arg(fixture("kamppi/buildings.geojson"))
+        .args(["-select", "osm_way_id,building"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let site = tmp.path().join("site.toml");
+    let mut args: Vec<String> = vec!["init".into()];
+    args.extend(files("kamppi", &["kamppi_district_boundary.geojson"]));
+    args.extend([
+        bare.display().to_string(),
+        "-o".into(),
+        site.display().to_string(),
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = cpgis(&refs);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let floors = "bare.geojson: no floor-area, floors or height field: floor area is the footprint × the use's default floors";
+    let meters =
+        "bare.geojson: no meter fields: energy is modelled from the preset's archetypes (tier 1)";
+    for line in [floors, meters] {
+        assert!(
+            r.stdout.contains(line),
+            "missing `{line}` in:\n{}",
+            r.stdout
+        );
+    }
+    assert_eq!(
+        r.stdout.matches("  not mapped: ").count(),
+        2,
+        "{}",
+        r.stdout
+    );
+    // The use field is there, so nothing is said of uses.
+    assert!(!r.stdout.contains("no use field"), "{}", r.stdout);
+    let text = std::fs::read_to_string(&site).unwrap();
+    assert!(
+        text.contains("# not mapped: ") && text.contains("no floor-area, floors or height field")
+    );
+    run(tmp.path());
+}

@@ -345,7 +345,12 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
             if osm {
                 match r.layer.as_str() {
                     "multipolygons" => {
-                        let map = schema::building_map(Schema::Osm, &fields);
+                        // GDAL's OSM driver keeps most tags in `other_tags`, which cpgis reads
+                        // as fields by tag name: the building tags that decide floor area and
+                        // age are mapped whether or not the first features carry them.
+                        let mut tags = fields.clone();
+                        tags.extend(["building:levels", "height", "start_date"].map(String::from));
+                        let map = schema::building_map(Schema::Osm, &tags);
                         push(&mut layers, Role::Buildings { schema: Schema::Osm, map, filter: Some("building IS NOT NULL".into()) });
                         boundaries.push((path.clone(), r.layer.clone(), r.features, f64::INFINITY, r.clone()));
                     }
@@ -744,8 +749,38 @@ pub fn init(
         });
     let text = write::site_file(&proposal, &base, &name);
     crate::export::atomic::write_atomic(out, |w| w.write_all(text.as_bytes()))?;
-    let accounted = accounts(&proposal);
+    let mut accounted = accounts(&proposal);
+    accounted.extend(
+        unmapped(&proposal)
+            .into_iter()
+            .map(|u| format!("not mapped: {u}")),
+    );
     Ok((accounted, proposal.guesses))
+}
+
+/// What decides the result and could not be mapped for a buildings layer, in words: no
+/// floor area (nor floors or height), no use, no meters.
+pub fn unmapped(p: &Proposal) -> Vec<String> {
+    let mut out = Vec::new();
+    for l in &p.layers {
+        let Role::Buildings { map, .. } = &l.role else {
+            continue;
+        };
+        let at = match &l.layer {
+            Some(n) => format!("{}, layer {n}", l.path.display()),
+            None => l.path.display().to_string(),
+        };
+        if map.gfa.is_none() && map.floors.is_none() && map.height.is_none() {
+            out.push(format!("{at}: no floor-area, floors or height field: floor area is the footprint × the use's default floors (a point building gets none); map one in [buildings] if the layer has it"));
+        }
+        if map.uses.is_empty() {
+            out.push(format!("{at}: no use field: every building is `unknown` (modelled as partly housing); map one as `use` in [buildings]"));
+        }
+        if map.energy.is_empty() {
+            out.push(format!("{at}: no meter fields: energy is modelled from the preset's archetypes (tier 1); map metered energy as energy.<carrier> = {{ field, unit }} if the data has it"));
+        }
+    }
+    out
 }
 
 /// One line per file and layer given: what it is used as, or why it is not used.

@@ -64,6 +64,9 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
     for g in &p.guesses {
         let _ = writeln!(out, "# guessed: {g}");
     }
+    for u in super::unmapped(p) {
+        let _ = writeln!(out, "# not mapped: {u}");
+    }
     let _ = writeln!(out, "name = {}", q(name));
     let _ = writeln!(
         out,
