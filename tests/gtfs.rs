@@ -293,3 +293,72 @@ fn inspect_summarises_a_feed() {
         );
     }
 }
+
+/// frequencies.txt: a tram trip every 10 minutes from 08:00 to 10:00, its stop times a pattern
+/// (stop A at +0, stop B at +5 min). At A it departs 08:20, 08:30, … 09:10 in the window (6);
+/// at B 08:15, 08:25, … 09:05 (6; 09:15 is past the window's end).
+#[test]
+fn a_frequency_based_trip_departs_at_its_headway() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let files = [
+        ("calendar.txt", "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nWK,1,1,1,1,1,0,0,20240101,20240131\n"),
+        ("routes.txt", "route_id,route_type\nT,0\n"),
+        ("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\nA,Kamppi A,60.1690,24.9315\nB,Kamppi B,60.1695,24.9330\n"),
+        ("trips.txt", "route_id,service_id,trip_id\nT,WK,f1\n"),
+        ("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\nf1,00:00:00,00:00:00,A,1\nf1,00:05:00,00:05:00,B,2\n"),
+        ("frequencies.txt", "trip_id,start_time,end_time,headway_secs\nf1,08:00:00,10:00:00,600\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+    let feed = read_feed(d).unwrap();
+    for id in ["A", "B"] {
+        let s = feed.stops.iter().find(|s| s.id == id).unwrap();
+        assert_eq!(s.routes.len(), 1);
+        assert_eq!(
+            (s.routes[0].mode, s.routes[0].departures_per_hour),
+            (Mode::Tram, 6.0),
+            "{id}"
+        );
+    }
+    // A headway of 0 is bad input naming the line.
+    std::fs::write(
+        d.join("frequencies.txt"),
+        "trip_id,start_time,end_time,headway_secs\nf1,08:00:00,10:00:00,0\n",
+    )
+    .unwrap();
+    let e = read_feed(d).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(
+        e.to_string().contains("frequencies.txt") && e.to_string().contains("line 2"),
+        "{e}"
+    );
+}
+
+/// A zip without a feed's files (here one text file) is asked for its members without a crash:
+/// a missing member once closed a null GDAL handle (SIGSEGV).
+#[test]
+fn a_zip_that_is_not_a_feed_is_refused_without_a_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("readme.txt"), "not a feed\n").unwrap();
+    let zip = tmp.path().join("delivery.zip");
+    let status = std::process::Command::new("python3")
+        .args(["-m", "zipfile", "-c"])
+        .arg(&zip)
+        .arg("readme.txt")
+        .current_dir(tmp.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = common::cpgis(&["inspect", zip.to_str().unwrap()]);
+    assert!(
+        matches!(r.code, 1 | 2),
+        "exit {} (a signal is a crash): {}",
+        r.code,
+        r.stderr
+    );
+    assert!(r.stderr.contains("delivery.zip"), "{}", r.stderr);
+    let feed = read_feed(&zip).unwrap_err();
+    assert!(feed.to_string().contains("trips.txt"), "{feed}");
+}

@@ -21,7 +21,13 @@ impl VsiFile {
         // SAFETY: both strings are valid and NUL-terminated for the call; GDAL returns null or
         // a handle owned by the VsiFile, closed once in Drop.
         let handle = unsafe { gdal_sys::VSIFOpenL(c.as_ptr(), mode.as_ptr()) };
-        (!handle.is_null()).then_some(VsiFile(handle))
+        // Not `then_some`: it would build (and drop, closing a null handle) a VsiFile even
+        // when the file is missing.
+        if handle.is_null() {
+            None
+        } else {
+            Some(VsiFile(handle))
+        }
     }
 }
 
@@ -36,7 +42,10 @@ impl Read for VsiFile {
 
 impl Drop for VsiFile {
     fn drop(&mut self) {
-        // SAFETY: the handle came from VSIFOpenL and is closed exactly once, here.
+        if self.0.is_null() {
+            return;
+        }
+        // SAFETY: the handle came from VSIFOpenL (not null) and is closed exactly once, here.
         unsafe {
             gdal_sys::VSIFCloseL(self.0);
         }

@@ -9,7 +9,8 @@
 //!
 //! Required: `stops.txt`, `stop_times.txt`, `trips.txt`, and `calendar.txt` or
 //! `calendar_dates.txt`. Optional: `routes.txt` (route types give the mode; without it every
-//! route counts as bus).
+//! route counts as bus) and `frequencies.txt` (a trip repeated at a headway: its stop times give
+//! the pattern, offsets from its first departure).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -261,6 +262,52 @@ fn text(v: &Option<String>) -> &str {
     v.as_deref().map(str::trim).unwrap_or("")
 }
 
+/// A period of a frequency-based trip: start, end (exclusive) and headway, seconds.
+type Period = (u32, u32, u32);
+
+/// The periods of `frequencies.txt` (optional) for the trips that run, by trip.
+fn read_frequencies(
+    feed: &Path,
+    trip_of: &std::collections::HashMap<String, (u32, bool)>,
+) -> Result<BTreeMap<String, Vec<Period>>> {
+    let mut out: BTreeMap<String, Vec<Period>> = BTreeMap::new();
+    if !feed_has(feed, "frequencies.txt") {
+        return Ok(out);
+    }
+    let file = feed.join("frequencies.txt");
+    super::csv_stream::for_each_row(
+        feed,
+        "frequencies.txt",
+        &["trip_id", "start_time", "end_time", "headway_secs"],
+        |line, v| {
+            if !trip_of.contains_key(v[0]) {
+                return Ok(());
+            }
+            let bad = |problem: String| Error::Data {
+                file: file.clone(),
+                layer: "frequencies.txt".into(),
+                feature: Some(format!("line {line}")),
+                problem,
+            };
+            let time = |t: &str, what: &str| {
+                parse_time(t).ok_or_else(|| bad(format!("{what} `{t}` is not a time (H:MM:SS)")))
+            };
+            let (start, end) = (time(v[1], "start_time")?, time(v[2], "end_time")?);
+            let headway: u32 = v[3].parse().ok().filter(|h| *h > 0).ok_or_else(|| {
+                bad(format!(
+                    "headway_secs `{}` is not a positive number of seconds",
+                    v[3]
+                ))
+            })?;
+            out.entry(v[0].to_string())
+                .or_default()
+                .push((start, end, headway));
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
 /// Whether a feed (folder or zip) holds `name`.
 pub fn feed_has(feed: &Path, name: &str) -> bool {
     super::csv_stream::open(feed, name).is_some()
@@ -496,9 +543,14 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
         .map(|(trip, route, _, dir)| (trip, (route, dir)))
         .collect();
     let route_names = routes_seen.names;
+    // frequencies.txt: trips run every `headway` seconds from `start` to `end`, their stop
+    // times giving the pattern (offsets from the trip's first departure).
+    let frequencies = read_frequencies(feed, &trip_of)?;
     // (stop, route, direction) → departures in the window, stops as small numbers.
     let mut stops_seen = Interner::default();
     let mut count: std::collections::HashMap<(u32, u32, bool), u32> = Default::default();
+    // The stop times of frequency-based trips: (trip, stop, seconds), counted afterwards.
+    let mut patterns: Vec<(String, u32, u32)> = Vec::new();
     let times_file = feed.join("stop_times.txt");
     super::csv_stream::for_each_row(
         feed,
@@ -518,12 +570,37 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
                 feature: Some(format!("line {line}")),
                 problem: format!("departure_time `{t}` is not a time (H:MM:SS)"),
             })?;
-            if (WINDOW.0..WINDOW.1).contains(&secs) {
+            if frequencies.contains_key(v[0]) {
+                patterns.push((v[0].to_string(), stops_seen.id(v[2]), secs));
+            } else if (WINDOW.0..WINDOW.1).contains(&secs) {
                 *count.entry((stops_seen.id(v[2]), route, dir)).or_default() += 1;
             }
             Ok(())
         },
     )?;
+    // Each frequency-based trip: its first departure, then every stop's offset from it,
+    // repeated at the headway through each period.
+    let mut first: BTreeMap<&str, u32> = BTreeMap::new();
+    for (trip, _, secs) in &patterns {
+        let f = first.entry(trip.as_str()).or_insert(*secs);
+        *f = (*f).min(*secs);
+    }
+    for (trip, stop, secs) in &patterns {
+        let (Some(periods), Some(&(route, dir))) = (frequencies.get(trip), trip_of.get(trip))
+        else {
+            continue;
+        };
+        let offset = secs - first[trip.as_str()];
+        for &(start, end, headway) in periods {
+            let mut t = start;
+            while t < end {
+                if (WINDOW.0..WINDOW.1).contains(&(t + offset)) {
+                    *count.entry((*stop, route, dir)).or_default() += 1;
+                }
+                t += headway;
+            }
+        }
+    }
     let count: BTreeMap<(String, String, bool), u32> = count
         .into_iter()
         .map(|((stop, r, d), n)| {
