@@ -362,3 +362,43 @@ fn a_zip_that_is_not_a_feed_is_refused_without_a_crash() {
     let feed = read_feed(&zip).unwrap_err();
     assert!(feed.to_string().contains("trips.txt"), "{feed}");
 }
+
+/// `[stops] gtfs_date` names the day: Tuesday 9 January, when WK was removed, leaves the one
+/// BUS trip (08:20 at A, 1 per hour); a Saturday without service, or 30 February, is refused.
+#[test]
+fn a_service_day_named_in_the_site_file_is_used_and_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_varied_feed(&tmp.path().join("feed"), true);
+    let site_for = |date: &str| {
+        write_site(
+            tmp.path(),
+            &common::kamppi_site_with(&format!(
+                "[stops]\ngtfs = \"feed\"\ngtfs_date = \"{date}\"\n"
+            )),
+        )
+    };
+    let out = tmp.path().join("out");
+    let run = common::cpgis_site("estimate", &site_for("2024-01-09"), &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stops = geojson_features(&out.join("stops.geojson"));
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0]["properties"]["routes"], "B:1");
+    assert!(
+        run.stdout
+            .contains("Tuesday 2024-01-09, the day the site file's stops.gtfs_date names (1 trips"),
+        "{}",
+        run.stdout
+    );
+    let saturday = common::cpgis_site("estimate", &site_for("2024-01-13"), &out);
+    assert_bad_input(
+        &saturday,
+        &["no trip runs on Saturday 2024-01-13", "gtfs_date"],
+    );
+    let no_day = common::cpgis_site("estimate", &site_for("2024-02-30"), &out);
+    assert_eq!(no_day.code, 2, "{}", no_day.stderr);
+    assert!(
+        no_day.stderr.contains("2024-02-30") || no_day.stderr.contains("20240230"),
+        "{}",
+        no_day.stderr
+    );
+}

@@ -169,6 +169,9 @@ pub struct StopsSpec {
     pub departures: Option<String>,
     /// A GTFS feed (folder or .zip) giving real departures per hour.
     pub gtfs: Option<PathBuf>,
+    /// The day the feed's departures are counted on (`YYYYMMDD`), when the site file names one
+    /// (`gtfs_date = "2024-03-12"`); else the feed's representative weekday.
+    pub gtfs_date: Option<String>,
 }
 
 /// A population layer (points or polygons with a count).

@@ -568,6 +568,31 @@ fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsS
     let gtfs = r
         .string("gtfs", issues)
         .and_then(|g| checked_path_or_dir(ctx, "stops.gtfs", g, true, issues));
+    let gtfs_date = r.string("gtfs_date", issues).and_then(|d| {
+        let digits: String = d.chars().filter(|c| *c != '-').collect();
+        let ok = digits.len() == 8
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (d.len() == 8 || (d.len() == 10 && &d[4..5] == "-" && &d[7..8] == "-"))
+            && (1..=12).contains(&digits[4..6].parse::<u32>().unwrap_or(0))
+            && (1..=31).contains(&digits[6..8].parse::<u32>().unwrap_or(0));
+        if !ok {
+            issues.push(
+                "stops.gtfs_date",
+                &format!("`{d}` is not a date"),
+                Some("write it as \"2024-03-12\" (or GTFS's 20240312)"),
+            );
+            None
+        } else if !t.contains_key("gtfs") {
+            issues.push(
+                "stops.gtfs_date",
+                "names a day for a GTFS feed, but [stops] gives no `gtfs`",
+                Some("add gtfs = \"feed.zip\", or remove gtfs_date"),
+            );
+            None
+        } else {
+            Some(digits)
+        }
+    });
     r.finish(issues);
     Some(StopsSpec {
         source: src,
@@ -576,6 +601,7 @@ fn stops(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> Option<StopsS
         mode,
         departures,
         gtfs,
+        gtfs_date,
     })
 }
 

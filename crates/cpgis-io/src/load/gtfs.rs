@@ -45,11 +45,23 @@ pub struct ServiceDay {
     /// The feed's validity (first and last day with a service), days since 1970-01-01.
     pub from: i64,
     pub to: i64,
+    /// The site file named the day (`stops.gtfs_date`).
+    pub named: bool,
 }
 
 impl ServiceDay {
     /// "Tuesday 2024-03-12, the weekday with the most trips (812) from 2024-01-01 to 2025-12-31".
     pub fn describe(&self) -> String {
+        if self.named {
+            return format!(
+                "{} {}, the day the site file's stops.gtfs_date names ({} trips; the feed runs from {} to {})",
+                WEEKDAY_NAMES[weekday(self.day)],
+                iso(self.day),
+                self.trips,
+                iso(self.from),
+                iso(self.to)
+            );
+        }
         format!(
             "{} {}, the weekday with the most trips ({}) between {} and {}",
             WEEKDAY_NAMES[weekday(self.day)],
@@ -120,7 +132,9 @@ pub fn parse_date(s: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    Some(days_from_civil(y, m, d))
+    // 20240230 is no day: the count must give the same date back.
+    let day = days_from_civil(y, m, d);
+    (civil_from_days(day) == (y, m, d)).then_some(day)
 }
 
 /// Longest validity searched for the representative day, days (three years).
@@ -348,6 +362,7 @@ fn is_zip(path: &Path) -> bool {
 fn service_day(
     feed: &Path,
     trips_of_service: &BTreeMap<String, usize>,
+    named: Option<i64>,
 ) -> Result<(ServiceDay, BTreeSet<String>)> {
     let calendar = Table::open(
         feed,
@@ -451,6 +466,32 @@ fn service_day(
             .map(|s| trips_of_service.get(s).copied().unwrap_or(0))
             .sum()
     };
+    if let Some(day) = named {
+        let on = active(day);
+        let trips = trips_on(&on);
+        if trips == 0 {
+            return Err(Error::Layer {
+                file: feed.to_path_buf(),
+                problem: format!(
+                    "no trip runs on {} {}, the day the site file's stops.gtfs_date names (the feed runs from {} to {}): name a day with service, or remove gtfs_date to take the busiest weekday",
+                    WEEKDAY_NAMES[weekday(day)],
+                    iso(day),
+                    iso(from),
+                    iso(to)
+                ),
+            });
+        }
+        return Ok((
+            ServiceDay {
+                day,
+                trips,
+                from,
+                to,
+                named: true,
+            },
+            on,
+        ));
+    }
     let mut best: Option<(usize, i64)> = None;
     for day in from..=to {
         if !(1..=5).contains(&weekday(day)) {
@@ -477,13 +518,27 @@ fn service_day(
             trips,
             from,
             to,
+            named: false,
         },
         active(day),
     ))
 }
 
-/// Reads a feed's stops and their peak-hour departures per route.
+/// Reads a feed's stops and their peak-hour departures per route, on its representative
+/// weekday.
 pub fn read_feed(feed: &Path) -> Result<Feed> {
+    read_feed_on(feed, None)
+}
+
+/// [`read_feed`] on the day `date` (`YYYYMMDD`) when one is named.
+pub fn read_feed_on(feed: &Path, date: Option<&str>) -> Result<Feed> {
+    let named = match date {
+        Some(d) => Some(parse_date(d).ok_or_else(|| Error::Layer {
+            file: feed.to_path_buf(),
+            problem: format!("stops.gtfs_date `{d}` is not a date"),
+        })?),
+        None => None,
+    };
     if feed.is_file() && !is_zip(feed) {
         return Err(Error::Layer {
             file: feed.to_path_buf(),
@@ -519,7 +574,7 @@ pub fn read_feed(feed: &Path) -> Result<Feed> {
             .entry(services_seen.names[t.2 as usize].clone())
             .or_default() += 1;
     }
-    let (day, weekday_services) = service_day(feed, &trips_of_service)?;
+    let (day, weekday_services) = service_day(feed, &trips_of_service, named)?;
     let running: Vec<bool> = services_seen
         .names
         .iter()

@@ -293,8 +293,15 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         usable(&q, &src.source)?;
         quality.push(q);
     }
-    if let Some(feed_path) = config.stops.as_ref().and_then(|s| s.gtfs.as_ref()) {
-        stops.extend(gtfs_stops(feed_path, &target, &mut quality)?);
+    if let Some(spec) = config.stops.as_ref() {
+        if let Some(feed_path) = spec.gtfs.as_ref() {
+            stops.extend(gtfs_stops(
+                feed_path,
+                spec.gtfs_date.as_deref(),
+                &target,
+                &mut quality,
+            )?);
+        }
     }
 
     let mut population = Vec::new();
@@ -446,10 +453,11 @@ fn check_distortion<'a>(
 /// gets a quality entry of its own.
 fn gtfs_stops(
     feed_path: &std::path::Path,
+    date: Option<&str>,
     target: &SpatialRef,
     quality: &mut Vec<LayerQuality>,
 ) -> Result<Vec<Stop>> {
-    let feed = gtfs::read_feed(feed_path)?;
+    let feed = gtfs::read_feed_on(feed_path, date)?;
     let to_local = crs::transform(&crs::wgs84()?, target)?;
     let mut xs: Vec<f64> = feed.stops.iter().map(|s| s.lon).collect();
     let mut ys: Vec<f64> = feed.stops.iter().map(|s| s.lat).collect();
