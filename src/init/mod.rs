@@ -577,10 +577,13 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
             crs: None,
         });
     } else {
-        let holds_buildings = |b: &&(PathBuf, String, usize, f64, LayerReport)| {
-            b.4.extent_wgs84
+        // Whether a boundary layer lies where the buildings are.
+        let near_buildings = |r: &LayerReport| {
+            r.extent_wgs84
                 .is_some_and(|e| building_extents.iter().any(|x| overlap(&e, x)))
         };
+        let holds_buildings =
+            |b: &&(PathBuf, String, usize, f64, LayerReport)| near_buildings(&b.4);
         let all_singles: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
             boundaries.iter().filter(|b| b.2 == 1).collect();
         // A district without buildings in it cannot be assessed: prefer those that hold some.
@@ -650,8 +653,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                 } else {
                     cp.display().to_string()
                 };
-                let away =
-                    !holds_buildings(&&(path.clone(), layer.clone(), *n, 0.0, report.clone()));
+                let away = !near_buildings(report);
                 layers.push(Layer {
                     path: path.clone(),
                     layer: several_file(path).then(|| layer.clone()),
@@ -670,13 +672,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                     path: path.clone(),
                     layer: several_file(path).then(|| layer.clone()),
                     role: Role::Unused {
-                        what: if !holds_buildings(&&(
-                            path.clone(),
-                            layer.clone(),
-                            *n,
-                            0.0,
-                            report.clone(),
-                        )) && !building_extents.is_empty()
+                        what: if !near_buildings(report) && !building_extents.is_empty()
                         {
                             "a boundary polygon away from the buildings".into()
                         } else {

@@ -129,18 +129,12 @@ fn check_area(mp: MultiPolygon<f64>) -> Checked {
 /// n log n. Below it, `geo`'s check is faster than converting the geometry for GEOS.
 pub const GEOS_FROM_VERTICES: usize = 512;
 
-fn vertices(mp: &MultiPolygon<f64>) -> usize {
-    mp.0.iter()
-        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
-        .sum()
-}
-
 /// The first problem of a multipolygon, most basic first, or `None` if it is valid.
 fn area_problem(mp: &MultiPolygon<f64>) -> Option<Problem> {
     if mp.0.is_empty() {
         return Some(Problem::Empty);
     }
-    if vertices(mp) > GEOS_FROM_VERTICES {
+    if cpgis_core::site::vertices(mp) > GEOS_FROM_VERTICES {
         return large_area_problem(mp);
     }
     let errors = mp.validation_errors();

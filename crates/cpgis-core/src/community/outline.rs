@@ -13,6 +13,8 @@
 
 use geo::{Buffer, Coord, LineString, MultiLineString, MultiPolygon};
 
+use crate::site::{rings, vertices};
+
 /// Boundaries with at most this many vertices are buffered exactly.
 pub const EXACT_UP_TO_VERTICES: usize = 2_000;
 
@@ -28,17 +30,6 @@ pub struct Simplified {
     pub kept: usize,
     /// The tolerance, m: the outer edge is within this of the exact one.
     pub tolerance_m: f64,
-}
-
-/// Every ring of a multipolygon.
-fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
-    mp.0.iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-}
-
-/// Vertices of all rings.
-pub fn vertices(mp: &MultiPolygon<f64>) -> usize {
-    rings(mp).map(|r| r.0.len()).sum()
 }
 
 /// Everything within `distance` m of `district` outside it, and perhaps some of the district

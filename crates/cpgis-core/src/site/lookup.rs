@@ -10,6 +10,8 @@ use geo::{
 };
 use rstar::{RTree, AABB};
 
+use super::shape::{rings, vertices};
+
 /// Areas with more vertices than this are indexed.
 pub const INDEXED_FROM_VERTICES: usize = 10_000;
 
@@ -19,17 +21,6 @@ pub struct AreaLookup<'a> {
     edges: Option<RTree<Line<f64>>>,
     /// The area's easternmost x, where a ray may stop.
     max_x: f64,
-}
-
-fn vertices(mp: &MultiPolygon<f64>) -> usize {
-    mp.0.iter()
-        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
-        .sum()
-}
-
-fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
-    mp.0.iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
 }
 
 impl<'a> AreaLookup<'a> {

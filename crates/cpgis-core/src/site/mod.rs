@@ -21,4 +21,4 @@ pub use model::{
     UseShare,
 };
 pub use quality::{DuplicateFeature, LayerQuality, RejectedValue, SkippedFeature, UnreadValues};
-pub use shape::{extent, Problem, Shape};
+pub use shape::{extent, rings, vertices, Problem, Shape};

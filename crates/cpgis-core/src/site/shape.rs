@@ -65,3 +65,14 @@ pub fn extent<'a>(shapes: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option
     }
     out
 }
+
+/// Every ring of a multipolygon: each part's exterior, then its holes.
+pub fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &geo::LineString<f64>> {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+}
+
+/// Vertices of all the rings of a multipolygon (closing points included).
+pub fn vertices(mp: &MultiPolygon<f64>) -> usize {
+    rings(mp).map(|r| r.0.len()).sum()
+}

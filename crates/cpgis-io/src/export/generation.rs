@@ -264,19 +264,16 @@ fn remove_dead_siblings(parent: &Path, prefix: &str) {
     }
 }
 
-/// Whether every entry of `dir` is an output a run writes (after the temporaries of dead runs
-/// are removed): then the whole folder can be exchanged without moving anything of the user's.
+/// Whether every entry of `dir` is an output a run writes (the temporaries of dead runs are
+/// removed before): then the whole folder can be exchanged without moving anything of the
+/// user's.
 fn holds_only_outputs(dir: &Path) -> bool {
     let Ok(entries) = fs::read_dir(dir) else {
         return false;
     };
     entries.flatten().all(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
-        let ours = OUTPUT_NAMES.contains(&name.as_str());
-        let file = e.file_type().is_ok_and(|t| t.is_file());
-        // This process's own temporaries (none yet at this point, but harmless).
-        let own = name.ends_with(&format!("-{}", std::process::id()));
-        (ours && file) || own
+        OUTPUT_NAMES.contains(&name.as_str()) && e.file_type().is_ok_and(|t| t.is_file())
     })
 }
 

@@ -535,8 +535,7 @@ fn with_file(e: Error, config: &SiteConfig) -> Error {
 /// boundary would be checked twice); they are when the district is loaded.
 fn district_centroid(src: &OpenSource, wgs84: &SpatialRef) -> Result<(f64, f64)> {
     let finite = |mp: &MultiPolygon<f64>| {
-        mp.0.iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        cpgis_core::site::rings(mp)
             .flat_map(|r| r.0.iter())
             .all(|c| c.x.is_finite() && c.y.is_finite())
     };
