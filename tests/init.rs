@@ -549,3 +549,154 @@ fn what_init_cannot_map_is_said() {
     );
     run(tmp.path());
 }
+
+/// A disclosure whose properties have several uses, each with its floor area in ft², gas in kBtu
+/// and Portfolio Manager's property types (fixtures/benchmarking/properties_mixed.csv): init maps
+/// them all and the run reads them as written.
+#[test]
+fn a_mixed_use_disclosure_maps_use_areas_kbtu_and_portfolio_manager_types() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = init(
+        tmp.path(),
+        &files(
+            "benchmarking",
+            &["properties_mixed.csv", "district_mixed.geojson"],
+        ),
+    );
+    assert_eq!(c.name, "Oak View mixed uses (benchmarking extract)");
+    let b = &c.buildings[0];
+    assert_eq!(b.id, ["Property Id"]);
+    let uses: Vec<(&str, Option<&str>)> = b
+        .uses
+        .iter()
+        .map(|u| (u.field.as_str(), u.area.as_deref()))
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            (
+                "Largest Property Use Type",
+                Some("Largest Property Use Type - Gross Floor Area (ft²)")
+            ),
+            (
+                "2nd Largest Property Use Type",
+                Some("2nd Largest Property Use - Gross Floor Area (ft²)")
+            ),
+        ]
+    );
+    let gfa = b.gfa.as_ref().unwrap();
+    assert_eq!(gfa.field, "Property GFA - Self-Reported (ft²)");
+    assert_eq!(gfa.unit, AreaUnit::SquareFoot);
+    let energy: Vec<(String, String)> = b
+        .energy
+        .iter()
+        .map(|e| (e.carrier.to_string(), e.field.unit.to_string()))
+        .collect();
+    assert_eq!(
+        energy,
+        [
+            ("electricity".to_string(), "kWh".to_string()),
+            ("natural_gas".to_string(), "kBtu".to_string())
+        ]
+    );
+    let out = run(tmp.path());
+    let buildings = geojson_features(&out.join("buildings.geojson"));
+    let get = |id: &str| {
+        buildings
+            .iter()
+            .find(|b| b["properties"]["id"] == id)
+            .map(|b| &b["properties"])
+            .unwrap_or_else(|| panic!("no building {id}"))
+    };
+    // 15,537 of 20,716 ft² office, the other 5,179 retail: 0.75 and 0.25.
+    assert_eq!(get("2000005")["uses"], "office:0.75,retail:0.25");
+    // 20,716 ft² × 0.09290304 = 1,924.6 m².
+    assert_eq!(get("2000005")["gfa_m2"], 1924.6);
+    // 457,935.7 kBtu × 0.29307107 kWh/kBtu = 134,207.7 kWh.
+    assert_eq!(get("2000006")["baseline_natural_gas_kwh_yr"], 134207.7);
+    // Portfolio Manager's types, none unknown.
+    for (id, use_) in [
+        ("2000001", "retail"),
+        ("2000002", "warehouse"),
+        ("2000003", "education"),
+        ("2000004", "industrial"),
+        ("2000006", "residential"),
+        ("2000008", "residential"),
+    ] {
+        assert_eq!(get(id)["use"], use_, "{id}");
+    }
+}
+
+/// An OSM boundary layer where a municipality shares the country's name and every boundary
+/// carries a population tag (Liechtenstein's, Vaduz renamed): the boundaries are not taken for
+/// population, and `--district` takes the municipality, which holds the buildings and has
+/// neighbours at its level, not the country.
+#[test]
+fn a_name_shared_by_a_country_and_a_municipality_takes_the_municipality() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gpkg = tmp.path().join("li.gpkg");
+    let pbf = fixture("liechtenstein/liechtenstein-2013-08-03.osm.pbf");
+    let ogr = |args: &[&str]| {
+        let status = std::process::Command::new("ogr2ogr")
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "ogr2ogr {args:?}");
+    };
+    let (g, p) = (gpkg.display().to_string(), pbf.display().to_string());
+    ogr(&[
+        "-f",
+        "GPKG",
+        &g,
+        &p,
+        "-nln",
+        "boundaries",
+        "-dialect",
+        "SQLite",
+        "-sql",
+        "SELECT osm_id, CASE WHEN name = 'Vaduz' THEN 'Liechtenstein' ELSE name END AS name, \
+         admin_level, boundary, 5000 AS population, geometry FROM multipolygons \
+         WHERE boundary = 'administrative'",
+    ]);
+    ogr(&[
+        "-update",
+        &g,
+        &p,
+        "multipolygons",
+        "-nln",
+        "buildings",
+        "-where",
+        "building IS NOT NULL",
+        "-spat",
+        "9.50",
+        "47.12",
+        "9.54",
+        "47.15",
+        "-select",
+        "osm_way_id,building",
+    ]);
+    let c = init(
+        tmp.path(),
+        &[g.clone(), "--district".into(), "liechtenstein".into()],
+    );
+    assert!(c.population.is_none(), "boundaries taken for population");
+    assert_eq!(
+        c.district.source.filter.as_deref(),
+        Some("admin_level = '8' AND name = 'Liechtenstein'")
+    );
+    assert_eq!(
+        c.neighbourhoods.as_ref().unwrap().source.filter.as_deref(),
+        Some("admin_level = '8' AND boundary = 'administrative'")
+    );
+    let text = std::fs::read_to_string(tmp.path().join("site.toml")).unwrap();
+    assert!(
+        text.contains("2 boundaries are called `Liechtenstein`; took admin level 8"),
+        "{text}"
+    );
+    let out = run(tmp.path());
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // Vaduz's neighbours among the 11 municipalities: Schaan, Triesen, Triesenberg, Planken.
+    let n = s["community"]["neighbours"].as_array().unwrap();
+    assert!(n.len() >= 3, "{n:?}");
+}

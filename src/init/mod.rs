@@ -34,7 +34,7 @@ pub enum Role {
     },
     Buildings {
         schema: Schema,
-        map: BuildingMap,
+        map: Box<BuildingMap>,
         filter: Option<String>,
     },
     Stops {
@@ -103,6 +103,16 @@ fn field_names(r: &LayerReport) -> Vec<String> {
     r.fields.iter().map(|f| f.name.clone()).collect()
 }
 
+/// The text of `field` in a layer's first feature, if any (a one-polygon district's name).
+fn first_value(path: &Path, layer: &str, field: &str) -> Option<String> {
+    let ds = crate::layer::open_dataset(path, &GeometryColumns::Auto).ok()?;
+    let mut lyr = crate::layer::pick_layer(&ds, path, Some(layer)).ok()?;
+    let slot = lyr.defn().fields().position(|f| f.name() == field)?;
+    let f = lyr.features().next()?;
+    let v = f.field_as_string(slot).ok().flatten()?;
+    Some(v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
 fn is_polygons(r: &LayerReport) -> bool {
     r.geometry_types.keys().any(|g| g.contains("Polygon"))
 }
@@ -128,17 +138,19 @@ fn preset_for(lon: f64, lat: f64) -> &'static str {
     }
 }
 
-/// A feature of a boundary layer whose string field equals `wanted` (case-insensitive), with
-/// the field, the value as written, and its OSM `admin_level` if it has one.
-/// A feature of a boundary layer that `--district` names.
+/// A feature of a boundary layer that `--district` names: the field that matched and its value
+/// as stored, its OSM `admin_level` if it has one, and where it lies.
 struct Found {
-    /// The field that matched and its value as stored.
     field: String,
     value: String,
     /// Its OSM admin level, if it has one.
     level: Option<String>,
     /// Its name (the layer's name field), for the site's name; else the value matched.
     name: String,
+    /// Its bounding box in WGS 84, when the layer's CRS is known.
+    extent_wgs84: Option<[f64; 4]>,
+    /// Administrative boundaries at its level in the layer: the neighbourhoods it would get.
+    peers: usize,
 }
 
 /// Text compared for `--district`: lower case, accents dropped (Zürich = zurich), spaces trimmed.
@@ -173,10 +185,9 @@ pub fn folded(text: &str) -> String {
     out
 }
 
-/// The feature of `layer` whose name or id is `wanted` (case and accents ignored), preferring
-/// an administrative boundary; and, whether or not one matched, the layer's names (for the
-/// message when none did).
-fn find_feature(path: &Path, layer: &str, wanted: &str) -> Result<(Option<Found>, Vec<String>)> {
+/// Every feature of a boundary layer with a string field equal to `wanted` (case and accents
+/// ignored), and the names the layer uses (for a message when none matches).
+fn find_features(path: &Path, layer: &str, wanted: &str) -> Result<(Vec<Found>, Vec<String>)> {
     let ds = crate::layer::open_dataset(path, &GeometryColumns::Auto)?;
     let mut lyr = crate::layer::pick_layer(&ds, path, Some(layer))?;
     let names: Vec<String> = lyr.defn().fields().map(|f| f.name()).collect();
@@ -193,36 +204,103 @@ fn find_feature(path: &Path, layer: &str, wanted: &str) -> Result<(Option<Found>
         .map(|(i, _)| i)
         .collect();
     let admin = names.iter().position(|n| n == "admin_level");
+    let boundary = names.iter().position(|n| n == "boundary");
     let name_slot = schema::name_field(&names).and_then(|n| names.iter().position(|m| *m == n));
+    let to_wgs84 = crate::layer::layer_srs(&lyr, path, None)
+        .ok()
+        .and_then(|srs| crate::crs::transform(&srs, &crate::crs::wgs84().ok()?).ok());
     let want = folded(wanted);
-    let mut best: Option<Found> = None;
+    let mut found = Vec::new();
     let mut seen_names = Vec::new();
+    // Administrative boundaries per admin level.
+    let mut per_level: std::collections::BTreeMap<String, usize> = Default::default();
     for f in lyr.features() {
         let name = name_slot.and_then(|i| f.field_as_string(i).ok().flatten());
         if let Some(n) = &name {
             seen_names.push(n.trim().to_string());
+        }
+        let level = admin.and_then(|a| f.field_as_string(a).ok().flatten());
+        let administrative = boundary.is_none_or(|b| {
+            f.field_as_string(b).ok().flatten().as_deref() == Some("administrative")
+        });
+        if let (Some(l), true) = (&level, administrative) {
+            *per_level.entry(l.clone()).or_default() += 1;
         }
         for i in &order {
             let Ok(Some(v)) = f.field_as_string(*i) else {
                 continue;
             };
             if folded(&v) == want {
-                let level = admin.and_then(|a| f.field_as_string(a).ok().flatten());
-                // Prefer an administrative boundary (it has an admin level).
-                if best.is_none()
-                    || (level.is_some() && best.as_ref().is_some_and(|b| b.level.is_none()))
-                {
-                    best = Some(Found {
-                        field: names[*i].clone(),
-                        value: v.clone(),
-                        level,
-                        name: name.clone().unwrap_or_else(|| v.trim().to_string()),
-                    });
-                }
+                let extent_wgs84 = f.geometry().and_then(|g| {
+                    let e = g.envelope();
+                    to_wgs84
+                        .as_ref()?
+                        .transform_bounds(&[e.MinX, e.MinY, e.MaxX, e.MaxY], 21)
+                        .ok()
+                });
+                found.push(Found {
+                    field: names[*i].clone(),
+                    value: v.clone(),
+                    level: level.clone(),
+                    name: name.clone().unwrap_or_else(|| v.trim().to_string()),
+                    extent_wgs84,
+                    peers: 0,
+                });
+                break;
             }
         }
     }
-    Ok((best, seen_names))
+    for f in &mut found {
+        f.peers = f
+            .level
+            .as_ref()
+            .map_or(0, |l| per_level.get(l).copied().unwrap_or(0));
+    }
+    Ok((found, seen_names))
+}
+
+/// The feature `--district` means when several share its name (a country and a municipality
+/// called alike): one that holds buildings, then an administrative level with other boundaries
+/// beside it (the neighbourhoods), then the smallest. With the choice said when there was one.
+fn choose_district(found: &[&Found], buildings: &[[f64; 4]]) -> Option<(usize, Option<String>)> {
+    let area = |f: &Found| {
+        f.extent_wgs84
+            .map_or(f64::INFINITY, |e| (e[2] - e[0]).abs() * (e[3] - e[1]).abs())
+    };
+    let holds = |f: &Found| {
+        f.extent_wgs84
+            .is_some_and(|e| buildings.iter().any(|b| overlap(&e, b)))
+    };
+    let key = |f: &Found| (!holds(f), f.level.is_none(), f.peers < 2);
+    let best = (0..found.len()).min_by(|&a, &b| {
+        let (a, b) = (found[a], found[b]);
+        key(a).cmp(&key(b)).then(area(a).total_cmp(&area(b)))
+    })?;
+    let chosen = found[best];
+    let label = |f: &Found| match &f.level {
+        Some(l) => format!("admin level {l}"),
+        None => format!("`{}` = {}", f.field, f.value),
+    };
+    let others: Vec<String> = (0..found.len())
+        .filter(|&i| i != best)
+        .map(|i| label(found[i]))
+        .collect();
+    let said = (!others.is_empty()).then(|| {
+        format!(
+            "district: {} boundaries are called `{}`; took {} ({}{}), not {}: edit [district] filter to choose another",
+            found.len(),
+            chosen.name,
+            label(chosen),
+            if holds(chosen) { "it holds the buildings" } else { "the smallest" },
+            if chosen.peers > 1 {
+                format!(", {} boundaries at its level give the neighbourhoods", chosen.peers)
+            } else {
+                String::new()
+            },
+            others.join(", ")
+        )
+    });
+    Some((best, said))
 }
 
 /// The message for a `--district` that matches nothing: the closest name if one is close, and
@@ -351,7 +429,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                         let mut tags = fields.clone();
                         tags.extend(["building:levels", "height", "start_date"].map(String::from));
                         let map = schema::building_map(Schema::Osm, &tags);
-                        push(&mut layers, Role::Buildings { schema: Schema::Osm, map, filter: Some("building IS NOT NULL".into()) });
+                        push(&mut layers, Role::Buildings { schema: Schema::Osm, map: Box::new(map), filter: Some("building IS NOT NULL".into()) });
                         boundaries.push((path.clone(), r.layer.clone(), r.features, f64::INFINITY, r.clone()));
                     }
                     "points" => push(
@@ -380,11 +458,13 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                         &mut layers,
                         Role::Buildings {
                             schema,
-                            map,
+                            map: Box::new(map),
                             filter: None,
                         },
                     );
-                } else if let Some(field) = schema::population_field(&fields) {
+                } else if let Some(field) =
+                    schema::population_field(&fields).filter(|_| !schema::is_boundary(&fields))
+                {
                     push(&mut layers, Role::Population { field });
                 } else {
                     let area = r
@@ -411,11 +491,13 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                         &mut layers,
                         Role::Buildings {
                             schema: Schema::Benchmarking,
-                            map,
+                            map: Box::new(map),
                             filter: None,
                         },
                     );
-                } else if let Some(field) = schema::population_field(&fields) {
+                } else if let Some(field) =
+                    schema::population_field(&fields).filter(|_| !schema::is_boundary(&fields))
+                {
                     push(&mut layers, Role::Population { field });
                 } else if schema::is_stops(&fields, &r.layer) {
                     push(
@@ -489,18 +571,27 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
     // The district: the named feature (--district), else the smallest single-polygon layer.
     let several_file = |p: &Path| multi_layer.iter().any(|m| m == p);
     let district_center;
-    let mut chosen_name: Option<String> = None;
+    let chosen_name: Option<String>;
     if let Some(wanted) = district {
-        let mut found = None;
         let mut all_names = Vec::new();
+        let mut hits = Vec::new();
         for (path, layer, _, _, report) in &boundaries {
-            let (hit, names) = find_feature(path, layer, wanted)?;
+            let (found, names) = find_features(path, layer, wanted)?;
             all_names.extend(names);
-            if let Some(hit) = hit {
-                found = Some((path.clone(), layer.clone(), hit, report.clone()));
-                break;
-            }
+            hits.extend(
+                found
+                    .into_iter()
+                    .map(|f| (path.clone(), layer.clone(), f, report.clone())),
+            );
         }
+        let found = choose_district(
+            &hits.iter().map(|h| &h.2).collect::<Vec<_>>(),
+            &building_extents,
+        )
+        .map(|(i, said)| {
+            guesses.extend(said);
+            hits.swap_remove(i)
+        });
         let Some((path, layer, hit, report)) = found else {
             return Err(bad(
                 paths
@@ -515,6 +606,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
             value,
             level,
             name: district_name,
+            ..
         } = hit;
         chosen_name = Some(district_name);
         let layer_opt = (several_file(&path) || report.driver == "OSM").then(|| layer.clone());
@@ -624,6 +716,8 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
             features: 1,
             crs: None,
         });
+        chosen_name = schema::name_field(&field_names(&d.4))
+            .and_then(|field| first_value(&d.0, &d.1, &field));
         // One neighbourhoods layer: of the boundary layers with several polygons where the
         // buildings are, the finest (most polygons).
         let sets: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
@@ -703,6 +797,13 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
     guesses.push(format!(
         "preset: `{preset}`, chosen by the district's location"
     ));
+    for l in &mut layers {
+        if let Role::Buildings { map, .. } = &mut l.role {
+            if let Some(g) = schema::country_units(map, preset) {
+                guesses.push(format!("{}: {g}", l.path.display()));
+            }
+        }
+    }
     Ok(Proposal {
         layers,
         preset,

@@ -30,13 +30,17 @@ impl Schema {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BuildingMap {
     pub id: Vec<String>,
-    /// `use = "field"` or CEA's list of `{ field, share }`.
+    /// `use = "field"` or a list of `{ field, share }` (CEA) or `{ field, area }` (benchmarking).
     pub uses: Vec<(String, Option<String>)>,
+    /// The second field of each use holds its floor area in `gfa`'s unit, not its share.
+    pub use_areas: bool,
     pub floors: Option<String>,
     pub height: Option<String>,
     pub year: Option<String>,
     /// The floor-area field and its unit (`ft2` or `m2`).
     pub gfa: Option<(String, String)>,
+    /// The floor area's name gives no unit: the country's is used (`country_units`).
+    pub gfa_unit_guessed: bool,
     pub energy: Vec<(String, String, String)>,
     /// Fields that had to be guessed, for comments.
     pub guesses: Vec<String>,
@@ -300,13 +304,16 @@ pub fn benchmarking_map(fields: &[String]) -> Option<BuildingMap> {
             || l.contains("floor area")
             || l.contains("floor_area")
             || l.contains("floorarea");
+        if area && use_rank(&squeeze(f)).is_some() {
+            continue; // a use's floor area (ranked_uses), not the property's
+        }
         if area && m.gfa.is_none() && !not_a_meter(&l.replace("(ft²)", "").replace("(ft2)", "")) {
             match unit_in_name(&l) {
                 Some(u @ ("ft2" | "m2")) => m.gfa = Some((f.clone(), u.to_string())),
                 _ if l.contains("ft") => m.gfa = Some((f.clone(), "ft2".to_string())),
                 _ => {
-                    m.guesses
-                        .push(format!("`{f}`: floor area in m² (no unit in its name)"));
+                    // The unit is the country's (`country_units`), once the preset is known.
+                    m.gfa_unit_guessed = true;
                     m.gfa = Some((f.clone(), "m2".to_string()));
                 }
             }
@@ -352,16 +359,18 @@ pub fn benchmarking_map(fields: &[String]) -> Option<BuildingMap> {
         })
         .into_iter()
         .collect();
-    let use_names = [
-        "Largest Property Use Type",
-        "Primary Property Type - Self Selected",
-        "Primary Property Type",
-        "LargestPropertyUseType",
-        "PrimaryPropertyType",
-        "Property Type",
-    ];
-    if let Some(u) = first(fields, &use_names) {
-        m.uses = vec![(u, None)];
+    m.uses = ranked_uses(fields);
+    m.use_areas = m.uses.iter().any(|u| u.1.is_some());
+    if m.uses.is_empty() {
+        let use_names = [
+            "Primary Property Type - Self Selected",
+            "Primary Property Type",
+            "PrimaryPropertyType",
+            "Property Type",
+        ];
+        if let Some(u) = first(fields, &use_names) {
+            m.uses = vec![(u, None)];
+        }
     }
     m.year = first(fields, &["Year Built", "YearBuilt", "year_built"]);
     m.floors = first(
@@ -369,6 +378,84 @@ pub fn benchmarking_map(fields: &[String]) -> Option<BuildingMap> {
         &["Number of Floors", "NumberofFloors", "Number Of Floors"],
     );
     Some(m)
+}
+
+/// Gives a floor-area field without a unit in its name the unit of the preset's country: ft²
+/// for the `usa` preset (US disclosures report ft²), m² elsewhere. Returns the guess made.
+pub fn country_units(m: &mut BuildingMap, preset: &str) -> Option<String> {
+    let (field, unit) = m.gfa.as_mut().filter(|_| m.gfa_unit_guessed)?;
+    let (u, text) = if preset == "usa" {
+        (
+            "ft2",
+            "ft² (no unit in its name; US disclosures report ft²)",
+        )
+    } else {
+        ("m2", "m² (no unit in its name)")
+    };
+    *unit = u.to_string();
+    Some(format!("`{field}`: floor area in {text}"))
+}
+
+/// A field name in lower case without spaces or punctuation: `2nd Largest Property Use -
+/// Gross Floor Area (ft²)` → `2ndlargestpropertyusegrossfloorareaft`.
+fn squeeze(f: &str) -> String {
+    f.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+/// The rank (0, 1, 2) of a benchmarking field about the largest, second or third property use
+/// (Portfolio Manager's names as NYC and Seattle publish them), and the rest of its name.
+fn use_rank(squeezed: &str) -> Option<(usize, &str)> {
+    for (rank, prefixes) in [
+        (1, &["2nd", "second"][..]),
+        (2, &["3rd", "third"][..]),
+        (0, &[""][..]),
+    ] {
+        for p in prefixes {
+            if let Some(rest) = squeezed
+                .strip_prefix(p)
+                .and_then(|r| r.strip_prefix("largestpropertyuse"))
+            {
+                return Some((rank, rest));
+            }
+        }
+    }
+    None
+}
+
+/// The largest, second and third property uses of a benchmarking layer, each with the field of
+/// its floor area when there is one (`Largest Property Use Type - Gross Floor Area (ft²)`,
+/// `SecondLargestPropertyUseTypeGFA`).
+fn ranked_uses(fields: &[String]) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for want in 0..3 {
+        let mut kind = None;
+        let mut area = None;
+        for f in fields {
+            let s = squeeze(f);
+            match use_rank(&s) {
+                Some((rank, "type")) if rank == want => kind = Some(f.clone()),
+                Some((rank, rest))
+                    if rank == want && (rest.contains("gfa") || rest.contains("floorarea")) =>
+                {
+                    area = Some(f.clone())
+                }
+                _ => {}
+            }
+        }
+        if let Some(k) = kind {
+            out.push((k, area));
+        }
+    }
+    out
+}
+
+/// True for a layer of administrative or other boundaries (OSM's `admin_level` or `boundary`
+/// field): never a population layer, even when its features carry a `population` tag.
+pub fn is_boundary(fields: &[String]) -> bool {
+    has(fields, "admin_level") || has(fields, "boundary")
 }
 
 /// Field holding residents in a population layer, if any.
@@ -492,6 +579,7 @@ mod tests {
     fn benchmarking_fields_are_found_by_carrier_and_unit() {
         let fields = f(&[
             "Property Id",
+            "Largest Property Use Type - Gross Floor Area (ft²)",
             "Property GFA - Self-Reported (ft²)",
             "Site EUI (kBtu/ft²)",
             "Electricity Use - Grid Purchase (kWh)",
@@ -502,6 +590,9 @@ mod tests {
             "Fuel Oil #2 Use (kBtu)",
             "Total GHG Emissions (Metric Tons CO2e)",
             "Largest Property Use Type",
+            "3rd Largest Property Use Type",
+            "2nd Largest Property Use Type",
+            "2nd Largest Property Use - Gross Floor Area (ft²)",
             "Year Built",
         ]);
         let m = benchmarking_map(&fields).unwrap();
@@ -535,7 +626,43 @@ mod tests {
             .guesses
             .iter()
             .any(|g| g.contains("(kBtu)`: another electricity field")));
-        assert_eq!(m.uses, [("Largest Property Use Type".to_string(), None)]);
+        // Ranked, each with its floor area where the layer has one; the largest use's floor
+        // area is not taken for the property's.
+        let s = |v: &str| v.to_string();
+        assert_eq!(
+            m.uses,
+            [
+                (
+                    s("Largest Property Use Type"),
+                    Some(s("Largest Property Use Type - Gross Floor Area (ft²)"))
+                ),
+                (
+                    s("2nd Largest Property Use Type"),
+                    Some(s("2nd Largest Property Use - Gross Floor Area (ft²)"))
+                ),
+                (s("3rd Largest Property Use Type"), None),
+            ]
+        );
+        assert!(m.use_areas);
+        // Seattle's spelling.
+        let seattle = f(&[
+            "OSEBuildingID",
+            "PropertyGFATotal",
+            "LargestPropertyUseType",
+            "LargestPropertyUseTypeGFA",
+            "SecondLargestPropertyUseType",
+            "SecondLargestPropertyUseTypeGFA",
+            "Electricity(kWh)",
+        ]);
+        let mut m2 = benchmarking_map(&seattle).unwrap();
+        assert_eq!(m2.gfa, Some((s("PropertyGFATotal"), s("m2"))));
+        assert!(country_units(&mut m2, "usa").unwrap().contains("ft²"));
+        assert_eq!(m2.gfa, Some((s("PropertyGFATotal"), s("ft2"))));
+        assert_eq!(m2.uses.len(), 2);
+        assert_eq!(
+            m2.uses[1].1.as_deref(),
+            Some("SecondLargestPropertyUseTypeGFA")
+        );
         assert_eq!(m.year.as_deref(), Some("Year Built"));
         assert_eq!(benchmarking_map(&f(&["name", "population"])), None);
     }

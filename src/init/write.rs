@@ -128,6 +128,9 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
                     let parts: Vec<String> = many
                         .iter()
                         .map(|(f, s)| match s {
+                            Some(s) if map.use_areas => {
+                                format!("{{ field = {}, area = {} }}", q(f), q(s))
+                            }
                             Some(s) => format!("{{ field = {}, share = {} }}", q(f), q(s)),
                             None => format!("{{ field = {} }}", q(f)),
                         })

@@ -80,6 +80,10 @@ pub struct UseField {
     pub field: String,
     /// The field holding its share of the floor area (0..1), if any.
     pub share: Option<String>,
+    /// The field holding its floor area, in the unit of the layer's `gfa`, if any (benchmarking
+    /// disclosures give each use's floor area, not its share): the share is this area over the
+    /// building's floor area.
+    pub area: Option<String>,
 }
 
 /// A numeric field with the unit its values are in.

@@ -344,6 +344,7 @@ fn buildings(
         Some(toml::Value::String(s)) => vec![UseField {
             field: s.clone(),
             share: None,
+            area: None,
         }],
         Some(toml::Value::Array(items)) => items
             .iter()
@@ -353,7 +354,7 @@ fn buildings(
         Some(other) => {
             issues.wrong_type(
                 &r.key_path("use"),
-                "a field name or a list of { field, share }",
+                "a field name or a list of { field, share } or { field, area }",
                 other,
             );
             Vec::new()
@@ -405,6 +406,15 @@ fn buildings(
             ),
         }
     }
+    if gfa.is_none() {
+        if let Some(i) = uses.iter().position(|u| u.area.is_some()) {
+            issues.push(
+                &format!("{key}.use[{i}].area"),
+                "a use's floor area needs the layer's `gfa`: its unit, and the floor area it is a share of",
+                Some("add gfa = { field = \"…\", unit = \"ft2\" } (or \"m2\")"),
+            );
+        }
+    }
     r.finish(issues);
     Some(BuildingsSpec {
         source: src?,
@@ -424,19 +434,33 @@ fn use_field(key: &str, item: &toml::Value, issues: &mut ConfigIssues) -> Option
         toml::Value::String(s) => Some(UseField {
             field: s.clone(),
             share: None,
+            area: None,
         }),
         toml::Value::Table(t) => {
             let mut r = TableReader::new(t, key);
             let field = r.required_string("field", "the field holding the use type", issues);
             let share = r.string("share", issues);
+            let area = r.string("area", issues);
+            if share.is_some() && area.is_some() {
+                issues.push(
+                    key,
+                    "gives both `share` and `area`",
+                    Some("keep one: `share` for a field of shares (0..1), `area` for a field of floor areas"),
+                );
+            }
             r.finish(issues);
             Some(UseField {
                 field: field?,
                 share,
+                area,
             })
         }
         other => {
-            issues.wrong_type(key, "a field name or { field, share }", other);
+            issues.wrong_type(
+                key,
+                "a field name, { field, share } or { field, area }",
+                other,
+            );
             None
         }
     }

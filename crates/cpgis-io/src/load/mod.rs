@@ -785,12 +785,19 @@ fn finish<'a>(q: &mut LayerQuality, ids: impl Iterator<Item = &'a str>) {
 struct BuildingSlots<'a> {
     fields: FieldList<'a>,
     id: Vec<usize>,
-    uses: Vec<(usize, Option<usize>)>,
+    uses: Vec<UseSlots>,
     floors: Option<usize>,
     height: Option<usize>,
     year: Option<usize>,
     gfa: Option<usize>,
     energy: Vec<usize>,
+}
+
+/// The slots of one use field: its value, and its share or its floor area, when mapped.
+struct UseSlots {
+    raw: usize,
+    share: Option<usize>,
+    area: Option<usize>,
 }
 
 impl<'a> BuildingSlots<'a> {
@@ -800,7 +807,13 @@ impl<'a> BuildingSlots<'a> {
         let uses = spec
             .uses
             .iter()
-            .filter_map(|u| Some((fields.add(Some(&u.field))?, fields.add(u.share.as_deref()))))
+            .filter_map(|u| {
+                Some(UseSlots {
+                    raw: fields.add(Some(&u.field))?,
+                    share: fields.add(u.share.as_deref()),
+                    area: fields.add(u.area.as_deref()),
+                })
+            })
             .collect();
         let floors = fields.add(spec.floors.as_deref());
         let height = fields.add(spec.height.as_deref());
@@ -828,7 +841,7 @@ impl<'a> BuildingSlots<'a> {
         let mut out: Vec<usize> = [self.floors, self.height, self.gfa]
             .into_iter()
             .flatten()
-            .chain(self.uses.iter().filter_map(|(_, share)| *share))
+            .chain(self.uses.iter().flat_map(|u| [u.share, u.area]).flatten())
             .chain(self.energy.iter().copied())
             .collect();
         out.sort_unstable();
@@ -858,26 +871,6 @@ impl<'a> BuildingSlots<'a> {
             Shape::Area(mp) => Some(geo::Area::unsigned_area(mp)),
             Shape::Point(_) => None,
         };
-        let uses = self
-            .uses
-            .iter()
-            .filter_map(|(use_slot, share_slot)| {
-                let raw_use = value(&raw.values, Some(*use_slot))?.into();
-                let share = share_slot.and_then(|s| {
-                    r.bounded(
-                        Some(s),
-                        Reading::Number,
-                        |v| (0.0..=1.0).contains(&v),
-                        "a share of the floor area lies between 0 and 1",
-                        q,
-                    )
-                });
-                Some(UseShare {
-                    raw: raw_use,
-                    share,
-                })
-            })
-            .collect();
         let gfa_m2 = spec.gfa.as_ref().and_then(|g| {
             let m2 = r.number(self.gfa, Reading::Number, q)? * g.unit.to_m2();
             let why = if m2 < 1.0 {
@@ -897,6 +890,39 @@ impl<'a> BuildingSlots<'a> {
                 }
             }
         });
+        let area_unit = spec.gfa.as_ref().map_or(1.0, |g| g.unit.to_m2());
+        let uses = self
+            .uses
+            .iter()
+            .filter_map(|slots| {
+                let raw_use = value(&raw.values, Some(slots.raw))?.into();
+                let share = slots.share.and_then(|s| {
+                    r.bounded(
+                        Some(s),
+                        Reading::Number,
+                        |v| (0.0..=1.0).contains(&v),
+                        "a share of the floor area lies between 0 and 1",
+                        q,
+                    )
+                });
+                // A use's floor area over the building's: the share (use_mix normalises
+                // shares adding up to more than 1, as use areas beside a smaller total do).
+                let share = share.or_else(|| {
+                    let area = r.bounded(
+                        slots.area,
+                        Reading::Number,
+                        |v| v >= 0.0,
+                        "a use's floor area cannot be negative; the uses without an area split the rest",
+                        q,
+                    )?;
+                    gfa_m2.filter(|g| *g > 0.0).map(|g| area * area_unit / g)
+                });
+                Some(UseShare {
+                    raw: raw_use,
+                    share,
+                })
+            })
+            .collect();
         let energy = spec
             .energy
             .iter()
