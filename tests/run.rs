@@ -612,11 +612,11 @@ fn a_rerun_leaves_no_output_of_an_earlier_run_beside_its_own() {
     );
 }
 
-/// Regression (issue "Local factors, a full transport boundary…"): a district with jobs got no
-/// commuter emissions and the output never said so. Until workers' and visitors' trips are
-/// counted, the run says what its transport boundary leaves out.
+/// Regression (issue "Local factors, a full transport boundary…"): a district with 15,079 jobs
+/// got no commuter emissions. Now its workers' commuting and its visitors' trips count, half of
+/// each trip at the district's end, and the boundary is said in one sentence.
 #[test]
-fn the_transport_boundary_is_said_where_the_district_has_jobs() {
+fn workers_and_visitors_trips_count_and_the_boundary_is_said() {
     let tmp = tempfile::tempdir().unwrap();
     let r = common::cpgis(&[
         "run",
@@ -626,17 +626,39 @@ fn the_transport_boundary_is_said_where_the_district_has_jobs() {
         "-q",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout
-            .contains("transport counts residents' trips only (resident-activity method)"),
-        "{}",
-        r.stdout
-    );
     let s = summary(tmp.path());
-    assert!(s["notes"].as_array().unwrap().iter().any(|n| n
-        .as_str()
-        .unwrap()
-        .contains("jobs and its visitors add no commuting")));
+    let jobs = s["totals"]["district"]["jobs"].as_f64().unwrap();
+    let boundary = s["transport_boundary"].as_str().unwrap();
+    assert!(
+        boundary.contains(&format!("the commuting of its {jobs:.0} jobs"))
+            && boundary.contains("half of each trip at the district's end"),
+        "{boundary}"
+    );
+    // Every district job: 2 commuting trips per working day, 225 working days (europe preset,
+    // which helsinki extends), half of each counted here.
+    let buildings = common::geojson_features(&tmp.path().join("buildings.geojson"));
+    let district = || {
+        buildings
+            .iter()
+            .map(|b| &b["properties"])
+            .filter(|p| p["in_district"] == true)
+    };
+    let worker_trips: f64 = district()
+        .map(|p| p["baseline_worker_trips_yr"].as_f64().unwrap())
+        .sum();
+    let want = jobs * 2.0 * 225.0 * 0.5;
+    assert!(
+        (worker_trips - want).abs() < 1e-4 * want,
+        "{worker_trips} vs {want}"
+    );
+    // Visitors come to the district's shops, offices and hotels.
+    let visitor_trips: f64 = district()
+        .map(|p| p["baseline_visitor_trips_yr"].as_f64().unwrap())
+        .sum();
+    assert!(visitor_trips > 0.0);
+    let report = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    assert!(report.contains("the transport boundary: transport counts the trips the district"));
+    assert!(!r.stdout.contains("residents' trips only"));
 }
 
 /// The break-even electricity factor (issue "Local factors…"): checked through whole runs.

@@ -127,6 +127,8 @@ pub struct Summary {
     pub scenarios: Vec<Scenario>,
     /// Things a reader should know before trusting the numbers.
     pub notes: Vec<String>,
+    /// The transport boundary in one sentence (which trips count, and how much of each).
+    pub transport_boundary: String,
     /// `district`, `rest` (every other building on the map), `all`, `outside_neighbourhoods`.
     pub totals: BTreeMap<String, TotalsOut>,
     /// The grid.
@@ -385,6 +387,10 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     }
     let access_bands = bands.iter().map(|(b, n)| (b.to_string(), *n)).collect();
     Summary {
+        transport_boundary: crate::estimate::transport::boundary(
+            &run.factors.travel,
+            run.aggregates.district.jobs,
+        ),
         notes: notes(run)
             .into_iter()
             .chain(
@@ -460,12 +466,6 @@ pub fn notes(run: &Estimated) -> Vec<String> {
                 grid.value, grid.unit, grid.from, grid.source
             ));
         }
-    }
-    let jobs = run.aggregates.district.jobs;
-    if jobs > 0.0 {
-        out.push(format!(
-            "transport counts residents' trips only (resident-activity method): the district's {jobs:.0} jobs and its visitors add no commuting or visiting emissions"
-        ));
     }
     if run.site.stops.is_empty() {
         out.push("no transit stops: the access index is 0 everywhere and car shares are those of the least accessible places".into());

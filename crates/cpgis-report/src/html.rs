@@ -622,7 +622,13 @@ fn designs(ran: &Ran, h: &mut String) {
         } else {
             format!("the community: {method}, {} m", c.distance_m)
         },
-        "the transport boundary: residents' trips only (resident-activity method)".into(),
+        format!(
+            "the transport boundary: {}",
+            cpgis_core::estimate::transport::boundary(
+                &e.factors.travel,
+                e.aggregates.district.jobs
+            )
+        ),
         match grid {
             Some(g) => format!(
                 "the grid factor: {} {} ({}; set by {})",

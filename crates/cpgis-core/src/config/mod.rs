@@ -271,7 +271,8 @@ pub struct Measures {
     pub heat: Option<HeatSource>,
     /// Share of the usable roof area covered with PV, 0..1.
     pub rooftop_pv: f64,
-    /// Car share of residents' trips, at most; the trips moved go to walking, cycling and transit.
+    /// Car share of the trips counted at the district's buildings (residents', workers',
+    /// visitors'), at most; the trips moved go to walking, cycling and transit.
     pub car_share: Option<f64>,
     /// Share of waste recycled or composted, at least.
     pub waste_diversion: Option<f64>,

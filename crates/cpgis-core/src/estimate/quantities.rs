@@ -50,8 +50,12 @@ quantities! {
     PvKwh = "pv_kwh_yr",
     /// PV yield beyond the building's own electricity, kWh per year.
     PvExportKwh = "pv_export_kwh_yr",
-    /// Residents' trips per year.
+    /// Residents' trips counted at the home end, per year.
     Trips = "trips_yr",
+    /// Workers' commuting trips counted at the workplace end, per year.
+    WorkerTrips = "worker_trips_yr",
+    /// Visitors' trips counted at the building's end, per year.
+    VisitorTrips = "visitor_trips_yr",
     /// Share of trips by car.
     CarShare = "car_share",
     /// Share of trips by transit.

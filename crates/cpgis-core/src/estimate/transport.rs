@@ -1,26 +1,37 @@
-//! Residents' transport (resident-activity method: each trip belongs to the traveller's home).
+//! Transport of the trips a building generates (induced activity): its residents' trips, its
+//! workers' commuting and its visitors' trips, each counted at this end by the preset's
+//! `trip_end_share` (one half: the other half belongs to the trip's other end, so a trip within
+//! the district counts once).
 //!
-//! trips = residents × trips per day × days per year. The car share of trips follows the
-//! preset's curve over the home's access index; the other trips split into walking, cycling
-//! (fixed shares of non-car trips) and transit. Transit splits over modes by each mode's part of
-//! the home's access index (by the preset's bus share where no stop is within reach).
-//! Passenger-km = trips × share × trip length. Emissions: car pkm × (combustion factor, or
-//! electricity × grid factor for the electric part), bus pkm × bus factor, tram, metro and rail
-//! pkm × kWh/pkm × grid factor.
+//! residents' trips = residents × trips per day × days per year; workers' = jobs × commuting
+//! trips per working day × working days; visitors' = Σ use share × floor area × the use's visitor
+//! trips per m² per day × days per year. The car share of trips follows the preset's curve over
+//! the building's access index (the district end of every trip); the other trips split into
+//! walking, cycling (fixed shares of non-car trips) and transit. Transit splits over modes by
+//! each mode's part of the access index (by the preset's bus share where no stop is within
+//! reach). Passenger-km = trips × share × trip length (residents': the car or transit trip
+//! length; workers': the commuting trip length; visitors': the visitor trip length). Emissions:
+//! car pkm × (combustion factor, or electricity × grid factor for the electric part), bus pkm ×
+//! bus factor, tram, metro and rail pkm × kWh/pkm × grid factor.
 
 use super::{Measures, Quantities, Quantity, Sector, SectorModel, SectorResult};
 use crate::preset::{Carrier, Factors, Mode};
 use crate::profile::Profile;
 use crate::site::Building;
 
-/// Residents' travel: trips, mode split from the access index, passenger-km, emissions.
+/// The travel a building generates: trips, mode split from the access index, passenger-km,
+/// emissions.
 pub struct TransportModel;
 
-/// Annual trips and passenger-km of one building's residents.
+/// Annual trips and passenger-km counted at one building.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Travel {
-    /// Trips per year.
+    /// Residents' trips counted at the home end per year.
     pub trips: f64,
+    /// Workers' commuting trips counted at the workplace end per year.
+    pub worker_trips: f64,
+    /// Visitors' trips counted at the building's end per year.
+    pub visitor_trips: f64,
     /// Share of trips by car.
     pub car_share: f64,
     /// Share of trips by transit.
@@ -31,17 +42,28 @@ pub struct Travel {
     pub transit_pkm: [f64; 4],
 }
 
-/// Annual trips and passenger-km of one building's residents under some measures.
+/// Annual trips and passenger-km counted at one building under some measures.
 pub fn travel(p: &Profile, m: &Measures, f: &Factors) -> Travel {
     let t = &f.travel;
-    let trips = p.residents * t.trips_per_resident_day * t.days_per_year;
+    let trips = p.residents * t.trips_per_resident_day * t.days_per_year * t.trip_end_share;
+    let worker_trips =
+        p.jobs * t.commute_trips_per_job_day * t.work_days_per_year * t.trip_end_share;
+    let visitors_per_day: f64 = p
+        .uses
+        .parts
+        .iter()
+        .map(|(u, share)| share * p.floor.gfa_m2 * f.archetype(*u).visitor_trips_m2_day)
+        .sum();
+    let visitor_trips = visitors_per_day * t.days_per_year * t.trip_end_share;
     let mut car_share = t.car_share(p.access.index);
     if let Some(cap) = m.car_share {
         car_share = car_share.min(cap);
     }
     let non_car = 1.0 - car_share;
     let transit_share = (non_car * (1.0 - t.walk_of_non_car - t.bike_of_non_car)).max(0.0);
-    let transit_pkm_total = trips * transit_share * t.transit_trip_km;
+    // Trip-km of the workers' and visitors' trips, by every mode alike.
+    let other_km = worker_trips * t.commute_trip_km + visitor_trips * t.visitor_trip_km;
+    let transit_pkm_total = (trips * t.transit_trip_km + other_km) * transit_share;
     let mut transit_pkm = [0.0; 4];
     for (i, mode) in Mode::ALL.iter().enumerate() {
         let part = if p.access.index > 0.0 {
@@ -57,11 +79,28 @@ pub fn travel(p: &Profile, m: &Measures, f: &Factors) -> Travel {
     }
     Travel {
         trips,
+        worker_trips,
+        visitor_trips,
         car_share,
         transit_share,
-        car_pkm: trips * car_share * t.car_trip_km,
+        car_pkm: (trips * t.car_trip_km + other_km) * car_share,
         transit_pkm,
     }
+}
+
+/// The transport boundary in one sentence, for the summary and the report.
+pub fn boundary(t: &crate::preset::Travel, district_jobs: f64) -> String {
+    let end = if (t.trip_end_share - 0.5).abs() < 1e-12 {
+        "half of each trip at the district's end and half at its other end (induced activity), so a trip within the district counts once".to_string()
+    } else {
+        format!(
+            "{} of each trip at the district's end (the preset's trip_end_share)",
+            t.trip_end_share
+        )
+    };
+    format!(
+        "transport counts the trips the district's buildings generate: residents' trips, the commuting of its {district_jobs:.0} jobs and visitors' trips, {end}; freight and through traffic are not counted"
+    )
 }
 
 /// t CO2e per year of one building's residents' travel.
@@ -102,6 +141,8 @@ impl SectorModel for TransportModel {
             co2e_t,
             quantities: Quantities::new(&[
                 (Quantity::Trips, tr.trips),
+                (Quantity::WorkerTrips, tr.worker_trips),
+                (Quantity::VisitorTrips, tr.visitor_trips),
                 (Quantity::CarShare, tr.car_share),
                 (Quantity::TransitShare, tr.transit_share),
                 (Quantity::CarPkm, tr.car_pkm),

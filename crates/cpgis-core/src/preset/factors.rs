@@ -23,6 +23,9 @@ pub struct Archetype {
     pub floors: f64,
     /// Gross floor area per job, m²; 0 means the use holds no jobs.
     pub floor_area_per_job_m2: f64,
+    /// Visitors' trips to the use (customers, guests, pupils, patients), per m² of floor area
+    /// per day; workers' commuting is counted from the jobs, not here.
+    pub visitor_trips_m2_day: f64,
 }
 
 /// How heat demand is met in business as usual.
@@ -56,6 +59,17 @@ pub struct Travel {
     pub trips_per_resident_day: f64,
     /// Days per year the daily trips are made.
     pub days_per_year: f64,
+    /// Share of a trip counted at each of its two ends (induced activity: half at the origin,
+    /// half at the destination, so a trip within the district counts once).
+    pub trip_end_share: f64,
+    /// Commuting trips per job per working day (to work and back).
+    pub commute_trips_per_job_day: f64,
+    /// Working days per year a job is commuted to.
+    pub work_days_per_year: f64,
+    /// Mean commuting trip length, km (every mode).
+    pub commute_trip_km: f64,
+    /// Mean visitor trip length, km (every mode).
+    pub visitor_trip_km: f64,
     /// Walking and cycling as shares of the trips not made by car (the rest is transit).
     pub walk_of_non_car: f64,
     /// Share of the non-car trips made by bicycle.
@@ -295,6 +309,7 @@ impl Factors {
                     storey_height_m: t.positive(&k("storey_height"), "m"),
                     floors: t.positive(&k("floors"), "floors"),
                     floor_area_per_job_m2: t.get(&k("floor_area_per_job"), "m2/job"),
+                    visitor_trips_m2_day: t.get(&k("visitor_trips"), "trips/m2/day"),
                 };
                 (*u, a)
             })
@@ -307,6 +322,11 @@ impl Factors {
         let travel = Travel {
             trips_per_resident_day: t.get(&tr("trips_per_resident_day"), "trips/person/day"),
             days_per_year: t.get(&tr("days_per_year"), "days/yr"),
+            trip_end_share: t.share(&tr("trip_end_share")),
+            commute_trips_per_job_day: t.get(&tr("commute_trips_per_job_day"), "trips/job/day"),
+            work_days_per_year: t.get(&tr("work_days_per_year"), "days/yr"),
+            commute_trip_km: t.get(&tr("commute_trip_km"), "km"),
+            visitor_trip_km: t.get(&tr("visitor_trip_km"), "km"),
             walk_of_non_car: t.share(&tr("walk_of_non_car")),
             bike_of_non_car: t.share(&tr("bike_of_non_car")),
             car_share_curve,

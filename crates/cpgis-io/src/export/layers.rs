@@ -53,8 +53,8 @@ fn quantity_decimals(q: Quantity) -> u8 {
     use Quantity::*;
     match q {
         HeatDemandKwh | ElectricityKwh | DistrictHeatKwh | NaturalGasKwh | OilKwh | CoalKwh
-        | WoodKwh | DistrictSteamKwh | PvKwh | PvExportKwh | Trips | CarPkm | BusPkm | TramPkm
-        | MetroPkm | RailPkm => KWH,
+        | WoodKwh | DistrictSteamKwh | PvKwh | PvExportKwh | Trips | WorkerTrips | VisitorTrips
+        | CarPkm | BusPkm | TramPkm | MetroPkm | RailPkm => KWH,
         WasteT | LandfillT | IncinerationT | CompostingT | RecyclingT | CarShare | TransitShare => {
             T
         }
