@@ -61,9 +61,10 @@ fn tier_1_mixed_use_building_of_zug_worked_by_hand() {
     let gfa = footprint * 2.0;
     // europe preset: office 70 kWh/m² electricity and 85 kWh of fuel per m² for heat (CBECS
     // gas use, so 85 × 0.90 boiler efficiency = 76.5 kWh/m² of heat delivered), industrial 60
-    // / 80 (delivered); before 1950 heat × 1.25.
+    // / 80 (delivered); before 1950 space heat × 1.25, hot water as drawn (SIA 380/1 standard
+    // use, 25 MJ/m² = 6.9 kWh/m² for both administration and industry).
     let electricity = gfa * (0.6 * 70.0 + 0.4 * 60.0);
-    let heat = gfa * (0.6 * 85.0 * 0.9 + 0.4 * 80.0) * 1.25;
+    let heat = gfa * (0.6 * ((85.0 * 0.9 - 6.9) * 1.25 + 6.9) + 0.4 * ((80.0 - 6.9) * 1.25 + 6.9));
     // Heating mix: district heat 5 %, gas 22 %, direct electric 5 %, oil 40 %, wood 10 %, heat
     // pumps 18 % (COP 2.8); boilers 90 % efficient.
     let el_total = electricity + heat * 0.05 + heat * 0.18 / 2.8;
@@ -156,6 +157,37 @@ fn tier_1_mixed_use_building_of_zug_worked_by_hand() {
         1e-4,
         "transport t",
     );
+}
+
+/// CEA Zug B1010, a restaurant the typology dates 2000 but builds to STANDARD4 (CEA's 1981-2000
+/// band): its era is the standard's, and the era scales its space heat only, not its hot water
+/// (it had multiplied everything, hot water and cooking included, by the post-2000 0.6).
+#[test]
+fn a_restaurant_keeps_its_hot_water_and_takes_its_standards_era() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = estimate(&fixture("cea-zug/site.toml"), tmp.path());
+    let features = geojson_features(&out.join("buildings.geojson"));
+    let b = building(&features, "B1010");
+    assert_eq!(b["uses"], "restaurant:1");
+    assert_eq!(b["year"], 2000);
+    assert_eq!(b["era"], "from_1980_to_1999");
+    assert_eq!(b["era_source"], "standard");
+    // europe: restaurant 150 kWh/m² of heat, 55.6 of it hot water (SIA 380/1, 200 MJ/m²);
+    // 1980-1999 space heat × 0.95.
+    let gfa = num(b, "gfa_m2");
+    close(
+        num(b, "baseline_heat_demand_kwh_yr"),
+        gfa * ((150.0 - 55.6) * 0.95 + 55.6),
+        1e-4,
+        1.0,
+        "heat",
+    );
+    let s = summary(&out);
+    let differs = s["profile"]["era_not_year"].as_array().unwrap();
+    assert!(differs
+        .iter()
+        .any(|d| d[0] == "B1010" && d[1] == "from_1980_to_1999" && d[2] == "from_2000"));
+    assert_eq!(s["profile"]["era_from"]["standard"], 15);
 }
 
 #[test]

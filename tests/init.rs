@@ -123,6 +123,7 @@ fn cea_zug_uses_and_shares_are_mapped() {
     assert_eq!(zone.floors.as_deref(), Some("zone.floors_ag"));
     assert_eq!(zone.height.as_deref(), Some("zone.height_ag"));
     assert_eq!(zone.year.as_deref(), Some("year"));
+    assert_eq!(zone.standard.as_deref(), Some("standard"));
     let sur = &c.buildings[1];
     assert_eq!(
         (sur.id.as_slice(), sur.floors.as_deref()),
@@ -285,6 +286,7 @@ fn cea_shapefiles_get_their_typology_joined_by_name() {
         ]
     );
     assert_eq!(zone.year.as_deref(), Some("YEAR"));
+    assert_eq!(zone.standard.as_deref(), Some("STANDARD"));
     let out = run(tmp.path());
     // The same uses, years and emissions as CEA's own merged GeoJSON of the zone.
     let geojson = tmp.path().join("geojson");

@@ -37,6 +37,8 @@ pub struct BuildingMap {
     pub floors: Option<String>,
     pub height: Option<String>,
     pub year: Option<String>,
+    /// A construction-standard field (CEA's `standard`), which decides the era over the year.
+    pub standard: Option<String>,
     /// The floor-area field and its unit (`ft2` or `m2`).
     pub gfa: Option<(String, String)>,
     /// The floor area's name gives no unit: the country's is used (`country_units`).
@@ -80,6 +82,9 @@ pub fn join_cea_typology(
     }
     if m.year.is_none() {
         m.year = first(table_fields, &["YEAR", "year"]);
+    }
+    if m.standard.is_none() {
+        m.standard = first(table_fields, &["STANDARD", "standard"]);
     }
     m.join = Some((table.to_path_buf(), key.to_string()));
     true
@@ -176,6 +181,7 @@ pub fn building_map(schema: Schema, fields: &[String]) -> BuildingMap {
             m.floors = first(fields, &[&format!("{p}floors_ag"), "floors_ag"]);
             m.height = first(fields, &[&format!("{p}height_ag"), "height_ag"]);
             m.year = first(fields, &["year", "YEAR"]);
+            m.standard = first(fields, &["standard", "STANDARD"]);
         }
         Schema::Urbanopt => {
             m.id = first(fields, &["id", "name"]).into_iter().collect();

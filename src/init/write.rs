@@ -142,10 +142,14 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
                 ("floors", &map.floors),
                 ("height", &map.height),
                 ("year", &map.year),
+                ("standard", &map.standard),
             ] {
                 if let Some(v) = v {
                     let _ = writeln!(out, "{key} = {}", q(v));
                 }
+            }
+            if map.standard.is_some() {
+                out.push_str("# the construction standard decides the era over the year: CEA's STANDARD1-6 by its year\n# bands (to 1920, 1921-1970, 1971-1980, 1981-2000, from 2001); change with\n# standard_map = { STANDARD2 = \"from_1950_to_1979\" }\n");
             }
             if let Some((g, unit)) = &map.gfa {
                 let _ = writeln!(out, "gfa = {{ field = {}, unit = {} }}", q(g), q(unit));

@@ -113,6 +113,30 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// Where a building's era came from.
+    EraSource {
+        Standard = "standard",
+        Year = "year",
+        Unknown = "unknown",
+    }
+}
+
+/// City Energy Analyst's construction standards (`STANDARD` / `standard` in its typology) as
+/// eras, used where a layer maps `standard` and its site file gives no `standard_map` entry for
+/// a value. CEA's Swiss database ties each standard to a band of construction years; the bands
+/// taken here (1: to 1920, 2: 1921-1970, 3: 1971-1980, 4: 1981-2000, 5 and 6: from 2001) are as
+/// recalled, not re-read, and agree with CEA's Zug reference case (standard 2 on buildings of
+/// 1931-1968, 4 on one of 2000, 5 on 2001-2010). Standard 2's band lies mostly before 1950.
+pub const CEA_STANDARDS: &[(&str, Era)] = &[
+    ("STANDARD1", Era::Before1950),
+    ("STANDARD2", Era::Before1950),
+    ("STANDARD3", Era::From1950To1979),
+    ("STANDARD4", Era::From1980To1999),
+    ("STANDARD5", Era::From2000),
+    ("STANDARD6", Era::From2000),
+];
+
 impl Era {
     /// The era of a construction year; `None` is unknown.
     pub fn of_year(year: Option<i32>) -> Era {

@@ -467,6 +467,23 @@ pub fn notes(run: &Estimated) -> Vec<String> {
             ));
         }
     }
+    if let Some(n) = p.era_from.get("standard") {
+        out.push(format!(
+            "{n} buildings take their era from their construction standard (CEA's STANDARD1-6 by its year bands, or the site file's standard_map) rather than their year; {} of them an era other than their year's (profile.era_not_year)",
+            p.era_not_year.len()
+        ));
+    }
+    if !p.unmatched_standards.is_empty() {
+        let listed: Vec<String> = p
+            .unmatched_standards
+            .iter()
+            .map(|(s, n)| format!("{s} ({n})"))
+            .collect();
+        out.push(format!(
+            "construction standards in no table, their era from the year instead: {}; map them with [buildings] standard_map (profile.unmatched_standards)",
+            listed.join(", ")
+        ));
+    }
     if run.site.stops.is_empty() {
         out.push("no transit stops: the access index is 0 everywhere and car shares are those of the least accessible places".into());
     }

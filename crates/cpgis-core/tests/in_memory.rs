@@ -38,6 +38,7 @@ fn building(id: &str, x: f64, y: f64) -> Building {
         floors: Some(3.0),
         height_m: None,
         year: Some("1972".into()),
+        standard: None,
         gfa_m2: None,
         energy: Vec::new(),
         energy_mapped: Default::default(),
@@ -97,6 +98,7 @@ interventions = ["rooftop_pv"]
         population: Vec::new(),
         quality: Vec::new(),
         use_maps: vec![Vec::new()],
+        standard_maps: vec![Vec::new()],
     };
 
     let estimated = run::estimate(config, checked, site, &mut Silent).unwrap();
@@ -201,6 +203,7 @@ fn metered_district_steam_is_its_own_carrier() {
         population: Vec::new(),
         quality: Vec::new(),
         use_maps: vec![Vec::new()],
+        standard_maps: vec![Vec::new()],
     };
     let e = run::estimate(config, checked, site, &mut Silent).unwrap();
     let r = EnergyModel.estimate(

@@ -145,6 +145,11 @@ pub struct BuildingsSpec {
     pub energy: Vec<EnergyField>,
     /// Raw use value → cpgis use type, applied before the preset's own table.
     pub use_map: Vec<(String, Use)>,
+    /// Field holding a construction standard (CEA's `standard`), which decides the era where
+    /// its value is known (over the year).
+    pub standard: Option<String>,
+    /// Standard value → era, before CEA's own standards ([`crate::kinds::CEA_STANDARDS`]).
+    pub standard_map: Vec<(String, crate::kinds::Era)>,
 }
 
 /// How the transit mode of a stop is read.

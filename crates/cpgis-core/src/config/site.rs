@@ -395,6 +395,25 @@ fn buildings(
             }
         }
     }
+    let standard = r.string("standard", issues);
+    let mut standard_map = Vec::new();
+    for (raw, to) in r.string_map("standard_map", issues) {
+        match crate::kinds::Era::from_key(&to) {
+            Some(e) if e != crate::kinds::Era::Unknown => standard_map.push((raw, e)),
+            _ => issues.push(
+                &format!("{key}.standard_map.{raw}"),
+                &format!("`{to}` is not an era"),
+                Some("use one of before_1950, from_1950_to_1979, from_1980_to_1999, from_2000"),
+            ),
+        }
+    }
+    if standard.is_none() && !standard_map.is_empty() {
+        issues.push(
+            &format!("{key}.standard_map"),
+            "maps standards but the layer maps no `standard` field",
+            Some("add standard = \"FIELD\" (CEA: \"standard\" or \"STANDARD\")"),
+        );
+    }
     let mut use_map = Vec::new();
     for (raw, to) in r.string_map("use_map", issues) {
         match Use::from_key(&to) {
@@ -426,6 +445,8 @@ fn buildings(
         gfa,
         energy,
         use_map,
+        standard,
+        standard_map,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Stationary energy. Tier 2: the building's metered energy per carrier (converted to kWh),
 //! when every carrier its layer maps has a value; partial (tier code 3) when some have: those
 //! metered, the missing ones modelled. Tier 1 with no reading: floor area by use ×
-//! the archetype's intensities (electricity; heat × the era's multiplier), heat met by the
+//! the archetype's intensities (electricity; space heat × the era's multiplier, plus hot water), heat met by the
 //! preset's heating mix (fuel = heat / boiler efficiency, heat pump electricity = heat / COP).
 //! Emissions = Σ carrier kWh × carrier factor.
 //!
@@ -187,7 +187,10 @@ fn archetype_demand(p: &Profile, f: &Factors) -> (f64, f64) {
         let a = f.archetype(*u);
         let area = share * p.floor.gfa_m2;
         electricity += area * a.electricity_kwh_m2;
-        heat += area * a.heat_kwh_m2 * f.era(p.era);
+        // The era scales space heating only: hot water (and cooking) is what the use draws,
+        // however well the building keeps its heat.
+        let hot_water = a.hot_water_kwh_m2.min(a.heat_kwh_m2);
+        heat += area * ((a.heat_kwh_m2 - hot_water) * f.era(p.era) + hot_water);
     }
     (electricity, heat)
 }

@@ -17,6 +17,9 @@ pub struct Archetype {
     pub electricity_kwh_m2: f64,
     /// Heat delivered (space heat and hot water), kWh per m² per year, stock average.
     pub heat_kwh_m2: f64,
+    /// The part of `heat_kwh_m2` that is hot water (and cooking where the heat figure holds
+    /// it), kWh delivered per m² per year: the era's multiplier leaves it alone.
+    pub hot_water_kwh_m2: f64,
     /// Floor-to-floor height, m: turns a building height into floors.
     pub storey_height_m: f64,
     /// Floors when neither floors nor height is known.
@@ -306,6 +309,7 @@ impl Factors {
                 let a = Archetype {
                     electricity_kwh_m2: t.get(&k("electricity"), "kWh/m2/yr"),
                     heat_kwh_m2: t.heat(&k("heat"), heating.boiler_efficiency),
+                    hot_water_kwh_m2: t.get(&k("hot_water"), "kWh/m2/yr"),
                     storey_height_m: t.positive(&k("storey_height"), "m"),
                     floors: t.positive(&k("floors"), "floors"),
                     floor_area_per_job_m2: t.get(&k("floor_area_per_job"), "m2/job"),

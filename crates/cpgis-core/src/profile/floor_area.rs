@@ -113,6 +113,7 @@ mod tests {
         storey_height_m: 3.5,
         floors: 4.0,
         floor_area_per_job_m2: 40.0,
+        hot_water_kwh_m2: 0.0,
         visitor_trips_m2_day: 0.0,
     };
 

@@ -20,6 +20,7 @@ use geo::{Area, Centroid, Contains, InteriorPoint, Point};
 use rayon::prelude::*;
 
 use crate::access::{AccessIndex, AccessModel, Service};
+use crate::kinds::EraSource;
 use crate::preset::{Carrier, Era, Factors, Use};
 use crate::site::Shape;
 use crate::site::Site;
@@ -59,6 +60,8 @@ pub struct Profile {
     pub footprint_m2: f64,
     /// Construction year, if one could be read.
     pub year: Option<i32>,
+    /// Where the era came from: the construction standard, the year, or neither.
+    pub era_source: EraSource,
     /// Construction era (heat intensity).
     pub era: Era,
     /// Residents.
@@ -104,6 +107,13 @@ pub struct ProfileNotes {
     pub rejected_floors: Vec<(String, f64)>,
     /// Buildings whose year text holds no year.
     pub unreadable_years: Vec<(String, String)>,
+    /// Buildings by where their era came from (`standard`, `year`, `unknown`).
+    pub era_from: BTreeMap<String, usize>,
+    /// Buildings whose standard gives another era than their year would, with both eras.
+    pub era_not_year: Vec<(String, String, String)>,
+    /// Construction standards that matched no table, with their building counts (their era
+    /// comes from the year).
+    pub unmatched_standards: BTreeMap<String, usize>,
     /// Buildings by where their residents came from.
     pub residents_from: BTreeMap<String, usize>,
     /// Residents of the population layer that found no home (cells without housing).
@@ -198,6 +208,27 @@ pub fn services(site: &Site, factors: &Factors) -> Vec<Service> {
 /// (m²), year and representative point.
 type Partial = (UseMix, FloorArea, f64, Option<i32>, Point<f64>);
 
+/// A building's era: its construction standard's where the layer's table (the site file's
+/// `standard_map`, then CEA's standards) knows the value, else its year's.
+fn era_of(b: &crate::site::Building, year: Option<i32>, map: &[(String, Era)]) -> (Era, EraSource) {
+    let known = b.standard.as_deref().map(str::trim).and_then(|s| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(s))
+            .map(|(_, e)| *e)
+            .or_else(|| {
+                crate::kinds::CEA_STANDARDS
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(s))
+                    .map(|(_, e)| *e)
+            })
+    });
+    match (known, year) {
+        (Some(e), _) => (e, EraSource::Standard),
+        (None, Some(_)) => (Era::of_year(year), EraSource::Year),
+        (None, None) => (Era::Unknown, EraSource::Unknown),
+    }
+}
+
 /// Profiles every building of the site.
 pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     let mut notes = ProfileNotes::default();
@@ -276,6 +307,31 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
                 }
             }
         }
+        if let Some(s) = b
+            .standard
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let map = site
+                .standard_maps
+                .get(b.layer)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            match era_of(b, None, map) {
+                (era, EraSource::Standard) => {
+                    let by_year = Era::of_year(*year);
+                    if year.is_some() && by_year != era {
+                        notes.era_not_year.push((
+                            b.id.to_string(),
+                            era.key().to_string(),
+                            by_year.key().to_string(),
+                        ));
+                    }
+                }
+                _ => *notes.unmatched_standards.entry(s.to_string()).or_default() += 1,
+            }
+        }
         if let (None, Some(text)) = (year, &b.year) {
             if !text.trim().is_empty() {
                 notes
@@ -338,10 +394,19 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
                     }
                 })
                 .sum();
+            let (era, era_source) = era_of(
+                &site.buildings[i],
+                year,
+                site.standard_maps
+                    .get(site.buildings[i].layer)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+            );
             // In the district when its representative point lies in it (boundary included).
             let in_district = district.contains(&point);
             Profile {
-                era: Era::of_year(year),
+                era,
+                era_source,
                 uses: mix,
                 floor,
                 footprint_m2: footprint,
@@ -356,13 +421,14 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
         })
         .collect();
     // Counted under the keys' static names, turned into owned names once.
-    let mut counts: [BTreeMap<&'static str, usize>; 4] = Default::default();
+    let mut counts: [BTreeMap<&'static str, usize>; 5] = Default::default();
     for p in &buildings {
         for (count, key) in counts.iter_mut().zip([
             p.uses.primary().key(),
             p.floor.floors_source.key(),
             p.floor.source.key(),
             p.residents_source.key(),
+            p.era_source.key(),
         ]) {
             *count.entry(key).or_default() += 1;
         }
@@ -372,6 +438,7 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     notes.floors_from = owned(&counts[1]);
     notes.floor_area_from = owned(&counts[2]);
     notes.residents_from = owned(&counts[3]);
+    notes.era_from = owned(&counts[4]);
     Profiles {
         buildings,
         notes,

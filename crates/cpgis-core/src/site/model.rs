@@ -63,6 +63,8 @@ pub struct Building {
     pub height_m: Option<f64>,
     /// Construction year as written (`after 1905..1908`, `c. 1950`).
     pub year: Option<Box<str>>,
+    /// Construction standard as written (CEA's `STANDARD2`), if mapped.
+    pub standard: Option<Box<str>>,
     /// Gross floor area from an attribute, m² (converted from the mapped unit).
     pub gfa_m2: Option<f64>,
     /// Metered values present (carriers whose field is empty are left out).
@@ -134,6 +136,8 @@ pub struct Site {
     pub quality: Vec<LayerQuality>,
     /// Per buildings layer, the site file's raw use value → use type table.
     pub use_maps: Vec<Vec<(String, crate::kinds::Use)>>,
+    /// Per buildings layer, the site file's standard → era table.
+    pub standard_maps: Vec<Vec<(String, crate::kinds::Era)>>,
 }
 
 /// A set of energy carriers, a bit each (a million buildings hold one).

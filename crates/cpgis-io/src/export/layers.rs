@@ -146,6 +146,7 @@ pub fn stage_buildings(
             None => fw.null_key(&k.year),
         }
         fw.str_key(&k.era, p.era.key());
+        fw.str_key(&k.era_source, p.era_source.key());
         fw.num_key(&k.residents, p.residents, PEOPLE);
         fw.str_key(&k.residents_source, p.residents_source.key());
         fw.num_key(&k.jobs, p.jobs, PEOPLE);
@@ -196,6 +197,7 @@ struct BuildingNames {
     gfa_source: Key,
     year: Key,
     era: Key,
+    era_source: Key,
     residents: Key,
     residents_source: Key,
     jobs: Key,
@@ -223,6 +225,7 @@ impl BuildingNames {
             gfa_source: k("gfa_source"),
             year: k("year"),
             era: k("era"),
+            era_source: k("era_source"),
             residents: k("residents"),
             residents_source: k("residents_source"),
             jobs: k("jobs"),

@@ -382,6 +382,11 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         population,
         quality,
         use_maps: config.buildings.iter().map(|b| b.use_map.clone()).collect(),
+        standard_maps: config
+            .buildings
+            .iter()
+            .map(|b| b.standard_map.clone())
+            .collect(),
     })
 }
 
@@ -789,6 +794,7 @@ struct BuildingSlots<'a> {
     floors: Option<usize>,
     height: Option<usize>,
     year: Option<usize>,
+    standard: Option<usize>,
     gfa: Option<usize>,
     energy: Vec<usize>,
 }
@@ -818,6 +824,7 @@ impl<'a> BuildingSlots<'a> {
         let floors = fields.add(spec.floors.as_deref());
         let height = fields.add(spec.height.as_deref());
         let year = fields.add(spec.year.as_deref());
+        let standard = fields.add(spec.standard.as_deref());
         let gfa = fields.add(spec.gfa.as_ref().map(|g| g.field.as_str()));
         let energy = spec
             .energy
@@ -831,6 +838,7 @@ impl<'a> BuildingSlots<'a> {
             floors,
             height,
             year,
+            standard,
             gfa,
             energy,
         }
@@ -954,6 +962,7 @@ impl<'a> BuildingSlots<'a> {
                 q,
             ),
             year: value(&raw.values, self.year).map(Box::from),
+            standard: value(&raw.values, self.standard).map(Box::from),
             id: id.into_boxed_str(),
             layer,
             shape,
