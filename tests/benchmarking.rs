@@ -140,7 +140,7 @@ fn the_terminal_ends_with_the_notes_counted() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     for phrase in [
-        "7 notes (listed by id in summary.json, and in report.html):",
+        "8 notes (listed by id in summary.json, and in report.html):",
         "  - the grid's electricity factor, 0.367 kg CO2e/kWh, is the usa preset's (EIA FAQ 74",
         "  - 10 buildings are points: no footprint, so no roof for rooftop PV",
         "  - 1 buildings have some of their meters read and the others modelled",

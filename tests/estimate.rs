@@ -190,6 +190,72 @@ fn a_restaurant_keeps_its_hot_water_and_takes_its_standards_era() {
     assert_eq!(s["profile"]["era_from"]["standard"], 15);
 }
 
+/// `[climate]` scales space heat, not hot water, by the site's heating degree days over the
+/// preset climate's: CEA Zug B1012 (office 0.6, industry 0.4, built 1931) in a climate 10 %
+/// colder than the preset's, against the same site without it.
+#[test]
+fn degree_days_scale_space_heat_only_and_are_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = common::fixture_site_text("cea-zug", "site.toml");
+    let colder = format!(
+        "{text}\n[climate]\nheating_degree_days = 3300\nreference_heating_degree_days = 3000\nsource = \"a test: 10 % colder\"\n"
+    );
+    let run_with = |site_text: &str, name: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let site = write_site(&dir, site_text);
+        let out = estimate(&site, &dir.join("out"));
+        let features = geojson_features(&out.join("buildings.geojson"));
+        let b = building(&features, "B1012").clone();
+        (b, summary(&out))
+    };
+    let (plain, plain_summary) = run_with(&text, "plain");
+    let (cold, cold_summary) = run_with(&colder, "cold");
+    let gfa = num(&plain, "gfa_m2");
+    // europe: office 85 kWh fuel × 0.9 = 76.5 delivered, 6.9 of it hot water; industry 80, 6.9
+    // hot water; before 1950 space heat × 1.25.
+    let heat = |scale: f64| {
+        gfa * (0.6 * ((76.5 - 6.9) * 1.25 * scale + 6.9)
+            + 0.4 * ((80.0 - 6.9) * 1.25 * scale + 6.9))
+    };
+    close(
+        num(&plain, "baseline_heat_demand_kwh_yr"),
+        heat(1.0),
+        1e-4,
+        1.0,
+        "heat",
+    );
+    close(
+        num(&cold, "baseline_heat_demand_kwh_yr"),
+        heat(1.1),
+        1e-4,
+        1.0,
+        "colder heat",
+    );
+    assert_eq!(plain_summary["climate"]["from"], "none");
+    assert_eq!(cold_summary["climate"]["from"], "site file");
+    assert!(
+        (cold_summary["climate"]["space_heat_scale"]
+            .as_f64()
+            .unwrap()
+            - 1.1)
+            .abs()
+            < 1e-12
+    );
+    let said = |s: &Value, what: &str| {
+        s["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains(what))
+    };
+    assert!(said(&plain_summary, "the site file gives no [climate]"));
+    assert!(said(
+        &cold_summary,
+        "space heat × 1.100: the site's 3300 heating degree days"
+    ));
+}
+
 #[test]
 fn tier_2_metered_oak_view_building_worked_by_hand() {
     // URBANopt Oak View building 0: 4,948 ft² multifamily, 2.44 kWh/ft² electricity and

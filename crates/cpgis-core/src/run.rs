@@ -91,7 +91,10 @@ pub struct Checked {
 pub fn preset_of(config: &SiteConfig, files: &dyn Files) -> Result<(Preset, Factors)> {
     let base = config.file.parent().unwrap_or(Path::new("."));
     let preset = resolve(&config.preset, base, &config.factors, &config.file, files)?;
-    let factors = Factors::from_preset(&preset)?;
+    let mut factors = Factors::from_preset(&preset)?;
+    if let Some(c) = &config.climate {
+        factors.space_heat_scale = c.space_heat_scale();
+    }
     Ok((preset, factors))
 }
 

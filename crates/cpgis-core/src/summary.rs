@@ -129,6 +129,8 @@ pub struct Summary {
     pub notes: Vec<String>,
     /// The transport boundary in one sentence (which trips count, and how much of each).
     pub transport_boundary: String,
+    /// The heating climate: the factor space heat is scaled by and where it came from.
+    pub climate: ClimateOut,
     /// `district`, `rest` (every other building on the map), `all`, `outside_neighbourhoods`.
     pub totals: BTreeMap<String, TotalsOut>,
     /// The grid.
@@ -155,6 +157,18 @@ pub struct Summary {
     pub balance: Option<Balance>,
     /// Every preset value with unit and source.
     pub assumptions: Vec<Assumption>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+/// The heating climate of the run.
+pub struct ClimateOut {
+    /// Space heat × this (1: the preset's intensities as they are).
+    pub space_heat_scale: f64,
+    /// `site file` when the site file gives degree days, else `none`.
+    pub from: &'static str,
+    /// The site's heating degree days and the reference climate's, as the site file gives them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degree_days: Option<crate::config::ClimateSpec>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -387,6 +401,15 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     }
     let access_bands = bands.iter().map(|(b, n)| (b.to_string(), *n)).collect();
     Summary {
+        climate: ClimateOut {
+            space_heat_scale: run.factors.space_heat_scale,
+            from: if run.config.climate.is_some() {
+                "site file"
+            } else {
+                "none"
+            },
+            degree_days: run.config.climate.clone(),
+        },
         transport_boundary: crate::estimate::transport::boundary(
             &run.factors.travel,
             run.aggregates.district.jobs,
@@ -483,6 +506,16 @@ pub fn notes(run: &Estimated) -> Vec<String> {
             "construction standards in no table, their era from the year instead: {}; map them with [buildings] standard_map (profile.unmatched_standards)",
             listed.join(", ")
         ));
+    }
+    match &run.config.climate {
+        None => out.push("space heat is the preset's intensities at the climate of their source tables: the site file gives no [climate] heating_degree_days and reference_heating_degree_days to scale it by".into()),
+        Some(c) => out.push(format!(
+            "space heat × {:.3}: the site's {} heating degree days over the {} of the preset's climate ([climate] in the site file{})",
+            c.space_heat_scale(),
+            c.heating_degree_days,
+            c.reference_heating_degree_days,
+            c.source.as_deref().map(|s| format!(": {s}")).unwrap_or_default()
+        )),
     }
     if run.site.stops.is_empty() {
         out.push("no transit stops: the access index is 0 everywhere and car shares are those of the least accessible places".into());

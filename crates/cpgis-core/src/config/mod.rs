@@ -248,6 +248,25 @@ pub enum GridShape {
     Hex,
 }
 
+/// The site's heating climate against the climate the preset's heat intensities come from:
+/// space heat is scaled by their ratio (the same degree-day definition for both).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClimateSpec {
+    /// The site's heating degree days per year.
+    pub heating_degree_days: f64,
+    /// Heating degree days per year of the climate the preset's intensities describe.
+    pub reference_heating_degree_days: f64,
+    /// Where the figures come from, as the site file says.
+    pub source: Option<String>,
+}
+
+impl ClimateSpec {
+    /// The factor space heat is multiplied by.
+    pub fn space_heat_scale(&self) -> f64 {
+        self.heating_degree_days / self.reference_heating_degree_days
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 /// The grid cells emissions are summed in.
 pub struct GridSpec {
@@ -350,6 +369,8 @@ pub struct SiteConfig {
     pub community: CommunitySpec,
     /// The aggregation grid.
     pub grid: GridSpec,
+    /// The heating climate, when the site file gives its degree days.
+    pub climate: Option<ClimateSpec>,
     /// The site file's scenarios (never `baseline`).
     pub scenarios: Vec<ScenarioSpec>,
     /// Offset target, margin, interventions and ranking.

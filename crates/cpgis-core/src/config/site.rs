@@ -131,6 +131,9 @@ pub fn parse_site_str_with(
         issues.push(key, problem, Some(hint));
     }
     let grid = grid(top.table("grid", &mut issues), &mut issues);
+    let climate = top
+        .table("climate", &mut issues)
+        .and_then(|t| climate(t, &mut issues));
     let scenarios = scenarios(top.table("scenario", &mut issues), &mut issues);
     let factors = factor_overrides(top.table("factors", &mut issues), &mut issues);
     let offsets = offsets(top.table("offsets", &mut issues), &mut issues);
@@ -150,6 +153,7 @@ pub fn parse_site_str_with(
             population,
             community,
             grid,
+            climate,
             scenarios,
             offsets,
         }),
@@ -723,6 +727,57 @@ fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpe
 const MAX_CELL_M: f64 = 100_000.0;
 /// The widest community ring, m: a neighbouring community is within reach of the district.
 const MAX_DISTANCE_M: f64 = 100_000.0;
+
+/// Heating degree days a year: a plausible range (0 in the tropics; about 12,000 K·d in the
+/// coldest inhabited places; °F·d are 1.8 times as many).
+const MAX_DEGREE_DAYS: f64 = 25_000.0;
+
+/// One of `[climate]`'s degree-day figures, checked.
+fn degree_days(
+    key: &'static str,
+    r: &mut TableReader<'_>,
+    issues: &mut ConfigIssues,
+) -> Option<f64> {
+    match r.number(key, issues) {
+        None => {
+            issues.push(
+                &format!("climate.{key}"),
+                "is missing: space heat is scaled by the site's heating degree days over those of the preset's climate, so both are needed",
+                Some("e.g. heating_degree_days = 3600 and reference_heating_degree_days = 4100, in the same definition (base temperature, °C or °F)"),
+            );
+            None
+        }
+        Some(d) if !(0.0..=MAX_DEGREE_DAYS).contains(&d) => {
+            issues.push(
+                &format!("climate.{key}"),
+                &format!("{d} is no year's heating degree days (0 to 25,000)"),
+                None,
+            );
+            None
+        }
+        Some(d) => Some(d),
+    }
+}
+
+fn climate(t: &toml::Table, issues: &mut ConfigIssues) -> Option<ClimateSpec> {
+    let mut r = TableReader::new(t, "climate");
+    let hdd = degree_days("heating_degree_days", &mut r, issues);
+    let reference = degree_days("reference_heating_degree_days", &mut r, issues);
+    if reference == Some(0.0) {
+        issues.push(
+            "climate.reference_heating_degree_days",
+            "cannot be 0: space heat is scaled by the ratio to it",
+            None,
+        );
+    }
+    let source = r.string("source", issues);
+    r.finish(issues);
+    Some(ClimateSpec {
+        heating_degree_days: hdd?,
+        reference_heating_degree_days: reference.filter(|d| *d > 0.0)?,
+        source,
+    })
+}
 
 fn grid(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> GridSpec {
     let empty = toml::Table::new();

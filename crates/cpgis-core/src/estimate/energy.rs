@@ -190,7 +190,7 @@ fn archetype_demand(p: &Profile, f: &Factors) -> (f64, f64) {
         // The era scales space heating only: hot water (and cooking) is what the use draws,
         // however well the building keeps its heat.
         let hot_water = a.hot_water_kwh_m2.min(a.heat_kwh_m2);
-        heat += area * ((a.heat_kwh_m2 - hot_water) * f.era(p.era) + hot_water);
+        heat += area * ((a.heat_kwh_m2 - hot_water) * f.space_heat(p.era) + hot_water);
     }
     (electricity, heat)
 }

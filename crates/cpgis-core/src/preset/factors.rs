@@ -256,6 +256,9 @@ pub struct Factors {
     pub offsets: Offsets,
     /// Currency of the costs.
     pub currency: String,
+    /// Space heat × this: the site's heating degree days over the preset climate's (1 when
+    /// the site file gives none).
+    pub space_heat_scale: f64,
 }
 
 impl Factors {
@@ -267,6 +270,11 @@ impl Factors {
     /// The archetype of a use (every use has one once built).
     pub fn archetype(&self, u: Use) -> &Archetype {
         &self.archetypes[&u]
+    }
+
+    /// The multiplier of space heat: the era's, times the site's climate scale.
+    pub fn space_heat(&self, e: Era) -> f64 {
+        self.era(e) * self.space_heat_scale
     }
 
     /// Heat multiplier of an era.
@@ -431,6 +439,7 @@ impl Factors {
             solar,
             offsets,
             currency: p.currency.clone(),
+            space_heat_scale: 1.0,
         })
     }
 }
