@@ -142,6 +142,7 @@ fn the_terminal_ends_with_the_notes_counted() {
     for phrase in [
         "8 notes (listed by id in summary.json, and in report.html):",
         "  - the grid's electricity factor, 0.367 kg CO2e/kWh, is the usa preset's (EIA FAQ 74",
+        "; a US national average of generation, CO2 only: the district's eGRID subregion or utility can differ widely",
         "  - 10 buildings are points: no footprint, so no roof for rooftop PV",
         "  - 1 buildings have some of their meters read and the others modelled",
         "  - 1 buildings export more electricity than they draw",

@@ -795,7 +795,10 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         .map(|e| preset_for((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0))
         .unwrap_or(crate::preset::DEFAULT);
     guesses.push(format!(
-        "preset: `{preset}`, chosen by the district's location"
+        "preset: `{preset}`, chosen by the district's location{}",
+        cpgis_core::preset::grid_scope(preset)
+            .map(|s| format!("; its electricity factor is {s}: set the district's utility's own as [factors] carriers.electricity = {{ value, unit, source }}"))
+            .unwrap_or_default()
     ));
     for l in &mut layers {
         if let Role::Buildings { map, .. } = &mut l.role {

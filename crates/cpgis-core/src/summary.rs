@@ -485,8 +485,14 @@ pub fn notes(run: &Estimated) -> Vec<String> {
     if let Some(grid) = run.preset.get("carriers.electricity") {
         if grid.from != "site file" {
             out.push(format!(
-                "the grid's electricity factor, {} {}, is the {} preset's ({}), not one given for this site: where the district's utility publishes its own, set it as [factors] carriers.electricity = {{ value, unit, source }}, since the verdict may turn on it (see the break-even factor)",
-                grid.value, grid.unit, grid.from, grid.source
+                "the grid's electricity factor, {} {}, is the {} preset's ({}{}), not one given for this site: where the district's utility publishes its own, set it as [factors] carriers.electricity = {{ value, unit, source }}, since the verdict may turn on it (see the break-even factor)",
+                grid.value,
+                grid.unit,
+                grid.from,
+                grid.source,
+                crate::preset::grid_scope(&grid.from)
+                    .map(|s| format!("; {s}"))
+                    .unwrap_or_default()
             ));
         }
     }
