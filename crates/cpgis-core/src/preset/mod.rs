@@ -336,6 +336,33 @@ fn check_replacement(
     }
 }
 
+/// What the electricity factor of each built-in preset stands for: a national average, a
+/// regional grid or a utility, with what is known of the grids around it. Said wherever the
+/// factor is a preset's, since it decides most verdicts.
+pub const GRID_SCOPES: &[(&str, &str)] = &[
+    (
+        "usa",
+        "a US national average of generation, CO2 only: the district's eGRID subregion or utility can differ widely (no subregion table is built in)",
+    ),
+    (
+        "europe",
+        "Switzerland's consumption mix as KBOB tabulates it, not the district's country or utility",
+    ),
+    (
+        "china-north",
+        "the North China regional grid (2023); China's national average was 0.5306 kg CO2/kWh that year (MEE & NBS, via press), and other regional grids differ",
+    ),
+    ("helsinki", "the Helsinki utility Helen's electricity sold (2023)"),
+];
+
+/// The scope of a built-in preset's electricity factor, if known.
+pub fn grid_scope(preset: &str) -> Option<&'static str> {
+    GRID_SCOPES
+        .iter()
+        .find(|(p, _)| *p == preset)
+        .map(|(_, s)| *s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,31 +515,4 @@ mod tests {
             .to_string();
         assert!(e.contains("does not convert"), "{e}");
     }
-}
-
-/// What the electricity factor of each built-in preset stands for: a national average, a
-/// regional grid or a utility, with what is known of the grids around it. Said wherever the
-/// factor is a preset's, since it decides most verdicts.
-pub const GRID_SCOPES: &[(&str, &str)] = &[
-    (
-        "usa",
-        "a US national average of generation, CO2 only: the district's eGRID subregion or utility can differ widely (no subregion table is built in)",
-    ),
-    (
-        "europe",
-        "Switzerland's consumption mix as KBOB tabulates it, not the district's country or utility",
-    ),
-    (
-        "china-north",
-        "the North China regional grid (2023); China's national average was 0.5306 kg CO2/kWh that year (MEE & NBS, via press), and other regional grids differ",
-    ),
-    ("helsinki", "the Helsinki utility Helen's electricity sold (2023)"),
-];
-
-/// The scope of a built-in preset's electricity factor, if known.
-pub fn grid_scope(preset: &str) -> Option<&'static str> {
-    GRID_SCOPES
-        .iter()
-        .find(|(p, _)| *p == preset)
-        .map(|(_, s)| *s)
 }
