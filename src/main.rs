@@ -35,7 +35,7 @@ fn keep_freed_memory() {
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// No progress on the terminal.
+    /// Nothing on the terminal but the verdict line (`run`, `demo`) and errors.
     #[arg(long, short, global = true)]
     quiet: bool,
     /// Print the time each stage took.
@@ -75,6 +75,10 @@ struct Output {
     /// Layers as GeoJSON files, one GeoPackage, or both.
     #[arg(long, value_enum, default_value = "geojson")]
     format: FormatArg,
+    /// Set a site-file key for this run, checked like the file (repeatable), e.g.
+    /// `--set scenario.proposed.car_share=0.3 --set offsets.margin=0.2`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -230,6 +234,11 @@ impl Stages {
             let took = start.elapsed();
             self.timings.push((name, took));
             if let Some(bar) = self.bar.take() {
+                // The finished line shows the stage's time once (the running spinner's
+                // elapsed counter goes).
+                if let Ok(done) = ProgressStyle::with_template("✓ {msg}") {
+                    bar.set_style(done);
+                }
                 bar.finish_with_message(format!("{name} ({:.2} s)", took.as_secs_f64()));
             }
         }
@@ -266,7 +275,18 @@ impl Progress for Stages {
 
 /// Prints to stdout; a reader that went away (`cpgis … | head`) ends the program quietly
 /// instead of panicking.
+/// `--quiet`: nothing on stdout but the verdict line (errors still go to stderr).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn say(text: &str) {
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    say_always(text);
+}
+
+/// Printed even with `--quiet`: the verdict.
+fn say_always(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -287,7 +307,17 @@ macro_rules! sayp {
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if let Some(hint) = subcommand_hint(&e) {
+                eprintln!("{}", e.render().to_string().trim_end());
+                eprintln!("{hint}");
+                return ExitCode::from(2);
+            }
+            e.exit()
+        }
+    };
     cpgis::layer::silence_gdal_messages();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -296,6 +326,43 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// `did you mean …?` for a mistyped subcommand, where clap has none: an edit or two away, or
+/// two neighbouring letters swapped (`rnu` → `run`).
+fn subcommand_hint(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    if e.get(ContextKind::SuggestedSubcommand).is_some() {
+        return None;
+    }
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let swapped = |a: &str, b: &str| {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        a.len() == b.len()
+            && (0..a.len().saturating_sub(1)).any(|i| {
+                let mut s = a.clone();
+                s.swap(i, i + 1);
+                s == b
+            })
+    };
+    let found = names
+        .iter()
+        .find(|n| swapped(typed, n))
+        .cloned()
+        .or_else(|| {
+            cpgis::issues::closest(typed, names.iter().map(String::as_str)).map(str::to_string)
+        })?;
+    Some(format!("did you mean `cpgis {found}`?"))
 }
 
 /// The files a run wrote, and the older outputs it removed.
@@ -317,9 +384,10 @@ fn run_pipeline(
     out: &Path,
     format: Format,
     allow_network: bool,
+    sets: &[String],
     stages: &mut Stages,
 ) -> cpgis::Result<PathBuf> {
-    let config = cpgis_io::parse_site_file_with(site, allow_network)?;
+    let config = cpgis_io::parse_site_file_set(site, allow_network, sets)?;
     cpgis::pipeline::check_output(&config, out)?;
     let (ran, committed) = cpgis::pipeline::run_site_writing(config, stages, out, format)?;
     stages.done();
@@ -333,6 +401,12 @@ fn run_pipeline(
         sayln!();
     }
     say_committed(&committed);
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        say_always(&format!(
+            "{}\n",
+            cpgis::report::verdict_line(&ran.estimated.config.name, &ran.balance)
+        ));
+    }
     // The process ends next: freeing millions of small records one by one would take a second
     // at a million buildings, and the system reclaims the memory at exit anyway.
     std::mem::forget(ran);
@@ -340,6 +414,7 @@ fn run_pipeline(
 }
 
 fn run(cli: Cli) -> cpgis::Result<()> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let mut stages = Stages::new(cli.quiet);
     match cli.command {
         Command::Run { site, output } => {
@@ -348,13 +423,14 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 &output.out,
                 output.format.into(),
                 cli.allow_network,
+                &output.set,
                 &mut stages,
             )?;
         }
         Command::Demo { out, format } => {
             let input = out.join("demo-input");
             let site = cpgis::demo::unpack(&input)?;
-            let report = run_pipeline(&site, &out, format.into(), false, &mut stages)?;
+            let report = run_pipeline(&site, &out, format.into(), false, &[], &mut stages)?;
             sayln!(
                 "\nThe demo case (Kamppi, Helsinki) is in {}; open the report: {}",
                 input.display(),
@@ -366,7 +442,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             output,
             buildings,
         } => {
-            let config = cpgis_io::parse_site_file_with(&site, cli.allow_network)?;
+            let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &output.set)?;
             cpgis::pipeline::check_output(&config, &output.out)?;
             let est = cpgis::pipeline::estimate_site_with(config, &mut stages)?;
             stages.stage("write");
@@ -474,6 +550,17 @@ fn run(cli: Cli) -> cpgis::Result<()> {
         } => {
             let cwd = std::env::current_dir()
                 .map_err(|e| cpgis::Error::Tool(format!("cannot read the working folder: {e}")))?;
+            let names: Vec<&str> = cpgis::preset::BUILTIN.iter().map(|(n, _)| *n).collect();
+            let path_like = name.ends_with(".toml") || name.contains('/') || name.contains('\\');
+            if !path_like && !names.contains(&name.as_str()) {
+                let hint = cpgis::issues::closest(&name, names.iter().copied())
+                    .map(|n| format!("did you mean `{n}`? "))
+                    .unwrap_or_default();
+                return Err(cpgis::Error::Argument(format!(
+                    "no preset called `{name}`: {hint}the built-in presets are {}, or give the path of a preset file ending in .toml",
+                    names.join(", ")
+                )));
+            }
             let preset = cpgis::preset::resolve(&name, &cwd, &[], Path::new("-"), &cpgis_io::Disk)?;
             cpgis::preset::Factors::from_preset(&preset)?;
             sayp!("{}", cpgis::preset::render_preset(&preset));

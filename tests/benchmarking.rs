@@ -136,7 +136,6 @@ fn the_terminal_ends_with_the_notes_counted() {
         fixture("benchmarking/site.toml").to_str().unwrap(),
         "-o",
         tmp.path().to_str().unwrap(),
-        "-q",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     for phrase in [

@@ -591,13 +591,7 @@ fn a_rerun_leaves_no_output_of_an_earlier_run_beside_its_own() {
     assert_eq!(both.code, 0, "{}", both.stderr);
     assert!(out.join("cpgis.gpkg").exists());
     std::fs::write(out.join("notes.txt"), "the user's own file").unwrap();
-    let geojson = common::cpgis(&[
-        "run",
-        site.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    let geojson = common::cpgis(&["run", site.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(geojson.code, 0, "{}", geojson.stderr);
     assert!(!out.join("cpgis.gpkg").exists());
     assert!(
@@ -673,7 +667,6 @@ fn the_verdict_flips_at_the_break_even_electricity_factor() {
         fixture("kamppi/site.toml").to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
-        "-q",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let be = &summary(&out)["balance"]["break_even"];
@@ -705,4 +698,109 @@ fn the_verdict_flips_at_the_break_even_electricity_factor() {
             "at {factor} kg/kWh"
         );
     }
+}
+
+/// `--set KEY=VALUE` is the site file with that key changed: the same balance as a file edited
+/// by hand, recorded in summary.json and the report; a mistyped key or a wrong type is refused
+/// like the file's, saying it came from `--set`.
+#[test]
+fn set_on_the_command_line_equals_the_edited_file_and_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = common::fixture_site_text("kamppi", "site.toml");
+    // The fixture sets the car share and leaves the margin at its default (0.1).
+    let edited =
+        text.replace("car_share = 0.10", "car_share = 0.3") + "\n[offsets]\nmargin = 0.2\n";
+    assert!(!text.contains("[offsets]"));
+    let by_file = common::write_site(tmp.path(), &edited);
+    let file_out = tmp.path().join("file");
+    let r = common::cpgis_site("run", &by_file, &file_out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let set_out = tmp.path().join("set");
+    let r = common::cpgis(&[
+        "run",
+        fixture("kamppi/site.toml").to_str().unwrap(),
+        "-o",
+        set_out.to_str().unwrap(),
+        "--set",
+        "scenario.proposed.car_share=0.3",
+        "--set",
+        "offsets.margin=0.2",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (a, b) = (summary(&file_out), summary(&set_out));
+    assert_eq!(a["balance"], b["balance"]);
+    assert_eq!(a["totals"], b["totals"]);
+    assert_eq!(
+        b["settings"],
+        serde_json::json!(["scenario.proposed.car_share=0.3", "offsets.margin=0.2"])
+    );
+    assert!(r
+        .stdout
+        .contains("set on the command line over the site file: scenario.proposed.car_share=0.3, offsets.margin=0.2"));
+    let report = std::fs::read_to_string(set_out.join("report.html")).unwrap();
+    assert!(report.contains("set on the command line over the site file"));
+    let bad = common::cpgis(&[
+        "run",
+        fixture("kamppi/site.toml").to_str().unwrap(),
+        "-o",
+        tmp.path().join("bad").to_str().unwrap(),
+        "--set",
+        "scenario.proposed.car_shar=0.3",
+        "--set",
+        "offsets.margin=abc",
+    ]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains(
+        "scenario.proposed.car_shar: is not a known measure (set by --set scenario.proposed.car_shar=0.3)"
+    ), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("(set by --set offsets.margin=\"abc\")"),
+        "{}",
+        bad.stderr
+    );
+}
+
+/// `-q` leaves only the verdict line on stdout: the run's tables, notes and file list go.
+#[test]
+fn quiet_leaves_only_the_verdict_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = common::cpgis(&[
+        "run",
+        fixture("urbanopt/site.toml").to_str().unwrap(),
+        "-o",
+        tmp.path().to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", r.stdout);
+    let s = summary(tmp.path());
+    let verdict = if s["balance"]["climate_positive"] == true {
+        "Oak View: CLIMATE POSITIVE"
+    } else {
+        "Oak View: NOT climate positive"
+    };
+    assert!(lines[0].starts_with(verdict), "{}", lines[0]);
+}
+
+/// A mistyped subcommand gets the one meant, and `presets show` a name it does not know says so
+/// (it had said "site file usaa has 1 problem").
+#[test]
+fn mistyped_names_on_the_command_line_get_the_one_meant() {
+    let r = common::cpgis(&["rnu"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("did you mean `cpgis run`?"),
+        "{}",
+        r.stderr
+    );
+    let r = common::cpgis(&["presets", "show", "usaa"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .starts_with("error: no preset called `usaa`: did you mean `usa`?"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("site file"), "{}", r.stderr);
 }

@@ -58,6 +58,10 @@ pub enum Error {
         problem: String,
     },
 
+    /// A command-line argument names nothing cpgis knows (a preset, a subcommand).
+    #[error("{0}")]
+    Argument(String),
+
     /// A file cannot be written, or GDAL failed where it should not have.
     #[error("{0}")]
     Tool(String),

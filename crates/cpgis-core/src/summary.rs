@@ -127,6 +127,8 @@ pub struct Summary {
     pub scenarios: Vec<Scenario>,
     /// Things a reader should know before trusting the numbers.
     pub notes: Vec<String>,
+    /// Site-file keys set on the command line (`--set`), as `key=value`.
+    pub settings: Vec<String>,
     /// The transport boundary in one sentence (which trips count, and how much of each).
     pub transport_boundary: String,
     /// The heating climate: the factor space heat is scaled by and where it came from.
@@ -401,6 +403,7 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     }
     let access_bands = bands.iter().map(|(b, n)| (b.to_string(), *n)).collect();
     Summary {
+        settings: run.config.settings.clone(),
         climate: ClimateOut {
             space_heat_scale: run.factors.space_heat_scale,
             from: if run.config.climate.is_some() {
@@ -476,6 +479,12 @@ pub fn community_notes(c: &crate::community::Community) -> Vec<String> {
 pub fn notes(run: &Estimated) -> Vec<String> {
     let mut out = Vec::new();
     let p = &run.profiles.notes;
+    if !run.config.settings.is_empty() {
+        out.push(format!(
+            "set on the command line over the site file: {}",
+            run.config.settings.join(", ")
+        ));
+    }
     if !run.config.scenarios.iter().any(|s| s.name == "proposed") {
         out.push(
             "the site file has no [scenario.proposed]: the proposed scenario equals the baseline"

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use cpgis_core::config::{parse_site_str_with, ConfigIssues, SiteConfig};
+use cpgis_core::config::{parse_site_str_set, ConfigIssues, SiteConfig};
 use cpgis_core::files::{Files, PathKind};
 use cpgis_core::{Error, Result};
 
@@ -82,6 +82,15 @@ pub fn parse_site_file(file: &Path) -> Result<SiteConfig> {
 /// [`parse_site_file`]; `allow_network` accepts GDAL's network file systems (`/vsicurl/`, …)
 /// and URLs as layer paths, which are refused otherwise.
 pub fn parse_site_file_with(file: &Path, allow_network: bool) -> Result<SiteConfig> {
+    parse_site_file_set(file, allow_network, &[])
+}
+
+/// [`parse_site_file_with`] with `--set KEY=VALUE` settings applied over the file's keys.
+pub fn parse_site_file_set(
+    file: &Path,
+    allow_network: bool,
+    sets: &[String],
+) -> Result<SiteConfig> {
     let text = read_regular(file).map_err(|e| {
         let mut issues = ConfigIssues::new(file.to_path_buf());
         issues.push(
@@ -102,7 +111,7 @@ pub fn parse_site_file_with(file: &Path, allow_network: bool) -> Result<SiteConf
         Error::Config(issues)
     })?;
     let base = file.parent().unwrap_or(Path::new("."));
-    parse_site_str_with(&text, file, base, allow_network, &Disk)
+    parse_site_str_set(&text, file, base, allow_network, &Disk, sets)
 }
 
 #[cfg(test)]

@@ -604,6 +604,14 @@ fn designs(ran: &Ran, h: &mut String) {
     let grid = e.preset.get("carriers.electricity");
     let c = &ran.community;
     let method = format!("{:?}", c.method).to_lowercase();
+    let settings = if e.config.settings.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "set on the command line over the site file: {}",
+            e.config.settings.join(", ")
+        ))
+    };
     let items = [
         format!(
             "the proposed measures: {}",
@@ -638,7 +646,7 @@ fn designs(ran: &Ran, h: &mut String) {
         },
     ];
     h.push_str(r#"<h3>What the verdict depends on</h3><ul id="depends">"#);
-    for i in items {
+    for i in settings.into_iter().chain(items) {
         let _ = write!(h, "<li>{}</li>", esc(&i));
     }
     h.push_str("</ul>");

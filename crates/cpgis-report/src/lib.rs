@@ -16,4 +16,4 @@ pub mod svg;
 pub mod text;
 
 pub use html::render_html;
-pub use text::{balance_table, district_buildings_table, estimate_table, warnings};
+pub use text::{balance_table, district_buildings_table, estimate_table, verdict_line, warnings};

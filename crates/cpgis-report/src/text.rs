@@ -206,6 +206,11 @@ pub fn fmt_share(m: f64) -> String {
     p.strip_suffix(".0").map(str::to_string).unwrap_or(p)
 }
 
+/// The one line `--quiet` leaves: the site's name and the verdict sentence.
+pub fn verdict_line(site: &str, b: &cpgis_core::balance::Balance) -> String {
+    format!("{site}: {}", verdict_sentence(b))
+}
+
 /// The verdict in one sentence: whether the credits cover the on-site residual (net < 0), and
 /// separately whether the target with its margin is met; never "climate positive by X", since
 /// X is what the last cell selected happens to overshoot by (it grew when a design got worse).

@@ -7,6 +7,7 @@
 //! | `site` | the site-file schema: parsing raw TOML into the types below |
 //! | `units` | units a mapped attribute may carry (m², ft², kWh, therm, …) |
 
+pub mod overrides;
 pub(crate) mod reader;
 mod site;
 pub mod units;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 use crate::kinds::{Carrier, HeatSource, Intervention, Mode, RankBy, Use};
 
 pub use crate::issues::{ConfigIssue, ConfigIssues};
-pub use site::{parse_epsg, parse_site_str, parse_site_str_with};
+pub use site::{parse_epsg, parse_site_str, parse_site_str_set, parse_site_str_with};
 pub use units::{AreaUnit, EnergyUnit, MeterUnit};
 
 /// The local metric CRS in which all computation happens.
@@ -371,6 +372,8 @@ pub struct SiteConfig {
     pub grid: GridSpec,
     /// The heating climate, when the site file gives its degree days.
     pub climate: Option<ClimateSpec>,
+    /// `--set KEY=VALUE` settings applied over the file, as `key=value` (TOML value).
+    pub settings: Vec<String>,
     /// The site file's scenarios (never `baseline`).
     pub scenarios: Vec<ScenarioSpec>,
     /// Offset target, margin, interventions and ranking.

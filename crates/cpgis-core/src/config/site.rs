@@ -27,8 +27,21 @@ pub fn parse_site_str_with(
     allow_network: bool,
     files: &dyn Files,
 ) -> crate::Result<SiteConfig> {
+    parse_site_str_set(text, file, base, allow_network, files, &[])
+}
+
+/// [`parse_site_str_with`] with `--set KEY=VALUE` settings applied to the file's keys before
+/// they are checked; the settings are kept in [`SiteConfig::settings`].
+pub fn parse_site_str_set(
+    text: &str,
+    file: &Path,
+    base: &Path,
+    allow_network: bool,
+    files: &dyn Files,
+    sets: &[String],
+) -> crate::Result<SiteConfig> {
     let mut issues = ConfigIssues::new(file.to_path_buf());
-    let table: toml::Table = match text.parse() {
+    let mut table: toml::Table = match text.parse() {
         Ok(t) => t,
         Err(e) => {
             let msg = e.message().to_string();
@@ -43,6 +56,11 @@ pub fn parse_site_str_with(
             return Err(crate::Error::Config(issues));
         }
     };
+    let settings: Vec<super::overrides::Setting> = sets
+        .iter()
+        .filter_map(|s| super::overrides::parse_setting(s, &mut issues))
+        .collect();
+    super::overrides::apply(&mut table, &settings, &mut issues);
     let ctx = Ctx {
         base,
         file,
@@ -156,8 +174,15 @@ pub fn parse_site_str_with(
             climate,
             scenarios,
             offsets,
+            settings: settings
+                .iter()
+                .map(|s| format!("{}={}", s.key, s.value))
+                .collect(),
         }),
-        _ => Err(crate::Error::Config(issues)),
+        _ => {
+            super::overrides::blame(&mut issues, &settings);
+            Err(crate::Error::Config(issues))
+        }
     }
 }
 
