@@ -200,6 +200,14 @@ enum Command {
         #[command(subcommand)]
         action: Option<PresetsAction>,
     },
+    /// Print a shell completion script, e.g.
+    /// `cpgis completions bash > ~/.local/share/bash-completion/completions/cpgis`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `cpgis man > ~/.local/share/man/man1/cpgis.1`.
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -541,6 +549,20 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             } else {
                 sayp!("{}", cpgis::inspect::render(&report));
             }
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "cpgis", &mut text);
+            sayp!("{}", String::from_utf8_lossy(&text));
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut text)
+                .map_err(|e| cpgis::Error::Tool(format!("cannot render the man page: {e}")))?;
+            sayp!("{}", String::from_utf8_lossy(&text));
         }
         Command::Presets { action: None } => {
             sayp!("{}", cpgis::preset::render_list());

@@ -804,3 +804,49 @@ fn mistyped_names_on_the_command_line_get_the_one_meant() {
     );
     assert!(!r.stderr.contains("site file"), "{}", r.stderr);
 }
+
+/// Shell completions and the man page come from the clap definitions: bash completes `cpgis r`
+/// to `run` once the script is sourced, and the man page is roff naming every subcommand.
+#[test]
+fn completions_complete_in_bash_and_the_man_page_lists_the_subcommands() {
+    let r = common::cpgis(&["completions", "bash"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("cpgis.bash");
+    std::fs::write(&script, &r.stdout).unwrap();
+    let complete = |typed: &str| {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source '{}'; COMP_WORDS=(cpgis {typed}); COMP_CWORD=1; _cpgis cpgis {typed} cpgis; echo \"${{COMPREPLY[@]}}\"",
+                script.display()
+            ))
+            .output()
+            .unwrap();
+        let mut words: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        words.sort();
+        words
+    };
+    assert_eq!(complete("in"), ["init", "inspect"]);
+    assert_eq!(complete("ru"), ["run"]);
+    let man = common::cpgis(&["man"]);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.contains(".TH cpgis 1"), "{}", man.stdout);
+    for sub in [
+        "run",
+        "estimate",
+        "inspect",
+        "init",
+        "presets",
+        "completions",
+    ] {
+        assert!(
+            man.stdout.contains(&format!("cpgis\\-{sub}(1)")),
+            "{sub}: {}",
+            man.stdout
+        );
+    }
+}
