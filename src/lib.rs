@@ -22,6 +22,7 @@ pub use cpgis_report as report;
 
 pub mod bench;
 pub mod bench_gtfs;
+pub mod compare;
 pub mod demo;
 pub mod init;
 pub mod inspect;

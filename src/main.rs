@@ -208,6 +208,18 @@ enum Command {
     },
     /// Print the man page (roff), e.g. `cpgis man > ~/.local/share/man/man1/cpgis.1`.
     Man,
+    /// What changed between two runs: the settings that differ and the results (totals by
+    /// sector and scenario, each scenario's balance, the verdict, zones); also written as
+    /// compare.csv and compare.html.
+    Compare {
+        /// The first run's output folder (or its summary.json).
+        a: PathBuf,
+        /// The second run's output folder (or its summary.json).
+        b: PathBuf,
+        /// Folder for compare.csv and compare.html.
+        #[arg(short, long, default_value = "compare")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -555,6 +567,14 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut cmd, "cpgis", &mut text);
             sayp!("{}", String::from_utf8_lossy(&text));
+        }
+        Command::Compare { a, b, out } => {
+            let c = cpgis::compare::compare(&a, &b)?;
+            sayp!("{}", cpgis::compare::render_text(&c));
+            sayln!();
+            for f in cpgis::compare::write(&out, &c)? {
+                sayln!("wrote {}", f.display());
+            }
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();

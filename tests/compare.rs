@@ -1,0 +1,124 @@
+//! `cpgis compare A B` on two real runs of the demo case that differ in one setting: the
+//! settings table shows exactly that change, the results what it moved, and compare.csv reads
+//! with a CSV reader that is not ours (Python's csv module).
+
+mod common;
+
+use common::fixture;
+
+fn run(out: &std::path::Path, extra: &[&str]) {
+    let site = fixture("kamppi/site.toml");
+    let mut args = vec![
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend(extra);
+    let r = common::cpgis(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn one_changed_setting_shows_exactly_that_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&a, &[]);
+    run(&b, &["--set", "offsets.margin=0.2"]);
+    let out = tmp.path().join("cmp");
+    let r = common::cpgis(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("B was run with --set offsets.margin=0.2"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("Settings that differ (1):"),
+        "{}",
+        r.stdout
+    );
+    // The CSV, read by Python's csv module: the one setting, and results that moved only where
+    // the margin enters (targets, shortfall, capacity as a multiple of the need).
+    let parsed = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import csv,json,sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='')))))",
+        )
+        .arg(out.join("compare.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&parsed.stdout).unwrap();
+    let settings: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["kind"] == "setting").collect();
+    assert_eq!(settings.len(), 1, "{settings:?}");
+    assert_eq!(settings[0]["key"], "offsets.margin");
+    assert_eq!(settings[0]["a"], "0.1");
+    assert_eq!(settings[0]["b"], "0.2");
+    let changed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["kind"] == "result" && r["a"] != r["b"])
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "target, t CO2e/yr",
+            "shortfall, t CO2e/yr",
+            "baseline: target, t CO2e/yr",
+            "baseline: capacity × need",
+            "proposed: target, t CO2e/yr",
+            "proposed: capacity × need",
+        ]
+    );
+    // The proposed target moves from on site × 1.1 to × 1.2: by 0.1 × on site.
+    let on_site: f64 = rows
+        .iter()
+        .find(|r| r["key"] == "on site (proposed), t CO2e/yr")
+        .unwrap()["a"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let target = rows
+        .iter()
+        .find(|r| r["key"] == "target, t CO2e/yr")
+        .unwrap();
+    let change: f64 = target["change"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (change - 0.1 * on_site).abs() < 1e-3,
+        "{change} vs {}",
+        0.1 * on_site
+    );
+    let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
+    assert!(html.contains("<tr class=\"changed\"><td>offsets.margin</td><td>0.1</td><td>0.2</td>"));
+    assert!(!html.contains("<script"));
+}
+
+#[test]
+fn a_folder_without_a_summary_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = common::cpgis(&[
+        "compare",
+        tmp.path().to_str().unwrap(),
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("summary.json: cannot be read"),
+        "{}",
+        r.stderr
+    );
+}
