@@ -112,6 +112,32 @@ fn at<'v>(v: &'v Value, pointer: &str) -> Option<&'v Value> {
     v.pointer(pointer).filter(|x| !x.is_null())
 }
 
+/// The `(name, value)` pairs of an array of objects at `pointer` (scenarios by name, preset
+/// values by key).
+fn named(v: &Value, pointer: &str, name: &str, value: &str) -> Vec<(String, Value)> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|x| (text(x.get(name)), x[value].clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every name of either list, sorted, once.
+fn union(a: &[(String, Value)], b: &[(String, Value)]) -> Vec<String> {
+    let mut names: Vec<String> = a.iter().chain(b).map(|s| s.0.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn find<'v>(list: &'v [(String, Value)], name: &str) -> Option<&'v Value> {
+    list.iter().find(|s| s.0 == name).map(|s| &s.1)
+}
+
 /// Compares the runs in `a` and `b` (output folders or summary files).
 pub fn compare(a: &Path, b: &Path) -> Result<Comparison> {
     let (fa, va) = read_summary(a)?;
@@ -139,42 +165,24 @@ pub fn compare(a: &Path, b: &Path) -> Result<Comparison> {
         setting(key, p, p);
     }
     // Scenario measures, by scenario name.
-    let scenarios = |v: &Value| -> Vec<(String, Value)> {
-        v["scenarios"]
-            .as_array()
-            .map(|s| {
-                s.iter()
-                    .map(|x| {
-                        (
-                            x["name"].as_str().unwrap_or("").to_string(),
-                            x["measures"].clone(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (sa, sb) = (scenarios(&va), scenarios(&vb));
-    let mut names: Vec<&String> = sa.iter().chain(&sb).map(|s| &s.0).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
-        let ma = sa.iter().find(|s| &s.0 == name).map(|s| &s.1);
-        let mb = sb.iter().find(|s| &s.0 == name).map(|s| &s.1);
-        let mut keys: Vec<&String> = ma
-            .and_then(Value::as_object)
-            .into_iter()
-            .chain(mb.and_then(Value::as_object))
-            .flat_map(|o| o.keys())
-            .collect();
-        keys.sort();
-        keys.dedup();
-        for k in keys {
+    let (sa, sb) = (
+        named(&va, "/scenarios", "name", "measures"),
+        named(&vb, "/scenarios", "name", "measures"),
+    );
+    for name in union(&sa, &sb) {
+        let (ma, mb) = (find(&sa, &name), find(&sb, &name));
+        let fields = |m: Option<&Value>| -> Vec<(String, Value)> {
+            m.and_then(Value::as_object)
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default()
+        };
+        let (fa, fb) = (fields(ma), fields(mb));
+        for k in union(&fa, &fb) {
             let r = row(
                 "setting",
                 format!("scenario.{name}.{k}"),
-                ma.and_then(|m| m.get(k)).filter(|x| !x.is_null()),
-                mb.and_then(|m| m.get(k)).filter(|x| !x.is_null()),
+                find(&fa, &k).filter(|x| !x.is_null()),
+                find(&fb, &k).filter(|x| !x.is_null()),
             );
             if r.a != r.b {
                 settings.push(r);
@@ -182,29 +190,17 @@ pub fn compare(a: &Path, b: &Path) -> Result<Comparison> {
         }
     }
     // Every preset value, by key.
-    let assumptions = |v: &Value| -> Vec<(String, Value)> {
-        v["assumptions"]
-            .as_array()
-            .map(|s| {
-                s.iter()
-                    .map(|x| {
-                        (
-                            x["key"].as_str().unwrap_or("").to_string(),
-                            x["value"].clone(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (aa, ab) = (assumptions(&va), assumptions(&vb));
-    let mut keys: Vec<&String> = aa.iter().chain(&ab).map(|s| &s.0).collect();
-    keys.sort();
-    keys.dedup();
-    for k in keys {
-        let x = aa.iter().find(|s| &s.0 == k).map(|s| &s.1);
-        let y = ab.iter().find(|s| &s.0 == k).map(|s| &s.1);
-        let r = row("setting", format!("factor {k}"), x, y);
+    let (aa, ab) = (
+        named(&va, "/assumptions", "key", "value"),
+        named(&vb, "/assumptions", "key", "value"),
+    );
+    for k in union(&aa, &ab) {
+        let r = row(
+            "setting",
+            format!("factor {k}"),
+            find(&aa, &k),
+            find(&ab, &k),
+        );
         if r.a != r.b {
             settings.push(r);
         }
