@@ -55,6 +55,9 @@ enum FormatArg {
     Gpkg,
     /// Both.
     Both,
+    /// Attribute tables as CSV (buildings, grid cells, neighbourhoods, zones, balance per
+    /// scenario) for a spreadsheet; no geometry.
+    Csv,
 }
 
 impl From<FormatArg> for Format {
@@ -63,6 +66,7 @@ impl From<FormatArg> for Format {
             FormatArg::Geojson => Format::Geojson,
             FormatArg::Gpkg => Format::Gpkg,
             FormatArg::Both => Format::Both,
+            FormatArg::Csv => Format::Csv,
         }
     }
 }

@@ -47,20 +47,10 @@ fn one_changed_setting_shows_exactly_that_change() {
     );
     // The CSV, read by Python's csv module: the one setting, and results that moved only where
     // the margin enters (targets, shortfall, capacity as a multiple of the need).
-    let parsed = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import csv,json,sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='')))))",
-        )
-        .arg(out.join("compare.csv"))
-        .output()
-        .unwrap();
-    assert!(
-        parsed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&parsed.stderr)
-    );
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&parsed.stdout).unwrap();
+    let rows: Vec<serde_json::Value> = common::read_csv(&out.join("compare.csv"))
+        .into_iter()
+        .map(serde_json::Value::Object)
+        .collect();
     let settings: Vec<&serde_json::Value> =
         rows.iter().filter(|r| r["kind"] == "setting").collect();
     assert_eq!(settings.len(), 1, "{settings:?}");

@@ -104,3 +104,23 @@ pub fn assert_bad_input(run: &Run, phrases: &[&str]) {
         );
     }
 }
+
+/// The rows of a CSV file as Python's csv module reads it (a reader that is not ours), each a
+/// map from column to text.
+pub fn read_csv(path: &Path) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import csv,json,sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))))")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.into_iter()
+        .map(|r| r.as_object().unwrap().clone())
+        .collect()
+}

@@ -93,7 +93,7 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
 
 /// Checks, before any work, that the output folder can be written: it is a folder we can write
 /// Every file a run may write into its output folder.
-pub const OUTPUT_NAMES: [&str; 10] = [
+pub const OUTPUT_NAMES: [&str; 15] = [
     "buildings.geojson",
     "grid.geojson",
     "neighbourhoods.geojson",
@@ -102,6 +102,11 @@ pub const OUTPUT_NAMES: [&str; 10] = [
     "opportunities.geojson",
     "offset_zones.geojson",
     "cpgis.gpkg",
+    "buildings.csv",
+    "grid.csv",
+    "neighbourhoods.csv",
+    "offset_zones.csv",
+    "balance.csv",
     "summary.json",
     "report.html",
 ];

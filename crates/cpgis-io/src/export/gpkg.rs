@@ -19,6 +19,9 @@ pub enum Format {
     Gpkg,
     /// Both.
     Both,
+    /// Attribute tables as CSV files (buildings, grid, neighbourhoods, zones, balance), no
+    /// geometry.
+    Csv,
 }
 
 fn tool(what: &str, e: impl std::fmt::Display) -> Error {

@@ -18,9 +18,10 @@
 
 pub mod antimeridian;
 pub mod atomic;
+mod csv;
 pub mod generation;
 pub mod geojson;
-pub mod gpkg;
+mod gpkg;
 pub mod layers;
 pub mod offset_layers;
 pub mod sink;
@@ -38,7 +39,7 @@ pub use gpkg::Format;
 /// that is removed once the layers are copied.
 fn layer_dir(dir: &Path, format: Format) -> PathBuf {
     match format {
-        Format::Gpkg => dir.join(format!(".cpgis-layers-{}", std::process::id())),
+        Format::Gpkg | Format::Csv => dir.join(format!(".cpgis-layers-{}", std::process::id())),
         Format::Geojson | Format::Both => dir.to_path_buf(),
     }
 }
@@ -58,6 +59,21 @@ fn finish_layers(dir: &Path, format: Format, layers: Vec<PathBuf>) -> Result<Vec
             }
             Ok(vec![gpkg?])
         }
+        Format::Csv => {
+            let tables: Result<Vec<Option<PathBuf>>> = layers
+                .iter()
+                .filter(|l| {
+                    l.file_stem()
+                        .is_some_and(|s| csv::TABLES.contains(&s.to_string_lossy().as_ref()))
+                })
+                .map(|l| csv::write_table(dir, l))
+                .collect();
+            let tables = tables.map(|t| t.into_iter().flatten().collect());
+            if let Some(tmp) = layers.first().and_then(|l| l.parent()) {
+                let _ = std::fs::remove_dir_all(tmp);
+            }
+            tables
+        }
     }
 }
 
@@ -75,7 +91,11 @@ pub fn write_estimate(out: &Path, run: &Estimated, format: Format) -> Result<Com
     ];
     layers.extend(layers::write_stops(&ldir, run, &to_wgs84)?);
     finish_layers(dir, format, layers)?;
-    write_summary(dir, &summary::summary(run, None))?;
+    let s = summary::summary(run, None);
+    write_summary(dir, &s)?;
+    if format == Format::Csv {
+        csv::write_balance(dir, &s)?;
+    }
     generation.commit()
 }
 
@@ -144,6 +164,9 @@ pub fn write_run_with(
     ];
     layers.extend(stops);
     let mut written = finish_layers(dir, format, layers)?;
+    if format == Format::Csv {
+        written.extend(csv::write_balance(dir, &summary::summary(run, Some(ran)))?);
+    }
     written.push(summary);
     written.push(report);
     Ok(written)
