@@ -62,6 +62,23 @@ fn value(v: &FieldValue, boolean: bool) -> String {
     }
 }
 
+/// For each of a layer's `count` fields, whether it is a boolean (GeoJSON booleans come back
+/// from GDAL as integers of subtype boolean).
+pub(super) fn boolean_fields(lyr: &gdal::vector::Layer, count: usize) -> Vec<bool> {
+    // SAFETY: `lyr` is a live layer; its definition and field definitions are owned by it and
+    // only read here, by index within the field count.
+    unsafe {
+        let defn = gdal_sys::OGR_L_GetLayerDefn(lyr.c_layer());
+        (0..count)
+            .map(|i| {
+                let field = gdal_sys::OGR_FD_GetFieldDefn(defn, i as i32);
+                !field.is_null()
+                    && gdal_sys::OGR_Fld_GetSubType(field) == gdal_sys::OGRFieldSubType::OFSTBoolean
+            })
+            .collect()
+    }
+}
+
 /// Writes `dir/NAME.csv` from the GeoJSON layer `layer` (attributes only), dropping columns
 /// that are null in every feature; nothing for a layer without features or fields (a site
 /// without neighbourhoods).
@@ -74,19 +91,7 @@ pub fn write_table(dir: &Path, layer: &Path) -> Result<Option<PathBuf>> {
         Dataset::open(layer).map_err(|e| tool(&format!("cannot reopen {}", layer.display()), e))?;
     let mut lyr = ds.layer(0).map_err(|e| tool("no layer", e))?;
     let names: Vec<String> = lyr.defn().fields().map(|f| f.name()).collect();
-    // GeoJSON booleans come back as integers of subtype boolean.
-    // SAFETY: `lyr` is a live layer of `ds`; its definition and field definitions are owned by
-    // it and only read here, by index within the field count.
-    let booleans: Vec<bool> = unsafe {
-        let defn = gdal_sys::OGR_L_GetLayerDefn(lyr.c_layer());
-        (0..names.len())
-            .map(|i| {
-                let field = gdal_sys::OGR_FD_GetFieldDefn(defn, i as i32);
-                !field.is_null()
-                    && gdal_sys::OGR_Fld_GetSubType(field) == gdal_sys::OGRFieldSubType::OFSTBoolean
-            })
-            .collect()
-    };
+    let booleans = boolean_fields(&lyr, names.len());
     let fields: Vec<(String, bool)> = names.into_iter().zip(booleans).collect();
     // Which columns hold anything.
     let mut filled = vec![false; fields.len()];

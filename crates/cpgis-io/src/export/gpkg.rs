@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gdal::vector::{FieldDefn, LayerAccess, LayerOptions};
+use gdal::vector::{LayerAccess, LayerOptions};
 use gdal::{Dataset, DriverManager};
 
 use cpgis_core::{Error, Result};
@@ -46,6 +46,57 @@ pub fn write_gpkg(dir: &Path, layers: &[PathBuf]) -> Result<PathBuf> {
 /// same bytes.
 const FIXED_DATE: &str = "2000-01-01T00:00:00.000Z";
 
+/// An OGR geometry type without Z or M.
+fn flat(t: gdal_sys::OGRwkbGeometryType::Type) -> gdal_sys::OGRwkbGeometryType::Type {
+    // SAFETY: a pure function of an enum value, no pointer involved.
+    unsafe { gdal_sys::OGR_GT_Flatten(t) }
+}
+
+/// The geometry family of an OGR geometry type, as a layer-name suffix.
+fn family(t: gdal_sys::OGRwkbGeometryType::Type) -> &'static str {
+    use gdal_sys::OGRwkbGeometryType::*;
+    match flat(t) {
+        x if x == wkbPoint || x == wkbMultiPoint => "points",
+        x if x == wkbLineString || x == wkbMultiLineString => "lines",
+        _ => "polygons",
+    }
+}
+
+/// The multi type of a family (a layer of one family holds its single and multi parts).
+fn multi_type(family: &str) -> gdal_sys::OGRwkbGeometryType::Type {
+    use gdal_sys::OGRwkbGeometryType::*;
+    match family {
+        "points" => wkbMultiPoint,
+        "lines" => wkbMultiLineString,
+        _ => wkbMultiPolygon,
+    }
+}
+
+/// Adds a field to `layer`, a boolean one with OGR's boolean subtype (GeoPackage stores it as a
+/// boolean, so QGIS shows a check box rather than 0 and 1).
+fn add_field(layer: &gdal::vector::Layer, name: &str, ty: u32, boolean: bool) -> Result<()> {
+    let c_name = std::ffi::CString::new(name).map_err(|e| tool("field name", e))?;
+    // SAFETY: the field definition is created, used to add the field to a live layer (which
+    // copies it) and destroyed here; every pointer passed is valid for the call.
+    let err = unsafe {
+        let defn = gdal_sys::OGR_Fld_Create(c_name.as_ptr(), ty);
+        if boolean {
+            gdal_sys::OGR_Fld_SetSubType(defn, gdal_sys::OGRFieldSubType::OFSTBoolean);
+        }
+        let err = gdal_sys::OGR_L_CreateField(layer.c_layer(), defn, 1);
+        gdal_sys::OGR_Fld_Destroy(defn);
+        err
+    };
+    if err == gdal_sys::OGRErr::OGRERR_NONE {
+        Ok(())
+    } else {
+        Err(tool(
+            &format!("cannot add field {name}"),
+            format!("OGR error {err}"),
+        ))
+    }
+}
+
 fn copy_all(tmp: &Path, layers: &[PathBuf]) -> Result<()> {
     gdal::config::set_config_option("OGR_CURRENT_DATE", FIXED_DATE)
         .map_err(|e| tool("cannot fix the GeoPackage date", e))?;
@@ -63,52 +114,118 @@ fn copy_all(tmp: &Path, layers: &[PathBuf]) -> Result<()> {
         let src = Dataset::open(src_path)
             .map_err(|e| tool(&format!("cannot reopen {}", src_path.display()), e))?;
         let mut src_layer = src.layer(0).map_err(|e| tool("no layer", e))?;
-        let geom_type = src_layer
-            .defn()
-            .geom_fields()
-            .next()
-            .map(|g| g.field_type())
-            .unwrap_or(gdal_sys::OGRwkbGeometryType::wkbUnknown);
         let fields: Vec<(String, u32)> = src_layer
             .defn()
             .fields()
             .map(|f| (f.name(), f.field_type()))
             .collect();
-        let mut txn = out
-            .start_transaction()
-            .map_err(|e| tool("cannot start a transaction", e))?;
-        {
-            let dst = txn
-                .create_layer(LayerOptions {
-                    name: &name,
-                    srs: Some(&wgs84),
-                    ty: geom_type,
-                    options: None,
-                })
-                .map_err(|e| tool(&format!("cannot create layer {name}"), e))?;
-            for (field, ty) in &fields {
-                FieldDefn::new(field, *ty)
-                    .and_then(|d| d.add_to_layer(&dst))
-                    .map_err(|e| tool(&format!("cannot add field {field}"), e))?;
-            }
-            for f in src_layer.features() {
-                let mut g =
-                    gdal::vector::Feature::new(dst.defn()).map_err(|e| tool("feature", e))?;
-                for i in 0..fields.len() {
-                    if let Ok(Some(v)) = f.field(i) {
-                        g.set_field(i, &v).map_err(|e| tool("field value", e))?;
+        let booleans = super::csv::boolean_fields(&src_layer, fields.len());
+        // One geometry type per layer: a layer holding several families (opportunities of
+        // point buildings beside cells) becomes one layer per family, `NAME_points`, ….
+        let mut types: Vec<gdal_sys::OGRwkbGeometryType::Type> = src_layer
+            .features()
+            .filter_map(|f| f.geometry().map(|g| flat(g.geometry_type())))
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        let mut families: Vec<&'static str> = types.iter().map(|t| family(*t)).collect();
+        families.dedup();
+        src_layer.reset_feature_reading();
+        let split = families.len() > 1;
+        for fam in if families.is_empty() {
+            vec!["polygons"]
+        } else {
+            families
+        } {
+            let layer_name = if split {
+                format!("{name}_{fam}")
+            } else {
+                name.clone()
+            };
+            // The family's one type where its features share it (our layers write polygons as
+            // MultiPolygon and point buildings as Point), else its multi type.
+            let of_family: Vec<_> = types.iter().filter(|t| family(**t) == fam).collect();
+            let ty = match of_family.as_slice() {
+                [one] => **one,
+                _ => multi_type(fam),
+            };
+            let mut txn = out
+                .start_transaction()
+                .map_err(|e| tool("cannot start a transaction", e))?;
+            {
+                let dst = txn
+                    .create_layer(LayerOptions {
+                        name: &layer_name,
+                        srs: Some(&wgs84),
+                        ty,
+                        options: None,
+                    })
+                    .map_err(|e| tool(&format!("cannot create layer {layer_name}"), e))?;
+                for ((field, ty), boolean) in fields.iter().zip(&booleans) {
+                    add_field(&dst, field, *ty, *boolean)?;
+                }
+                src_layer.reset_feature_reading();
+                for f in src_layer.features() {
+                    let geom = f.geometry();
+                    if split && geom.map(|g| family(g.geometry_type())) != Some(fam) {
+                        continue;
                     }
+                    let mut g =
+                        gdal::vector::Feature::new(dst.defn()).map_err(|e| tool("feature", e))?;
+                    for i in 0..fields.len() {
+                        if let Ok(Some(v)) = f.field(i) {
+                            g.set_field(i, &v).map_err(|e| tool("field value", e))?;
+                        }
+                    }
+                    if let Some(geom) = geom {
+                        g.set_geometry(geom.clone())
+                            .map_err(|e| tool("geometry", e))?;
+                    }
+                    g.create(&dst)
+                        .map_err(|e| tool(&format!("cannot write a feature of {layer_name}"), e))?;
                 }
-                if let Some(geom) = f.geometry() {
-                    g.set_geometry(geom.clone())
-                        .map_err(|e| tool("geometry", e))?;
-                }
-                g.create(&dst)
-                    .map_err(|e| tool(&format!("cannot write a feature of {name}"), e))?;
             }
+            txn.commit().map_err(|e| tool("cannot commit", e))?;
         }
-        txn.commit().map_err(|e| tool("cannot commit", e))?;
     }
     drop(out);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A layer mixing points and polygons (opportunities of point buildings beside grid
+    /// cells) becomes one layer per geometry type; booleans stay booleans.
+    #[test]
+    fn mixed_geometries_are_split_and_booleans_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("opportunities.geojson");
+        std::fs::write(
+            &src,
+            r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"id":"b1","in_district":true},"geometry":{"type":"Point","coordinates":[24.93,60.17]}},
+{"type":"Feature","properties":{"id":"c1","in_district":false},"geometry":{"type":"MultiPolygon","coordinates":[[[[24.9,60.1],[25.0,60.1],[25.0,60.2],[24.9,60.1]]]]}},
+{"type":"Feature","properties":{"id":"b2","in_district":false},"geometry":{"type":"Point","coordinates":[24.94,60.18]}}]}"#,
+        )
+        .unwrap();
+        let gpkg = write_gpkg(dir.path(), &[src]).unwrap();
+        let ds = Dataset::open(&gpkg).unwrap();
+        let mut layers: Vec<(String, u32, u64)> = ds
+            .layers()
+            .map(|l| (l.name(), l.defn().geometry_type(), l.feature_count()))
+            .collect();
+        layers.sort();
+        use gdal_sys::OGRwkbGeometryType::*;
+        assert_eq!(
+            layers,
+            [
+                ("opportunities_points".to_string(), wkbPoint, 2),
+                ("opportunities_polygons".to_string(), wkbMultiPolygon, 1),
+            ]
+        );
+        let l = ds.layer_by_name("opportunities_points").unwrap();
+        assert_eq!(super::super::csv::boolean_fields(&l, 2), [false, true]);
+    }
 }
