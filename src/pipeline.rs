@@ -108,6 +108,7 @@ pub fn run_site_writing(
         format,
         wait,
         &cpgis_report::render_html,
+        &cpgis_report::qml::styles,
     )?;
     Ok((ran, generation.commit()?))
 }

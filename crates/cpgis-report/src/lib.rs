@@ -8,10 +8,12 @@
 //! | `svg` | map frame (local CRS → page), paths, legends, scale bar |
 //! | `charts` | the balance waterfall and the sector bars |
 //! | `colour` | class breaks and palettes |
+//! | `qml` | QGIS styles of the GeoPackage's layers, in the report's classes and colours |
 
 pub mod charts;
 pub mod colour;
 pub mod html;
+pub mod qml;
 pub mod svg;
 pub mod text;
 

@@ -28,12 +28,13 @@ fn tool(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Tool(format!("GeoPackage export: {what}: {e}"))
 }
 
-/// Copies the GeoJSON `layers` into `dir/cpgis.gpkg` (layer names from the file names).
-pub fn write_gpkg(dir: &Path, layers: &[PathBuf]) -> Result<PathBuf> {
+/// Copies the GeoJSON `layers` into `dir/cpgis.gpkg` (layer names from the file names), with
+/// `styles` (layer name, QGIS QML) in its `layer_styles` table, each the layer's default.
+pub fn write_gpkg(dir: &Path, layers: &[PathBuf], styles: &[(String, String)]) -> Result<PathBuf> {
     let path = dir.join("cpgis.gpkg");
     let tmp = dir.join(format!(".cpgis.tmp-{}.gpkg", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    let result = copy_all(&tmp, layers).and_then(|()| {
+    let result = copy_all(&tmp, layers, styles).and_then(|()| {
         std::fs::rename(&tmp, &path).map_err(|e| tool("cannot rename the temporary file", e))
     });
     if result.is_err() {
@@ -97,7 +98,7 @@ fn add_field(layer: &gdal::vector::Layer, name: &str, ty: u32, boolean: bool) ->
     }
 }
 
-fn copy_all(tmp: &Path, layers: &[PathBuf]) -> Result<()> {
+fn copy_all(tmp: &Path, layers: &[PathBuf], styles: &[(String, String)]) -> Result<()> {
     gdal::config::set_config_option("OGR_CURRENT_DATE", FIXED_DATE)
         .map_err(|e| tool("cannot fix the GeoPackage date", e))?;
     let driver =
@@ -188,8 +189,81 @@ fn copy_all(tmp: &Path, layers: &[PathBuf]) -> Result<()> {
             txn.commit().map_err(|e| tool("cannot commit", e))?;
         }
     }
+    write_styles(&mut out, layers, styles)?;
     drop(out);
     Ok(())
+}
+
+/// The `layer_styles` table QGIS reads a GeoPackage layer's default style from (its columns as
+/// QGIS creates them), one row per styled layer that was written; the update time fixed, so the
+/// same run writes the same bytes.
+fn write_styles(out: &mut Dataset, layers: &[PathBuf], styles: &[(String, String)]) -> Result<()> {
+    let written: Vec<String> = layers
+        .iter()
+        .filter_map(|l| l.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    let rows: Vec<&(String, String)> = styles
+        .iter()
+        .filter(|(name, _)| written.contains(name))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut txn = out
+        .start_transaction()
+        .map_err(|e| tool("cannot start a transaction", e))?;
+    {
+        let table = txn
+            .create_layer(LayerOptions {
+                name: "layer_styles",
+                srs: None,
+                ty: gdal_sys::OGRwkbGeometryType::wkbNone,
+                options: None,
+            })
+            .map_err(|e| tool("cannot create layer_styles", e))?;
+        use gdal_sys::OGRFieldType::{OFTInteger, OFTString};
+        let columns = [
+            ("f_table_catalog", OFTString, false),
+            ("f_table_schema", OFTString, false),
+            ("f_table_name", OFTString, false),
+            ("f_geometry_column", OFTString, false),
+            ("styleName", OFTString, false),
+            ("styleQML", OFTString, false),
+            ("styleSLD", OFTString, false),
+            ("useAsDefault", OFTInteger, true),
+            ("description", OFTString, false),
+            ("owner", OFTString, false),
+            ("ui", OFTString, false),
+            ("update_time", OFTString, false),
+        ];
+        for (name, ty, boolean) in columns {
+            add_field(&table, name, ty, boolean)?;
+        }
+        for (layer, qml) in rows {
+            let mut f = gdal::vector::Feature::new(table.defn()).map_err(|e| tool("feature", e))?;
+            let text = |s: &str| gdal::vector::FieldValue::StringValue(s.to_string());
+            let values = [
+                (0, text("")),
+                (1, text("")),
+                (2, text(layer)),
+                (3, text("geom")),
+                (4, text(&format!("cpgis {layer}"))),
+                (5, text(qml)),
+                (6, text("")),
+                (7, gdal::vector::FieldValue::IntegerValue(1)),
+                (8, text("cpgis: the report's classes and colours")),
+                (9, text("")),
+                (10, text("")),
+                (11, text(FIXED_DATE)),
+            ];
+            for (i, v) in values {
+                f.set_field(i, &v).map_err(|e| tool("style value", e))?;
+            }
+            f.create(&table)
+                .map_err(|e| tool("cannot write a style", e))?;
+        }
+    }
+    txn.commit().map_err(|e| tool("cannot commit", e))
 }
 
 #[cfg(test)]
@@ -210,7 +284,7 @@ mod tests {
 {"type":"Feature","properties":{"id":"b2","in_district":false},"geometry":{"type":"Point","coordinates":[24.94,60.18]}}]}"#,
         )
         .unwrap();
-        let gpkg = write_gpkg(dir.path(), &[src]).unwrap();
+        let gpkg = write_gpkg(dir.path(), &[src], &[]).unwrap();
         let ds = Dataset::open(&gpkg).unwrap();
         let mut layers: Vec<(String, u32, u64)> = ds
             .layers()

@@ -45,15 +45,20 @@ fn layer_dir(dir: &Path, format: Format) -> PathBuf {
 }
 
 /// Copies the layers into a GeoPackage when asked, and removes the temporary GeoJSON.
-fn finish_layers(dir: &Path, format: Format, layers: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
+fn finish_layers(
+    dir: &Path,
+    format: Format,
+    layers: Vec<PathBuf>,
+    styles: &[(String, String)],
+) -> Result<Vec<PathBuf>> {
     match format {
         Format::Geojson => Ok(layers),
         Format::Both => {
-            let gpkg = gpkg::write_gpkg(dir, &layers)?;
+            let gpkg = gpkg::write_gpkg(dir, &layers, styles)?;
             Ok(layers.into_iter().chain(std::iter::once(gpkg)).collect())
         }
         Format::Gpkg => {
-            let gpkg = gpkg::write_gpkg(dir, &layers);
+            let gpkg = gpkg::write_gpkg(dir, &layers, styles);
             if let Some(tmp) = layers.first().and_then(|l| l.parent()) {
                 let _ = std::fs::remove_dir_all(tmp);
             }
@@ -90,7 +95,7 @@ pub fn write_estimate(out: &Path, run: &Estimated, format: Format) -> Result<Com
         layers::write_neighbourhoods(&ldir, run, &to_wgs84)?,
     ];
     layers.extend(layers::write_stops(&ldir, run, &to_wgs84)?);
-    finish_layers(dir, format, layers)?;
+    finish_layers(dir, format, layers, &[])?;
     let s = summary::summary(run, None);
     write_summary(dir, &s)?;
     if format == Format::Csv {
@@ -124,6 +129,7 @@ pub fn write_run_with(
     format: Format,
     buildings: impl FnOnce() -> Result<atomic::Staged>,
     report: &(dyn Fn(&Ran) -> String + Sync),
+    styles: &dyn Fn(&Ran) -> Vec<(String, String)>,
 ) -> Result<Vec<PathBuf>> {
     let run = &ran.estimated;
     let ldir = layer_dir(dir, format);
@@ -163,7 +169,12 @@ pub fn write_run_with(
         zones,
     ];
     layers.extend(stops);
-    let mut written = finish_layers(dir, format, layers)?;
+    let styles = if matches!(format, Format::Gpkg | Format::Both) {
+        styles(ran)
+    } else {
+        Vec::new()
+    };
+    let mut written = finish_layers(dir, format, layers, &styles)?;
     if format == Format::Csv {
         written.extend(csv::write_balance(dir, &summary::summary(run, Some(ran)))?);
     }

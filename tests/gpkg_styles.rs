@@ -1,0 +1,99 @@
+//! `--format gpkg` for QGIS: a `layer_styles` table holding each layer's default style in the
+//! report's classes (read back with GDAL and its QML parsed as XML by Python), booleans stored
+//! as booleans, one geometry type per layer.
+
+mod common;
+
+use common::fixture;
+use gdal::vector::LayerAccess;
+
+#[test]
+fn the_geopackage_carries_the_report_styles_and_boolean_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = common::cpgis(&[
+        "run",
+        fixture("kamppi/site.toml").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "gpkg",
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ds = gdal::Dataset::open(out.join("cpgis.gpkg")).unwrap();
+    // Every layer of one geometry type; in_district a boolean.
+    for l in ds.layers() {
+        let t = l.defn().geometry_type();
+        assert_ne!(t, gdal_sys::OGRwkbGeometryType::wkbUnknown, "{}", l.name());
+    }
+    let buildings = ds.layer_by_name("buildings").unwrap();
+    let out_txt = std::process::Command::new("ogrinfo")
+        .args(["-so"])
+        .arg(out.join("cpgis.gpkg"))
+        .arg("buildings")
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&out_txt.stdout);
+    assert!(info.contains("in_district: Integer(Boolean)"), "{info}");
+    // The buildings' largest positive baseline emissions: the top of the last class.
+    let field = buildings.defn().field_index("baseline_co2e_t_yr").unwrap();
+    let mut layer = ds.layer_by_name("buildings").unwrap();
+    let max = layer
+        .features()
+        .filter_map(|f| f.field_as_double(field).ok().flatten())
+        .fold(f64::MIN, f64::max);
+    let mut styles = ds.layer_by_name("layer_styles").unwrap();
+    let column = |name: &str| styles.defn().field_index(name).unwrap();
+    let (table, qml_at, default) = (
+        column("f_table_name"),
+        column("styleQML"),
+        column("useAsDefault"),
+    );
+    let rows: Vec<(String, String, i32)> = styles
+        .features()
+        .map(|f| {
+            (
+                f.field_as_string(table).unwrap().unwrap(),
+                f.field_as_string(qml_at).unwrap().unwrap(),
+                f.field_as_integer(default).unwrap().unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "buildings",
+            "grid",
+            "neighbourhoods",
+            "community",
+            "offset_zones"
+        ]
+    );
+    assert!(rows.iter().all(|r| r.2 == 1));
+    let qml = &rows[0].1;
+    assert_eq!(qml.matches("<range ").count(), 5, "{qml}");
+    assert!(
+        qml.contains(&format!("upper=\"{max}\"")),
+        "max {max} in {qml}"
+    );
+    // Offset zones by rank: one category per zone written.
+    let zones = ds.layer_by_name("offset_zones").unwrap().feature_count();
+    assert_eq!(rows[4].1.matches("<category ").count() as u64, zones);
+    // Each QML is XML (Python's parser, after the doctype line).
+    for (name, qml, _) in &rows {
+        let parsed = std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import sys, xml.dom.minidom as m; m.parseString(sys.stdin.read().split('\\n', 1)[1])")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(qml.as_bytes())?;
+                c.wait()
+            })
+            .unwrap();
+        assert!(parsed.success(), "{name}: not XML");
+    }
+}
