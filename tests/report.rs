@@ -78,9 +78,17 @@ fn the_report_loads_in_chromium_without_console_errors_or_requests() {
         "zone-table",
         "quality-table",
         "assumption-table",
+        "target-line",
     ] {
         assert!(dom.contains(&format!("id=\"{id}\"")), "missing #{id}");
     }
+    // The source tags are explained where they are used; sentences from the terminal take the
+    // report's number format (2989.2 → 2 989).
+    assert!(dom.contains("<b>[V]</b> the value was read in the source named"));
+    assert!(
+        !dom.contains("2989.2"),
+        "a terminal number format in the report"
+    );
     // Kamppi's proposed design falls short once its workers' and visitors' trips count.
     assert!(
         dom.contains("Not climate positive: net "),
@@ -222,6 +230,81 @@ fn verbose_prints_the_time_of_every_stage() {
                 .any(|l| l.starts_with(stage) && l.ends_with(" s")),
             "no {stage} timing in:\n{}",
             r.stderr
+        );
+    }
+}
+
+/// Printed by Chromium, every map starts its page with its title and keeps its legend on that
+/// page (titles had ended a page and their maps started the next), and no page ends with a
+/// map's title. Read page by page with pdftotext (`scripts/test` installs poppler-utils).
+#[test]
+fn printed_each_map_stays_on_one_page_with_its_title() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = common::cpgis_site("run", &fixture("kamppi/site.toml"), &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let pdf = tmp.path().join("report.pdf");
+    let o = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            tmp.path().join("profile").display()
+        ))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", out.join("report.html").display()))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success() && pdf.exists(),
+        "chromium could not print"
+    );
+    let page_text = |p: usize| -> Option<String> {
+        let o = Command::new("pdftotext")
+            .args(["-f", &p.to_string(), "-l", &p.to_string(), "-layout"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let t = String::from_utf8_lossy(&o.stdout).into_owned();
+        (o.status.success() && !t.trim().is_empty()).then_some(t)
+    };
+    let pages: Vec<String> = (1..=40).map_while(page_text).collect();
+    assert!(pages.len() >= 5, "{} pages", pages.len());
+    for (title, legend) in [
+        (
+            "Baseline emissions, t CO2e per year",
+            "t CO2e/yr per building",
+        ),
+        (
+            "Baseline emissions per hectare",
+            "t CO2e per hectare and year",
+        ),
+        (
+            "Transit access (PTAL band)",
+            "PTAL band (white dots: stops)",
+        ),
+        (
+            "Offset zones, numbered by rank",
+            "Offset zones, numbered by rank",
+        ),
+    ] {
+        let page = pages
+            .iter()
+            .find(|p| p.contains(title))
+            .unwrap_or_else(|| panic!("no page holds `{title}`"));
+        assert!(
+            page.contains(legend),
+            "`{title}` without `{legend}` on its page"
+        );
+        let last = page.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+        assert!(
+            !last.contains(title),
+            "a page ends with the title `{title}`"
         );
     }
 }

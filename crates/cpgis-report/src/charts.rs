@@ -59,8 +59,16 @@ pub fn waterfall(b: &Balance) -> String {
             if b.net_t < 0.0 { "#006d2c" } else { "#de2d26" },
         ),
     ];
-    let lo = steps.iter().map(|s| s.1.min(s.2)).fold(0.0, f64::min);
+    // Where the net must reach for the target to be met: on site less the target (below zero
+    // by the margin).
+    let goal = b.on_site_t - b.target_t;
+    let lo = steps
+        .iter()
+        .map(|s| s.1.min(s.2))
+        .fold(goal.min(0.0), f64::min);
     let hi = steps.iter().map(|s| s.1.max(s.2)).fold(0.0, f64::max);
+    // Room below the lowest bar for the target's label.
+    let lo = lo - 0.1 * (hi - lo);
     let s = Scale { lo, hi };
     let mut out = format!(
         r#"<svg id="chart-balance" class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="Climate Positive balance"><title>Balance, t CO2e per year</title>"#
@@ -87,6 +95,15 @@ pub fn waterfall(b: &Balance) -> String {
             ly = H - BOTTOM + 16.0,
         );
     }
+    // The target line across the credits and the net, dashed.
+    let (x0, x1) = (LEFT + 3.0 * slot + slot * 0.05, W - 4.0);
+    let y = s.y(goal);
+    let _ = write!(
+        out,
+        r##"<g id="target-line"><line x1="{x0:.1}" y1="{y:.1}" x2="{x1:.1}" y2="{y:.1}" stroke="#3f007d" stroke-width="1.5" stroke-dasharray="5 3"><title>the target: net at most {v} t CO2e/yr</title></line><text x="{x1:.1}" y="{ty:.1}" text-anchor="end" class="label">target: net ≤ {v}</text></g>"##,
+        v = fmt_num(goal),
+        ty = y + 13.0,
+    );
     axis(&mut out, &s);
     out.push_str("</svg>");
     out

@@ -52,6 +52,41 @@ pub fn class_of(value: f64, breaks: &[f64]) -> usize {
         .unwrap_or(breaks.len().saturating_sub(1))
 }
 
+/// A sentence written for the terminal (`2989.2 t short`) with its one-decimal quantities in
+/// the report's number format (`2 989`), so the page shows one format. Other numbers (years,
+/// factors with more decimals, integers) are left as written.
+pub fn readable_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '.'));
+        if starts {
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            let one_decimal = j + 1 < chars.len()
+                && chars[j] == '.'
+                && chars[j + 1].is_ascii_digit()
+                && (j + 2 >= chars.len() || !chars[j + 2].is_ascii_alphanumeric());
+            if one_decimal {
+                let token: String = chars[i..j + 2].iter().collect();
+                out.push_str(&fmt_num(token.parse().unwrap_or(0.0)));
+                i = j + 2;
+                continue;
+            }
+            out.extend(&chars[i..j]);
+            i = j;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 /// A readable number: 3 significant figures, thousands separated by thin spaces.
 pub fn fmt_num(v: f64) -> String {
     let a = v.abs();
@@ -89,6 +124,17 @@ pub fn fmt_num(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sentences_take_the_reports_number_format() {
+        assert_eq!(
+            readable_numbers(
+                "the target is not met (2989.2 t short); 54.5 t and 0.2646 kg in 2023"
+            ),
+            "the target is not met (2\u{2009}989 t short); 54.5 t and 0.2646 kg in 2023"
+        );
+        assert_eq!(readable_numbers("net -1698.2 t"), "net -1\u{2009}698 t");
+    }
 
     #[test]
     fn quantile_breaks_split_values_into_equal_counts() {

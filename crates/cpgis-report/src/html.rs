@@ -8,7 +8,9 @@ use std::fmt::Write;
 use geo::{Area, InteriorPoint, MultiPolygon};
 
 use super::charts::{sector_bars, waterfall};
-use super::colour::{class_of, fmt_num, quantile_breaks, BANDS, SEQUENTIAL, ZONES};
+use super::colour::{
+    class_of, fmt_num, quantile_breaks, readable_numbers, BANDS, SEQUENTIAL, ZONES,
+};
 use super::svg::{esc, extent, legend, Frame};
 use cpgis_core::community::Membership;
 use cpgis_core::run::Ran;
@@ -33,7 +35,8 @@ svg .label{font-size:11px}svg .value{font-weight:600}svg .zone-label{font:bold 1
 .map{border:1px solid #ccc;background:#f7f9fb}.legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:4px 0 14px;font-size:12px}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;border:1px solid #999}
 .note{color:#555;font-size:12px}ul.levers li{margin:2px 0}
-@media print{body{max-width:none;padding:0}h2{break-after:avoid}svg,table{break-inside:avoid}.map{border:none}}
+@page{margin:12mm}
+@media print{body{max-width:none;padding:0}h2,h3{break-after:avoid}svg,.mapfig,.legend{break-inside:avoid}tr{break-inside:avoid}.map{border:none;max-height:205mm;width:auto;margin:0 auto}#assumption-table{font-size:8.5px}#assumption-table td,#assumption-table th{padding:1px 4px}}
 "#;
 
 /// The report of a full run.
@@ -79,7 +82,9 @@ pub fn render_html(ran: &Ran) -> String {
         h,
         r#"<h2 id="balance">The balance</h2><div class="verdict {class}">{}</div><p>{}. {}: {}.</p>"#,
         esc(&verdict),
-        esc(&capitalised(&crate::text::target_sentence(b))),
+        esc(&capitalised(&readable_numbers(
+            &crate::text::target_sentence(b)
+        ))),
         if b.break_even.is_some() {
             "Break-even grid factor"
         } else {
@@ -132,7 +137,7 @@ pub fn render_html(ran: &Ran) -> String {
             fmt_num(b.shortfall_t)
         );
         for l in &b.levers {
-            let _ = write!(h, "<li>{}</li>", esc(l));
+            let _ = write!(h, "<li>{}</li>", esc(&readable_numbers(l)));
         }
         h.push_str("</ul>");
     }
@@ -243,7 +248,8 @@ fn maps(ran: &Ran, h: &mut String) {
 
     // Emissions per building (or per cell for very large cases).
     let totals: Vec<f64> = e.estimates.buildings.iter().map(|b| b.total(0)).collect();
-    h.push_str("<h3>Baseline emissions, t CO2e per year</h3>");
+    // Each map with its title and legends in one section, kept on one printed page.
+    h.push_str(r#"<section class="mapfig"><h3>Baseline emissions, t CO2e per year</h3>"#);
     let mut m = open_map("map-emissions", f, "Baseline emissions per building");
     let breaks = if many {
         let per_cell: Vec<f64> = e
@@ -292,6 +298,7 @@ fn maps(ran: &Ran, h: &mut String) {
             ("neighbouring community (dashed)".to_string(), "#3f007d"),
         ],
     ));
+    h.push_str("</section>");
 
     // Grid density.
     let g = &e.aggregates;
@@ -303,7 +310,7 @@ fn maps(ran: &Ran, h: &mut String) {
     let br = quantile_breaks(&per_ha, 5);
     let _ = write!(
         h,
-        "<h3>Baseline emissions per hectare, {} m {} grid</h3>",
+        r#"<section class="mapfig"><h3>Baseline emissions per hectare, {} m {} grid</h3>"#,
         g.grid.cell_m,
         format!("{:?}", g.grid.shape).to_lowercase()
     );
@@ -324,9 +331,10 @@ fn maps(ran: &Ran, h: &mut String) {
     close_map(&base, &mut m);
     h.push_str(&m);
     h.push_str(&class_legend("t CO2e per hectare and year", &br));
+    h.push_str("</section>");
 
     // Transit access.
-    h.push_str("<h3>Transit access (PTAL band)</h3>");
+    h.push_str(r#"<section class="mapfig"><h3>Transit access (PTAL band)</h3>"#);
     let mut m = open_map("map-access", f, "Transit access band per building");
     if !many {
         buildings(ran, f, &mut m, &|i| {
@@ -360,9 +368,10 @@ fn maps(ran: &Ran, h: &mut String) {
     h.push_str(&m);
     let entries: Vec<(String, &str)> = BANDS.iter().map(|(b, c)| (b.to_string(), *c)).collect();
     h.push_str(&legend("PTAL band (white dots: stops)", &entries));
+    h.push_str("</section>");
 
     // Offset zones.
-    h.push_str("<h3>Offset zones, numbered by rank</h3>");
+    h.push_str(r#"<section class="mapfig"><h3>Offset zones, numbered by rank</h3>"#);
     let mut m = open_map("map-zones", f, "Offset zones numbered by rank");
     if !many {
         buildings(ran, f, &mut m, &|i| {
@@ -391,6 +400,7 @@ fn maps(ran: &Ran, h: &mut String) {
     m.push_str(&labels);
     close_map(&base, &mut m);
     h.push_str(&m);
+    h.push_str("</section>");
 }
 
 /// A point inside the largest part of a zone, for its number.
@@ -656,7 +666,7 @@ fn assumptions(ran: &Ran, h: &mut String) {
     let p = &ran.estimated.preset;
     let _ = write!(
         h,
-        r#"<h2 id="assumptions">Every assumption</h2><p>Preset <b>{}</b> {} ({}), costs in {}. Each value with its unit and source; “assumption” marks values no publication gave.</p><table id="assumption-table"><tr><th>value</th><th class="n"></th><th>unit</th><th>source</th></tr>"#,
+        r#"<h2 id="assumptions">Every assumption</h2><p>Preset <b>{}</b> {} ({}), costs in {}. Each value with its unit and source; “assumption” marks values no publication gave. Tags in the sources: <b>[V]</b> the value was read in the source named; <b>[D]</b> it was derived (converted, divided, subtracted) from values read there; <b>[U]</b> it is uncertain: recalled or summarised, the source not re-read.</p><table id="assumption-table"><tr><th>value</th><th class="n"></th><th>unit</th><th>source</th></tr>"#,
         esc(&p.name),
         esc(&p.version),
         esc(&p.chain.join(" → ")),
