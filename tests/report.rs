@@ -31,8 +31,31 @@ fn the_report_loads_in_chromium_without_console_errors_or_requests() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = out.join("report.html");
     let html = std::fs::read_to_string(&report).unwrap();
-    // Nothing to fetch: no script, and no attribute pointing at a network address.
-    assert!(!html.contains("<script"), "the report carries no script");
+    // One script, inline, ours: the maps' pan and zoom, allowed by its hash and nothing else.
+    assert_eq!(html.matches("<script").count(), 1);
+    let script = html
+        .split("<script>")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap();
+    let hash = Command::new("python3")
+        .arg("-c")
+        .arg("import base64,hashlib,sys; print(base64.b64encode(hashlib.sha256(sys.stdin.buffer.read()).digest()).decode())")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(script.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let hash = String::from_utf8_lossy(&hash.stdout).trim().to_string();
+    assert!(
+        html.contains(&format!("script-src 'sha256-{hash}'")),
+        "the CSP does not allow the script's hash {hash}"
+    );
+    // Nothing to fetch: no attribute pointing at a network address.
     for attr in ["src=\"http", "href=\"http", "url(http", "@import"] {
         assert!(
             !html.contains(attr),
@@ -307,4 +330,98 @@ fn printed_each_map_stays_on_one_page_with_its_title() {
             "a page ends with the title `{title}`"
         );
     }
+}
+
+/// The maps pan and zoom in a real browser: Chromium loads the report in a frame, a wheel event
+/// over the emissions map narrows its viewBox, a drag moves it, and a click on a building shows
+/// that building's figures below the map.
+#[test]
+fn the_maps_pan_zoom_and_show_a_buildings_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = common::cpgis_site("run", &fixture("kamppi/site.toml"), &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let harness = out.join("harness.html");
+    std::fs::write(
+        &harness,
+        r#"<!DOCTYPE html><html><body><pre id="out">pending</pre><iframe id="f" src="report.html" style="width:1000px;height:4000px"></iframe><script>
+document.getElementById('f').addEventListener('load', function () {
+  var d = this.contentDocument, w = this.contentWindow;
+  var svg = d.getElementById('map-emissions');
+  var before = svg.getAttribute('viewBox');
+  var r = svg.getBoundingClientRect(), cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+  svg.dispatchEvent(new w.WheelEvent('wheel', {deltaY: -100, clientX: cx, clientY: cy, bubbles: true, cancelable: true}));
+  var zoomed = svg.getAttribute('viewBox');
+  svg.dispatchEvent(new w.MouseEvent('mousedown', {clientX: cx, clientY: cy, bubbles: true}));
+  w.dispatchEvent(new w.MouseEvent('mousemove', {clientX: cx + 50, clientY: cy + 20, bubbles: true}));
+  w.dispatchEvent(new w.MouseEvent('mouseup', {clientX: cx + 50, clientY: cy + 20, bubbles: true}));
+  var panned = svg.getAttribute('viewBox');
+  var path = svg.querySelector('path > title').parentNode;
+  path.dispatchEvent(new w.MouseEvent('mousedown', {clientX: 1, clientY: 1, bubbles: true}));
+  w.dispatchEvent(new w.MouseEvent('mouseup', {clientX: 1, clientY: 1, bubbles: true}));
+  path.dispatchEvent(new w.MouseEvent('click', {bubbles: true}));
+  document.getElementById('out').textContent = JSON.stringify({
+    before: before, zoomed: zoomed, panned: panned,
+    info: d.getElementById('map-emissions-info').textContent,
+    title: path.querySelector('title').textContent});
+});
+</script></body></html>"#,
+    )
+    .unwrap();
+    let o = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            tmp.path().join("profile").display()
+        ))
+        .arg(format!("file://{}", harness.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let json = dom
+        .split("<pre id=\"out\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or("")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let v: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let nums = |k: &str| -> Vec<f64> {
+        v[k].as_str()
+            .unwrap()
+            .split_whitespace()
+            .map(|x| x.parse().unwrap())
+            .collect()
+    };
+    let (before, zoomed, panned) = (nums("before"), nums("zoomed"), nums("panned"));
+    // One wheel step in: the view 0.8 as wide and high.
+    assert!(
+        (zoomed[2] - 0.8 * before[2]).abs() < 0.05,
+        "{before:?} → {zoomed:?}"
+    );
+    assert!(
+        (zoomed[3] - 0.8 * before[3]).abs() < 0.05,
+        "{before:?} → {zoomed:?}"
+    );
+    // The drag right and down moves the view left and up, its size kept.
+    assert!(
+        panned[0] < zoomed[0] && panned[1] < zoomed[1],
+        "{zoomed:?} → {panned:?}"
+    );
+    assert_eq!((panned[2], panned[3]), (zoomed[2], zoomed[3]));
+    // The click shows the building's figures: id, use, floor area, t CO2e by sector.
+    let info = v["info"].as_str().unwrap();
+    assert_eq!(info, v["title"].as_str().unwrap());
+    assert!(
+        info.contains("m² · baseline energy") && info.contains("t CO2e/yr"),
+        "{info}"
+    );
 }

@@ -35,9 +35,17 @@ svg .label{font-size:11px}svg .value{font-weight:600}svg .zone-label{font:bold 1
 .map{border:1px solid #ccc;background:#f7f9fb}.legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:4px 0 14px;font-size:12px}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;border:1px solid #999}
 .note{color:#555;font-size:12px}ul.levers li{margin:2px 0}
-@page{margin:12mm}
-@media print{body{max-width:none;padding:0}h2,h3{break-after:avoid}svg,.mapfig,.legend{break-inside:avoid}tr{break-inside:avoid}.map{border:none;max-height:205mm;width:auto;margin:0 auto}#assumption-table{font-size:8.5px}#assumption-table td,#assumption-table th{padding:1px 4px}}
+@page{margin:12mm}.info{min-height:1.3em;margin:2px 0 6px}
+@media print{.info{display:none}body{max-width:none;padding:0}h2,h3{break-after:avoid}svg,.mapfig,.legend{break-inside:avoid}tr{break-inside:avoid}.map{border:none;max-height:205mm;width:auto;margin:0 auto}#assumption-table{font-size:8.5px}#assumption-table td,#assumption-table th{padding:1px 4px}}
 "#;
+
+/// The maps' pan, zoom and click script (ours), inline; the page's Content-Security-Policy
+/// allows exactly this script by its hash, and nothing else: still no request.
+const MAPS_JS: &str = include_str!("maps.js");
+
+/// SHA-256 of [`MAPS_JS`], base64, as the Content-Security-Policy names it (`tests/report.rs`
+/// recomputes it from the page).
+const MAPS_JS_SHA256: &str = "WnjSJKKutWXY2PzxwMlIRV25eVeslapXAth3JBUbOJo=";
 
 /// The report of a full run.
 pub fn render_html(ran: &Ran) -> String {
@@ -46,7 +54,7 @@ pub fn render_html(ran: &Ran) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><title>{} – cpgis report</title><style>{STYLE}</style></head><body>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{MAPS_JS_SHA256}'"><title>{} – cpgis report</title><style>{STYLE}</style></head><body>"#,
         esc(&e.config.name)
     );
     let _ = write!(
@@ -168,6 +176,7 @@ pub fn render_html(ran: &Ran) -> String {
     zones_table(ran, &mut h);
     quality(ran, &mut h);
     assumptions(ran, &mut h);
+    let _ = write!(h, "<script>{MAPS_JS}</script>");
     h.push_str("</body></html>\n");
     h
 }
@@ -212,6 +221,17 @@ fn close_map(base: &Base, out: &mut String) {
     out.push_str(&base.outlines);
     base.frame.scale_bar(out);
     out.push_str("</svg>");
+    // The line a click fills with the feature's attributes (the map's id + `-info`).
+    if let Some(id) = out
+        .strip_prefix(r#"<svg id=""#)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_string)
+    {
+        let _ = write!(
+            out,
+            r#"<p id="{id}-info" class="info note" aria-live="polite">Drag to pan, scroll to zoom, double-click to reset; click a building or zone for its figures.</p>"#
+        );
+    }
 }
 
 /// Draws every building filled by `fill`, with a hover title.
@@ -231,7 +251,7 @@ fn buildings(ran: &Ran, f: &Frame, out: &mut String, fill: &dyn Fn(usize) -> (St
                 let (x, y) = f.px(p.x(), p.y());
                 let _ = write!(
                     out,
-                    r#"<circle cx="{x:.1}" cy="{y:.1}" r="2" fill="{colour}"><title>{}</title></circle>"#,
+                    r##"<circle cx="{x:.1}" cy="{y:.1}" r="4" fill="{colour}" stroke="#fff" stroke-width="1"><title>{}</title></circle>"##,
                     esc(&title)
                 );
             }
@@ -273,8 +293,13 @@ fn maps(ran: &Ran, h: &mut String) {
             (
                 SEQUENTIAL[k.min(4)].to_string(),
                 format!(
-                    "{}: {} t CO2e/yr",
+                    "{} · {} · {} m² · baseline energy {}, transport {}, waste {}: {} t CO2e/yr",
                     e.site.buildings[i].id,
+                    e.profiles.buildings[i].uses.describe(),
+                    fmt_num(e.profiles.buildings[i].floor.gfa_m2),
+                    fmt_num(e.estimates.buildings[i].co2e(0, 0)),
+                    fmt_num(e.estimates.buildings[i].co2e(0, 1)),
+                    fmt_num(e.estimates.buildings[i].co2e(0, 2)),
                     fmt_num(totals[i])
                 ),
             )

@@ -1,5 +1,6 @@
 //! What a person reads: the tables printed at the end of a run, and `report.html`, one
-//! self-contained page (inline SVG maps and charts drawn by cpgis, no script, no network).
+//! self-contained page (inline SVG maps and charts drawn by cpgis; one inline script of ours for
+//! pan, zoom and click, allowed by its hash; no network).
 //!
 //! | module | what it does |
 //! |---|---|
