@@ -108,6 +108,9 @@ fn the_report_loads_in_chromium_without_console_errors_or_requests() {
     // The source tags are explained where they are used; sentences from the terminal take the
     // report's number format (2989.2 → 2 989).
     assert!(dom.contains("<b>[V]</b> the value was read in the source named"));
+    // The neighbourhoods the maps show are outlined and named (Kamppi's map reaches Keskinen).
+    assert!(dom.contains("<title>neighbourhood Keskinen</title>"));
+    assert!(dom.contains(r#"class="nb-label">Keskinen</text>"#));
     assert!(
         !dom.contains("2989.2"),
         "a terminal number format in the report"

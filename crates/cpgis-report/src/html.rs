@@ -31,7 +31,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .verdict{font-size:20px;font-weight:600;padding:10px 14px;border-radius:6px;margin:10px 0}
 .pass{background:#e5f5e0;color:#006d2c}.fail{background:#fee0d2;color:#a50f15}
 svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#222}
-svg .label{font-size:11px}svg .value{font-weight:600}svg .zone-label{font:bold 14px system-ui,sans-serif;fill:#000;stroke:#fff;stroke-width:3px;paint-order:stroke}
+svg .label{font-size:11px}svg .nb-label{font:italic 10px system-ui,sans-serif;fill:#666;stroke:#fff;stroke-width:2.5px;paint-order:stroke}svg .value{font-weight:600}svg .zone-label{font:bold 14px system-ui,sans-serif;fill:#000;stroke:#fff;stroke-width:3px;paint-order:stroke}
 .map{border:1px solid #ccc;background:#f7f9fb}.legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:4px 0 14px;font-size:12px}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px;border:1px solid #999}
 .note{color:#555;font-size:12px}ul.levers li{margin:2px 0}
@@ -200,7 +200,41 @@ fn base(ran: &Ran) -> Base {
     )
     .unwrap_or_else(|| geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
     let frame = Frame::new(ext, MAP_W);
-    let outlines = format!(
+    // The neighbourhoods the map shows, outlined thin and named, under the community and the
+    // district.
+    let mut outlines = String::new();
+    let mut names = String::new();
+    for n in &e.site.neighbourhoods {
+        let Some(b) = geo::BoundingRect::bounding_rect(&n.area) else {
+            continue;
+        };
+        let overlaps = b.min().x <= ext.max().x
+            && b.max().x >= ext.min().x
+            && b.min().y <= ext.max().y
+            && b.max().y >= ext.min().y;
+        if !overlaps {
+            continue;
+        }
+        let _ = write!(
+            outlines,
+            r##"<path d="{}" fill="none" stroke="#9a9a9a" stroke-width="0.8"><title>neighbourhood {}</title></path>"##,
+            frame.path(&n.area),
+            esc(&n.id)
+        );
+        // Named where it shows: inside its part within the map.
+        let shown = geo::BooleanOps::intersection(&n.area, &ext.to_polygon());
+        if let Some((x, y)) = label_point(&shown) {
+            let (px, py) = frame.px(x, y);
+            let _ = write!(
+                names,
+                r#"<text x="{px:.1}" y="{py:.1}" text-anchor="middle" class="nb-label">{}</text>"#,
+                esc(&n.id)
+            );
+        }
+    }
+    outlines.push_str(&names);
+    let _ = write!(
+        outlines,
         r##"<path d="{}" fill="none" stroke="#3f007d" stroke-width="1.5" stroke-dasharray="6 4"><title>neighbouring community</title></path><path d="{}" fill="none" stroke="#000" stroke-width="2.5"><title>district</title></path>"##,
         frame.path(&ran.community.area),
         frame.path(&e.site.district.area)
