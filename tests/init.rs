@@ -168,7 +168,24 @@ fn liechtenstein_from_one_osm_extract_with_a_named_district() {
         Some("points")
     );
     assert_eq!(c.community.method, cpgis::config::CommunityMethod::Adjacent);
+    // Roads, rail and water of the extract, drawn under the report's maps.
+    let filter = |s: &Option<cpgis::config::LayerSource>| {
+        s.as_ref()
+            .and_then(|s| s.filter.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(filter(&c.context.roads), "highway IS NOT NULL");
+    assert_eq!(filter(&c.context.rail), "railway IS NOT NULL");
+    assert_eq!(filter(&c.context.water), "\"natural\" = 'water'");
     let out = run(tmp.path());
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for kind in ["roads", "rail", "water"] {
+        assert_eq!(
+            report.matches(&format!("class=\"context {kind}\"")).count(),
+            4,
+            "{kind} under each of the four maps"
+        );
+    }
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     // The same 7 neighbours as the hand-written Liechtenstein site file finds.

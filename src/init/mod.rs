@@ -51,6 +51,11 @@ pub enum Role {
     Unused {
         what: String,
     },
+    /// Drawn under the report's maps: `roads`, `rail` or `water`.
+    Context {
+        kind: &'static str,
+        filter: Option<String>,
+    },
 }
 
 /// One layer (or feed) with its role.
@@ -430,6 +435,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                         tags.extend(["building:levels", "height", "start_date"].map(String::from));
                         let map = schema::building_map(Schema::Osm, &tags);
                         push(&mut layers, Role::Buildings { schema: Schema::Osm, map: Box::new(map), filter: Some("building IS NOT NULL".into()) });
+                        push(&mut layers, Role::Context { kind: "water", filter: Some("\"natural\" = 'water'".into()) });
                         boundaries.push((path.clone(), r.layer.clone(), r.features, f64::INFINITY, r.clone()));
                     }
                     "points" => push(
@@ -441,6 +447,10 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                             modes: vec!["railway".into(), "highway".into()],
                         },
                     ),
+                    "lines" => {
+                        push(&mut layers, Role::Context { kind: "roads", filter: Some("highway IS NOT NULL".into()) });
+                        push(&mut layers, Role::Context { kind: "rail", filter: Some("railway IS NOT NULL".into()) });
+                    }
                     other => push(&mut layers, Role::Unused { what: format!("OpenStreetMap {other}") }),
                 }
                 continue;
@@ -922,6 +932,15 @@ pub fn accounts(p: &Proposal) -> Vec<String> {
                     format!("used as the population (`{field}`, {n} features): {at}")
                 }
                 Role::Unused { what } => format!("not used: {at}: {what}"),
+                Role::Context {
+                    kind,
+                    filter: Some(f),
+                } => format!(
+                    "used as the maps' {kind} (those of its {n} features where {f}; drawn only): {at}"
+                ),
+                Role::Context { kind, filter: None } => {
+                    format!("used as the maps' {kind} ({n} features; drawn only): {at}")
+                }
             }
         })
         .collect()

@@ -219,6 +219,29 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
             );
         }
     }
+    let context: Vec<&Layer> = p
+        .layers
+        .iter()
+        .filter(|l| matches!(l.role, Role::Context { .. }))
+        .collect();
+    if !context.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n# Drawn in grey under the report's maps, for orientation only."
+        );
+        let _ = writeln!(out, "[context]");
+        for l in context {
+            if let Role::Context { kind, filter } = &l.role {
+                let mut one = String::new();
+                source(&mut one, l, base, filter);
+                let fields: Vec<String> = one
+                    .lines()
+                    .map(|line| line.split("   #").next().unwrap_or(line).trim().to_string())
+                    .collect();
+                let _ = writeln!(out, "{kind} = {{ {} }}", fields.join(", "));
+            }
+        }
+    }
     let _ = writeln!(out, "\n[community]");
     if adjacent {
         let _ = writeln!(

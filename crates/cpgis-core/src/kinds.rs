@@ -204,6 +204,17 @@ named_enum! {
     }
 }
 
+/// What a context layer shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ContextKind {
+    /// Roads.
+    Roads,
+    /// Railways.
+    Rail,
+    /// Water.
+    Water,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

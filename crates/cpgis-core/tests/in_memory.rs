@@ -98,6 +98,7 @@ interventions = ["rooftop_pv"]
         population: Vec::new(),
         quality: Vec::new(),
         use_maps: vec![Vec::new()],
+        context: Vec::new(),
         standard_maps: vec![Vec::new()],
     };
 
@@ -203,6 +204,7 @@ fn metered_district_steam_is_its_own_carrier() {
         population: Vec::new(),
         quality: Vec::new(),
         use_maps: vec![Vec::new()],
+        context: Vec::new(),
         standard_maps: vec![Vec::new()],
     };
     let e = run::estimate(config, checked, site, &mut Silent).unwrap();

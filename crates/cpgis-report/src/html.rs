@@ -185,6 +185,55 @@ pub fn render_html(ran: &Ran) -> String {
 struct Base {
     frame: Frame,
     outlines: String,
+    /// Roads, railways and water in grey, drawn first on every map.
+    context: String,
+}
+
+/// The site's context layers as SVG: water filled pale blue (rivers as lines), roads pale
+/// grey, railways dashed grey; for orientation only.
+fn context_svg(ran: &Ran, f: &Frame) -> String {
+    use cpgis_core::site::ContextKind;
+    let mut out = String::new();
+    for layer in &ran.estimated.site.context {
+        let mut areas = String::new();
+        let mut lines = String::new();
+        for g in &layer.geometries {
+            match g {
+                geo::Geometry::Polygon(p) => f.polygon_path(p, &mut areas),
+                geo::Geometry::MultiPolygon(mp) => {
+                    for p in &mp.0 {
+                        f.polygon_path(p, &mut areas);
+                    }
+                }
+                geo::Geometry::LineString(l) => f.line_path(l, &mut lines),
+                geo::Geometry::MultiLineString(ml) => {
+                    for l in &ml.0 {
+                        f.line_path(l, &mut lines);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (fill, stroke, extra) = match layer.kind {
+            ContextKind::Water => ("#d4e6f4", "#9ecae1", ""),
+            ContextKind::Roads => ("none", "#cfcfcf", ""),
+            ContextKind::Rail => ("none", "#9a9a9a", r#" stroke-dasharray="4 2""#),
+        };
+        let name = format!("{:?}", layer.kind).to_lowercase();
+        if !areas.is_empty() {
+            let _ = write!(
+                out,
+                r#"<path class="context {name}" d="{areas}" fill="{fill}" fill-rule="evenodd" stroke="none"/>"#
+            );
+        }
+        if !lines.is_empty() {
+            let _ = write!(
+                out,
+                r#"<path class="context {name}" d="{lines}" fill="none" stroke="{stroke}" stroke-width="1.2"{extra}/>"#
+            );
+        }
+    }
+    out
 }
 
 fn base(ran: &Ran) -> Base {
@@ -239,7 +288,12 @@ fn base(ran: &Ran) -> Base {
         frame.path(&ran.community.area),
         frame.path(&e.site.district.area)
     );
-    Base { frame, outlines }
+    let context = context_svg(ran, &frame);
+    Base {
+        frame,
+        outlines,
+        context,
+    }
 }
 
 fn open_map(id: &str, f: &Frame, title: &str) -> String {
@@ -305,6 +359,7 @@ fn maps(ran: &Ran, h: &mut String) {
     // Each map with its title and legends in one section, kept on one printed page.
     h.push_str(r#"<section class="mapfig"><h3>Baseline emissions, t CO2e per year</h3>"#);
     let mut m = open_map("map-emissions", f, "Baseline emissions per building");
+    m.push_str(&base.context);
     let breaks = if many {
         let per_cell: Vec<f64> = e
             .aggregates
@@ -374,6 +429,7 @@ fn maps(ran: &Ran, h: &mut String) {
         format!("{:?}", g.grid.shape).to_lowercase()
     );
     let mut m = open_map("map-grid", f, "Baseline emissions per hectare of grid cell");
+    m.push_str(&base.context);
     for (c, v) in g.cells.iter().zip(&per_ha) {
         let mut d = String::new();
         f.polygon_path(&c.polygon, &mut d);
@@ -395,6 +451,7 @@ fn maps(ran: &Ran, h: &mut String) {
     // Transit access.
     h.push_str(r#"<section class="mapfig"><h3>Transit access (PTAL band)</h3>"#);
     let mut m = open_map("map-access", f, "Transit access band per building");
+    m.push_str(&base.context);
     if !many {
         buildings(ran, f, &mut m, &|i| {
             let p = &e.profiles.buildings[i];
@@ -432,6 +489,7 @@ fn maps(ran: &Ran, h: &mut String) {
     // Offset zones.
     h.push_str(r#"<section class="mapfig"><h3>Offset zones, numbered by rank</h3>"#);
     let mut m = open_map("map-zones", f, "Offset zones numbered by rank");
+    m.push_str(&base.context);
     if !many {
         buildings(ran, f, &mut m, &|i| {
             ("#d9d9d9".to_string(), e.site.buildings[i].id.to_string())

@@ -57,6 +57,17 @@ impl Frame {
         d
     }
 
+    /// An SVG path `d` for a line, in pixels rounded to a tenth.
+    pub fn line_path(&self, line: &geo::LineString<f64>, d: &mut String) {
+        for (i, c) in line.0.iter().enumerate() {
+            let (x, y) = self.px(c.x, c.y);
+            let _ = std::fmt::Write::write_fmt(
+                d,
+                format_args!("{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" }),
+            );
+        }
+    }
+
     pub fn polygon_path(&self, p: &Polygon<f64>, d: &mut String) {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
             let mut pixels: Vec<geo::Coord<f64>> = ring

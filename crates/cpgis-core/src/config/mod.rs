@@ -249,6 +249,32 @@ pub enum GridShape {
     Hex,
 }
 
+/// Layers drawn in grey under the report's maps, for orientation only (never in a figure):
+/// roads, railways and water.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct ContextSpec {
+    /// Roads (lines).
+    pub roads: Option<LayerSource>,
+    /// Railways (lines).
+    pub rail: Option<LayerSource>,
+    /// Water (polygons, or lines for rivers).
+    pub water: Option<LayerSource>,
+}
+
+impl ContextSpec {
+    /// The layers given, with their kind.
+    pub fn layers(&self) -> impl Iterator<Item = (crate::kinds::ContextKind, &LayerSource)> {
+        use crate::kinds::ContextKind;
+        [
+            (ContextKind::Water, &self.water),
+            (ContextKind::Roads, &self.roads),
+            (ContextKind::Rail, &self.rail),
+        ]
+        .into_iter()
+        .filter_map(|(k, s)| s.as_ref().map(|s| (k, s)))
+    }
+}
+
 /// The site's heating climate against the climate the preset's heat intensities come from:
 /// space heat is scaled by their ratio (the same degree-day definition for both).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -372,6 +398,8 @@ pub struct SiteConfig {
     pub grid: GridSpec,
     /// The heating climate, when the site file gives its degree days.
     pub climate: Option<ClimateSpec>,
+    /// Roads, railways and water drawn under the report's maps.
+    pub context: ContextSpec,
     /// `--set KEY=VALUE` settings applied over the file, as `key=value` (TOML value).
     pub settings: Vec<String>,
     /// The site file's scenarios (never `baseline`).
@@ -388,6 +416,7 @@ impl SiteConfig {
         out.extend(self.buildings.iter().map(|b| &b.source));
         out.extend(self.stops.iter().filter_map(|s| s.source.as_ref()));
         out.extend(self.population.iter().map(|p| &p.source));
+        out.extend(self.context.layers().map(|(_, s)| s));
         out
     }
 }

@@ -144,6 +144,10 @@ pub fn parse_site_str_set(
     let population = top
         .table("population", &mut issues)
         .and_then(|t| population(&ctx, t, &mut issues));
+    let context = top
+        .table("context", &mut issues)
+        .map(|t| context(&ctx, t, &mut issues))
+        .unwrap_or_default();
     let community = community(top.table("community", &mut issues), &mut issues);
     for (key, problem, hint) in community.problems(neighbourhoods.is_some()) {
         issues.push(key, problem, Some(hint));
@@ -172,6 +176,7 @@ pub fn parse_site_str_set(
             community,
             grid,
             climate,
+            context,
             scenarios,
             offsets,
             settings: settings
@@ -752,6 +757,30 @@ fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpe
 const MAX_CELL_M: f64 = 100_000.0;
 /// The widest community ring, m: a neighbouring community is within reach of the district.
 const MAX_DISTANCE_M: f64 = 100_000.0;
+
+/// `[context]`: `roads`, `rail` and `water`, each a layer (`{ path, layer, where, crs }`).
+fn context(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> ContextSpec {
+    let mut r = TableReader::new(t, "context");
+    let roads = context_layer(ctx, &mut r, "roads", issues);
+    let rail = context_layer(ctx, &mut r, "rail", issues);
+    let water = context_layer(ctx, &mut r, "water", issues);
+    r.finish(issues);
+    ContextSpec { roads, rail, water }
+}
+
+fn context_layer(
+    ctx: &Ctx,
+    r: &mut TableReader<'_>,
+    key: &'static str,
+    issues: &mut ConfigIssues,
+) -> Option<LayerSource> {
+    let k = format!("context.{key}");
+    let t = r.table(key, issues)?;
+    let mut tr = TableReader::new(t, &k);
+    let s = source(ctx, &mut tr, &k, issues);
+    tr.finish(issues);
+    s
+}
 
 /// Heating degree days a year: a plausible range (0 in the tropics; about 12,000 K·d in the
 /// coldest inhabited places; °F·d are 1.8 times as many).

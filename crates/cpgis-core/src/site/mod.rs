@@ -15,10 +15,11 @@ mod model;
 mod quality;
 mod shape;
 
+pub use crate::kinds::ContextKind;
 pub use crs::{utm_epsg, LocalCrs};
 pub use model::{
-    Building, Carriers, District, Metered, Neighbourhood, PopulationCell, Site, Stop, StopRoute,
-    UseShare,
+    Building, Carriers, ContextLayer, District, Metered, Neighbourhood, PopulationCell, Site, Stop,
+    StopRoute, UseShare,
 };
 pub use quality::{DuplicateFeature, LayerQuality, RejectedValue, SkippedFeature, UnreadValues};
 pub use shape::{extent, rings, vertices, Problem, Shape};

@@ -136,8 +136,19 @@ pub struct Site {
     pub quality: Vec<LayerQuality>,
     /// Per buildings layer, the site file's raw use value → use type table.
     pub use_maps: Vec<Vec<(String, crate::kinds::Use)>>,
+    /// Roads, railways and water for the report's maps.
+    pub context: Vec<ContextLayer>,
     /// Per buildings layer, the site file's standard → era table.
     pub standard_maps: Vec<Vec<(String, crate::kinds::Era)>>,
+}
+
+/// A context layer's geometries in the local CRS, those within reach of the map.
+#[derive(Debug, Clone)]
+pub struct ContextLayer {
+    /// What it shows.
+    pub kind: crate::kinds::ContextKind,
+    /// Its lines and polygons.
+    pub geometries: Vec<geo::Geometry<f64>>,
 }
 
 /// A set of energy carriers, a bit each (a million buildings hold one).

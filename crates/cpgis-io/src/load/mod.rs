@@ -104,6 +104,12 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         .as_ref()
         .map(|p| OpenSource::open(&p.source, pop_fields.names(), &mut issues));
 
+    let context_srcs: Vec<(cpgis_core::site::ContextKind, Option<OpenSource>)> = config
+        .context
+        .layers()
+        .map(|(kind, src)| (kind, OpenSource::open(src, &[], &mut issues)))
+        .collect();
+
     if !issues.is_empty() {
         return Err(Error::Config(issues));
     }
@@ -372,7 +378,17 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         }),
     )?;
 
+    let context = read_context(
+        context_srcs,
+        &target,
+        &district,
+        &buildings,
+        config,
+        &mut quality,
+    )?;
+
     Ok(Site {
+        context,
         name: config.name.clone(),
         crs: local,
         district,
@@ -388,6 +404,73 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
             .map(|b| b.standard_map.clone())
             .collect(),
     })
+}
+
+/// Reads the context layers (roads, rail, water), keeping the lines and polygons within reach of
+/// the maps: the bounding box of the district and the buildings, widened by the community's
+/// distance and 500 m. Features without a usable geometry are listed as skipped in the layer's
+/// quality report; the rest are drawn only, never counted.
+fn read_context(
+    srcs: Vec<(cpgis_core::site::ContextKind, Option<OpenSource>)>,
+    target: &SpatialRef,
+    district: &cpgis_core::site::District,
+    buildings: &[Building],
+    config: &SiteConfig,
+    quality: &mut Vec<LayerQuality>,
+) -> Result<Vec<cpgis_core::site::ContextLayer>> {
+    use geo::BoundingRect;
+    let mut out = Vec::new();
+    if srcs.is_empty() {
+        return Ok(out);
+    }
+    let mut rect = district.area.bounding_rect();
+    for b in buildings {
+        let r = match &b.shape {
+            Shape::Area(a) => a.bounding_rect(),
+            Shape::Point(p) => Some(geo::Rect::new(p.0, p.0)),
+        };
+        if let (Some(a), Some(r)) = (rect.as_mut(), r) {
+            *a = geo::Rect::new(
+                (a.min().x.min(r.min().x), a.min().y.min(r.min().y)),
+                (a.max().x.max(r.max().x), a.max().y.max(r.max().y)),
+            );
+        }
+    }
+    let Some(rect) = rect else { return Ok(out) };
+    let pad = config.community.distance_m + 500.0;
+    let reach = geo::Rect::new(
+        (rect.min().x - pad, rect.min().y - pad),
+        (rect.max().x + pad, rect.max().y + pad),
+    );
+    for (kind, src) in srcs {
+        let Some(src) = src else { continue };
+        let mut q = src.quality();
+        let mut geometries = Vec::new();
+        for raw in src.read(target)? {
+            q.read += 1;
+            match raw.geometry {
+                Ok(g) => {
+                    let within = g.bounding_rect().is_some_and(|b| {
+                        b.min().x <= reach.max().x
+                            && b.max().x >= reach.min().x
+                            && b.min().y <= reach.max().y
+                            && b.max().y >= reach.min().y
+                    });
+                    if within {
+                        geometries.push(g);
+                    }
+                }
+                Err(p) => q.skipped.push(SkippedFeature {
+                    id: format!("feature {}", raw.index),
+                    reason: format!("no usable geometry: {p:?}"),
+                }),
+            }
+        }
+        q.loaded = geometries.len();
+        quality.push(q);
+        out.push(cpgis_core::site::ContextLayer { kind, geometries });
+    }
+    Ok(out)
 }
 
 /// Refuses a local CRS that distorts areas by more than 0.5 % somewhere in the extent of the
