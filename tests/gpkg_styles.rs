@@ -97,3 +97,41 @@ fn the_geopackage_carries_the_report_styles_and_boolean_fields() {
         assert!(parsed.success(), "{name}: not XML");
     }
 }
+
+/// `[output] gpkg_crs = "local"` (here by `--set`) stores the GeoPackage in the run's metric CRS:
+/// EPSG:32635 for Kamppi, and a footprint measured there is the `footprint_m2` the run reports
+/// (it is measured in the same CRS).
+#[test]
+fn the_geopackage_can_hold_the_local_metric_crs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = common::cpgis(&[
+        "run",
+        fixture("kamppi/site.toml").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "gpkg",
+        "-q",
+        "--set",
+        "output.gpkg_crs=local",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ds = gdal::Dataset::open(out.join("cpgis.gpkg")).unwrap();
+    let mut layer = ds.layer_by_name("buildings").unwrap();
+    let srs = layer.spatial_ref().unwrap();
+    assert_eq!(srs.auth_code().unwrap(), 32635);
+    let (id_at, fp_at) = (
+        layer.defn().field_index("id").unwrap(),
+        layer.defn().field_index("footprint_m2").unwrap(),
+    );
+    let f = layer
+        .features()
+        .find(|f| f.field_as_string(id_at).unwrap().as_deref() == Some("123702502"))
+        .unwrap();
+    let area = f.geometry().unwrap().area();
+    let reported = f.field_as_double(fp_at).unwrap().unwrap();
+    // footprint_m2 is written to 1 decimal; the WGS 84 → UTM round trip moves vertices by
+    // well under a millimetre.
+    assert!((area - reported).abs() < 0.1, "{area} vs {reported}");
+}

@@ -249,6 +249,14 @@ pub enum GridShape {
     Hex,
 }
 
+/// `[output]`: how the layers are written.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct OutputSpec {
+    /// The GeoPackage's layers in the local metric CRS (`gpkg_crs = "local"`) rather than
+    /// WGS 84 longitude/latitude (`"wgs84"`, the default; GeoJSON is always WGS 84, RFC 7946).
+    pub gpkg_local_crs: bool,
+}
+
 /// Layers drawn in grey under the report's maps, for orientation only (never in a figure):
 /// roads, railways and water.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
@@ -396,6 +404,8 @@ pub struct SiteConfig {
     pub community: CommunitySpec,
     /// The aggregation grid.
     pub grid: GridSpec,
+    /// How the outputs are written (`[output]`).
+    pub output: OutputSpec,
     /// The heating climate, when the site file gives its degree days.
     pub climate: Option<ClimateSpec>,
     /// Roads, railways and water drawn under the report's maps.

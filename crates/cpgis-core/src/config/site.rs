@@ -153,6 +153,7 @@ pub fn parse_site_str_set(
         issues.push(key, problem, Some(hint));
     }
     let grid = grid(top.table("grid", &mut issues), &mut issues);
+    let output = output(top.table("output", &mut issues), &mut issues);
     let climate = top
         .table("climate", &mut issues)
         .and_then(|t| climate(t, &mut issues));
@@ -177,6 +178,7 @@ pub fn parse_site_str_set(
             grid,
             climate,
             context,
+            output,
             scenarios,
             offsets,
             settings: settings
@@ -757,6 +759,26 @@ fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpe
 const MAX_CELL_M: f64 = 100_000.0;
 /// The widest community ring, m: a neighbouring community is within reach of the district.
 const MAX_DISTANCE_M: f64 = 100_000.0;
+
+/// `[output]`: `gpkg_crs = "wgs84"` (the default) or `"local"`.
+fn output(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> OutputSpec {
+    let empty = toml::Table::new();
+    let mut r = TableReader::new(t.unwrap_or(&empty), "output");
+    let gpkg_local_crs = match r.string("gpkg_crs", issues).as_deref() {
+        None | Some("wgs84") => false,
+        Some("local") => true,
+        Some(other) => {
+            issues.push(
+                "output.gpkg_crs",
+                &format!("`{other}` is not a CRS choice for the GeoPackage"),
+                Some("use \"wgs84\" (longitude/latitude, the default) or \"local\" (the run's metric CRS)"),
+            );
+            false
+        }
+    };
+    r.finish(issues);
+    OutputSpec { gpkg_local_crs }
+}
 
 /// `[context]`: `roads`, `rail` and `water`, each a layer (`{ path, layer, where, crs }`).
 fn context(ctx: &Ctx, t: &toml::Table, issues: &mut ConfigIssues) -> ContextSpec {

@@ -29,12 +29,18 @@ fn tool(what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 /// Copies the GeoJSON `layers` into `dir/cpgis.gpkg` (layer names from the file names), with
-/// `styles` (layer name, QGIS QML) in its `layer_styles` table, each the layer's default.
-pub fn write_gpkg(dir: &Path, layers: &[PathBuf], styles: &[(String, String)]) -> Result<PathBuf> {
+/// `styles` (layer name, QGIS QML) in its `layer_styles` table, each the layer's default; in
+/// WGS 84, or reprojected into `local_epsg` (the run's metric CRS) when given.
+pub fn write_gpkg(
+    dir: &Path,
+    layers: &[PathBuf],
+    styles: &[(String, String)],
+    local_epsg: Option<u32>,
+) -> Result<PathBuf> {
     let path = dir.join("cpgis.gpkg");
     let tmp = dir.join(format!(".cpgis.tmp-{}.gpkg", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    let result = copy_all(&tmp, layers, styles).and_then(|()| {
+    let result = copy_all(&tmp, layers, styles, local_epsg).and_then(|()| {
         std::fs::rename(&tmp, &path).map_err(|e| tool("cannot rename the temporary file", e))
     });
     if result.is_err() {
@@ -98,7 +104,12 @@ fn add_field(layer: &gdal::vector::Layer, name: &str, ty: u32, boolean: bool) ->
     }
 }
 
-fn copy_all(tmp: &Path, layers: &[PathBuf], styles: &[(String, String)]) -> Result<()> {
+fn copy_all(
+    tmp: &Path,
+    layers: &[PathBuf],
+    styles: &[(String, String)],
+    local_epsg: Option<u32>,
+) -> Result<()> {
     gdal::config::set_config_option("OGR_CURRENT_DATE", FIXED_DATE)
         .map_err(|e| tool("cannot fix the GeoPackage date", e))?;
     let driver =
@@ -107,6 +118,12 @@ fn copy_all(tmp: &Path, layers: &[PathBuf], styles: &[(String, String)]) -> Resu
         .create_vector_only(tmp)
         .map_err(|e| tool(&format!("cannot create {}", tmp.display()), e))?;
     let wgs84 = crate::crs::wgs84()?;
+    let local = local_epsg.map(crate::crs::epsg).transpose()?;
+    let to_local = local
+        .as_ref()
+        .map(|l| crate::crs::transform(&wgs84, l))
+        .transpose()?;
+    let srs = local.as_ref().unwrap_or(&wgs84);
     for src_path in layers {
         let name = src_path
             .file_stem()
@@ -157,7 +174,7 @@ fn copy_all(tmp: &Path, layers: &[PathBuf], styles: &[(String, String)]) -> Resu
                 let dst = txn
                     .create_layer(LayerOptions {
                         name: &layer_name,
-                        srs: Some(&wgs84),
+                        srs: Some(srs),
                         ty,
                         options: None,
                     })
@@ -179,8 +196,11 @@ fn copy_all(tmp: &Path, layers: &[PathBuf], styles: &[(String, String)]) -> Resu
                         }
                     }
                     if let Some(geom) = geom {
-                        g.set_geometry(geom.clone())
-                            .map_err(|e| tool("geometry", e))?;
+                        let geom = match &to_local {
+                            Some(t) => geom.transform(t).map_err(|e| tool("reprojection", e))?,
+                            None => geom.clone(),
+                        };
+                        g.set_geometry(geom).map_err(|e| tool("geometry", e))?;
                     }
                     g.create(&dst)
                         .map_err(|e| tool(&format!("cannot write a feature of {layer_name}"), e))?;
@@ -284,7 +304,7 @@ mod tests {
 {"type":"Feature","properties":{"id":"b2","in_district":false},"geometry":{"type":"Point","coordinates":[24.94,60.18]}}]}"#,
         )
         .unwrap();
-        let gpkg = write_gpkg(dir.path(), &[src], &[]).unwrap();
+        let gpkg = write_gpkg(dir.path(), &[src], &[], None).unwrap();
         let ds = Dataset::open(&gpkg).unwrap();
         let mut layers: Vec<(String, u32, u64)> = ds
             .layers()

@@ -50,15 +50,16 @@ fn finish_layers(
     format: Format,
     layers: Vec<PathBuf>,
     styles: &[(String, String)],
+    local_epsg: Option<u32>,
 ) -> Result<Vec<PathBuf>> {
     match format {
         Format::Geojson => Ok(layers),
         Format::Both => {
-            let gpkg = gpkg::write_gpkg(dir, &layers, styles)?;
+            let gpkg = gpkg::write_gpkg(dir, &layers, styles, local_epsg)?;
             Ok(layers.into_iter().chain(std::iter::once(gpkg)).collect())
         }
         Format::Gpkg => {
-            let gpkg = gpkg::write_gpkg(dir, &layers, styles);
+            let gpkg = gpkg::write_gpkg(dir, &layers, styles, local_epsg);
             if let Some(tmp) = layers.first().and_then(|l| l.parent()) {
                 let _ = std::fs::remove_dir_all(tmp);
             }
@@ -95,7 +96,12 @@ pub fn write_estimate(out: &Path, run: &Estimated, format: Format) -> Result<Com
         layers::write_neighbourhoods(&ldir, run, &to_wgs84)?,
     ];
     layers.extend(layers::write_stops(&ldir, run, &to_wgs84)?);
-    finish_layers(dir, format, layers, &[])?;
+    let local = run
+        .config
+        .output
+        .gpkg_local_crs
+        .then_some(run.site.crs.epsg);
+    finish_layers(dir, format, layers, &[], local)?;
     let s = summary::summary(run, None);
     write_summary(dir, &s)?;
     if format == Format::Csv {
@@ -174,7 +180,12 @@ pub fn write_run_with(
     } else {
         Vec::new()
     };
-    let mut written = finish_layers(dir, format, layers, &styles)?;
+    let local = run
+        .config
+        .output
+        .gpkg_local_crs
+        .then_some(run.site.crs.epsg);
+    let mut written = finish_layers(dir, format, layers, &styles, local)?;
     if format == Format::Csv {
         written.extend(csv::write_balance(dir, &summary::summary(run, Some(ran)))?);
     }
