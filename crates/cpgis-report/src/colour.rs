@@ -3,17 +3,19 @@
 /// Five sequential classes, light to dark (yellow to deep red), for emissions.
 pub const SEQUENTIAL: [&str; 5] = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
 
-/// PTAL bands 0 … 6b, poor (dark blue) to excellent (dark red), as TfL's maps colour them.
+/// PTAL bands 0 … 6b, poor (dark blue) to excellent (dark red), in the order and hues of TfL's
+/// maps; every band saturated enough to show on the map's pale ground (3 and 4 had been nearly
+/// white). The hex values are ours: TfL's published palette was not found to copy.
 pub const BANDS: [(&str, &str); 9] = [
     ("0", "#08306b"),
     ("1a", "#2171b5"),
     ("1b", "#6baed6"),
-    ("2", "#41ab5d"),
-    ("3", "#c7e9c0"),
-    ("4", "#ffffb2"),
-    ("5", "#fecc5c"),
-    ("6a", "#f03b20"),
-    ("6b", "#99000d"),
+    ("2", "#238b45"),
+    ("3", "#74c476"),
+    ("4", "#e6c800"),
+    ("5", "#fd8d3c"),
+    ("6a", "#e31a1c"),
+    ("6b", "#800026"),
 ];
 
 /// Distinct fills for offset zones, cycled by rank.
@@ -134,6 +136,26 @@ mod tests {
             "the target is not met (2\u{2009}989 t short); 54.5 t and 0.2646 kg in 2023"
         );
         assert_eq!(readable_numbers("net -1698.2 t"), "net -1\u{2009}698 t");
+    }
+
+    #[test]
+    fn ptal_bands_all_show_on_the_pale_map_ground() {
+        // Relative luminance (sRGB, WCAG) of each band: none as light as the ground (#f7f9fb,
+        // 0.95); a band as light as 4 had been (#ffffb2, 0.96) vanished.
+        let lum = |hex: &str| {
+            let c = |i: usize| {
+                let v = u8::from_str_radix(&hex[i..i + 2], 16).unwrap() as f64 / 255.0;
+                if v <= 0.04045 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
+        };
+        for (band, colour) in BANDS {
+            assert!(lum(colour) < 0.65, "band {band} {colour}: {}", lum(colour));
+        }
     }
 
     #[test]
