@@ -269,30 +269,52 @@ fn printed_each_map_stays_on_one_page_with_its_title() {
     let out = tmp.path().join("out");
     let run = common::cpgis_site("run", &fixture("kamppi/site.toml"), &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let pdf = tmp.path().join("report.pdf");
-    let o = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            tmp.path().join("profile").display()
-        ))
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", out.join("report.html").display()))
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success() && pdf.exists(),
-        "chromium could not print"
-    );
+    // Chromium prints on Letter by default; a copy asks for A4 as a printer set to A4 would.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let a4 = out.join("report-a4.html");
+    std::fs::write(
+        &a4,
+        html.replacen("</head>", "<style>@page{size:A4}</style></head>", 1),
+    )
+    .unwrap();
+    for (page, size) in [("report.html", "(letter)"), ("report-a4.html", "(A4)")] {
+        let pdf = tmp.path().join(format!("{page}.pdf"));
+        let o = Command::new(chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                tmp.path().join("profile").display()
+            ))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", out.join(page).display()))
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success() && pdf.exists(),
+            "chromium could not print"
+        );
+        let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+        let info = String::from_utf8_lossy(&info.stdout);
+        let paper = info
+            .lines()
+            .find(|l| l.starts_with("Page size:"))
+            .unwrap_or("");
+        assert!(paper.ends_with(size), "{paper}");
+        check_map_pages(&pdf);
+    }
+}
+
+/// Every map's page starts with its title and holds its legend; no page ends with a title.
+fn check_map_pages(pdf: &Path) {
     let page_text = |p: usize| -> Option<String> {
         let o = Command::new("pdftotext")
             .args(["-f", &p.to_string(), "-l", &p.to_string(), "-layout"])
-            .arg(&pdf)
+            .arg(pdf)
             .arg("-")
             .output()
             .unwrap();
