@@ -83,6 +83,21 @@ struct Output {
     /// `--set scenario.proposed.car_share=0.3 --set offsets.margin=0.2`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Draws of the factors' ranges for the balance's range and probability (default 1000;
+    /// 0: none); the same as `--set uncertainty.draws=N`.
+    #[arg(long, value_name = "N")]
+    draws: Option<usize>,
+}
+
+impl Output {
+    /// `--set` settings with `--draws` among them.
+    fn settings(&self) -> Vec<String> {
+        let mut s = self.set.clone();
+        if let Some(n) = self.draws {
+            s.push(format!("uncertainty.draws={n}"));
+        }
+        s
+    }
 }
 
 #[derive(Subcommand)]
@@ -447,7 +462,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 &output.out,
                 output.format.into(),
                 cli.allow_network,
-                &output.set,
+                &output.settings(),
                 &mut stages,
             )?;
         }
@@ -466,7 +481,8 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             output,
             buildings,
         } => {
-            let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &output.set)?;
+            let config =
+                cpgis_io::parse_site_file_set(&site, cli.allow_network, &output.settings())?;
             cpgis::pipeline::check_output(&config, &output.out)?;
             let est = cpgis::pipeline::estimate_site_with(config, &mut stages)?;
             stages.stage("write");

@@ -41,6 +41,8 @@ pub struct Balance {
     pub levers: Vec<String>,
     /// The electricity factor at which the verdict flips, with the offsets selected held.
     pub break_even: Option<crate::breakeven::BreakEven>,
+    /// The balance's range over the factors' ranges, when drawn.
+    pub uncertainty: Option<crate::uncertainty::Uncertainty>,
     /// The margin added to the on-site residual to make the target (0.10 = 10 %); `None`
     /// when the site file gives the target as a number.
     pub margin: Option<f64>,
@@ -213,6 +215,7 @@ pub fn balance(
         shortfall_t: plan.shortfall_t,
         levers,
         break_even: None,
+        uncertainty: None,
         margin: match offsets.target {
             Target::Residual => Some(offsets.margin),
             Target::Fixed(_) => None,

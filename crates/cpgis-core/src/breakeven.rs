@@ -23,7 +23,7 @@ pub struct BreakEven {
 }
 
 /// The district's proposed on-site emissions, t CO2e per year, under the context's factors.
-fn on_site_t(ctx: &OffsetContext, estimates: &Estimates) -> f64 {
+pub(crate) fn on_site_t(ctx: &OffsetContext, estimates: &Estimates) -> f64 {
     let measures = &estimates.scenarios[estimates.proposed].measures;
     // In parallel, then added in building order (the same sum on any number of threads).
     let per_building: Vec<f64> = ctx

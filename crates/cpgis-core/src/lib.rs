@@ -24,6 +24,7 @@
 //! | [`community`] | the neighbouring community and each building's membership |
 //! | [`offsets`] | interventions, opportunities, ranked offset zones |
 //! | [`breakeven`] | the electricity factor at which the verdict flips |
+//! | [`uncertainty`] | ranges of the balance drawn from the factors' ranges; its probability |
 //! | [`balance`] | the Climate Positive ledger |
 //! | [`run`] | the run result ([`run::Estimated`], [`run::Ran`]) and the stages composed |
 //! | [`summary`] | `summary.json`'s content: totals, consistency, notes, quality, assumptions |
@@ -46,5 +47,6 @@ pub mod profile;
 pub mod run;
 pub mod site;
 pub mod summary;
+pub mod uncertainty;
 
 pub use error::{Error, Result};

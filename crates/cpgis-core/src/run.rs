@@ -197,6 +197,14 @@ pub fn offsets_and_balance(
     );
     balance.break_even =
         crate::breakeven::break_even(&ctx, &e.estimates, enabled, &plan, balance.net_t);
+    balance.uncertainty = crate::uncertainty::monte_carlo(
+        &ctx,
+        &e.preset,
+        &e.estimates,
+        enabled,
+        &plan,
+        &e.config.uncertainty,
+    );
     Ok((plan, balance))
 }
 

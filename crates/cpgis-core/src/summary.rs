@@ -311,6 +311,39 @@ fn offsets_out(ran: &Ran) -> OffsetsOut {
     }
 }
 
+fn rounded_uncertainty(u: &crate::uncertainty::Uncertainty) -> crate::uncertainty::Uncertainty {
+    let s = |x: &crate::uncertainty::Spread| crate::uncertainty::Spread {
+        p5: r4(x.p5),
+        p50: r4(x.p50),
+        p95: r4(x.p95),
+    };
+    crate::uncertainty::Uncertainty {
+        on_site_t: s(&u.on_site_t),
+        credits_t: s(&u.credits_t),
+        net_t: s(&u.net_t),
+        probability_climate_positive: r4(u.probability_climate_positive),
+        sensitivity: u
+            .sensitivity
+            .iter()
+            .map(|c| crate::uncertainty::Contribution {
+                key: c.key.clone(),
+                share: r4(c.share),
+                swing_t: r4(c.swing_t),
+            })
+            .collect(),
+        ranges: u
+            .ranges
+            .iter()
+            .map(|r| crate::uncertainty::Range {
+                low: r4(r.low),
+                high: r4(r.high),
+                ..r.clone()
+            })
+            .collect(),
+        ..u.clone()
+    }
+}
+
 fn rounded(b: &Balance) -> Balance {
     let map = |m: &BTreeMap<String, f64>| m.iter().map(|(k, v)| (k.clone(), r4(*v))).collect();
     Balance {
@@ -336,6 +369,7 @@ fn rounded(b: &Balance) -> Balance {
             ..be
         }),
         margin: b.margin,
+        uncertainty: b.uncertainty.as_ref().map(rounded_uncertainty),
         scenarios: b
             .scenarios
             .iter()

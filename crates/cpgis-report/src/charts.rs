@@ -62,11 +62,18 @@ pub fn waterfall(b: &Balance) -> String {
     // Where the net must reach for the target to be met: on site less the target (below zero
     // by the margin).
     let goal = b.on_site_t - b.target_t;
+    let (range_lo, range_hi) = b
+        .uncertainty
+        .as_ref()
+        .map_or((0.0, 0.0), |u| (u.net_t.p5, u.net_t.p95));
     let lo = steps
         .iter()
         .map(|s| s.1.min(s.2))
-        .fold(goal.min(0.0), f64::min);
-    let hi = steps.iter().map(|s| s.1.max(s.2)).fold(0.0, f64::max);
+        .fold(goal.min(0.0).min(range_lo), f64::min);
+    let hi = steps
+        .iter()
+        .map(|s| s.1.max(s.2))
+        .fold(range_hi.max(0.0), f64::max);
     // Room below the lowest bar for the target's label.
     let lo = lo - 0.1 * (hi - lo);
     let s = Scale { lo, hi };
@@ -95,6 +102,19 @@ pub fn waterfall(b: &Balance) -> String {
             ly = H - BOTTOM + 16.0,
         );
     }
+    // The net's 90 % range over the factors' ranges, as an error bar on the net.
+    if let Some(u) = &b.uncertainty {
+        let cx = LEFT + 4.0 * slot + slot * 0.5;
+        let (y5, y95) = (s.y(u.net_t.p5), s.y(u.net_t.p95));
+        let _ = write!(
+            out,
+            r##"<g id="net-range"><line x1="{cx:.1}" y1="{y5:.1}" x2="{cx:.1}" y2="{y95:.1}" stroke="#222" stroke-width="1.5"/><line x1="{a:.1}" y1="{y5:.1}" x2="{z:.1}" y2="{y5:.1}" stroke="#222" stroke-width="1.5"/><line x1="{a:.1}" y1="{y95:.1}" x2="{z:.1}" y2="{y95:.1}" stroke="#222" stroke-width="1.5"/><title>net, 5th to 95th percentile over the factors' ranges: {} to {} t CO2e/yr</title></g>"##,
+            fmt_num(u.net_t.p5),
+            fmt_num(u.net_t.p95),
+            a = cx - 8.0,
+            z = cx + 8.0,
+        );
+    }
     // The target line across the credits and the net, dashed.
     let (x0, x1) = (LEFT + 3.0 * slot + slot * 0.05, W - 4.0);
     let y = s.y(goal);
@@ -106,6 +126,53 @@ pub fn waterfall(b: &Balance) -> String {
     );
     axis(&mut out, &s);
     out.push_str("</svg>");
+    out
+}
+
+/// The factors that spread the net balance most: for each, a bar from zero to the net's change
+/// between the factor's low and high value, largest share first.
+pub fn tornado(items: &[cpgis_core::uncertainty::Contribution]) -> String {
+    let row = 22.0;
+    let left = 230.0;
+    let values = 110.0;
+    let h = TOP + row * items.len() as f64 + 10.0;
+    let max = items
+        .iter()
+        .map(|c| c.swing_t.abs())
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    let mid = left + (W - left - values) / 2.0;
+    let half = (W - left - values) / 2.0 - 6.0;
+    let mut out = format!(
+        r#"<svg id="chart-tornado" class="chart" viewBox="0 0 {W} {h:.0}" role="img" aria-label="What spreads the net balance"><title>The net's change from each factor's low to its high value, t CO2e per year</title>"#
+    );
+    for (i, c) in items.iter().enumerate() {
+        let y = TOP + i as f64 * row;
+        let w = c.swing_t.abs() / max * half;
+        let x = if c.swing_t >= 0.0 { mid } else { mid - w };
+        let colour = if c.swing_t >= 0.0 {
+            "#de2d26"
+        } else {
+            "#31a354"
+        };
+        let _ = write!(
+            out,
+            r##"<text x="{tx:.1}" y="{ty:.1}" text-anchor="end" class="label">{k}</text><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{bh:.1}" fill="{colour}"><title>{k}: {v} t CO2e/yr from low to high, {p} % of the variance</title></rect><text x="{vx:.1}" y="{ty:.1}" text-anchor="end" class="value">{v} ({p} %)</text>"##,
+            tx = left - 8.0,
+            ty = y + row * 0.6,
+            k = esc(&c.key),
+            bh = row * 0.7,
+            v = fmt_num(c.swing_t),
+            p = (c.share * 1000.0).round() / 10.0,
+            vx = W - 2.0,
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<line x1="{mid:.1}" y1="{t:.1}" x2="{mid:.1}" y2="{b:.1}" stroke="#444"/></svg>"##,
+        t = TOP - 4.0,
+        b = h - 6.0
+    );
     out
 }
 

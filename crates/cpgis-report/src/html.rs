@@ -150,6 +150,23 @@ pub fn render_html(ran: &Ran) -> String {
         h.push_str("</ul>");
     }
 
+    if let Some(u) = &b.uncertainty {
+        let _ = write!(
+            h,
+            r#"<h3 id="uncertainty">How sure: Climate Positive with probability {:.2}</h3><p>{}.</p>"#,
+            u.probability_climate_positive,
+            esc(&capitalised(&readable_numbers(
+                &crate::text::uncertainty_sentence(u)
+            )))
+        );
+        h.push_str(&crate::charts::tornado(&u.sensitivity));
+        let _ = write!(
+            h,
+            r#"<p class="note">Each factor drawn from its range ({} of them; the site file's [uncertainty.ranges], else ±10 % for a value read in its source [V], ±20 % derived [D] or read through a secondary source, ±30 % assumed or recalled [U]), triangular around the value; the same draw wherever the factor enters, so the grid factor moves the on-site emissions and the credits together. Seed {}. The offsets selected and the measures are held: the ranges describe the outcome of that selection.</p>"#,
+            u.ranges.len(),
+            u.seed
+        );
+    }
     designs(ran, &mut h);
 
     // Emissions by sector.

@@ -186,6 +186,9 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     let _ = writeln!(out, "  {}", verdict_sentence(b));
     let grid = ran.estimated.factors.carrier(Carrier::Electricity);
     let _ = writeln!(out, "  {}", break_even_sentence(b.break_even, grid));
+    if let Some(u) = &b.uncertainty {
+        let _ = writeln!(out, "  {}", uncertainty_sentence(u));
+    }
     out.push_str(&scenario_table(b, &e.factors.currency));
     if b.shortfall_t > 0.0 {
         let _ = writeln!(
@@ -289,6 +292,25 @@ fn scenario_table(b: &cpgis_core::balance::Balance, currency: &str) -> String {
         );
     }
     out
+}
+
+/// The balance's range in one sentence: the probability, the net's 90 % range and what
+/// spreads it most.
+pub fn uncertainty_sentence(u: &cpgis_core::uncertainty::Uncertainty) -> String {
+    let most: Vec<String> = u
+        .sensitivity
+        .iter()
+        .take(3)
+        .map(|c| format!("{} {:.0} %", c.key, c.share * 100.0))
+        .collect();
+    format!(
+        "climate positive with probability {:.2} over {} draws of the factors' ranges (net {:.1} to {:.1} t CO2e/yr, 5th to 95th percentile; most of the spread: {})",
+        u.probability_climate_positive,
+        u.draws,
+        u.net_t.p5,
+        u.net_t.p95,
+        most.join(", ")
+    )
 }
 
 /// The electricity factor at which the verdict flips, in one sentence: the number most

@@ -249,6 +249,52 @@ pub enum GridShape {
     Hex,
 }
 
+/// The shape of a range drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum RangeShape {
+    /// Every value between low and high equally likely.
+    Uniform,
+    /// Most likely at the preset's value, falling to nothing at low and high.
+    Triangular,
+}
+
+/// A range the site file gives a preset value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RangeSpec {
+    /// The preset key (`carriers.electricity`).
+    pub key: String,
+    /// Lowest value drawn, in the value's unit.
+    pub low: f64,
+    /// Highest value drawn.
+    pub high: f64,
+    /// The distribution.
+    pub shape: RangeShape,
+}
+
+/// `[uncertainty]`: how many draws, the seed, which values, and ranges given by the site file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct UncertaintySpec {
+    /// Draws (0: none).
+    pub draws: usize,
+    /// The generator's seed.
+    pub seed: u64,
+    /// The preset keys drawn; `None`: the built-in list.
+    pub factors: Option<Vec<String>>,
+    /// Ranges the site file gives.
+    pub ranges: Vec<RangeSpec>,
+}
+
+impl Default for UncertaintySpec {
+    fn default() -> Self {
+        UncertaintySpec {
+            draws: 1000,
+            seed: 1,
+            factors: None,
+            ranges: Vec::new(),
+        }
+    }
+}
+
 /// `[output]`: how the layers are written.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct OutputSpec {
@@ -406,6 +452,8 @@ pub struct SiteConfig {
     pub grid: GridSpec,
     /// How the outputs are written (`[output]`).
     pub output: OutputSpec,
+    /// The draws of the balance's range (`[uncertainty]`).
+    pub uncertainty: UncertaintySpec,
     /// The heating climate, when the site file gives its degree days.
     pub climate: Option<ClimateSpec>,
     /// Roads, railways and water drawn under the report's maps.

@@ -154,6 +154,10 @@ pub fn parse_site_str_set(
     }
     let grid = grid(top.table("grid", &mut issues), &mut issues);
     let output = output(top.table("output", &mut issues), &mut issues);
+    let uncertainty = top
+        .table("uncertainty", &mut issues)
+        .map(|t| uncertainty(t, &mut issues))
+        .unwrap_or_default();
     let climate = top
         .table("climate", &mut issues)
         .and_then(|t| climate(t, &mut issues));
@@ -179,6 +183,7 @@ pub fn parse_site_str_set(
             climate,
             context,
             output,
+            uncertainty,
             scenarios,
             offsets,
             settings: settings
@@ -759,6 +764,116 @@ fn community(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> CommunitySpe
 const MAX_CELL_M: f64 = 100_000.0;
 /// The widest community ring, m: a neighbouring community is within reach of the district.
 const MAX_DISTANCE_M: f64 = 100_000.0;
+
+/// At most this many draws: 100,000 already pins the 5th percentile to a few hundredths of the
+/// spread.
+const MAX_DRAWS: f64 = 100_000.0;
+
+/// `[uncertainty]`: `draws`, `seed`, `factors = ["carriers.electricity", …]`, and
+/// `ranges."KEY" = { low, high, distribution = "triangular" | "uniform" }`.
+fn uncertainty(t: &toml::Table, issues: &mut ConfigIssues) -> UncertaintySpec {
+    let mut spec = UncertaintySpec::default();
+    let mut r = TableReader::new(t, "uncertainty");
+    if let Some(d) = r.number("draws", issues) {
+        if d.fract() == 0.0 && (0.0..=MAX_DRAWS).contains(&d) {
+            spec.draws = d as usize;
+        } else {
+            issues.push(
+                "uncertainty.draws",
+                &format!("{d} is not a number of draws (a whole number from 0 to 100,000)"),
+                Some("draws = 1000; 0 turns the draws off"),
+            );
+        }
+    }
+    if let Some(s) = r.number("seed", issues) {
+        if s.fract() == 0.0 && (0.0..9.0e15).contains(&s) {
+            spec.seed = s as u64;
+        } else {
+            issues.push(
+                "uncertainty.seed",
+                &format!("{s} is not a seed (a whole number, 0 or more)"),
+                None,
+            );
+        }
+    }
+    if let Some(v) = r.value("factors") {
+        match v.as_array() {
+            Some(items) => {
+                spec.factors = Some(
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect(),
+                )
+            }
+            None => issues.wrong_type("uncertainty.factors", "a list of preset keys", v),
+        }
+    }
+    if let Some(ranges) = r.table("ranges", issues) {
+        let mut leaves = Vec::new();
+        collect_ranges("", ranges, &mut leaves);
+        for (key, t) in leaves {
+            let k = format!("uncertainty.ranges.{key}");
+            let mut rr = TableReader::new(t, &k);
+            let low = rr.number("low", issues);
+            let high = rr.number("high", issues);
+            let shape = match rr.string("distribution", issues).as_deref() {
+                None | Some("triangular") => RangeShape::Triangular,
+                Some("uniform") => RangeShape::Uniform,
+                Some(other) => {
+                    issues.push(
+                        &format!("{k}.distribution"),
+                        &format!("`{other}` is not a distribution"),
+                        Some("use triangular (the value most likely) or uniform"),
+                    );
+                    RangeShape::Triangular
+                }
+            };
+            rr.finish(issues);
+            match (low, high) {
+                (Some(l), Some(h)) if l.is_finite() && h.is_finite() && l <= h => {
+                    spec.ranges.push(RangeSpec {
+                        key,
+                        low: l,
+                        high: h,
+                        shape,
+                    })
+                }
+                (Some(l), Some(h)) => issues.push(
+                    &k,
+                    &format!("low {l} is above high {h}"),
+                    Some("low ≤ high, in the value's unit"),
+                ),
+                _ => issues.push(
+                    &k,
+                    "needs low and high",
+                    Some("e.g. { low = 0.2, high = 0.4 }"),
+                ),
+            }
+        }
+    }
+    r.finish(issues);
+    spec
+}
+
+/// The range tables under `[uncertainty.ranges]`, by their dotted key: a table holding `low` or
+/// `high` is a range, any other table holds more.
+fn collect_ranges<'t>(prefix: &str, t: &'t toml::Table, out: &mut Vec<(String, &'t toml::Table)>) {
+    for (k, v) in t {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if let toml::Value::Table(inner) = v {
+            if inner.contains_key("low") || inner.contains_key("high") {
+                out.push((key, inner));
+            } else {
+                collect_ranges(&key, inner, out);
+            }
+        }
+    }
+}
 
 /// `[output]`: `gpkg_crs = "wgs84"` (the default) or `"local"`.
 fn output(t: Option<&toml::Table>, issues: &mut ConfigIssues) -> OutputSpec {

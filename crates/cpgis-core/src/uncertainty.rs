@@ -1,0 +1,411 @@
+//! Uncertainty: a range on the on-site emissions, the credits and the net balance, and the
+//! probability that the district is Climate Positive.
+//!
+//! Each drawn preset value gets a range: the site file's (`[uncertainty.ranges]`), else one
+//! by how its source was read ([`default_range`]). Once the activity is known (kWh, passenger-km,
+//! tonnes) every emission is linear in the emission factors, and in the intensities and rates
+//! the activity scales with, while the offsets selected and the measures stay as they are. So
+//! the net's change per unit of each factor is measured once, by evaluating the district's
+//! on-site emissions and the selected cells' credits with that factor nudged (as the
+//! break-even factor is found), and the draws combine those slopes: a thousand draws cost a few
+//! multiplications each, not a thousand runs. The same draw of a factor is used wherever it
+//! enters (the grid factor moves the baseline, the proposed design and every offset together).
+//! Draws are seeded (SplitMix64): the same seed gives the same bytes. A value the activity
+//! divides by (a boiler's efficiency, a heat pump's COP) is handled through its reciprocal, in
+//! which the emissions are linear.
+
+use crate::config::{RangeShape, UncertaintySpec};
+use crate::estimate::Estimates;
+use crate::kinds::Intervention;
+use crate::offsets::{credits_in_cells, OffsetContext, OffsetPlan};
+use crate::preset::{Factors, Preset};
+
+/// The values drawn unless the site file names others: every emission factor, and the
+/// intensities and rates the largest activities scale with.
+pub const DEFAULT_FACTORS: &[&str] = &[
+    "carriers.electricity",
+    "carriers.district_heat",
+    "carriers.district_steam",
+    "carriers.natural_gas",
+    "carriers.oil",
+    "carriers.coal",
+    "carriers.wood",
+    "heating.boiler_efficiency",
+    "heating.heat_pump_cop",
+    "archetypes.residential.electricity",
+    "archetypes.residential.heat",
+    "archetypes.office.electricity",
+    "archetypes.office.heat",
+    "archetypes.retail.electricity",
+    "archetypes.retail.heat",
+    "occupancy.floor_area_per_resident",
+    "travel.trips_per_resident_day",
+    "travel.car_trip_km",
+    "travel.commute_trip_km",
+    "travel.car",
+    "travel.bus",
+    "waste.per_resident",
+    "waste.landfill",
+    "waste.incineration",
+    "solar.yield",
+];
+
+/// Values the activity divides by (fuel = heat / efficiency, electricity = heat / COP): the
+/// emissions are linear in their reciprocal, so the slope is taken, and the draw applied, there.
+fn divides(key: &str) -> bool {
+    matches!(key, "heating.heat_pump_cop" | "heating.boiler_efficiency")
+}
+
+/// The variable the emissions are linear in: the value, or its reciprocal for [`divides`].
+fn linear(key: &str, x: f64) -> f64 {
+    if divides(key) {
+        1.0 / x
+    } else {
+        x
+    }
+}
+
+/// A value's range and the distribution drawn from it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Range {
+    /// The preset key.
+    pub key: String,
+    /// Its value (the central estimate).
+    pub value: f64,
+    /// Lowest and highest values drawn.
+    pub low: f64,
+    /// Highest value drawn.
+    pub high: f64,
+    /// `triangular` (mode at the value) or `uniform`.
+    pub distribution: &'static str,
+    /// Where the range comes from.
+    pub from: String,
+}
+
+/// The range a value gets when the site file gives none, by how its source was read: ±10 % for
+/// a value read in its source ([V]), ±20 % for one derived from read values ([D]) or read
+/// through a secondary summary, ±30 % for an assumption or a recalled value ([U]); triangular,
+/// the value most likely.
+pub fn default_range(source: &str) -> (f64, &'static str) {
+    let s = source.to_lowercase();
+    if s.contains("assumption") || s.contains("[u") {
+        (0.30, "±30 %: an assumption or a value recalled, not read")
+    } else if s.contains("[d") || s.contains("via") || s.contains("secondary") {
+        (
+            0.20,
+            "±20 %: derived from read values, or read through a secondary source",
+        )
+    } else if s.contains("[v") {
+        (0.10, "±10 %: read in the source named")
+    } else {
+        (0.30, "±30 %: the source gives no confidence tag")
+    }
+}
+
+/// Three quantiles of a drawn quantity, t CO2e per year.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Spread {
+    /// 5th percentile.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+/// One factor's part of the net balance's variance (first order: the factors are drawn
+/// independently and the net is linear in them).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Contribution {
+    /// The preset key.
+    pub key: String,
+    /// Its share of the net's variance (0..1).
+    pub share: f64,
+    /// The net's change, t CO2e per year, from the factor's low to its high value.
+    pub swing_t: f64,
+}
+
+/// The outcome of the draws.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Uncertainty {
+    /// Number of draws.
+    pub draws: usize,
+    /// The seed they were drawn with.
+    pub seed: u64,
+    /// The proposed design's on-site emissions.
+    pub on_site_t: Spread,
+    /// The selected offsets' credits.
+    pub credits_t: Spread,
+    /// The net balance (on site − credits).
+    pub net_t: Spread,
+    /// Share of draws with a net below zero.
+    pub probability_climate_positive: f64,
+    /// The factors contributing most to the net's variance, largest first (ten at most).
+    pub sensitivity: Vec<Contribution>,
+    /// Every range drawn from.
+    pub ranges: Vec<Range>,
+}
+
+/// SplitMix64: a small, well-mixed generator; the same seed gives the same sequence.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A draw from a range.
+fn draw(r: &Range, u: f64) -> f64 {
+    let (a, b, c) = (r.low, r.high, r.value.clamp(r.low, r.high));
+    if r.distribution == "uniform" || b <= a {
+        return a + u * (b - a);
+    }
+    // Triangular by its inverse distribution function.
+    let split = (c - a) / (b - a);
+    if u < split {
+        a + (u * (b - a) * (c - a)).sqrt()
+    } else {
+        b - ((1.0 - u) * (b - a) * (b - c)).sqrt()
+    }
+}
+
+/// The variance of a range's distribution.
+#[cfg(test)]
+fn variance(r: &Range) -> f64 {
+    let (a, b, c) = (r.low, r.high, r.value.clamp(r.low, r.high));
+    if r.distribution == "uniform" {
+        (b - a).powi(2) / 12.0
+    } else {
+        (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
+    }
+}
+
+/// Quantile of sorted values by linear interpolation.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, f) = (pos.floor() as usize, pos.fract());
+    let next = sorted[(i + 1).min(sorted.len() - 1)];
+    sorted[i] + f * (next - sorted[i])
+}
+
+fn spread(mut v: Vec<f64>) -> Spread {
+    v.sort_by(f64::total_cmp);
+    Spread {
+        p5: quantile(&v, 0.05),
+        p50: quantile(&v, 0.5),
+        p95: quantile(&v, 0.95),
+    }
+}
+
+/// The ranges of the drawn values: the site file's where it gives one, else the default by
+/// source. Keys the preset does not hold, or whose value is 0 with no range given, are left out.
+pub fn ranges(preset: &Preset, spec: &UncertaintySpec) -> Vec<Range> {
+    let keys: Vec<String> = match &spec.factors {
+        Some(keys) => keys.clone(),
+        None => DEFAULT_FACTORS.iter().map(|k| k.to_string()).collect(),
+    };
+    keys.into_iter()
+        .filter_map(|key| {
+            let f = preset.get(&key)?;
+            if let Some(given) = spec.ranges.iter().find(|r| r.key == key) {
+                return Some(Range {
+                    key,
+                    value: f.value,
+                    low: given.low,
+                    high: given.high,
+                    distribution: match given.shape {
+                        RangeShape::Uniform => "uniform",
+                        RangeShape::Triangular => "triangular",
+                    },
+                    from: "site file".into(),
+                });
+            }
+            if f.value == 0.0 {
+                return None;
+            }
+            let (share, why) = default_range(&f.source);
+            Some(Range {
+                key,
+                value: f.value,
+                low: f.value * (1.0 - share),
+                high: f.value * (1.0 + share),
+                distribution: "triangular",
+                from: why.into(),
+            })
+        })
+        .collect()
+}
+
+/// The district's proposed on-site emissions and the selected cells' credits under `factors`.
+fn evaluate(
+    ctx: &OffsetContext,
+    factors: &Factors,
+    estimates: &Estimates,
+    enabled: &[Intervention],
+    cells: &[usize],
+) -> (f64, f64) {
+    let at = OffsetContext::new(
+        ctx.site,
+        ctx.profiles,
+        factors,
+        ctx.community,
+        ctx.aggregates,
+    );
+    (
+        crate::breakeven::on_site_t(&at, estimates),
+        credits_in_cells(&at, enabled, cells),
+    )
+}
+
+/// Draws the ranges `spec` asks for and returns the spread of the balance; `None` when no draw
+/// is asked for (`draws = 0`) or no range applies.
+pub fn monte_carlo(
+    ctx: &OffsetContext,
+    preset: &Preset,
+    estimates: &Estimates,
+    enabled: &[Intervention],
+    plan: &OffsetPlan,
+    spec: &UncertaintySpec,
+) -> Option<Uncertainty> {
+    if spec.draws == 0 {
+        return None;
+    }
+    let ranges = ranges(preset, spec);
+    if ranges.is_empty() {
+        return None;
+    }
+    let cells: Vec<usize> = plan.ranked[..plan.selected]
+        .iter()
+        .map(|c| c.cell)
+        .collect();
+    let (on0, cr0) = evaluate(ctx, ctx.factors, estimates, enabled, &cells);
+    // The slope of on-site emissions and credits per unit of each value.
+    let slopes: Vec<(f64, f64)> = ranges
+        .iter()
+        .map(|r| {
+            let step = (r.value.abs() * 1e-3).max(1e-9);
+            let mut p = preset.clone();
+            if let Some(f) = p.values.get_mut(&r.key) {
+                f.value = r.value + step;
+            }
+            let moved = linear(&r.key, r.value + step) - linear(&r.key, r.value);
+            match Factors::from_preset(&p) {
+                Ok(mut f) => {
+                    f.space_heat_scale = ctx.factors.space_heat_scale;
+                    let (on, cr) = evaluate(ctx, &f, estimates, enabled, &cells);
+                    ((on - on0) / moved, (cr - cr0) / moved)
+                }
+                Err(_) => (0.0, 0.0),
+            }
+        })
+        .collect();
+    let mut rng = Rng(spec.seed);
+    let (mut on, mut cr, mut net) = (
+        Vec::with_capacity(spec.draws),
+        Vec::with_capacity(spec.draws),
+        Vec::with_capacity(spec.draws),
+    );
+    // Per value, the sum and sum of squares of its drawn change (in the variable the emissions
+    // are linear in), for its share of the variance.
+    let mut moments = vec![(0.0_f64, 0.0_f64); ranges.len()];
+    for _ in 0..spec.draws {
+        let (mut o, mut c) = (on0, cr0);
+        for ((r, (so, sc)), m) in ranges.iter().zip(&slopes).zip(&mut moments) {
+            let d = linear(&r.key, draw(r, rng.unit())) - linear(&r.key, r.value);
+            o += so * d;
+            c += sc * d;
+            m.0 += d;
+            m.1 += d * d;
+        }
+        on.push(o);
+        cr.push(c);
+        net.push(o - c);
+    }
+    let positive = net.iter().filter(|n| **n < 0.0).count() as f64 / spec.draws as f64;
+    // First-order variance shares: slope² × the drawn change's variance over their sum.
+    let n = spec.draws as f64;
+    let parts: Vec<f64> = slopes
+        .iter()
+        .zip(&moments)
+        .map(|((so, sc), (s1, s2))| (so - sc).powi(2) * (s2 / n - (s1 / n).powi(2)).max(0.0))
+        .collect();
+    let total: f64 = parts.iter().sum();
+    let mut sensitivity: Vec<Contribution> = ranges
+        .iter()
+        .zip(&slopes)
+        .zip(&parts)
+        .filter(|(_, p)| **p > 0.0)
+        .map(|((r, (so, sc)), p)| Contribution {
+            key: r.key.clone(),
+            share: if total > 0.0 { p / total } else { 0.0 },
+            swing_t: (so - sc) * (linear(&r.key, r.high) - linear(&r.key, r.low)),
+        })
+        .collect();
+    sensitivity.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.key.cmp(&b.key)));
+    sensitivity.truncate(10);
+    Some(Uncertainty {
+        draws: spec.draws,
+        seed: spec.seed,
+        on_site_t: spread(on),
+        credits_t: spread(cr),
+        net_t: spread(net),
+        probability_climate_positive: positive,
+        sensitivity,
+        ranges,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_follow_their_distributions() {
+        let r = Range {
+            key: "k".into(),
+            value: 2.0,
+            low: 1.0,
+            high: 4.0,
+            distribution: "triangular",
+            from: String::new(),
+        };
+        let mut rng = Rng(7);
+        let n = 200_000;
+        let v: Vec<f64> = (0..n).map(|_| draw(&r, rng.unit())).collect();
+        let mean = v.iter().sum::<f64>() / n as f64;
+        // Triangular(1, 2, 4): mean (1 + 2 + 4) / 3, variance (1 + 16 + 4 − 4 − 2 − 8) / 18.
+        assert!((mean - 7.0 / 3.0).abs() < 0.01, "{mean}");
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        assert!((var - variance(&r)).abs() < 0.01, "{var}");
+        assert!((variance(&r) - 7.0 / 18.0).abs() < 1e-12);
+        assert!(v.iter().all(|x| (1.0..=4.0).contains(x)));
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_draws() {
+        let (mut a, mut b) = (Rng(42), Rng(42));
+        assert!((0..100).all(|_| a.next() == b.next()));
+    }
+
+    #[test]
+    fn default_ranges_follow_the_source_tags() {
+        assert_eq!(default_range("EIA FAQ 74, 2023 [V]").0, 0.10);
+        assert_eq!(default_range("CBECS table C32 [D]").0, 0.20);
+        assert_eq!(default_range("KBOB [V via a secondary summary]").0, 0.20);
+        assert_eq!(default_range("assumption: …").0, 0.30);
+        assert_eq!(default_range("SIA 380/1 [U: as recalled]").0, 0.30);
+    }
+}

@@ -1,0 +1,100 @@
+//! The balance's range: one factor drawn uniformly gives the quantiles and the probability known
+//! in closed form (the net is a straight line in the grid factor, its slope given by the
+//! break-even factor the run reports), and the same draw moves the on-site emissions and the
+//! credits together.
+
+mod common;
+
+use common::{fixture_site_text, write_site};
+use serde_json::Value;
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap()
+}
+
+#[test]
+fn one_uniform_factor_matches_its_closed_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (low, high) = (0.20, 0.35);
+    let text = fixture_site_text("kamppi", "site.toml")
+        + &format!(
+            "\n[uncertainty]\ndraws = 20000\nseed = 7\nfactors = [\"carriers.electricity\"]\nranges.\"carriers.electricity\" = {{ low = {low}, high = {high}, distribution = \"uniform\" }}\n"
+        );
+    let site = write_site(tmp.path(), &text);
+    let out = tmp.path().join("out");
+    let r = common::cpgis_site("run", &site, &out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let b = &s["balance"];
+    let u = &b["uncertainty"];
+    assert_eq!(u["draws"], 20000);
+    // The net is net0 + k (g - g0) in the grid factor g; it crosses zero at the break-even g*.
+    let (net0, g0) = (f(&b["net_t"]), 0.271);
+    let g_star = f(&b["break_even"]["electricity_kg_kwh"]);
+    let k = -net0 / (g_star - g0);
+    // Uniform on [low, high]: P(net < 0) = P(g < g*) when k > 0.
+    assert!(k > 0.0);
+    let p = (g_star - low) / (high - low);
+    let n = 20000.0_f64;
+    let tolerance = 4.0 * (p * (1.0 - p) / n).sqrt();
+    let got = f(&u["probability_climate_positive"]);
+    assert!((got - p).abs() < tolerance, "P {got} vs {p} ± {tolerance}");
+    // Quantiles of the net: the line at the uniform's quantiles.
+    for (q, key) in [(0.05, "p5"), (0.5, "p50"), (0.95, "p95")] {
+        let want = net0 + k * (low + q * (high - low) - g0);
+        let got = f(&u["net_t"][key]);
+        // Monte Carlo error of a quantile of 20,000 uniform draws: a few thousandths of the
+        // range; 1 % of the net's range allowed.
+        let spread = k * (high - low);
+        assert!((got - want).abs() < 0.01 * spread, "{key}: {got} vs {want}");
+    }
+    // The same draw moves the on-site emissions and the credits together: the net spreads by
+    // the difference of their spreads, not by their sum.
+    let width = |v: &Value| f(&v["p95"]) - f(&v["p5"]);
+    let (on, cr, net) = (
+        width(&u["on_site_t"]),
+        width(&u["credits_t"]),
+        width(&u["net_t"]),
+    );
+    assert!(on > 0.0 && cr > 0.0, "both depend on the grid factor");
+    assert!(
+        (net - (on - cr).abs()).abs() < 0.01 * net,
+        "{net} vs |{on} - {cr}|"
+    );
+    // Drawn independently they would have spread it by about sqrt(on² + cr²).
+    assert!(net < 0.99 * (on * on + cr * cr).sqrt(), "{net}");
+    // One factor: all of the variance is its.
+    assert_eq!(u["sensitivity"][0]["key"], "carriers.electricity");
+    assert!((f(&u["sensitivity"][0]["share"]) - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn no_draws_no_range_and_a_bad_range_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = common::cpgis(&[
+        "run",
+        common::fixture("urbanopt/site.toml").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--draws",
+        "0",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(s["balance"]["uncertainty"].is_null());
+    assert!(!r.stdout.contains("with probability"));
+    let text = fixture_site_text("urbanopt", "site.toml")
+        + "\n[uncertainty]\nranges.\"carriers.electricity\" = { low = 0.5, high = 0.3 }\n";
+    let site = write_site(tmp.path(), &text);
+    let r = common::cpgis_site("run", &site, &tmp.path().join("bad"));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("uncertainty.ranges.carriers.electricity: low 0.5 is above high 0.3"),
+        "{}",
+        r.stderr
+    );
+}
