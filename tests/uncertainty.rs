@@ -64,6 +64,15 @@ fn one_uniform_factor_matches_its_closed_form() {
     );
     // Drawn independently they would have spread it by about sqrt(on² + cr²).
     assert!(net < 0.99 * (on * on + cr * cr).sqrt(), "{net}");
+    // Each zone's credits are a straight line in the grid factor too, so the median draw of
+    // each zone is its value at the median grid factor, and they add up to the credits' median.
+    let zones = u["zones_t"].as_array().unwrap();
+    assert_eq!(zones.len(), s["offsets"]["zones"].as_array().unwrap().len());
+    let medians: f64 = zones.iter().map(|z| f(&z["credits_t"]["p50"])).sum();
+    assert!(
+        (medians - f(&u["credits_t"]["p50"])).abs() < 1e-3,
+        "{medians}"
+    );
     // One factor: all of the variance is its.
     assert_eq!(u["sensitivity"][0]["key"], "carriers.electricity");
     assert!((f(&u["sensitivity"][0]["share"]) - 1.0).abs() < 1e-9);

@@ -321,6 +321,14 @@ fn rounded_uncertainty(u: &crate::uncertainty::Uncertainty) -> crate::uncertaint
         on_site_t: s(&u.on_site_t),
         credits_t: s(&u.credits_t),
         net_t: s(&u.net_t),
+        zones_t: u
+            .zones_t
+            .iter()
+            .map(|z| crate::uncertainty::ZoneSpread {
+                rank: z.rank,
+                credits_t: s(&z.credits_t),
+            })
+            .collect(),
         probability_climate_positive: r4(u.probability_climate_positive),
         sensitivity: u
             .sensitivity

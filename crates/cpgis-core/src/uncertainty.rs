@@ -113,6 +113,15 @@ pub struct Spread {
     pub p95: f64,
 }
 
+/// An offset zone's credits over the draws.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ZoneSpread {
+    /// The zone's rank.
+    pub rank: usize,
+    /// Its credits, t CO2e per year.
+    pub credits_t: Spread,
+}
+
 /// One factor's part of the net balance's variance (first order: the factors are drawn
 /// independently and the net is linear in them).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -138,6 +147,8 @@ pub struct Uncertainty {
     pub credits_t: Spread,
     /// The net balance (on site − credits).
     pub net_t: Spread,
+    /// Each offset zone's credits, by rank.
+    pub zones_t: Vec<ZoneSpread>,
     /// Share of draws with a net below zero.
     pub probability_climate_positive: f64,
     /// The factors contributing most to the net's variance, largest first (ten at most).
@@ -249,14 +260,15 @@ pub fn ranges(preset: &Preset, spec: &UncertaintySpec) -> Vec<Range> {
         .collect()
 }
 
-/// The district's proposed on-site emissions and the selected cells' credits under `factors`.
+/// The district's proposed on-site emissions and each zone's credits under `factors` (`zones`:
+/// each zone's cells, indices in `aggregates.cells`).
 fn evaluate(
     ctx: &OffsetContext,
     factors: &Factors,
     estimates: &Estimates,
     enabled: &[Intervention],
-    cells: &[usize],
-) -> (f64, f64) {
+    zones: &[Vec<usize>],
+) -> (f64, Vec<f64>) {
     let at = OffsetContext::new(
         ctx.site,
         ctx.profiles,
@@ -266,7 +278,10 @@ fn evaluate(
     );
     (
         crate::breakeven::on_site_t(&at, estimates),
-        credits_in_cells(&at, enabled, cells),
+        zones
+            .iter()
+            .map(|cells| credits_in_cells(&at, enabled, cells))
+            .collect(),
     )
 }
 
@@ -287,13 +302,16 @@ pub fn monte_carlo(
     if ranges.is_empty() {
         return None;
     }
-    let cells: Vec<usize> = plan.ranked[..plan.selected]
+    // The selected cells, zone by zone (every selected cell lies in one zone).
+    let zones: Vec<Vec<usize>> = plan
+        .zones
         .iter()
-        .map(|c| c.cell)
+        .map(|z| z.cells.iter().map(|i| plan.ranked[*i].cell).collect())
         .collect();
-    let (on0, cr0) = evaluate(ctx, ctx.factors, estimates, enabled, &cells);
+    let (on0, z0) = evaluate(ctx, ctx.factors, estimates, enabled, &zones);
+    let cr0: f64 = z0.iter().sum();
     // The slope of on-site emissions and credits per unit of each value.
-    let slopes: Vec<(f64, f64)> = ranges
+    let slopes: Vec<(f64, f64, Vec<f64>)> = ranges
         .iter()
         .map(|r| {
             let step = (r.value.abs() * 1e-3).max(1e-9);
@@ -305,10 +323,13 @@ pub fn monte_carlo(
             match Factors::from_preset(&p) {
                 Ok(mut f) => {
                     f.space_heat_scale = ctx.factors.space_heat_scale;
-                    let (on, cr) = evaluate(ctx, &f, estimates, enabled, &cells);
-                    ((on - on0) / moved, (cr - cr0) / moved)
+                    let (on, z) = evaluate(ctx, &f, estimates, enabled, &zones);
+                    let per_zone: Vec<f64> =
+                        z.iter().zip(&z0).map(|(a, b)| (a - b) / moved).collect();
+                    let cr: f64 = z.iter().sum();
+                    ((on - on0) / moved, (cr - cr0) / moved, per_zone)
                 }
-                Err(_) => (0.0, 0.0),
+                Err(_) => (0.0, 0.0, vec![0.0; zones.len()]),
             }
         })
         .collect();
@@ -321,18 +342,27 @@ pub fn monte_carlo(
     // Per value, the sum and sum of squares of its drawn change (in the variable the emissions
     // are linear in), for its share of the variance.
     let mut moments = vec![(0.0_f64, 0.0_f64); ranges.len()];
+    let mut per_zone: Vec<Vec<f64>> = vec![Vec::with_capacity(spec.draws); zones.len()];
+    let mut zone_now = vec![0.0; zones.len()];
     for _ in 0..spec.draws {
         let (mut o, mut c) = (on0, cr0);
-        for ((r, (so, sc)), m) in ranges.iter().zip(&slopes).zip(&mut moments) {
+        zone_now.copy_from_slice(&z0);
+        for ((r, (so, sc, sz)), m) in ranges.iter().zip(&slopes).zip(&mut moments) {
             let d = linear(&r.key, draw(r, rng.unit())) - linear(&r.key, r.value);
             o += so * d;
             c += sc * d;
+            for (z, s) in zone_now.iter_mut().zip(sz) {
+                *z += s * d;
+            }
             m.0 += d;
             m.1 += d * d;
         }
         on.push(o);
         cr.push(c);
         net.push(o - c);
+        for (v, z) in per_zone.iter_mut().zip(&zone_now) {
+            v.push(*z);
+        }
     }
     let positive = net.iter().filter(|n| **n < 0.0).count() as f64 / spec.draws as f64;
     // First-order variance shares: slope² × the drawn change's variance over their sum.
@@ -340,7 +370,7 @@ pub fn monte_carlo(
     let parts: Vec<f64> = slopes
         .iter()
         .zip(&moments)
-        .map(|((so, sc), (s1, s2))| (so - sc).powi(2) * (s2 / n - (s1 / n).powi(2)).max(0.0))
+        .map(|((so, sc, _), (s1, s2))| (so - sc).powi(2) * (s2 / n - (s1 / n).powi(2)).max(0.0))
         .collect();
     let total: f64 = parts.iter().sum();
     let mut sensitivity: Vec<Contribution> = ranges
@@ -348,7 +378,7 @@ pub fn monte_carlo(
         .zip(&slopes)
         .zip(&parts)
         .filter(|(_, p)| **p > 0.0)
-        .map(|((r, (so, sc)), p)| Contribution {
+        .map(|((r, (so, sc, _)), p)| Contribution {
             key: r.key.clone(),
             share: if total > 0.0 { p / total } else { 0.0 },
             swing_t: (so - sc) * (linear(&r.key, r.high) - linear(&r.key, r.low)),
@@ -362,6 +392,15 @@ pub fn monte_carlo(
         on_site_t: spread(on),
         credits_t: spread(cr),
         net_t: spread(net),
+        zones_t: plan
+            .zones
+            .iter()
+            .zip(per_zone)
+            .map(|(z, v)| ZoneSpread {
+                rank: z.rank,
+                credits_t: spread(v),
+            })
+            .collect(),
         probability_climate_positive: positive,
         sensitivity,
         ranges,

@@ -587,9 +587,15 @@ fn zones_table(ran: &Ran, h: &mut String) {
     for k in &keys {
         let _ = write!(h, r#"<th class="n">{}</th>"#, esc(&k.replace('_', " ")));
     }
+    let ranges = ran.balance.uncertainty.as_ref().map(|u| &u.zones_t);
     let _ = write!(
         h,
-        r#"<th class="n">{cur}/yr</th><th class="n">{cur}/t</th></tr>"#
+        r#"<th class="n">{cur}/yr</th><th class="n">{cur}/t</th>{}</tr>"#,
+        if ranges.is_some() {
+            r#"<th class="n">t CO2e/yr, 5th–95th percentile</th>"#
+        } else {
+            ""
+        }
     );
     for z in &ran.plan.zones {
         let _ = write!(
@@ -613,9 +619,19 @@ fn zones_table(ran: &Ran, h: &mut String) {
         } else {
             0.0
         };
+        let range = ranges
+            .and_then(|r| r.iter().find(|x| x.rank == z.rank))
+            .map(|x| {
+                format!(
+                    r#"<td class="n">{} – {}</td>"#,
+                    fmt_num(x.credits_t.p5),
+                    fmt_num(x.credits_t.p95)
+                )
+            })
+            .unwrap_or_default();
         let _ = write!(
             h,
-            r#"<td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<td class="n">{}</td><td class="n">{}</td>{range}</tr>"#,
             fmt_num(z.annual_cost),
             fmt_num(per_t)
         );
