@@ -244,6 +244,16 @@ pub fn ranges(preset: &Preset, spec: &UncertaintySpec) -> Vec<Range> {
                     from: "site file".into(),
                 });
             }
+            if let Some((low, high, why)) = &f.range {
+                return Some(Range {
+                    key,
+                    value: f.value,
+                    low: *low,
+                    high: *high,
+                    distribution: "triangular",
+                    from: format!("the {} preset: {why}", f.from),
+                });
+            }
             if f.value == 0.0 {
                 return None;
             }
@@ -437,6 +447,30 @@ mod tests {
     fn the_same_seed_gives_the_same_draws() {
         let (mut a, mut b) = (Rng(42), Rng(42));
         assert!((0..100).all(|_| a.next() == b.next()));
+    }
+
+    #[test]
+    fn a_presets_own_range_comes_before_the_default() {
+        let preset = crate::preset::resolve(
+            "china-north",
+            std::path::Path::new("."),
+            &[],
+            std::path::Path::new("site.toml"),
+            &crate::files::MemoryFiles::default(),
+        )
+        .unwrap();
+        let r = ranges(&preset, &UncertaintySpec::default());
+        let grid = r.iter().find(|r| r.key == "carriers.electricity").unwrap();
+        assert_eq!((grid.low, grid.high), (0.5306, 0.6776));
+        assert!(
+            grid.from.starts_with("the china-north preset: MEE & NBS"),
+            "{}",
+            grid.from
+        );
+        // A value without its own range: ±20 % for one read through a secondary source.
+        let gas = r.iter().find(|r| r.key == "carriers.natural_gas").unwrap();
+        let f = preset.get("carriers.natural_gas").unwrap();
+        assert!((gas.high / gas.value - 1.0 - default_range(&f.source).0).abs() < 1e-9);
     }
 
     #[test]

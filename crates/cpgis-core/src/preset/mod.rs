@@ -56,6 +56,10 @@ pub struct Factor {
     pub source: String,
     /// Which preset (or site file) set this value.
     pub from: String,
+    /// Lowest and highest plausible values and where that spread comes from, when the preset
+    /// gives them (the uncertainty's draws use it before their default by source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<(f64, f64, String)>,
 }
 
 /// A preset with its `extends` chain resolved and any overrides applied.
@@ -230,6 +234,7 @@ pub fn resolve(
                     unit: factor.unit,
                     source: factor.source,
                     from: file.name.clone(),
+                    range: factor.range,
                 },
             );
         }
@@ -283,6 +288,7 @@ pub fn resolve(
                 unit,
                 source,
                 from: "site file".to_string(),
+                range: None,
             },
         );
     }

@@ -12,6 +12,8 @@ pub struct RawFactor {
     pub value: f64,
     pub unit: String,
     pub source: String,
+    /// `low`, `high` and `range_source`, when the preset gives the value a range.
+    pub range: Option<(f64, f64, String)>,
 }
 
 /// A parsed preset file, before its `extends` chain is followed.
@@ -120,11 +122,16 @@ fn walk(key: &str, v: &toml::Value, out: &mut Vec<(String, RawFactor)>, issues: 
 fn leaf(key: &str, t: &toml::Table, issues: &mut ConfigIssues) -> Option<RawFactor> {
     let mut ok = true;
     for k in t.keys() {
-        if !matches!(k.as_str(), "value" | "unit" | "source") {
+        if !matches!(
+            k.as_str(),
+            "value" | "unit" | "source" | "low" | "high" | "range_source"
+        ) {
             issues.push(
                 &format!("{key}.{k}"),
                 "is not a known key",
-                Some("a value has value, unit and source"),
+                Some(
+                    "a value has value, unit and source (and may have low, high and range_source)",
+                ),
             );
             ok = false;
         }
@@ -168,16 +175,55 @@ fn leaf(key: &str, t: &toml::Table, issues: &mut ConfigIssues) -> Option<RawFact
     if !ok {
         return None;
     }
+    let number = |k: &str| {
+        t.get(k)
+            .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
+    };
+    let range = match (
+        number("low"),
+        number("high"),
+        t.get("range_source").and_then(|v| v.as_str()),
+    ) {
+        (None, None, None) => None,
+        (Some(l), Some(h), Some(why)) if l <= value && value <= h => Some((l, h, why.to_string())),
+        _ => {
+            issues.push(
+                key,
+                "has an incomplete range",
+                Some("give low ≤ value ≤ high and range_source (where the spread comes from)"),
+            );
+            return None;
+        }
+    };
     Some(RawFactor {
         value,
         unit: unit?,
         source: source?,
+        range,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_range_needs_low_high_and_its_source_around_the_value() {
+        let ok = "[preset]\nname = \"x\"\nversion = \"1\"\n[carriers]\nelectricity = { value = 0.5, unit = \"kg CO2e/kWh\", source = \"assumption\", low = 0.4, high = 0.7, range_source = \"two utilities\" }\n";
+        let p = parse(ok, Path::new("x.toml")).unwrap();
+        assert_eq!(
+            p.values[0].1.range,
+            Some((0.4, 0.7, "two utilities".to_string()))
+        );
+        let bad = ok.replace("low = 0.4", "low = 0.6");
+        let e = parse(&bad, Path::new("x.toml")).unwrap_err().to_string();
+        assert!(
+            e.contains("carriers.electricity: has an incomplete range"),
+            "{e}"
+        );
+        let no_source = ok.replace(", range_source = \"two utilities\"", "");
+        assert!(parse(&no_source, Path::new("x.toml")).is_err());
+    }
 
     #[test]
     fn a_value_without_a_source_or_with_a_negative_number_is_refused() {
