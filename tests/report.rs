@@ -450,3 +450,43 @@ document.getElementById('f').addEventListener('load', function () {
         "{info}"
     );
 }
+
+/// On a terminal each finished stage shows its time once: `✓ load (0.04 s)`, not the running
+/// spinner's elapsed counter beside it as well ("(0.60 s)" and "1s" had both shown). The
+/// terminal is `script`'s pseudo-terminal (util-linux, in every Debian).
+#[test]
+fn a_finished_stage_shows_its_time_once_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_cpgis");
+    let command = format!(
+        "{bin} estimate {} -o {}",
+        fixture("urbanopt/site.toml").display(),
+        tmp.path().join("out").display()
+    );
+    let o = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for stage in ["load", "profile", "estimate", "aggregate"] {
+        let marker = format!("✓ {stage} (");
+        let at = text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no finished `{stage}` line in {text:?}"));
+        let rest = &text[at + marker.len()..];
+        let close = rest.find(')').unwrap();
+        let time = &rest[..close];
+        assert!(
+            time.ends_with(" s") && time.trim_end_matches(" s").parse::<f64>().is_ok(),
+            "{time:?}"
+        );
+        // After the time, padding only, then the next stage's spinner or the end: no counter.
+        let after = rest[close + 1..].trim_start_matches(' ');
+        assert!(
+            !after.starts_with(|c: char| c.is_ascii_digit()),
+            "`{stage}`: a second time after its own: {:?}",
+            &after[..after.len().min(20)]
+        );
+    }
+}
