@@ -14,7 +14,7 @@
 
 pub use cpgis_core::{
     access, aggregate, balance, community, config, decimal, error, estimate, files, issues, kinds,
-    offsets, preset, profile, run, site, summary,
+    offsets, preset, profile, run, site, summary, tiles, uncertainty,
 };
 pub use cpgis_core::{Error, Result};
 pub use cpgis_io::{crs, export, layer, load, validate};
@@ -29,4 +29,4 @@ pub mod inspect;
 pub mod pipeline;
 pub mod synth;
 pub mod worst;
-pub use cpgis_io::{parse_site_file, parse_site_file_with};
+pub use cpgis_io::{parse_site_file, parse_site_file_with, Disk};

@@ -16,6 +16,7 @@
 //! | [`config`] | the site file, parsed once into a checked [`config::SiteConfig`] |
 //! | [`preset`] | factor presets: every value with unit and source; typed [`preset::Factors`] |
 //! | [`site`] | the site model: district, neighbourhoods, buildings, stops, population |
+//! | [`tiles`] | a site cut into tiles that give each building the whole site's figures |
 //! | [`decimal`] | exact decimal text (the writers' and the report's numbers, the offsets' texts) |
 //! | [`access`] | PTAL-style transit access index through an R-tree |
 //! | [`profile`] | use mix, floor area, era, residents, jobs, access per building |
@@ -47,6 +48,7 @@ pub mod profile;
 pub mod run;
 pub mod site;
 pub mod summary;
+pub mod tiles;
 pub mod uncertainty;
 
 pub use error::{Error, Result};
