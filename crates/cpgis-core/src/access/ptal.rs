@@ -202,15 +202,20 @@ impl AccessModel {
             .enumerate()
             .map(|(i, s)| GeomWithData::new(s.point, i))
             .collect();
-        let mut route_ids: HashMap<String, u32> = HashMap::new();
+        // Routes numbered in the order of their names, and services ranked by where they are
+        // and what they are: orders of the services themselves, so a subset of them (a tile's
+        // stops) adds a point's candidates in the same order as the whole set does.
+        let mut names: Vec<&String> = services.iter().filter_map(|s| s.route.as_ref()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let route_ids: HashMap<String, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| ((*n).clone(), i as u32))
+            .collect();
         let keys: Vec<Option<u32>> = services
             .iter()
-            .map(|s| {
-                s.route.as_ref().map(|r| {
-                    let next = route_ids.len() as u32;
-                    *route_ids.entry(r.clone()).or_insert(next)
-                })
-            })
+            .map(|s| s.route.as_ref().map(|r| route_ids[r]))
             .collect();
         let routes = route_ids.len() as u32;
         let candidates = services
@@ -219,9 +224,19 @@ impl AccessModel {
             .map(|(s, key)| Self::candidate(s, key, routes, params))
             .collect();
         let tree = RTree::bulk_load(items);
+        let mut order: Vec<usize> = (0..services.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (s, t) = (&services[a], &services[b]);
+            s.point[0]
+                .total_cmp(&t.point[0])
+                .then(s.point[1].total_cmp(&t.point[1]))
+                .then((s.mode as u8).cmp(&(t.mode as u8)))
+                .then(s.route.cmp(&t.route))
+                .then(s.departures_per_hour.total_cmp(&t.departures_per_hour))
+        });
         let mut rank = vec![0; services.len()];
-        for (pos, item) in tree.iter().enumerate() {
-            rank[item.data] = pos as u32;
+        for (pos, i) in order.into_iter().enumerate() {
+            rank[i] = pos as u32;
         }
         AccessModel {
             tree,
