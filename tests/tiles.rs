@@ -67,3 +67,68 @@ fn tiles_give_each_building_the_whole_citys_figures() {
         );
     }
 }
+
+/// The tiles' buildings put back in the city's order, aggregated, and carried through the
+/// community, offsets and balance as one machine does: the same totals, zones and verdict as
+/// the whole city's run, bit for bit (the driver's part of a distributed run).
+#[test]
+fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
+    use cpgis::run;
+    let (_tmp, config, site) = load(10_000);
+    let checked = run::check(&config, &cpgis::Disk).unwrap();
+    let whole_est = run::estimate(
+        config.clone(),
+        checked.clone(),
+        site.clone(),
+        &mut run::Silent,
+    )
+    .unwrap();
+    let (factors, scenarios) = (checked.factors.clone(), checked.scenarios.clone());
+    let mut profiles = vec![None; site.buildings.len()];
+    let mut estimates = vec![None; site.buildings.len()];
+    for t in cpgis::tiles::split(&site, 1000.0, 1300.0) {
+        let p = cpgis::profile::profile(&t.site, &factors);
+        let e = cpgis::estimate::estimate(&t.site, &p, &factors, &scenarios);
+        for (k, g) in t.global.iter().enumerate() {
+            if t.own[k] {
+                profiles[*g] = Some(p.buildings[k].clone());
+                estimates[*g] = Some(e.buildings[k].clone());
+            }
+        }
+    }
+    let profiles = cpgis::profile::Profiles {
+        buildings: profiles.into_iter().map(Option::unwrap).collect(),
+        // What the driver holds for the whole site: the notes and the stops' access model.
+        notes: whole_est.profiles.notes.clone(),
+        access: whole_est.profiles.access.clone(),
+    };
+    let estimates = cpgis::estimate::Estimates {
+        buildings: estimates.into_iter().map(Option::unwrap).collect(),
+        ..whole_est.estimates.clone()
+    };
+    let aggregates = cpgis::aggregate::aggregate(&site, &profiles, &estimates, &config.grid);
+    let tiled = run::Estimated {
+        config: config.clone(),
+        preset: checked.preset.clone(),
+        factors,
+        scenarios,
+        site: site.clone(),
+        profiles,
+        estimates,
+        aggregates,
+    };
+    let a = run::finish(tiled, &mut run::Silent).unwrap();
+    let b = run::finish(whole_est, &mut run::Silent).unwrap();
+    let (x, y) = (
+        &a.estimated.aggregates.district,
+        &b.estimated.aggregates.district,
+    );
+    assert_eq!(format!("{x:?}"), format!("{y:?}"), "district totals");
+    assert_eq!(a.plan.zones.len(), b.plan.zones.len());
+    for (z, w) in a.plan.zones.iter().zip(&b.plan.zones) {
+        assert_eq!(z.abatement_t.to_bits(), w.abatement_t.to_bits());
+        assert_eq!(z.cells, w.cells);
+    }
+    assert_eq!(a.balance.net_t.to_bits(), b.balance.net_t.to_bits());
+    assert_eq!(a.balance.climate_positive, b.balance.climate_positive);
+}
