@@ -65,13 +65,18 @@ fn the_geopackage_carries_the_report_styles_and_boolean_fields() {
         names,
         [
             "buildings",
+            "buildings",
             "grid",
             "neighbourhoods",
             "community",
             "offset_zones"
         ]
     );
-    assert!(rows.iter().all(|r| r.2 == 1));
+    // Each layer's first style is its default; buildings also carry the PTAL bands.
+    let defaults: Vec<i32> = rows.iter().map(|r| r.2).collect();
+    assert_eq!(defaults, [1, 0, 1, 1, 1, 1]);
+    assert_eq!(rows[1].1.matches("<category ").count(), 9, "PTAL 0 … 6b");
+    assert!(rows[1].1.contains(r#"attr="access_band""#));
     let qml = &rows[0].1;
     assert_eq!(qml.matches("<range ").count(), 5, "{qml}");
     assert!(
@@ -80,7 +85,7 @@ fn the_geopackage_carries_the_report_styles_and_boolean_fields() {
     );
     // Offset zones by rank: one category per zone written.
     let zones = ds.layer_by_name("offset_zones").unwrap().feature_count();
-    assert_eq!(rows[4].1.matches("<category ").count() as u64, zones);
+    assert_eq!(rows[5].1.matches("<category ").count() as u64, zones);
     // Each QML is XML (Python's parser, after the doctype line).
     for (name, qml, _) in &rows {
         let parsed = std::process::Command::new("python3")

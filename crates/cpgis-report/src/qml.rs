@@ -89,6 +89,22 @@ fn single(fill: Option<&str>, outline: &str) -> String {
     ))
 }
 
+/// Buildings by PTAL band, in the report's band colours.
+fn by_band(marker: bool) -> String {
+    let mut categories = String::new();
+    let mut symbols = String::new();
+    for (i, (band, colour)) in crate::colour::BANDS.iter().enumerate() {
+        let _ = write!(
+            categories,
+            r#"<category value="{band}" symbol="{i}" label="PTAL {band}" render="true"/>"#
+        );
+        symbols.push_str(&symbol(&i.to_string(), Some(colour), "#787878", marker));
+    }
+    document(&format!(
+        r#"<renderer-v2 type="categorizedSymbol" attr="access_band" symbollevels="0" enableorderby="0" forceraster="0"><categories>{categories}</categories><symbols>{symbols}</symbols></renderer-v2>"#
+    ))
+}
+
 /// Offset zones by rank, in the report's zone colours.
 fn by_rank(ranks: usize) -> String {
     let mut categories = String::new();
@@ -111,8 +127,10 @@ fn by_rank(ranks: usize) -> String {
     ))
 }
 
-/// A style per layer of a full run: `(layer name, QML)`.
-pub fn styles(ran: &Ran) -> Vec<(String, String)> {
+/// The styles of a full run: `(layer name, style name, QML)`, the first of each layer its
+/// default: buildings by baseline emissions (default) and by PTAL band, grid cells by emissions
+/// per hectare, neighbourhoods and the community as outlines, zones by rank.
+pub fn styles(ran: &Ran) -> Vec<(String, String, String)> {
     let e = &ran.estimated;
     let totals: Vec<f64> = e.estimates.buildings.iter().map(|b| b.total(0)).collect();
     let points = e
@@ -126,22 +144,26 @@ pub fn styles(ran: &Ran) -> Vec<(String, String)> {
         .iter()
         .map(|c| c.totals.total(0) / (g.cell_area_m2 / 10_000.0))
         .collect();
+    let named = |layer: &str, style: &str, qml: String| (layer.to_string(), style.to_string(), qml);
     vec![
-        (
-            "buildings".into(),
+        named(
+            "buildings",
+            "baseline emissions",
             graduated("baseline_co2e_t_yr", &quantile_breaks(&totals, 5), points),
         ),
-        (
-            "grid".into(),
+        named("buildings", "PTAL band", by_band(points)),
+        named(
+            "grid",
+            "baseline emissions per hectare",
             graduated(
                 "baseline_co2e_t_yr_per_ha",
                 &quantile_breaks(&per_ha, 5),
                 false,
             ),
         ),
-        ("neighbourhoods".into(), single(None, "#555555")),
-        ("community".into(), single(None, "#3f007d")),
-        ("offset_zones".into(), by_rank(ran.plan.zones.len())),
+        named("neighbourhoods", "outlines", single(None, "#555555")),
+        named("community", "outline", single(None, "#3f007d")),
+        named("offset_zones", "by rank", by_rank(ran.plan.zones.len())),
     ]
 }
 

@@ -24,6 +24,10 @@ pub enum Format {
     Csv,
 }
 
+/// A layer's QGIS style: the layer's name, the style's name, its QML. A layer's first is its
+/// default.
+pub type Style = (String, String, String);
+
 fn tool(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Tool(format!("GeoPackage export: {what}: {e}"))
 }
@@ -34,7 +38,7 @@ fn tool(what: &str, e: impl std::fmt::Display) -> Error {
 pub fn write_gpkg(
     dir: &Path,
     layers: &[PathBuf],
-    styles: &[(String, String)],
+    styles: &[Style],
     local_epsg: Option<u32>,
 ) -> Result<PathBuf> {
     let path = dir.join("cpgis.gpkg");
@@ -107,7 +111,7 @@ fn add_field(layer: &gdal::vector::Layer, name: &str, ty: u32, boolean: bool) ->
 fn copy_all(
     tmp: &Path,
     layers: &[PathBuf],
-    styles: &[(String, String)],
+    styles: &[Style],
     local_epsg: Option<u32>,
 ) -> Result<()> {
     gdal::config::set_config_option("OGR_CURRENT_DATE", FIXED_DATE)
@@ -217,14 +221,14 @@ fn copy_all(
 /// The `layer_styles` table QGIS reads a GeoPackage layer's default style from (its columns as
 /// QGIS creates them), one row per styled layer that was written; the update time fixed, so the
 /// same run writes the same bytes.
-fn write_styles(out: &mut Dataset, layers: &[PathBuf], styles: &[(String, String)]) -> Result<()> {
+fn write_styles(out: &mut Dataset, layers: &[PathBuf], styles: &[Style]) -> Result<()> {
     let written: Vec<String> = layers
         .iter()
         .filter_map(|l| l.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
-    let rows: Vec<&(String, String)> = styles
+    let rows: Vec<&Style> = styles
         .iter()
-        .filter(|(name, _)| written.contains(name))
+        .filter(|(name, _, _)| written.contains(name))
         .collect();
     if rows.is_empty() {
         return Ok(());
@@ -259,7 +263,11 @@ fn write_styles(out: &mut Dataset, layers: &[PathBuf], styles: &[(String, String
         for (name, ty, boolean) in columns {
             add_field(&table, name, ty, boolean)?;
         }
-        for (layer, qml) in rows {
+        let mut seen: Vec<&str> = Vec::new();
+        for (layer, style, qml) in rows {
+            // The first style of a layer is its default.
+            let default = !seen.contains(&layer.as_str());
+            seen.push(layer);
             let mut f = gdal::vector::Feature::new(table.defn()).map_err(|e| tool("feature", e))?;
             let text = |s: &str| gdal::vector::FieldValue::StringValue(s.to_string());
             let values = [
@@ -267,10 +275,13 @@ fn write_styles(out: &mut Dataset, layers: &[PathBuf], styles: &[(String, String
                 (1, text("")),
                 (2, text(layer)),
                 (3, text("geom")),
-                (4, text(&format!("cpgis {layer}"))),
+                (4, text(&format!("cpgis: {style}"))),
                 (5, text(qml)),
                 (6, text("")),
-                (7, gdal::vector::FieldValue::IntegerValue(1)),
+                (
+                    7,
+                    gdal::vector::FieldValue::IntegerValue(i32::from(default)),
+                ),
                 (8, text("cpgis: the report's classes and colours")),
                 (9, text("")),
                 (10, text("")),

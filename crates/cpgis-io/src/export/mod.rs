@@ -33,7 +33,7 @@ use cpgis_core::summary;
 use cpgis_core::{Error, Result};
 
 pub use generation::{Committed, Generation};
-pub use gpkg::Format;
+pub use gpkg::{Format, Style};
 
 /// Where the GeoJSON layers go: the output folder, or (GeoPackage only) a hidden folder in it
 /// that is removed once the layers are copied.
@@ -49,7 +49,7 @@ fn finish_layers(
     dir: &Path,
     format: Format,
     layers: Vec<PathBuf>,
-    styles: &[(String, String)],
+    styles: &[gpkg::Style],
     local_epsg: Option<u32>,
 ) -> Result<Vec<PathBuf>> {
     match format {
@@ -135,7 +135,7 @@ pub fn write_run_with(
     format: Format,
     buildings: impl FnOnce() -> Result<atomic::Staged>,
     report: &(dyn Fn(&Ran) -> String + Sync),
-    styles: &dyn Fn(&Ran) -> Vec<(String, String)>,
+    styles: &dyn Fn(&Ran) -> Vec<gpkg::Style>,
 ) -> Result<Vec<PathBuf>> {
     let run = &ran.estimated;
     let ldir = layer_dir(dir, format);
