@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained page a planner can read on a laptop or print. Inline CSS
-//! and SVG only: no script, no font or image from anywhere, and a Content-Security-Policy that
-//! forbids any request, so it works offline and never phones home. Same run, same bytes.
+//! and SVG, and one inline script of ours (the maps' pan, zoom and click, `maps.js`) that the
+//! Content-Security-Policy allows by its hash; no font or image from anywhere, and no request of
+//! any kind, so it works offline and never phones home. Same run, same bytes.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
