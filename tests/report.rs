@@ -102,6 +102,9 @@ fn the_report_loads_in_chromium_without_console_errors_or_requests() {
         "quality-table",
         "assumption-table",
         "target-line",
+        "net-range",
+        "on-site-range",
+        "chart-tornado",
     ] {
         assert!(dom.contains(&format!("id=\"{id}\"")), "missing #{id}");
     }

@@ -177,11 +177,17 @@ pub fn tornado(items: &[cpgis_core::uncertainty::Contribution]) -> String {
 }
 
 /// Stacked bars of emissions by sector, one bar per scenario (district).
-pub fn sector_bars(scenarios: &[(String, Vec<(String, f64)>)]) -> String {
+/// `range`: a scenario's index and the 5th and 95th percentiles of its total, drawn as an error
+/// bar on its bar.
+pub fn sector_bars(
+    scenarios: &[(String, Vec<(String, f64)>)],
+    range: Option<(usize, f64, f64)>,
+) -> String {
     let hi = scenarios
         .iter()
         .map(|(_, v)| v.iter().map(|x| x.1.max(0.0)).sum::<f64>())
-        .fold(0.0, f64::max);
+        .fold(0.0, f64::max)
+        .max(range.map_or(0.0, |r| r.2));
     let s = Scale { lo: 0.0, hi };
     let mut out = format!(
         r#"<svg id="chart-sectors" class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="Emissions by sector"><title>District emissions by sector, t CO2e per year</title>"#
@@ -216,6 +222,18 @@ pub fn sector_bars(scenarios: &[(String, Vec<(String, f64)>)]) -> String {
             t = fmt_num(base),
             ly = H - BOTTOM + 16.0,
             n = esc(name)
+        );
+    }
+    if let Some((i, p5, p95)) = range {
+        let cx = LEFT + i as f64 * slot + slot * 0.2 + slot * 0.3;
+        let (y5, y95) = (s.y(p5), s.y(p95));
+        let _ = write!(
+            out,
+            r##"<g id="on-site-range"><line x1="{cx:.1}" y1="{y5:.1}" x2="{cx:.1}" y2="{y95:.1}" stroke="#222" stroke-width="1.5"/><line x1="{a:.1}" y1="{y5:.1}" x2="{z:.1}" y2="{y5:.1}" stroke="#222" stroke-width="1.5"/><line x1="{a:.1}" y1="{y95:.1}" x2="{z:.1}" y2="{y95:.1}" stroke="#222" stroke-width="1.5"/><title>on site, 5th to 95th percentile over the factors' ranges: {} to {} t CO2e/yr</title></g>"##,
+            fmt_num(p5),
+            fmt_num(p95),
+            a = cx - 8.0,
+            z = cx + 8.0,
         );
     }
     for (i, (sector, colour)) in SECTOR_COLOURS.iter().enumerate() {

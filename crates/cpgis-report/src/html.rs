@@ -189,7 +189,12 @@ pub fn render_html(ran: &Ran) -> String {
             (sc.name.clone(), parts)
         })
         .collect();
-    h.push_str(&sector_bars(&scen));
+    // The proposed design's on-site range over the factors' ranges, as an error bar.
+    let range = b
+        .uncertainty
+        .as_ref()
+        .map(|u| (e.estimates.proposed, u.on_site_t.p5, u.on_site_t.p95));
+    h.push_str(&sector_bars(&scen, range));
     maps(ran, &mut h);
     zones_table(ran, &mut h);
     quality(ran, &mut h);
