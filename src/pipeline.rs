@@ -38,12 +38,40 @@ pub fn estimate_site(config: SiteConfig) -> Result<Estimated> {
 
 /// [`estimate_site`], reporting each stage to `progress`. The preset and the scenarios are
 /// checked before any layer is read.
-pub fn estimate_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<Estimated> {
+pub fn estimate_site_with(
+    mut config: SiteConfig,
+    progress: &mut dyn Progress,
+) -> Result<Estimated> {
     progress.stage("check preset");
-    let checked = run::check(&config, &Disk)?;
+    let mut checked = run::check(&config, &Disk)?;
     progress.stage("load");
     let site = load(&config)?;
+    // A site file naming no preset gets the one of the district's place (said in the notes),
+    // not china-north wherever it is.
+    if config.preset_by_location {
+        if let Some((lon, lat)) = district_lon_lat(&site)? {
+            let chosen = cpgis_core::preset::for_location(lon, lat);
+            if chosen != config.preset {
+                config.preset = chosen.to_string();
+                checked = run::check(&config, &Disk)?;
+            }
+        }
+    }
     run::estimate(config, checked, site, progress)
+}
+
+/// The district's centroid in longitude and latitude, degrees.
+fn district_lon_lat(site: &cpgis_core::site::Site) -> Result<Option<(f64, f64)>> {
+    let Some(c) = geo::Centroid::centroid(&site.district.area) else {
+        return Ok(None);
+    };
+    let from = cpgis_io::crs::epsg(site.crs.epsg)?;
+    let to = cpgis_io::crs::wgs84()?;
+    let t = cpgis_io::crs::transform(&from, &to)?;
+    let (mut x, mut y, mut z) = ([c.x()], [c.y()], [0.0]);
+    t.transform_coords(&mut x, &mut y, &mut z)
+        .map_err(|e| Error::Tool(format!("cannot place the district: {e}")))?;
+    Ok(Some((x[0], y[0])))
 }
 
 /// Runs the whole pipeline: load → profile → estimate → aggregate → community → offsets → balance.

@@ -850,3 +850,26 @@ fn completions_complete_in_bash_and_the_man_page_lists_the_subcommands() {
         );
     }
 }
+
+/// A site file naming no preset gets the one of the district's place, said in the notes (it
+/// had got china-north wherever it was): Kamppi's district lies in Helsinki.
+#[test]
+fn a_site_without_a_preset_gets_the_one_of_its_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = common::fixture_site_text("kamppi", "site.toml");
+    let without = text
+        .lines()
+        .filter(|l| !l.starts_with("preset"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(text.lines().count(), without.lines().count());
+    let site = write_site(tmp.path(), &without);
+    let out = tmp.path().join("out");
+    let r = common::cpgis_site("estimate", &site, &out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = summary(&out);
+    assert_eq!(s["preset"]["name"], "helsinki");
+    assert!(r
+        .stdout
+        .contains("the site file names no preset: `helsinki`, chosen by the district's location"));
+}

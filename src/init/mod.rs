@@ -130,19 +130,6 @@ fn is_lines(r: &LayerReport) -> bool {
     r.geometry_types.keys().any(|g| g.contains("Line"))
 }
 
-/// The preset for a district at (lon, lat): by region, stated as a guess.
-fn preset_for(lon: f64, lat: f64) -> &'static str {
-    if (59.9..60.4).contains(&lat) && (24.5..25.3).contains(&lon) {
-        "helsinki"
-    } else if (-25.0..45.0).contains(&lon) && (34.0..72.0).contains(&lat) {
-        "europe"
-    } else if (-170.0..-50.0).contains(&lon) && (15.0..72.0).contains(&lat) {
-        "usa"
-    } else {
-        "china-north"
-    }
-}
-
 /// A feature of a boundary layer that `--district` names: the field that matched and its value
 /// as stored, its OSM `admin_level` if it has one, and where it lies.
 struct Found {
@@ -802,7 +789,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         ));
     }
     let preset = district_center
-        .map(|e| preset_for((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0))
+        .map(|e| cpgis_core::preset::for_location((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0))
         .unwrap_or(crate::preset::DEFAULT);
     guesses.push(format!(
         "preset: `{preset}`, chosen by the district's location{}",

@@ -521,6 +521,12 @@ pub fn community_notes(c: &crate::community::Community) -> Vec<String> {
 pub fn notes(run: &Estimated) -> Vec<String> {
     let mut out = Vec::new();
     let p = &run.profiles.notes;
+    if run.config.preset_by_location {
+        out.push(format!(
+            "the site file names no preset: `{}`, chosen by the district's location (name one with preset = \"…\" to choose another)",
+            run.preset.name
+        ));
+    }
     if !run.config.settings.is_empty() {
         out.push(format!(
             "set on the command line over the site file: {}",

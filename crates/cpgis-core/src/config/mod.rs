@@ -460,6 +460,8 @@ pub struct SiteConfig {
     pub context: ContextSpec,
     /// `--set KEY=VALUE` settings applied over the file, as `key=value` (TOML value).
     pub settings: Vec<String>,
+    /// The file names no preset: the run picks one by the district's location and says so.
+    pub preset_by_location: bool,
     /// The site file's scenarios (never `baseline`).
     pub scenarios: Vec<ScenarioSpec>,
     /// Offset target, margin, interventions and ranking.

@@ -87,9 +87,9 @@ pub fn parse_site_str_set(
             }
         },
     };
-    let preset = top
-        .string("preset", &mut issues)
-        .unwrap_or_else(|| "china-north".into());
+    let named_preset = top.string("preset", &mut issues);
+    let preset_by_location = named_preset.is_none();
+    let preset = named_preset.unwrap_or_else(|| "china-north".into());
 
     let district = match top.table("district", &mut issues) {
         Some(t) => district(&ctx, t, &mut issues),
@@ -190,6 +190,7 @@ pub fn parse_site_str_set(
                 .iter()
                 .map(|s| format!("{}={}", s.key, s.value))
                 .collect(),
+            preset_by_location,
         }),
         _ => {
             super::overrides::blame(&mut issues, &settings);

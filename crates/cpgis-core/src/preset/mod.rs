@@ -342,6 +342,20 @@ fn check_replacement(
     }
 }
 
+/// The built-in preset for a place (longitude, latitude, degrees) by rough boxes: Helsinki,
+/// Europe, North America, else china-north. A guess, said wherever it is used.
+pub fn for_location(lon: f64, lat: f64) -> &'static str {
+    if (59.9..60.4).contains(&lat) && (24.5..25.3).contains(&lon) {
+        "helsinki"
+    } else if (-25.0..45.0).contains(&lon) && (34.0..72.0).contains(&lat) {
+        "europe"
+    } else if (-170.0..-50.0).contains(&lon) && (15.0..72.0).contains(&lat) {
+        "usa"
+    } else {
+        "china-north"
+    }
+}
+
 /// What the electricity factor of each built-in preset stands for: a national average, a
 /// regional grid or a utility, with what is known of the grids around it. Said wherever the
 /// factor is a preset's, since it decides most verdicts.
