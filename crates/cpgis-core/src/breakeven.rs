@@ -22,6 +22,24 @@ pub struct BreakEven {
     pub positive_below: bool,
 }
 
+/// The proposed on-site emissions of the buildings `district` (indices of the district's
+/// buildings, in order), t CO2e per year, under the context's factors: the same sum as
+/// [`on_site_t`], walking the district only.
+pub(crate) fn on_site_of(ctx: &OffsetContext, estimates: &Estimates, district: &[usize]) -> f64 {
+    let measures = &estimates.scenarios[estimates.proposed].measures;
+    let per_building: Vec<f64> = district
+        .par_iter()
+        .map(|&i| {
+            let (b, p) = (&ctx.site.buildings[i], &ctx.profiles.buildings[i]);
+            SECTORS
+                .iter()
+                .map(|s| s.co2e_t(b, p, measures, ctx.factors))
+                .sum::<f64>()
+        })
+        .collect();
+    per_building.iter().sum()
+}
+
 /// The district's proposed on-site emissions, t CO2e per year, under the context's factors.
 pub(crate) fn on_site_t(ctx: &OffsetContext, estimates: &Estimates) -> f64 {
     let measures = &estimates.scenarios[estimates.proposed].measures;

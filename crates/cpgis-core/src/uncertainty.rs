@@ -17,7 +17,7 @@
 use crate::config::{RangeShape, UncertaintySpec};
 use crate::estimate::Estimates;
 use crate::kinds::Intervention;
-use crate::offsets::{credits_in_cells, OffsetContext, OffsetPlan};
+use crate::offsets::{credits_by_cell, OffsetContext, OffsetPlan};
 use crate::preset::{Factors, Preset};
 
 /// The values drawn unless the site file names others: every emission factor, and the
@@ -277,7 +277,7 @@ fn evaluate(
     factors: &Factors,
     estimates: &Estimates,
     enabled: &[Intervention],
-    zones: &[Vec<usize>],
+    (district, zones): (&[usize], &[Vec<usize>]),
 ) -> (f64, Vec<f64>) {
     let at = OffsetContext::new(
         ctx.site,
@@ -286,12 +286,17 @@ fn evaluate(
         ctx.community,
         ctx.aggregates,
     );
+    // Every selected cell in one parallel pass, then each zone's cells added in its order.
+    let cells: Vec<usize> = zones.iter().flatten().copied().collect();
+    let per_cell = credits_by_cell(&at, enabled, &cells);
+    let mut at_cell = per_cell.iter();
+    let per_zone = zones
+        .iter()
+        .map(|z| at_cell.by_ref().take(z.len()).sum())
+        .collect();
     (
-        crate::breakeven::on_site_t(&at, estimates),
-        zones
-            .iter()
-            .map(|cells| credits_in_cells(&at, enabled, cells))
-            .collect(),
+        crate::breakeven::on_site_of(&at, estimates, district),
+        per_zone,
     )
 }
 
@@ -318,7 +323,11 @@ pub fn monte_carlo(
         .iter()
         .map(|z| z.cells.iter().map(|i| plan.ranked[*i].cell).collect())
         .collect();
-    let (on0, z0) = evaluate(ctx, ctx.factors, estimates, enabled, &zones);
+    // The district's buildings, in order: the on-site sum walks them only.
+    let district: Vec<usize> = (0..ctx.site.buildings.len())
+        .filter(|&i| ctx.profiles.buildings[i].in_district)
+        .collect();
+    let (on0, z0) = evaluate(ctx, ctx.factors, estimates, enabled, (&district, &zones));
     let cr0: f64 = z0.iter().sum();
     // The slope of on-site emissions and credits per unit of each value.
     let slopes: Vec<(f64, f64, Vec<f64>)> = ranges
@@ -333,7 +342,7 @@ pub fn monte_carlo(
             match Factors::from_preset(&p) {
                 Ok(mut f) => {
                     f.space_heat_scale = ctx.factors.space_heat_scale;
-                    let (on, z) = evaluate(ctx, &f, estimates, enabled, &zones);
+                    let (on, z) = evaluate(ctx, &f, estimates, enabled, (&district, &zones));
                     let per_zone: Vec<f64> =
                         z.iter().zip(&z0).map(|(a, b)| (a - b) / moved).collect();
                     let cr: f64 = z.iter().sum();

@@ -328,10 +328,15 @@ impl Enabled {
 /// themselves offer with the enabled interventions, t CO2e per year, stacked as
 /// [`opportunities`] stacks them.
 pub fn credits_in_cells(ctx: &OffsetContext, enabled: &[Intervention], cells: &[usize]) -> f64 {
+    // The cells' totals added in order, so the sum is the same whatever the number of threads.
+    credits_by_cell(ctx, enabled, cells).iter().sum()
+}
+
+/// [`credits_in_cells`] cell by cell, in the order of `cells`.
+pub fn credits_by_cell(ctx: &OffsetContext, enabled: &[Intervention], cells: &[usize]) -> Vec<f64> {
     let on = Enabled::new(enabled);
-    // Each cell on its own, in parallel; the cells' totals then added in order, so the sum
-    // is the same whatever the number of threads.
-    let per_cell: Vec<f64> = cells
+    // Each cell on its own, in parallel.
+    cells
         .par_iter()
         .map(|&cell| {
             let buildings = ctx.community_in_cell[cell]
@@ -342,8 +347,7 @@ pub fn credits_in_cells(ctx: &OffsetContext, enabled: &[Intervention], cells: &[
                 .map(|o| o.abatement_t)
                 .sum::<f64>()
         })
-        .collect();
-    per_cell.iter().sum()
+        .collect()
 }
 
 /// Buildings per block of the parallel search for opportunities.
