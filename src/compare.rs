@@ -445,20 +445,22 @@ tr{break-inside:avoid}</style></head><body>",
     h
 }
 
-/// Writes `compare.csv` and `compare.html` into `dir` (created if missing).
+/// Writes `compare.csv` and `compare.html` into `dir` (created if missing): both written and
+/// synced under temporary names first, then renamed one after the other, so a failure while
+/// writing replaces neither.
 pub fn write(dir: &Path, c: &Comparison) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Output {
         path: dir.to_path_buf(),
         problem: format!("cannot be created: {e}"),
     })?;
-    let mut written = Vec::new();
-    for (name, body) in [
+    let staged = [
         ("compare.csv", render_csv(c)),
         ("compare.html", render_html(c)),
-    ] {
-        let path = dir.join(name);
-        cpgis_io::export::atomic::write_atomic(&path, |w| w.write_all(body.as_bytes()))?;
-        written.push(path);
-    }
-    Ok(written)
+    ]
+    .into_iter()
+    .map(|(name, body)| {
+        cpgis_io::export::atomic::write_staged(&dir.join(name), |w| w.write_all(body.as_bytes()))
+    })
+    .collect::<Result<Vec<_>>>()?;
+    staged.into_iter().map(|s| s.commit()).collect()
 }

@@ -7,20 +7,23 @@ mod common;
 use common::fixture;
 use gdal::vector::LayerAccess;
 
-#[test]
-fn the_geopackage_carries_the_report_styles_and_boolean_fields() {
+/// Runs the Kamppi case into a GeoPackage with `extra` arguments; returns the temporary folder
+/// and the output folder.
+fn run_gpkg(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let r = common::cpgis(&[
-        "run",
-        fixture("kamppi/site.toml").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--format",
-        "gpkg",
-        "-q",
-    ]);
+    let site = fixture("kamppi/site.toml");
+    let mut args = vec!["run", site.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    args.extend(["--format", "gpkg", "-q"]);
+    args.extend(extra);
+    let r = common::cpgis(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    (tmp, out)
+}
+
+#[test]
+fn the_geopackage_carries_the_report_styles_and_boolean_fields() {
+    let (_tmp, out) = run_gpkg(&[]);
     let ds = gdal::Dataset::open(out.join("cpgis.gpkg")).unwrap();
     // Every layer of one geometry type; in_district a boolean.
     for l in ds.layers() {
@@ -108,20 +111,7 @@ fn the_geopackage_carries_the_report_styles_and_boolean_fields() {
 /// (it is measured in the same CRS).
 #[test]
 fn the_geopackage_can_hold_the_local_metric_crs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let r = common::cpgis(&[
-        "run",
-        fixture("kamppi/site.toml").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--format",
-        "gpkg",
-        "-q",
-        "--set",
-        "output.gpkg_crs=local",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_tmp, out) = run_gpkg(&["--set", "output.gpkg_crs=local"]);
     let ds = gdal::Dataset::open(out.join("cpgis.gpkg")).unwrap();
     let mut layer = ds.layer_by_name("buildings").unwrap();
     let srs = layer.spatial_ref().unwrap();

@@ -23,8 +23,8 @@ pub struct BreakEven {
 }
 
 /// The proposed on-site emissions of the buildings `district` (indices of the district's
-/// buildings, in order), t CO2e per year, under the context's factors: the same sum as
-/// [`on_site_t`], walking the district only.
+/// buildings, in order), t CO2e per year, under the context's factors: in parallel, then added
+/// in building order (the same sum on any number of threads).
 pub(crate) fn on_site_of(ctx: &OffsetContext, estimates: &Estimates, district: &[usize]) -> f64 {
     let measures = &estimates.scenarios[estimates.proposed].measures;
     let per_building: Vec<f64> = district
@@ -40,26 +40,16 @@ pub(crate) fn on_site_of(ctx: &OffsetContext, estimates: &Estimates, district: &
     per_building.iter().sum()
 }
 
+/// The indices of the district's buildings, in order.
+pub(crate) fn district_buildings(ctx: &OffsetContext) -> Vec<usize> {
+    (0..ctx.site.buildings.len())
+        .filter(|&i| ctx.profiles.buildings[i].in_district)
+        .collect()
+}
+
 /// The district's proposed on-site emissions, t CO2e per year, under the context's factors.
-pub(crate) fn on_site_t(ctx: &OffsetContext, estimates: &Estimates) -> f64 {
-    let measures = &estimates.scenarios[estimates.proposed].measures;
-    // In parallel, then added in building order (the same sum on any number of threads).
-    let per_building: Vec<f64> = ctx
-        .site
-        .buildings
-        .par_iter()
-        .zip(&ctx.profiles.buildings)
-        .map(|(b, p)| {
-            if !p.in_district {
-                return 0.0;
-            }
-            SECTORS
-                .iter()
-                .map(|s| s.co2e_t(b, p, measures, ctx.factors))
-                .sum::<f64>()
-        })
-        .collect();
-    per_building.iter().sum()
+fn on_site_t(ctx: &OffsetContext, estimates: &Estimates) -> f64 {
+    on_site_of(ctx, estimates, &district_buildings(ctx))
 }
 
 /// The break-even electricity factor of a plan, or `None` when the balance does not depend on

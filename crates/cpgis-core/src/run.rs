@@ -101,12 +101,47 @@ pub fn preset_of(config: &SiteConfig, files: &dyn Files) -> Result<(Preset, Fact
 /// Checks the preset and the scenarios of a site file.
 pub fn check(config: &SiteConfig, files: &dyn Files) -> Result<Checked> {
     let (preset, factors) = preset_of(config, files)?;
+    uncertain_keys(config, &preset)?;
     let scenarios = scenarios(&config.scenarios);
     Ok(Checked {
         preset,
         factors,
         scenarios,
     })
+}
+
+/// Refuses `[uncertainty]` keys the preset does not hold (a drawn value or a range would
+/// otherwise be left out without a word), with the closest key.
+fn uncertain_keys(config: &SiteConfig, preset: &Preset) -> Result<()> {
+    let u = &config.uncertainty;
+    let mut issues = crate::issues::ConfigIssues::new(config.file.clone());
+    let named = u
+        .factors
+        .iter()
+        .flatten()
+        .map(|k| (k.as_str(), "uncertainty.factors".to_string()))
+        .chain(
+            u.ranges
+                .iter()
+                .map(|r| (r.key.as_str(), format!("uncertainty.ranges.{}", r.key))),
+        );
+    for (key, at) in named {
+        if preset.get(key).is_none() {
+            let hint = crate::issues::closest(key, preset.values.keys().map(String::as_str))
+                .map(|k| format!("did you mean `{k}`?"))
+                .unwrap_or_else(|| "`cpgis presets show NAME` lists the keys".into());
+            issues.push(
+                &at,
+                &format!("`{key}` is not a value of the {} preset", preset.name),
+                Some(&hint),
+            );
+        }
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Config(issues))
+    }
 }
 
 /// Runs profile → estimate → aggregate on a loaded site.

@@ -324,9 +324,7 @@ pub fn monte_carlo(
         .map(|z| z.cells.iter().map(|i| plan.ranked[*i].cell).collect())
         .collect();
     // The district's buildings, in order: the on-site sum walks them only.
-    let district: Vec<usize> = (0..ctx.site.buildings.len())
-        .filter(|&i| ctx.profiles.buildings[i].in_district)
-        .collect();
+    let district = crate::breakeven::district_buildings(ctx);
     let (on0, z0) = evaluate(ctx, ctx.factors, estimates, enabled, (&district, &zones));
     let cr0: f64 = z0.iter().sum();
     // The slope of on-site emissions and credits per unit of each value.

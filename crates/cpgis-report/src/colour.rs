@@ -23,6 +23,15 @@ pub const ZONES: [&str; 8] = [
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
 ];
 
+/// Each grid cell's baseline emissions per hectare, t CO2e per year: what the report's grid map
+/// and the GeoPackage's grid style class.
+pub fn baseline_per_hectare(g: &cpgis_core::aggregate::Aggregates) -> Vec<f64> {
+    g.cells
+        .iter()
+        .map(|c| c.totals.total(0) / (g.cell_area_m2 / 10_000.0))
+        .collect()
+}
+
 /// Upper bounds of `classes` quantile classes of the positive values (the last is the maximum).
 /// Fewer distinct bounds are returned when the values do not spread over that many classes.
 pub fn quantile_breaks(values: &[f64], classes: usize) -> Vec<f64> {

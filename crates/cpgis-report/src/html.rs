@@ -328,21 +328,15 @@ fn open_map(id: &str, f: &Frame, title: &str) -> String {
     )
 }
 
-fn close_map(base: &Base, out: &mut String) {
+fn close_map(base: &Base, out: &mut String, id: &str) {
     out.push_str(&base.outlines);
     base.frame.scale_bar(out);
     out.push_str("</svg>");
-    // The line a click fills with the feature's attributes (the map's id + `-info`).
-    if let Some(id) = out
-        .strip_prefix(r#"<svg id=""#)
-        .and_then(|rest| rest.split('"').next())
-        .map(str::to_string)
-    {
-        let _ = write!(
-            out,
-            r#"<p id="{id}-info" class="info note" aria-live="polite">Drag to pan, scroll to zoom, double-click to reset; click a building or zone for its figures.</p>"#
-        );
-    }
+    // The line a click fills with the feature's attributes.
+    let _ = write!(
+        out,
+        r#"<p id="{id}-info" class="info note" aria-live="polite">Drag to pan, scroll to zoom, double-click to reset; click a building or zone for its figures.</p>"#
+    );
 }
 
 /// Draws every building filled by `fill`, with a hover title.
@@ -418,7 +412,7 @@ fn maps(ran: &Ran, h: &mut String) {
         });
         br
     };
-    close_map(&base, &mut m);
+    close_map(&base, &mut m, "map-emissions");
     h.push_str(&m);
     h.push_str(&class_legend(
         if many {
@@ -439,11 +433,7 @@ fn maps(ran: &Ran, h: &mut String) {
 
     // Grid density.
     let g = &e.aggregates;
-    let per_ha: Vec<f64> = g
-        .cells
-        .iter()
-        .map(|c| c.totals.total(0) / (g.cell_area_m2 / 10_000.0))
-        .collect();
+    let per_ha = crate::colour::baseline_per_hectare(g);
     let br = quantile_breaks(&per_ha, 5);
     let _ = write!(
         h,
@@ -466,7 +456,7 @@ fn maps(ran: &Ran, h: &mut String) {
             c.totals.buildings
         );
     }
-    close_map(&base, &mut m);
+    close_map(&base, &mut m, "map-grid");
     h.push_str(&m);
     h.push_str(&class_legend("t CO2e per hectare and year", &br));
     h.push_str("</section>");
@@ -503,7 +493,7 @@ fn maps(ran: &Ran, h: &mut String) {
             esc(&s.id)
         );
     }
-    close_map(&base, &mut m);
+    close_map(&base, &mut m, "map-access");
     h.push_str(&m);
     let entries: Vec<(String, &str)> = BANDS.iter().map(|(b, c)| (b.to_string(), *c)).collect();
     h.push_str(&legend("PTAL band (white dots: stops)", &entries));
@@ -538,7 +528,7 @@ fn maps(ran: &Ran, h: &mut String) {
         }
     }
     m.push_str(&labels);
-    close_map(&base, &mut m);
+    close_map(&base, &mut m, "map-zones");
     h.push_str(&m);
     h.push_str("</section>");
 }

@@ -139,11 +139,7 @@ pub fn styles(ran: &Ran) -> Vec<(String, String, String)> {
         .iter()
         .all(|b| matches!(b.shape, Shape::Point(_)));
     let g = &e.aggregates;
-    let per_ha: Vec<f64> = g
-        .cells
-        .iter()
-        .map(|c| c.totals.total(0) / (g.cell_area_m2 / 10_000.0))
-        .collect();
+    let per_ha = crate::colour::baseline_per_hectare(g);
     let named = |layer: &str, style: &str, qml: String| (layer.to_string(), style.to_string(), qml);
     vec![
         named(

@@ -144,10 +144,18 @@ fn copy_all(
         let booleans = super::csv::boolean_fields(&src_layer, fields.len());
         // One geometry type per layer: a layer holding several families (opportunities of
         // point buildings beside cells) becomes one layer per family, `NAME_points`, ….
-        let mut types: Vec<gdal_sys::OGRwkbGeometryType::Type> = src_layer
-            .features()
-            .filter_map(|f| f.geometry().map(|g| flat(g.geometry_type())))
-            .collect();
+        // The layer's geometry types: as GDAL reports them when it holds one (no extra pass),
+        // else read from the features.
+        let declared = src_layer.defn().geometry_type();
+        let mut types: Vec<gdal_sys::OGRwkbGeometryType::Type> =
+            if declared != gdal_sys::OGRwkbGeometryType::wkbUnknown {
+                vec![flat(declared)]
+            } else {
+                src_layer
+                    .features()
+                    .filter_map(|f| f.geometry().map(|g| flat(g.geometry_type())))
+                    .collect()
+            };
         types.sort_unstable();
         types.dedup();
         let mut families: Vec<&'static str> = types.iter().map(|t| family(*t)).collect();

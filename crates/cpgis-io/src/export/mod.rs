@@ -155,16 +155,23 @@ pub fn write_run_with(
                 offset_layers::write_zones(&ldir, ran, &t)?,
             ];
             let stops = layers::write_stops(&ldir, run, &t)?;
-            let summary = write_summary(dir, &summary::summary(run, Some(ran)))?;
+            let s = summary::summary(run, Some(ran));
+            let summary = write_summary(dir, &s)?;
+            // The balance table comes from the same summary (written once, beside it).
+            let balance = if format == Format::Csv {
+                csv::write_balance(dir, &s)?
+            } else {
+                None
+            };
             let html = report(ran);
             let report = dir.join("report.html");
             atomic::write_atomic(&report, |w| w.write_all(html.as_bytes()))?;
-            Ok((small, stops, summary, report))
+            Ok((small, stops, summary, report, balance))
         },
         || offset_layers::write_opportunities(&ldir, ran),
     );
     let buildings = buildings();
-    let ([grid, neighbourhoods, community, zones], stops, summary, report) = rest?;
+    let ([grid, neighbourhoods, community, zones], stops, summary, report, balance) = rest?;
     let opportunities = opportunities?;
     let mut layers = vec![
         buildings?.commit()?,
@@ -186,9 +193,7 @@ pub fn write_run_with(
         .gpkg_local_crs
         .then_some(run.site.crs.epsg);
     let mut written = finish_layers(dir, format, layers, &styles, local)?;
-    if format == Format::Csv {
-        written.extend(csv::write_balance(dir, &summary::summary(run, Some(ran)))?);
-    }
+    written.extend(balance);
     written.push(summary);
     written.push(report);
     Ok(written)

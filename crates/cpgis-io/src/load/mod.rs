@@ -1006,7 +1006,16 @@ impl<'a> BuildingSlots<'a> {
                         "a use's floor area cannot be negative; the uses without an area split the rest",
                         q,
                     )?;
-                    gfa_m2.filter(|g| *g > 0.0).map(|g| area * area_unit / g)
+                    let share = gfa_m2.filter(|g| *g > 0.0).map(|g| area * area_unit / g);
+                    if share.is_none() {
+                        // Nothing to divide by: listed, not silently split equally.
+                        r.refuse(
+                            slots.area,
+                            "a use's floor area needs the building's floor area to become a share; its uses split equally instead",
+                            q,
+                        );
+                    }
+                    share
                 });
                 Some(UseShare {
                     raw: raw_use,
