@@ -48,13 +48,29 @@ pub fn estimate_site_with(
     let site = load(&config)?;
     // A site file naming no preset gets the one of the district's place (said in the notes),
     // not china-north wherever it is.
-    if config.preset_by_location {
-        if let Some((lon, lat)) = district_lon_lat(&site)? {
-            let chosen = cpgis_core::preset::for_location(lon, lat);
-            if chosen != config.preset {
-                config.preset = chosen.to_string();
-                checked = run::check(&config, &Disk)?;
-            }
+    let place = if config.preset_by_location || config.grid_region.is_none() {
+        district_lon_lat(&site)?
+    } else {
+        None
+    };
+    if let (true, Some((lon, lat))) = (config.preset_by_location, place) {
+        let chosen = cpgis_core::preset::for_location(lon, lat);
+        if chosen != config.preset {
+            config.preset = chosen.to_string();
+            checked = run::check(&config, &Disk)?;
+        }
+    }
+    // A site file naming no grid region gets the one of the nearest listed city, where the
+    // preset has regions (said in the notes); else the preset's own factor, said too.
+    if let (None, Some((lon, lat))) = (&config.grid_region, place) {
+        use cpgis_core::preset::regions;
+        if let Some((city, km)) = regions::nearest_city(&checked.preset.chain, lon, lat) {
+            config.grid_region = Some(city.code.to_string());
+            config.grid_region_picked = Some(format!(
+                "the nearest listed city, {}, {km:.0} km from the district's centre",
+                city.name
+            ));
+            checked = run::check(&config, &Disk)?;
         }
     }
     run::estimate(config, checked, site, progress)

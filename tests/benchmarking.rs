@@ -140,8 +140,8 @@ fn the_terminal_ends_with_the_notes_counted() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     for phrase in [
         "8 notes (listed by id in summary.json, and in report.html):",
-        "  - the grid's electricity factor, 0.367 kg CO2e/kWh, is the usa preset's (EIA FAQ 74",
-        "; a US national average of generation, CO2 only: the district's eGRID subregion or utility can differ widely",
+        // Oak View lies 44 km from Los Angeles: eGRID2022 CAMX, not the national average.
+        "  - the grid's electricity factor, 0.2265 kg CO2e/kWh, is that of grid region CAMX, picked by the district's location: the nearest listed city, Los Angeles, 44 km from the district's centre",
         "  - 10 buildings are points: no footprint, so no roof for rooftop PV",
         "  - 1 buildings have some of their meters read and the others modelled",
         "  - 1 buildings export more electricity than they draw",
@@ -153,4 +153,101 @@ fn the_terminal_ends_with_the_notes_counted() {
             r.stdout
         );
     }
+}
+
+/// The grid factor: picked from the district's location where the preset has regions (Oak
+/// View lies 44 km from Los Angeles: eGRID2022 CAMX), named in the site file, or the national
+/// average kept on request, with the regions' spread said. Values by hand from eGRID2022's
+/// CO2, CH4 and N2O rates (lb/MWh) with AR5 GWPs 28 and 265, 0.45359237 kg/lb.
+#[test]
+fn the_grid_factor_is_the_regions_and_says_so() {
+    let egrid =
+        |co2: f64, ch4: f64, n2o: f64| (co2 + 28.0 * ch4 + 265.0 * n2o) * 0.453_592_37 / 1000.0;
+    let r4 = |v: f64| (v * 1e4).round() / 1e4;
+    let site = fixture("benchmarking/site.toml");
+    let grid_of = |set: Option<&str>| {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "estimate",
+            site.to_str().unwrap(),
+            "-o",
+            tmp.path().to_str().unwrap(),
+        ];
+        if let Some(s) = set {
+            args.extend(["--set", s]);
+        }
+        let r = cpgis(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let s: Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        let layer: Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join("buildings.geojson")).unwrap(),
+        )
+        .unwrap();
+        let kwh: f64 = layer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                f["properties"]["baseline_electricity_kwh_yr"]
+                    .as_f64()
+                    .unwrap()
+            })
+            .sum();
+        let energy_t = s["totals"]["district"]["co2e_t_yr"]["baseline"]["energy"]
+            .as_f64()
+            .unwrap();
+        (s["electricity_grid"].clone(), kwh, energy_t)
+    };
+    let (auto, kwh, auto_t) = grid_of(None);
+    assert_eq!(auto["factor"], r4(egrid(497.443, 0.030, 0.004)));
+    assert_eq!(
+        (auto["scope"].as_str(), auto["region"].as_str()),
+        (Some("region"), Some("CAMX"))
+    );
+    assert!(
+        auto["region_picked_by"]
+            .as_str()
+            .unwrap()
+            .contains("Los Angeles, 44 km"),
+        "{auto}"
+    );
+
+    let (named, _, named_t) = grid_of(Some("grid_region=\"NYUP\""));
+    assert_eq!(named["factor"], r4(egrid(274.559, 0.015, 0.002)));
+    assert_eq!(named["region_picked_by"], "site file");
+    // Only the grid factor differs: the district's energy emissions move by its electricity
+    // (the ten buildings' baseline kWh) times the difference of the two factors.
+    let expected = kwh * (egrid(497.443, 0.030, 0.004) - egrid(274.559, 0.015, 0.002)) / 1000.0;
+    assert!(
+        ((auto_t - named_t) - expected).abs() < 0.01,
+        "{auto_t} − {named_t} vs {expected} ({kwh} kWh)"
+    );
+
+    let (national, _, _) = grid_of(Some("grid_region=\"national\""));
+    assert_eq!(national["factor"], 0.367);
+    assert_eq!(national["scope"], "preset");
+    assert!(national.get("region").is_none());
+    let w = national["warning"].as_str().unwrap();
+    for phrase in [
+        "is the usa preset's (EIA FAQ 74",
+        "(grid_region = \"national\" in the site file)",
+        &format!(
+            "spread from {} (NYUP NPCC Upstate NY) to {} (PRMS Puerto Rico Miscellaneous)",
+            r4(egrid(274.559, 0.015, 0.002)),
+            r4(egrid(1593.481, 0.087, 0.014))
+        ),
+        "[factors] carriers.electricity",
+    ] {
+        assert!(w.contains(phrase), "missing `{phrase}` in {w}");
+    }
+    assert_eq!(
+        national["regional_spread"],
+        serde_json::json!([
+            ["NYUP", r4(egrid(274.559, 0.015, 0.002))],
+            ["PRMS", r4(egrid(1593.481, 0.087, 0.014))]
+        ])
+    );
 }

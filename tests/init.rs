@@ -719,3 +719,24 @@ fn a_name_shared_by_a_country_and_a_municipality_takes_the_municipality() {
     let n = s["community"]["neighbours"].as_array().unwrap();
     assert!(n.len() >= 3, "{n:?}");
 }
+
+/// init says which grid factor the run will take: near a listed city, its grid region (Oak
+/// View's district centre lies 44 km from Los Angeles: eGRID2022 CAMX, 0.2265 kg CO2e/kWh).
+#[test]
+fn init_says_which_grid_region_the_run_takes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site.toml");
+    let r = cpgis(&[
+        "init",
+        fixture("benchmarking/properties.csv").to_str().unwrap(),
+        fixture("benchmarking/district.geojson").to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("the run takes the electricity factor of grid region CAMX (WECC California, 0.2265 kg CO2e/kWh), that of the nearest listed city, Los Angeles, 44 km away"),
+        "{}",
+        r.stdout
+    );
+}

@@ -791,11 +791,10 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
     let preset = district_center
         .map(|e| cpgis_core::preset::for_location((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0))
         .unwrap_or(crate::preset::DEFAULT);
+    let center = district_center.map(|e| ((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0));
     guesses.push(format!(
         "preset: `{preset}`, chosen by the district's location{}",
-        cpgis_core::preset::grid_scope(preset)
-            .map(|s| format!("; its electricity factor is {s}: set the district's utility's own as [factors] carriers.electricity = {{ value, unit, source }}"))
-            .unwrap_or_default()
+        grid_guess(preset, center)
     ));
     for l in &mut layers {
         if let Role::Buildings { map, .. } = &mut l.role {
@@ -810,6 +809,29 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         guesses,
         district_name: chosen_name,
     })
+}
+
+/// What the run will take for the grid's electricity factor, for init's guesses: the region of
+/// the nearest listed city, else the preset's own with what it stands for.
+fn grid_guess(preset: &str, center: Option<(f64, f64)>) -> String {
+    use cpgis_core::preset::regions;
+    let chain = [preset.to_string()];
+    let own = "set the district's utility's own as [factors] carriers.electricity = { value, unit, source }";
+    let picked = center
+        .and_then(|(lon, lat)| regions::nearest_city(&chain, lon, lat))
+        .and_then(|(city, km)| Some((city, km, regions::find(&chain, city.code)?)));
+    if let Some((city, km, r)) = picked {
+        return format!(
+            "; the run takes the electricity factor of grid region {} ({}, {:.4} kg CO2e/kWh), that of the nearest listed city, {}, {km:.0} km away (name another with grid_region = \"CODE\", or {own})",
+            r.code, r.name, r.kg_per_kwh, city.name
+        );
+    }
+    let spread = regions::spread(&chain)
+        .map(|(lo, hi)| format!(" (its regions spread from {:.4} ({}) to {:.4} ({}) kg CO2e/kWh: name one with grid_region = \"CODE\")", lo.kg_per_kwh, lo.code, hi.kg_per_kwh, hi.code))
+        .unwrap_or_default();
+    cpgis_core::preset::grid_scope(preset)
+        .map(|s| format!("; its electricity factor is {s}{spread}: {own}"))
+        .unwrap_or_default()
 }
 
 /// Writes the site file for `paths` to `out` (atomically) and returns the guesses made.

@@ -90,7 +90,10 @@ pub struct Checked {
 /// `files`.
 pub fn preset_of(config: &SiteConfig, files: &dyn Files) -> Result<(Preset, Factors)> {
     let base = config.file.parent().unwrap_or(Path::new("."));
-    let preset = resolve(&config.preset, base, &config.factors, &config.file, files)?;
+    let mut preset = resolve(&config.preset, base, &config.factors, &config.file, files)?;
+    if let Some(code) = &config.grid_region {
+        crate::preset::regions::apply(&mut preset, code, &config.file)?;
+    }
     let mut factors = Factors::from_preset(&preset)?;
     if let Some(c) = &config.climate {
         factors.space_heat_scale = c.space_heat_scale();

@@ -133,6 +133,8 @@ pub struct Summary {
     pub transport_boundary: String,
     /// The heating climate: the factor space heat is scaled by and where it came from.
     pub climate: ClimateOut,
+    /// The electricity factor in use and what it stands for (site, region or preset average).
+    pub electricity_grid: ElectricityGridOut,
     /// `district`, `rest` (every other building on the map), `all`, `outside_neighbourhoods`.
     pub totals: BTreeMap<String, TotalsOut>,
     /// The grid.
@@ -159,6 +161,59 @@ pub struct Summary {
     pub balance: Option<Balance>,
     /// Every preset value with unit and source.
     pub assumptions: Vec<Assumption>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+/// The electricity factor of the run and what it stands for.
+pub struct ElectricityGridOut {
+    /// The factor, in `unit`.
+    pub factor: f64,
+    /// Its unit (`kg CO2e/kWh`).
+    pub unit: String,
+    /// `site file` (the utility's or the user's own), `region` or `preset` (its average).
+    pub scope: &'static str,
+    /// The grid region's code, when a region's factor is in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// How the region was picked (`site file`, or the nearest listed city and its distance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_picked_by: Option<String>,
+    /// The lowest and highest regional factors of the preset, kg CO2e/kWh, with their codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regional_spread: Option<[(String, f64); 2]>,
+    /// What to know before trusting it: the sentence the notes carry; none for a site's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// [`ElectricityGridOut`] of a run.
+fn electricity_grid(run: &Estimated) -> ElectricityGridOut {
+    let grid = run.preset.get("carriers.electricity");
+    let region = grid.and_then(|g| g.from.strip_prefix("grid region ").map(str::to_string));
+    let scope = match grid {
+        Some(g) if g.from == "site file" => "site file",
+        _ if region.is_some() => "region",
+        _ => "preset",
+    };
+    ElectricityGridOut {
+        factor: grid.map(|g| r4(g.value)).unwrap_or(0.0),
+        unit: grid.map(|g| g.unit.clone()).unwrap_or_default(),
+        scope,
+        region_picked_by: region.as_ref().map(|_| {
+            run.config
+                .grid_region_picked
+                .clone()
+                .unwrap_or_else(|| "site file".into())
+        }),
+        region,
+        regional_spread: crate::preset::regions::spread(&run.preset.chain).map(|(lo, hi)| {
+            [
+                (lo.code.to_string(), r4(lo.kg_per_kwh)),
+                (hi.code.to_string(), r4(hi.kg_per_kwh)),
+            ]
+        }),
+        warning: grid_note(run),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -446,6 +501,7 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     let access_bands = bands.iter().map(|(b, n)| (b.to_string(), *n)).collect();
     Summary {
         settings: run.config.settings.clone(),
+        electricity_grid: electricity_grid(run),
         climate: ClimateOut {
             space_heat_scale: run.factors.space_heat_scale,
             from: if run.config.climate.is_some() {
@@ -517,6 +573,63 @@ pub fn community_notes(c: &crate::community::Community) -> Vec<String> {
         .collect()
 }
 
+/// What the electricity factor in use stands for: the site's own, a grid region (and how it was
+/// picked), or the preset's average, with how far the preset's regions spread and how to set
+/// the utility's own. `None` when the site file gives the factor.
+pub fn grid_note(run: &Estimated) -> Option<String> {
+    use crate::preset::regions;
+    let grid = run.preset.get("carriers.electricity")?;
+    if grid.from == "site file" {
+        return None;
+    }
+    let set_own = "where the district's utility publishes its own, set it as [factors] carriers.electricity = { value, unit, source }, since the verdict may turn on it (see the break-even factor)";
+    if let Some(code) = grid.from.strip_prefix("grid region ") {
+        let how = match &run.config.grid_region_picked {
+            Some(p) => format!("picked by the district's location: {p} (cities and their grids recalled, not read from EPA's ZIP-code table [U]; name another with grid_region = \"CODE\")"),
+            None => "named in the site file (grid_region)".to_string(),
+        };
+        return Some(format!(
+            "the grid's electricity factor, {} {}, is that of grid region {code}, {how}; {set_own}",
+            r4(grid.value),
+            grid.unit
+        ));
+    }
+    let spread = regions::spread(&run.preset.chain)
+        .map(|(lo, hi)| {
+            format!(
+                "; the {} preset's regions spread from {} ({} {}) to {} ({} {}) kg CO2e/kWh: name the district's with grid_region = \"CODE\" (`cpgis presets show {}` lists them)",
+                run.preset.name,
+                r4(lo.kg_per_kwh),
+                lo.code,
+                lo.name,
+                r4(hi.kg_per_kwh),
+                hi.code,
+                hi.name,
+                run.preset.name
+            )
+        })
+        .unwrap_or_default();
+    let why = match (&run.config.grid_region, regions::spread(&run.preset.chain)) {
+        (Some(_), _) => " (grid_region = \"national\" in the site file)".to_string(),
+        (None, Some(_)) => format!(
+            " (the district lies more than {} km from every city the region lookup lists)",
+            regions::PICK_WITHIN_KM
+        ),
+        (None, None) => String::new(),
+    };
+    Some(format!(
+        "the grid's electricity factor, {} {}, is the {} preset's ({}{}){why}, not one given for this site{spread}{}{set_own}",
+        grid.value,
+        grid.unit,
+        grid.from,
+        grid.source,
+        crate::preset::grid_scope(&grid.from)
+            .map(|s| format!("; {s}"))
+            .unwrap_or_default(),
+        if spread.is_empty() { ": " } else { "; " }
+    ))
+}
+
 /// Plain-language notes on what the run could not do as asked.
 pub fn notes(run: &Estimated) -> Vec<String> {
     let mut out = Vec::new();
@@ -539,19 +652,8 @@ pub fn notes(run: &Estimated) -> Vec<String> {
                 .into(),
         );
     }
-    if let Some(grid) = run.preset.get("carriers.electricity") {
-        if grid.from != "site file" {
-            out.push(format!(
-                "the grid's electricity factor, {} {}, is the {} preset's ({}{}), not one given for this site: where the district's utility publishes its own, set it as [factors] carriers.electricity = {{ value, unit, source }}, since the verdict may turn on it (see the break-even factor)",
-                grid.value,
-                grid.unit,
-                grid.from,
-                grid.source,
-                crate::preset::grid_scope(&grid.from)
-                    .map(|s| format!("; {s}"))
-                    .unwrap_or_default()
-            ));
-        }
+    if let Some(note) = grid_note(run) {
+        out.push(note);
     }
     if let Some(n) = p.era_from.get("standard") {
         out.push(format!(

@@ -462,6 +462,13 @@ pub struct SiteConfig {
     pub settings: Vec<String>,
     /// The file names no preset: the run picks one by the district's location and says so.
     pub preset_by_location: bool,
+    /// The grid region whose electricity factor replaces the preset's (`grid_region = "NWPP"`;
+    /// `national` keeps the preset's own). `None`: picked by the district's location where the
+    /// preset has regions ([`crate::preset::regions`]).
+    pub grid_region: Option<String>,
+    /// How the run picked `grid_region` when the site file names none (`nearest listed city:
+    /// Seattle, 1 km`); `None` when the site file names it or nothing was picked.
+    pub grid_region_picked: Option<String>,
     /// The site file's scenarios (never `baseline`).
     pub scenarios: Vec<ScenarioSpec>,
     /// Offset target, margin, interventions and ranking.

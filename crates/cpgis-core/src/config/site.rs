@@ -90,6 +90,7 @@ pub fn parse_site_str_set(
     let named_preset = top.string("preset", &mut issues);
     let preset_by_location = named_preset.is_none();
     let preset = named_preset.unwrap_or_else(|| "china-north".into());
+    let grid_region = top.string("grid_region", &mut issues);
 
     let district = match top.table("district", &mut issues) {
         Some(t) => district(&ctx, t, &mut issues),
@@ -191,6 +192,8 @@ pub fn parse_site_str_set(
                 .map(|s| format!("{}={}", s.key, s.value))
                 .collect(),
             preset_by_location,
+            grid_region,
+            grid_region_picked: None,
         }),
         _ => {
             super::overrides::blame(&mut issues, &settings);

@@ -12,10 +12,12 @@
 //! | `parse` | one preset file → its metadata and values |
 //! | `factors` | the checked, typed factors every model reads |
 //! | `kinds` | the closed sets the factors are keyed by: carriers, uses, eras, modes |
+//! | `regions` | regional electricity factors and the location lookup that picks one |
 //! | `show` | `cpgis presets` and `cpgis presets show NAME` as text |
 
 mod factors;
 mod parse;
+pub mod regions;
 mod show;
 pub mod units;
 
@@ -362,7 +364,7 @@ pub fn for_location(lon: f64, lat: f64) -> &'static str {
 pub const GRID_SCOPES: &[(&str, &str)] = &[
     (
         "usa",
-        "a US national average of generation, CO2 only: the district's eGRID subregion or utility can differ widely (no subregion table is built in)",
+        "a US national average of generation, CO2 only: the district's eGRID subregion or utility can differ widely",
     ),
     (
         "europe",

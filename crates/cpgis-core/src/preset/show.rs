@@ -64,5 +64,33 @@ pub fn render_preset(p: &Preset) -> String {
             source = f.source
         );
     }
+    let mut regions = super::regions::of_preset(&p.chain).peekable();
+    if let Some(first) = regions.peek() {
+        let _ = writeln!(
+            out,
+            "\n[grid regions]  a site file names one with grid_region = \"CODE\"; naming none, the run takes\n  the region of the nearest listed city within {} km, else the preset's carriers.electricity.\n  Source: {}",
+            super::regions::PICK_WITHIN_KM,
+            first.source
+        );
+        for r in regions {
+            let cities: Vec<&str> = super::regions::CITIES
+                .iter()
+                .filter(|c| c.preset == r.preset && c.code == r.code)
+                .map(|c| c.name)
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {:<10} {:>7.4} kg CO2e/kWh  {}{}",
+                r.code,
+                r.kg_per_kwh,
+                r.name,
+                if cities.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", cities.join(", "))
+                }
+            );
+        }
+    }
     out
 }
