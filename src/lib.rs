@@ -24,6 +24,7 @@ pub mod bench;
 pub mod bench_gtfs;
 pub mod compare;
 pub mod demo;
+pub mod distributed;
 pub mod init;
 pub mod inspect;
 pub mod pipeline;

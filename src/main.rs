@@ -130,6 +130,38 @@ enum Command {
         #[arg(long)]
         buildings: bool,
     },
+    /// Write a case for a distributed run (the Spark job in spark/): features.arrow (every
+    /// building, stop and population cell as an Arrow row, geometry as WKB) and model.json.
+    Prepare {
+        /// The site file (.toml).
+        site: PathBuf,
+        /// Output folder.
+        #[arg(short, long, default_value = "prepared")]
+        out: PathBuf,
+        /// Tile side, m.
+        #[arg(long, default_value_t = 2000.0)]
+        tile_m: f64,
+        /// Halo around a tile, m (at least 960, the rail catchment).
+        #[arg(long, default_value_t = 1300.0)]
+        halo_m: f64,
+        /// Set a site-file key, as for `run` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Finish a distributed run: read the tiles' per-building results and carry on as `run`
+    /// does (community, offsets, balance, every output).
+    Finish {
+        /// The site file (.toml) the case was prepared from.
+        site: PathBuf,
+        /// The folder `cpgis prepare` wrote.
+        #[arg(long)]
+        prepared: PathBuf,
+        /// The folder of the tiles' results (*.arrow, Arrow IPC files).
+        #[arg(long)]
+        results: PathBuf,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Analyse a site map: a layer file (every layer in it) or a site file (every layer it
     /// names, and the result of loading them). Run this first on a new data delivery.
     Inspect {
@@ -426,9 +458,35 @@ fn run_pipeline(
     sets: &[String],
     stages: &mut Stages,
 ) -> cpgis::Result<PathBuf> {
+    run_pipeline_with(
+        site,
+        out,
+        format,
+        allow_network,
+        sets,
+        stages,
+        cpgis::pipeline::estimate_site_with,
+    )
+}
+
+/// [`run_pipeline`] with the estimate worked out by `estimate` (here, or read from a
+/// distributed run's tiles).
+fn run_pipeline_with(
+    site: &Path,
+    out: &Path,
+    format: Format,
+    allow_network: bool,
+    sets: &[String],
+    stages: &mut Stages,
+    estimate: impl FnOnce(
+        cpgis::config::SiteConfig,
+        &mut dyn cpgis::run::Progress,
+    ) -> cpgis::Result<cpgis::run::Estimated>,
+) -> cpgis::Result<PathBuf> {
     let config = cpgis_io::parse_site_file_set(site, allow_network, sets)?;
     cpgis::pipeline::check_output(&config, out)?;
-    let (ran, committed) = cpgis::pipeline::run_site_writing(config, stages, out, format)?;
+    let estimated = estimate(config, stages)?;
+    let (ran, committed) = cpgis::pipeline::write_estimated(estimated, stages, out, format)?;
     stages.done();
     sayp!("{}", cpgis::report::estimate_table(&ran.estimated));
     sayln!();
@@ -475,6 +533,43 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 input.display(),
                 report.display()
             );
+        }
+        Command::Prepare {
+            site,
+            out,
+            tile_m,
+            halo_m,
+            set,
+        } => {
+            let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &set)?;
+            let p = cpgis::distributed::prepare(config, &out, tile_m, halo_m, &mut stages)?;
+            stages.done();
+            sayln!(
+                "wrote {} ({} buildings, {} stops, {} population cells) and {}",
+                p.features.display(),
+                p.counts[0],
+                p.counts[1],
+                p.counts[2],
+                p.model.display()
+            );
+        }
+        Command::Finish {
+            site,
+            prepared,
+            results,
+            output,
+        } => {
+            run_pipeline_with(
+                &site,
+                &output.out,
+                output.format.into(),
+                cli.allow_network,
+                &output.settings(),
+                &mut stages,
+                |config, stages| {
+                    cpgis::distributed::estimate_from_results(config, &prepared, &results, stages)
+                },
+            )?;
         }
         Command::Estimate {
             site,

@@ -38,10 +38,18 @@ pub fn estimate_site(config: SiteConfig) -> Result<Estimated> {
 
 /// [`estimate_site`], reporting each stage to `progress`. The preset and the scenarios are
 /// checked before any layer is read.
-pub fn estimate_site_with(
+pub fn estimate_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Result<Estimated> {
+    let (config, checked, site) = load_site_with(config, progress)?;
+    run::estimate(config, checked, site, progress)
+}
+
+/// Checks the preset and the scenarios, loads the layers, and settles what depends on the
+/// district's place: the preset when the site file names none, the grid region when it names
+/// none. What `cpgis run` estimates, and what `cpgis prepare` hands to a distributed run.
+pub fn load_site_with(
     mut config: SiteConfig,
     progress: &mut dyn Progress,
-) -> Result<Estimated> {
+) -> Result<(SiteConfig, run::Checked, cpgis_core::site::Site)> {
     progress.stage("check preset");
     let mut checked = run::check(&config, &Disk)?;
     progress.stage("load");
@@ -73,7 +81,7 @@ pub fn estimate_site_with(
             checked = run::check(&config, &Disk)?;
         }
     }
-    run::estimate(config, checked, site, progress)
+    Ok((config, checked, site))
 }
 
 /// The district's centroid in longitude and latitude, degrees.
@@ -114,7 +122,18 @@ pub fn run_site_writing(
     dir: &Path,
     format: Format,
 ) -> Result<(Ran, export::Committed)> {
-    let estimated = Arc::new(estimate_site_with(config, progress)?);
+    let estimated = estimate_site_with(config, progress)?;
+    write_estimated(estimated, progress, dir, format)
+}
+
+/// [`run_site_writing`] from an estimate (worked out here, or by a distributed run's tiles).
+pub fn write_estimated(
+    estimated: Estimated,
+    progress: &mut dyn Progress,
+    dir: &Path,
+    format: Format,
+) -> Result<(Ran, export::Committed)> {
+    let estimated = Arc::new(estimated);
     progress.stage("community");
     let community = run::delineate_community(&estimated)?;
     let generation = export::Generation::begin(dir)?;

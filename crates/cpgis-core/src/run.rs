@@ -94,11 +94,21 @@ pub fn preset_of(config: &SiteConfig, files: &dyn Files) -> Result<(Preset, Fact
     if let Some(code) = &config.grid_region {
         crate::preset::regions::apply(&mut preset, code, &config.file)?;
     }
-    let mut factors = Factors::from_preset(&preset)?;
-    if let Some(c) = &config.climate {
+    let factors = factors_of(&preset, config.climate.as_ref())?;
+    Ok((preset, factors))
+}
+
+/// A resolved preset's typed factors at the site's climate (space heat scaled by its degree
+/// days, when the site file gives them).
+pub fn factors_of(
+    preset: &Preset,
+    climate: Option<&crate::config::ClimateSpec>,
+) -> Result<Factors> {
+    let mut factors = Factors::from_preset(preset)?;
+    if let Some(c) = climate {
         factors.space_heat_scale = c.space_heat_scale();
     }
-    Ok((preset, factors))
+    Ok(factors)
 }
 
 /// Checks the preset and the scenarios of a site file.
@@ -154,19 +164,33 @@ pub fn estimate(
     site: Site,
     progress: &mut dyn Progress,
 ) -> Result<Estimated> {
+    progress.stage("profile");
+    let profiles = profile(&site, &checked.factors);
+    no_building_in_district(&config, &site, &profiles)?;
+    progress.stage("estimate");
+    let estimates = estimate_stage(&site, &profiles, &checked.factors, &checked.scenarios);
+    Ok(aggregated(
+        config, checked, site, profiles, estimates, progress,
+    ))
+}
+
+/// The estimate's last stage, aggregate, and the whole of it.
+fn aggregated(
+    config: SiteConfig,
+    checked: Checked,
+    site: Site,
+    profiles: Profiles,
+    estimates: Estimates,
+    progress: &mut dyn Progress,
+) -> Estimated {
+    progress.stage("aggregate");
+    let aggregates = aggregate(&site, &profiles, &estimates, &config.grid);
     let Checked {
         preset,
         factors,
         scenarios,
     } = checked;
-    progress.stage("profile");
-    let profiles = profile(&site, &factors);
-    no_building_in_district(&config, &site, &profiles)?;
-    progress.stage("estimate");
-    let estimates = estimate_stage(&site, &profiles, &factors, &scenarios);
-    progress.stage("aggregate");
-    let aggregates = aggregate(&site, &profiles, &estimates, &config.grid);
-    Ok(Estimated {
+    Estimated {
         config,
         preset,
         factors,
@@ -175,7 +199,39 @@ pub fn estimate(
         profiles,
         estimates,
         aggregates,
-    })
+    }
+}
+
+/// [`estimate`] with each building's profile and estimate worked out elsewhere (by the tiles of
+/// a distributed run, with the same core functions), in `site.buildings` order: the notes and the
+/// access model are gathered here, then aggregate, exactly as [`estimate`] does.
+pub fn estimate_from(
+    config: SiteConfig,
+    checked: Checked,
+    site: Site,
+    buildings: Vec<(crate::profile::Profile, crate::estimate::BuildingEstimate)>,
+    progress: &mut dyn Progress,
+) -> Result<Estimated> {
+    if buildings.len() != site.buildings.len() {
+        return Err(crate::Error::Tool(format!(
+            "{} buildings' results for a site of {} buildings",
+            buildings.len(),
+            site.buildings.len()
+        )));
+    }
+    progress.stage("profile notes");
+    let (profiles, estimates): (Vec<_>, Vec<_>) = buildings.into_iter().unzip();
+    let notes = crate::profile::notes_of(&site, &checked.factors, &profiles);
+    let profiles = Profiles {
+        buildings: profiles,
+        notes,
+        access: Arc::new(crate::profile::access_model(&site, &checked.factors)),
+    };
+    no_building_in_district(&config, &site, &profiles)?;
+    let estimates = crate::estimate::assemble(&checked.scenarios, estimates);
+    Ok(aggregated(
+        config, checked, site, profiles, estimates, progress,
+    ))
 }
 
 /// Runs community → offsets → balance on an estimate.

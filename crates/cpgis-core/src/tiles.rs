@@ -28,7 +28,29 @@ pub struct Tile {
     pub own: Vec<bool>,
 }
 
-fn point_of(b: &Building) -> Option<geo::Point<f64>> {
+/// The tiles' origin: the lowest x and the lowest y of the buildings' representative points
+/// ([`point_of`]), local CRS (`f64::MAX` for a site without buildings).
+pub fn origin(site: &Site) -> (f64, f64) {
+    site.buildings
+        .iter()
+        .filter_map(point_of)
+        .fold((f64::MAX, f64::MAX), |(x, y), p| {
+            (x.min(p.x()), y.min(p.y()))
+        })
+}
+
+/// The tile (column, row) holding point `p`: ⌊(x − x0) / size⌋, ⌊(y − y0) / size⌋. A distributed
+/// run computes the same in its engine's doubles.
+pub fn key(p: &geo::Point<f64>, origin: (f64, f64), tile_m: f64) -> (i64, i64) {
+    (
+        ((p.x() - origin.0) / tile_m).floor() as i64,
+        ((p.y() - origin.1) / tile_m).floor() as i64,
+    )
+}
+
+/// The point a building is tiled by: the interior point of a footprint (always inside it),
+/// the point itself for a point building.
+pub fn point_of(b: &Building) -> Option<geo::Point<f64>> {
     match &b.shape {
         Shape::Point(p) => Some(*p),
         Shape::Area(mp) => geo::InteriorPoint::interior_point(mp),
@@ -53,18 +75,8 @@ fn overlaps(a: &geo::Rect<f64>, b: &geo::Rect<f64>) -> bool {
 /// catchment and the largest population cell's size, for the figures to be the whole site's).
 pub fn split(site: &Site, tile_m: f64, halo_m: f64) -> Vec<Tile> {
     let points: Vec<Option<geo::Point<f64>>> = site.buildings.iter().map(point_of).collect();
-    let (x0, y0) = points
-        .iter()
-        .flatten()
-        .fold((f64::MAX, f64::MAX), |(x, y), p| {
-            (x.min(p.x()), y.min(p.y()))
-        });
-    let key_of = |p: &geo::Point<f64>| {
-        (
-            ((p.x() - x0) / tile_m).floor() as i64,
-            ((p.y() - y0) / tile_m).floor() as i64,
-        )
-    };
+    let (x0, y0) = origin(site);
+    let key_of = |p: &geo::Point<f64>| key(p, (x0, y0), tile_m);
     let mut keys: Vec<(i64, i64)> = points.iter().flatten().map(key_of).collect();
     keys.sort_unstable();
     keys.dedup();

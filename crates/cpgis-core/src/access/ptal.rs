@@ -36,7 +36,7 @@ pub struct Service {
 }
 
 /// The access index at a point, with each mode's part.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccessIndex {
     /// The access index: the best EDF plus half of the others, summed over modes.
     pub index: f64,

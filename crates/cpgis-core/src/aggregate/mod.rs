@@ -180,7 +180,7 @@ pub fn aggregate(site: &Site, profiles: &Profiles, est: &Estimates, spec: &GridS
 
 /// The neighbourhood holding each building's representative point (the first one in layer
 /// order if neighbourhoods overlap), through an R-tree of their bounding boxes.
-fn neighbourhood_of(site: &Site, profiles: &Profiles) -> Vec<Option<usize>> {
+pub fn neighbourhood_of(site: &Site, profiles: &Profiles) -> Vec<Option<usize>> {
     let tree = RTree::bulk_load(
         site.neighbourhoods
             .iter()

@@ -241,7 +241,7 @@ impl CommunitySpec {
 }
 
 /// Grid cell shape for aggregation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum GridShape {
     /// Squares.
     Square,
@@ -331,7 +331,7 @@ impl ContextSpec {
 
 /// The site's heating climate against the climate the preset's heat intensities come from:
 /// space heat is scaled by their ratio (the same degree-day definition for both).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClimateSpec {
     /// The site's heating degree days per year.
     pub heating_degree_days: f64,
@@ -348,7 +348,7 @@ impl ClimateSpec {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 /// The grid cells emissions are summed in.
 pub struct GridSpec {
     /// Cell size, metres (side of a square; flat-to-flat width of a hexagon).
@@ -359,7 +359,7 @@ pub struct GridSpec {
 
 /// One scenario of the site file with its on-site measures (never `baseline`, which is
 /// business as usual and takes none).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScenarioSpec {
     /// The scenario's name (`proposed`, …).
     pub name: String,
@@ -368,7 +368,7 @@ pub struct ScenarioSpec {
 }
 
 /// On-site measures of one scenario. `Measures::default()` changes nothing.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measures {
     /// Share by which electricity and heat demand fall (efficiency), 0..1.
     pub eui_reduction: f64,

@@ -79,7 +79,8 @@ pub const SECTORS: [&dyn SectorModel; 3] = [
 /// Results of one building, held compactly (a million buildings hold one each): every
 /// scenario's emissions by sector, the baseline's activity quantities of every sector, and the
 /// PV yield of the other scenarios (the only activity a measure adds that the outputs show).
-#[derive(Debug, Clone, PartialEq)]
+/// Serialisable (a tile worker sends each building's estimate to the driver).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BuildingEstimate {
     /// t CO2e per year, `[scenario × sectors + sector]` in the order of [`Estimates::scenarios`]
     /// and [`SECTORS`]; then the PV yield, kWh per year, of scenarios 1, 2, ….
@@ -167,6 +168,12 @@ pub fn estimate(
             BuildingEstimate::new(&results)
         })
         .collect();
+    assemble(scenarios, buildings)
+}
+
+/// Every building's estimate under the run's scenarios, however they were worked out (here, or
+/// by the tiles of a distributed run), in `site.buildings` order.
+pub fn assemble(scenarios: &Scenarios, buildings: Vec<BuildingEstimate>) -> Estimates {
     Estimates {
         scenarios: scenarios.to_vec(),
         proposed: scenarios.proposed(),

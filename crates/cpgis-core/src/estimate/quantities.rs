@@ -86,7 +86,7 @@ quantities! {
 const _: () = assert!(NAMES.len() <= 32);
 
 /// Named quantities: a subset of [`Quantity`], in its order, with a value each.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Quantities {
     mask: u32,
     values: Box<[f64]>,

@@ -48,7 +48,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 pub const DEFAULT: &str = "china-north";
 
 /// One value of a preset.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Factor {
     /// The value, in `unit`.
     pub value: f64,
@@ -65,7 +65,7 @@ pub struct Factor {
 }
 
 /// A preset with its `extends` chain resolved and any overrides applied.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Preset {
     /// The preset's name (`china-north`).
     pub name: String,

@@ -8,7 +8,9 @@ use crate::preset::Archetype;
 pub const MAX_FLOORS: f64 = 163.0;
 
 /// Where a building's floor count came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FloorsSource {
     /// The mapped floors attribute.
@@ -31,7 +33,9 @@ impl FloorsSource {
 }
 
 /// Where a building's floor area came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaSource {
     /// The mapped floor-area attribute.
@@ -54,7 +58,7 @@ impl AreaSource {
 }
 
 /// Floors and floor area of one building.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FloorArea {
     /// Floors above ground.
     pub floors: f64,

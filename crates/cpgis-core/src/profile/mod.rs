@@ -29,7 +29,9 @@ pub use uses::{use_mix, UseMix, UseTable};
 pub use year::parse_year;
 
 /// Where a building's residents came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ResidentsSource {
     /// The population layer, spread over housing floor area.
@@ -50,7 +52,8 @@ impl ResidentsSource {
 }
 
 /// One building as the models see it.
-#[derive(Debug, Clone)]
+/// Serialisable (a tile worker sends each building's profile to the driver).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Profile {
     /// Use types with their shares of the floor area.
     pub uses: UseMix,
@@ -231,17 +234,10 @@ fn era_of(b: &crate::site::Building, year: Option<i32>, map: &[(String, Era)]) -
 
 /// Profiles every building of the site.
 pub fn profile(site: &Site, factors: &Factors) -> Profiles {
-    let mut notes = ProfileNotes::default();
     let tables: Vec<UseTable> = site.use_maps.iter().map(|m| UseTable::new(m)).collect();
     let fallback = UseTable::new(&[]);
     let access = AccessModel::new(services(site, factors), &factors.access);
     let district = crate::site::lookup::AreaLookup::new(&site.district.area);
-    for s in &site.stops {
-        *notes
-            .stops_by_mode
-            .entry(s.mode.key().to_string())
-            .or_default() += 1;
-    }
 
     // Each building on its own, in parallel; the notes are gathered afterwards, in order.
     let partial: Vec<Partial> = site
@@ -271,7 +267,105 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
             (mix, floor, footprint, year, point)
         })
         .collect();
-    for (b, (mix, floor, _, year, _)) in site.buildings.iter().zip(&partial) {
+    let points: Vec<Point<f64>> = partial.iter().map(|p| p.4).collect();
+    let housing: Vec<f64> = partial
+        .iter()
+        .map(|(mix, floor, ..)| {
+            mix.parts
+                .iter()
+                .filter(|p| matches!(p.0, Use::Residential | Use::Unknown))
+                .map(|p| p.1 * floor.gfa_m2)
+                .sum()
+        })
+        .collect();
+    let spread = residents::spread(&site.population, &points, &housing);
+
+    let coords: Vec<[f64; 2]> = points.iter().map(|p| [p.x(), p.y()]).collect();
+    let accesses = access.at_many(&coords);
+
+    // Per building and independent: in parallel (rayon keeps the order).
+    let buildings: Vec<Profile> = partial
+        .into_par_iter()
+        .zip(accesses)
+        .enumerate()
+        .map(|(i, ((mix, floor, footprint, year, point), access))| {
+            let by_floor_area = || {
+                let housing: f64 = mix
+                    .parts
+                    .iter()
+                    .map(|p| match p.0 {
+                        Use::Residential => p.1,
+                        Use::Unknown => p.1 * factors.unknown_use_housing_share,
+                        _ => 0.0,
+                    })
+                    .sum::<f64>()
+                    * floor.gfa_m2;
+                housing / factors.floor_area_per_resident_m2
+            };
+            let (residents, residents_source) = match spread.residents[i] {
+                Some(r) => (r, ResidentsSource::PopulationLayer),
+                None => (by_floor_area(), ResidentsSource::FloorArea),
+            };
+            let jobs = mix
+                .parts
+                .iter()
+                .map(|(u, s)| {
+                    let per_job = factors.archetype(*u).floor_area_per_job_m2;
+                    if per_job > 0.0 {
+                        s * floor.gfa_m2 / per_job
+                    } else {
+                        0.0
+                    }
+                })
+                .sum();
+            let (era, era_source) = era_of(
+                &site.buildings[i],
+                year,
+                site.standard_maps
+                    .get(site.buildings[i].layer)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+            );
+            // In the district when its representative point lies in it (boundary included).
+            let in_district = district.contains(&point);
+            Profile {
+                era,
+                era_source,
+                uses: mix,
+                floor,
+                footprint_m2: footprint,
+                year,
+                residents,
+                residents_source,
+                jobs,
+                point,
+                in_district,
+                access,
+            }
+        })
+        .collect();
+    let mut notes = gather_notes(site, factors, &buildings);
+    notes.residents_unplaced = spread.unplaced;
+    notes.unplaced_cells = spread.unplaced_cells;
+    Profiles {
+        buildings,
+        notes,
+        access: std::sync::Arc::new(access),
+    }
+}
+
+/// The notes of profiled buildings, in building order: everything but the population cells
+/// whose residents found no home (the spread's, added by the caller).
+fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> ProfileNotes {
+    let mut notes = ProfileNotes::default();
+    for s in &site.stops {
+        *notes
+            .stops_by_mode
+            .entry(s.mode.key().to_string())
+            .or_default() += 1;
+    }
+    for (b, p) in site.buildings.iter().zip(profiles) {
+        let (mix, floor, year) = (&p.uses, &p.floor, &p.year);
         for raw in &mix.unmatched {
             *notes.unmatched_uses.entry(raw.clone()).or_default() += 1;
         }
@@ -341,88 +435,9 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
         }
     }
 
-    let points: Vec<Point<f64>> = partial.iter().map(|p| p.4).collect();
-    let housing: Vec<f64> = partial
-        .iter()
-        .map(|(mix, floor, ..)| {
-            mix.parts
-                .iter()
-                .filter(|p| matches!(p.0, Use::Residential | Use::Unknown))
-                .map(|p| p.1 * floor.gfa_m2)
-                .sum()
-        })
-        .collect();
-    let spread = residents::spread(&site.population, &points, &housing);
-    notes.residents_unplaced = spread.unplaced;
-    notes.unplaced_cells = spread.unplaced_cells;
-
-    let coords: Vec<[f64; 2]> = points.iter().map(|p| [p.x(), p.y()]).collect();
-    let accesses = access.at_many(&coords);
-
-    // Per building and independent: in parallel (rayon keeps the order).
-    let buildings: Vec<Profile> = partial
-        .into_par_iter()
-        .zip(accesses)
-        .enumerate()
-        .map(|(i, ((mix, floor, footprint, year, point), access))| {
-            let by_floor_area = || {
-                let housing: f64 = mix
-                    .parts
-                    .iter()
-                    .map(|p| match p.0 {
-                        Use::Residential => p.1,
-                        Use::Unknown => p.1 * factors.unknown_use_housing_share,
-                        _ => 0.0,
-                    })
-                    .sum::<f64>()
-                    * floor.gfa_m2;
-                housing / factors.floor_area_per_resident_m2
-            };
-            let (residents, residents_source) = match spread.residents[i] {
-                Some(r) => (r, ResidentsSource::PopulationLayer),
-                None => (by_floor_area(), ResidentsSource::FloorArea),
-            };
-            let jobs = mix
-                .parts
-                .iter()
-                .map(|(u, s)| {
-                    let per_job = factors.archetype(*u).floor_area_per_job_m2;
-                    if per_job > 0.0 {
-                        s * floor.gfa_m2 / per_job
-                    } else {
-                        0.0
-                    }
-                })
-                .sum();
-            let (era, era_source) = era_of(
-                &site.buildings[i],
-                year,
-                site.standard_maps
-                    .get(site.buildings[i].layer)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]),
-            );
-            // In the district when its representative point lies in it (boundary included).
-            let in_district = district.contains(&point);
-            Profile {
-                era,
-                era_source,
-                uses: mix,
-                floor,
-                footprint_m2: footprint,
-                year,
-                residents,
-                residents_source,
-                jobs,
-                point,
-                in_district,
-                access,
-            }
-        })
-        .collect();
     // Counted under the keys' static names, turned into owned names once.
     let mut counts: [BTreeMap<&'static str, usize>; 5] = Default::default();
-    for p in &buildings {
+    for p in profiles {
         for (count, key) in counts.iter_mut().zip([
             p.uses.primary().key(),
             p.floor.floors_source.key(),
@@ -439,9 +454,34 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     notes.floor_area_from = owned(&counts[2]);
     notes.residents_from = owned(&counts[3]);
     notes.era_from = owned(&counts[4]);
-    Profiles {
-        buildings,
-        notes,
-        access: std::sync::Arc::new(access),
-    }
+    notes
+}
+
+/// The notes of profiles worked out elsewhere (by the tiles of a distributed run), as
+/// [`profile`] gives them: the residents are spread again from the profiles' points and housing
+/// floor area only to find the cells whose residents found no home (work per cell, not per
+/// building's neighbourhood).
+pub fn notes_of(site: &Site, factors: &Factors, profiles: &[Profile]) -> ProfileNotes {
+    let mut notes = gather_notes(site, factors, profiles);
+    let points: Vec<Point<f64>> = profiles.iter().map(|p| p.point).collect();
+    let housing: Vec<f64> = profiles
+        .iter()
+        .map(|p| {
+            p.uses
+                .parts
+                .iter()
+                .filter(|u| matches!(u.0, Use::Residential | Use::Unknown))
+                .map(|u| u.1 * p.floor.gfa_m2)
+                .sum()
+        })
+        .collect();
+    let spread = residents::spread(&site.population, &points, &housing);
+    notes.residents_unplaced = spread.unplaced;
+    notes.unplaced_cells = spread.unplaced_cells;
+    notes
+}
+
+/// The stops' services in an R-tree, for the access index of any point.
+pub fn access_model(site: &Site, factors: &Factors) -> AccessModel {
+    AccessModel::new(services(site, factors), &factors.access)
 }

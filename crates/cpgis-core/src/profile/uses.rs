@@ -55,7 +55,7 @@ fn normalise(s: &str) -> String {
 }
 
 /// A building's uses with shares that add up to 1.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UseMix {
     /// (use, share), largest share first, each use once.
     pub parts: Vec<(Use, f64)>,

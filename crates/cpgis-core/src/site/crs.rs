@@ -1,7 +1,7 @@
 //! The local metric CRS a case is computed in (chosen and built by `cpgis-io`).
 
 /// The local metric CRS of a case.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LocalCrs {
     /// Its EPSG code.
     pub epsg: u32,

@@ -1,0 +1,203 @@
+//! The results table: one row per building a tile owns, what `cpgis-tile` writes.
+//!
+//! | column | type | what |
+//! |---|---|---|
+//! | `idx` | uint64 | the building's index in the whole site |
+//! | `id` | utf8 | its id |
+//! | `wkb` | binary | its geometry, WKB, local CRS (for the per-building GeoParquet) |
+//! | `cell_i`, `cell_j` | int64 | its aggregation grid cell (the site file's `[grid]`) |
+//! | `neighbourhood` | int64 | index of its neighbourhood, −1 outside every one |
+//! | `in_district` | bool | its representative point lies in the district |
+//! | `gfa_m2`, `residents`, `jobs`, `access_index` | float64 | its profile's figures |
+//! | `{scenario}_{sector}_t` | float64 | t CO2e per year, every scenario (baseline first) and sector |
+//! | `profile`, `estimate` | utf8 | the whole profile and estimate, JSON that reads back bit for bit |
+//!
+//! The flat columns are what the Spark job sums and writes; `profile` and `estimate` are what
+//! the driver's `cpgis finish` reads to carry on exactly as `cpgis run` does.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt64Builder,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use cpgis_core::estimate::{BuildingEstimate, Scenarios, SECTORS};
+use cpgis_core::profile::Profile;
+
+/// The columns of t CO2e, in order: `{scenario}_{sector}_t`.
+pub fn emission_columns(scenarios: &Scenarios) -> Vec<String> {
+    scenarios
+        .iter()
+        .flat_map(|s| {
+            SECTORS
+                .iter()
+                .map(move |k| format!("{}_{}_t", s.name, k.sector().key()))
+        })
+        .collect()
+}
+
+/// The results table's schema for these scenarios.
+pub fn schema(scenarios: &Scenarios) -> Arc<Schema> {
+    let f = |n: &str| Field::new(n, DataType::Float64, false);
+    let mut fields = vec![
+        Field::new("idx", DataType::UInt64, false),
+        Field::new("id", DataType::Utf8, false),
+        Field::new("wkb", DataType::Binary, false),
+        Field::new("cell_i", DataType::Int64, false),
+        Field::new("cell_j", DataType::Int64, false),
+        Field::new("neighbourhood", DataType::Int64, false),
+        Field::new("in_district", DataType::Boolean, false),
+        f("gfa_m2"),
+        f("residents"),
+        f("jobs"),
+        f("access_index"),
+    ];
+    fields.extend(emission_columns(scenarios).iter().map(|n| f(n)));
+    fields.push(Field::new("profile", DataType::Utf8, false));
+    fields.push(Field::new("estimate", DataType::Utf8, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// One own building's result.
+pub struct Row<'a> {
+    /// Index in the whole site.
+    pub idx: u64,
+    /// Its id.
+    pub id: &'a str,
+    /// Its geometry, WKB.
+    pub wkb: Vec<u8>,
+    /// Its aggregation cell.
+    pub cell: (i64, i64),
+    /// Its neighbourhood's index.
+    pub neighbourhood: Option<usize>,
+    /// Its profile.
+    pub profile: &'a Profile,
+    /// Its estimate.
+    pub estimate: &'a BuildingEstimate,
+}
+
+/// The record batch of some buildings' results.
+pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String> {
+    let n = rows.len();
+    let mut idx = UInt64Builder::with_capacity(n);
+    let mut id = StringBuilder::new();
+    let mut wkb = BinaryBuilder::new();
+    let (mut ci, mut cj, mut nb) = (
+        Int64Builder::with_capacity(n),
+        Int64Builder::with_capacity(n),
+        Int64Builder::with_capacity(n),
+    );
+    let mut in_district = BooleanBuilder::with_capacity(n);
+    let k = scenarios.len() * SECTORS.len();
+    let mut nums: Vec<Float64Builder> = (0..4 + k)
+        .map(|_| Float64Builder::with_capacity(n))
+        .collect();
+    let (mut profile, mut estimate) = (StringBuilder::new(), StringBuilder::new());
+    for r in rows {
+        idx.append_value(r.idx);
+        id.append_value(r.id);
+        wkb.append_value(&r.wkb);
+        ci.append_value(r.cell.0);
+        cj.append_value(r.cell.1);
+        nb.append_value(r.neighbourhood.map(|i| i as i64).unwrap_or(-1));
+        in_district.append_value(r.profile.in_district);
+        let p = r.profile;
+        let figures = [p.floor.gfa_m2, p.residents, p.jobs, p.access.index]
+            .into_iter()
+            .chain(
+                (0..scenarios.len())
+                    .flat_map(|s| (0..SECTORS.len()).map(move |j| (s, j)))
+                    .map(|(s, j)| r.estimate.co2e(s, j)),
+            );
+        for (b, v) in nums.iter_mut().zip(figures) {
+            b.append_value(v);
+        }
+        profile.append_value(serde_json::to_string(r.profile).map_err(|e| e.to_string())?);
+        estimate.append_value(serde_json::to_string(r.estimate).map_err(|e| e.to_string())?);
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(idx.finish()),
+        Arc::new(id.finish()),
+        Arc::new(wkb.finish()),
+        Arc::new(ci.finish()),
+        Arc::new(cj.finish()),
+        Arc::new(nb.finish()),
+        Arc::new(in_district.finish()),
+    ];
+    columns.extend(nums.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+    columns.push(Arc::new(profile.finish()));
+    columns.push(Arc::new(estimate.finish()));
+    RecordBatch::try_new(schema(scenarios), columns).map_err(|e| e.to_string())
+}
+
+/// Each building's profile and estimate from results batches, by `idx`, for a site of `n`
+/// buildings: every index must come exactly once, with the id the site gives it.
+pub fn read(
+    batches: &[RecordBatch],
+    ids: &[&str],
+) -> Result<Vec<(Profile, BuildingEstimate)>, String> {
+    let mut out: Vec<Option<(Profile, BuildingEstimate)>> = vec![None; ids.len()];
+    for b in batches {
+        let col = |name: &str| {
+            b.column_by_name(name)
+                .ok_or_else(|| format!("the results have no `{name}` column"))
+        };
+        let idx = col("idx")?
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or("`idx` is not uint64")?;
+        let strings = |name: &str| -> Result<&StringArray, String> {
+            col(name)?
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| format!("`{name}` is not utf8"))
+        };
+        let (id, profile, estimate) = (strings("id")?, strings("profile")?, strings("estimate")?);
+        for i in 0..b.num_rows() {
+            if idx.is_null(i) || profile.is_null(i) || estimate.is_null(i) {
+                return Err(format!(
+                    "a results row has an empty idx, profile or estimate (row {i})"
+                ));
+            }
+            let k = idx.value(i) as usize;
+            let Some(expected) = ids.get(k) else {
+                return Err(format!(
+                    "building index {k} is beyond the site's {} buildings",
+                    ids.len()
+                ));
+            };
+            if id.value(i) != *expected {
+                return Err(format!(
+                    "building {k} is `{}` in the results, `{expected}` in the site",
+                    id.value(i)
+                ));
+            }
+            if out[k].is_some() {
+                return Err(format!(
+                    "building {k} (`{expected}`) comes twice: two tiles computed it"
+                ));
+            }
+            let p: Profile = serde_json::from_str(profile.value(i))
+                .map_err(|e| format!("building {k}'s profile: {e}"))?;
+            let e: BuildingEstimate = serde_json::from_str(estimate.value(i))
+                .map_err(|e| format!("building {k}'s estimate: {e}"))?;
+            out[k] = Some((p, e));
+        }
+    }
+    let missing: Vec<&str> = out
+        .iter()
+        .zip(ids)
+        .filter(|(o, _)| o.is_none())
+        .map(|(_, id)| *id)
+        .take(5)
+        .collect();
+    if !missing.is_empty() {
+        let n = out.iter().filter(|o| o.is_none()).count();
+        return Err(format!(
+            "{n} buildings have no result (no tile computed them), e.g. {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(out.into_iter().flatten().collect())
+}

@@ -1,0 +1,60 @@
+//! One tile's work: its features in, its own buildings' results out, by the core functions
+//! `cpgis run` uses (profile, estimate, the aggregation grid's cell, the neighbourhood).
+
+use arrow_array::RecordBatch;
+use cpgis_core::estimate::Scenarios;
+use cpgis_core::preset::Factors;
+
+use crate::model::Model;
+use crate::{features, results, wkb};
+
+/// What a worker holds for every tile it runs: the model, checked once.
+pub struct Worker {
+    model: Model,
+    factors: Factors,
+    scenarios: Scenarios,
+}
+
+impl Worker {
+    /// A worker for `model`.
+    pub fn new(model: Model) -> Result<Worker, String> {
+        let (factors, scenarios) = model.checked()?;
+        Ok(Worker {
+            model,
+            factors,
+            scenarios,
+        })
+    }
+
+    /// The results' schema.
+    pub fn schema(&self) -> std::sync::Arc<arrow_schema::Schema> {
+        results::schema(&self.scenarios)
+    }
+
+    /// One tile: profiles and estimates its buildings (the halo's too, for its own to see
+    /// their whole population cells), returns the own buildings' results in index order.
+    pub fn run(&self, batches: &[RecordBatch]) -> Result<RecordBatch, String> {
+        let d = features::decode(batches, self.model.site()?)?;
+        let profiles = cpgis_core::profile::profile(&d.site, &self.factors);
+        let estimates =
+            cpgis_core::estimate::estimate(&d.site, &profiles, &self.factors, &self.scenarios);
+        let tiling = cpgis_core::aggregate::grid::tiling(&self.model.grid);
+        let neighbourhood = cpgis_core::aggregate::neighbourhood_of(&d.site, &profiles);
+        let rows: Vec<results::Row> = (0..d.site.buildings.len())
+            .filter(|k| d.own[*k])
+            .map(|k| {
+                let p = &profiles.buildings[k];
+                results::Row {
+                    idx: d.global[k],
+                    id: &d.site.buildings[k].id,
+                    wkb: wkb::of_shape(&d.site.buildings[k].shape),
+                    cell: tiling.cell_of(p.point.x(), p.point.y()),
+                    neighbourhood: neighbourhood[k],
+                    profile: p,
+                    estimate: &estimates.buildings[k],
+                }
+            })
+            .collect();
+        results::batch(&rows, &self.scenarios)
+    }
+}

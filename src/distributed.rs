@@ -1,0 +1,168 @@
+//! A run split over many machines: `cpgis prepare` writes the case for a distributed engine,
+//! `cpgis finish` carries on from the per-building results the engine's tiles computed.
+//!
+//! `prepare` loads the site as `cpgis run` does (the preset and grid region settled by the
+//! district's place) and writes `features.arrow` (every building, stop and population cell, one
+//! Arrow row each) and `model.json` (the checked case without them). The engine tiles the
+//! features and pipes each tile through `cpgis-tile`, which writes each own building's profile
+//! and estimate. `finish` loads the site again, checks that the prepared model is still the
+//! case's, reads the results (every building exactly once, ids matching) and runs the rest
+//! (notes, aggregate, community, offsets, balance, every output) with `cpgis run`'s code: the
+//! same outputs, byte for byte.
+
+use std::path::{Path, PathBuf};
+
+use cpgis_core::run::{self, Estimated, Progress};
+use cpgis_core::{Error, Result};
+use cpgis_tile::model::Model;
+use cpgis_tile::{features, ipc, results};
+
+use crate::config::SiteConfig;
+
+/// What `prepare` wrote.
+pub struct Prepared {
+    /// The features file.
+    pub features: PathBuf,
+    /// The model file.
+    pub model: PathBuf,
+    /// Buildings, stops and population cells written.
+    pub counts: [usize; 3],
+}
+
+fn bad(file: &Path, problem: String) -> Error {
+    Error::Layer {
+        file: file.to_path_buf(),
+        problem,
+    }
+}
+
+/// Writes `features.arrow` and `model.json` for `config` into `dir`, tiles of `tile_m` with a
+/// halo of `halo_m` (checked: at least the rail catchment of 960 m).
+pub fn prepare(
+    config: SiteConfig,
+    dir: &Path,
+    tile_m: f64,
+    halo_m: f64,
+    progress: &mut dyn Progress,
+) -> Result<Prepared> {
+    if !(tile_m.is_finite() && tile_m > 0.0) {
+        return Err(Error::Argument(format!(
+            "--tile-m {tile_m}: a tile's side must be a positive number of metres"
+        )));
+    }
+    if !(halo_m >= 960.0 && halo_m.is_finite()) {
+        return Err(Error::Argument(format!(
+            "--halo-m {halo_m}: the halo must reach at least the rail catchment, 960 m, for every building to see the stops it sees on one machine"
+        )));
+    }
+    let (config, checked, site) = crate::pipeline::load_site_with(config, progress)?;
+    progress.stage("write features");
+    let model = Model::of(&config, &checked, &site, tile_m, halo_m);
+    let batches = features::encode(&site).map_err(Error::Tool)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::Tool(format!("cannot create {}: {e}", dir.display())))?;
+    let features_path = dir.join("features.arrow");
+    let model_path = dir.join("model.json");
+    let json = serde_json::to_string_pretty(&model)
+        .map_err(|e| Error::Tool(format!("cannot write the model: {e}")))?;
+    let staged_features = cpgis_io::export::atomic::write_staged(&features_path, |w| {
+        ipc::write_file(w, &batches).map_err(std::io::Error::other)
+    })?;
+    let staged_model =
+        cpgis_io::export::atomic::write_staged(&model_path, |w| w.write_all(json.as_bytes()))?;
+    staged_features.commit()?;
+    staged_model.commit()?;
+    Ok(Prepared {
+        features: features_path,
+        model: model_path,
+        counts: [
+            site.buildings.len(),
+            site.stops.len(),
+            site.population.len(),
+        ],
+    })
+}
+
+/// The Arrow IPC files of a results folder (`*.arrow`, any depth), sorted by path.
+fn result_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let entries = std::fs::read_dir(&d)
+            .map_err(|e| bad(&d, format!("cannot read the results folder: {e}")))?;
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "arrow") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(bad(dir, "no results (*.arrow files) in this folder".into()));
+    }
+    Ok(out)
+}
+
+/// Loads the site, checks `prepared` (its `model.json`) is still its model, and estimates it
+/// from the results in `results_dir`.
+pub fn estimate_from_results(
+    config: SiteConfig,
+    prepared: &Path,
+    results_dir: &Path,
+    progress: &mut dyn Progress,
+) -> Result<Estimated> {
+    let (config, checked, site) = crate::pipeline::load_site_with(config, progress)?;
+    let model_path = prepared.join("model.json");
+    let text = std::fs::read_to_string(&model_path)
+        .map_err(|e| bad(&model_path, format!("cannot read the prepared model: {e}")))?;
+    let given = Model::from_json(&text).map_err(|e| bad(&model_path, e))?;
+    let here = Model::of(
+        &config,
+        &checked,
+        &site,
+        given.tiling.size_m,
+        given.tiling.halo_m,
+    );
+    let same = serde_json::to_string(&given).ok() == serde_json::to_string(&here).ok();
+    if !same {
+        return Err(bad(
+            &model_path,
+            "the prepared model is not this site file's (its preset, factors, scenarios, grid, boundaries or buildings differ): prepare it again".into(),
+        ));
+    }
+    progress.stage("read results");
+    let mut batches = Vec::new();
+    for f in result_files(results_dir)? {
+        let file = std::fs::File::open(&f)
+            .map_err(|e| bad(&f, format!("cannot open the results: {e}")))?;
+        let b = ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&f, e))?;
+        let expected = results::emission_columns(&checked.scenarios);
+        for batch in &b {
+            let names: Vec<&str> = batch
+                .schema_ref()
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .filter(|n| n.ends_with("_t"))
+                .collect();
+            if names != expected {
+                return Err(bad(
+                    &f,
+                    format!(
+                        "results for the scenarios' columns {} where this case has {}",
+                        names.join(", "),
+                        expected.join(", ")
+                    ),
+                ));
+            }
+        }
+        batches.extend(b);
+    }
+    let ids: Vec<&str> = site.buildings.iter().map(|b| &*b.id).collect();
+    let buildings = results::read(&batches, &ids).map_err(|e| bad(results_dir, e))?;
+    drop(batches);
+    run::estimate_from(config, checked, site, buildings, progress)
+}

@@ -1,0 +1,276 @@
+//! A run split into tiles as a distributed engine would do it: `cpgis prepare`, each tile's
+//! rows through the `cpgis-tile` binary (Arrow IPC stream in and out), `cpgis finish`. On the
+//! Kamppi case (real OSM buildings, HSL stops, the population grid) cut into 500 m tiles every
+//! output equals `cpgis run`'s byte for byte. Results with a building missing, or twice, or from
+//! another version of the case, are refused with exit 2. (The same path on Apache Spark is
+//! tested by `spark/test_spark.py`.)
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use arrow_array::{BooleanArray, Float64Array, RecordBatch, UInt8Array};
+use arrow_schema::{DataType, Field, Schema};
+use common::{cpgis, fixture};
+use cpgis_tile::ipc;
+
+/// The worker binary, built beside `cpgis`.
+fn worker() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_cpgis")).with_file_name("cpgis-tile")
+}
+
+/// A feature row (batch, row) and whether it is the tile's own.
+type RowRef = (usize, usize, bool);
+
+/// The features cut as an engine cuts them: a building's own tile by its point, and every tile
+/// whose square widened by the halo meets a feature's bounding box.
+fn tiles(
+    features: &[RecordBatch],
+    origin: [f64; 2],
+    size: f64,
+    halo: f64,
+) -> BTreeMap<(i64, i64), RecordBatch> {
+    let schema = {
+        let mut f: Vec<Field> = features[0]
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        f.push(Field::new("own", DataType::Boolean, false));
+        Arc::new(Schema::new(f))
+    };
+    let mut rows: BTreeMap<(i64, i64), Vec<RowRef>> = BTreeMap::new();
+    let key = |v: f64, o: f64| ((v - o) / size).floor() as i64;
+    for (bi, b) in features.iter().enumerate() {
+        let kind = b
+            .column_by_name("kind")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<UInt8Array>()
+            .unwrap();
+        let num = |n: &str| {
+            b.column_by_name(n)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .clone()
+        };
+        let (rx, ry, minx, miny, maxx, maxy) = (
+            num("rx"),
+            num("ry"),
+            num("minx"),
+            num("miny"),
+            num("maxx"),
+            num("maxy"),
+        );
+        for i in 0..b.num_rows() {
+            let own = (kind.value(i) == 0)
+                .then(|| (key(rx.value(i), origin[0]), key(ry.value(i), origin[1])));
+            let mut keys: Vec<(i64, i64)> = Vec::new();
+            for tx in key(minx.value(i) - halo, origin[0])..=key(maxx.value(i) + halo, origin[0]) {
+                for ty in
+                    key(miny.value(i) - halo, origin[1])..=key(maxy.value(i) + halo, origin[1])
+                {
+                    keys.push((tx, ty));
+                }
+            }
+            keys.extend(own);
+            keys.sort_unstable();
+            keys.dedup();
+            for k in keys {
+                rows.entry(k).or_default().push((bi, i, Some(k) == own));
+            }
+        }
+    }
+    rows.into_iter()
+        .filter(|(_, r)| r.iter().any(|x| x.2))
+        .map(|(k, r)| {
+            let parts: Vec<RecordBatch> = r
+                .iter()
+                .map(|(bi, i, own)| {
+                    let mut cols = features[*bi].slice(*i, 1).columns().to_vec();
+                    cols.push(Arc::new(BooleanArray::from(vec![*own])));
+                    RecordBatch::try_new(schema.clone(), cols).unwrap()
+                })
+                .collect();
+            (
+                k,
+                arrow_select::concat::concat_batches(&schema, &parts).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Pipes one tile through the worker; returns its results.
+fn run_tile(model: &Path, tile: &RecordBatch) -> RecordBatch {
+    let mut child = Command::new(worker())
+        .arg(model)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cpgis-tile runs (built with the workspace)");
+    let mut input = Vec::new();
+    ipc::write_stream(&mut input, tile).unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut b = ipc::read_stream(&out.stdout[..]).unwrap();
+    assert_eq!(b.len(), 1);
+    b.remove(0)
+}
+
+fn prepare(site: &Path, dir: &Path) -> (Vec<RecordBatch>, serde_json::Value) {
+    let r = cpgis(&[
+        "prepare",
+        site.to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+        "--tile-m",
+        "500",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let f = std::fs::File::open(dir.join("features.arrow")).unwrap();
+    let model =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
+    (ipc::read_file(f).unwrap(), model)
+}
+
+fn write_results(dir: &Path, name: &str, b: &RecordBatch) {
+    std::fs::create_dir_all(dir).unwrap();
+    ipc::write_file(
+        std::fs::File::create(dir.join(name)).unwrap(),
+        std::slice::from_ref(b),
+    )
+    .unwrap();
+}
+
+#[test]
+fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("kamppi/site.toml");
+    let prep = tmp.path().join("prep");
+    let (features, model) = prepare(&site, &prep);
+    let origin = [
+        model["tiling"]["origin"][0].as_f64().unwrap(),
+        model["tiling"]["origin"][1].as_f64().unwrap(),
+    ];
+    let tiles = tiles(&features, origin, 500.0, 1300.0);
+    assert!(tiles.len() >= 4, "{} tiles", tiles.len());
+    let results = tmp.path().join("results");
+    let mut computed = 0;
+    for ((x, y), t) in &tiles {
+        let r = run_tile(&prep.join("model.json"), t);
+        computed += r.num_rows();
+        write_results(&results, &format!("tile_{x}_{y}.arrow"), &r);
+    }
+    let buildings: usize = features
+        .iter()
+        .map(|b| {
+            b.column_by_name("kind")
+                .unwrap()
+                .as_any()
+                .downcast_ref::<UInt8Array>()
+                .unwrap()
+                .iter()
+                .filter(|k| *k == Some(0))
+                .count()
+        })
+        .sum();
+    assert_eq!(computed, buildings, "each building computed exactly once");
+
+    let (run_dir, fin_dir) = (tmp.path().join("run"), tmp.path().join("fin"));
+    let r = cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        run_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let f = cpgis(&[
+        "finish",
+        site.to_str().unwrap(),
+        "--prepared",
+        prep.to_str().unwrap(),
+        "--results",
+        results.to_str().unwrap(),
+        "-o",
+        fin_dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    assert_eq!(f.stdout, r.stdout, "the verdict line");
+    let mut names: Vec<_> = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 8, "{names:?}");
+    for n in names {
+        let (a, b) = (
+            std::fs::read(run_dir.join(&n)).unwrap(),
+            std::fs::read(fin_dir.join(&n)).unwrap(),
+        );
+        assert!(a == b, "{n:?} differs between run and finish");
+    }
+
+    // A building missing (one tile's results left out), then one computed twice.
+    let (first, _) = tiles.iter().next().unwrap();
+    let dropped = results.join(format!("tile_{}_{}.arrow", first.0, first.1));
+    let kept = std::fs::read(&dropped).unwrap();
+    std::fs::remove_file(&dropped).unwrap();
+    let args = |out: &Path| {
+        vec![
+            "finish".to_string(),
+            site.display().to_string(),
+            "--prepared".into(),
+            prep.display().to_string(),
+            "--results".into(),
+            results.display().to_string(),
+            "-o".into(),
+            out.display().to_string(),
+        ]
+    };
+    let run_args = |a: Vec<String>| cpgis(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let missing = run_args(args(&tmp.path().join("x1")));
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("buildings have no result (no tile computed them)"),
+        "{}",
+        missing.stderr
+    );
+    std::fs::write(&dropped, &kept).unwrap();
+    std::fs::write(results.join("copy.arrow"), &kept).unwrap();
+    let twice = run_args(args(&tmp.path().join("x2")));
+    assert_eq!(twice.code, 2, "{}", twice.stderr);
+    assert!(
+        twice.stderr.contains("comes twice: two tiles computed it"),
+        "{}",
+        twice.stderr
+    );
+    std::fs::remove_file(results.join("copy.arrow")).unwrap();
+
+    // The case changed since it was prepared: another margin is another model.
+    let mut changed = args(&tmp.path().join("x3"));
+    changed.extend(["--set".into(), "scenario.proposed.car_share=0.05".into()]);
+    let stale = run_args(changed);
+    assert_eq!(stale.code, 2, "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains("prepare it again"),
+        "{}",
+        stale.stderr
+    );
+}
