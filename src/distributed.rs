@@ -134,13 +134,14 @@ pub fn estimate_from_results(
         ));
     }
     progress.stage("read results");
-    let mut batches = Vec::new();
+    let expected = results::emission_columns(&checked.scenarios);
+    let ids: Vec<&str> = site.buildings.iter().map(|b| &*b.id).collect();
+    let mut collector = results::Collector::new(&ids);
     for f in result_files(results_dir)? {
         let file = std::fs::File::open(&f)
             .map_err(|e| bad(&f, format!("cannot open the results: {e}")))?;
-        let b = ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&f, e))?;
-        let expected = results::emission_columns(&checked.scenarios);
-        for batch in &b {
+        // One file at a time: a million buildings' results are over a gigabyte as text.
+        for batch in ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&f, e))? {
             let names: Vec<&str> = batch
                 .schema_ref()
                 .fields()
@@ -158,11 +159,10 @@ pub fn estimate_from_results(
                     ),
                 ));
             }
+            collector.add(&batch).map_err(|e| bad(&f, e))?;
         }
-        batches.extend(b);
     }
-    let ids: Vec<&str> = site.buildings.iter().map(|b| &*b.id).collect();
-    let buildings = results::read(&batches, &ids).map_err(|e| bad(results_dir, e))?;
-    drop(batches);
+    let buildings = collector.finish().map_err(|e| bad(results_dir, e))?;
+    drop(ids);
     run::estimate_from(config, checked, site, buildings, progress)
 }

@@ -27,12 +27,13 @@ fn worker() -> PathBuf {
 type RowRef = (usize, usize, bool);
 
 /// The features cut as an engine cuts them: a building's own tile by its point, and every tile
-/// whose square widened by the halo meets a feature's bounding box.
+/// whose square widened by the halo meets a feature's bounding box (stops: `halos[0]`, the
+/// rail catchment; buildings and population cells: `halos[1]`, a shared cell's reach).
 fn tiles(
     features: &[RecordBatch],
     origin: [f64; 2],
     size: f64,
-    halo: f64,
+    halos: [f64; 2],
 ) -> BTreeMap<(i64, i64), RecordBatch> {
     let schema = {
         let mut f: Vec<Field> = features[0]
@@ -72,6 +73,12 @@ fn tiles(
         for i in 0..b.num_rows() {
             let own = (kind.value(i) == 0)
                 .then(|| (key(rx.value(i), origin[0]), key(ry.value(i), origin[1])));
+            // Stops by the rail catchment, the rest by the reach of a shared population cell.
+            let halo = if kind.value(i) == 1 {
+                halos[0]
+            } else {
+                halos[1]
+            };
             let mut keys: Vec<(i64, i64)> = Vec::new();
             for tx in key(minx.value(i) - halo, origin[0])..=key(maxx.value(i) + halo, origin[0]) {
                 for ty in
@@ -165,7 +172,14 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         model["tiling"]["origin"][0].as_f64().unwrap(),
         model["tiling"]["origin"][1].as_f64().unwrap(),
     ];
-    let tiles = tiles(&features, origin, 500.0, 1300.0);
+    // Kamppi's population grid is of 250 m squares in ETRS-TM35FIN, a little turned in the
+    // case's UTM zone: buildings reach the diagonal of a cell's bounding box, just over 353.6 m.
+    let neighbour = model["tiling"]["neighbour_m"].as_f64().unwrap();
+    assert!(
+        neighbour > 250.0 * 2f64.sqrt() && neighbour < 370.0,
+        "{neighbour}"
+    );
+    let tiles = tiles(&features, origin, 500.0, [1300.0, neighbour]);
     assert!(tiles.len() >= 4, "{} tiles", tiles.len());
     let results = tmp.path().join("results");
     let mut computed = 0;

@@ -24,8 +24,31 @@ pub struct Tiling {
     pub origin: [f64; 2],
     /// Tile side, m.
     pub size_m: f64,
-    /// Halo around a tile, m: at least the rail catchment (960 m) and a population cell.
+    /// Halo around a tile for stops, m: at least the rail catchment (960 m), the farthest a
+    /// stop counts in a building's access index.
     pub halo_m: f64,
+    /// Halo around a tile for buildings and population cells, m: how far a building can be from
+    /// one whose residents it shares (the widest population cell's diagonal; twice the 250 m a
+    /// population point reaches; 0 without a population layer, when residents come from floor
+    /// area alone).
+    pub neighbour_m: f64,
+}
+
+/// [`Tiling::neighbour_m`] of a site.
+pub fn neighbour_reach(site: &Site) -> f64 {
+    use geo::BoundingRect;
+    site.population
+        .iter()
+        .map(|c| match &c.shape {
+            cpgis_core::site::Shape::Point(_) => {
+                2.0 * cpgis_core::profile::residents::POINT_REACH_M
+            }
+            cpgis_core::site::Shape::Area(mp) => mp
+                .bounding_rect()
+                .map(|r| r.width().hypot(r.height()))
+                .unwrap_or(0.0),
+        })
+        .fold(0.0, f64::max)
 }
 
 /// A neighbourhood as the model carries it.
@@ -125,6 +148,7 @@ impl Model {
                 origin: [x0, y0],
                 size_m,
                 halo_m,
+                neighbour_m: neighbour_reach(site),
             },
         }
     }

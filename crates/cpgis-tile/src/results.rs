@@ -131,14 +131,25 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
     RecordBatch::try_new(schema(scenarios), columns).map_err(|e| e.to_string())
 }
 
-/// Each building's profile and estimate from results batches, by `idx`, for a site of `n`
-/// buildings: every index must come exactly once, with the id the site gives it.
-pub fn read(
-    batches: &[RecordBatch],
-    ids: &[&str],
-) -> Result<Vec<(Profile, BuildingEstimate)>, String> {
-    let mut out: Vec<Option<(Profile, BuildingEstimate)>> = vec![None; ids.len()];
-    for b in batches {
+/// Gathers each building's profile and estimate from results batches, by `idx`, for a site
+/// whose buildings have the ids `ids`: every index must come exactly once, with its id. Batches
+/// are added one at a time, so the caller can drop each after it is read.
+pub struct Collector<'a> {
+    ids: &'a [&'a str],
+    out: Vec<Option<(Profile, BuildingEstimate)>>,
+}
+
+impl<'a> Collector<'a> {
+    /// A collector for a site whose buildings have these ids.
+    pub fn new(ids: &'a [&'a str]) -> Collector<'a> {
+        Collector {
+            ids,
+            out: vec![None; ids.len()],
+        }
+    }
+
+    /// Reads one batch of results.
+    pub fn add(&mut self, b: &RecordBatch) -> Result<(), String> {
         let col = |name: &str| {
             b.column_by_name(name)
                 .ok_or_else(|| format!("the results have no `{name}` column"))
@@ -161,10 +172,10 @@ pub fn read(
                 ));
             }
             let k = idx.value(i) as usize;
-            let Some(expected) = ids.get(k) else {
+            let Some(expected) = self.ids.get(k) else {
                 return Err(format!(
                     "building index {k} is beyond the site's {} buildings",
-                    ids.len()
+                    self.ids.len()
                 ));
             };
             if id.value(i) != *expected {
@@ -173,7 +184,7 @@ pub fn read(
                     id.value(i)
                 ));
             }
-            if out[k].is_some() {
+            if self.out[k].is_some() {
                 return Err(format!(
                     "building {k} (`{expected}`) comes twice: two tiles computed it"
                 ));
@@ -182,22 +193,28 @@ pub fn read(
                 .map_err(|e| format!("building {k}'s profile: {e}"))?;
             let e: BuildingEstimate = serde_json::from_str(estimate.value(i))
                 .map_err(|e| format!("building {k}'s estimate: {e}"))?;
-            out[k] = Some((p, e));
+            self.out[k] = Some((p, e));
         }
+        Ok(())
     }
-    let missing: Vec<&str> = out
-        .iter()
-        .zip(ids)
-        .filter(|(o, _)| o.is_none())
-        .map(|(_, id)| *id)
-        .take(5)
-        .collect();
-    if !missing.is_empty() {
-        let n = out.iter().filter(|o| o.is_none()).count();
-        return Err(format!(
-            "{n} buildings have no result (no tile computed them), e.g. {}",
-            missing.join(", ")
-        ));
+
+    /// Every building's profile and estimate, in index order; an error when some have none.
+    pub fn finish(self) -> Result<Vec<(Profile, BuildingEstimate)>, String> {
+        let missing: Vec<&str> = self
+            .out
+            .iter()
+            .zip(self.ids)
+            .filter(|(o, _)| o.is_none())
+            .map(|(_, id)| *id)
+            .take(5)
+            .collect();
+        if !missing.is_empty() {
+            let n = self.out.iter().filter(|o| o.is_none()).count();
+            return Err(format!(
+                "{n} buildings have no result (no tile computed them), e.g. {}",
+                missing.join(", ")
+            ));
+        }
+        Ok(self.out.into_iter().flatten().collect())
     }
-    Ok(out.into_iter().flatten().collect())
 }

@@ -1,0 +1,242 @@
+"""cpgis on Apache Spark: the per-building stages tile by tile, on an engine's workers.
+
+Driver glue only: everything that computes is the `cpgis-tile` binary (Rust, the core
+functions of `cpgis run`), called once per tile through Arrow IPC. Steps:
+
+1. read the features (every building, stop and population cell, geometry as WKB) from
+   Parquet, as `cpgis prepare` wrote them (`--features`; `features_to_parquet` converts its
+   Arrow file once);
+2. give each building the tile holding its representative point (computed exactly once);
+3. copy every feature to each tile whose square widened by its halo meets its bounding box
+   (stops: the rail catchment; buildings and population cells: the reach of a shared
+   population cell), so a tile's buildings see what they see on one machine;
+4. run each tile through `cpgis-tile` with `groupBy(tile).applyInArrow`, refusing tiles above
+   `--max-tile-buildings`; each task writes its results (Arrow IPC, for the driver) and its
+   buildings as GeoParquet, partitioned by tile;
+5. sum cells, neighbourhoods and the district with Spark aggregations (`cells.parquet`,
+   `neighbourhoods.parquet`, `spark_totals.json`).
+
+The driver then runs `cpgis finish` (see `scripts/spark-run`): community, offsets and balance
+from the tiles' results with the same core functions, and the outputs `cpgis run` writes.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+# The columns a task returns to Spark (the results' flat columns; the WKB and the whole
+# profile and estimate go to the task's files, not through the shuffle).
+FIXED = [
+    ("idx", "long"),
+    ("id", "string"),
+    ("cell_i", "long"),
+    ("cell_j", "long"),
+    ("neighbourhood", "long"),
+    ("in_district", "boolean"),
+    ("gfa_m2", "double"),
+    ("residents", "double"),
+    ("jobs", "double"),
+    ("access_index", "double"),
+]
+SECTORS = ["energy", "transport", "waste"]
+
+
+def emission_columns(model):
+    """`{scenario}_{sector}_t` in the worker's order: baseline, the site file's, `proposed`."""
+    names = ["baseline"] + [s["name"] for s in model["scenarios"]]
+    if "proposed" not in names:
+        names.append("proposed")
+    return [f"{n}_{k}_t" for n in names for k in SECTORS]
+
+
+def geoparquet_metadata(epsg):
+    """GeoParquet 1.0 `geo` metadata: one WKB column in the case's local CRS (its EPSG code as
+    the PROJJSON identifier)."""
+    return json.dumps(
+        {
+            "version": "1.0.0",
+            "primary_column": "geometry",
+            "columns": {
+                "geometry": {
+                    "encoding": "WKB",
+                    "geometry_types": ["Point", "MultiPolygon"],
+                    "crs": {"id": {"authority": "EPSG", "code": epsg}},
+                }
+            },
+        }
+    ).encode()
+
+
+def features_to_parquet(prepared, out):
+    """`cpgis prepare`'s features.arrow as Parquet for Spark (kind and idx as signed integers,
+    which Spark reads; the worker casts them back)."""
+    table = ipc.open_file(os.path.join(prepared, "features.arrow")).read_all()
+    table = table.set_column(0, "kind", table.column("kind").cast(pa.int32()))
+    table = table.set_column(1, "idx", table.column("idx").cast(pa.int64()))
+    pq.write_table(table, out, row_group_size=65_536)
+    return table.num_rows
+
+
+def tile_function(model_path, worker, results_dir, buildings_dir, timing_dir, epsg, emissions):
+    """The function each task runs on one tile's rows."""
+
+    def run(key, table):
+        ti, tj = key[0].as_py(), key[1].as_py()
+        cols = ["kind", "idx", "wkb", "rx", "ry", "minx", "miny", "maxx", "maxy", "attrs", "own"]
+        t = table.select(cols)
+        t = t.set_column(0, "kind", t.column("kind").cast(pa.uint8()))
+        t = t.set_column(1, "idx", t.column("idx").cast(pa.uint64()))
+        sink = pa.BufferOutputStream()
+        with ipc.new_stream(sink, t.schema) as w:
+            w.write_table(t)
+        features = sink.getvalue().to_pybytes()
+        began = time.monotonic()
+        p = subprocess.run([worker, model_path], input=features, capture_output=True)
+        worker_s = time.monotonic() - began
+        if p.returncode != 0:
+            raise RuntimeError(f"cpgis-tile on tile {ti},{tj}: {p.stderr.decode().strip()}")
+        res = ipc.open_stream(p.stdout).read_all()
+        name = f"tile_{ti}_{tj}"
+        tmp = os.path.join(results_dir, f".{name}.arrow.tmp")
+        with ipc.new_file(tmp, res.schema) as w:
+            w.write_table(res)
+        os.replace(tmp, os.path.join(results_dir, f"{name}.arrow"))
+        geo = res.drop_columns(["profile", "estimate"]).rename_columns(
+            ["geometry" if c == "wkb" else c for c in res.drop_columns(["profile", "estimate"]).column_names]
+        )
+        geo = geo.replace_schema_metadata({b"geo": geoparquet_metadata(epsg)})
+        part = os.path.join(buildings_dir, f"tile={ti}_{tj}")
+        os.makedirs(part, exist_ok=True)
+        pq.write_table(geo, os.path.join(part, "part-0.parquet"))
+        with open(os.path.join(timing_dir, f"{name}.json"), "w") as f:
+            json.dump({"seconds": worker_s, "rows_in": t.num_rows, "buildings": res.num_rows, "bytes_in": len(features), "bytes_out": len(p.stdout)}, f)
+        flat = res.select([c for c, _ in FIXED] + emissions)
+        return flat.set_column(0, "idx", flat.column("idx").cast(pa.int64()))
+
+    return run
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--prepared", required=True, help="the folder `cpgis prepare` wrote")
+    ap.add_argument("--out", required=True, help="output folder (results/, buildings/, cells.parquet, …)")
+    ap.add_argument("--worker", required=True, help="path of the cpgis-tile binary")
+    ap.add_argument("--tile-m", type=float, help="tile side, m (default: the prepared model's)")
+    ap.add_argument("--max-tile-buildings", type=int, default=200_000)
+    ap.add_argument("--master", default="local[*]")
+    args = ap.parse_args(argv)
+
+    # The workers run this interpreter (it has pyarrow), not whichever `python3` is first.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession, functions as F
+
+    started = time.monotonic()
+    out = os.path.abspath(args.out)
+    results_dir, buildings_dir = os.path.join(out, "results"), os.path.join(out, "buildings")
+    timing_dir = os.path.join(out, "timing")
+    for d in (results_dir, buildings_dir, timing_dir):
+        os.makedirs(d, exist_ok=True)
+        for root, _, files in os.walk(d, topdown=False):
+            for f in files:
+                os.remove(os.path.join(root, f))
+    model_path = os.path.abspath(os.path.join(args.prepared, "model.json"))
+    with open(model_path) as f:
+        model = json.load(f)
+    if args.tile_m:
+        model["tiling"]["size_m"] = args.tile_m
+        model_path = os.path.join(out, "model.json")
+        with open(model_path, "w") as f:
+            json.dump(model, f)
+    (x0, y0), size = model["tiling"]["origin"], model["tiling"]["size_m"]
+    halo, neighbour = model["tiling"]["halo_m"], model["tiling"]["neighbour_m"]
+    features = os.path.join(out, "features.parquet")
+    n_features = features_to_parquet(args.prepared, features)
+
+    jvm_began = time.monotonic()
+    spark = (
+        SparkSession.builder.master(args.master)
+        .appName("cpgis")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.shuffle.partitions", "16")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    jvm_s = time.monotonic() - jvm_began
+    # The tile function lives in this module: ship it to the workers.
+    spark.sparkContext.addPyFile(os.path.abspath(__file__))
+    df = spark.read.parquet(features)
+    cell = lambda v, o: F.floor((v - F.lit(o)) / F.lit(size))
+    # Stops reach every tile within the rail catchment; buildings and population cells every
+    # tile within the reach of a shared population cell.
+    reach = F.when(F.col("kind") == 1, F.lit(halo)).otherwise(F.lit(neighbour))
+    tiled = (
+        df.withColumn("tile_i", F.explode(F.sequence(cell(F.col("minx") - reach, x0), cell(F.col("maxx") + reach, x0))))
+        .withColumn("tile_j", F.explode(F.sequence(cell(F.col("miny") - reach, y0), cell(F.col("maxy") + reach, y0))))
+        .withColumn(
+            "own",
+            (F.col("kind") == 0)
+            & (F.col("tile_i") == cell(F.col("rx"), x0))
+            & (F.col("tile_j") == cell(F.col("ry"), y0)),
+        )
+    )
+    owned = tiled.filter("own").groupBy("tile_i", "tile_j").count()
+    sizes = owned.agg(F.count("*").alias("tiles"), F.max("count").alias("largest"), F.sum("count").alias("buildings")).collect()[0]
+    if sizes["largest"] > args.max_tile_buildings:
+        sys.exit(
+            f"a tile holds {sizes['largest']} buildings, more than --max-tile-buildings "
+            f"{args.max_tile_buildings}: choose a smaller --tile-m than {size}"
+        )
+    tiled = tiled.join(owned.select("tile_i", "tile_j"), ["tile_i", "tile_j"])
+    emissions = emission_columns(model)
+    schema = ", ".join(f"{c} {t}" for c, t in FIXED) + ", " + ", ".join(f"{c} double" for c in emissions)
+    fn = tile_function(
+        model_path, os.path.abspath(args.worker), results_dir, buildings_dir, timing_dir, model["crs"]["epsg"], emissions
+    )
+    result = tiled.groupBy("tile_i", "tile_j").applyInArrow(fn, schema).cache()
+    n = result.count()
+    if n != sizes["buildings"]:
+        sys.exit(f"{n} buildings came back from {sizes['buildings']} sent")
+    sums = [F.sum(c).alias(c) for c in ["gfa_m2", "residents", "jobs"] + emissions]
+    cells = result.groupBy("cell_i", "cell_j").agg(F.count("*").alias("buildings"), *sums)
+    cells.write.mode("overwrite").parquet(os.path.join(out, "cells.parquet"))
+    hoods = result.groupBy("neighbourhood").agg(F.count("*").alias("buildings"), *sums)
+    hoods.write.mode("overwrite").parquet(os.path.join(out, "neighbourhoods.parquet"))
+    district = result.filter("in_district").agg(F.count("*").alias("buildings"), *sums).collect()[0].asDict()
+    timing = []
+    for name in sorted(os.listdir(timing_dir)):
+        with open(os.path.join(timing_dir, name)) as f:
+            timing.append(json.load(f))
+    totals = {
+        "features": n_features,
+        "features_copied_to_tiles": sum(t["rows_in"] for t in timing),
+        "worker_seconds": round(sum(t["seconds"] for t in timing), 2),
+        "arrow_bytes_in": sum(t["bytes_in"] for t in timing),
+        "arrow_bytes_out": sum(t["bytes_out"] for t in timing),
+        "jvm_start_seconds": round(jvm_s, 2),
+        "tiles": sizes["tiles"],
+        "largest_tile": sizes["largest"],
+        "buildings": n,
+        "tile_m": size,
+        "halo_m": halo,
+        "neighbour_m": neighbour,
+        "district": district,
+        "cells": cells.count(),
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    with open(os.path.join(out, "spark_totals.json"), "w") as f:
+        json.dump(totals, f, indent=2, sort_keys=True)
+    spark.stop()
+    print(json.dumps({k: v for k, v in totals.items() if k != "district"}))
+
+
+if __name__ == "__main__":
+    main()
