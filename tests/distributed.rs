@@ -18,9 +18,30 @@ use arrow_schema::{DataType, Field, Schema};
 use common::{cpgis, fixture};
 use cpgis_tile::ipc;
 
-/// The worker binary, built beside `cpgis`.
+/// The worker binary, beside `cpgis`. Cargo builds a test's own package's binaries only, so
+/// the worker of the `cpgis-tile` package is built here when it is missing (same profile).
 fn worker() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_cpgis")).with_file_name("cpgis-tile")
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cpgis = Path::new(env!("CARGO_BIN_EXE_cpgis"));
+            let path = cpgis.with_file_name("cpgis-tile");
+            let release = cpgis
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|p| p == "release");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut build = Command::new(cargo);
+            build.args(["build", "--quiet", "-p", "cpgis-tile"]);
+            if release {
+                build.arg("--release");
+            }
+            let status = build.status().expect("cargo runs");
+            assert!(status.success(), "cannot build cpgis-tile");
+            assert!(path.exists(), "{} was not built", path.display());
+            path
+        })
+        .clone()
 }
 
 /// A feature row (batch, row) and whether it is the tile's own.

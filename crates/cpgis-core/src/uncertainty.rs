@@ -480,6 +480,32 @@ mod tests {
         assert!((gas.high / gas.value - 1.0 - default_range(&f.source).0).abs() < 1e-9);
     }
 
+    /// The usa retail intensity's range is CBECS 2012 table C14's interquartile range of
+    /// building intensities, 4.9 to 18.8 kWh/ft², converted at 10.7639 ft²/m².
+    #[test]
+    fn usa_retail_electricity_ranges_over_cbecs_quartiles() {
+        let preset = crate::preset::resolve(
+            "usa",
+            std::path::Path::new("."),
+            &[],
+            std::path::Path::new("site.toml"),
+            &crate::files::MemoryFiles::default(),
+        )
+        .unwrap();
+        let r = ranges(&preset, &UncertaintySpec::default());
+        let retail = r
+            .iter()
+            .find(|r| r.key == "archetypes.retail.electricity")
+            .unwrap();
+        assert!((retail.low - 4.9 * 10.7639).abs() < 0.05, "{}", retail.low);
+        assert!(
+            (retail.high - 18.8 * 10.7639).abs() < 0.05,
+            "{}",
+            retail.high
+        );
+        assert!(retail.from.contains("table C14"), "{}", retail.from);
+    }
+
     #[test]
     fn default_ranges_follow_the_source_tags() {
         assert_eq!(default_range("EIA FAQ 74, 2023 [V]").0, 0.10);
