@@ -59,12 +59,13 @@ fn tier_1_mixed_use_building_of_zug_worked_by_hand() {
     }
     let footprint = twice.abs() / 2.0;
     let gfa = footprint * 2.0;
-    // europe preset: office 70 kWh/m² electricity and 85 kWh of fuel per m² for heat (CBECS
-    // gas use, so 85 × 0.90 boiler efficiency = 76.5 kWh/m² of heat delivered), industrial 60
+    // europe preset: office 70 kWh/m² electricity and 107.7 kWh of fuel per m² for heat (the
+    // Swiss stock's 100 kWh/m² final energy for offices' space heat plus 6.9 kWh/m² of hot water
+    // over the 0.90 boiler efficiency; × 0.90 = 96.93 kWh/m² of heat delivered), industrial 60
     // / 80 (delivered); before 1950 space heat × 1.25, hot water as drawn (SIA 380/1 standard
     // use, 25 MJ/m² = 6.9 kWh/m² for both administration and industry).
     let electricity = gfa * (0.6 * 70.0 + 0.4 * 60.0);
-    let heat = gfa * (0.6 * ((85.0 * 0.9 - 6.9) * 1.25 + 6.9) + 0.4 * ((80.0 - 6.9) * 1.25 + 6.9));
+    let heat = gfa * (0.6 * ((107.7 * 0.9 - 6.9) * 1.25 + 6.9) + 0.4 * ((80.0 - 6.9) * 1.25 + 6.9));
     // Heating mix: district heat 5 %, gas 22 %, direct electric 5 %, oil 40 %, wood 10 %, heat
     // pumps 18 % (COP 2.8); boilers 90 % efficient.
     let el_total = electricity + heat * 0.05 + heat * 0.18 / 2.8;
@@ -212,10 +213,10 @@ fn degree_days_scale_space_heat_only_and_are_said() {
     let (plain, plain_summary) = run_with(&text, "plain");
     let (cold, cold_summary) = run_with(&colder, "cold");
     let gfa = num(&plain, "gfa_m2");
-    // europe: office 85 kWh fuel × 0.9 = 76.5 delivered, 6.9 of it hot water; industry 80, 6.9
-    // hot water; before 1950 space heat × 1.25.
+    // europe: office 107.7 kWh fuel × 0.9 = 96.93 delivered, 6.9 of it hot water; industry 80,
+    // 6.9 hot water; before 1950 space heat × 1.25.
     let heat = |scale: f64| {
-        gfa * (0.6 * ((76.5 - 6.9) * 1.25 * scale + 6.9)
+        gfa * (0.6 * ((107.7 * 0.9 - 6.9) * 1.25 * scale + 6.9)
             + 0.4 * ((80.0 - 6.9) * 1.25 * scale + 6.9))
     };
     close(
