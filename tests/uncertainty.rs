@@ -76,6 +76,62 @@ fn one_uniform_factor_matches_its_closed_form() {
     // One factor: all of the variance is its.
     assert_eq!(u["sensitivity"][0]["key"], "carriers.electricity");
     assert!((f(&u["sensitivity"][0]["share"]) - 1.0).abs() < 1e-9);
+
+    // Each neighbourhood's emissions are a straight line in the grid factor too: its value in
+    // this run's neighbourhoods.geojson (g0) and in a run with the grid at `high` give the line,
+    // and its quantiles are the line at the uniform's quantiles.
+    let proposed = |dir: &std::path::Path| -> Vec<(String, f64)> {
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("neighbourhoods.geojson")).unwrap(),
+        )
+        .unwrap();
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["properties"]["id"].as_str().unwrap().to_string(),
+                    f(&n["properties"]["proposed_co2e_t_yr"]),
+                )
+            })
+            .collect()
+    };
+    let at_g0 = proposed(&out);
+    let out_high = tmp.path().join("out-high");
+    let r = common::cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out_high.to_str().unwrap(),
+        "--draws",
+        "0",
+        "--set",
+        &format!("factors.carriers.electricity={high}"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let at_high = proposed(&out_high);
+    let spreads = u["neighbourhoods_t"].as_array().unwrap();
+    assert_eq!(spreads.len(), at_g0.len());
+    let mut moving = 0;
+    for ((n, (id, n0)), (_, nh)) in spreads.iter().zip(&at_g0).zip(&at_high) {
+        assert_eq!(n["id"], id.as_str());
+        let slope = (nh - n0) / (high - g0);
+        moving += usize::from(slope > 0.0);
+        for (q, key) in [(0.05, "p5"), (0.5, "p50"), (0.95, "p95")] {
+            let want = n0 + slope * (low + q * (high - low) - g0);
+            let got = f(&n["t"][key]);
+            // The same Monte Carlo error as the net's, and the layer's 4 decimals.
+            assert!(
+                (got - want).abs() < 0.01 * slope.abs() * (high - low) + 1e-3,
+                "{id} {key}: {got} vs {want}"
+            );
+        }
+    }
+    assert!(
+        moving >= 2,
+        "{moving} neighbourhoods move with the grid factor"
+    );
 }
 
 #[test]
@@ -105,5 +161,45 @@ fn no_draws_no_range_and_a_bad_range_is_refused() {
             .contains("uncertainty.ranges.carriers.electricity: low 0.5 is above high 0.3"),
         "{}",
         r.stderr
+    );
+}
+
+/// A map much larger than its district does not pay for its neighbourhoods' ranges: a
+/// 100,000-building synthetic city (NOT real data) whose district holds a quarter of the
+/// buildings draws the district's range but says, on the terminal and in summary.json, that the
+/// neighbourhoods' are left out and why.
+#[test]
+fn neighbourhood_ranges_are_left_out_and_said_when_they_would_cost_more_than_the_district() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = common::cpgis(&[
+        "synth",
+        "--buildings",
+        "100000",
+        "-o",
+        tmp.path().join("city").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = tmp.path().join("out");
+    let r = common::cpgis_site("run", &tmp.path().join("city/site.toml"), &out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let u = &s["balance"]["uncertainty"];
+    let district = s["totals"]["district"]["buildings"].as_u64().unwrap();
+    let outside_district: u64 = 100_000 - district;
+    let why = u["neighbourhoods_left_out"].as_str().unwrap();
+    assert!(outside_district as usize > district as usize + 20_000);
+    assert!(
+        why.contains(&format!("more than the district's own {district}")),
+        "{why}"
+    );
+    assert!(why.contains(&format!("their {outside_district} buildings outside")), "{why}");
+    assert!(u["neighbourhoods_t"].as_array().unwrap().is_empty());
+    assert!(u["net_t"]["p5"].as_f64().unwrap() < u["net_t"]["p95"].as_f64().unwrap());
+    assert!(
+        r.stdout
+            .contains("the neighbourhoods' ranges are not drawn"),
+        "{}",
+        r.stdout
     );
 }

@@ -384,6 +384,14 @@ fn rounded_uncertainty(u: &crate::uncertainty::Uncertainty) -> crate::uncertaint
                 credits_t: s(&z.credits_t),
             })
             .collect(),
+        neighbourhoods_t: u
+            .neighbourhoods_t
+            .iter()
+            .map(|n| crate::uncertainty::NeighbourhoodSpread {
+                id: n.id.clone(),
+                t: s(&n.t),
+            })
+            .collect(),
         probability_climate_positive: r4(u.probability_climate_positive),
         sensitivity: u
             .sensitivity

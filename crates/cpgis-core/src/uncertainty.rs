@@ -122,6 +122,16 @@ pub struct ZoneSpread {
     pub credits_t: Spread,
 }
 
+/// A neighbourhood's proposed emissions over the draws (its district buildings under the
+/// proposed measures, the rest as they are, as `neighbourhoods.geojson` sums them).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NeighbourhoodSpread {
+    /// The neighbourhood's id.
+    pub id: String,
+    /// Its emissions, t CO2e per year.
+    pub t: Spread,
+}
+
 /// One factor's part of the net balance's variance (first order: the factors are drawn
 /// independently and the net is linear in them).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -149,6 +159,12 @@ pub struct Uncertainty {
     pub net_t: Spread,
     /// Each offset zone's credits, by rank.
     pub zones_t: Vec<ZoneSpread>,
+    /// Each neighbourhood's proposed emissions, in the site's neighbourhood order (empty when
+    /// they are left out, said in `neighbourhoods_left_out`).
+    pub neighbourhoods_t: Vec<NeighbourhoodSpread>,
+    /// Why the neighbourhoods' ranges were not drawn, when they were not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neighbourhoods_left_out: Option<String>,
     /// Share of draws with a net below zero.
     pub probability_climate_positive: f64,
     /// The factors contributing most to the net's variance, largest first (ten at most).
@@ -270,15 +286,77 @@ pub fn ranges(preset: &Preset, spec: &UncertaintySpec) -> Vec<Range> {
         .collect()
 }
 
-/// The district's proposed on-site emissions and each zone's credits under `factors` (`zones`:
-/// each zone's cells, indices in `aggregates.cells`).
+/// What the draws follow, evaluated under some factors: the district's proposed on-site
+/// emissions, each zone's credits and each neighbourhood's proposed emissions.
+struct Evaluated {
+    on_site: f64,
+    zones: Vec<f64>,
+    neighbourhoods: Vec<f64>,
+}
+
+/// The buildings walked and where their emissions go: the district's (in order, for the
+/// on-site sum) and every building in a neighbourhood.
+struct Scope {
+    /// Buildings in the district or in a neighbourhood, in order.
+    buildings: Vec<usize>,
+    /// Per entry of `buildings`: whether it is in the district, and its neighbourhood.
+    roles: Vec<(bool, Option<usize>)>,
+    neighbourhoods: usize,
+}
+
+/// The most buildings outside the district whose neighbourhood ranges are drawn, beyond
+/// [`NEIGHBOURHOODS_FREE`]: as many as the district has. Each value's slope walks them once more,
+/// so a map much larger than its district would pay for its neighbourhoods, not its verdict.
+const NEIGHBOURHOODS_PER_DISTRICT: usize = 1;
+/// Buildings outside the district always walked for the neighbourhoods' ranges.
+const NEIGHBOURHOODS_FREE: usize = 20_000;
+
+impl Scope {
+    /// The district's buildings and, unless there are too many of them, every other building in
+    /// a neighbourhood; `Err` with those counts when the neighbourhoods are left out.
+    fn new(ctx: &OffsetContext) -> (Scope, Option<(usize, usize)>) {
+        let of = &ctx.aggregates.neighbourhood_of;
+        let nb = |i: usize| of.get(i).copied().flatten();
+        let district = ctx
+            .profiles
+            .buildings
+            .iter()
+            .filter(|p| p.in_district)
+            .count();
+        let others = (0..ctx.profiles.buildings.len())
+            .filter(|&i| !ctx.profiles.buildings[i].in_district && nb(i).is_some())
+            .count();
+        let with = others <= district * NEIGHBOURHOODS_PER_DISTRICT + NEIGHBOURHOODS_FREE;
+        let (mut buildings, mut roles) = (Vec::new(), Vec::new());
+        for (i, p) in ctx.profiles.buildings.iter().enumerate() {
+            let n = if with { nb(i) } else { None };
+            if p.in_district || n.is_some() {
+                buildings.push(i);
+                roles.push((p.in_district, n));
+            }
+        }
+        let scope = Scope {
+            buildings,
+            roles,
+            neighbourhoods: if with {
+                ctx.site.neighbourhoods.len()
+            } else {
+                0
+            },
+        };
+        (scope, (!with).then_some((others, district)))
+    }
+}
+
+/// [`Evaluated`] under `factors` (`zones`: each zone's cells, indices in `aggregates.cells`).
 fn evaluate(
     ctx: &OffsetContext,
     factors: &Factors,
     estimates: &Estimates,
     enabled: &[Intervention],
-    (district, zones): (&[usize], &[Vec<usize>]),
-) -> (f64, Vec<f64>) {
+    (scope, zones): (&Scope, &[Vec<usize>]),
+) -> Evaluated {
+    use rayon::prelude::*;
     let at = OffsetContext::new(
         ctx.site,
         ctx.profiles,
@@ -294,10 +372,46 @@ fn evaluate(
         .iter()
         .map(|z| at_cell.by_ref().take(z.len()).sum())
         .collect();
-    (
-        crate::breakeven::on_site_of(&at, estimates, district),
-        per_zone,
-    )
+    // Each building once: the district's under the proposed measures, the rest as they are;
+    // the district's summed in order as the on-site total is everywhere.
+    let measures = &estimates.scenarios[estimates.proposed].measures;
+    let none = crate::config::Measures::default();
+    let per_building: Vec<f64> = scope
+        .buildings
+        .par_iter()
+        .zip(&scope.roles)
+        .map(|(&i, (in_district, _))| {
+            let m = if *in_district { measures } else { &none };
+            crate::estimate::SECTORS
+                .iter()
+                .map(|s| {
+                    s.co2e_t(
+                        &ctx.site.buildings[i],
+                        &ctx.profiles.buildings[i],
+                        m,
+                        factors,
+                    )
+                })
+                .sum::<f64>()
+        })
+        .collect();
+    let on_site = per_building
+        .iter()
+        .zip(&scope.roles)
+        .filter(|(_, r)| r.0)
+        .map(|(v, _)| *v)
+        .sum();
+    let mut neighbourhoods = vec![0.0; scope.neighbourhoods];
+    for (v, (_, nb)) in per_building.iter().zip(&scope.roles) {
+        if let Some(n) = nb {
+            neighbourhoods[*n] += v;
+        }
+    }
+    Evaluated {
+        on_site,
+        zones: per_zone,
+        neighbourhoods,
+    }
 }
 
 /// Draws the ranges `spec` asks for and returns the spread of the balance; `None` when no draw
@@ -323,11 +437,13 @@ pub fn monte_carlo(
         .iter()
         .map(|z| z.cells.iter().map(|i| plan.ranked[*i].cell).collect())
         .collect();
-    // The district's buildings, in order: the on-site sum walks them only.
-    let district = crate::breakeven::district_buildings(ctx);
-    let (on0, z0) = evaluate(ctx, ctx.factors, estimates, enabled, (&district, &zones));
-    let cr0: f64 = z0.iter().sum();
-    // The slope of on-site emissions and credits per unit of each value.
+    // The district's buildings and those in a neighbourhood, each walked once per evaluation.
+    let (scope, left_out) = Scope::new(ctx);
+    let e0 = evaluate(ctx, ctx.factors, estimates, enabled, (&scope, &zones));
+    let (on0, cr0): (f64, f64) = (e0.on_site, e0.zones.iter().sum());
+    // Each zone's credits, then each neighbourhood's emissions: drawn alike.
+    let parts0: Vec<f64> = e0.zones.iter().chain(&e0.neighbourhoods).copied().collect();
+    // The slope of on-site emissions, credits and each part per unit of each value.
     let slopes: Vec<(f64, f64, Vec<f64>)> = ranges
         .iter()
         .map(|r| {
@@ -340,13 +456,18 @@ pub fn monte_carlo(
             match Factors::from_preset(&p) {
                 Ok(mut f) => {
                     f.space_heat_scale = ctx.factors.space_heat_scale;
-                    let (on, z) = evaluate(ctx, &f, estimates, enabled, (&district, &zones));
-                    let per_zone: Vec<f64> =
-                        z.iter().zip(&z0).map(|(a, b)| (a - b) / moved).collect();
-                    let cr: f64 = z.iter().sum();
-                    ((on - on0) / moved, (cr - cr0) / moved, per_zone)
+                    let e = evaluate(ctx, &f, estimates, enabled, (&scope, &zones));
+                    let parts: Vec<f64> = e
+                        .zones
+                        .iter()
+                        .chain(&e.neighbourhoods)
+                        .zip(&parts0)
+                        .map(|(a, b)| (a - b) / moved)
+                        .collect();
+                    let cr: f64 = e.zones.iter().sum();
+                    ((e.on_site - on0) / moved, (cr - cr0) / moved, parts)
                 }
-                Err(_) => (0.0, 0.0, vec![0.0; zones.len()]),
+                Err(_) => (0.0, 0.0, vec![0.0; parts0.len()]),
             }
         })
         .collect();
@@ -359,16 +480,16 @@ pub fn monte_carlo(
     // Per value, the sum and sum of squares of its drawn change (in the variable the emissions
     // are linear in), for its share of the variance.
     let mut moments = vec![(0.0_f64, 0.0_f64); ranges.len()];
-    let mut per_zone: Vec<Vec<f64>> = vec![Vec::with_capacity(spec.draws); zones.len()];
-    let mut zone_now = vec![0.0; zones.len()];
+    let mut per_part: Vec<Vec<f64>> = vec![Vec::with_capacity(spec.draws); parts0.len()];
+    let mut part_now = vec![0.0; parts0.len()];
     for _ in 0..spec.draws {
         let (mut o, mut c) = (on0, cr0);
-        zone_now.copy_from_slice(&z0);
+        part_now.copy_from_slice(&parts0);
         for ((r, (so, sc, sz)), m) in ranges.iter().zip(&slopes).zip(&mut moments) {
             let d = linear(&r.key, draw(r, rng.unit())) - linear(&r.key, r.value);
             o += so * d;
             c += sc * d;
-            for (z, s) in zone_now.iter_mut().zip(sz) {
+            for (z, s) in part_now.iter_mut().zip(sz) {
                 *z += s * d;
             }
             m.0 += d;
@@ -377,10 +498,12 @@ pub fn monte_carlo(
         on.push(o);
         cr.push(c);
         net.push(o - c);
-        for (v, z) in per_zone.iter_mut().zip(&zone_now) {
+        for (v, z) in per_part.iter_mut().zip(&part_now) {
             v.push(*z);
         }
     }
+    let per_neighbourhood = per_part.split_off(zones.len());
+    let per_zone = per_part;
     let positive = net.iter().filter(|n| **n < 0.0).count() as f64 / spec.draws as f64;
     // First-order variance shares: slope² × the drawn change's variance over their sum.
     let n = spec.draws as f64;
@@ -416,6 +539,22 @@ pub fn monte_carlo(
             .map(|(z, v)| ZoneSpread {
                 rank: z.rank,
                 credits_t: spread(v),
+            })
+            .collect(),
+        neighbourhoods_left_out: left_out.map(|(others, district)| {
+            format!(
+                "the neighbourhoods' ranges are not drawn: their {others} buildings outside the district would each be walked once per value drawn, more than the district's own {district} (plus {NEIGHBOURHOODS_FREE}); the district's, the credits' and the zones' ranges are"
+            )
+        }),
+        neighbourhoods_t: ctx
+            .site
+            .neighbourhoods
+            .iter()
+            .take(scope.neighbourhoods)
+            .zip(per_neighbourhood)
+            .map(|(n, v)| NeighbourhoodSpread {
+                id: n.id.clone(),
+                t: spread(v),
             })
             .collect(),
         probability_climate_positive: positive,

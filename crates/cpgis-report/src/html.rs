@@ -167,6 +167,7 @@ pub fn render_html(ran: &Ran) -> String {
             u.ranges.len(),
             u.seed
         );
+        neighbourhood_ranges(u, &mut h);
     }
     designs(ran, &mut h);
 
@@ -552,6 +553,35 @@ fn class_legend(title: &str, breaks: &[f64]) -> String {
         lo = *hi;
     }
     legend(title, &entries)
+}
+
+/// Each neighbourhood's proposed emissions with their 90 % range over the draws (those with
+/// buildings only).
+fn neighbourhood_ranges(u: &cpgis_core::uncertainty::Uncertainty, h: &mut String) {
+    if let Some(why) = &u.neighbourhoods_left_out {
+        let _ = write!(h, r#"<p class="note">{}.</p>"#, esc(&capitalised(why)));
+        return;
+    }
+    let rows: Vec<_> = u
+        .neighbourhoods_t
+        .iter()
+        .filter(|n| n.t.p95 != 0.0 || n.t.p5 != 0.0)
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str(r#"<table id="neighbourhood-ranges"><tr><th>neighbourhood</th><th class="n">t CO2e/yr, median</th><th class="n">5th–95th percentile</th></tr>"#);
+    for n in rows {
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{} – {}</td></tr>"#,
+            esc(&n.id),
+            fmt_num(n.t.p50),
+            fmt_num(n.t.p5),
+            fmt_num(n.t.p95)
+        );
+    }
+    h.push_str(r#"</table><p class="note">Each neighbourhood's proposed emissions (its district buildings under the proposed measures, the rest as they are) over the same draws; neighbourhoods without buildings on the map left out.</p>"#);
 }
 
 fn zones_table(ran: &Ran, h: &mut String) {

@@ -188,6 +188,9 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     let _ = writeln!(out, "  {}", break_even_sentence(b.break_even, grid));
     if let Some(u) = &b.uncertainty {
         let _ = writeln!(out, "  {}", uncertainty_sentence(u));
+        if let Some(why) = &u.neighbourhoods_left_out {
+            let _ = writeln!(out, "  {why}");
+        }
     }
     out.push_str(&scenario_table(b, &e.factors.currency));
     if b.shortfall_t > 0.0 {
