@@ -193,7 +193,10 @@ fn neighbourhood_ranges_are_left_out_and_said_when_they_would_cost_more_than_the
         why.contains(&format!("more than the district's own {district}")),
         "{why}"
     );
-    assert!(why.contains(&format!("their {outside_district} buildings outside")), "{why}");
+    assert!(
+        why.contains(&format!("their {outside_district} buildings outside")),
+        "{why}"
+    );
     assert!(u["neighbourhoods_t"].as_array().unwrap().is_empty());
     assert!(u["net_t"]["p5"].as_f64().unwrap() < u["net_t"]["p95"].as_f64().unwrap());
     assert!(
