@@ -115,6 +115,9 @@ pub struct Measured {
     pub recorder: Recorder,
     /// Every repeat's total wall time, in the order run.
     pub totals: Vec<Duration>,
+    /// Every repeat's total wall time without the uncertainty's draws (`--draws 0`), each run
+    /// right after the repeat it pairs with.
+    pub totals_no_draws: Vec<Duration>,
     /// The median of the `ogr2ogr` conversions (one per repeat).
     pub ogr2ogr: Option<Duration>,
     /// Bytes of every output the run wrote.
@@ -186,8 +189,11 @@ fn time_ogr2ogr(dir: &Path) -> Option<Duration> {
 
 /// One whole `run` of `site` with every output written into `out`, recorded stage by stage:
 /// what a process started by [`bench`] does and prints (as JSON, [`Recorder`]).
-pub fn run_once(site: &Path, out: &Path) -> Result<Recorder> {
-    let config = cpgis_io::parse_site_file(site)?;
+pub fn run_once(site: &Path, out: &Path, draws: Option<usize>) -> Result<Recorder> {
+    let sets: Vec<String> = draws
+        .map(|n| vec![format!("uncertainty.draws={n}")])
+        .unwrap_or_default();
+    let config = cpgis_io::parse_site_file_set(site, false, &sets)?;
     let mut rec = Recorder::default();
     let (ran, _) =
         crate::pipeline::run_site_writing(config, &mut rec, out, crate::export::Format::Geojson)?;
@@ -200,10 +206,22 @@ pub fn run_once(site: &Path, out: &Path) -> Result<Recorder> {
 /// Runs `exe bench-run SITE OUT` (a process of its own, as a user's run is: no memory or
 /// caches left by an earlier run) and reads back its [`Recorder`].
 pub fn run_in_process(exe: &Path, site: &Path, out: &Path) -> Result<Recorder> {
-    let child = std::process::Command::new(exe)
-        .arg("bench-run")
-        .arg(site)
-        .arg(out)
+    run_in_process_with(exe, site, out, None)
+}
+
+/// [`run_in_process`] with the uncertainty's draws set (`Some(0)`: none).
+fn run_in_process_with(
+    exe: &Path,
+    site: &Path,
+    out: &Path,
+    draws: Option<usize>,
+) -> Result<Recorder> {
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("bench-run").arg(site).arg(out);
+    if let Some(n) = draws {
+        cmd.arg("--draws").arg(n.to_string());
+    }
+    let child = cmd
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| Error::Tool(format!("cannot start {}: {e}", exe.display())))?;
@@ -241,11 +259,20 @@ pub fn bench(
             crate::synth::synth(n, seed, &dir)?;
         }
         let mut runs = Vec::new();
+        let mut no_draws = Vec::new();
         let mut ogr = Vec::new();
         for _ in 0..repeat.max(1) {
             let rec = run_in_process(exe, &dir.join("site.toml"), &dir.join("out"))?;
             eprintln!("{n} buildings: {:.2} s", rec.total().as_secs_f64());
             runs.push(rec);
+            // The same run without the uncertainty's draws, right after: what they cost.
+            let plain = run_in_process_with(
+                exe,
+                &dir.join("site.toml"),
+                &dir.join("out-no-draws"),
+                Some(0),
+            )?;
+            no_draws.push(plain.total());
             ogr.extend(time_ogr2ogr(&dir));
         }
         let output_bytes = bytes_in(&dir.join("out"));
@@ -257,6 +284,7 @@ pub fn bench(
             buildings: n,
             recorder: runs.swap_remove(pick),
             totals,
+            totals_no_draws: no_draws,
             ogr2ogr: median(&ogr),
             output_bytes,
             disk,
@@ -314,6 +342,27 @@ pub fn render(results: &[Measured]) -> String {
         )
     });
     let or_na = |d: Option<String>| d.unwrap_or_else(|| "n/a".into());
+    row(&mut s, "--draws 0", results, |r| {
+        or_na(median(&r.totals_no_draws).map(|d| format!("{:.3}", d.as_secs_f64())))
+    });
+    row(&mut s, "draws add", results, |r| {
+        // Per pair (a run and the one without draws right after it), then the median ratio.
+        let mut ratios: Vec<i64> = r
+            .totals
+            .iter()
+            .zip(&r.totals_no_draws)
+            .map(|(a, b)| ((a.as_secs_f64() / b.as_secs_f64() - 1.0) * 1000.0).round() as i64)
+            .collect();
+        ratios.sort_unstable();
+        or_na(ratios.get(ratios.len() / 2).map(|m| {
+            format!(
+                "{:+.1}% ({:+.1}..{:+.1})",
+                *m as f64 / 10.0,
+                ratios[0] as f64 / 10.0,
+                ratios[ratios.len() - 1] as f64 / 10.0
+            )
+        }))
+    });
     row(&mut s, "ogr2ogr", results, |r| {
         or_na(r.ogr2ogr.map(|d| format!("{:.3}", d.as_secs_f64())))
     });

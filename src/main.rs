@@ -245,6 +245,9 @@ enum Command {
         site: PathBuf,
         /// Output folder.
         out: PathBuf,
+        /// The uncertainty's draws (0: none), over the site file's.
+        #[arg(long)]
+        draws: Option<usize>,
     },
     /// List the factor presets, or print every value of one with its unit and source.
     Presets {
@@ -644,8 +647,8 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 peak.map_or("-".to_string(), |p| p.to_string())
             );
         }
-        Command::BenchRun { site, out } => {
-            let rec = cpgis::bench::run_once(&site, &out)?;
+        Command::BenchRun { site, out, draws } => {
+            let rec = cpgis::bench::run_once(&site, &out, draws)?;
             let json = serde_json::to_string(&rec)
                 .map_err(|e| cpgis::Error::Tool(format!("cannot print the figures: {e}")))?;
             sayln!("{json}");

@@ -112,6 +112,24 @@ fn the_benchmark_prints_figures_that_agree_with_each_other() {
     for i in 0..2 {
         assert!((ratio[i] - totals[i] / ogr[i]).abs() <= 0.01 + 0.01 * ratio[i]);
     }
+    // What the uncertainty's 1,000 draws cost: each repeat paired with a run at --draws 0;
+    // the median pair's change, then the smallest and largest pair's, in per cent.
+    let plain: Vec<f64> = line("--draws 0")
+        .iter()
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert_eq!(plain.len(), 2);
+    assert!(plain.iter().all(|p| *p > 0.0));
+    for cell in line("draws add") {
+        let (median, pairs) = cell.split_once("% (").unwrap();
+        let (lo, hi) = pairs.trim_end_matches(')').split_once("..").unwrap();
+        let (m, lo, hi): (f64, f64, f64) = (
+            median.parse().unwrap(),
+            lo.parse().unwrap(),
+            hi.parse().unwrap(),
+        );
+        assert!(lo <= m && m <= hi, "{cell}");
+    }
     let exponent: f64 = r
         .stdout
         .lines()

@@ -282,7 +282,16 @@ pub fn apply(
         return Ok(());
     }
     let Some(value) = super::units::convert(region.kg_per_kwh, "kg CO2e/kWh", &old.unit) else {
-        return Ok(());
+        let mut issues = crate::issues::ConfigIssues::new(site_file.to_path_buf());
+        issues.push(
+            "grid_region",
+            &format!(
+                "region {} is in kg CO2e/kWh, which does not convert to the preset's carriers.electricity unit `{}`",
+                region.code, old.unit
+            ),
+            Some("give the utility's factor as [factors] carriers.electricity instead"),
+        );
+        return Err(crate::Error::Config(issues));
     };
     let unit = old.unit.clone();
     preset.values.insert(
