@@ -826,7 +826,10 @@ fn designs(ran: &Ran, h: &mut String) {
         match grid {
             Some(g) => format!(
                 "the grid factor: {} {} ({}; set by {})",
-                g.value, g.unit, g.source, g.from
+                crate::text::fmt_value(g.value),
+                g.unit,
+                g.source,
+                g.from
             ),
             None => "the grid factor: not in the preset".into(),
         },
@@ -853,7 +856,7 @@ fn assumptions(ran: &Ran, h: &mut String) {
             h,
             r#"<tr><td>{}</td><td class="n">{}</td><td>{}</td><td>{}{}</td></tr>"#,
             esc(k),
-            f.value,
+            crate::text::fmt_value(f.value),
             esc(&f.unit),
             esc(&f.source),
             if f.from == p.name {

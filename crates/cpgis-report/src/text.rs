@@ -206,6 +206,17 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     out
 }
 
+/// A preset value as a reader wants it: at most six significant digits (a grid factor worked
+/// out from lb/MWh reads 0.226498, not 0.22649817481290999), exact values as they are.
+pub fn fmt_value(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let d = (5 - v.abs().log10().floor() as i32).clamp(0, 12);
+    let scale = 10f64.powi(d);
+    format!("{}", (v * scale).round() / scale)
+}
+
 /// A share as a percentage without trailing zeros: 0.1 → "10", 0.125 → "12.5".
 pub fn fmt_share(m: f64) -> String {
     let p = format!("{:.1}", 100.0 * m);
@@ -419,4 +430,19 @@ pub fn warnings(run: &Estimated, community: Option<&cpgis_core::community::Commu
         let _ = writeln!(out, "  … and {} more", lines.len() - NOTES_SHOWN);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preset_values_read_at_six_significant_digits() {
+        assert_eq!(fmt_value(0.226_498_174_812_909_99), "0.226498");
+        assert_eq!(fmt_value(0.367), "0.367");
+        assert_eq!(fmt_value(1300.0), "1300");
+        assert_eq!(fmt_value(52.7), "52.7");
+        assert_eq!(fmt_value(0.0), "0");
+        assert_eq!(fmt_value(-0.000_123_456_78), "-0.000123457");
+    }
 }
