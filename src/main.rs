@@ -452,29 +452,10 @@ fn say_committed(committed: &cpgis::export::Committed) {
     }
 }
 
-/// The whole pipeline on a site file, its outputs, and the tables on stdout.
+/// The whole pipeline on a site file, its outputs, and the tables on stdout, with the estimate
+/// worked out by `estimate` (`pipeline::estimate_site_with`, or read from a distributed run's
+/// tiles).
 fn run_pipeline(
-    site: &Path,
-    out: &Path,
-    format: Format,
-    allow_network: bool,
-    sets: &[String],
-    stages: &mut Stages,
-) -> cpgis::Result<PathBuf> {
-    run_pipeline_with(
-        site,
-        out,
-        format,
-        allow_network,
-        sets,
-        stages,
-        cpgis::pipeline::estimate_site_with,
-    )
-}
-
-/// [`run_pipeline`] with the estimate worked out by `estimate` (here, or read from a
-/// distributed run's tiles).
-fn run_pipeline_with(
     site: &Path,
     out: &Path,
     format: Format,
@@ -525,12 +506,21 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 cli.allow_network,
                 &output.settings(),
                 &mut stages,
+                cpgis::pipeline::estimate_site_with,
             )?;
         }
         Command::Demo { out, format } => {
             let input = out.join("demo-input");
             let site = cpgis::demo::unpack(&input)?;
-            let report = run_pipeline(&site, &out, format.into(), false, &[], &mut stages)?;
+            let report = run_pipeline(
+                &site,
+                &out,
+                format.into(),
+                false,
+                &[],
+                &mut stages,
+                cpgis::pipeline::estimate_site_with,
+            )?;
             sayln!(
                 "\nThe demo case (Kamppi, Helsinki) is in {}; open the report: {}",
                 input.display(),
@@ -562,7 +552,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             results,
             output,
         } => {
-            run_pipeline_with(
+            run_pipeline(
                 &site,
                 &output.out,
                 output.format.into(),

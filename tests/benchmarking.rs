@@ -243,6 +243,36 @@ fn the_grid_factor_is_the_regions_and_says_so() {
     ] {
         assert!(w.contains(phrase), "missing `{phrase}` in {w}");
     }
+    // A region named beside the utility's own factor: the factor stands, and the unused region
+    // is said (it had been dropped without a word).
+    let tmp = tempfile::tempdir().unwrap();
+    let r = cpgis(&[
+        "estimate",
+        site.to_str().unwrap(),
+        "-o",
+        tmp.path().to_str().unwrap(),
+        "--set",
+        "grid_region=\"NYUP\"",
+        "--set",
+        "factors.carriers.electricity=0.0238",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let own: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap())
+            .unwrap();
+    let g = &own["electricity_grid"];
+    assert_eq!(
+        (g["factor"].as_f64(), g["scope"].as_str()),
+        (Some(0.0238), Some("site file"))
+    );
+    let w = g["warning"].as_str().unwrap();
+    assert!(w.starts_with("grid_region = \"NYUP\" is not used"), "{w}");
+    assert!(
+        r.stdout
+            .contains("is not used: the site file's [factors] carriers.electricity"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(
         national["regional_spread"],
         serde_json::json!([

@@ -260,6 +260,25 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         assert!(a == b, "{n:?} differs between run and finish");
     }
 
+    // A tile whose rows come twice (an engine's mistake) is refused by the worker, not read as
+    // one: the features are said to come twice.
+    let (_, t) = tiles.iter().next().unwrap();
+    let doubled = arrow_select::concat::concat_batches(&t.schema(), [t, t]).unwrap();
+    let mut child = Command::new(worker())
+        .arg(prep.join("model.json"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = Vec::new();
+    ipc::write_stream(&mut input, &doubled).unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("comes twice in the tile"), "{stderr}");
+
     // A building missing (one tile's results left out), then one computed twice.
     let (first, _) = tiles.iter().next().unwrap();
     let dropped = results.join(format!("tile_{}_{}.arrow", first.0, first.1));

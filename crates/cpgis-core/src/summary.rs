@@ -588,7 +588,19 @@ pub fn grid_note(run: &Estimated) -> Option<String> {
     use crate::preset::regions;
     let grid = run.preset.get("carriers.electricity")?;
     if grid.from == "site file" {
-        return None;
+        // A region the site file names is not used beside its own factor: said, not dropped.
+        return run
+            .config
+            .grid_region
+            .as_ref()
+            .filter(|c| run.config.grid_region_picked.is_none() && !c.eq_ignore_ascii_case(regions::NATIONAL))
+            .map(|c| {
+                format!(
+                    "grid_region = \"{c}\" is not used: the site file's [factors] carriers.electricity ({} {}) stands for the district's grid",
+                    r4(grid.value),
+                    grid.unit
+                )
+            });
     }
     let set_own = "where the district's utility publishes its own, set it as [factors] carriers.electricity = { value, unit, source }, since the verdict may turn on it (see the break-even factor)";
     if let Some(code) = grid.from.strip_prefix("grid region ") {

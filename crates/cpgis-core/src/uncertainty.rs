@@ -595,16 +595,21 @@ mod tests {
         assert!((0..100).all(|_| a.next() == b.next()));
     }
 
-    #[test]
-    fn a_presets_own_range_comes_before_the_default() {
-        let preset = crate::preset::resolve(
-            "china-north",
+    /// A built-in preset, resolved as a site file naming it would.
+    fn builtin(name: &str) -> Preset {
+        crate::preset::resolve(
+            name,
             std::path::Path::new("."),
             &[],
             std::path::Path::new("site.toml"),
             &crate::files::MemoryFiles::default(),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn a_presets_own_range_comes_before_the_default() {
+        let preset = builtin("china-north");
         let r = ranges(&preset, &UncertaintySpec::default());
         let grid = r.iter().find(|r| r.key == "carriers.electricity").unwrap();
         assert_eq!((grid.low, grid.high), (0.5306, 0.6776));
@@ -623,14 +628,7 @@ mod tests {
     /// building intensities, 4.9 to 18.8 kWh/ft², converted at 10.7639 ft²/m².
     #[test]
     fn usa_retail_electricity_ranges_over_cbecs_quartiles() {
-        let preset = crate::preset::resolve(
-            "usa",
-            std::path::Path::new("."),
-            &[],
-            std::path::Path::new("site.toml"),
-            &crate::files::MemoryFiles::default(),
-        )
-        .unwrap();
+        let preset = builtin("usa");
         let r = ranges(&preset, &UncertaintySpec::default());
         let retail = r
             .iter()

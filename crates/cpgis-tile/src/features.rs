@@ -295,7 +295,16 @@ pub fn decode(batches: &[RecordBatch], shared: Site) -> Result<Decoded, String> 
         }
     }
     rows.sort_by_key(|r| (r.kind, r.idx));
-    rows.dedup_by_key(|r| (r.kind, r.idx));
+    // A feature twice in one tile is the tiler's mistake: said, never dropped.
+    if let Some(w) = rows
+        .windows(2)
+        .find(|w| (w[0].kind, w[0].idx) == (w[1].kind, w[1].idx))
+    {
+        return Err(format!(
+            "feature of kind {} and index {} comes twice in the tile",
+            w[0].kind, w[0].idx
+        ));
+    }
     let mut d = Decoded {
         site: shared,
         global: Vec::new(),
