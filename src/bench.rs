@@ -64,6 +64,15 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// The wall time of the stage named `name` (zero when there was none).
+    pub fn stage_wall(&self, name: &str) -> Duration {
+        self.stages
+            .iter()
+            .filter(|s| s.name == name)
+            .map(|s| s.wall)
+            .sum()
+    }
+
     fn end(&mut self) {
         if let Some((name, start, cpu)) = self.current.take() {
             self.stages.push(StageFigures {
@@ -118,6 +127,10 @@ pub struct Measured {
     /// Every repeat's total wall time without the uncertainty's draws (`--draws 0`), each run
     /// right after the repeat it pairs with.
     pub totals_no_draws: Vec<Duration>,
+    /// Per pair, the balance stage's wall time with the draws and without (the draws run
+    /// there and nowhere else): a difference far less exposed to a shared machine's noise in
+    /// the other stages than the totals'.
+    pub balance_pairs: Vec<(Duration, Duration)>,
     /// The median of the `ogr2ogr` conversions (one per repeat).
     pub ogr2ogr: Option<Duration>,
     /// Bytes of every output the run wrote.
@@ -260,6 +273,7 @@ pub fn bench(
         }
         let mut runs = Vec::new();
         let mut no_draws = Vec::new();
+        let mut balance_pairs = Vec::new();
         let mut ogr = Vec::new();
         for _ in 0..repeat.max(1) {
             let rec = run_in_process(exe, &dir.join("site.toml"), &dir.join("out"))?;
@@ -273,6 +287,11 @@ pub fn bench(
                 Some(0),
             )?;
             no_draws.push(plain.total());
+            balance_pairs.push((
+                runs.last()
+                    .map_or(Duration::ZERO, |r| r.stage_wall("balance")),
+                plain.stage_wall("balance"),
+            ));
             ogr.extend(time_ogr2ogr(&dir));
         }
         let output_bytes = bytes_in(&dir.join("out"));
@@ -285,6 +304,7 @@ pub fn bench(
             recorder: runs.swap_remove(pick),
             totals,
             totals_no_draws: no_draws,
+            balance_pairs,
             ogr2ogr: median(&ogr),
             output_bytes,
             disk,
@@ -345,23 +365,43 @@ pub fn render(results: &[Measured]) -> String {
     row(&mut s, "--draws 0", results, |r| {
         or_na(median(&r.totals_no_draws).map(|d| format!("{:.3}", d.as_secs_f64())))
     });
-    row(&mut s, "draws add", results, |r| {
-        // Per pair (a run and the one without draws right after it), then the median ratio.
-        let mut ratios: Vec<i64> = r
-            .totals
+    // Per pair (a run and the one without draws right after it), then the median change in
+    // per cent of the run without draws, with the smallest and the largest pair's.
+    let per_cent = |changes: Vec<f64>| {
+        let mut m: Vec<i64> = changes
             .iter()
-            .zip(&r.totals_no_draws)
-            .map(|(a, b)| ((a.as_secs_f64() / b.as_secs_f64() - 1.0) * 1000.0).round() as i64)
+            .map(|c| (c * 1000.0).round() as i64)
             .collect();
-        ratios.sort_unstable();
-        or_na(ratios.get(ratios.len() / 2).map(|m| {
+        m.sort_unstable();
+        or_na(m.get(m.len() / 2).map(|x| {
             format!(
                 "{:+.1}% ({:+.1}..{:+.1})",
-                *m as f64 / 10.0,
-                ratios[0] as f64 / 10.0,
-                ratios[ratios.len() - 1] as f64 / 10.0
+                *x as f64 / 10.0,
+                m[0] as f64 / 10.0,
+                m[m.len() - 1] as f64 / 10.0
             )
         }))
+    };
+    row(&mut s, "draws add", results, |r| {
+        per_cent(
+            r.totals
+                .iter()
+                .zip(&r.totals_no_draws)
+                .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64() - 1.0)
+                .collect(),
+        )
+    });
+    row(&mut s, "draws, stage", results, |r| {
+        // The balance stage's difference over the total without draws.
+        per_cent(
+            r.balance_pairs
+                .iter()
+                .zip(&r.totals_no_draws)
+                .map(|((with, without), total)| {
+                    (with.as_secs_f64() - without.as_secs_f64()) / total.as_secs_f64()
+                })
+                .collect(),
+        )
     });
     row(&mut s, "ogr2ogr", results, |r| {
         or_na(r.ogr2ogr.map(|d| format!("{:.3}", d.as_secs_f64())))

@@ -120,7 +120,8 @@ fn the_benchmark_prints_figures_that_agree_with_each_other() {
         .collect();
     assert_eq!(plain.len(), 2);
     assert!(plain.iter().all(|p| *p > 0.0));
-    for cell in line("draws add") {
+    // The same, from the balance stage alone (where the draws run) over the total without.
+    for cell in line("draws add").into_iter().chain(line("draws, stage")) {
         let (median, pairs) = cell.split_once("% (").unwrap();
         let (lo, hi) = pairs.trim_end_matches(')').split_once("..").unwrap();
         let (m, lo, hi): (f64, f64, f64) = (

@@ -17,7 +17,7 @@
 use crate::config::{RangeShape, UncertaintySpec};
 use crate::estimate::Estimates;
 use crate::kinds::Intervention;
-use crate::offsets::{credits_by_cell, OffsetContext, OffsetPlan};
+use crate::offsets::{credits_by_cell_under, OffsetContext, OffsetPlan};
 use crate::preset::{Factors, Preset};
 
 /// The values drawn unless the site file names others: every emission factor, and the
@@ -348,70 +348,102 @@ impl Scope {
     }
 }
 
-/// [`Evaluated`] under `factors` (`zones`: each zone's cells, indices in `aggregates.cells`).
-fn evaluate(
+/// Buildings per block of the walk in [`evaluate_all`].
+const BLOCK: usize = 2_048;
+
+/// [`Evaluated`] under each of `sets` (`zones`: each zone's cells, indices in
+/// `aggregates.cells`). Each building is visited once and evaluated under every set while its
+/// data is at hand (26 walks of a large district cost their memory traffic 26 times); each
+/// set's sums are added in building order, as the on-site total is everywhere.
+fn evaluate_all(
     ctx: &OffsetContext,
-    factors: &Factors,
+    sets: &[Factors],
     estimates: &Estimates,
     enabled: &[Intervention],
     (scope, zones): (&Scope, &[Vec<usize>]),
-) -> Evaluated {
+) -> Vec<Evaluated> {
     use rayon::prelude::*;
-    let at = OffsetContext::new(
-        ctx.site,
-        ctx.profiles,
-        factors,
-        ctx.community,
-        ctx.aggregates,
-    );
+    let n = sets.len();
+    let contexts: Vec<OffsetContext> = sets.iter().map(|f| ctx.with_factors(f)).collect();
     // Every selected cell in one parallel pass, then each zone's cells added in its order.
     let cells: Vec<usize> = zones.iter().flatten().copied().collect();
-    let per_cell = credits_by_cell(&at, enabled, &cells);
-    let mut at_cell = per_cell.iter();
-    let per_zone = zones
-        .iter()
-        .map(|z| at_cell.by_ref().take(z.len()).sum())
-        .collect();
+    let per_cell = credits_by_cell_under(&contexts, enabled, &cells);
     // Each building once: the district's under the proposed measures, the rest as they are;
-    // the district's summed in order as the on-site total is everywhere.
+    // `[building × set]`.
     let measures = &estimates.scenarios[estimates.proposed].measures;
     let none = crate::config::Measures::default();
+    // A sector that reads none of the parts in which a set differs from the first gives the
+    // first's result: taken, not worked out again.
+    let differ: Vec<u32> = sets.iter().map(|f| f.differing(&sets[0])).collect();
+    let sectors = crate::estimate::SECTORS;
     let per_building: Vec<f64> = scope
         .buildings
-        .par_iter()
-        .zip(&scope.roles)
-        .map(|(&i, (in_district, _))| {
-            let m = if *in_district { measures } else { &none };
-            crate::estimate::SECTORS
-                .iter()
-                .map(|s| {
-                    s.co2e_t(
-                        &ctx.site.buildings[i],
-                        &ctx.profiles.buildings[i],
-                        m,
-                        factors,
-                    )
-                })
-                .sum::<f64>()
+        .par_chunks(BLOCK)
+        .zip(scope.roles.par_chunks(BLOCK))
+        .flat_map_iter(|(buildings, roles)| {
+            let mut out = Vec::with_capacity(buildings.len() * n);
+            for (&i, (in_district, _)) in buildings.iter().zip(roles) {
+                let m = if *in_district { measures } else { &none };
+                let (b, p) = (&ctx.site.buildings[i], &ctx.profiles.buildings[i]);
+                let first = sectors.map(|s| s.co2e_t(b, p, m, &sets[0]));
+                out.extend(sets.iter().zip(&differ).map(|(f, d)| {
+                    sectors
+                        .iter()
+                        .zip(first)
+                        .map(|(s, v)| {
+                            if s.reads() & d == 0 {
+                                v
+                            } else {
+                                s.co2e_t(b, p, m, f)
+                            }
+                        })
+                        .sum::<f64>()
+                }));
+            }
+            out
         })
         .collect();
-    let on_site = per_building
-        .iter()
-        .zip(&scope.roles)
-        .filter(|(_, r)| r.0)
-        .map(|(v, _)| *v)
-        .sum();
-    let mut neighbourhoods = vec![0.0; scope.neighbourhoods];
-    for (v, (_, nb)) in per_building.iter().zip(&scope.roles) {
-        if let Some(n) = nb {
-            neighbourhoods[*n] += v;
-        }
-    }
-    Evaluated {
-        on_site,
-        zones: per_zone,
-        neighbourhoods,
-    }
+    (0..n)
+        .map(|k| {
+            let mut at_cell = per_cell.iter().map(|c| c[k]);
+            let zones = zones
+                .iter()
+                .map(|z| at_cell.by_ref().take(z.len()).sum())
+                .collect();
+            let values = per_building.iter().skip(k).step_by(n);
+            let on_site = values
+                .clone()
+                .zip(&scope.roles)
+                .filter(|(_, r)| r.0)
+                .map(|(v, _)| *v)
+                .sum();
+            let mut neighbourhoods = vec![0.0; scope.neighbourhoods];
+            for (v, (_, nb)) in values.zip(&scope.roles) {
+                if let Some(nb) = nb {
+                    neighbourhoods[*nb] += v;
+                }
+            }
+            Evaluated {
+                on_site,
+                zones,
+                neighbourhoods,
+            }
+        })
+        .collect()
+}
+
+/// The factors with one preset value nudged up by a thousandth of itself (at least 1e-9), as
+/// the slopes are measured, and how far that moved the variable the emissions are linear in
+/// ([`linear`]); `None` when the preset lacks the key or the nudged preset does not build.
+/// The site's own climate scale is kept.
+pub fn nudged(preset: &Preset, factors: &Factors, key: &str) -> Option<(Factors, f64)> {
+    let value = preset.get(key)?.value;
+    let step = (value.abs() * 1e-3).max(1e-9);
+    let mut p = preset.clone();
+    p.values.get_mut(key)?.value = value + step;
+    let mut f = Factors::from_preset(&p).ok()?;
+    f.space_heat_scale = factors.space_heat_scale;
+    Some((f, linear(key, value + step) - linear(key, value)))
 }
 
 /// Draws the ranges `spec` asks for and returns the spread of the balance; `None` when no draw
@@ -439,36 +471,38 @@ pub fn monte_carlo(
         .collect();
     // The district's buildings and those in a neighbourhood, each walked once per evaluation.
     let (scope, left_out) = Scope::new(ctx);
-    let e0 = evaluate(ctx, ctx.factors, estimates, enabled, (&scope, &zones));
+    // The factors as they are, then each value nudged: every set evaluated in one walk.
+    let mut sets = vec![ctx.factors.clone()];
+    let nudged: Vec<Option<(usize, f64)>> = ranges
+        .iter()
+        .map(|r| {
+            let (f, moved) = nudged(preset, ctx.factors, &r.key)?;
+            sets.push(f);
+            Some((sets.len() - 1, moved))
+        })
+        .collect();
+    let evaluated = evaluate_all(ctx, &sets, estimates, enabled, (&scope, &zones));
+    let e0 = &evaluated[0];
     let (on0, cr0): (f64, f64) = (e0.on_site, e0.zones.iter().sum());
     // Each zone's credits, then each neighbourhood's emissions: drawn alike.
     let parts0: Vec<f64> = e0.zones.iter().chain(&e0.neighbourhoods).copied().collect();
     // The slope of on-site emissions, credits and each part per unit of each value.
-    let slopes: Vec<(f64, f64, Vec<f64>)> = ranges
+    let slopes: Vec<(f64, f64, Vec<f64>)> = nudged
         .iter()
-        .map(|r| {
-            let step = (r.value.abs() * 1e-3).max(1e-9);
-            let mut p = preset.clone();
-            if let Some(f) = p.values.get_mut(&r.key) {
-                f.value = r.value + step;
+        .map(|at| match at {
+            Some((k, moved)) => {
+                let e = &evaluated[*k];
+                let parts: Vec<f64> = e
+                    .zones
+                    .iter()
+                    .chain(&e.neighbourhoods)
+                    .zip(&parts0)
+                    .map(|(a, b)| (a - b) / moved)
+                    .collect();
+                let cr: f64 = e.zones.iter().sum();
+                ((e.on_site - on0) / moved, (cr - cr0) / moved, parts)
             }
-            let moved = linear(&r.key, r.value + step) - linear(&r.key, r.value);
-            match Factors::from_preset(&p) {
-                Ok(mut f) => {
-                    f.space_heat_scale = ctx.factors.space_heat_scale;
-                    let e = evaluate(ctx, &f, estimates, enabled, (&scope, &zones));
-                    let parts: Vec<f64> = e
-                        .zones
-                        .iter()
-                        .chain(&e.neighbourhoods)
-                        .zip(&parts0)
-                        .map(|(a, b)| (a - b) / moved)
-                        .collect();
-                    let cr: f64 = e.zones.iter().sum();
-                    ((e.on_site - on0) / moved, (cr - cr0) / moved, parts)
-                }
-                Err(_) => (0.0, 0.0, vec![0.0; parts0.len()]),
-            }
+            None => (0.0, 0.0, vec![0.0; parts0.len()]),
         })
         .collect();
     let mut rng = Rng(spec.seed);

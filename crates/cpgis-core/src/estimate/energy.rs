@@ -14,7 +14,7 @@
 use std::ops::{Index, IndexMut};
 
 use super::{Measures, Quantities, Quantity, Sector, SectorModel, SectorResult};
-use crate::preset::{Carrier, Factors, HeatSource};
+use crate::preset::{parts, Carrier, Factors, HeatSource};
 use crate::profile::Profile;
 use crate::site::Building;
 
@@ -204,6 +204,9 @@ pub fn emissions_t(e: &EnergyUse, f: &Factors) -> f64 {
         / 1000.0
 }
 
+/// The parts of the factors [`energy_use`] and [`emissions_t`] read.
+pub const READS: u32 = parts::CARRIERS | parts::HEATING | parts::ARCHETYPES | parts::SOLAR;
+
 impl EnergyModel {
     /// Energy use of one building by carrier, with its heat demand and PV yield.
     pub fn energy_use(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> EnergyUse {
@@ -214,6 +217,10 @@ impl EnergyModel {
 impl SectorModel for EnergyModel {
     fn sector(&self) -> Sector {
         Sector::Energy
+    }
+
+    fn reads(&self) -> u32 {
+        READS
     }
 
     fn co2e_t(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> f64 {

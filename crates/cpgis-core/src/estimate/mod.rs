@@ -67,6 +67,12 @@ pub trait SectorModel: Sync {
     fn co2e_t(&self, b: &Building, p: &Profile, m: &Measures, f: &Factors) -> f64 {
         self.estimate(b, p, m, f).co2e_t
     }
+    /// The [`crate::preset::parts`] of the factors this model reads: under factors that differ
+    /// only elsewhere it gives the same result (the uncertainty stage relies on it, and a test
+    /// checks it on real cases).
+    fn reads(&self) -> u32 {
+        crate::preset::parts::ALL
+    }
 }
 
 /// Every sector model, in output order.

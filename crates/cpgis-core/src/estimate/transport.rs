@@ -125,9 +125,19 @@ pub fn emissions_t(tr: &Travel, f: &Factors) -> f64 {
     (car + transit) / 1000.0
 }
 
+/// The parts of the factors the transport model reads: trip rates, lengths and mode factors,
+/// the archetypes' jobs and visitors, and the carriers electric modes run on.
+pub const READS: u32 = crate::preset::parts::TRAVEL
+    | crate::preset::parts::ARCHETYPES
+    | crate::preset::parts::CARRIERS;
+
 impl SectorModel for TransportModel {
     fn sector(&self) -> Sector {
         Sector::Transport
+    }
+
+    fn reads(&self) -> u32 {
+        READS
     }
 
     fn co2e_t(&self, _b: &Building, p: &Profile, m: &Measures, f: &Factors) -> f64 {

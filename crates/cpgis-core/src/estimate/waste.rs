@@ -20,26 +20,60 @@ const DAYS: f64 = 365.0;
 
 /// Treatment shares after a diversion target.
 pub fn shares(base: &BTreeMap<Treatment, f64>, diversion: Option<f64>) -> BTreeMap<Treatment, f64> {
-    let mut s = base.clone();
+    let s = shares_by_treatment(base, diversion);
+    Treatment::ALL.iter().copied().zip(s).collect()
+}
+
+/// [`shares`] in [`Treatment::ALL`] order, on the stack (every building's waste is split
+/// this way, under every scenario and every factor drawn). A treatment the base lacks has
+/// share 0; a built preset gives every treatment one.
+pub fn shares_by_treatment(
+    base: &BTreeMap<Treatment, f64>,
+    diversion: Option<f64>,
+) -> [f64; Treatment::ALL.len()] {
+    let at = |t: Treatment| t as usize;
+    let mut s = [0.0; Treatment::ALL.len()];
+    for (t, v) in base {
+        s[at(*t)] = *v;
+    }
     let Some(target) = diversion else { return s };
-    let diverted = s[&Treatment::Composting] + s[&Treatment::Recycling];
+    let diverted = s[at(Treatment::Composting)] + s[at(Treatment::Recycling)];
     let mut need = (target - diverted).max(0.0);
     let moved_total = need;
     for from in [Treatment::Landfill, Treatment::Incineration] {
-        let take = need.min(s[&from]);
-        *s.get_mut(&from).unwrap_or(&mut 0.0) -= take;
+        let take = need.min(s[at(from)]);
+        s[at(from)] -= take;
         need -= take;
     }
     let moved = moved_total - need;
-    let (c, r) = (s[&Treatment::Composting], s[&Treatment::Recycling]);
+    let (c, r) = (s[at(Treatment::Composting)], s[at(Treatment::Recycling)]);
     let (to_c, to_r) = if c + r > 0.0 {
         (moved * c / (c + r), moved * r / (c + r))
     } else {
         (0.0, moved)
     };
-    *s.entry(Treatment::Composting).or_default() += to_c;
-    *s.entry(Treatment::Recycling).or_default() += to_r;
+    s[at(Treatment::Composting)] += to_c;
+    s[at(Treatment::Recycling)] += to_r;
     s
+}
+
+/// Waste generated, t per year: residents' and jobs' daily rates over a year.
+pub fn generated_t(p: &Profile, f: &Factors) -> f64 {
+    let w = &f.waste;
+    (p.residents * w.per_resident_kg_day + p.jobs * w.per_job_kg_day) * DAYS / 1000.0
+}
+
+/// Tonnes by treatment, in [`Treatment::ALL`] order, and their kg CO2e.
+fn treated(p: &Profile, m: &Measures, f: &Factors) -> ([f64; Treatment::ALL.len()], f64) {
+    let tonnes = generated_t(p, f);
+    let shares = shares_by_treatment(&f.waste.shares, m.waste_diversion);
+    let mut kg = 0.0;
+    let mut by = [0.0; Treatment::ALL.len()];
+    for ((t, share), tt) in Treatment::ALL.iter().zip(shares).zip(&mut by) {
+        *tt = tonnes * share;
+        kg += *tt * f.waste.factors[t];
+    }
+    (by, kg)
 }
 
 impl SectorModel for WasteModel {
@@ -47,26 +81,24 @@ impl SectorModel for WasteModel {
         Sector::Waste
     }
 
+    fn reads(&self) -> u32 {
+        crate::preset::parts::WASTE
+    }
+
+    fn co2e_t(&self, _b: &Building, p: &Profile, m: &Measures, f: &Factors) -> f64 {
+        treated(p, m, f).1 / 1000.0
+    }
+
     fn estimate(&self, _b: &Building, p: &Profile, m: &Measures, f: &Factors) -> SectorResult {
-        let w = &f.waste;
-        let tonnes =
-            (p.residents * w.per_resident_kg_day + p.jobs * w.per_job_kg_day) * DAYS / 1000.0;
-        let shares = shares(&w.shares, m.waste_diversion);
+        let (by, kg) = treated(p, m, f);
         // The total, then each treatment: on the stack, not a growing vector per call.
-        let mut quantities = [(Quantity::WasteT, 0.0); 1 + Treatment::ALL.len()];
-        quantities[0] = (Quantity::WasteT, tonnes);
-        let mut n = 1;
-        let mut kg = 0.0;
-        for (t, share) in &shares {
-            let tt = tonnes * share;
-            kg += tt * w.factors[t];
-            quantities[n] = (column(*t), tt);
-            n += 1;
+        let mut quantities = [(Quantity::WasteT, generated_t(p, f)); 1 + Treatment::ALL.len()];
+        for ((slot, t), tt) in quantities[1..].iter_mut().zip(Treatment::ALL).zip(by) {
+            *slot = (column(*t), tt);
         }
-        let quantities = &quantities[..n];
         SectorResult {
             co2e_t: kg / 1000.0,
-            quantities: Quantities::new(quantities),
+            quantities: Quantities::new(&quantities),
         }
     }
 }

@@ -18,6 +18,10 @@ impl InterventionModel for DeepRetrofit {
         Intervention::DeepRetrofit
     }
 
+    fn reads(&self) -> u32 {
+        crate::estimate::energy::READS | crate::preset::parts::OFFSETS
+    }
+
     fn describe(&self, f: &Factors, p: Option<&Profile>, _o: &Opportunity) -> String {
         let Some(p) = p else { return String::new() };
         let o = &f.offsets;

@@ -18,6 +18,10 @@ impl InterventionModel for HeatPump {
         Intervention::HeatPump
     }
 
+    fn reads(&self) -> u32 {
+        crate::estimate::energy::READS | crate::preset::parts::OFFSETS
+    }
+
     fn describe(&self, f: &Factors, _p: Option<&Profile>, o: &Opportunity) -> String {
         let Figures::HeatPump { heat_kwh, kw } = o.figures else {
             return String::new();
@@ -58,11 +62,12 @@ impl AtBuilding for HeatPump {
         }
         let f = ctx.factors;
         let (building, profile) = (&ctx.site.buildings[b], &ctx.profiles.buildings[b]);
-        let heat_kwh = EnergyModel.energy_use(building, profile, state, f).heat_kwh;
+        let now = EnergyModel.energy_use(building, profile, state, f);
+        let heat_kwh = now.heat_kwh;
         if heat_kwh <= 0.0 {
             return None;
         }
-        let before = energy_t(ctx, b, state);
+        let before = crate::estimate::energy::emissions_t(&now, f);
         let mut after_state = state.clone();
         after_state.heat = Some(HeatSource::HeatPump);
         let after = energy_t(ctx, b, &after_state);

@@ -148,8 +148,9 @@ pub struct OffsetContext<'a> {
     pub aggregates: &'a Aggregates,
     /// The profile stage's access model (the transit intervention asks it again with a new stop).
     pub access: &'a AccessModel,
-    /// Per grid cell (index in `aggregates.cells`), its community buildings.
-    pub community_in_cell: Vec<Vec<usize>>,
+    /// Per grid cell (index in `aggregates.cells`), its community buildings (borrowed by a
+    /// context [`OffsetContext::with_factors`] made).
+    pub community_in_cell: std::borrow::Cow<'a, [Vec<usize>]>,
 }
 
 impl<'a> OffsetContext<'a> {
@@ -169,12 +170,25 @@ impl<'a> OffsetContext<'a> {
         }
         OffsetContext {
             access: &profiles.access,
-            community_in_cell,
+            community_in_cell: community_in_cell.into(),
             site,
             profiles,
             factors,
             community,
             aggregates,
+        }
+    }
+
+    /// The same context under other factors, its cells' buildings borrowed, not listed again.
+    pub fn with_factors<'b>(&'b self, factors: &'b Factors) -> OffsetContext<'b> {
+        OffsetContext {
+            site: self.site,
+            profiles: self.profiles,
+            factors,
+            community: self.community,
+            aggregates: self.aggregates,
+            access: self.access,
+            community_in_cell: std::borrow::Cow::Borrowed(&self.community_in_cell),
         }
     }
 }
@@ -189,6 +203,12 @@ pub trait InterventionModel: Sync {
     /// The quantities and values an opportunity was worked out from, in words, from its
     /// figures, the preset and (for a building) the building's profile.
     fn describe(&self, f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String;
+
+    /// The [`crate::preset::parts`] of the factors its abatement depends on (its text aside):
+    /// under factors that differ only elsewhere, on the same state, it finds the same.
+    fn reads(&self) -> u32 {
+        crate::preset::parts::ALL
+    }
 }
 
 /// An intervention at single buildings.
@@ -334,18 +354,84 @@ pub fn credits_in_cells(ctx: &OffsetContext, enabled: &[Intervention], cells: &[
 
 /// [`credits_in_cells`] cell by cell, in the order of `cells`.
 pub fn credits_by_cell(ctx: &OffsetContext, enabled: &[Intervention], cells: &[usize]) -> Vec<f64> {
+    credits_by_cell_under(std::slice::from_ref(ctx), enabled, cells)
+        .into_iter()
+        .map(|c| c[0])
+        .collect()
+}
+
+/// [`credits_by_cell`] under each of several contexts (the same site under other factors):
+/// `[cell][context]`. Each building is visited once and evaluated under every context while
+/// its data is at hand; each context's sum is added in [`credits_by_cell`]'s order. The first
+/// context is the reference: under another, an intervention that reads none of the parts
+/// where its factors differ from the first's ([`InterventionModel::reads`]), met in the same
+/// state, takes the first's result instead of being run again.
+pub fn credits_by_cell_under(
+    contexts: &[OffsetContext],
+    enabled: &[Intervention],
+    cells: &[usize],
+) -> Vec<Vec<f64>> {
     let on = Enabled::new(enabled);
+    let Some(first) = contexts.first() else {
+        return vec![Vec::new(); cells.len()];
+    };
+    let differ: Vec<u32> = contexts
+        .iter()
+        .map(|c| c.factors.differing(first.factors))
+        .collect();
     // Each cell on its own, in parallel.
     cells
         .par_iter()
         .map(|&cell| {
-            let buildings = ctx.community_in_cell[cell]
+            // -0.0: the neutral element `Sum` starts from, so an empty cell sums as before.
+            let mut sums = vec![-0.0; contexts.len()];
+            // Per intervention at the building, under the first context: its abatement, if it
+            // applies, and the state it leaves.
+            let mut reference: Vec<(Option<f64>, Measures)> = Vec::new();
+            for &b in first.community_in_cell[cell].iter() {
+                reference.clear();
+                let mut state = Measures::default();
+                for i in &on.at_building {
+                    let found = i.at_building(first, b, &mut state).map(|o| o.abatement_t);
+                    reference.push((found, state.clone()));
+                }
+                for (k, (sum, ctx)) in sums.iter_mut().zip(contexts).enumerate() {
+                    let mut state = Measures::default();
+                    // Whether `state` is still the reference's at this point of the stack.
+                    let mut same = true;
+                    for (i, (found, after)) in on.at_building.iter().zip(&reference) {
+                        let abatement = if same && i.reads() & differ[k] == 0 {
+                            state.clone_from(after);
+                            *found
+                        } else {
+                            let a = i.at_building(ctx, b, &mut state).map(|o| o.abatement_t);
+                            same = same && state == *after;
+                            a
+                        };
+                        if let Some(a) = abatement {
+                            *sum += a;
+                        }
+                    }
+                }
+            }
+            let reference: Vec<Option<f64>> = on
+                .in_cell
                 .iter()
-                .flat_map(|&b| on.at_building(ctx, b));
-            buildings
-                .chain(on.in_cell(ctx, cell))
-                .map(|o| o.abatement_t)
-                .sum::<f64>()
+                .map(|i| i.in_cell(first, cell).map(|o| o.abatement_t))
+                .collect();
+            for (k, (sum, ctx)) in sums.iter_mut().zip(contexts).enumerate() {
+                for (i, found) in on.in_cell.iter().zip(&reference) {
+                    let abatement = if i.reads() & differ[k] == 0 {
+                        *found
+                    } else {
+                        i.in_cell(ctx, cell).map(|o| o.abatement_t)
+                    };
+                    if let Some(a) = abatement {
+                        *sum += a;
+                    }
+                }
+            }
+            sums
         })
         .collect()
 }

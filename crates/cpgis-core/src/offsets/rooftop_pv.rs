@@ -16,6 +16,10 @@ impl InterventionModel for RooftopPv {
         Intervention::RooftopPv
     }
 
+    fn reads(&self) -> u32 {
+        crate::preset::parts::CARRIERS | crate::preset::parts::SOLAR | crate::preset::parts::OFFSETS
+    }
+
     fn describe(&self, f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String {
         let Some(p) = p else { return String::new() };
         let Figures::RooftopPv {

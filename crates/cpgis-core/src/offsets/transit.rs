@@ -20,6 +20,10 @@ impl InterventionModel for Transit {
         Intervention::Transit
     }
 
+    fn reads(&self) -> u32 {
+        crate::estimate::transport::READS | crate::preset::parts::OFFSETS
+    }
+
     fn describe(&self, f: &Factors, _p: Option<&Profile>, o: &Opportunity) -> String {
         let Figures::Transit {
             residents,

@@ -16,6 +16,10 @@ impl InterventionModel for WasteDiversion {
         Intervention::WasteDiversion
     }
 
+    fn reads(&self) -> u32 {
+        crate::preset::parts::WASTE | crate::preset::parts::OFFSETS
+    }
+
     fn describe(&self, f: &Factors, _p: Option<&Profile>, o: &Opportunity) -> String {
         let Figures::WasteDiversion {
             waste_t: tonnes,
@@ -52,19 +56,16 @@ impl AtBuilding for WasteDiversion {
         let f = ctx.factors;
         let model = crate::estimate::waste::WasteModel;
         let (building, profile) = (&ctx.site.buildings[b], &ctx.profiles.buildings[b]);
-        let before = model.estimate(building, profile, state, f);
+        let before = model.co2e_t(building, profile, state, f);
         let mut after_state = state.clone();
         after_state.waste_diversion = Some(f.offsets.waste_target);
-        let after = model.estimate(building, profile, &after_state, f);
-        let abatement_t = before.co2e_t - after.co2e_t;
+        let after = model.co2e_t(building, profile, &after_state, f);
+        let abatement_t = before - after;
         if abatement_t <= 1e-12 {
             return None;
         }
         *state = after_state;
-        let tonnes = before
-            .quantities
-            .get(crate::estimate::Quantity::WasteT)
-            .unwrap_or(0.0);
+        let tonnes = crate::estimate::waste::generated_t(profile, f);
         let diverted_now =
             f.waste.shares[&Treatment::Composting] + f.waste.shares[&Treatment::Recycling];
         let moved = tonnes * (f.offsets.waste_target - diverted_now).max(0.0);

@@ -261,7 +261,79 @@ pub struct Factors {
     pub space_heat_scale: f64,
 }
 
+/// Parts of [`Factors`], as bit flags: which parts two sets of factors differ in
+/// ([`Factors::differing`]) and which a model reads, so that a model reading none of the parts
+/// that differ gives the same result under both without being run again.
+pub mod parts {
+    /// `carriers`: emission factors.
+    pub const CARRIERS: u32 = 1;
+    /// `heating`, `gas_kwh_per_m3`, `eras` and `space_heat_scale`.
+    pub const HEATING: u32 = 1 << 1;
+    /// `archetypes`.
+    pub const ARCHETYPES: u32 = 1 << 2;
+    /// `travel`.
+    pub const TRAVEL: u32 = 1 << 3;
+    /// `waste`.
+    pub const WASTE: u32 = 1 << 4;
+    /// `solar`.
+    pub const SOLAR: u32 = 1 << 5;
+    /// `offsets`.
+    pub const OFFSETS: u32 = 1 << 6;
+    /// Everything else (`access`, occupancy, `currency`): read by the profile stage and the
+    /// texts, counted as read by every model.
+    pub const OTHER: u32 = 1 << 7;
+    /// Every part: what a model reads unless it says otherwise.
+    pub const ALL: u32 = (1 << 8) - 1;
+}
+
 impl Factors {
+    /// The [`parts`] in which `self` and `other` differ (values compared, not identity).
+    pub fn differing(&self, other: &Factors) -> u32 {
+        // Every field named, so that a field added to `Factors` must be given a part here.
+        let Factors {
+            carriers,
+            gas_kwh_per_m3,
+            heating,
+            eras,
+            floor_area_per_resident_m2,
+            unknown_use_housing_share,
+            archetypes,
+            travel,
+            access,
+            waste,
+            solar,
+            offsets,
+            currency,
+            space_heat_scale,
+        } = self;
+        let o = other;
+        [
+            (*carriers == o.carriers, parts::CARRIERS),
+            (
+                *heating == o.heating
+                    && *gas_kwh_per_m3 == o.gas_kwh_per_m3
+                    && *eras == o.eras
+                    && *space_heat_scale == o.space_heat_scale,
+                parts::HEATING,
+            ),
+            (*archetypes == o.archetypes, parts::ARCHETYPES),
+            (*travel == o.travel, parts::TRAVEL),
+            (*waste == o.waste, parts::WASTE),
+            (*solar == o.solar, parts::SOLAR),
+            (*offsets == o.offsets, parts::OFFSETS),
+            (
+                *access == o.access
+                    && *floor_area_per_resident_m2 == o.floor_area_per_resident_m2
+                    && *unknown_use_housing_share == o.unknown_use_housing_share
+                    && *currency == o.currency,
+                parts::OTHER,
+            ),
+        ]
+        .iter()
+        .filter(|(same, _)| !same)
+        .fold(0, |d, (_, part)| d | part)
+    }
+
     /// kg CO2e per kWh of a carrier.
     pub fn carrier(&self, c: Carrier) -> f64 {
         self.carriers.get(&c).copied().unwrap_or(0.0)

@@ -30,7 +30,7 @@ use crate::issues::ConfigIssues;
 use crate::{Error, Result};
 
 pub use crate::kinds::{Carrier, Era, HeatSource, Mode, Treatment, Use};
-pub use factors::{Access, Archetype, Factors, Heating, Offsets, Solar, Travel, Waste};
+pub use factors::{parts, Access, Archetype, Factors, Heating, Offsets, Solar, Travel, Waste};
 pub use show::{render_list, render_preset};
 
 /// The presets compiled into cpgis: name and TOML text.
