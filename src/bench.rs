@@ -184,6 +184,12 @@ fn bytes_in(dir: &Path) -> u64 {
 }
 
 /// Times `ogr2ogr -f GeoJSON` of the synthetic buildings layer.
+/// Writes every dirty page to disk, so the next timed run does not pay for the last one's.
+fn sync_disk() {
+    // SAFETY: sync(2) takes no arguments, touches no memory of ours and cannot fail.
+    unsafe { libc::sync() };
+}
+
 fn time_ogr2ogr(dir: &Path) -> Option<Duration> {
     let out = dir.join("ogr2ogr-buildings.geojson");
     let _ = std::fs::remove_file(&out);
@@ -275,23 +281,36 @@ pub fn bench(
         let mut no_draws = Vec::new();
         let mut balance_pairs = Vec::new();
         let mut ogr = Vec::new();
-        for _ in 0..repeat.max(1) {
-            let rec = run_in_process(exe, &dir.join("site.toml"), &dir.join("out"))?;
-            eprintln!("{n} buildings: {:.2} s", rec.total().as_secs_f64());
-            runs.push(rec);
-            // The same run without the uncertainty's draws, right after: what they cost.
-            let plain = run_in_process_with(
-                exe,
-                &dir.join("site.toml"),
-                &dir.join("out-no-draws"),
-                Some(0),
-            )?;
+        for k in 0..repeat.max(1) {
+            // Each run paired with the same run without the uncertainty's draws, what they
+            // cost; the pair's order alternates and the disk is synced before each run, so
+            // that neither side always inherits the other's (or ogr2ogr's) writing.
+            let mut pair = [None, None];
+            for side in [k % 2, 1 - k % 2] {
+                sync_disk();
+                pair[side] = Some(if side == 0 {
+                    run_in_process(exe, &dir.join("site.toml"), &dir.join("out"))?
+                } else {
+                    run_in_process_with(
+                        exe,
+                        &dir.join("site.toml"),
+                        &dir.join("out-no-draws"),
+                        Some(0),
+                    )?
+                });
+            }
+            let [Some(rec), Some(plain)] = pair else {
+                unreachable!("both sides of a pair run")
+            };
+            eprintln!(
+                "{n} buildings: {:.2} s ({:.2} s without draws)",
+                rec.total().as_secs_f64(),
+                plain.total().as_secs_f64()
+            );
             no_draws.push(plain.total());
-            balance_pairs.push((
-                runs.last()
-                    .map_or(Duration::ZERO, |r| r.stage_wall("balance")),
-                plain.stage_wall("balance"),
-            ));
+            balance_pairs.push((rec.stage_wall("balance"), plain.stage_wall("balance")));
+            runs.push(rec);
+            sync_disk();
             ogr.extend(time_ogr2ogr(&dir));
         }
         let output_bytes = bytes_in(&dir.join("out"));
@@ -365,31 +384,42 @@ pub fn render(results: &[Measured]) -> String {
     row(&mut s, "--draws 0", results, |r| {
         or_na(median(&r.totals_no_draws).map(|d| format!("{:.3}", d.as_secs_f64())))
     });
-    // Per pair (a run and the one without draws right after it), then the median change in
-    // per cent of the run without draws, with the smallest and the largest pair's.
-    let per_cent = |changes: Vec<f64>| {
-        let mut m: Vec<i64> = changes
+    // Per pair (a run and the same run without draws, in alternating order), a change in per
+    // cent of the run without draws: `centre` of the pairs', with the smallest and the largest.
+    let per_cent = |changes: Vec<f64>, centre: &dyn Fn(&[f64]) -> f64| {
+        if changes.is_empty() {
+            return or_na(None);
+        }
+        let (lo, hi) = changes
             .iter()
-            .map(|c| (c * 1000.0).round() as i64)
-            .collect();
-        m.sort_unstable();
-        or_na(m.get(m.len() / 2).map(|x| {
-            format!(
-                "{:+.1}% ({:+.1}..{:+.1})",
-                *x as f64 / 10.0,
-                m[0] as f64 / 10.0,
-                m[m.len() - 1] as f64 / 10.0
-            )
-        }))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| {
+                (lo.min(*c), hi.max(*c))
+            });
+        format!(
+            "{:+.1}% ({:+.1}..{:+.1})",
+            centre(&changes) * 100.0,
+            lo * 100.0,
+            hi * 100.0
+        )
+    };
+    let median_of = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
     };
     row(&mut s, "draws add", results, |r| {
-        per_cent(
-            r.totals
-                .iter()
-                .zip(&r.totals_no_draws)
-                .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64() - 1.0)
-                .collect(),
-        )
+        // The whole run's: the geometric mean of the pairs' ratios. On this machine whichever
+        // run of a pair comes first is slower (by up to a quarter); the order alternates, so
+        // over an even number of repeats that cancels, where a median would pick one side.
+        let ratios: Vec<f64> = r
+            .totals
+            .iter()
+            .zip(&r.totals_no_draws)
+            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+            .collect();
+        per_cent(ratios.iter().map(|x| x - 1.0).collect(), &|_| {
+            (ratios.iter().map(|x| x.ln()).sum::<f64>() / ratios.len() as f64).exp() - 1.0
+        })
     });
     row(&mut s, "draws, stage", results, |r| {
         // The balance stage's difference over the total without draws.
@@ -401,6 +431,7 @@ pub fn render(results: &[Measured]) -> String {
                     (with.as_secs_f64() - without.as_secs_f64()) / total.as_secs_f64()
                 })
                 .collect(),
+            &median_of,
         )
     });
     row(&mut s, "ogr2ogr", results, |r| {

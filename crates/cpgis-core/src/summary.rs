@@ -144,6 +144,10 @@ pub struct Summary {
     /// Buildings by energy tier (`1`: archetype intensities, `2`: metered, `partial`: some
     /// carriers metered, the rest modelled).
     pub energy_tiers: BTreeMap<String, usize>,
+    /// The metered (tier 2) buildings against what the archetypes give them, by main use
+    /// (absent when no building is metered on every carrier).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metered_vs_modelled: Vec<crate::estimate::calibration::UseCheck>,
     /// Buildings by transit access band.
     pub access_bands: BTreeMap<String, usize>,
     /// What profiling could not do as asked, listed by building id.
@@ -463,6 +467,25 @@ fn rounded(b: &Balance) -> Balance {
     }
 }
 
+/// [`crate::estimate::calibration::metered_vs_modelled`], rounded as the summary rounds.
+fn metered_vs_modelled(run: &Estimated) -> Vec<crate::estimate::calibration::UseCheck> {
+    use crate::estimate::calibration::{metered_vs_modelled, Split, UseCheck};
+    let split = |s: Split| Split {
+        electricity_kwh: r4(s.electricity_kwh),
+        other_kwh: r4(s.other_kwh),
+    };
+    metered_vs_modelled(&run.site, &run.profiles, &run.factors)
+        .into_iter()
+        .map(|u| UseCheck {
+            gfa_m2: r4(u.gfa_m2),
+            metered: split(u.metered),
+            modelled: split(u.modelled),
+            ratio: u.ratio.map(r4),
+            ..u
+        })
+        .collect()
+}
+
 /// The summary of an estimate (`ran`: and of the rest of a full run).
 pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     let agg = &run.aggregates;
@@ -547,6 +570,7 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
         },
         consistency,
         energy_tiers,
+        metered_vs_modelled: metered_vs_modelled(run),
         access_bands,
         profile: run.profiles.notes.clone(),
         quality: run.site.quality.clone(),

@@ -21,7 +21,10 @@ use crate::offsets::{credits_by_cell_under, OffsetContext, OffsetPlan};
 use crate::preset::{Factors, Preset};
 
 /// The values drawn unless the site file names others: every emission factor, and the
-/// intensities and rates the largest activities scale with.
+/// intensities and rates the largest activities scale with. Values only the profile stage reads
+/// (floor area per resident or per job, the access parameters) are not among them: the draws
+/// hold the profiles, so such a value would move nothing (named in [`Uncertainty::unmoved`]
+/// when a site file draws one).
 pub const DEFAULT_FACTORS: &[&str] = &[
     "carriers.electricity",
     "carriers.district_heat",
@@ -38,7 +41,6 @@ pub const DEFAULT_FACTORS: &[&str] = &[
     "archetypes.office.heat",
     "archetypes.retail.electricity",
     "archetypes.retail.heat",
-    "occupancy.floor_area_per_resident",
     "travel.trips_per_resident_day",
     "travel.car_trip_km",
     "travel.commute_trip_km",
@@ -144,6 +146,16 @@ pub struct Contribution {
     pub swing_t: f64,
 }
 
+/// The sentence naming the values drawn that moved nothing, if any.
+pub fn unmoved_sentence(u: &Uncertainty) -> Option<String> {
+    (!u.unmoved.is_empty()).then(|| {
+        format!(
+            "drawn but moving no result here: {} (no building here uses it, or only the profile stage reads it, which the draws hold)",
+            u.unmoved.join(", ")
+        )
+    })
+}
+
 /// The outcome of the draws.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Uncertainty {
@@ -165,6 +177,11 @@ pub struct Uncertainty {
     /// Why the neighbourhoods' ranges were not drawn, when they were not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub neighbourhoods_left_out: Option<String>,
+    /// Values drawn that move no result here (their slopes are all zero): a carrier no building
+    /// uses, or a value only the profile stage reads (residents by floor area, jobs), which the
+    /// draws hold.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmoved: Vec<String>,
     /// Share of draws with a net below zero.
     pub probability_climate_positive: f64,
     /// The factors contributing most to the net's variance, largest first (ten at most).
@@ -592,6 +609,12 @@ pub fn monte_carlo(
             })
             .collect(),
         probability_climate_positive: positive,
+        unmoved: ranges
+            .iter()
+            .zip(&slopes)
+            .filter(|(_, (so, sc, sz))| *so == 0.0 && *sc == 0.0 && sz.iter().all(|s| *s == 0.0))
+            .map(|(r, _)| r.key.clone())
+            .collect(),
         sensitivity,
         ranges,
     })

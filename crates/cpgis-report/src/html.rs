@@ -167,6 +167,9 @@ pub fn render_html(ran: &Ran) -> String {
             u.ranges.len(),
             u.seed
         );
+        if let Some(s) = cpgis_core::uncertainty::unmoved_sentence(u) {
+            let _ = write!(h, r#"<p class="note">{}.</p>"#, esc(&capitalised(&s)));
+        }
         neighbourhood_ranges(u, &mut h);
     }
     designs(ran, &mut h);
@@ -370,6 +373,7 @@ fn maps(ran: &Ran, h: &mut String) {
     let base = base(ran);
     let f = &base.frame;
     let many = e.site.buildings.len() > MAX_DRAWN_BUILDINGS;
+    metered_against_modelled(e, h);
     h.push_str(r#"<h2 id="maps">Maps</h2>"#);
 
     // Emissions per building (or per cell for very large cases).
@@ -540,6 +544,30 @@ fn label_point(mp: &MultiPolygon<f64>) -> Option<(f64, f64)> {
         mp.0.iter()
             .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
     largest.interior_point().map(|p| (p.x(), p.y()))
+}
+
+/// The metered buildings against what the archetypes give them, by main use.
+fn metered_against_modelled(e: &cpgis_core::run::Estimated, h: &mut String) {
+    let checks =
+        cpgis_core::estimate::calibration::metered_vs_modelled(&e.site, &e.profiles, &e.factors);
+    if checks.is_empty() {
+        return;
+    }
+    h.push_str(r#"<h3 id="metered">Metered buildings against the archetypes</h3><p>Each building metered on every carrier its layer maps, beside what the preset's archetypes (floor area × intensity, heat by the heating mix) would give it: baseline site energy, MWh per year, by main use. A ratio far from 1 says the archetype does not fit this stock; the run uses the meters for these buildings.</p><table id="metered-table"><tr><th>main use</th><th class="n">buildings</th><th class="n">metered</th><th class="n">modelled</th><th class="n">modelled / metered</th><th class="n">electricity metered</th><th class="n">electricity modelled</th></tr>"#);
+    for u in &checks {
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            esc(&u.use_key),
+            u.buildings,
+            fmt_num(u.metered.total_kwh() / 1000.0),
+            fmt_num(u.modelled.total_kwh() / 1000.0),
+            u.ratio.map_or("n/a".to_string(), |r| format!("{r:.2}")),
+            fmt_num(u.metered.electricity_kwh / 1000.0),
+            fmt_num(u.modelled.electricity_kwh / 1000.0)
+        );
+    }
+    h.push_str("</table>");
 }
 
 fn class_legend(title: &str, breaks: &[f64]) -> String {

@@ -49,6 +49,45 @@ pub fn estimate_table(run: &Estimated) -> String {
         "\ndistrict: {:.0} m² floor area, {:.0} residents, {:.0} jobs",
         agg.district.floor_area_m2, agg.district.residents, agg.district.jobs
     );
+    out.push_str(&metered_table(run));
+    out
+}
+
+/// The metered buildings against what the archetypes give them, by main use (nothing when no
+/// building is metered on every carrier).
+pub fn metered_table(run: &Estimated) -> String {
+    let checks = cpgis_core::estimate::calibration::metered_vs_modelled(
+        &run.site,
+        &run.profiles,
+        &run.factors,
+    );
+    let mut out = String::new();
+    if checks.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nmetered buildings against the archetypes (baseline site energy, MWh per year; electricity apart):"
+    );
+    let _ = writeln!(
+        out,
+        "{:<14} {:>9} {:>12} {:>12} {:>9} {:>14} {:>14}",
+        "main use", "buildings", "metered", "modelled", "ratio", "el. metered", "el. modelled"
+    );
+    for u in &checks {
+        let ratio = u.ratio.map_or("n/a".to_string(), |r| format!("{r:.2}"));
+        let _ = writeln!(
+            out,
+            "{:<14} {:>9} {:>12.1} {:>12.1} {:>9} {:>14.1} {:>14.1}",
+            u.use_key,
+            u.buildings,
+            u.metered.total_kwh() / 1000.0,
+            u.modelled.total_kwh() / 1000.0,
+            ratio,
+            u.metered.electricity_kwh / 1000.0,
+            u.modelled.electricity_kwh / 1000.0
+        );
+    }
     out
 }
 
@@ -190,6 +229,9 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
         let _ = writeln!(out, "  {}", uncertainty_sentence(u));
         if let Some(why) = &u.neighbourhoods_left_out {
             let _ = writeln!(out, "  {why}");
+        }
+        if let Some(s) = cpgis_core::uncertainty::unmoved_sentence(u) {
+            let _ = writeln!(out, "  {s}");
         }
     }
     out.push_str(&scenario_table(b, &e.factors.currency));

@@ -146,22 +146,7 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
         }
         (if complete { 2 } else { PARTIAL }, heat)
     } else {
-        let (electricity, heat) = archetype_demand(p, f);
-        let electricity = electricity * keep;
-        let heat = heat * keep * (1.0 - m.heat_reduction);
-        carriers[Carrier::Electricity] += electricity;
-        let only;
-        let mix: &[(HeatSource, f64)] = match m.heat {
-            Some(source) => {
-                only = [(source, 1.0)];
-                &only
-            }
-            None => &f.heating.mix,
-        };
-        for (source, share) in mix {
-            carriers[source.carrier()] += heat * share * f.heating.input_per_heat(*source);
-        }
-        (1, heat)
+        (1, modelled(p, m, f, &mut carriers))
     };
     let pv_kwh = f.solar.yield_kwh(p.footprint_m2, m.rooftop_pv);
     // PV offsets the building's own consumption; a surplus (and all of it where the metered
@@ -177,6 +162,36 @@ pub fn energy_use(b: &Building, p: &Profile, m: &Measures, f: &Factors) -> Energ
         pv_kwh,
         pv_export_kwh,
     }
+}
+
+/// Tier 1: the archetype's electricity and the heat it meets by the preset's heating mix (or
+/// the measures' heat source), added to `carriers`; returns the heat delivered, kWh per year.
+fn modelled(p: &Profile, m: &Measures, f: &Factors, carriers: &mut ByCarrier) -> f64 {
+    let keep = 1.0 - m.eui_reduction;
+    let (electricity, heat) = archetype_demand(p, f);
+    let electricity = electricity * keep;
+    let heat = heat * keep * (1.0 - m.heat_reduction);
+    carriers[Carrier::Electricity] += electricity;
+    let only;
+    let mix: &[(HeatSource, f64)] = match m.heat {
+        Some(source) => {
+            only = [(source, 1.0)];
+            &only
+        }
+        None => &f.heating.mix,
+    };
+    for (source, share) in mix {
+        carriers[source.carrier()] += heat * share * f.heating.input_per_heat(*source);
+    }
+    heat
+}
+
+/// What the archetypes (tier 1) give a building, by carrier, kWh per year, whatever it has
+/// metered: the model's side of a check against meters.
+pub fn archetype_use(p: &Profile, f: &Factors) -> ByCarrier {
+    let mut carriers = ByCarrier::default();
+    modelled(p, &Measures::default(), f, &mut carriers);
+    carriers
 }
 
 /// The archetype's electricity and heat demand of a building, kWh per year, by its uses.

@@ -9,6 +9,7 @@
 //! | `transport` | residents' trips, a mode split that follows transit access, passenger-km |
 //! | `waste` | generation by residents and jobs, treatment paths, diversion |
 
+pub mod calibration;
 pub mod energy;
 pub mod quantities;
 pub mod scenario;
