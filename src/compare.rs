@@ -445,22 +445,18 @@ tr{break-inside:avoid}</style></head><body>",
     h
 }
 
-/// Writes `compare.csv` and `compare.html` into `dir` (created if missing): both written and
-/// synced under temporary names first, then renamed one after the other, so a failure while
-/// writing replaces neither.
+/// Writes `compare.csv` and `compare.html` into `dir` (created if missing) as one generation:
+/// the folder shows the previous pair or the new one, never one of each.
 pub fn write(dir: &Path, c: &Comparison) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::Output {
-        path: dir.to_path_buf(),
-        problem: format!("cannot be created: {e}"),
-    })?;
-    let staged = [
+    let generation =
+        cpgis_io::export::Generation::begin_for(dir, &cpgis_io::export::atomic::COMPARE_NAMES)?;
+    for (name, body) in [
         ("compare.csv", render_csv(c)),
         ("compare.html", render_html(c)),
-    ]
-    .into_iter()
-    .map(|(name, body)| {
-        cpgis_io::export::atomic::write_staged(&dir.join(name), |w| w.write_all(body.as_bytes()))
-    })
-    .collect::<Result<Vec<_>>>()?;
-    staged.into_iter().map(|s| s.commit()).collect()
+    ] {
+        cpgis_io::export::atomic::write_atomic(&generation.dir().join(name), |w| {
+            w.write_all(body.as_bytes())
+        })?;
+    }
+    Ok(generation.commit()?.written)
 }

@@ -59,19 +59,21 @@ pub fn prepare(
     progress.stage("write features");
     let model = Model::of(&config, &checked, &site, tile_m, halo_m);
     let batches = features::encode(&site).map_err(Error::Tool)?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::Tool(format!("cannot create {}: {e}", dir.display())))?;
-    let features_path = dir.join("features.arrow");
-    let model_path = dir.join("model.json");
     let json = serde_json::to_string_pretty(&model)
         .map_err(|e| Error::Tool(format!("cannot write the model: {e}")))?;
-    let staged_features = cpgis_io::export::atomic::write_staged(&features_path, |w| {
+    // Both files one generation: the folder holds the previous pair or this one, never a model
+    // beside features it was not made with (they had been renamed in one after the other).
+    let generation =
+        cpgis_io::export::Generation::begin_for(dir, &cpgis_io::export::atomic::PREPARED_NAMES)?;
+    use cpgis_io::export::atomic::write_atomic;
+    write_atomic(&generation.dir().join("features.arrow"), |w| {
         ipc::write_file(w, &batches).map_err(std::io::Error::other)
     })?;
-    let staged_model =
-        cpgis_io::export::atomic::write_staged(&model_path, |w| w.write_all(json.as_bytes()))?;
-    staged_features.commit()?;
-    staged_model.commit()?;
+    write_atomic(&generation.dir().join("model.json"), |w| {
+        w.write_all(json.as_bytes())
+    })?;
+    generation.commit()?;
+    let (features_path, model_path) = (dir.join("features.arrow"), dir.join("model.json"));
     Ok(Prepared {
         features: features_path,
         model: model_path,

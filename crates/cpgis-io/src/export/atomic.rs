@@ -93,6 +93,16 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
 
 /// Checks, before any work, that the output folder can be written: it is a folder we can write
 /// Every file a run may write into its output folder.
+/// What `cpgis prepare` writes (a case for a distributed engine).
+pub const PREPARED_NAMES: [&str; 2] = ["features.arrow", "model.json"];
+
+/// What `cpgis compare` writes.
+pub const COMPARE_NAMES: [&str; 2] = ["compare.csv", "compare.html"];
+
+/// Every set of outputs a command writes as one generation (disjoint: a journal's names tell
+/// which set it belongs to).
+pub const OUTPUT_SETS: [&[&str]; 3] = [&OUTPUT_NAMES, &PREPARED_NAMES, &COMPARE_NAMES];
+
 pub const OUTPUT_NAMES: [&str; 15] = [
     "buildings.geojson",
     "grid.geojson",

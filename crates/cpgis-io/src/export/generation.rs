@@ -21,7 +21,7 @@ use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::atomic::{self, OUTPUT_NAMES};
+use super::atomic::{self, OUTPUT_NAMES, OUTPUT_SETS};
 use cpgis_core::{Error, Result};
 
 /// The journal's name in the output folder (journal mode only).
@@ -53,6 +53,8 @@ pub struct Committed {
 /// the output folder is as it was.
 #[derive(Debug)]
 pub struct Generation {
+    /// The names of the outputs of this kind of generation (a run's, a prepare's, …).
+    names: &'static [&'static str],
     out: PathBuf,
     staging: PathBuf,
     swap: Swap,
@@ -81,8 +83,15 @@ fn pid_after(name: &str, prefix: &str) -> Option<u32> {
 
 impl Generation {
     /// Checks and tidies the output folder `out` (completing a journal a killed run left,
-    /// removing the staging folders of dead runs) and makes the staging folder.
+    /// removing the staging folders of dead runs) and makes the staging folder, for a run's
+    /// outputs ([`OUTPUT_NAMES`]).
     pub fn begin(out: &Path) -> Result<Generation> {
+        Generation::begin_for(out, &OUTPUT_NAMES)
+    }
+
+    /// [`Generation::begin`] for another set of outputs (one of [`OUTPUT_SETS`]): the previous
+    /// generation is the files of that set; other files in the folder are left alone.
+    pub fn begin_for(out: &Path, names: &'static [&'static str]) -> Result<Generation> {
         atomic::check_dir(out)?;
         if out.is_dir() {
             roll_forward(out)?;
@@ -108,7 +117,7 @@ impl Generation {
             (Swap::Create, staging)
         } else {
             match exchangeable(&sibling) {
-                Some(staging) if holds_only_outputs(out) && !is_working_dir(out) => {
+                Some(staging) if holds_only(out, names) && !is_working_dir(out) => {
                     (Swap::Exchange, staging)
                 }
                 _ => (
@@ -137,6 +146,7 @@ impl Generation {
             }
         };
         Ok(Generation {
+            names,
             out: out.to_path_buf(),
             staging,
             swap,
@@ -162,10 +172,11 @@ impl Generation {
         for e in entries.flatten() {
             names.push(e.file_name().to_string_lossy().into_owned());
         }
-        // Written order: the order of OUTPUT_NAMES.
-        names.sort_by_key(|n| OUTPUT_NAMES.iter().position(|o| o == n));
+        // Written order: the order of the set's names.
+        names.sort_by_key(|n| self.names.iter().position(|o| o == n));
         sync_dir(&self.staging);
-        let removed: Vec<PathBuf> = OUTPUT_NAMES
+        let removed: Vec<PathBuf> = self
+            .names
             .iter()
             .filter(|n| !names.iter().any(|m| m == *n) && self.out.join(n).is_file())
             .map(|n| self.out.join(n))
@@ -264,16 +275,15 @@ fn remove_dead_siblings(parent: &Path, prefix: &str) {
     }
 }
 
-/// Whether every entry of `dir` is an output a run writes (the temporaries of dead runs are
-/// removed before): then the whole folder can be exchanged without moving anything of the
-/// user's.
-fn holds_only_outputs(dir: &Path) -> bool {
+/// Whether every entry of `dir` is one of `names` (the temporaries of dead runs are removed
+/// before): then the whole folder can be exchanged without moving anything of the user's.
+fn holds_only(dir: &Path, names: &[&str]) -> bool {
     let Ok(entries) = fs::read_dir(dir) else {
         return false;
     };
     entries.flatten().all(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
-        OUTPUT_NAMES.contains(&name.as_str()) && e.file_type().is_ok_and(|t| t.is_file())
+        names.contains(&name.as_str()) && e.file_type().is_ok_and(|t| t.is_file())
     })
 }
 
@@ -329,7 +339,11 @@ fn roll_forward(out: &Path) -> Result<()> {
     let names: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
     let staged_ok =
         !staging_name.is_empty() && !staging_name.contains('/') && staging_name.starts_with('.');
-    if !staged_ok || names.iter().any(|n| !OUTPUT_NAMES.contains(n)) {
+    // The set of outputs the journal's names belong to (all of them in one).
+    let set = OUTPUT_SETS
+        .iter()
+        .find(|set| names.iter().all(|n| set.contains(n)));
+    let (true, Some(set)) = (staged_ok, set) else {
         return Err(output_error(
             out,
             format!(
@@ -337,7 +351,7 @@ fn roll_forward(out: &Path) -> Result<()> {
                 journal.display()
             ),
         ));
-    }
+    };
     let staging = out.join(staging_name);
     for name in &names {
         let from = staging.join(name);
@@ -350,8 +364,8 @@ fn roll_forward(out: &Path) -> Result<()> {
             })?;
         }
     }
-    for name in OUTPUT_NAMES {
-        if !names.contains(&name) {
+    for name in set.iter() {
+        if !names.contains(name) {
             let _ = fs::remove_file(out.join(name));
         }
     }
@@ -460,6 +474,49 @@ mod tests {
         fs::write(tmp.path().join(JOURNAL), b".x\n../../etc/passwd\n").unwrap();
         let e = Generation::begin(tmp.path()).unwrap_err();
         assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("not a journal"), "{e}");
+    }
+
+    #[test]
+    fn a_prepared_case_replaces_only_its_own_files_and_its_journal_completes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("case");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("summary.json"), b"a run's").unwrap();
+        fs::write(out.join("model.json"), b"old").unwrap();
+        fs::write(out.join("features.arrow"), b"old").unwrap();
+        // A prepare killed after moving its model in, not yet its features.
+        let staging = out.join(".cpgis-new-4194304");
+        fs::create_dir(&staging).unwrap();
+        fs::write(staging.join("features.arrow"), b"new").unwrap();
+        fs::write(out.join("model.json"), b"new").unwrap();
+        fs::write(
+            out.join(JOURNAL),
+            b".cpgis-new-4194304\nfeatures.arrow\nmodel.json\n",
+        )
+        .unwrap();
+        // The next prepare completes it (the pair is again one generation), then writes its own.
+        let g = Generation::begin_for(&out, &atomic::PREPARED_NAMES).unwrap();
+        assert_eq!(g.swap(), Swap::Journal);
+        assert_eq!(fs::read(out.join("features.arrow")).unwrap(), b"new");
+        assert_eq!(fs::read(out.join("model.json")).unwrap(), b"new");
+        fs::write(g.dir().join("model.json"), b"newer").unwrap();
+        fs::write(g.dir().join("features.arrow"), b"newer").unwrap();
+        let c = g.commit().unwrap();
+        assert_eq!(
+            c.written,
+            [out.join("features.arrow"), out.join("model.json")]
+        );
+        assert!(c.removed.is_empty());
+        // The run's output is not the prepare's to replace.
+        assert_eq!(
+            listing(&out),
+            ["features.arrow", "model.json", "summary.json"]
+        );
+        assert_eq!(fs::read(out.join("summary.json")).unwrap(), b"a run's");
+        // A journal mixing two sets is not one this tool wrote.
+        fs::write(out.join(JOURNAL), b".x\nmodel.json\nsummary.json\n").unwrap();
+        let e = Generation::begin_for(&out, &atomic::PREPARED_NAMES).unwrap_err();
         assert!(e.to_string().contains("not a journal"), "{e}");
     }
 }
