@@ -171,12 +171,12 @@ pub struct Uncertainty {
     pub net_t: Spread,
     /// Each offset zone's credits, by rank.
     pub zones_t: Vec<ZoneSpread>,
-    /// Each neighbourhood's proposed emissions, in the site's neighbourhood order (empty when
-    /// they are left out, said in `neighbourhoods_left_out`).
+    /// Each neighbourhood's proposed emissions, in the site's neighbourhood order.
     pub neighbourhoods_t: Vec<NeighbourhoodSpread>,
-    /// Why the neighbourhoods' ranges were not drawn, when they were not.
+    /// How the neighbourhoods' ranges were estimated, when their buildings outside the district
+    /// were sampled (a map much larger than its district).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub neighbourhoods_left_out: Option<String>,
+    pub neighbourhoods_sampled: Option<String>,
     /// Values drawn that move no result here (their slopes are all zero): a carrier no building
     /// uses, or a value only the profile stage reads (residents by floor area, jobs), which the
     /// draws hold.
@@ -311,57 +311,118 @@ struct Evaluated {
     neighbourhoods: Vec<f64>,
 }
 
-/// The buildings walked and where their emissions go: the district's (in order, for the
-/// on-site sum) and every building in a neighbourhood.
-struct Scope {
-    /// Buildings in the district or in a neighbourhood, in order.
-    buildings: Vec<usize>,
-    /// Per entry of `buildings`: whether it is in the district, and its neighbourhood.
-    roles: Vec<(bool, Option<usize>)>,
-    neighbourhoods: usize,
+/// A building walked: whether it is in the district, its neighbourhood, and whether it stands
+/// for others (a sampled building outside the district).
+#[derive(Debug, Clone, Copy)]
+struct Role {
+    in_district: bool,
+    neighbourhood: Option<usize>,
+    sampled: bool,
 }
 
-/// The most buildings outside the district whose neighbourhood ranges are drawn, beyond
-/// [`NEIGHBOURHOODS_FREE`]: as many as the district has. Each value's slope walks them once more,
-/// so a map much larger than its district would pay for its neighbourhoods, not its verdict.
-const NEIGHBOURHOODS_PER_DISTRICT: usize = 1;
-/// Buildings outside the district always walked for the neighbourhoods' ranges.
+/// The buildings walked and where their emissions go: the district's (in order, for the
+/// on-site sum) and the buildings in a neighbourhood, every one or a sample of those outside
+/// the district.
+struct Scope {
+    /// Buildings walked, in order.
+    buildings: Vec<usize>,
+    /// Per entry of `buildings`.
+    roles: Vec<Role>,
+    neighbourhoods: usize,
+    /// When the buildings outside the district are sampled: per neighbourhood, their exact
+    /// total under the case's factors (from the estimates), and how many there are and were
+    /// taken.
+    sample: Option<Sample>,
+}
+
+/// The sampled buildings outside the district, per neighbourhood.
+struct Sample {
+    /// t CO2e per year of all of them, the proposed scenario (as they are: no measures).
+    outside_t: Vec<f64>,
+    /// How many there are.
+    count: Vec<usize>,
+    /// How many were taken.
+    taken: Vec<usize>,
+}
+
+/// The most buildings outside the district walked whole for the neighbourhoods' ranges,
+/// beyond as many as the district has; above it they are sampled.
 const NEIGHBOURHOODS_FREE: usize = 20_000;
+/// Buildings outside the district sampled, all neighbourhoods together (each neighbourhood its
+/// share, and at least [`SAMPLE_MIN`] or all it has).
+const SAMPLE_TOTAL: usize = 10_000;
+/// The fewest buildings sampled in a neighbourhood that has them.
+const SAMPLE_MIN: usize = 200;
 
 impl Scope {
-    /// The district's buildings and, unless there are too many of them, every other building in
-    /// a neighbourhood; `Err` with those counts when the neighbourhoods are left out.
-    fn new(ctx: &OffsetContext) -> (Scope, Option<(usize, usize)>) {
+    /// The district's buildings and the other buildings in a neighbourhood: all of them when
+    /// they are at most the district's count plus [`NEIGHBOURHOODS_FREE`], else a sample.
+    fn new(ctx: &OffsetContext, estimates: &Estimates) -> Scope {
         let of = &ctx.aggregates.neighbourhood_of;
         let nb = |i: usize| of.get(i).copied().flatten();
-        let district = ctx
-            .profiles
-            .buildings
-            .iter()
-            .filter(|p| p.in_district)
-            .count();
-        let others = (0..ctx.profiles.buildings.len())
-            .filter(|&i| !ctx.profiles.buildings[i].in_district && nb(i).is_some())
-            .count();
-        let with = others <= district * NEIGHBOURHOODS_PER_DISTRICT + NEIGHBOURHOODS_FREE;
-        let (mut buildings, mut roles) = (Vec::new(), Vec::new());
-        for (i, p) in ctx.profiles.buildings.iter().enumerate() {
-            let n = if with { nb(i) } else { None };
-            if p.in_district || n.is_some() {
-                buildings.push(i);
-                roles.push((p.in_district, n));
+        let profiles = &ctx.profiles.buildings;
+        let n_nb = ctx.site.neighbourhoods.len();
+        let district = profiles.iter().filter(|p| p.in_district).count();
+        // Per neighbourhood, its buildings outside the district, in order.
+        let mut outside: Vec<Vec<usize>> = vec![Vec::new(); n_nb];
+        for (i, p) in profiles.iter().enumerate() {
+            if let (false, Some(n)) = (p.in_district, nb(i)) {
+                outside[n].push(i);
             }
         }
-        let scope = Scope {
+        let others: usize = outside.iter().map(Vec::len).sum();
+        let whole = others <= district + NEIGHBOURHOODS_FREE;
+        // Sampled: every k-th building of each neighbourhood, its share of the total.
+        let mut taken_of = vec![false; if whole { 0 } else { profiles.len() }];
+        let sample = (!whole).then(|| {
+            let mut s = Sample {
+                outside_t: vec![0.0; n_nb],
+                count: outside.iter().map(Vec::len).collect(),
+                taken: vec![0; n_nb],
+            };
+            for (n, list) in outside.iter().enumerate() {
+                let c = list.len();
+                let share = (SAMPLE_TOTAL as f64 * c as f64 / others as f64).round() as usize;
+                let k = share.max(SAMPLE_MIN).min(c);
+                for j in 0..k {
+                    taken_of[list[((j as f64 + 0.5) * c as f64 / k as f64) as usize]] = true;
+                }
+                s.taken[n] = k;
+                s.outside_t[n] = list
+                    .iter()
+                    .map(|&i| estimates.buildings[i].total(estimates.proposed))
+                    .sum();
+            }
+            s
+        });
+        let (mut buildings, mut roles) = (Vec::new(), Vec::new());
+        for (i, p) in profiles.iter().enumerate() {
+            let n = nb(i);
+            let sampled = !p.in_district && !whole && taken_of[i];
+            if p.in_district || (n.is_some() && (whole || sampled)) {
+                buildings.push(i);
+                roles.push(Role {
+                    in_district: p.in_district,
+                    neighbourhood: n,
+                    sampled,
+                });
+            }
+        }
+        Scope {
             buildings,
             roles,
-            neighbourhoods: if with {
-                ctx.site.neighbourhoods.len()
-            } else {
-                0
-            },
-        };
-        (scope, (!with).then_some((others, district)))
+            neighbourhoods: n_nb,
+            sample,
+        }
+    }
+
+    /// What the outputs say about the sample, when there is one.
+    fn sampled_sentence(&self) -> Option<String> {
+        let s = self.sample.as_ref()?;
+        let (taken, count): (usize, usize) = (s.taken.iter().sum(), s.count.iter().sum());
+        Some(format!(
+            "the neighbourhoods' ranges come from their district buildings and a sample of {taken} of their {count} buildings outside the district (every k-th in each neighbourhood, at least {SAMPLE_MIN} or all it has): each value's change on the sample, scaled to the neighbourhood's total outside the district (a ratio estimate); the district's, the credits' and the zones' ranges take every building"
+        ))
     }
 }
 
@@ -399,8 +460,8 @@ fn evaluate_all(
         .zip(scope.roles.par_chunks(BLOCK))
         .flat_map_iter(|(buildings, roles)| {
             let mut out = Vec::with_capacity(buildings.len() * n);
-            for (&i, (in_district, _)) in buildings.iter().zip(roles) {
-                let m = if *in_district { measures } else { &none };
+            for (&i, role) in buildings.iter().zip(roles) {
+                let m = if role.in_district { measures } else { &none };
                 let (b, p) = (&ctx.site.buildings[i], &ctx.profiles.buildings[i]);
                 let first = sectors.map(|s| s.co2e_t(b, p, m, &sets[0]));
                 out.extend(sets.iter().zip(&differ).map(|(f, d)| {
@@ -420,6 +481,23 @@ fn evaluate_all(
             out
         })
         .collect();
+    // Per set and neighbourhood, the sampled buildings' sum (when sampled).
+    let sums = |k: usize| {
+        let mut exact = vec![0.0; scope.neighbourhoods];
+        let mut sampled = vec![0.0; scope.neighbourhoods];
+        let values = per_building.iter().skip(k).step_by(n);
+        for (v, role) in values.zip(&scope.roles) {
+            if let Some(nb) = role.neighbourhood {
+                if role.sampled {
+                    sampled[nb] += v;
+                } else {
+                    exact[nb] += v;
+                }
+            }
+        }
+        (exact, sampled)
+    };
+    let sample0 = sums(0).1;
     (0..n)
         .map(|k| {
             let mut at_cell = per_cell.iter().map(|c| c[k]);
@@ -429,15 +507,24 @@ fn evaluate_all(
                 .collect();
             let values = per_building.iter().skip(k).step_by(n);
             let on_site = values
-                .clone()
                 .zip(&scope.roles)
-                .filter(|(_, r)| r.0)
+                .filter(|(_, r)| r.in_district)
                 .map(|(v, _)| *v)
                 .sum();
-            let mut neighbourhoods = vec![0.0; scope.neighbourhoods];
-            for (v, (_, nb)) in values.zip(&scope.roles) {
-                if let Some(nb) = nb {
-                    neighbourhoods[*nb] += v;
+            let (mut neighbourhoods, sampled) = sums(k);
+            if let Some(s) = &scope.sample {
+                // The sample's change scaled to the neighbourhood's whole total outside the
+                // district: by its ratio to the sample's total, or by the count where the
+                // sample emits nothing.
+                for (nb, total) in neighbourhoods.iter_mut().enumerate() {
+                    let scale = if sample0[nb] != 0.0 {
+                        s.outside_t[nb] / sample0[nb]
+                    } else if s.taken[nb] > 0 {
+                        s.count[nb] as f64 / s.taken[nb] as f64
+                    } else {
+                        0.0
+                    };
+                    *total += s.outside_t[nb] + scale * (sampled[nb] - sample0[nb]);
                 }
             }
             Evaluated {
@@ -487,7 +574,7 @@ pub fn monte_carlo(
         .map(|z| z.cells.iter().map(|i| plan.ranked[*i].cell).collect())
         .collect();
     // The district's buildings and those in a neighbourhood, each walked once per evaluation.
-    let (scope, left_out) = Scope::new(ctx);
+    let scope = Scope::new(ctx, estimates);
     // The factors as they are, then each value nudged: every set evaluated in one walk.
     let mut sets = vec![ctx.factors.clone()];
     let nudged: Vec<Option<(usize, f64)>> = ranges
@@ -592,11 +679,7 @@ pub fn monte_carlo(
                 credits_t: spread(v),
             })
             .collect(),
-        neighbourhoods_left_out: left_out.map(|(others, district)| {
-            format!(
-                "the neighbourhoods' ranges are not drawn: their {others} buildings outside the district would each be walked once per value drawn, more than the district's own {district} (plus {NEIGHBOURHOODS_FREE}); the district's, the credits' and the zones' ranges are"
-            )
-        }),
+        neighbourhoods_sampled: scope.sampled_sentence(),
         neighbourhoods_t: ctx
             .site
             .neighbourhoods

@@ -586,9 +586,8 @@ fn class_legend(title: &str, breaks: &[f64]) -> String {
 /// Each neighbourhood's proposed emissions with their 90 % range over the draws (those with
 /// buildings only).
 fn neighbourhood_ranges(u: &cpgis_core::uncertainty::Uncertainty, h: &mut String) {
-    if let Some(why) = &u.neighbourhoods_left_out {
-        let _ = write!(h, r#"<p class="note">{}.</p>"#, esc(&capitalised(why)));
-        return;
+    if let Some(how) = &u.neighbourhoods_sampled {
+        let _ = write!(h, r#"<p class="note">{}.</p>"#, esc(&capitalised(how)));
     }
     let rows: Vec<_> = u
         .neighbourhoods_t

@@ -227,7 +227,7 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     let _ = writeln!(out, "  {}", break_even_sentence(b.break_even, grid));
     if let Some(u) = &b.uncertainty {
         let _ = writeln!(out, "  {}", uncertainty_sentence(u));
-        if let Some(why) = &u.neighbourhoods_left_out {
+        if let Some(why) = &u.neighbourhoods_sampled {
             let _ = writeln!(out, "  {why}");
         }
         if let Some(s) = cpgis_core::uncertainty::unmoved_sentence(u) {
