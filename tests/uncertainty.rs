@@ -12,6 +12,40 @@ fn f(v: &Value) -> f64 {
     v.as_f64().unwrap()
 }
 
+/// Each neighbourhood's id and proposed t CO2e per year, as a run's neighbourhoods.geojson says.
+fn proposed(dir: &std::path::Path) -> Vec<(String, f64)> {
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("neighbourhoods.geojson")).unwrap())
+            .unwrap();
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["properties"]["id"].as_str().unwrap().to_string(),
+                f(&n["properties"]["proposed_co2e_t_yr"]),
+            )
+        })
+        .collect()
+}
+
+/// `site` run without draws with the grid factor set to `grid`, into `out`.
+fn run_at_grid(site: &std::path::Path, out: &std::path::Path, grid: f64) -> std::path::PathBuf {
+    let r = common::cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--draws",
+        "0",
+        "--set",
+        &format!("factors.carriers.electricity={grid}"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    out.to_path_buf()
+}
+
 #[test]
 fn one_uniform_factor_matches_its_closed_form() {
     let tmp = tempfile::tempdir().unwrap();
@@ -80,37 +114,8 @@ fn one_uniform_factor_matches_its_closed_form() {
     // Each neighbourhood's emissions are a straight line in the grid factor too: its value in
     // this run's neighbourhoods.geojson (g0) and in a run with the grid at `high` give the line,
     // and its quantiles are the line at the uniform's quantiles.
-    let proposed = |dir: &std::path::Path| -> Vec<(String, f64)> {
-        let v: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("neighbourhoods.geojson")).unwrap(),
-        )
-        .unwrap();
-        v["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| {
-                (
-                    n["properties"]["id"].as_str().unwrap().to_string(),
-                    f(&n["properties"]["proposed_co2e_t_yr"]),
-                )
-            })
-            .collect()
-    };
     let at_g0 = proposed(&out);
-    let out_high = tmp.path().join("out-high");
-    let r = common::cpgis(&[
-        "run",
-        site.to_str().unwrap(),
-        "-o",
-        out_high.to_str().unwrap(),
-        "--draws",
-        "0",
-        "--set",
-        &format!("factors.carriers.electricity={high}"),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let at_high = proposed(&out_high);
+    let at_high = proposed(&run_at_grid(&site, &tmp.path().join("out-high"), high));
     let spreads = u["neighbourhoods_t"].as_array().unwrap();
     assert_eq!(spreads.len(), at_g0.len());
     let mut moving = 0;
@@ -202,36 +207,12 @@ fn neighbourhood_ranges_of_a_large_map_come_from_a_sample_and_match_every_buildi
     assert!(r.stdout.contains("a ratio estimate"), "{}", r.stdout);
     // The line through each neighbourhood's total at the preset's grid factor and at `high`.
     let g0 = s["electricity_grid"]["factor"].as_f64().unwrap();
-    let proposed = |dir: &std::path::Path| -> Vec<f64> {
-        let v: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("neighbourhoods.geojson")).unwrap(),
-        )
-        .unwrap();
-        v["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| f(&n["properties"]["proposed_co2e_t_yr"]))
-            .collect()
-    };
     let at_g0 = proposed(&out);
-    let out_high = tmp.path().join("out-high");
-    let r = common::cpgis(&[
-        "run",
-        site.to_str().unwrap(),
-        "-o",
-        out_high.to_str().unwrap(),
-        "--draws",
-        "0",
-        "--set",
-        &format!("factors.carriers.electricity={high}"),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let at_high = proposed(&out_high);
+    let at_high = proposed(&run_at_grid(&site, &tmp.path().join("out-high"), high));
     let spreads = u["neighbourhoods_t"].as_array().unwrap();
     assert_eq!(spreads.len(), at_g0.len());
     assert!(spreads.len() >= 4);
-    for ((n, n0), nh) in spreads.iter().zip(&at_g0).zip(&at_high) {
+    for ((n, (_, n0)), (_, nh)) in spreads.iter().zip(&at_g0).zip(&at_high) {
         let slope = (nh - n0) / (high - g0);
         assert!(slope > 0.0, "{n}");
         for (q, key) in [(0.05, "p5"), (0.5, "p50"), (0.95, "p95")] {
