@@ -142,7 +142,7 @@ pub fn estimate_from_results(
     for f in result_files(results_dir)? {
         let file = std::fs::File::open(&f)
             .map_err(|e| bad(&f, format!("cannot open the results: {e}")))?;
-        // One file at a time: a million buildings' results are over a gigabyte as text.
+        // One file at a time: a million buildings' results are over half a gigabyte.
         for batch in ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&f, e))? {
             let names: Vec<&str> = batch
                 .schema_ref()

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use cpgis_tile::{ipc, model::Model, worker::Worker};
 
-/// mimalloc, as `cpgis` uses: a tile allocates a profile, an estimate and their JSON per
+/// mimalloc, as `cpgis` uses: a tile allocates a profile, an estimate and their encodings per
 /// building, and the system allocator spent a fifth of a tile's time in page faults and frees.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

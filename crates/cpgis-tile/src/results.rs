@@ -10,7 +10,7 @@
 //! | `in_district` | bool | its representative point lies in the district |
 //! | `gfa_m2`, `residents`, `jobs`, `access_index` | float64 | its profile's figures |
 //! | `{scenario}_{sector}_t` | float64 | t CO2e per year, every scenario (baseline first) and sector |
-//! | `profile`, `estimate` | utf8 | the whole profile and estimate, JSON that reads back bit for bit |
+//! | `profile`, `estimate` | binary | the whole profile and estimate, postcard (serde's fields in order, each f64 its 8 bytes): reads back bit for bit |
 //!
 //! The flat columns are what the Spark job sums and writes; `profile` and `estimate` are what
 //! the driver's `cpgis finish` reads to carry on exactly as `cpgis run` does.
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt64Builder,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{Array, ArrayRef, BinaryArray, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use cpgis_core::estimate::{BuildingEstimate, Scenarios, SECTORS};
 use cpgis_core::profile::Profile;
@@ -54,8 +54,8 @@ pub fn schema(scenarios: &Scenarios) -> Arc<Schema> {
         f("access_index"),
     ];
     fields.extend(emission_columns(scenarios).iter().map(|n| f(n)));
-    fields.push(Field::new("profile", DataType::Utf8, false));
-    fields.push(Field::new("estimate", DataType::Utf8, false));
+    fields.push(Field::new("profile", DataType::Binary, false));
+    fields.push(Field::new("estimate", DataType::Binary, false));
     Arc::new(Schema::new(fields))
 }
 
@@ -93,7 +93,7 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
     let mut nums: Vec<Float64Builder> = (0..4 + k)
         .map(|_| Float64Builder::with_capacity(n))
         .collect();
-    let (mut profile, mut estimate) = (StringBuilder::new(), StringBuilder::new());
+    let (mut profile, mut estimate) = (BinaryBuilder::new(), BinaryBuilder::new());
     for r in rows {
         idx.append_value(r.idx);
         id.append_value(r.id);
@@ -113,8 +113,8 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
         for (b, v) in nums.iter_mut().zip(figures) {
             b.append_value(v);
         }
-        profile.append_value(serde_json::to_string(r.profile).map_err(|e| e.to_string())?);
-        estimate.append_value(serde_json::to_string(r.estimate).map_err(|e| e.to_string())?);
+        profile.append_value(postcard::to_allocvec(r.profile).map_err(|e| e.to_string())?);
+        estimate.append_value(postcard::to_allocvec(r.estimate).map_err(|e| e.to_string())?);
     }
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(idx.finish()),
@@ -164,7 +164,13 @@ impl<'a> Collector<'a> {
                 .downcast_ref::<StringArray>()
                 .ok_or_else(|| format!("`{name}` is not utf8"))
         };
-        let (id, profile, estimate) = (strings("id")?, strings("profile")?, strings("estimate")?);
+        let bytes = |name: &str| -> Result<&BinaryArray, String> {
+            col(name)?
+                .as_any()
+                .downcast_ref::<BinaryArray>()
+                .ok_or_else(|| format!("`{name}` is not binary"))
+        };
+        let (id, profile, estimate) = (strings("id")?, bytes("profile")?, bytes("estimate")?);
         for i in 0..b.num_rows() {
             if idx.is_null(i) || profile.is_null(i) || estimate.is_null(i) {
                 return Err(format!(
@@ -189,9 +195,9 @@ impl<'a> Collector<'a> {
                     "building {k} (`{expected}`) comes twice: two tiles computed it"
                 ));
             }
-            let p: Profile = serde_json::from_str(profile.value(i))
+            let p: Profile = postcard::from_bytes(profile.value(i))
                 .map_err(|e| format!("building {k}'s profile: {e}"))?;
-            let e: BuildingEstimate = serde_json::from_str(estimate.value(i))
+            let e: BuildingEstimate = postcard::from_bytes(estimate.value(i))
                 .map_err(|e| format!("building {k}'s estimate: {e}"))?;
             self.out[k] = Some((p, e));
         }
