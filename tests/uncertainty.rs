@@ -189,7 +189,7 @@ fn neighbourhood_ranges_of_a_large_map_come_from_a_sample_and_match_every_buildi
     let site = city.join("site.toml");
     let text = std::fs::read_to_string(&site).unwrap()
         + &format!(
-            "\n[uncertainty]\ndraws = 4000\nseed = 11\nfactors = [\"carriers.electricity\"]\nranges.\"carriers.electricity\" = {{ low = {low}, high = {high}, distribution = \"uniform\" }}\n"
+            "\n[uncertainty]\ndraws = 4000\nseed = 11\nfactors = [\"carriers.electricity\", \"carriers.coal\"]\nranges.\"carriers.electricity\" = {{ low = {low}, high = {high}, distribution = \"uniform\" }}\n"
         );
     std::fs::write(&site, text).unwrap();
     let out = tmp.path().join("out");
@@ -205,6 +205,15 @@ fn neighbourhood_ranges_of_a_large_map_come_from_a_sample_and_match_every_buildi
         "{how}"
     );
     assert!(r.stdout.contains("a ratio estimate"), "{}", r.stdout);
+    // No building of the synthetic city burns coal: drawn, it moves nothing, and the sentence
+    // says what that was judged on.
+    assert_eq!(u["unmoved"], serde_json::json!(["carriers.coal"]));
+    assert!(
+        r.stdout
+            .contains("judged on the district, the offsets and the neighbourhoods' sample"),
+        "{}",
+        r.stdout
+    );
     // The line through each neighbourhood's total at the preset's grid factor and at `high`.
     let g0 = s["electricity_grid"]["factor"].as_f64().unwrap();
     let at_g0 = proposed(&out);

@@ -148,9 +148,15 @@ pub struct Contribution {
 
 /// The sentence naming the values drawn that moved nothing, if any.
 pub fn unmoved_sentence(u: &Uncertainty) -> Option<String> {
+    // On a sampled map the buildings outside the district are judged by their sample only.
+    let judged = if u.neighbourhoods_sampled.is_some() {
+        "; judged on the district, the offsets and the neighbourhoods' sample"
+    } else {
+        ""
+    };
     (!u.unmoved.is_empty()).then(|| {
         format!(
-            "drawn but moving no result here: {} (no building here uses it, or only the profile stage reads it, which the draws hold)",
+            "drawn but moving no result here: {} (no building here uses it, or only the profile stage reads it, which the draws hold{judged})",
             u.unmoved.join(", ")
         )
     })
