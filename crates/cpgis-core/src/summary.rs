@@ -474,7 +474,7 @@ fn metered_vs_modelled(run: &Estimated) -> Vec<crate::estimate::calibration::Use
         electricity_kwh: r4(s.electricity_kwh),
         other_kwh: r4(s.other_kwh),
     };
-    metered_vs_modelled(&run.site, &run.profiles, &run.factors)
+    metered_vs_modelled(&run.profiles, &run.estimates, &run.factors)
         .into_iter()
         .map(|u| UseCheck {
             gfa_m2: r4(u.gfa_m2),

@@ -57,8 +57,8 @@ pub fn estimate_table(run: &Estimated) -> String {
 /// building is metered on every carrier).
 pub fn metered_table(run: &Estimated) -> String {
     let checks = cpgis_core::estimate::calibration::metered_vs_modelled(
-        &run.site,
         &run.profiles,
+        &run.estimates,
         &run.factors,
     );
     let mut out = String::new();

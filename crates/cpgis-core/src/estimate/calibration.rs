@@ -7,12 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use super::energy::{archetype_use, energy_use, ByCarrier, PARTIAL};
-use crate::config::Measures;
+use super::energy::{archetype_use, carrier_quantity, ByCarrier};
+use super::{Estimates, Quantity};
 use crate::kinds::Carrier;
 use crate::preset::Factors;
 use crate::profile::Profiles;
-use crate::site::Site;
 
 /// Electricity and every other carrier, kWh per year.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -58,17 +57,25 @@ pub struct UseCheck {
     pub ratio: Option<f64>,
 }
 
-/// Every main use with a metered (tier 2) building, in use order.
-pub fn metered_vs_modelled(site: &Site, profiles: &Profiles, f: &Factors) -> Vec<UseCheck> {
-    let none = Measures::default();
+/// Every main use with a metered (tier 2) building, in use order. The metered side is the
+/// baseline's energy as the estimate stage stored it (the meters converted to kWh); only the
+/// archetypes' side is worked out here, for the metered buildings alone.
+pub fn metered_vs_modelled(
+    profiles: &Profiles,
+    estimates: &Estimates,
+    f: &Factors,
+) -> Vec<UseCheck> {
     let mut by_use: BTreeMap<crate::kinds::Use, UseCheck> = BTreeMap::new();
-    for (b, p) in site.buildings.iter().zip(&profiles.buildings) {
+    for (p, e) in profiles.buildings.iter().zip(&estimates.buildings) {
         let Some((main, _)) = p.uses.parts.first() else {
             continue;
         };
-        let metered = energy_use(b, p, &none, f);
-        if metered.tier == 1 || metered.tier == PARTIAL {
+        if e.baseline.get(Quantity::EnergyTier) != Some(2.0) {
             continue;
+        }
+        let mut metered = ByCarrier::default();
+        for c in Carrier::ALL {
+            metered[*c] = e.baseline.get(carrier_quantity(*c)).unwrap_or(0.0);
         }
         let entry = by_use.entry(*main).or_insert_with(|| UseCheck {
             use_key: main.key().to_string(),
@@ -80,7 +87,7 @@ pub fn metered_vs_modelled(site: &Site, profiles: &Profiles, f: &Factors) -> Vec
         });
         entry.buildings += 1;
         entry.gfa_m2 += p.floor.gfa_m2;
-        entry.metered.add(&metered.carriers);
+        entry.metered.add(&metered);
         entry.modelled.add(&archetype_use(p, f));
     }
     by_use

@@ -18,14 +18,8 @@ pub struct WasteModel;
 /// Days in a year: the per-day generation rates are annual tonnages divided by 365.
 const DAYS: f64 = 365.0;
 
-/// Treatment shares after a diversion target.
-pub fn shares(base: &BTreeMap<Treatment, f64>, diversion: Option<f64>) -> BTreeMap<Treatment, f64> {
-    let s = shares_by_treatment(base, diversion);
-    Treatment::ALL.iter().copied().zip(s).collect()
-}
-
-/// [`shares`] in [`Treatment::ALL`] order, on the stack (every building's waste is split
-/// this way, under every scenario and every factor drawn). A treatment the base lacks has
+/// Treatment shares after a diversion target, in [`Treatment::ALL`] order, on the stack
+/// (every building's waste is split this way, under every scenario and every factor drawn). A treatment the base lacks has
 /// share 0; a built preset gives every treatment one.
 pub fn shares_by_treatment(
     base: &BTreeMap<Treatment, f64>,
@@ -128,13 +122,17 @@ mod tests {
             (Treatment::Recycling, 0.0),
         ]
         .into();
-        let s = shares(&base, Some(0.65));
-        assert!(s[&Treatment::Landfill].abs() < 1e-12);
-        assert!((s[&Treatment::Incineration] - 0.35).abs() < 1e-12);
-        assert!((s[&Treatment::Composting] - 0.65).abs() < 1e-12);
-        assert_eq!(s[&Treatment::Recycling], 0.0);
-        assert!((s.values().sum::<f64>() - 1.0).abs() < 1e-12);
+        let s = shares_by_treatment(&base, Some(0.65));
+        let at = |t: Treatment| s[t as usize];
+        assert!(at(Treatment::Landfill).abs() < 1e-12);
+        assert!((at(Treatment::Incineration) - 0.35).abs() < 1e-12);
+        assert!((at(Treatment::Composting) - 0.65).abs() < 1e-12);
+        assert_eq!(at(Treatment::Recycling), 0.0);
+        assert!((s.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         // A target already met changes nothing.
-        assert_eq!(shares(&base, Some(0.2)), base);
+        assert_eq!(
+            shares_by_treatment(&base, Some(0.2)),
+            [0.06, 0.66, 0.28, 0.0]
+        );
     }
 }
