@@ -72,7 +72,9 @@ pub fn load_site_with(
     // preset has regions (said in the notes); else the preset's own factor, said too.
     if let (None, Some((lon, lat))) = (&config.grid_region, place) {
         use cpgis_core::preset::regions;
-        if let Some((city, km)) = regions::nearest_city(&checked.preset.chain, lon, lat) {
+        if let Some((city, km)) =
+            regions::nearest_city(&regions::grid_chain(&checked.preset), lon, lat)
+        {
             config.grid_region = Some(city.code.to_string());
             config.grid_region_picked = Some(format!(
                 "the nearest listed city, {}, {km:.0} km from the district's centre",

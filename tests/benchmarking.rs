@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{cpgis, fixture};
+use common::{cpgis, fixture, grid_electricity_energy};
 use serde_json::Value;
 
 fn run(site: &str, out: &std::path::Path) -> (Vec<serde_json::Map<String, Value>>, Value) {
@@ -178,28 +178,7 @@ fn the_grid_factor_is_the_regions_and_says_so() {
         }
         let r = cpgis(&args);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let s: Value = serde_json::from_str(
-            &std::fs::read_to_string(tmp.path().join("summary.json")).unwrap(),
-        )
-        .unwrap();
-        let layer: Value = serde_json::from_str(
-            &std::fs::read_to_string(tmp.path().join("buildings.geojson")).unwrap(),
-        )
-        .unwrap();
-        let kwh: f64 = layer["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                f["properties"]["baseline_electricity_kwh_yr"]
-                    .as_f64()
-                    .unwrap()
-            })
-            .sum();
-        let energy_t = s["totals"]["district"]["co2e_t_yr"]["baseline"]["energy"]
-            .as_f64()
-            .unwrap();
-        (s["electricity_grid"].clone(), kwh, energy_t)
+        grid_electricity_energy(tmp.path())
     };
     let (auto, kwh, auto_t) = grid_of(None);
     assert_eq!(auto["factor"], r4(egrid(497.443, 0.030, 0.004)));

@@ -124,3 +124,28 @@ pub fn read_csv(path: &Path) -> Vec<serde_json::Map<String, serde_json::Value>> 
         .map(|r| r.as_object().unwrap().clone())
         .collect()
 }
+
+/// From an `estimate` or `run` output folder: the summary's `electricity_grid` block, the
+/// district buildings' baseline electricity (kWh/yr, summed from `buildings.geojson`) and the
+/// district's baseline energy emissions (t CO2e/yr) — what a change of grid factor moves.
+pub fn grid_electricity_energy(out: &Path) -> (serde_json::Value, f64, f64) {
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(name)).unwrap()).unwrap()
+    };
+    let s = read("summary.json");
+    let kwh: f64 = read("buildings.geojson")["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["in_district"].as_bool() != Some(false))
+        .map(|f| {
+            f["properties"]["baseline_electricity_kwh_yr"]
+                .as_f64()
+                .unwrap()
+        })
+        .sum();
+    let energy_t = s["totals"]["district"]["co2e_t_yr"]["baseline"]["energy"]
+        .as_f64()
+        .unwrap();
+    (s["electricity_grid"].clone(), kwh, energy_t)
+}

@@ -210,7 +210,10 @@ fn electricity_grid(run: &Estimated) -> ElectricityGridOut {
                 .unwrap_or_else(|| "site file".into())
         }),
         region,
-        regional_spread: crate::preset::regions::spread(&run.preset.chain).map(|(lo, hi)| {
+        regional_spread: crate::preset::regions::spread(&crate::preset::regions::grid_chain(
+            &run.preset,
+        ))
+        .map(|(lo, hi)| {
             [
                 (lo.code.to_string(), r4(lo.kg_per_kwh)),
                 (hi.code.to_string(), r4(hi.kg_per_kwh)),
@@ -629,7 +632,7 @@ pub fn grid_note(run: &Estimated) -> Option<String> {
     let set_own = "where the district's utility publishes its own, set it as [factors] carriers.electricity = { value, unit, source }, since the verdict may turn on it (see the break-even factor)";
     if let Some(code) = grid.from.strip_prefix("grid region ") {
         let how = match &run.config.grid_region_picked {
-            Some(p) => format!("picked by the district's location: {p} (cities and their grids recalled, not read from EPA's ZIP-code table [U]; name another with grid_region = \"CODE\")"),
+            Some(p) => format!("picked by the district's location: {p} (cities, their centres and their grids recalled, not read from a gazetteer or EPA's ZIP-code table [U]; a district near a border or on a utility's edge should name its region with grid_region = \"CODE\")"),
             None => "named in the site file (grid_region)".to_string(),
         };
         return Some(format!(
@@ -638,7 +641,8 @@ pub fn grid_note(run: &Estimated) -> Option<String> {
             grid.unit
         ));
     }
-    let spread = regions::spread(&run.preset.chain)
+    let chain = regions::grid_chain(&run.preset);
+    let spread = regions::spread(&chain)
         .map(|(lo, hi)| {
             format!(
                 "; the {} preset's regions spread from {} ({} {}) to {} ({} {}) kg CO2e/kWh: name the district's with grid_region = \"CODE\" (`cpgis presets show {}` lists them)",
@@ -653,7 +657,7 @@ pub fn grid_note(run: &Estimated) -> Option<String> {
             )
         })
         .unwrap_or_default();
-    let why = match (&run.config.grid_region, regions::spread(&run.preset.chain)) {
+    let why = match (&run.config.grid_region, regions::spread(&chain)) {
         (Some(_), _) => " (grid_region = \"national\" in the site file)".to_string(),
         (None, Some(_)) => format!(
             " (the district lies more than {} km from every city the region lookup lists)",

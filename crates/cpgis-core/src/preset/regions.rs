@@ -54,6 +54,8 @@ const fn egrid(co2: f64, ch4: f64, n2o: f64) -> f64 {
 const EGRID: &str = "US EPA eGRID2022 subregion total output emission rates (CO2, CH4, N2O lb/MWh, as tabulated in the EPA GHG Emission Factors Hub 2024, Table 6), CO2e with AR5 GWPs [V via secondary]";
 const MEE: &str =
     "MEE & NBS 2023 power CO2 factors, regional grid average (published Dec 2024) [V via press]";
+const EMBER: &str = "Ember, Yearly Electricity Data, 2023: life-cycle emissions intensity of the country's electricity generation, g CO2e/kWh (all gases, 100-year GWPs, upstream included; the production mix, imports left out) [V via secondary: compiled in the Green Web Foundation's co2.js, data/output/average-intensities.json, CC BY 4.0]";
+const KBOB: &str = "KBOB factors as used by City Energy Analyst, Swiss consumption mix 102 g CO2e/kWh (imports included; the europe preset's own value) [V via a secondary summary; the original not read]; Ember's production mix for 2023, 35 g CO2e/kWh, leaves out the winter imports";
 
 /// Every built-in region. eGRID2022 rates as (CO2, CH4, N2O) lb/MWh; China's regional grid
 /// averages 2023 in kg CO2/kWh.
@@ -108,6 +110,42 @@ pub const REGIONS: &[Region] = &[
     cn("northwest", "Northwest China grid", 0.5543),
     cn("south", "China Southern grid", 0.4042),
     cn("southwest", "Southwest China grid", 0.2472),
+    eu("AT", "Austria", 110.81),
+    eu("BE", "Belgium", 138.11),
+    eu("BG", "Bulgaria", 335.33),
+    eu("HR", "Croatia", 204.96),
+    eu("CY", "Cyprus", 534.32),
+    eu("CZ", "Czechia", 449.72),
+    eu("DK", "Denmark", 151.65),
+    eu("EE", "Estonia", 416.67),
+    eu("FI", "Finland", 79.16),
+    eu("FR", "France", 56.04),
+    eu("DE", "Germany", 380.95),
+    eu("GR", "Greece", 336.57),
+    eu("HU", "Hungary", 204.19),
+    eu("IE", "Ireland", 290.81),
+    eu("IT", "Italy", 330.72),
+    eu("LV", "Latvia", 123.2),
+    eu("LT", "Lithuania", 160.07),
+    eu("LU", "Luxembourg", 105.26),
+    eu("MT", "Malta", 459.14),
+    eu("NL", "Netherlands", 267.62),
+    eu("PL", "Poland", 661.93),
+    eu("PT", "Portugal", 165.55),
+    eu("RO", "Romania", 240.58),
+    eu("SK", "Slovakia", 116.77),
+    eu("SI", "Slovenia", 231.28),
+    eu("ES", "Spain", 174.05),
+    eu("SE", "Sweden", 40.7),
+    eu("NO", "Norway", 30.08),
+    eu("GB", "United Kingdom", 237.59),
+    Region {
+        preset: "europe",
+        code: "CH",
+        name: "Switzerland",
+        kg_per_kwh: 0.102,
+        source: KBOB,
+    },
 ];
 
 const fn us(code: &'static str, name: &'static str, kg_per_kwh: f64) -> Region {
@@ -130,8 +168,19 @@ const fn cn(code: &'static str, name: &'static str, kg_per_kwh: f64) -> Region {
     }
 }
 
+/// A European country's factor from Ember's g CO2e/kWh.
+const fn eu(code: &'static str, name: &'static str, g_per_kwh: f64) -> Region {
+    Region {
+        preset: "europe",
+        code,
+        name,
+        kg_per_kwh: g_per_kwh / 1000.0,
+        source: EMBER,
+    }
+}
+
 /// Where the city list comes from, said with every pick.
-pub const CITIES_SOURCE: &str = "cpgis's list of large cities with the grid region of their predominant utility (US: the eGRID subregion; China: the regional grid of the province, as the MEE groups provinces), recalled, not read from EPA's ZIP-code table [U]";
+pub const CITIES_SOURCE: &str = "cpgis's list of large cities with the grid region of their predominant utility (US: the eGRID subregion; China: the regional grid of the province, as the MEE groups provinces; Europe: the country), with their centres' coordinates, recalled, not read from a gazetteer or EPA's ZIP-code table [U]";
 
 /// The cities the lookup knows.
 pub const CITIES: &[City] = &[
@@ -222,6 +271,125 @@ pub const CITIES: &[City] = &[
     c("Chengdu", 104.07, 30.57, "china-north", "southwest"),
     c("Chongqing", 106.55, 29.56, "china-north", "southwest"),
     c("Lhasa", 91.11, 29.65, "china-north", "southwest"),
+    c("Vienna", 16.37, 48.21, "europe", "AT"),
+    c("Graz", 15.44, 47.07, "europe", "AT"),
+    c("Linz", 14.29, 48.31, "europe", "AT"),
+    c("Salzburg", 13.04, 47.81, "europe", "AT"),
+    c("Innsbruck", 11.39, 47.27, "europe", "AT"),
+    c("Brussels", 4.35, 50.85, "europe", "BE"),
+    c("Antwerp", 4.40, 51.22, "europe", "BE"),
+    c("Liège", 5.57, 50.63, "europe", "BE"),
+    c("Sofia", 23.32, 42.70, "europe", "BG"),
+    c("Plovdiv", 24.75, 42.14, "europe", "BG"),
+    c("Varna", 27.91, 43.21, "europe", "BG"),
+    c("Zagreb", 15.98, 45.81, "europe", "HR"),
+    c("Split", 16.44, 43.51, "europe", "HR"),
+    c("Nicosia", 33.38, 35.17, "europe", "CY"),
+    c("Limassol", 33.04, 34.68, "europe", "CY"),
+    c("Prague", 14.42, 50.08, "europe", "CZ"),
+    c("Brno", 16.61, 49.20, "europe", "CZ"),
+    c("Ostrava", 18.29, 49.83, "europe", "CZ"),
+    c("Copenhagen", 12.57, 55.68, "europe", "DK"),
+    c("Aarhus", 10.20, 56.16, "europe", "DK"),
+    c("Odense", 10.39, 55.40, "europe", "DK"),
+    c("Tallinn", 24.75, 59.44, "europe", "EE"),
+    c("Tartu", 26.72, 58.38, "europe", "EE"),
+    c("Helsinki", 24.94, 60.17, "europe", "FI"),
+    c("Tampere", 23.76, 61.50, "europe", "FI"),
+    c("Turku", 22.27, 60.45, "europe", "FI"),
+    c("Oulu", 25.47, 65.01, "europe", "FI"),
+    c("Paris", 2.35, 48.86, "europe", "FR"),
+    c("Lyon", 4.84, 45.76, "europe", "FR"),
+    c("Marseille", 5.37, 43.30, "europe", "FR"),
+    c("Toulouse", 1.44, 43.60, "europe", "FR"),
+    c("Bordeaux", -0.58, 44.84, "europe", "FR"),
+    c("Nantes", -1.55, 47.22, "europe", "FR"),
+    c("Lille", 3.06, 50.63, "europe", "FR"),
+    c("Strasbourg", 7.75, 48.58, "europe", "FR"),
+    c("Nice", 7.26, 43.70, "europe", "FR"),
+    c("Berlin", 13.40, 52.52, "europe", "DE"),
+    c("Hamburg", 9.99, 53.55, "europe", "DE"),
+    c("Munich", 11.58, 48.14, "europe", "DE"),
+    c("Cologne", 6.96, 50.94, "europe", "DE"),
+    c("Frankfurt", 8.68, 50.11, "europe", "DE"),
+    c("Stuttgart", 9.18, 48.78, "europe", "DE"),
+    c("Düsseldorf", 6.77, 51.23, "europe", "DE"),
+    c("Leipzig", 12.37, 51.34, "europe", "DE"),
+    c("Dresden", 13.74, 51.05, "europe", "DE"),
+    c("Hanover", 9.73, 52.37, "europe", "DE"),
+    c("Nuremberg", 11.08, 49.45, "europe", "DE"),
+    c("Bremen", 8.80, 53.08, "europe", "DE"),
+    c("Athens", 23.73, 37.98, "europe", "GR"),
+    c("Thessaloniki", 22.94, 40.64, "europe", "GR"),
+    c("Budapest", 19.04, 47.50, "europe", "HU"),
+    c("Debrecen", 21.63, 47.53, "europe", "HU"),
+    c("Dublin", -6.26, 53.35, "europe", "IE"),
+    c("Cork", -8.47, 51.90, "europe", "IE"),
+    c("Rome", 12.50, 41.90, "europe", "IT"),
+    c("Milan", 9.19, 45.46, "europe", "IT"),
+    c("Naples", 14.27, 40.85, "europe", "IT"),
+    c("Turin", 7.69, 45.07, "europe", "IT"),
+    c("Bologna", 11.34, 44.49, "europe", "IT"),
+    c("Florence", 11.26, 43.77, "europe", "IT"),
+    c("Venice", 12.32, 45.44, "europe", "IT"),
+    c("Palermo", 13.36, 38.12, "europe", "IT"),
+    c("Bari", 16.87, 41.12, "europe", "IT"),
+    c("Riga", 24.11, 56.95, "europe", "LV"),
+    c("Vilnius", 25.28, 54.69, "europe", "LT"),
+    c("Kaunas", 23.90, 54.90, "europe", "LT"),
+    c("Luxembourg", 6.13, 49.61, "europe", "LU"),
+    c("Valletta", 14.51, 35.90, "europe", "MT"),
+    c("Amsterdam", 4.90, 52.37, "europe", "NL"),
+    c("Rotterdam", 4.48, 51.92, "europe", "NL"),
+    c("Utrecht", 5.12, 52.09, "europe", "NL"),
+    c("Eindhoven", 5.47, 51.44, "europe", "NL"),
+    c("Groningen", 6.57, 53.22, "europe", "NL"),
+    c("Warsaw", 21.01, 52.23, "europe", "PL"),
+    c("Kraków", 19.94, 50.06, "europe", "PL"),
+    c("Łódź", 19.46, 51.76, "europe", "PL"),
+    c("Wrocław", 17.04, 51.11, "europe", "PL"),
+    c("Poznań", 16.93, 52.41, "europe", "PL"),
+    c("Gdańsk", 18.65, 54.35, "europe", "PL"),
+    c("Katowice", 19.02, 50.26, "europe", "PL"),
+    c("Lisbon", -9.14, 38.72, "europe", "PT"),
+    c("Porto", -8.61, 41.15, "europe", "PT"),
+    c("Bucharest", 26.10, 44.43, "europe", "RO"),
+    c("Cluj-Napoca", 23.59, 46.77, "europe", "RO"),
+    c("Iași", 27.60, 47.16, "europe", "RO"),
+    c("Timișoara", 21.23, 45.76, "europe", "RO"),
+    c("Bratislava", 17.11, 48.15, "europe", "SK"),
+    c("Košice", 21.26, 48.72, "europe", "SK"),
+    c("Ljubljana", 14.51, 46.06, "europe", "SI"),
+    c("Madrid", -3.70, 40.42, "europe", "ES"),
+    c("Barcelona", 2.17, 41.39, "europe", "ES"),
+    c("Valencia", -0.38, 39.47, "europe", "ES"),
+    c("Seville", -5.98, 37.39, "europe", "ES"),
+    c("Bilbao", -2.93, 43.26, "europe", "ES"),
+    c("Zaragoza", -0.88, 41.65, "europe", "ES"),
+    c("Málaga", -4.42, 36.72, "europe", "ES"),
+    c("Stockholm", 18.07, 59.33, "europe", "SE"),
+    c("Gothenburg", 11.97, 57.71, "europe", "SE"),
+    c("Malmö", 13.00, 55.60, "europe", "SE"),
+    c("Uppsala", 17.64, 59.86, "europe", "SE"),
+    c("Oslo", 10.75, 59.91, "europe", "NO"),
+    c("Bergen", 5.32, 60.39, "europe", "NO"),
+    c("Trondheim", 10.40, 63.43, "europe", "NO"),
+    c("London", -0.13, 51.51, "europe", "GB"),
+    c("Birmingham (UK)", -1.90, 52.49, "europe", "GB"),
+    c("Manchester", -2.24, 53.48, "europe", "GB"),
+    c("Leeds", -1.55, 53.80, "europe", "GB"),
+    c("Glasgow", -4.25, 55.86, "europe", "GB"),
+    c("Edinburgh", -3.19, 55.95, "europe", "GB"),
+    c("Bristol", -2.59, 51.45, "europe", "GB"),
+    c("Cardiff", -3.18, 51.48, "europe", "GB"),
+    c("Belfast", -5.93, 54.60, "europe", "GB"),
+    c("Zurich", 8.54, 47.37, "europe", "CH"),
+    c("Geneva", 6.14, 46.20, "europe", "CH"),
+    c("Basel", 7.59, 47.56, "europe", "CH"),
+    c("Bern", 7.45, 46.95, "europe", "CH"),
+    c("Lausanne", 6.63, 46.52, "europe", "CH"),
+    c("Lugano", 8.95, 46.00, "europe", "CH"),
+    c("St. Gallen", 9.37, 47.42, "europe", "CH"),
 ];
 
 const fn c(
@@ -254,9 +422,20 @@ pub fn apply(
     if code.eq_ignore_ascii_case(NATIONAL) {
         return Ok(());
     }
-    let Some(region) = find(&preset.chain, code) else {
+    // The regions that may stand for the preset's factor (none for helsinki's utility value);
+    // beside the site file's own factor, any region of the chain is accepted and left unused.
+    let own = preset
+        .values
+        .get("carriers.electricity")
+        .is_some_and(|f| f.from == "site file");
+    let chain = if own {
+        preset.chain.clone()
+    } else {
+        grid_chain(preset)
+    };
+    let Some(region) = find(&chain, code) else {
         let mut issues = crate::issues::ConfigIssues::new(site_file.to_path_buf());
-        let codes: Vec<&str> = of_preset(&preset.chain).map(|r| r.code).collect();
+        let codes: Vec<&str> = of_preset(&chain).map(|r| r.code).collect();
         let hint = match crate::issues::closest(code, codes.iter().copied()) {
             Some(c) => format!("did you mean `{c}`?"),
             None if codes.is_empty() => format!(
@@ -322,6 +501,24 @@ pub fn find(chain: &[String], code: &str) -> Option<&'static Region> {
     of_preset(chain).find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
+/// The built-in presets whose regions stand for `preset`'s electricity factor: the one that set
+/// it (or whose region replaced it). A preset that extends another with a factor of its own
+/// (helsinki's utility value over europe's) and a site file's own factor have none, so no
+/// location pick replaces them; a site file may still name a region of the chain.
+pub fn grid_chain(preset: &super::Preset) -> Vec<String> {
+    let Some(f) = preset.values.get("carriers.electricity") else {
+        return Vec::new();
+    };
+    if preset.chain.contains(&f.from) {
+        return vec![f.from.clone()];
+    }
+    f.from
+        .strip_prefix("grid region ")
+        .and_then(|code| find(&preset.chain, code))
+        .map(|r| vec![r.preset.to_string()])
+        .unwrap_or_default()
+}
+
 /// The lowest and highest regional factors of a preset, for saying how far they spread.
 pub fn spread(chain: &[String]) -> Option<(&'static Region, &'static Region)> {
     let mut it = of_preset(chain);
@@ -376,7 +573,7 @@ mod tests {
             assert!(find(&chain(c.preset), c.code).is_some(), "{}", c.name);
         }
         for r in REGIONS {
-            assert!(r.kg_per_kwh > 0.1 && r.kg_per_kwh < 0.8, "{}", r.code);
+            assert!(r.kg_per_kwh > 0.02 && r.kg_per_kwh < 0.8, "{}", r.code);
         }
     }
 
@@ -397,11 +594,43 @@ mod tests {
     }
 
     #[test]
+    fn a_european_district_takes_its_country() {
+        let europe = chain("europe");
+        // Zug, 22 km from Zurich (Switzerland keeps the preset's KBOB consumption mix).
+        let (c, km) = nearest_city(&europe, 8.517, 47.166).unwrap();
+        assert_eq!((c.name, c.code), ("Zurich", "CH"));
+        assert!((km - 22.5).abs() < 2.0, "{km}");
+        assert_eq!(find(&europe, "ch").unwrap().kg_per_kwh, 0.102);
+        // Espoo, outside the helsinki preset's box, 16 km west of Helsinki: Finland.
+        let (c, _) = nearest_city(&europe, 24.66, 60.205).unwrap();
+        assert_eq!(c.code, "FI");
+        // Nowa Huta, Kraków's east: Poland at 0.662 kg/kWh, six times the Swiss value.
+        let (c, _) = nearest_city(&europe, 20.03, 50.07).unwrap();
+        assert_eq!(c.code, "PL");
+        // Every EU member state has a region.
+        let eu27 = [
+            "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+            "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+        ];
+        for code in eu27 {
+            let r = find(&europe, code).unwrap();
+            assert!(CITIES.iter().any(|c| c.code == code), "{code} has no city");
+            assert!(r.source.starts_with("Ember"), "{code}");
+        }
+        // Mid-Atlantic, 1,000 km from any city: no pick.
+        assert!(nearest_city(&europe, -20.0, 45.0).is_none());
+    }
+
+    #[test]
     fn the_spread_runs_from_upstate_new_york_to_puerto_rico() {
         let (lo, hi) = spread(&chain("usa")).unwrap();
         assert_eq!((lo.code, hi.code), ("NYUP", "PRMS"));
         let (lo, hi) = spread(&chain("china-north")).unwrap();
         assert_eq!((lo.code, hi.code), ("southwest", "north"));
-        assert!(spread(&chain("europe")).is_none());
+        // Europe: Norway's hydro (Ember 30.08 g/kWh) to Poland's coal (661.93 g/kWh).
+        let (lo, hi) = spread(&chain("europe")).unwrap();
+        assert_eq!((lo.code, hi.code), ("NO", "PL"));
+        assert!((lo.kg_per_kwh - 0.03008).abs() < 1e-12 && (hi.kg_per_kwh - 0.66193).abs() < 1e-12);
+        assert!(spread(&chain("helsinki")).is_none());
     }
 }

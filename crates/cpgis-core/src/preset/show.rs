@@ -64,14 +64,23 @@ pub fn render_preset(p: &Preset) -> String {
             source = f.source
         );
     }
-    let mut regions = super::regions::of_preset(&p.chain).peekable();
-    if let Some(first) = regions.peek() {
+    let chain = super::regions::grid_chain(p);
+    let regions: Vec<_> = super::regions::of_preset(&chain).collect();
+    if !regions.is_empty() {
         let _ = writeln!(
             out,
-            "\n[grid regions]  a site file names one with grid_region = \"CODE\"; naming none, the run takes\n  the region of the nearest listed city within {} km, else the preset's carriers.electricity.\n  Source: {}",
+            "\n[grid regions]  a site file names one with grid_region = \"CODE\"; naming none, the run takes\n  the region of the nearest listed city within {} km, else the preset's carriers.electricity.",
             super::regions::PICK_WITHIN_KM,
-            first.source
         );
+        let mut sources: Vec<&str> = Vec::new();
+        for r in &regions {
+            if !sources.contains(&r.source) {
+                sources.push(r.source);
+            }
+        }
+        for (i, s) in sources.iter().enumerate() {
+            let _ = writeln!(out, "  [{}] {s}", i + 1);
+        }
         for r in regions {
             let cities: Vec<&str> = super::regions::CITIES
                 .iter()
@@ -80,9 +89,10 @@ pub fn render_preset(p: &Preset) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "  {:<10} {:>7.4} kg CO2e/kWh  {}{}",
+                "  {:<10} {:>7.4} kg CO2e/kWh [{}] {}{}",
                 r.code,
                 r.kg_per_kwh,
+                sources.iter().position(|s| *s == r.source).unwrap_or(0) + 1,
                 r.name,
                 if cities.is_empty() {
                     String::new()
@@ -91,6 +101,7 @@ pub fn render_preset(p: &Preset) -> String {
                 }
             );
         }
+        let _ = writeln!(out, "  Cities: {}", super::regions::CITIES_SOURCE);
     }
     out
 }
