@@ -401,6 +401,40 @@ mod tests {
     }
 
     #[test]
+    fn europes_electricity_is_at_least_sia_2024_standard_use() {
+        let e = resolve("europe", Path::new("."), &[], Path::new("s.toml"), &NoFiles).unwrap();
+        let get = |u: &str| e.get(&format!("archetypes.{u}.electricity")).unwrap();
+        let r1 = |v: f64| (v * 10.0).round() / 10.0;
+        // CEA's schedule maker: the day's lowest load all year, the rest × the monthly
+        // multiplier (0.8 for these uses); 2018's calendar: 261 weekdays, 52 + 52 weekend days.
+        // MULTI_RES, the same every day: 13 h at 0.1, 7 at 0.2, 3 at 0.8, 1 at 1.0 = 6.1; base
+        // 0.1 × 24 = 2.4; (2.4 + 0.8 × 3.7) × 365 = 1,956.4 h; × (8.0 + 2.7) W/m2 = 20.93 kWh/m2.
+        let housing: f64 = (2.4 + 0.8 * (6.1 - 2.4)) * 365.0 * (8.0 + 2.7) / 1000.0;
+        // OFFICE weekday: 13 h at 0.1 and 7.0 in office hours = 8.3; weekends 0.1 all day:
+        // 261 × (2.4 + 0.8 × 5.9) + 104 × 2.4 = 2,107.9 h; × (7.0 + 15.9) W/m2 = 48.27 kWh/m2.
+        let office: f64 = (261.0 * (2.4 + 0.8 * 5.9) + 104.0 * 2.4) * (7.0 + 15.9) / 1000.0;
+        // RETAIL opens 07-19 on weekdays and Saturdays (13 h at 1.0, 11 at 0.1 = 14.1), Sunday
+        // 0.1 all day: 313 × (2.4 + 0.8 × 11.7) + 52 × 2.4 = 3,805.7 h; × 35.3 W/m2.
+        let retail: f64 = (313.0 * (2.4 + 0.8 * 11.7) + 52.0 * 2.4) * (2.0 + 33.3) / 1000.0;
+        // The assumed totals stay where they lie above appliances and lighting alone, and say
+        // the standard use beside them; retail's 120 lay below it and is raised to it.
+        for (use_, kwh, assumed) in [("residential", housing, 30.0), ("office", office, 70.0)] {
+            let f = get(use_);
+            assert_eq!(f.value, assumed);
+            assert!(f.value > kwh);
+            assert!(
+                f.source.contains(&format!("{} kWh/m2 [D]", r1(kwh))),
+                "{}",
+                f.source
+            );
+        }
+        assert_eq!(get("retail").value, r1(retail));
+        assert!(get("retail")
+            .source
+            .starts_with("appliances and lighting alone, a lower bound"));
+    }
+
+    #[test]
     fn helsinki_extends_europe_and_changes_only_what_it_lists() {
         let h = resolve(
             "helsinki",
