@@ -77,8 +77,9 @@ pub fn load_site_with(
         {
             config.grid_region = Some(city.code.to_string());
             config.grid_region_picked = Some(format!(
-                "the nearest listed city, {}, {km:.0} km from the district's centre",
-                city.name
+                "the nearest listed city, {}, {km:.0} km from the district's centre{}",
+                city.name,
+                regions::far_caution(km)
             ));
             checked = run::check(&config, &Disk)?;
         }

@@ -822,8 +822,8 @@ fn grid_guess(preset: &str, center: Option<(f64, f64)>) -> String {
         .and_then(|(city, km)| Some((city, km, regions::find(&chain, city.code)?)));
     if let Some((city, km, r)) = picked {
         return format!(
-            "; the run takes the electricity factor of grid region {} ({}, {:.4} kg CO2e/kWh), that of the nearest listed city, {}, {km:.0} km away (name another with grid_region = \"CODE\", or {own})",
-            r.code, r.name, r.kg_per_kwh, city.name
+            "; the run takes the electricity factor of grid region {} ({}, {:.4} kg CO2e/kWh), that of the nearest listed city, {}, {km:.0} km away{} (name another with grid_region = \"CODE\", or {own})",
+            r.code, r.name, r.kg_per_kwh, city.name, regions::far_caution(km)
         );
     }
     let spread = regions::spread(&chain)

@@ -659,9 +659,9 @@ pub fn grid_note(run: &Estimated) -> Option<String> {
         .unwrap_or_default();
     let why = match (&run.config.grid_region, regions::spread(&chain)) {
         (Some(_), _) => " (grid_region = \"national\" in the site file)".to_string(),
-        (None, Some(_)) => format!(
+        (None, Some((r, _))) => format!(
             " (the district lies more than {} km from every city the region lookup lists)",
-            regions::PICK_WITHIN_KM
+            regions::pick_within_km(r.preset)
         ),
         (None, None) => String::new(),
     };

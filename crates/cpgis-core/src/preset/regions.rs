@@ -5,7 +5,7 @@
 //! 0.13 to 0.73 kg CO2e/kWh around a national 0.37), and the grid factor decides most verdicts.
 //! A site file names its region with `grid_region = "CODE"` (`"national"` keeps the preset's
 //! own value); naming none, the run takes the region of the nearest listed city within
-//! [`PICK_WITHIN_KM`], and says so. A site file's `[factors] carriers.electricity` (the
+//! the preset's reach ([`pick_within_km`]), and says so. A site file's `[factors] carriers.electricity` (the
 //! utility's own factor) overrides either.
 
 /// One grid region's electricity factor.
@@ -38,8 +38,30 @@ pub struct City {
     pub code: &'static str,
 }
 
-/// How far from a listed city a district may lie for the lookup to pick that city's region, km.
-pub const PICK_WITHIN_KM: f64 = 80.0;
+/// How far from a listed city a district may lie for the lookup to pick that city's region, km:
+/// 80 where regions are utilities' grids or provinces' (usa, china-north), 250 where they are
+/// countries (europe), whose own factor is a far better guess for a district 150 km from the
+/// capital than the preset's Swiss one. A pick beyond [`NEAR_KM`] says the district may lie
+/// across a border.
+pub fn pick_within_km(preset: &str) -> f64 {
+    match preset {
+        "europe" => 250.0,
+        _ => 80.0,
+    }
+}
+
+/// Within this distance of a listed city, km, a pick is said without a caution.
+pub const NEAR_KM: f64 = 80.0;
+
+/// What is said after a pick's distance: nothing when near, else that the district may lie in
+/// another region (across a border from the city).
+pub fn far_caution(km: f64) -> &'static str {
+    if km > NEAR_KM {
+        ", far enough that the district may lie in another region"
+    } else {
+        ""
+    }
+}
 
 /// Global warming potentials the CO2e of the eGRID rates is formed with: IPCC AR5, 100 years
 /// (the GWPs of the US EPA GHG Emission Factors Hub since 2024).
@@ -531,14 +553,14 @@ pub fn spread(chain: &[String]) -> Option<(&'static Region, &'static Region)> {
     }))
 }
 
-/// The nearest listed city of the preset within [`PICK_WITHIN_KM`] of (lon, lat), with its
+/// The nearest listed city of the preset within its reach ([`pick_within_km`]) of (lon, lat), with its
 /// distance in km: the great-circle distance on a sphere of radius 6,371 km.
 pub fn nearest_city(chain: &[String], lon: f64, lat: f64) -> Option<(&'static City, f64)> {
     CITIES
         .iter()
         .filter(|c| chain.iter().any(|p| p == c.preset))
         .map(|c| (c, km_between(lon, lat, c.lon, c.lat)))
-        .filter(|(_, d)| *d <= PICK_WITHIN_KM)
+        .filter(|(c, d)| *d <= pick_within_km(c.preset))
         .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
@@ -617,6 +639,14 @@ mod tests {
             assert!(CITIES.iter().any(|c| c.code == code), "{code} has no city");
             assert!(r.source.starts_with("Ember"), "{code}");
         }
+        // Albacete, 138 km from Valencia: Spain, beyond the 80 km a US utility's grid gets.
+        let (c, km) = nearest_city(&europe, -1.86, 38.99).unwrap();
+        assert_eq!((c.name, c.code), ("Valencia", "ES"));
+        assert!(km > NEAR_KM && km < 150.0, "{km}");
+        assert!(far_caution(km).contains("may lie in another region"));
+        assert_eq!(far_caution(22.5), "");
+        // Rovaniemi, 166 km north of Oulu: Finland.
+        assert_eq!(nearest_city(&europe, 25.73, 66.50).unwrap().0.code, "FI");
         // Mid-Atlantic, 1,000 km from any city: no pick.
         assert!(nearest_city(&europe, -20.0, 45.0).is_none());
     }

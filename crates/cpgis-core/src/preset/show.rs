@@ -70,7 +70,7 @@ pub fn render_preset(p: &Preset) -> String {
         let _ = writeln!(
             out,
             "\n[grid regions]  a site file names one with grid_region = \"CODE\"; naming none, the run takes\n  the region of the nearest listed city within {} km, else the preset's carriers.electricity.",
-            super::regions::PICK_WITHIN_KM,
+            super::regions::pick_within_km(&chain[0]),
         );
         let mut sources: Vec<&str> = Vec::new();
         for r in &regions {
