@@ -460,6 +460,10 @@ pub fn apply(
         let codes: Vec<&str> = of_preset(&chain).map(|r| r.code).collect();
         let hint = match crate::issues::closest(code, codes.iter().copied()) {
             Some(c) => format!("did you mean `{c}`?"),
+            None if codes.is_empty() && of_preset(&preset.chain).next().is_some() => format!(
+                "the {} preset sets its own carriers.electricity, which no region of the preset it extends replaces: remove grid_region, or set the utility's factor as [factors] carriers.electricity = {{ value, unit, source }}",
+                preset.name
+            ),
             None if codes.is_empty() => format!(
                 "the {} preset has no regions: set the utility's factor as [factors] carriers.electricity = {{ value, unit, source }}",
                 preset.name
