@@ -77,6 +77,7 @@ const EGRID: &str = "US EPA eGRID2022 subregion total output emission rates (CO2
 const MEE: &str =
     "MEE & NBS 2023 power CO2 factors, regional grid average (published Dec 2024) [V via press]";
 const EMBER: &str = "Ember, Yearly Electricity Data, 2023: life-cycle emissions intensity of the country's electricity generation, g CO2e/kWh (all gases, 100-year GWPs, upstream included; the production mix, imports left out) [V via secondary: compiled in the Green Web Foundation's co2.js, data/output/average-intensities.json, CC BY 4.0]";
+const EMBER_2022: &str = "Ember, Yearly Electricity Data, 2022 (the latest year compiled for this country): life-cycle emissions intensity of the country's electricity generation, g CO2e/kWh (all gases, 100-year GWPs, upstream included; the production mix, imports left out) [V via secondary: compiled in the Green Web Foundation's co2.js, data/output/average-intensities.json, CC BY 4.0]";
 const KBOB: &str = "KBOB factors as used by City Energy Analyst, Swiss consumption mix 102 g CO2e/kWh (imports included; the europe preset's own value) [V via a secondary summary; the original not read]; Ember's production mix for 2023, 35 g CO2e/kWh, leaves out the winter imports";
 
 /// Every built-in region. eGRID2022 rates as (CO2, CH4, N2O) lb/MWh; China's regional grid
@@ -161,6 +162,17 @@ pub const REGIONS: &[Region] = &[
     eu("SE", "Sweden", 40.7),
     eu("NO", "Norway", 30.08),
     eu("GB", "United Kingdom", 237.59),
+    eu("RS", "Serbia", 636.06),
+    eu("BA", "Bosnia and Herzegovina", 600.0),
+    eu("ME", "Montenegro", 417.07),
+    eu("MK", "North Macedonia", 565.35),
+    eu("XK", "Kosovo", 894.65),
+    eu("TR", "Türkiye", 464.59),
+    eu22("AL", "Albania", 24.29),
+    eu22("IS", "Iceland", 27.68),
+    eu22("UA", "Ukraine", 259.69),
+    eu22("MD", "Moldova", 648.5),
+    eu22("BY", "Belarus", 441.74),
     Region {
         preset: "europe",
         code: "CH",
@@ -198,6 +210,14 @@ const fn eu(code: &'static str, name: &'static str, g_per_kwh: f64) -> Region {
         name,
         kg_per_kwh: g_per_kwh / 1000.0,
         source: EMBER,
+    }
+}
+
+/// A European country's factor from Ember's g CO2e/kWh of 2022.
+const fn eu22(code: &'static str, name: &'static str, g_per_kwh: f64) -> Region {
+    Region {
+        source: EMBER_2022,
+        ..eu(code, name, g_per_kwh)
     }
 }
 
@@ -412,6 +432,25 @@ pub const CITIES: &[City] = &[
     c("Lausanne", 6.63, 46.52, "europe", "CH"),
     c("Lugano", 8.95, 46.00, "europe", "CH"),
     c("St. Gallen", 9.37, 47.42, "europe", "CH"),
+    c("Belgrade", 20.46, 44.82, "europe", "RS"),
+    c("Novi Sad", 19.85, 45.27, "europe", "RS"),
+    c("Niš", 21.90, 43.32, "europe", "RS"),
+    c("Sarajevo", 18.41, 43.86, "europe", "BA"),
+    c("Banja Luka", 17.19, 44.77, "europe", "BA"),
+    c("Podgorica", 19.26, 42.44, "europe", "ME"),
+    c("Skopje", 21.43, 42.00, "europe", "MK"),
+    c("Pristina", 21.17, 42.66, "europe", "XK"),
+    c("Istanbul", 28.98, 41.01, "europe", "TR"),
+    c("Ankara", 32.85, 39.93, "europe", "TR"),
+    c("Izmir", 27.14, 38.42, "europe", "TR"),
+    c("Tirana", 19.82, 41.33, "europe", "AL"),
+    c("Reykjavík", -21.94, 64.15, "europe", "IS"),
+    c("Kyiv", 30.52, 50.45, "europe", "UA"),
+    c("Lviv", 24.03, 49.84, "europe", "UA"),
+    c("Odesa", 30.73, 46.48, "europe", "UA"),
+    c("Kharkiv", 36.23, 49.99, "europe", "UA"),
+    c("Chișinău", 28.86, 47.01, "europe", "MD"),
+    c("Minsk", 27.56, 53.90, "europe", "BY"),
 ];
 
 const fn c(
@@ -599,7 +638,7 @@ mod tests {
             assert!(find(&chain(c.preset), c.code).is_some(), "{}", c.name);
         }
         for r in REGIONS {
-            assert!(r.kg_per_kwh > 0.02 && r.kg_per_kwh < 0.8, "{}", r.code);
+            assert!(r.kg_per_kwh > 0.02 && r.kg_per_kwh < 0.9, "{}", r.code);
         }
     }
 
@@ -651,6 +690,8 @@ mod tests {
         assert_eq!(far_caution(22.5), "");
         // Rovaniemi, 166 km north of Oulu: Finland.
         assert_eq!(nearest_city(&europe, 25.73, 66.50).unwrap().0.code, "FI");
+        // Belgrade is Serbia's (636 g/kWh), not Romania's from Timișoara, 120 km away.
+        assert_eq!(nearest_city(&europe, 20.46, 44.80).unwrap().0.code, "RS");
         // Mid-Atlantic, 1,000 km from any city: no pick.
         assert!(nearest_city(&europe, -20.0, 45.0).is_none());
     }
@@ -661,10 +702,10 @@ mod tests {
         assert_eq!((lo.code, hi.code), ("NYUP", "PRMS"));
         let (lo, hi) = spread(&chain("china-north")).unwrap();
         assert_eq!((lo.code, hi.code), ("southwest", "north"));
-        // Europe: Norway's hydro (Ember 30.08 g/kWh) to Poland's coal (661.93 g/kWh).
+        // Europe: Albania's hydro (Ember 2022, 24.29 g/kWh) to Kosovo's lignite (894.65 g/kWh).
         let (lo, hi) = spread(&chain("europe")).unwrap();
-        assert_eq!((lo.code, hi.code), ("NO", "PL"));
-        assert!((lo.kg_per_kwh - 0.03008).abs() < 1e-12 && (hi.kg_per_kwh - 0.66193).abs() < 1e-12);
+        assert_eq!((lo.code, hi.code), ("AL", "XK"));
+        assert!((lo.kg_per_kwh - 0.02429).abs() < 1e-12 && (hi.kg_per_kwh - 0.89465).abs() < 1e-12);
         assert!(spread(&chain("helsinki")).is_none());
     }
 }
