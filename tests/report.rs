@@ -115,7 +115,7 @@ fn the_report_loads_in_chromium_without_console_errors_or_requests() {
     assert!(dom.contains("<title>neighbourhood Keskinen</title>"));
     assert!(dom.contains(r#"class="nb-label">Keskinen</text>"#));
     assert!(
-        !dom.contains("2989.2"),
+        !dom.contains("3090.2") && dom.contains("3\u{2009}090"),
         "a terminal number format in the report"
     );
     // Kamppi's proposed design falls short once its workers' and visitors' trips count.
@@ -126,6 +126,36 @@ fn the_report_loads_in_chromium_without_console_errors_or_requests() {
     // Zone numbers on the zone map: one label per zone.
     let zones = common::geojson_features(&out.join("offset_zones.geojson")).len();
     assert_eq!(dom.matches("class=\"zone-label\"").count(), zones);
+}
+
+/// The y of the first number after `key` in `text`.
+fn y_after(text: &str, key: &str) -> f64 {
+    let rest = &text[text.find(key).unwrap_or_else(|| panic!("no {key}")) + key.len()..];
+    rest[..rest.find('"').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn the_nets_value_stands_clear_of_its_error_bar() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = common::cpgis_site("run", &fixture("cea-zug/site.toml"), &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let chart = &html[html.find("id=\"chart-balance\"").unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    // The whisker at the 95th percentile: the range's first line runs from p5 (y1) to p95 (y2).
+    let range = &chart[chart.find("id=\"net-range\"").unwrap()..];
+    let p95_y = y_after(range, "y2=\"");
+    // The net's value: the fifth bar's value label.
+    let (at, _) = chart.match_indices("class=\"value\"").nth(4).unwrap();
+    let start = chart[..at].rfind("<text").unwrap();
+    let text_y = y_after(&chart[start..at], " y=\"");
+    // Zug's net is −324 t with p95 at 177 t: the whisker rises above the bar's top, so the label
+    // must sit above the whisker (smaller y), not on it.
+    assert!(
+        text_y < p95_y,
+        "net label at y {text_y}, whisker at y {p95_y}"
+    );
 }
 
 #[test]

@@ -81,6 +81,11 @@ pub fn waterfall(b: &Balance) -> String {
         r#"<svg id="chart-balance" class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="Climate Positive balance"><title>Balance, t CO2e per year</title>"#
     );
     let slot = (W - LEFT) / steps.len() as f64;
+    // The net's value stands above its error bar's top whisker, which would cross it.
+    let net_top = b
+        .uncertainty
+        .as_ref()
+        .map_or(f64::INFINITY, |u| s.y(u.net_t.p95));
     for (i, (label, a, z, colour)) in steps.iter().enumerate() {
         let x = LEFT + i as f64 * slot + slot * 0.15;
         let (y0, y1) = (s.y(*z), s.y(*a));
@@ -98,7 +103,7 @@ pub fn waterfall(b: &Balance) -> String {
             t = esc(label),
             v = fmt_num(value),
             cx = x + slot * 0.35,
-            ty = y0 - 4.0,
+            ty = if i == 4 { y0.min(net_top) } else { y0 } - 4.0,
             ly = H - BOTTOM + 16.0,
         );
     }
