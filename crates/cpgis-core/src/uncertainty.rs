@@ -503,7 +503,12 @@ fn evaluate_all(
         }
         (exact, sampled)
     };
-    let sample0 = sums(0).1;
+    // The sample's sums under the case's factors, the base its changes are taken from (a map
+    // walked whole needs none).
+    let sample0 = match &scope.sample {
+        Some(_) => sums(0).1,
+        None => Vec::new(),
+    };
     (0..n)
         .map(|k| {
             let mut at_cell = per_cell.iter().map(|c| c[k]);

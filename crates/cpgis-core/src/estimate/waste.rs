@@ -18,9 +18,9 @@ pub struct WasteModel;
 /// Days in a year: the per-day generation rates are annual tonnages divided by 365.
 const DAYS: f64 = 365.0;
 
-/// Treatment shares after a diversion target, in [`Treatment::ALL`] order, on the stack
-/// (every building's waste is split this way, under every scenario and every factor drawn). A treatment the base lacks has
-/// share 0; a built preset gives every treatment one.
+/// Treatment shares after a diversion target, in [`Treatment::ALL`] order, on the stack (every
+/// building's waste is split this way, under every scenario and every factor drawn). A
+/// treatment the base lacks has share 0; a built preset gives every treatment one.
 pub fn shares_by_treatment(
     base: &BTreeMap<Treatment, f64>,
     diversion: Option<f64>,
