@@ -19,7 +19,10 @@ use common::{cpgis, fixture};
 use cpgis_tile::ipc;
 
 /// The worker binary, beside `cpgis`. Cargo builds a test's own package's binaries only, so
-/// the worker of the `cpgis-tile` package is built here when it is missing (same profile).
+/// the worker of the `cpgis-tile` package is built here (same profile). The whole workspace's
+/// targets are named, as `scripts/test` builds them: `-p cpgis-tile` alone unifies the
+/// dependencies' features differently (libc, once_cell, syn), which rebuilt most of them inside
+/// this test on a clean checkout (CI: 261 s for a test that takes 15).
 fn worker() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
@@ -32,7 +35,7 @@ fn worker() -> PathBuf {
                 .is_some_and(|p| p == "release");
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let mut build = Command::new(cargo);
-            build.args(["build", "--quiet", "-p", "cpgis-tile"]);
+            build.args(["build", "--quiet", "--workspace", "--all-targets"]);
             if release {
                 build.arg("--release");
             }
