@@ -72,14 +72,13 @@ pub fn load_site_with(
     // preset has regions (said in the notes); else the preset's own factor, said too.
     if let (None, Some((lon, lat))) = (&config.grid_region, place) {
         use cpgis_core::preset::regions;
-        if let Some((city, km)) =
-            regions::nearest_city(&regions::grid_chain(&checked.preset), lon, lat)
-        {
+        let chain = regions::grid_chain(&checked.preset);
+        if let Some((city, km)) = regions::nearest_city(&chain, lon, lat) {
             config.grid_region = Some(city.code.to_string());
             config.grid_region_picked = Some(format!(
                 "the nearest listed city, {}, {km:.0} km from the district's centre{}",
                 city.name,
-                regions::far_caution(km)
+                regions::pick_caution(&chain, lon, lat, city, km)
             ));
             checked = run::check(&config, &Disk)?;
         }

@@ -128,33 +128,63 @@ fn the_report_loads_in_chromium_without_console_errors_or_requests() {
     assert_eq!(dom.matches("class=\"zone-label\"").count(), zones);
 }
 
-/// The y of the first number after `key` in `text`.
-fn y_after(text: &str, key: &str) -> f64 {
-    let rest = &text[text.find(key).unwrap_or_else(|| panic!("no {key}")) + key.len()..];
-    rest[..rest.find('"').unwrap()].parse().unwrap()
-}
-
-#[test]
-fn the_nets_value_stands_clear_of_its_error_bar() {
+/// The balance chart (its SVG up to `</svg>`) of Zug's report.
+fn zug_balance_chart() -> String {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let run = common::cpgis_site("run", &fixture("cea-zug/site.toml"), &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let chart = &html[html.find("id=\"chart-balance\"").unwrap()..];
-    let chart = &chart[..chart.find("</svg>").unwrap()];
+    chart[..chart.find("</svg>").unwrap()].to_string()
+}
+
+/// The first number after `key` in `text` (up to the closing quote).
+fn number_after(text: &str, key: &str) -> f64 {
+    let rest = &text[text.find(key).unwrap_or_else(|| panic!("no {key}")) + key.len()..];
+    rest[..rest.find('"').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn the_nets_value_stands_clear_of_its_error_bar() {
+    let chart = zug_balance_chart();
+    let chart = chart.as_str();
     // The whisker at the 95th percentile: the range's first line runs from p5 (y1) to p95 (y2).
     let range = &chart[chart.find("id=\"net-range\"").unwrap()..];
-    let p95_y = y_after(range, "y2=\"");
+    let p95_y = number_after(range, "y2=\"");
     // The net's value: the fifth bar's value label.
     let (at, _) = chart.match_indices("class=\"value\"").nth(4).unwrap();
     let start = chart[..at].rfind("<text").unwrap();
-    let text_y = y_after(&chart[start..at], " y=\"");
+    let text_y = number_after(&chart[start..at], " y=\"");
     // Zug's net is −324 t with p95 at 177 t: the whisker rises above the bar's top, so the label
     // must sit above the whisker (smaller y), not on it.
     assert!(
         text_y < p95_y,
         "net label at y {text_y}, whisker at y {p95_y}"
+    );
+}
+
+#[test]
+fn the_targets_label_stands_clear_of_the_credits_and_the_net() {
+    let chart = zug_balance_chart();
+    let chart = chart.as_str();
+    // The label is right-aligned (its x is its right edge); the credits' and the net's bars are
+    // the fourth and fifth rectangles. Zug's net (−324 t) lies near its target (−257 t), where
+    // the label had crossed the net's bar.
+    let target = &chart[chart.find("id=\"target-line\"").unwrap()..];
+    let text = &target[target.find("<text").unwrap()..];
+    assert!(text.contains("text-anchor=\"end\""), "{text}");
+    let label_right = number_after(text, " x=\"");
+    let rects: Vec<f64> = chart
+        .match_indices("<rect")
+        .map(|(at, _)| number_after(&chart[at..], " x=\""))
+        .collect();
+    assert_eq!(rects.len(), 5, "{rects:?}");
+    assert!(
+        label_right < rects[3] && label_right < rects[4],
+        "label ends at x {label_right}, credits bar at {}, net bar at {}",
+        rects[3],
+        rects[4]
     );
 }
 

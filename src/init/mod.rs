@@ -817,13 +817,15 @@ fn grid_guess(preset: &str, center: Option<(f64, f64)>) -> String {
     use cpgis_core::preset::regions;
     let chain = [preset.to_string()];
     let own = "set the district's utility's own as [factors] carriers.electricity = { value, unit, source }";
-    let picked = center
-        .and_then(|(lon, lat)| regions::nearest_city(&chain, lon, lat))
-        .and_then(|(city, km)| Some((city, km, regions::find(&chain, city.code)?)));
-    if let Some((city, km, r)) = picked {
+    let picked = center.and_then(|(lon, lat)| {
+        let (city, km) = regions::nearest_city(&chain, lon, lat)?;
+        let caution = regions::pick_caution(&chain, lon, lat, city, km);
+        Some((city, km, regions::find(&chain, city.code)?, caution))
+    });
+    if let Some((city, km, r, caution)) = picked {
         return format!(
-            "; the run takes the electricity factor of grid region {} ({}, {:.4} kg CO2e/kWh), that of the nearest listed city, {}, {km:.0} km away{} (name another with grid_region = \"CODE\", or {own})",
-            r.code, r.name, r.kg_per_kwh, city.name, regions::far_caution(km)
+            "; the run takes the electricity factor of grid region {} ({}, {:.4} kg CO2e/kWh), that of the nearest listed city, {}, {km:.0} km away{caution} (name another with grid_region = \"CODE\", or {own})",
+            r.code, r.name, r.kg_per_kwh, city.name
         );
     }
     let spread = regions::spread(&chain)

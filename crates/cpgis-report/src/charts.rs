@@ -120,13 +120,17 @@ pub fn waterfall(b: &Balance) -> String {
             z = cx + 8.0,
         );
     }
-    // The target line across the credits and the net, dashed.
+    // The target line across the credits and the net, dashed. Its label stands left of the line,
+    // under the proposed bar's slot, where nothing is drawn below zero (the goal is at most
+    // zero): at the line's right end it crossed the net's bar and error bar whenever the net lay
+    // near the target.
     let (x0, x1) = (LEFT + 3.0 * slot + slot * 0.05, W - 4.0);
     let y = s.y(goal);
     let _ = write!(
         out,
-        r##"<g id="target-line"><line x1="{x0:.1}" y1="{y:.1}" x2="{x1:.1}" y2="{y:.1}" stroke="#3f007d" stroke-width="1.5" stroke-dasharray="5 3"><title>the target: net at most {v} t CO2e/yr</title></line><text x="{x1:.1}" y="{ty:.1}" text-anchor="end" class="label">target: net ≤ {v}</text></g>"##,
+        r##"<g id="target-line"><line x1="{x0:.1}" y1="{y:.1}" x2="{x1:.1}" y2="{y:.1}" stroke="#3f007d" stroke-width="1.5" stroke-dasharray="5 3"><title>the target: net at most {v} t CO2e/yr</title></line><text x="{tx:.1}" y="{ty:.1}" text-anchor="end" class="label">target: net ≤ {v}</text></g>"##,
         v = fmt_num(goal),
+        tx = x0 - 4.0,
         ty = y + 13.0,
     );
     axis(&mut out, &s);

@@ -63,6 +63,39 @@ pub fn far_caution(km: f64) -> &'static str {
     }
 }
 
+/// What is said after a pick of `city`, `km` from (lon, lat): [`far_caution`], then, when a
+/// listed city of another region lies within [`NEAR_KM`], that the district may be near a
+/// border (a district in Kehl is 4 km from Strasbourg, France, and in Germany): the nearest
+/// city alone cannot tell which side of a border a district is on.
+pub fn pick_caution(chain: &[String], lon: f64, lat: f64, city: &City, km: f64) -> String {
+    let mut said = far_caution(km).to_string();
+    if let Some((other, d)) = nearest_other_region(chain, lon, lat, city.code) {
+        let factor = find(chain, other.code)
+            .map(|r| format!(", {:.4} kg CO2e/kWh", r.kg_per_kwh))
+            .unwrap_or_default();
+        said.push_str(&format!(
+            "; {}, of region {}{factor}, lies {d:.0} km away: if the district is across that border, name its region with grid_region",
+            other.name, other.code
+        ));
+    }
+    said
+}
+
+/// The nearest listed city of the preset whose region is not `code`, if within [`NEAR_KM`].
+fn nearest_other_region(
+    chain: &[String],
+    lon: f64,
+    lat: f64,
+    code: &str,
+) -> Option<(&'static City, f64)> {
+    CITIES
+        .iter()
+        .filter(|c| chain.iter().any(|p| p == c.preset) && c.code != code)
+        .map(|c| (c, km_between(lon, lat, c.lon, c.lat)))
+        .filter(|(_, d)| *d <= NEAR_KM)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
 /// Global warming potentials the CO2e of the eGRID rates is formed with: IPCC AR5, 100 years
 /// (the GWPs of the US EPA GHG Emission Factors Hub since 2024).
 const GWP_CH4: f64 = 28.0;
@@ -355,6 +388,8 @@ pub const CITIES: &[City] = &[
     c("Cologne", 6.96, 50.94, "europe", "DE"),
     c("Frankfurt", 8.68, 50.11, "europe", "DE"),
     c("Stuttgart", 9.18, 48.78, "europe", "DE"),
+    c("Karlsruhe", 8.40, 49.01, "europe", "DE"),
+    c("Freiburg im Breisgau", 7.85, 48.00, "europe", "DE"),
     c("Düsseldorf", 6.77, 51.23, "europe", "DE"),
     c("Leipzig", 12.37, 51.34, "europe", "DE"),
     c("Dresden", 13.74, 51.05, "europe", "DE"),
@@ -692,6 +727,25 @@ mod tests {
         assert_eq!(nearest_city(&europe, 25.73, 66.50).unwrap().0.code, "FI");
         // Belgrade is Serbia's (636 g/kWh), not Romania's from Timișoara, 120 km away.
         assert_eq!(nearest_city(&europe, 20.46, 44.80).unwrap().0.code, "RS");
+        // Zug: no other country's listed city within 80 km, so no border caution.
+        let zurich = nearest_city(&europe, 8.517, 47.166).unwrap().0;
+        assert_eq!(pick_caution(&europe, 8.517, 47.166, zurich, 22.5), "");
+        // Kehl, across the Rhine from Strasbourg: France is picked (5 km), and the note names
+        // Freiburg, Germany, 64 km away (worked out: haversine from 7.815 E 48.573 N; Karlsruhe
+        // is 65 km).
+        let (strasbourg, km) = nearest_city(&europe, 7.815, 48.573).unwrap();
+        assert_eq!((strasbourg.code, km.round()), ("FR", 5.0));
+        let note = pick_caution(&europe, 7.815, 48.573, strasbourg, km);
+        assert!(
+            note.starts_with(
+                "; Freiburg im Breisgau, of region DE, 0.3810 kg CO2e/kWh, lies 64 km away"
+            ),
+            "{note}"
+        );
+        // Vienna: Bratislava, Slovakia, 55 km east.
+        let (vienna, km) = nearest_city(&europe, 16.37, 48.21).unwrap();
+        let note = pick_caution(&europe, 16.37, 48.21, vienna, km);
+        assert!(note.contains("Bratislava, of region SK"), "{note}");
         // Mid-Atlantic, 1,000 km from any city: no pick.
         assert!(nearest_city(&europe, -20.0, 45.0).is_none());
     }
