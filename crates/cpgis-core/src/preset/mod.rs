@@ -435,6 +435,53 @@ mod tests {
     }
 
     #[test]
+    fn europes_hot_water_is_sia_2024_standard_use() {
+        let e = resolve("europe", Path::new("."), &[], Path::new("s.toml"), &NoFiles).unwrap();
+        let get = |u: &str, k: &str| e.get(&format!("archetypes.{u}.{k}")).unwrap().value;
+        // A litre heated from 10 to 60 °C at 998 kg/m3 and 4,185 J/(kg K): 0.0580 kWh.
+        let kwh_per_l: f64 = 0.998 * 4185.0 * 50.0 / 3.6e6;
+        // CEA's USE_TYPES.csv: litres per person per day and m2 per person; each day with hot
+        // water in the use's schedule draws the day's litres × the month's multiplier (2018:
+        // 261 weekdays, 52 Saturdays; schools' weekdays by month, 23 20 22 21 23 21 22 23 20 23
+        // 22 21, × 0.8 0.6 0.9 0.6 0.8 1.0 0 0.6 1.0 0.6 0.9 0.6 = 182.2).
+        let school_days = 23.0 * 0.8
+            + 20.0 * 0.6
+            + 22.0 * 0.9
+            + 21.0 * 0.6
+            + 23.0 * 0.8
+            + 21.0 * 1.0
+            + 23.0 * 0.6
+            + 20.0 * 1.0
+            + 23.0 * 0.6
+            + 22.0 * 0.9
+            + 21.0 * 0.6;
+        let cases = [
+            ("residential", 35.0 / 30.0 * 0.8 * 365.0),
+            ("office", 3.0 / 14.0 * 0.8 * 261.0),
+            ("retail", 2.0 / 8.0 * 0.8 * 313.0),
+            ("education", 2.0 / 3.0 * school_days),
+            ("health", 25.8 / 9.28 * 0.8 * 365.0),
+            ("hotel", 40.0 / 15.0 * 0.7 * 365.0),
+            ("restaurant", 15.0 / 2.0 * 0.8 * 313.0),
+            ("industrial", 3.0 / 15.0 * 0.8 * 261.0),
+        ];
+        for (use_, litres) in cases {
+            let kwh = (litres * kwh_per_l * 10.0).round() / 10.0;
+            assert_eq!(get(use_, "hot_water"), kwh, "{use_}");
+        }
+        // The heat of housing, offices and schools is the Swiss stock's space heat plus that
+        // hot water over the 0.90 boiler efficiency.
+        for (use_, space) in [
+            ("residential", 93.0),
+            ("office", 100.0),
+            ("education", 117.0),
+        ] {
+            let total = ((space + get(use_, "hot_water") / 0.9) * 10.0_f64).round() / 10.0;
+            assert_eq!(get(use_, "heat"), total, "{use_}");
+        }
+    }
+
+    #[test]
     fn helsinki_extends_europe_and_changes_only_what_it_lists() {
         let h = resolve(
             "helsinki",
