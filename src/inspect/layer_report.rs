@@ -242,7 +242,7 @@ pub fn inspect_layer(
         layer: name,
         role: None,
         filter: None,
-        driver: ds.driver().short_name(),
+        driver: driver_name(path, ds),
         features,
         geometry_types,
         crs: srs.as_ref().map(crs::describe),
@@ -283,4 +283,18 @@ fn numbers_in(values: &[String]) -> Option<String> {
         text.push_str(&format!(" (the first {TEXT_SAMPLE})"));
     }
     Some(text)
+}
+
+/// The driver that reads `path`: GDAL's, or, for GeoParquet this GDAL cannot read, what cpgis
+/// converted it to.
+fn driver_name(path: &Path, ds: &gdal::Dataset) -> String {
+    use cpgis_io::layer::geoparquet;
+    if geoparquet::is_geoparquet(path) && !geoparquet::gdal_reads_parquet() {
+        format!(
+            "GeoParquet, read by cpgis (this GDAL has no Parquet driver) into a cached {}",
+            ds.driver().short_name()
+        )
+    } else {
+        ds.driver().short_name()
+    }
 }

@@ -85,7 +85,13 @@ fn multi_type(family: &str) -> gdal_sys::OGRwkbGeometryType::Type {
 
 /// Adds a field to `layer`, a boolean one with OGR's boolean subtype (GeoPackage stores it as a
 /// boolean, so QGIS shows a check box rather than 0 and 1).
-fn add_field(layer: &gdal::vector::Layer, name: &str, ty: u32, boolean: bool) -> Result<()> {
+/// Adds field `name` of OGR type `ty` to `layer` (a boolean subtype when `boolean`).
+pub(crate) fn add_field(
+    layer: &gdal::vector::Layer,
+    name: &str,
+    ty: u32,
+    boolean: bool,
+) -> Result<()> {
     let c_name = std::ffi::CString::new(name).map_err(|e| tool("field name", e))?;
     // SAFETY: the field definition is created, used to add the field to a live layer (which
     // copies it) and destroyed here; every pointer passed is valid for the call.

@@ -21,7 +21,7 @@ pub mod atomic;
 mod csv;
 pub mod generation;
 pub mod geojson;
-mod gpkg;
+pub(crate) mod gpkg;
 pub mod layers;
 pub mod offset_layers;
 pub mod sink;

@@ -10,8 +10,10 @@
 //! | `osm_tags` | parse the OSM driver's `other_tags` hstore text |
 //! | `join` | an attribute table joined by a key field (CEA's `typology.dbf`) |
 //! | `wkb` | linear geometries from ISO WKB into `geo`, transformed in one call |
+//! | `geoparquet` | GeoParquet where GDAL has no Parquet driver: converted once to a cached GeoPackage |
 
 mod fields;
+pub mod geoparquet;
 mod join;
 mod open;
 mod osm_tags;

@@ -1,0 +1,371 @@
+//! GeoParquet layers where GDAL cannot read them. GDAL reads GeoParquet only when it was built
+//! with Arrow (3.8 and later, optionally); Debian's 3.6 has no Parquet driver. There, a
+//! GeoParquet file is converted once into a GeoPackage in the user's cache (named by the file's
+//! path, size and modification time, so a changed file is converted again), which every later
+//! step opens as it opens any layer: the site file's field mapping, `where` filters, joins,
+//! `inspect` and `init` work on it unchanged.
+//!
+//! What the conversion keeps: the primary geometry column (WKB, GeoParquet 1.0 and 1.1), its CRS
+//! (`crs` as PROJJSON or an `id` with authority and code; absent means OGC:CRS84, longitude and
+//! latitude, as the specification says; `null` means unknown, so the site file must name it),
+//! integers as 64-bit integers, floating-point and decimal numbers as reals, booleans as
+//! booleans, text as text, and every other column (dates, lists, structs) as its text. A row
+//! whose geometry is not WKB keeps its attributes and no geometry, which the loader then counts
+//! and lists as a feature without geometry, as it does for any format.
+
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
+use gdal::vector::{Geometry, LayerAccess, LayerOptions};
+use gdal::DriverManager;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use cpgis_core::{Error, Result};
+
+/// True for a file named `*.parquet` or `*.geoparquet` (any case).
+pub fn is_geoparquet(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("geoparquet"))
+}
+
+/// True when this GDAL reads (Geo)Parquet itself.
+pub fn gdal_reads_parquet() -> bool {
+    DriverManager::get_driver_by_name("Parquet").is_ok()
+}
+
+fn bad(path: &Path, problem: String) -> Error {
+    Error::Layer {
+        file: path.to_path_buf(),
+        problem,
+    }
+}
+
+/// The GeoPackage `path` converts to, converted now unless the cache holds it already.
+pub fn converted(path: &Path) -> Result<PathBuf> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| bad(path, format!("cannot be read ({e}); check the path")))?;
+    let out = cache_dir().join(format!("{:016x}.gpkg", cache_key(path, &meta)));
+    if out.exists() {
+        return Ok(out);
+    }
+    std::fs::create_dir_all(cache_dir()).map_err(|e| {
+        Error::Tool(format!(
+            "cannot create the GeoParquet cache {}: {e}",
+            cache_dir().display()
+        ))
+    })?;
+    // Written under a name of its own and renamed whole: a run killed halfway, or another run
+    // converting the same file at the same time, never leaves a partial GeoPackage under the
+    // name a later run would open.
+    let tmp = out.with_extension(format!("{}.tmp.gpkg", std::process::id()));
+    let written = convert(path, &tmp);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, &out).map_err(|e| {
+        Error::Tool(format!(
+            "cannot move the converted GeoParquet into {}: {e}",
+            out.display()
+        ))
+    })?;
+    Ok(out)
+}
+
+/// `$XDG_CACHE_HOME/cpgis/geoparquet`, else `~/.cache/cpgis/geoparquet`, else the system's
+/// temporary folder's.
+fn cache_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("cpgis").join("geoparquet")
+}
+
+/// FNV-1a over the canonical path, the size, the modification time and this converter's
+/// version: stable across runs and builds.
+fn cache_key(path: &Path, meta: &std::fs::Metadata) -> u64 {
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let text = format!(
+        "v1\0{}\0{}\0{modified}",
+        canonical.to_string_lossy(),
+        meta.len()
+    );
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// What the file's `geo` metadata says.
+struct GeoMeta {
+    /// The primary geometry column.
+    column: String,
+    /// Its CRS: `None` when `crs` is `null` (unknown).
+    crs: Option<String>,
+}
+
+fn geo_meta(path: &Path, kv: Option<&Vec<parquet::file::metadata::KeyValue>>) -> Result<GeoMeta> {
+    let text = kv
+        .and_then(|kv| kv.iter().find(|e| e.key == "geo"))
+        .and_then(|e| e.value.clone())
+        .ok_or_else(|| {
+            bad(
+                path,
+                "is Parquet without GeoParquet's `geo` metadata, so no column is known to be the geometry; write it as GeoParquet (e.g. GeoPandas' to_parquet) or convert it to a format `ogrinfo` reads".into(),
+            )
+        })?;
+    let geo: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        bad(
+            path,
+            format!("its GeoParquet `geo` metadata is not JSON: {e}"),
+        )
+    })?;
+    let column = geo["primary_column"]
+        .as_str()
+        .ok_or_else(|| {
+            bad(
+                path,
+                "its GeoParquet metadata names no primary_column".into(),
+            )
+        })?
+        .to_string();
+    let spec = &geo["columns"][&column];
+    let encoding = spec["encoding"].as_str().unwrap_or("");
+    if !encoding.eq_ignore_ascii_case("wkb") {
+        return Err(bad(
+            path,
+            format!(
+                "its geometry column '{column}' is encoded as '{encoding}'; cpgis reads GeoParquet's WKB encoding (GeoPandas: to_parquet(geometry_encoding=\"WKB\"))"
+            ),
+        ));
+    }
+    let crs = match spec.get("crs") {
+        None => Some("OGC:CRS84".to_string()),
+        Some(serde_json::Value::Null) => None,
+        Some(c) => match (c["id"]["authority"].as_str(), &c["id"]["code"]) {
+            (Some(auth), code) if !code.is_null() => Some(format!(
+                "{auth}:{}",
+                code.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| code.to_string())
+            )),
+            _ => Some(c.to_string()),
+        },
+    };
+    Ok(GeoMeta { column, crs })
+}
+
+/// How a column is written.
+#[derive(Clone, Copy)]
+enum Kind {
+    Integer,
+    Real,
+    Boolean,
+    Text,
+}
+
+fn kind_of(t: &DataType) -> Kind {
+    use DataType::*;
+    match t {
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => Kind::Integer,
+        Float16 | Float32 | Float64 | Decimal128(..) | Decimal256(..) => Kind::Real,
+        Boolean => Kind::Boolean,
+        _ => Kind::Text,
+    }
+}
+
+fn tool(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Tool(format!(
+        "converting {} from GeoParquet: {what}: {e}",
+        path.display()
+    ))
+}
+
+/// Writes `path`'s rows into a new GeoPackage `out`, one layer named after the file.
+fn convert(path: &Path, out: &Path) -> Result<()> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| bad(path, format!("cannot be read ({e}); check the path")))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| bad(path, format!("is not a readable Parquet file: {e}")))?;
+    let meta = geo_meta(
+        path,
+        builder.metadata().file_metadata().key_value_metadata(),
+    )?;
+    let schema = builder.schema().clone();
+    let geometry = schema.index_of(&meta.column).map_err(|_| {
+        bad(
+            path,
+            format!(
+                "its GeoParquet metadata names the geometry column '{}', which the file lacks",
+                meta.column
+            ),
+        )
+    })?;
+    let columns: Vec<(usize, String, Kind)> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != geometry)
+        .map(|(i, f)| (i, f.name().clone(), kind_of(f.data_type())))
+        .collect();
+    let srs = match &meta.crs {
+        None => None,
+        Some(def) => {
+            let mut s = SpatialRef::from_definition(def).map_err(|e| {
+                bad(
+                    path,
+                    format!("its GeoParquet CRS is not one GDAL knows ({e}): {def}"),
+                )
+            })?;
+            s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+            Some(s)
+        }
+    };
+    let reader = builder
+        .with_batch_size(8192)
+        .build()
+        .map_err(|e| bad(path, format!("cannot be read as Parquet: {e}")))?;
+    let driver = DriverManager::get_driver_by_name("GPKG").map_err(|e| tool(path, "GPKG", e))?;
+    let mut ds = driver
+        .create_vector_only(out)
+        .map_err(|e| tool(path, &format!("cannot create {}", out.display()), e))?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "layer".into());
+    let mut txn = ds
+        .start_transaction()
+        .map_err(|e| tool(path, "transaction", e))?;
+    {
+        let layer = txn
+            .create_layer(LayerOptions {
+                name: &name,
+                srs: srs.as_ref(),
+                ty: gdal_sys::OGRwkbGeometryType::wkbUnknown,
+                options: None,
+            })
+            .map_err(|e| tool(path, "layer", e))?;
+        for (_, field, kind) in &columns {
+            use gdal_sys::OGRFieldType::{OFTInteger, OFTInteger64, OFTReal, OFTString};
+            let (ty, boolean) = match kind {
+                Kind::Integer => (OFTInteger64, false),
+                Kind::Real => (OFTReal, false),
+                Kind::Boolean => (OFTInteger, true),
+                Kind::Text => (OFTString, false),
+            };
+            crate::export::gpkg::add_field(&layer, field, ty, boolean)?;
+        }
+        let mut row = 0_usize;
+        for batch in reader {
+            let batch =
+                batch.map_err(|e| bad(path, format!("rows from {row} cannot be read: {e}")))?;
+            write_batch(path, &layer, &batch, geometry, &columns)?;
+            row += batch.num_rows();
+        }
+    }
+    txn.commit().map_err(|e| tool(path, "commit", e))
+}
+
+/// One column as the type it is written as.
+enum Column {
+    Integer(ArrayRef),
+    Real(ArrayRef),
+    Boolean(ArrayRef),
+    Text(ArrayRef),
+}
+
+fn prepared(path: &Path, a: &ArrayRef, kind: Kind) -> Result<Column> {
+    let cast =
+        |t: &DataType| arrow_cast::cast(a, t).map_err(|e| tool(path, "a column's values", e));
+    Ok(match kind {
+        Kind::Integer => Column::Integer(cast(&DataType::Int64)?),
+        Kind::Real => Column::Real(cast(&DataType::Float64)?),
+        Kind::Boolean => Column::Boolean(a.clone()),
+        Kind::Text => Column::Text(a.clone()),
+    })
+}
+
+fn write_batch(
+    path: &Path,
+    layer: &gdal::vector::Layer,
+    batch: &RecordBatch,
+    geometry: usize,
+    columns: &[(usize, String, Kind)],
+) -> Result<()> {
+    let cols: Vec<Column> = columns
+        .iter()
+        .map(|(i, _, k)| prepared(path, batch.column(*i), *k))
+        .collect::<Result<_>>()?;
+    let options = arrow_cast::display::FormatOptions::default();
+    let texts: Vec<Option<arrow_cast::display::ArrayFormatter>> = cols
+        .iter()
+        .map(|c| match c {
+            Column::Text(a) => arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &options)
+                .map(Some)
+                .map_err(|e| tool(path, "a column's text", e)),
+            _ => Ok(None),
+        })
+        .collect::<Result<_>>()?;
+    let geoms = batch.column(geometry);
+    let wkb = |r: usize| -> Option<&[u8]> {
+        if geoms.is_null(r) {
+            return None;
+        }
+        match geoms.data_type() {
+            DataType::Binary => Some(geoms.as_binary::<i32>().value(r)),
+            DataType::LargeBinary => Some(geoms.as_binary::<i64>().value(r)),
+            DataType::BinaryView => Some(geoms.as_binary_view().value(r)),
+            _ => None,
+        }
+    };
+    let geometry_type = geoms.data_type().clone();
+    if !matches!(
+        geometry_type,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    ) {
+        return Err(bad(
+            path,
+            format!("its geometry column holds {geometry_type}, not WKB bytes"),
+        ));
+    }
+    for r in 0..batch.num_rows() {
+        let mut f =
+            gdal::vector::Feature::new(layer.defn()).map_err(|e| tool(path, "feature", e))?;
+        for (k, col) in cols.iter().enumerate() {
+            let set = match col {
+                Column::Integer(a) if !a.is_null(r) => {
+                    f.set_field_integer64(k, a.as_primitive::<Int64Type>().value(r))
+                }
+                Column::Real(a) if !a.is_null(r) => {
+                    f.set_field_double(k, a.as_primitive::<Float64Type>().value(r))
+                }
+                Column::Boolean(a) if !a.is_null(r) => {
+                    f.set_field_integer(k, i32::from(a.as_boolean().value(r)))
+                }
+                Column::Text(a) if !a.is_null(r) => match &texts[k] {
+                    Some(t) => f.set_field_string(k, &t.value(r).to_string()),
+                    None => Ok(()),
+                },
+                _ => Ok(()),
+            };
+            set.map_err(|e| tool(path, "a value", e))?;
+        }
+        if let Some(g) = wkb(r).and_then(|b| Geometry::from_wkb(b).ok()) {
+            f.set_geometry(g).map_err(|e| tool(path, "geometry", e))?;
+        }
+        f.create(layer)
+            .map_err(|e| tool(path, "cannot write a row", e))?;
+    }
+    Ok(())
+}

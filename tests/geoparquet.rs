@@ -1,0 +1,216 @@
+//! GeoParquet layers on a GDAL without a Parquet driver (Debian's 3.6): converted once into a
+//! cached GeoPackage and read as any layer. The fixtures (`fixtures/geoparquet/`, written by
+//! `scripts/make-geoparquet-fixtures` from Kamppi's real layers) hold the same features as the
+//! GeoJSON and GeoPackage they came from, so a run on them must give the same figures.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use common::{cpgis_env, fixture, fixture_site_text, write_site};
+use serde_json::Value;
+
+/// Runs `cpgis ARGS` with its GeoParquet cache in `cache`.
+fn cpgis_cached(args: &[&str], cache: &Path) -> common::Run {
+    cpgis_env(args, &[("XDG_CACHE_HOME", cache.to_str().unwrap())])
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The cache's converted files.
+fn cached(cache: &Path) -> Vec<String> {
+    let dir = cache.join("cpgis").join("geoparquet");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn kamppi_from_geoparquet_gives_the_figures_of_its_geojson_and_geopackage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let original = fixture_site_text("kamppi", "site.toml");
+    let k = fixture("kamppi");
+    let g = fixture("geoparquet");
+    // The 2024 buildings (Zstandard, no `crs`: OGC:CRS84) and the population grid (Snappy, WGS
+    // 84 as PROJJSON without an id) from GeoParquet; everything else as in the demo case.
+    let parquet = original
+        .replace(
+            &format!("{}/buildings.geojson", k.display()),
+            &format!("{}/kamppi_buildings.parquet", g.display()),
+        )
+        .replace(
+            &format!("{}/helsinki_population_grid_2020.gpkg", k.display()),
+            &format!("{}/population_grid.parquet", g.display()),
+        );
+    assert_ne!(parquet, original);
+    // Each site file in a folder of its own, run there: the site, its output folder, the run.
+    let run_in = |name: &str, text: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let site = write_site(&dir, text);
+        let out = dir.join("out");
+        let r = cpgis_cached(
+            &["run", site.to_str().unwrap(), "-o", out.to_str().unwrap()],
+            &cache,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        (site, out, r)
+    };
+    let (_, out_a, a) = run_in("a", &original);
+    let (site_b, out_b, b) = run_in("b", &parquet);
+    // The same verdict line and the same balance, buildings and grid cells, to the byte.
+    let verdict = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("climate positive"))
+            .map(str::to_string)
+    };
+    assert_eq!(verdict(&a.stdout), verdict(&b.stdout));
+    assert!(verdict(&a.stdout).is_some(), "{}", a.stdout);
+    let (sa, sb) = (
+        json(&out_a.join("summary.json")),
+        json(&out_b.join("summary.json")),
+    );
+    assert_eq!(sa["balance"], sb["balance"]);
+    for layer in ["grid.geojson", "offset_zones.geojson", "community.geojson"] {
+        assert!(
+            std::fs::read(out_a.join(layer)).unwrap() == std::fs::read(out_b.join(layer)).unwrap(),
+            "{layer} differs between the GeoJSON/GeoPackage run and the GeoParquet run"
+        );
+    }
+    // Every building the same but for the file it came from.
+    let features = |out: &Path| json(&out.join("buildings.geojson"))["features"].clone();
+    let (fa, fb) = (features(&out_a), features(&out_b));
+    let (fa, fb) = (fa.as_array().unwrap(), fb.as_array().unwrap());
+    assert_eq!(fa.len(), fb.len());
+    let mut from_parquet = 0;
+    for (x, y) in fa.iter().zip(fb) {
+        let (mut x, mut y) = (x.clone(), y.clone());
+        if x["properties"]["source"] == "buildings.geojson" {
+            assert_eq!(y["properties"]["source"], "kamppi_buildings.parquet");
+            from_parquet += 1;
+            y["properties"]["source"] = x["properties"]["source"].clone();
+        }
+        assert_eq!(x.take(), y.take());
+    }
+    // Kamppi's 2024 buildings that outlived the de-duplication against the 2019 cut.
+    assert!(from_parquet > 300, "{from_parquet}");
+    // 453 buildings and the 92 cells of the HSY grid read from the Parquet files.
+    let quality = sb["quality"].as_array().unwrap();
+    let read_of = |name: &str| {
+        quality
+            .iter()
+            .find(|q| q["file"].as_str().is_some_and(|f| f.ends_with(name)))
+            .map(|q| q["read"].as_u64().unwrap())
+    };
+    assert_eq!(
+        read_of("kamppi_buildings.parquet"),
+        Some(453),
+        "{quality:?}"
+    );
+    assert_eq!(read_of("population_grid.parquet"), Some(92), "{quality:?}");
+    // Each file converted once, and the second run of the same files converts nothing again.
+    assert_eq!(cached(&cache).len(), 2, "{:?}", cached(&cache));
+    let again = cpgis_cached(
+        &[
+            "run",
+            site_b.to_str().unwrap(),
+            "-o",
+            out_b.to_str().unwrap(),
+            "-q",
+        ],
+        &cache,
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let names = cached(&cache);
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names
+        .iter()
+        .all(|n| n.ends_with(".gpkg") && !n.contains("tmp")));
+}
+
+#[test]
+fn inspect_reads_a_geoparquet_layer_its_fields_and_crs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture("geoparquet/population_grid.parquet");
+    let r = cpgis_cached(&["inspect", "--json", path.to_str().unwrap()], tmp.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let text = v.to_string();
+    // 92 cells of the HSY grid, its count as an integer, in WGS 84 (its PROJJSON recognised as
+    // EPSG:4326).
+    assert!(text.contains("\"population\""), "{text}");
+    assert!(text.contains("4326"), "{text}");
+    assert!(text.contains("92"), "{text}");
+}
+
+/// Writes a Parquet file with `columns` and the given key-value metadata.
+fn write_parquet(path: &Path, batch: arrow_array::RecordBatch) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn parquet_that_is_not_geoparquet_or_not_whole_is_refused_by_name() {
+    use arrow_array::{BinaryArray, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    // A WKB point column but no `geo` metadata: nothing says which column is the geometry.
+    let point: Vec<u8> = [
+        &[1u8, 1, 0, 0, 0][..],
+        &24.93f64.to_le_bytes(),
+        &60.17f64.to_le_bytes(),
+    ]
+    .concat();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("geometry", DataType::Binary, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(vec!["a"])),
+            Arc::new(BinaryArray::from(vec![point.as_slice()])),
+        ],
+    )
+    .unwrap();
+    let plain = tmp.path().join("plain.parquet");
+    write_parquet(&plain, batch);
+    // A run with `layer` as its buildings ends with exit 2, naming the file and `problem`.
+    let refused = |layer: &Path, problem: &str| {
+        let text = format!(
+            "[district]\npath = \"{}\"\n[buildings]\npath = \"{}\"\n",
+            fixture("kamppi/kamppi_district_boundary.geojson").display(),
+            layer.display()
+        );
+        let site = write_site(tmp.path(), &text);
+        let out = tmp.path().join("out");
+        let r = cpgis_cached(
+            &["run", site.to_str().unwrap(), "-o", out.to_str().unwrap()],
+            &cache,
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        let name = layer.file_name().unwrap().to_str().unwrap();
+        assert!(r.stderr.contains(name), "{}", r.stderr);
+        assert!(r.stderr.contains(problem), "{}", r.stderr);
+    };
+    refused(&plain, "without GeoParquet's `geo` metadata");
+    // A delivery cut short: the first 1,000 bytes of a real GeoParquet file.
+    let cut = tmp.path().join("cut.parquet");
+    let whole = std::fs::read(fixture("geoparquet/kamppi_buildings.parquet")).unwrap();
+    std::fs::write(&cut, &whole[..1000]).unwrap();
+    refused(&cut, "is not a readable Parquet file");
+    // Neither left anything in the cache.
+    assert!(cached(&cache).is_empty(), "{:?}", cached(&cache));
+}
