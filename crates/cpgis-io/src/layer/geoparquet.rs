@@ -63,7 +63,14 @@ pub fn converted(path: &Path) -> Result<PathBuf> {
     // converting the same file at the same time, never leaves a partial GeoPackage under the
     // name a later run would open.
     let tmp = out.with_extension(format!("{}.tmp.gpkg", std::process::id()));
-    let written = convert(path, &tmp);
+    let written = caught(|| convert(path, &tmp)).unwrap_or_else(|msg| {
+        Err(bad(
+            path,
+            format!(
+                "is damaged: the Parquet reader stopped ({msg}); check that the file is complete"
+            ),
+        ))
+    });
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
@@ -75,6 +82,21 @@ pub fn converted(path: &Path) -> Result<PathBuf> {
         ))
     })?;
     Ok(out)
+}
+
+/// Runs `f`, a panic in it (the Parquet reader panics on some damaged files instead of
+/// returning an error) returned as its message, without the panic's report on stderr.
+fn caught<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.map_err(|p| {
+        p.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "no message".into())
+    })
 }
 
 /// `$XDG_CACHE_HOME/cpgis/geoparquet`, else `~/.cache/cpgis/geoparquet`, else the system's
@@ -269,7 +291,7 @@ fn convert(path: &Path, out: &Path) -> Result<()> {
         let mut row = 0_usize;
         for batch in reader {
             let batch =
-                batch.map_err(|e| bad(path, format!("rows from {row} cannot be read: {e}")))?;
+                batch.map_err(|e| bad(path, format!("cannot be read from row {row} on: {e}")))?;
             write_batch(path, &layer, &batch, geometry, &columns)?;
             row += batch.num_rows();
         }
