@@ -49,16 +49,23 @@ fn bad(path: &Path, problem: String) -> Error {
 pub fn converted(path: &Path) -> Result<PathBuf> {
     let meta = std::fs::metadata(path)
         .map_err(|e| bad(path, format!("cannot be read ({e}); check the path")))?;
-    let out = cache_dir().join(format!("{:016x}.gpkg", cache_key(path, &meta)));
+    let name = format!("{:016x}.gpkg", cache_key(path, &meta));
+    // The user's cache, or, where it cannot be written (a read-only home in a container), the
+    // system's temporary folder.
+    let fallback = std::env::temp_dir().join("cpgis-geoparquet");
+    let dir = [cache_dir(), fallback]
+        .into_iter()
+        .find(|d| d.join(&name).exists() || std::fs::create_dir_all(d).is_ok())
+        .ok_or_else(|| {
+            Error::Tool(format!(
+                "cannot create a folder for the converted GeoParquet ({} nor the temporary folder)",
+                cache_dir().display()
+            ))
+        })?;
+    let out = dir.join(name);
     if out.exists() {
         return Ok(out);
     }
-    std::fs::create_dir_all(cache_dir()).map_err(|e| {
-        Error::Tool(format!(
-            "cannot create the GeoParquet cache {}: {e}",
-            cache_dir().display()
-        ))
-    })?;
     // Written under a name of its own and renamed whole: a run killed halfway, or another run
     // converting the same file at the same time, never leaves a partial GeoPackage under the
     // name a later run would open.
