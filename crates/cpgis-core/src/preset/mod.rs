@@ -482,6 +482,30 @@ mod tests {
     }
 
     #[test]
+    fn usas_hot_water_is_cbecs_water_heating_not_swiss() {
+        let u = resolve("usa", Path::new("."), &[], Path::new("s.toml"), &NoFiles).unwrap();
+        let get = |u_: &str| u.get(&format!("archetypes.{u_}.hot_water")).unwrap();
+        // CBECS 2003: water heating, trillion Btu (table E1A), over million ft2 (table C1A);
+        // kBtu/ft2 × 0.29307107 kWh / 0.09290304 m2; × 0.90 delivered.
+        let cases = [
+            ("office", 24.0, 12_208.0),
+            ("retail", 5.0, 4_317.0),
+            ("education", 57.0, 9_874.0),
+            ("health", 92.0, 1_905.0),
+            ("hotel", 160.0, 5_096.0),
+            ("restaurant", 67.0, 1_654.0),
+        ];
+        for (use_, tbtu, mft2) in cases {
+            let kwh_m2: f64 = tbtu / mft2 * 1000.0 * 0.293_071_07 / 0.092_903_04 * 0.9;
+            let f = get(use_);
+            assert_eq!(f.value, (kwh_m2 * 10.0).round() / 10.0, "{use_}");
+            assert!(f.source.starts_with("EIA CBECS 2003 table E1A"), "{use_}");
+        }
+        // Homes keep europe's (no RECS water-heating table read), said by where it comes from.
+        assert_eq!(get("residential").from, "europe");
+    }
+
+    #[test]
     fn helsinki_extends_europe_and_changes_only_what_it_lists() {
         let h = resolve(
             "helsinki",
