@@ -226,3 +226,61 @@ fn parquet_that_is_not_geoparquet_or_not_whole_is_refused_by_name() {
     // None of them left anything in the cache.
     assert!(cached(&cache).is_empty(), "{:?}", cached(&cache));
 }
+
+#[test]
+fn init_takes_a_geoparquet_delivery_and_the_site_it_writes_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let site = tmp.path().join("site.toml");
+    let (buildings, population) = (
+        fixture("geoparquet/kamppi_buildings.parquet"),
+        fixture("geoparquet/population_grid.parquet"),
+    );
+    let r = cpgis_cached(
+        &[
+            "init",
+            buildings.to_str().unwrap(),
+            population.to_str().unwrap(),
+            fixture("kamppi/kamppi_district_boundary.geojson")
+                .to_str()
+                .unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+        ],
+        &cache,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The buildings recognised by their OSM fields (453 of them), the grid by its count.
+    assert!(
+        r.stdout.contains("used as buildings (453, Osm schema)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("used as the population (`population`, 92 features)"),
+        "{}",
+        r.stdout
+    );
+    let text = std::fs::read_to_string(&site).unwrap();
+    for line in [
+        "id = [\"osm_way_id\", \"osm_id\"]",
+        "floors = \"building_levels\"",
+        "value = \"population\"",
+    ] {
+        assert!(text.contains(line), "{line} not in:\n{text}");
+    }
+    let out = tmp.path().join("out");
+    let run = cpgis_cached(
+        &[
+            "run",
+            site.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+        &cache,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Kamppi: "), "{}", run.stdout);
+}
