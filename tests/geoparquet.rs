@@ -152,10 +152,15 @@ fn inspect_reads_a_geoparquet_layer_its_fields_and_crs() {
     assert!(text.contains("92"), "{text}");
 }
 
-/// Writes a Parquet file with `columns` and the given key-value metadata.
-fn write_parquet(path: &Path, batch: arrow_array::RecordBatch) {
+/// Writes `batch` as a Parquet file, with `geo` as its GeoParquet metadata when given.
+fn write_parquet(path: &Path, batch: arrow_array::RecordBatch, geo: Option<&str>) {
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+    let props = WriterProperties::builder()
+        .set_key_value_metadata(geo.map(|g| vec![KeyValue::new("geo".into(), g.to_string())]))
+        .build();
     let file = std::fs::File::create(path).unwrap();
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
 }
@@ -186,7 +191,7 @@ fn parquet_that_is_not_geoparquet_or_not_whole_is_refused_by_name() {
     )
     .unwrap();
     let plain = tmp.path().join("plain.parquet");
-    write_parquet(&plain, batch);
+    write_parquet(&plain, batch, None);
     // A run with `layer` as its buildings ends with exit 2, naming the file and `problem`.
     let refused = |layer: &Path, problem: &str| {
         let text = format!(
@@ -207,6 +212,23 @@ fn parquet_that_is_not_geoparquet_or_not_whole_is_refused_by_name() {
         r.stderr
     };
     refused(&plain, "without GeoParquet's `geo` metadata");
+    // GeoParquet with an unsigned id past i64's range (2^64 - 1): refused, not written as null.
+    let geo = r#"{"version":"1.0.0","primary_column":"geometry","columns":{"geometry":{"encoding":"WKB","geometry_types":["Point"]}}}"#;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("big", DataType::UInt64, false),
+        Field::new("geometry", DataType::Binary, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(arrow_array::UInt64Array::from(vec![u64::MAX])),
+            Arc::new(BinaryArray::from(vec![point.as_slice()])),
+        ],
+    )
+    .unwrap();
+    let big = tmp.path().join("big.parquet");
+    write_parquet(&big, batch, Some(geo));
+    refused(&big, "a column's values cannot be read as Int64");
     // A delivery cut short: the first 1,000 bytes of a real GeoParquet file.
     let cut = tmp.path().join("cut.parquet");
     let whole = std::fs::read(fixture("geoparquet/kamppi_buildings.parquet")).unwrap();

@@ -289,7 +289,7 @@ fn numbers_in(values: &[String]) -> Option<String> {
 /// converted it to.
 fn driver_name(path: &Path, ds: &gdal::Dataset) -> String {
     use cpgis_io::layer::geoparquet;
-    if geoparquet::is_geoparquet(path) && !geoparquet::gdal_reads_parquet() {
+    if geoparquet::needs_conversion(path) {
         format!(
             "GeoParquet, read by cpgis (this GDAL has no Parquet driver) into a cached {}",
             ds.driver().short_name()

@@ -65,7 +65,7 @@ pub fn far_caution(km: f64) -> &'static str {
 
 /// What is said after a pick of `city`, `km` from (lon, lat): [`far_caution`], then, when a
 /// listed city of another region lies within [`NEAR_KM`], that the district may be near a
-/// border (a district in Kehl is 4 km from Strasbourg, France, and in Germany): the nearest
+/// border (a district in Kehl is 5 km from Strasbourg, France, and in Germany): the nearest
 /// city alone cannot tell which side of a border a district is on.
 pub fn pick_caution(chain: &[String], lon: f64, lat: f64, city: &City, km: f64) -> String {
     let mut said = far_caution(km).to_string();
@@ -88,11 +88,22 @@ fn nearest_other_region(
     lat: f64,
     code: &str,
 ) -> Option<(&'static City, f64)> {
+    nearest(chain, lon, lat, |c, d| c.code != code && d <= NEAR_KM)
+}
+
+/// The nearest listed city of the preset's chain to (lon, lat) that `keep` accepts at its
+/// distance, km.
+fn nearest(
+    chain: &[String],
+    lon: f64,
+    lat: f64,
+    keep: impl Fn(&City, f64) -> bool,
+) -> Option<(&'static City, f64)> {
     CITIES
         .iter()
-        .filter(|c| chain.iter().any(|p| p == c.preset) && c.code != code)
+        .filter(|c| chain.iter().any(|p| p == c.preset))
         .map(|c| (c, km_between(lon, lat, c.lon, c.lat)))
-        .filter(|(_, d)| *d <= NEAR_KM)
+        .filter(|(c, d)| keep(c, *d))
         .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
@@ -634,12 +645,7 @@ pub fn spread(chain: &[String]) -> Option<(&'static Region, &'static Region)> {
 /// The nearest listed city of the preset within its reach ([`pick_within_km`]) of (lon, lat), with its
 /// distance in km: the great-circle distance on a sphere of radius 6,371 km.
 pub fn nearest_city(chain: &[String], lon: f64, lat: f64) -> Option<(&'static City, f64)> {
-    CITIES
-        .iter()
-        .filter(|c| chain.iter().any(|p| p == c.preset))
-        .map(|c| (c, km_between(lon, lat, c.lon, c.lat)))
-        .filter(|(c, d)| *d <= pick_within_km(c.preset))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
+    nearest(chain, lon, lat, |c, d| d <= pick_within_km(c.preset))
 }
 
 /// Great-circle distance, km (haversine, mean Earth radius 6,371 km).

@@ -85,7 +85,6 @@ fn multi_type(family: &str) -> gdal_sys::OGRwkbGeometryType::Type {
 
 /// Adds a field to `layer`, a boolean one with OGR's boolean subtype (GeoPackage stores it as a
 /// boolean, so QGIS shows a check box rather than 0 and 1).
-/// Adds field `name` of OGR type `ty` to `layer` (a boolean subtype when `boolean`).
 pub(crate) fn add_field(
     layer: &gdal::vector::Layer,
     name: &str,

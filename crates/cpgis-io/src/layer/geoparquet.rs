@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
+use arrow_cast::CastOptions;
 use arrow_schema::DataType;
 use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 use gdal::vector::{Geometry, LayerAccess, LayerOptions};
@@ -36,6 +38,11 @@ pub fn is_geoparquet(path: &Path) -> bool {
 /// True when this GDAL reads (Geo)Parquet itself.
 pub fn gdal_reads_parquet() -> bool {
     DriverManager::get_driver_by_name("Parquet").is_ok()
+}
+
+/// True when `path` is GeoParquet this GDAL cannot read, so [`converted`] stands in for it.
+pub fn needs_conversion(path: &Path) -> bool {
+    is_geoparquet(path) && !gdal_reads_parquet()
 }
 
 fn bad(path: &Path, problem: String) -> Error {
@@ -241,6 +248,16 @@ fn convert(path: &Path, out: &Path) -> Result<()> {
             ),
         )
     })?;
+    let geometry_type = schema.field(geometry).data_type();
+    if !matches!(
+        geometry_type,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    ) {
+        return Err(bad(
+            path,
+            format!("its geometry column holds {geometry_type}, not WKB bytes"),
+        ));
+    }
     let columns: Vec<(usize, String, Kind)> = schema
         .fields()
         .iter()
@@ -306,22 +323,38 @@ fn convert(path: &Path, out: &Path) -> Result<()> {
     txn.commit().map_err(|e| tool(path, "commit", e))
 }
 
-/// One column as the type it is written as.
-enum Column {
+/// One column of a batch as the type it is written as.
+enum Column<'a> {
     Integer(ArrayRef),
     Real(ArrayRef),
-    Boolean(ArrayRef),
-    Text(ArrayRef),
+    Boolean(&'a ArrayRef),
+    Text(&'a ArrayRef, ArrayFormatter<'a>),
 }
 
-fn prepared(path: &Path, a: &ArrayRef, kind: Kind) -> Result<Column> {
-    let cast =
-        |t: &DataType| arrow_cast::cast(a, t).map_err(|e| tool(path, "a column's values", e));
+/// `a` as `kind`: numbers cast to 64-bit integers or reals, refusing a value the cast would
+/// lose (an unsigned integer past i64's range; the cast would otherwise make it null).
+fn prepared<'a>(path: &Path, a: &'a ArrayRef, kind: Kind) -> Result<Column<'a>> {
+    let options = CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    let cast = |t: &DataType| {
+        arrow_cast::cast_with_options(a, t, &options).map_err(|e| {
+            bad(
+                path,
+                format!("a column's values cannot be read as {t}: {e}"),
+            )
+        })
+    };
     Ok(match kind {
         Kind::Integer => Column::Integer(cast(&DataType::Int64)?),
         Kind::Real => Column::Real(cast(&DataType::Float64)?),
-        Kind::Boolean => Column::Boolean(a.clone()),
-        Kind::Text => Column::Text(a.clone()),
+        Kind::Boolean => Column::Boolean(a),
+        Kind::Text => Column::Text(
+            a,
+            ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())
+                .map_err(|e| tool(path, "a column's text", e))?,
+        ),
     })
 }
 
@@ -336,38 +369,16 @@ fn write_batch(
         .iter()
         .map(|(i, _, k)| prepared(path, batch.column(*i), *k))
         .collect::<Result<_>>()?;
-    let options = arrow_cast::display::FormatOptions::default();
-    let texts: Vec<Option<arrow_cast::display::ArrayFormatter>> = cols
-        .iter()
-        .map(|c| match c {
-            Column::Text(a) => arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &options)
-                .map(Some)
-                .map_err(|e| tool(path, "a column's text", e)),
-            _ => Ok(None),
-        })
-        .collect::<Result<_>>()?;
+    // The geometry column's type was checked to be one of these when the file was opened.
     let geoms = batch.column(geometry);
     let wkb = |r: usize| -> Option<&[u8]> {
-        if geoms.is_null(r) {
-            return None;
-        }
         match geoms.data_type() {
+            _ if geoms.is_null(r) => None,
             DataType::Binary => Some(geoms.as_binary::<i32>().value(r)),
             DataType::LargeBinary => Some(geoms.as_binary::<i64>().value(r)),
-            DataType::BinaryView => Some(geoms.as_binary_view().value(r)),
-            _ => None,
+            _ => Some(geoms.as_binary_view().value(r)),
         }
     };
-    let geometry_type = geoms.data_type().clone();
-    if !matches!(
-        geometry_type,
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
-    ) {
-        return Err(bad(
-            path,
-            format!("its geometry column holds {geometry_type}, not WKB bytes"),
-        ));
-    }
     for r in 0..batch.num_rows() {
         let mut f =
             gdal::vector::Feature::new(layer.defn()).map_err(|e| tool(path, "feature", e))?;
@@ -382,10 +393,9 @@ fn write_batch(
                 Column::Boolean(a) if !a.is_null(r) => {
                     f.set_field_integer(k, i32::from(a.as_boolean().value(r)))
                 }
-                Column::Text(a) if !a.is_null(r) => match &texts[k] {
-                    Some(t) => f.set_field_string(k, &t.value(r).to_string()),
-                    None => Ok(()),
-                },
+                Column::Text(a, text) if !a.is_null(r) => {
+                    f.set_field_string(k, &text.value(r).to_string())
+                }
                 _ => Ok(()),
             };
             set.map_err(|e| tool(path, "a value", e))?;

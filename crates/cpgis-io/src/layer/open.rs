@@ -72,13 +72,12 @@ pub fn open_dataset(path: &Path, geometry: &GeometryColumns) -> Result<Dataset> 
     // GeoParquet where this GDAL has no Parquet driver: the GeoPackage it converts to, opened in
     // its place (errors still name the user's file).
     let converted;
-    let open_path =
-        if super::geoparquet::is_geoparquet(path) && !super::geoparquet::gdal_reads_parquet() {
-            converted = super::geoparquet::converted(path)?;
-            converted.as_path()
-        } else {
-            path
-        };
+    let open_path = if super::geoparquet::needs_conversion(path) {
+        converted = super::geoparquet::converted(path)?;
+        converted.as_path()
+    } else {
+        path
+    };
     Dataset::open_ex(open_path, options).map_err(|e| {
         let reason = match e {
             gdal::errors::GdalError::NullPointer { msg, .. } if !msg.trim().is_empty() => {
