@@ -20,12 +20,13 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// The cache's converted files.
+/// The cache's converted files (GeoPackages, finished or not; not the notes of their sources).
 fn cached(cache: &Path) -> Vec<String> {
     let dir = cache.join("cpgis").join("geoparquet");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|d| {
             d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".gpkg"))
                 .collect()
         })
         .unwrap_or_default();
@@ -167,6 +168,36 @@ fn inspect_reads_a_geoparquet_layer_its_fields_and_crs() {
         !cpgis_io::layer::geoparquet::gdal_reads_parquet(),
         "{layer}"
     );
+}
+
+#[test]
+fn a_replaced_file_is_read_anew_and_its_old_conversion_removed() {
+    if cpgis_io::layer::geoparquet::gdal_reads_parquet() {
+        return; // GDAL reads the file itself: nothing is converted or cached.
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let path = tmp.path().join("delivery.parquet");
+    let features = |p: &Path| {
+        let r = cpgis_cached(&["inspect", "--json", p.to_str().unwrap()], &cache);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        v["layers"][0]["features"].as_u64().unwrap()
+    };
+    // Kamppi's 453 buildings, then the HSY grid's 92 cells delivered under the same name.
+    std::fs::copy(fixture("geoparquet/kamppi_buildings.parquet"), &path).unwrap();
+    assert_eq!(features(&path), 453);
+    let first = cached(&cache);
+    assert_eq!(first.len(), 1, "{first:?}");
+    std::fs::copy(fixture("geoparquet/population_grid.parquet"), &path).unwrap();
+    assert_eq!(features(&path), 92);
+    let second = cached(&cache);
+    assert_eq!(
+        second.len(),
+        1,
+        "the first conversion is removed: {second:?}"
+    );
+    assert_ne!(first, second);
 }
 
 /// Writes `batch` as a Parquet file, with `geo` as its GeoParquet metadata when given.

@@ -1,7 +1,8 @@
 //! GeoParquet layers where GDAL cannot read them. GDAL reads GeoParquet only when it was built
 //! with Arrow (3.8 and later, optionally); Debian's 3.6 has no Parquet driver. There, a
 //! GeoParquet file is converted once into a GeoPackage in the user's cache (named by the file's
-//! path, size and modification time, so a changed file is converted again), which every later
+//! path, size, modification time and Parquet footer, so a changed file is converted again, and
+//! the conversion it replaces is deleted), which every later
 //! step opens as it opens any layer: the site file's field mapping, `where` filters, joins,
 //! `inspect` and `init` work on it unchanged.
 //!
@@ -56,7 +57,11 @@ fn bad(path: &Path, problem: String) -> Error {
 pub fn converted(path: &Path) -> Result<PathBuf> {
     let meta = std::fs::metadata(path)
         .map_err(|e| bad(path, format!("cannot be read ({e}); check the path")))?;
-    let name = format!("{:016x}.gpkg", cache_key(path, &meta));
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let footer =
+        footer(path).map_err(|e| bad(path, format!("cannot be read ({e}); check the path")))?;
+    let key = format!("{:016x}", cache_key(&canonical, &meta, &footer));
+    let name = format!("{key}.gpkg");
     // The user's cache, or, where it cannot be written (a read-only home in a container), the
     // system's temporary folder.
     let fallback = std::env::temp_dir().join("cpgis-geoparquet");
@@ -95,8 +100,63 @@ pub fn converted(path: &Path) -> Result<PathBuf> {
             out.display()
         ))
     })?;
+    // Which file this entry converts, so the next conversion of the same path replaces it.
+    let source = canonical.to_string_lossy().into_owned();
+    let _ = std::fs::write(dir.join(format!("{key}.source")), &source);
+    prune(&dir, &key, &source, std::time::SystemTime::now());
     Ok(out)
 }
+
+/// A conversion left halfway (its run killed) is removed once it is this old: no conversion
+/// of a file that fits the cache takes a day.
+const STALE_TMP: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Removes from the cache folder `dir` the conversions of `source` other than `key` (the file
+/// was converted before it changed) and temporary files older than [`STALE_TMP`]. Best effort:
+/// a file another run holds open, or removes first, is left to it.
+fn prune(dir: &Path, key: &str, source: &str, now: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".tmp.gpkg") {
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age > STALE_TMP);
+            if old {
+                let _ = std::fs::remove_file(&p);
+            }
+        } else if let Some(other) = name.strip_suffix(".source") {
+            if other != key && std::fs::read_to_string(&p).is_ok_and(|s| s == source) {
+                let _ = std::fs::remove_file(dir.join(format!("{other}.gpkg")));
+                let _ = std::fs::remove_file(&p);
+            }
+        }
+    }
+}
+
+/// The bytes a Parquet file ends with, at most [`FOOTER_BYTES`]: its footer (the schema, the
+/// row groups' offsets and statistics), which a rewrite of the file changes even when its size
+/// and time stay the same.
+fn footer(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let take = len.min(FOOTER_BYTES);
+    f.seek(SeekFrom::Start(len - take))?;
+    let mut buf = Vec::with_capacity(take as usize);
+    f.take(take).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// How much of a file's end [`footer`] reads: the footer of a file of a few thousand row
+/// groups.
+const FOOTER_BYTES: u64 = 64 * 1024;
 
 /// Runs `f`, a panic in it (the Parquet reader panics on some damaged files instead of
 /// returning an error) returned as its message, without the panic's report on stderr.
@@ -124,23 +184,24 @@ fn cache_dir() -> PathBuf {
     base.join("cpgis").join("geoparquet")
 }
 
-/// FNV-1a over the canonical path, the size, the modification time and this converter's
-/// version: stable across runs and builds.
-fn cache_key(path: &Path, meta: &std::fs::Metadata) -> u64 {
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+/// FNV-1a over the canonical path, the size, the modification time, the footer's bytes and
+/// this converter's version: stable across runs and builds.
+fn cache_key(canonical: &Path, meta: &std::fs::Metadata, footer: &[u8]) -> u64 {
     let modified = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
     let text = format!(
-        "v1\0{}\0{}\0{modified}",
+        "v2\0{}\0{}\0{modified}\0",
         canonical.to_string_lossy(),
         meta.len()
     );
-    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    text.bytes()
+        .chain(footer.iter().copied())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// What the file's `geo` metadata says.
@@ -407,4 +468,88 @@ fn write_batch(
             .map_err(|e| tool(path, "cannot write a row", e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    /// A file of `bytes`, modified at `when`.
+    fn file_at(path: &Path, bytes: &[u8], when: SystemTime) -> std::fs::Metadata {
+        std::fs::write(path, bytes).unwrap();
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(when).unwrap();
+        std::fs::metadata(path).unwrap()
+    }
+
+    #[test]
+    fn a_rewritten_file_of_the_same_size_and_time_gets_a_new_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("a.parquet");
+        let when = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let key = |bytes: &[u8]| {
+            let meta = file_at(&p, bytes, when);
+            cache_key(&p, &meta, &footer(&p).unwrap())
+        };
+        let first = key(b"PAR1 rows 1..10 footer-A PAR1");
+        assert_eq!(
+            first,
+            key(b"PAR1 rows 1..10 footer-A PAR1"),
+            "same file, same key"
+        );
+        // Same length, same time: only the footer tells them apart.
+        assert_ne!(first, key(b"PAR1 rows 1..10 footer-B PAR1"));
+    }
+
+    #[test]
+    fn the_footer_is_the_files_last_64_kib() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("big.parquet");
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&p, &bytes).unwrap();
+        assert_eq!(footer(&p).unwrap(), bytes[100_000 - 65_536..]);
+        std::fs::write(&p, b"short").unwrap();
+        assert_eq!(footer(&p).unwrap(), b"short");
+    }
+
+    #[test]
+    fn pruning_removes_the_same_files_older_conversions_and_stale_temporaries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let entry = |key: &str, source: &str| {
+            file_at(&d.join(format!("{key}.gpkg")), b"gpkg", now);
+            std::fs::write(d.join(format!("{key}.source")), source).unwrap();
+        };
+        entry("aaaa", "/data/buildings.parquet"); // the same file before it changed
+        entry("bbbb", "/data/buildings.parquet"); // the conversion just written
+        entry("cccc", "/data/buildings.parquet.bak"); // another file
+        file_at(
+            &d.join("dddd.4242.tmp.gpkg"),
+            b"half",
+            now - Duration::from_secs(25 * 3600),
+        );
+        file_at(
+            &d.join("eeee.4243.tmp.gpkg"),
+            b"half",
+            now - Duration::from_secs(3600),
+        );
+        prune(d, "bbbb", "/data/buildings.parquet", now);
+        let mut left: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "bbbb.gpkg",
+                "bbbb.source",
+                "cccc.gpkg",
+                "cccc.source",
+                "eeee.4243.tmp.gpkg"
+            ]
+        );
+    }
 }
