@@ -18,11 +18,18 @@ functions of `cpgis run`), called once per tile through Arrow IPC. Steps:
 
 The driver then runs `cpgis finish` (see `scripts/spark-run`): community, offsets and balance
 from the tiles' results with the same core functions, and the outputs `cpgis run` writes.
+
+On a cluster (`--master spark://…`, YARN, Kubernetes) the executors get the worker binary and
+the model from Spark (`SparkContext.addFile`), not from the driver's paths; `--out` must be a
+folder every executor can write and the driver read (a shared mount), and each executor needs
+this Python with pyarrow (`PYSPARK_PYTHON`) and the binary's libraries (it links only the C
+library). A task that cannot reach `--out` stops the job naming the folder and the host.
 """
 
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -84,11 +91,27 @@ def features_to_parquet(prepared, out):
     return table.num_rows
 
 
-def tile_function(model_path, worker, results_dir, buildings_dir, timing_dir, epsg, emissions):
-    """The function each task runs on one tile's rows."""
+def shipped(name):
+    """The path of a file the driver shipped with `SparkContext.addFile`, on this executor."""
+    from pyspark import SparkFiles
+
+    return SparkFiles.get(name)
+
+
+def tile_function(model_name, worker_name, results_dir, buildings_dir, timing_dir, epsg, emissions):
+    """The function each task runs on one tile's rows: `model_name` and `worker_name` are the
+    names of the files the driver shipped; the three folders are on storage every executor
+    reaches."""
 
     def run(key, table):
         ti, tj = key[0].as_py(), key[1].as_py()
+        for d in (results_dir, buildings_dir, timing_dir):
+            if not os.path.isdir(d):
+                raise RuntimeError(
+                    f"tile {ti},{tj} on {socket.gethostname()}: the output folder {d} is not there; "
+                    "--out must be a folder every executor can write (a shared mount)"
+                )
+        worker, model_path = shipped(worker_name), shipped(model_name)
         cols = ["kind", "idx", "wkb", "rx", "ry", "minx", "miny", "maxx", "maxy", "attrs", "own"]
         t = table.select(cols)
         t = t.set_column(0, "kind", t.column("kind").cast(pa.uint8()))
@@ -116,7 +139,20 @@ def tile_function(model_path, worker, results_dir, buildings_dir, timing_dir, ep
         os.makedirs(part, exist_ok=True)
         pq.write_table(geo, os.path.join(part, "part-0.parquet"))
         with open(os.path.join(timing_dir, f"{name}.json"), "w") as f:
-            json.dump({"seconds": worker_s, "rows_in": t.num_rows, "buildings": res.num_rows, "bytes_in": len(features), "bytes_out": len(p.stdout)}, f)
+            json.dump(
+                {
+                    "seconds": worker_s,
+                    "rows_in": t.num_rows,
+                    "buildings": res.num_rows,
+                    "bytes_in": len(features),
+                    "bytes_out": len(p.stdout),
+                    "host": socket.gethostname(),
+                    # One folder of shipped files per executor: which executor ran the tile.
+                    "executor_files": os.path.dirname(worker),
+                    "worker": worker,
+                },
+                f,
+            )
         flat = res.select([c for c, _ in FIXED] + emissions)
         return flat.set_column(0, "idx", flat.column("idx").cast(pa.int64()))
 
@@ -130,9 +166,36 @@ def main(argv=None):
     ap.add_argument("--worker", required=True, help="path of the cpgis-tile binary")
     ap.add_argument("--tile-m", type=float, help="tile side, m (default: the prepared model's)")
     ap.add_argument("--max-tile-buildings", type=int, default=200_000)
-    ap.add_argument("--master", default="local[*]")
+    ap.add_argument(
+        "--master",
+        default="local[*]",
+        help="local[*] (local mode), a cluster's URL, or standalone:N (a standalone cluster of N one-core workers started on this machine for the run)",
+    )
     args = ap.parse_args(argv)
+    if args.master.startswith("standalone:"):
+        import shutil
+        import tempfile
 
+        import standalone
+
+        try:
+            n = int(args.master.split(":", 1)[1])
+        except ValueError:
+            n = 0
+        if n < 1:
+            sys.exit(f"--master {args.master}: standalone:N needs a number of workers, 1 or more")
+        folder = tempfile.mkdtemp(prefix="cpgis-spark-cluster-")
+        try:
+            with standalone.Standalone(folder, workers=n, cores=1, memory="2g") as url:
+                args.master = url
+                return run(args)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return run(args)
+
+
+def run(args):
+    """The job on `args.master`."""
     # The workers run this interpreter (it has pyarrow), not whichever `python3` is first.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession, functions as F
@@ -171,8 +234,14 @@ def main(argv=None):
     )
     spark.sparkContext.setLogLevel("ERROR")
     jvm_s = time.monotonic() - jvm_began
-    # The tile function lives in this module: ship it to the workers.
+    # The tile function lives in this module; the worker binary and the model go with it, so an
+    # executor on another machine needs none of the driver's paths.
     spark.sparkContext.addPyFile(os.path.abspath(__file__))
+    worker = os.path.abspath(args.worker)
+    if not os.access(worker, os.X_OK):
+        sys.exit(f"--worker {args.worker}: not an executable file")
+    spark.sparkContext.addFile(worker)
+    spark.sparkContext.addFile(model_path)
     df = spark.read.parquet(features)
     cell = lambda v, o: F.floor((v - F.lit(o)) / F.lit(size))
     # Stops reach every tile within the rail catchment; buildings and population cells every
@@ -199,7 +268,13 @@ def main(argv=None):
     emissions = emission_columns(model)
     schema = ", ".join(f"{c} {t}" for c, t in FIXED) + ", " + ", ".join(f"{c} double" for c in emissions)
     fn = tile_function(
-        model_path, os.path.abspath(args.worker), results_dir, buildings_dir, timing_dir, model["crs"]["epsg"], emissions
+        os.path.basename(model_path),
+        os.path.basename(worker),
+        results_dir,
+        buildings_dir,
+        timing_dir,
+        model["crs"]["epsg"],
+        emissions,
     )
     result = tiled.groupBy("tile_i", "tile_j").applyInArrow(fn, schema).cache()
     n = result.count()
@@ -222,6 +297,8 @@ def main(argv=None):
         "arrow_bytes_in": sum(t["bytes_in"] for t in timing),
         "arrow_bytes_out": sum(t["bytes_out"] for t in timing),
         "jvm_start_seconds": round(jvm_s, 2),
+        "master": args.master,
+        "executors": len({(t["host"], t["executor_files"]) for t in timing}),
         "tiles": sizes["tiles"],
         "largest_tile": sizes["largest"],
         "buildings": n,

@@ -4,6 +4,11 @@ results bit for bit (every column, the whole profile and estimate included), and
 `cpgis finish` on them writes exactly the files `cpgis run` writes on one machine. Spark's own
 sums of the district agree with the run's summary within its rounding.
 
+And on a cluster manager: a Spark standalone cluster on this machine (a master and two
+workers, each its own JVM, one core each) runs a 10,000-building city (CPGIS_SPARK_CLUSTER_BUILDINGS)
+as 4 tiles on both executors, each using the worker binary Spark shipped to it, with the same
+bits as local mode in one tile, and `cpgis finish` writes `cpgis run`'s files.
+
 Run by scripts/test with the environment scripts/ensure-spark makes; the binaries are taken
 from CPGIS_BIN_DIR (default target/debug, as the workspace's tests build them).
 """
@@ -23,10 +28,12 @@ import pyarrow.parquet as pq
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import cpgis_spark  # noqa: E402
+import standalone  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 BIN = os.environ.get("CPGIS_BIN_DIR", os.path.join(ROOT, "target", "debug"))
 N = int(os.environ.get("CPGIS_SPARK_TEST_BUILDINGS", "100000"))
+N_CLUSTER = int(os.environ.get("CPGIS_SPARK_CLUSTER_BUILDINGS", "10000"))
 
 
 def cpgis(*args):
@@ -51,17 +58,23 @@ def bits(column):
     return repr(a.to_pylist()).encode()
 
 
+def prepared_city(tmp, n):
+    """A synthetic city of `n` buildings, prepared: its site file, the prepared folder, and the
+    larger side of its buildings' extent (m)."""
+    city, prep = os.path.join(tmp, "city"), os.path.join(tmp, "prep")
+    cpgis("synth", "--buildings", str(n), "-o", city)
+    site = os.path.join(city, "site.toml")
+    cpgis("prepare", site, "-o", prep)
+    feats = ipc.open_file(os.path.join(prep, "features.arrow")).read_all()
+    kind = feats.column("kind").to_numpy()
+    rx, ry = feats.column("rx").to_numpy()[kind == 0], feats.column("ry").to_numpy()[kind == 0]
+    return site, prep, max(rx.max() - rx.min(), ry.max() - ry.min())
+
+
 class SparkGolden(unittest.TestCase):
     def test_tiles_on_spark_give_the_one_machine_run(self):
         with tempfile.TemporaryDirectory() as tmp:
-            city, prep = os.path.join(tmp, "city"), os.path.join(tmp, "prep")
-            cpgis("synth", "--buildings", str(N), "-o", city)
-            site = os.path.join(city, "site.toml")
-            cpgis("prepare", site, "-o", prep)
-            feats = ipc.open_file(os.path.join(prep, "features.arrow")).read_all()
-            kind = feats.column("kind").to_numpy()
-            rx, ry = feats.column("rx").to_numpy()[kind == 0], feats.column("ry").to_numpy()[kind == 0]
-            extent = max(rx.max() - rx.min(), ry.max() - ry.min())
+            site, prep, extent = prepared_city(tmp, N)
             runs = {}
             for per_side in (1, 2, 4):
                 out = os.path.join(tmp, f"spark{per_side}")
@@ -99,11 +112,7 @@ class SparkGolden(unittest.TestCase):
             verdict_run = cpgis("run", site, "-o", run_dir, "-q")
             verdict_fin = cpgis("finish", site, "--prepared", prep, "--results", os.path.join(runs[4][0], "results"), "-o", fin_dir, "-q")
             self.assertEqual(verdict_fin, verdict_run)
-            names = sorted(os.listdir(run_dir))
-            self.assertIn("summary.json", names)
-            for name in names:
-                with open(os.path.join(run_dir, name), "rb") as a, open(os.path.join(fin_dir, name), "rb") as b:
-                    self.assertTrue(a.read() == b.read(), f"{name} differs between run and finish")
+            same_files(self, run_dir, fin_dir)
 
             # Spark's aggregation of the district (in its own order) against the run's summary
             # (rounded to 4 decimals).
@@ -118,6 +127,66 @@ class SparkGolden(unittest.TestCase):
             with open(os.path.join(run_dir, "grid.geojson")) as f:
                 cells = len(json.load(f)["features"])
             self.assertEqual(runs[4][1]["cells"], cells)
+
+
+
+def same_files(test, a, b):
+    """Every file `cpgis run` wrote in `a` is in `b`, byte for byte."""
+    names = sorted(os.listdir(a))
+    test.assertIn("summary.json", names)
+    for name in names:
+        with open(os.path.join(a, name), "rb") as x, open(os.path.join(b, name), "rb") as y:
+            test.assertTrue(x.read() == y.read(), f"{name} differs between run and finish")
+
+
+class SparkStandaloneCluster(unittest.TestCase):
+    def test_a_standalone_cluster_gives_local_modes_bits(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            site, prep, extent = prepared_city(tmp, N_CLUSTER)
+            # The driver's copy of the worker binary lives where no executor looks: each must
+            # use the copy Spark shipped into its own folder.
+            ship = os.path.join(tmp, "driver-only")
+            os.makedirs(ship)
+            worker = os.path.join(ship, "cpgis-tile")
+            with open(os.path.join(BIN, "cpgis-tile"), "rb") as src, open(worker, "wb") as dst:
+                dst.write(src.read())
+            os.chmod(worker, 0o755)
+
+            local = os.path.join(tmp, "local")
+            cpgis_spark.main(["--prepared", prep, "--out", local, "--worker", worker, "--tile-m", str(extent * 1.000001)])
+            with standalone.Standalone(os.path.join(tmp, "spark-cluster"), workers=2, cores=1, memory="2g") as url:
+                out = os.path.join(tmp, "on-cluster")
+                cpgis_spark.main(
+                    ["--prepared", prep, "--out", out, "--worker", worker, "--tile-m", str(extent / 2 * 1.000001), "--master", url]
+                )
+            with open(os.path.join(out, "spark_totals.json")) as f:
+                totals = json.load(f)
+            self.assertEqual(totals["master"][:8], "spark://")
+            self.assertEqual(totals["tiles"], 4)
+            self.assertEqual(totals["buildings"], N_CLUSTER)
+            # Both executors ran tiles, each with the binary shipped into its worker's folder.
+            self.assertEqual(totals["executors"], 2)
+            timing_dir = os.path.join(out, "timing")
+            used = set()
+            for name in os.listdir(timing_dir):
+                with open(os.path.join(timing_dir, name)) as f:
+                    used.add(os.path.realpath(json.load(f)["worker"]))
+            workers_root = os.path.realpath(os.path.join(tmp, "spark-cluster"))
+            self.assertEqual(len(used), 2, used)
+            for path in used:
+                self.assertTrue(path.startswith(workers_root + os.sep), f"{path} is not in a worker's folder")
+
+            a, b = results(os.path.join(local, "results")), results(os.path.join(out, "results"))
+            self.assertEqual(b.num_rows, N_CLUSTER)
+            self.assertEqual(b.column_names, a.column_names)
+            for name in a.column_names:
+                self.assertEqual(bits(b.column(name)), bits(a.column(name)), f"{name}: cluster against local mode")
+
+            run_dir, fin_dir = os.path.join(tmp, "run"), os.path.join(tmp, "fin")
+            verdict_run = cpgis("run", site, "-o", run_dir, "-q")
+            verdict_fin = cpgis("finish", site, "--prepared", prep, "--results", os.path.join(out, "results"), "-o", fin_dir, "-q")
+            self.assertEqual(verdict_fin, verdict_run)
+            same_files(self, run_dir, fin_dir)
 
 
 if __name__ == "__main__":
