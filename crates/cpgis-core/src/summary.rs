@@ -14,9 +14,10 @@ use crate::run::{Estimated, Ran};
 use crate::site::LayerQuality;
 use crate::site::LocalCrs;
 
-/// Rounds to 4 decimals (0.1 kg for tonnes).
+/// Rounds to 4 decimals (0.1 kg for tonnes); a negative zero (a sum of nothing is −0.0 in
+/// IEEE arithmetic, and so is a tiny negative rounded) is written as 0.
 fn r4(v: f64) -> f64 {
-    (v * 1e4).round() / 1e4
+    (v * 1e4).round() / 1e4 + 0.0
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -783,4 +784,20 @@ pub fn notes(run: &Estimated) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::r4;
+
+    #[test]
+    fn rounding_writes_no_negative_zero() {
+        // The sum of no value is −0.0; a tiny negative rounds to −0.0: both are written as 0.
+        let empty: f64 = std::iter::empty::<f64>().sum();
+        assert!(empty.is_sign_negative());
+        assert_eq!(r4(empty).to_bits(), 0.0_f64.to_bits());
+        assert_eq!(r4(-0.00004).to_bits(), 0.0_f64.to_bits());
+        assert_eq!(r4(1.23456), 1.2346);
+        assert_eq!(r4(-2.00005), -2.0001);
+    }
 }

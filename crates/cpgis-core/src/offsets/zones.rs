@@ -149,7 +149,8 @@ pub fn plan(
         })
         .collect();
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.key.cmp(&b.key)));
-    let available_t: f64 = ranked.iter().map(|c| c.abatement_t).sum();
+    // + 0.0: the sum of no cell is −0.0, which the tables would show as "-0.0".
+    let available_t: f64 = ranked.iter().map(|c| c.abatement_t).sum::<f64>() + 0.0;
 
     let mut selected = 0;
     let mut selected_t = 0.0;
