@@ -184,7 +184,12 @@ enum Command {
         /// ignored).
         #[arg(long)]
         district: Option<String>,
-        /// Replace an existing site file at -o.
+        /// Where the delivery has no boundary: take the outline of the buildings (their
+        /// convex hull, 10 m around) as the district, written as district.geojson beside the
+        /// site file for you to check or replace.
+        #[arg(long, conflicts_with = "district")]
+        district_around_buildings: bool,
+        /// Replace an existing site file at -o (and district.geojson beside it).
         #[arg(long)]
         force: bool,
     },
@@ -647,10 +652,16 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             layers,
             out,
             district,
+            district_around_buildings,
             force,
         } => {
-            let (accounted, guesses) =
-                cpgis::init::init(&layers, district.as_deref(), &out, force)?;
+            use cpgis::init::DistrictFrom;
+            let from = match (&district, district_around_buildings) {
+                (Some(d), _) => DistrictFrom::Named(d),
+                (None, true) => DistrictFrom::AroundBuildings,
+                (None, false) => DistrictFrom::Boundary,
+            };
+            let (accounted, guesses) = cpgis::init::init(&layers, from, &out, force)?;
             sayln!("wrote {}", out.display());
             for a in accounted {
                 sayln!("  {a}");

@@ -275,6 +275,81 @@ fn without_a_district_init_says_how_to_name_one() {
 }
 
 #[test]
+fn a_delivery_without_a_boundary_takes_the_buildings_outline_as_its_district() {
+    let tmp = tempfile::tempdir().unwrap();
+    // NREL's campus as an URBANopt feature file: 35 buildings and 10 district systems, no
+    // boundary. Without the option, init says how to go on.
+    let args = files("urbanopt", &["nrel_stm_footprints.geojson"]);
+    let plain = cpgis(&[
+        "init",
+        &args[0],
+        "-o",
+        tmp.path().join("plain.toml").to_str().unwrap(),
+    ]);
+    common::assert_bad_input(&plain, &["--district-around-buildings"]);
+    let mut with = args.clone();
+    with.push("--district-around-buildings".into());
+    let c = init(tmp.path(), &with);
+    // The district systems are not buildings.
+    assert_eq!(
+        c.buildings[0].source.filter.as_deref(),
+        Some("type = 'Building'")
+    );
+    assert_eq!(name_of(&c.district.source.path), "district.geojson");
+    assert_eq!(c.name, "nrel_stm_footprints");
+    let district = common::geojson_features(&tmp.path().join("district.geojson"));
+    assert_eq!(district.len(), 1);
+    let ring: Vec<(f64, f64)> = district[0]["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    // Counter-clockwise (RFC 7946): a positive shoelace area.
+    let twice_area: f64 = ring
+        .windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum();
+    assert!(twice_area > 0.0, "{twice_area}");
+    // It reaches 10 m beyond the buildings' extent on every side. The 35 buildings' extent
+    // (ogrinfo -where "type = 'Building'"): -105.183537, 39.738342 to -105.168351, 39.743453.
+    // 10 m is 10 / 111,319.49 = 0.0000898° of latitude and, at their mean latitude of about
+    // 39.741° (cos 0.76896), 10 / 85,601 = 0.0001168° of longitude; within 0.5 m.
+    let (dlon, dlat, tol) = (0.000_116_8, 0.000_089_8, 0.000_005);
+    let west = ring.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let east = ring.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+    let south = ring.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let north = ring.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    assert!((west - (-105.183537 - dlon)).abs() < tol, "{west}");
+    assert!((east - (-105.168351 + dlon)).abs() < tol, "{east}");
+    assert!((south - (39.738342 - dlat)).abs() < tol, "{south}");
+    assert!((north - (39.743453 + dlat)).abs() < tol, "{north}");
+    // The run finds every building of type Building in the district.
+    let out = run(tmp.path());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["totals"]["district"]["buildings"], 35,
+        "{}",
+        summary["totals"]
+    );
+    // The outline is not written over one drawn by hand.
+    let again = cpgis(&[
+        "init",
+        &with[0],
+        "--district-around-buildings",
+        "-o",
+        tmp.path().join("other.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("district.geojson"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
 fn cea_shapefiles_get_their_typology_joined_by_name() {
     let tmp = tempfile::tempdir().unwrap();
     let c = init(

@@ -7,8 +7,10 @@
 //! | module | what it does |
 //! |---|---|
 //! | `schema` | OpenStreetMap, City Energy Analyst, URBANopt and generic field mappings |
+//! | `outline` | a district from the buildings' outline, where the delivery has no boundary |
 //! | `write` | the commented site file |
 
+pub mod outline;
 pub mod schema;
 mod write;
 
@@ -79,7 +81,14 @@ pub struct Proposal {
     /// The district's name, when `--district` found its feature (its name field, not the id
     /// it was found by).
     pub district_name: Option<String>,
+    /// The buildings' outline taken as the district (`--district-around-buildings`): `init`
+    /// writes it as [`OUTLINE_FILE`] beside the site file.
+    pub outline: Option<outline::Outline>,
 }
+
+/// The file `init --district-around-buildings` writes the buildings' outline to, beside the
+/// site file.
+pub const OUTLINE_FILE: &str = "district.geojson";
 
 fn bad(path: &Path, problem: String) -> Error {
     Error::Layer {
@@ -348,8 +357,23 @@ fn inspect_fields(path: &Path) -> Result<Vec<String>> {
     Ok(lyr.defn().fields().map(|f| f.name()).collect())
 }
 
+/// How `init` finds the district.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DistrictFrom<'a> {
+    /// The single boundary polygon among the layers (the smallest of several).
+    Boundary,
+    /// The feature of a boundary layer with this name or id.
+    Named(&'a str),
+    /// The outline of the buildings (the delivery has no boundary).
+    AroundBuildings,
+}
+
 /// Recognises every layer of `paths` and chooses the district.
-pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
+pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
+    let district = match from {
+        DistrictFrom::Named(n) => Some(n),
+        _ => None,
+    };
     let mut layers = Vec::new();
     let mut guesses = Vec::new();
     // Boundary candidates: (path, layer name, features, bbox area, report).
@@ -451,12 +475,16 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                             .map(|g| format!("{}: {g}", path.display())),
                     );
                     building_extents.extend(r.extent_wgs84);
+                    // An URBANopt feature file holds its district systems and site origin
+                    // beside the buildings, told apart by `type`.
+                    let filter = (schema == Schema::Urbanopt && fields.iter().any(|f| f == "type"))
+                        .then(|| "type = 'Building'".to_string());
                     push(
                         &mut layers,
                         Role::Buildings {
                             schema,
                             map: Box::new(map),
-                            filter: None,
+                            filter,
                         },
                     );
                 } else if let Some(field) =
@@ -565,10 +593,15 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         }
     }
 
-    // The district: the named feature (--district), else the smallest single-polygon layer.
+    // The district: the named feature (--district), the buildings' outline
+    // (--district-around-buildings), else the smallest single-polygon layer.
     let several_file = |p: &Path| multi_layer.iter().any(|m| m == p);
-    let district_center;
-    let chosen_name: Option<String>;
+    let outlined = match from {
+        DistrictFrom::AroundBuildings => Some(outline::outline(&layers)?),
+        _ => None,
+    };
+    let mut district_center: Option<[f64; 4]> = None;
+    let mut chosen_name: Option<String> = None;
     if let Some(wanted) = district {
         let mut all_names = Vec::new();
         let mut hits = Vec::new();
@@ -689,32 +722,62 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         } else {
             with_buildings
         };
-        let Some(d) = singles.iter().min_by(|a, b| a.3.total_cmp(&b.3)) else {
+        let d = singles.iter().min_by(|a, b| a.3.total_cmp(&b.3));
+        if let Some(o) = &outlined {
+            district_center = Some(o.extent);
+            layers.push(Layer {
+                path: PathBuf::from(OUTLINE_FILE),
+                layer: None,
+                role: Role::District {
+                    filter: None,
+                    name: Some("name".into()),
+                },
+                features: 1,
+                crs: None,
+            });
+            chosen_name = None;
+            let left_out = if o.without_geometry > 0 {
+                format!(
+                    " ({} buildings without a usable geometry left out)",
+                    o.without_geometry
+                )
+            } else {
+                String::new()
+            };
+            guesses.push(format!(
+                "district: the outline of the {} buildings (their convex hull, {} m around){left_out}, written to {OUTLINE_FILE}: replace it with the district's boundary",
+                o.buildings,
+                outline::MARGIN_M
+            ));
+        } else if d.is_none() {
             return Err(bad(
                 paths.first().map(PathBuf::as_path).unwrap_or(Path::new(".")),
-                "no layer holds a single boundary polygon to take as the district: pass --district NAME_OR_ID to pick one from a boundary layer".into(),
+                "no layer holds a single boundary polygon to take as the district: pass --district NAME_OR_ID to pick one from a boundary layer, or --district-around-buildings to take the buildings' outline (written beside the site file for you to check)".into(),
             ));
-        };
-        if singles.len() > 1 {
-            guesses.push(format!(
+        }
+        if let Some(d) = d.filter(|_| outlined.is_none()) {
+            if singles.len() > 1 {
+                guesses.push(format!(
                 "district: the smallest of {} single-polygon layers, {} (pass --district to choose)",
                 singles.len(),
                 d.0.display()
             ));
+            }
+            district_center = d.4.extent_wgs84;
+            layers.push(Layer {
+                path: d.0.clone(),
+                layer: several_file(&d.0).then(|| d.1.clone()),
+                role: Role::District {
+                    filter: None,
+                    name: schema::name_field(&field_names(&d.4)),
+                },
+                features: 1,
+                crs: None,
+            });
+            chosen_name = schema::name_field(&field_names(&d.4))
+                .and_then(|field| first_value(&d.0, &d.1, &field));
         }
-        district_center = d.4.extent_wgs84;
-        layers.push(Layer {
-            path: d.0.clone(),
-            layer: several_file(&d.0).then(|| d.1.clone()),
-            role: Role::District {
-                filter: None,
-                name: schema::name_field(&field_names(&d.4)),
-            },
-            features: 1,
-            crs: None,
-        });
-        chosen_name = schema::name_field(&field_names(&d.4))
-            .and_then(|field| first_value(&d.0, &d.1, &field));
+        let d = d.filter(|_| outlined.is_none());
         // One neighbourhoods layer: of the boundary layers with several polygons where the
         // buildings are, the finest (most polygons).
         let sets: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
@@ -758,7 +821,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                     features: *n,
                     crs: None,
                 });
-            } else if path != &d.0 || layer != &d.1 {
+            } else if d.is_none_or(|d| path != &d.0 || layer != &d.1) {
                 layers.push(Layer {
                     path: path.clone(),
                     layer: several_file(path).then(|| layer.clone()),
@@ -766,6 +829,8 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
                         what: if !near_buildings(report) && !building_extents.is_empty()
                         {
                             "a boundary polygon away from the buildings".into()
+                        } else if d.is_none() {
+                            format!("a single boundary polygon; the district is the buildings' outline ({OUTLINE_FILE}): put this one's path in [district] to use it instead")
                         } else {
                             "another single boundary polygon; the smaller one was taken as the district: put this one's path in [district] to use it instead".into()
                         },
@@ -808,6 +873,7 @@ pub fn propose(paths: &[PathBuf], district: Option<&str>) -> Result<Proposal> {
         preset,
         guesses,
         district_name: chosen_name,
+        outline: outlined,
     })
 }
 
@@ -836,10 +902,12 @@ fn grid_guess(preset: &str, center: Option<(f64, f64)>) -> String {
         .unwrap_or_default()
 }
 
-/// Writes the site file for `paths` to `out` (atomically) and returns the guesses made.
+/// Writes the site file for `paths` to `out` (atomically) and returns the guesses made; with
+/// [`DistrictFrom::AroundBuildings`], the buildings' outline first, as [`OUTLINE_FILE`] beside
+/// it.
 pub fn init(
     paths: &[PathBuf],
-    district: Option<&str>,
+    from: DistrictFrom,
     out: &Path,
     force: bool,
 ) -> Result<(Vec<String>, Vec<String>)> {
@@ -849,16 +917,44 @@ pub fn init(
             problem: "exists, and may be a site file edited by hand: write the new one elsewhere with -o, or pass --force to replace it".into(),
         });
     }
-    let proposal = propose(paths, district)?;
+    let mut proposal = propose(paths, from)?;
     let base = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
+    let buildings_stem = proposal
+        .layers
+        .iter()
+        .find(|l| matches!(l.role, Role::Buildings { .. }))
+        .and_then(|l| l.path.file_stem())
+        .map(|s| s.to_string_lossy().into_owned());
+    if let Some(o) = &proposal.outline {
+        let file = base.join(OUTLINE_FILE);
+        if file.exists() && !force {
+            return Err(Error::Output {
+                path: file,
+                problem: "exists, and may be a district drawn by hand: write the site file elsewhere with -o, or pass --force to replace both".into(),
+            });
+        }
+        let name = buildings_stem.clone().unwrap_or_else(|| "site".into());
+        let text = outline::geojson(o, &name);
+        crate::export::atomic::write_atomic(&file, |w| w.write_all(text.as_bytes()))?;
+        for l in &mut proposal.layers {
+            if matches!(l.role, Role::District { .. }) {
+                l.path = file.clone();
+            }
+        }
+    }
+    let district = match from {
+        DistrictFrom::Named(n) => Some(n.to_string()),
+        DistrictFrom::AroundBuildings => buildings_stem,
+        DistrictFrom::Boundary => None,
+    };
     let name = proposal
         .district_name
         .clone()
-        .or_else(|| district.map(str::to_string))
+        .or(district)
         .unwrap_or_else(|| {
             proposal
                 .layers

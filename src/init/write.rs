@@ -105,7 +105,17 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
             filter,
         } = &l.role
         {
-            let _ = writeln!(out, "\n# {} buildings ({})", l.features, schema.label());
+            match filter {
+                // The count is the layer's; the filter keeps some of them.
+                Some(f) => writeln!(
+                    out,
+                    "\n# buildings: those of {} features where {f} ({})",
+                    l.features,
+                    schema.label()
+                ),
+                None => writeln!(out, "\n# {} buildings ({})", l.features, schema.label()),
+            }
+            .ok();
             let _ = writeln!(out, "[[buildings]]");
             source(&mut out, l, base, filter);
             if let Some((table, on)) = &map.join {
