@@ -128,7 +128,7 @@ pub fn render_html(ran: &Ran) -> String {
     let cols = b.baseline.len();
     let _ = write!(
         h,
-        r#"<tr><td>target to offset (on site × (1 + margin), or as set)</td><td colspan="{cols}"></td><td class="n">{}</td></tr><tr><td>credits earned in the community</td><td colspan="{cols}" class="note">{}</td><td class="n">−{}</td></tr><tr><th>net</th><td colspan="{cols}"></td><th class="n">{}</th></tr></table>"#,
+        r#"<tr><td>target to offset (on site × (1 + margin), or as set)</td><td colspan="{cols}"></td><td class="n">{}</td></tr><tr><td>credits earned in the community</td><td colspan="{cols}" class="note">{}</td><td class="n">{}</td></tr><tr><th>net</th><td colspan="{cols}"></td><th class="n">{}</th></tr></table>"#,
         fmt_num(b.target_t),
         esc(&b
             .credits_by_intervention
@@ -136,7 +136,12 @@ pub fn render_html(ran: &Ran) -> String {
             .map(|(k, v)| format!("{k} {}", fmt_num(*v)))
             .collect::<Vec<_>>()
             .join(" · ")),
-        fmt_num(b.credits_t),
+        // Subtracted: "−" before the credits, none before no credits at all.
+        if b.credits_t > 0.0 {
+            format!("−{}", fmt_num(b.credits_t))
+        } else {
+            fmt_num(0.0)
+        },
         fmt_num(b.net_t)
     );
     if b.shortfall_t > 0.0 {

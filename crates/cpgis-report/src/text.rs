@@ -372,6 +372,7 @@ pub fn uncertainty_sentence(u: &cpgis_core::uncertainty::Uncertainty) -> String 
 /// The electricity factor at which the verdict flips, in one sentence: the number most
 /// verdicts depend on (`grid`: the factor in use, kg CO2e/kWh).
 pub fn break_even_sentence(be: Option<BreakEven>, grid: f64) -> String {
+    let grid = factor_text(grid);
     match be {
         Some(be) => format!(
             "climate positive while the grid emits {} than {:.4} kg CO2e/kWh (now {grid}; the offsets selected held)",
@@ -382,6 +383,13 @@ pub fn break_even_sentence(be: Option<BreakEven>, grid: f64) -> String {
             "the verdict is the same at every electricity factor of 0 or more (now {grid} kg CO2e/kWh)"
         ),
     }
+}
+
+/// An emission factor, kg CO2e/kWh, to 4 decimals without trailing zeros: 0.271 stays
+/// 0.271, and a factor converted from lb/MWh (0.51320574722725) reads 0.5132, not 14 digits.
+fn factor_text(v: f64) -> String {
+    let s = format!("{:.4}", v + 0.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// How many notes the terminal shows in full; the rest are counted.
@@ -486,5 +494,16 @@ mod tests {
         assert_eq!(fmt_value(52.7), "52.7");
         assert_eq!(fmt_value(0.0), "0");
         assert_eq!(fmt_value(-0.000_123_456_78), "-0.000123457");
+    }
+
+    #[test]
+    fn the_grid_factor_in_force_reads_at_four_decimals() {
+        // RMPA's eGRID rate through lb/MWh, as the NREL campus run printed it.
+        assert_eq!(factor_text(0.513_205_747_227_25), "0.5132");
+        assert_eq!(factor_text(0.271), "0.271");
+        assert_eq!(factor_text(0.0), "0");
+        assert_eq!(factor_text(-0.0), "0");
+        let s = break_even_sentence(None, 0.513_205_747_227_25);
+        assert!(s.ends_with("(now 0.5132 kg CO2e/kWh)"), "{s}");
     }
 }
