@@ -347,6 +347,17 @@ fn a_delivery_without_a_boundary_takes_the_buildings_outline_as_its_district() {
         "{}",
         again.stderr
     );
+    // A site file in a folder that does not exist yet: the folder is made, as `run -o` does.
+    let deeper = tmp.path().join("new").join("site.toml");
+    let r = cpgis(&[
+        "init",
+        &with[0],
+        "--district-around-buildings",
+        "-o",
+        deeper.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(deeper.exists() && tmp.path().join("new/district.geojson").exists());
 }
 
 #[test]

@@ -923,6 +923,11 @@ pub fn init(
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
+    // `-o new/site.toml` makes the folder, as `run -o` does.
+    std::fs::create_dir_all(&base).map_err(|e| Error::Output {
+        path: base.clone(),
+        problem: format!("cannot create the folder for the site file: {e}"),
+    })?;
     let buildings_stem = proposal
         .layers
         .iter()
