@@ -418,6 +418,41 @@ fn cea_shapefiles_get_their_typology_joined_by_name() {
     }
 }
 
+/// Regression: with the files in the shell's order (`*.shp typology.dbf`: site, surroundings,
+/// zone), `init` joined CEA's typology to the surroundings, which also have a `Name` (CEA1000…),
+/// left the zone's 15 buildings without uses and the verdict "climate positive by 1,349 t"
+/// where the hand-written site file gives 359.7 t. The typology goes to the layer whose names
+/// it holds.
+#[test]
+fn cea_typology_joins_the_zone_whatever_the_order_of_the_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = init(
+        tmp.path(),
+        &files(
+            "cea-zug/shapefile",
+            &["site.shp", "surroundings.shp", "zone.shp", "typology.dbf"],
+        ),
+    );
+    let joined: Vec<String> = c
+        .buildings
+        .iter()
+        .filter(|b| b.source.join.is_some())
+        .map(|b| name_of(&b.source.path))
+        .collect();
+    assert_eq!(joined, ["zone.shp"]);
+    let out = run(tmp.path());
+    let reference = tmp.path().join("reference");
+    let r = common::cpgis_site("run", &fixture("cea-zug/site_shapefile.toml"), &reference);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let net = |dir: &Path| {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap())
+                .unwrap();
+        v["balance"]["net_t"].as_f64().unwrap()
+    };
+    assert_eq!(net(&out), net(&reference));
+}
+
 /// Regression: `init` refused a benchmarking disclosure ("none of these layers holds
 /// buildings") because its buildings are points in a CSV; it mapped none of floor area,
 /// meters or id. It now writes the site file a person would, and its run reads every building

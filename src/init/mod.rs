@@ -350,6 +350,25 @@ fn quote(v: &str) -> String {
     v.replace('\'', "''")
 }
 
+/// The distinct non-empty texts of `field` in a layer (a join key's values), trimmed.
+fn key_values(
+    path: &Path,
+    layer: Option<&str>,
+    field: &str,
+) -> Result<std::collections::BTreeSet<String>> {
+    let ds = crate::layer::open_dataset(path, &GeometryColumns::Auto)?;
+    let mut lyr = crate::layer::pick_layer(&ds, path, layer)?;
+    let Some(slot) = lyr.defn().fields().position(|f| f.name() == field) else {
+        return Ok(Default::default());
+    };
+    Ok(lyr
+        .features()
+        .filter_map(|f| f.field_as_string(slot).ok().flatten())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
+}
+
 /// The field names of a one-layer file.
 fn inspect_fields(path: &Path) -> Result<Vec<String>> {
     let ds = crate::layer::open_dataset(path, &GeometryColumns::Auto)?;
@@ -557,35 +576,50 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
         }
     }
 
-    // Join attribute tables to the CEA buildings layers that lack uses.
+    // Join attribute tables to the CEA buildings layers that lack uses: each to the layer whose
+    // key values it names most (CEA's typology describes the zone, not the surroundings, and
+    // both have a `Name`; the first in the command line's order had been taken).
     for (tpath, tfields) in &tables {
-        let mut joined = false;
-        for l in layers.iter_mut() {
-            if let Role::Buildings {
+        let mut best: Option<(usize, usize, usize, Vec<String>)> = None;
+        for (i, l) in layers.iter().enumerate() {
+            let Role::Buildings {
                 schema: Schema::Cea,
                 map,
                 ..
-            } = &mut l.role
-            {
-                let report_fields: Vec<String> = inspect_fields(&l.path)?;
-                if schema::join_cea_typology(map, &report_fields, tpath, tfields) {
-                    guesses.push(format!(
-                        "{}: joined to {} by `{}`",
-                        tpath.display(),
-                        l.path.display(),
-                        map.join.as_ref().map(|j| j.1.as_str()).unwrap_or("")
-                    ));
-                    joined = true;
-                    break;
-                }
+            } = &l.role
+            else {
+                continue;
+            };
+            let report_fields: Vec<String> = inspect_fields(&l.path)?;
+            let mut probe = (**map).clone();
+            if !schema::join_cea_typology(&mut probe, &report_fields, tpath, tfields) {
+                continue;
+            }
+            let key = probe.join.as_ref().map(|j| j.1.clone()).unwrap_or_default();
+            let table_keys = key_values(tpath, None, &key)?;
+            let layer_keys = key_values(&l.path, l.layer.as_deref(), &key)?;
+            let matches = table_keys.intersection(&layer_keys).count();
+            if matches > 0 && best.as_ref().is_none_or(|b| matches > b.1) {
+                best = Some((i, matches, table_keys.len(), report_fields));
             }
         }
-        if !joined {
+        if let Some((i, matches, rows, report_fields)) = best {
+            let l = &mut layers[i];
+            if let Role::Buildings { map, .. } = &mut l.role {
+                schema::join_cea_typology(map, &report_fields, tpath, tfields);
+                guesses.push(format!(
+                    "{}: joined to {} by `{}` ({matches} of its {rows} names are buildings there)",
+                    tpath.display(),
+                    l.path.display(),
+                    map.join.as_ref().map(|j| j.1.as_str()).unwrap_or("")
+                ));
+            }
+        } else {
             layers.push(Layer {
                 path: tpath.clone(),
                 layer: None,
                 role: Role::Unused {
-                    what: "a table without geometry".into(),
+                    what: "a table without geometry (no buildings layer without uses shares its key values)".into(),
                 },
                 features: 0,
                 crs: None,
