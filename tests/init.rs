@@ -453,6 +453,55 @@ fn cea_typology_joins_the_zone_whatever_the_order_of_the_files() {
     assert_eq!(net(&out), net(&reference));
 }
 
+/// Line layers exported from OpenStreetMap (a `highway` or a `railway` field) are drawn under
+/// the report's maps, one of each kind; they had been listed as not used.
+#[test]
+fn road_and_rail_line_layers_become_the_maps_context() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = files(
+        "kamppi",
+        &[
+            "kamppi_district_boundary.geojson",
+            "buildings.geojson",
+            "centre_2019_roads.geojson",
+            "centre_2019_rail_lines.geojson",
+        ],
+    );
+    // A second roads layer: the maps draw one, so it is listed as not used.
+    let copy = tmp.path().join("more_roads.geojson");
+    std::fs::copy(fixture("kamppi/centre_2019_roads.geojson"), &copy).unwrap();
+    args.push(copy.display().to_string());
+    let out = tmp.path().join("site.toml");
+    let mut all: Vec<&str> = vec!["init"];
+    all.extend(args.iter().map(String::as_str));
+    all.extend(["-o", out.to_str().unwrap()]);
+    let r = cpgis(&all);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("used as the maps' roads (767 features; drawn only)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("used as the maps' rail (104 features; drawn only)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("more_roads.geojson: roads again"),
+        "{}",
+        r.stdout
+    );
+    let c = parse_site_file(&out).unwrap();
+    let roads = c.context.roads.as_ref().unwrap();
+    assert_eq!(name_of(&roads.path), "centre_2019_roads.geojson");
+    let rail = c.context.rail.as_ref().unwrap();
+    assert_eq!(name_of(&rail.path), "centre_2019_rail_lines.geojson");
+    run(tmp.path());
+}
+
 /// Regression: `init` refused a benchmarking disclosure ("none of these layers holds
 /// buildings") because its buildings are points in a CSV; it mapped none of floor area,
 /// meters or id. It now writes the site file a person would, and its run reads every building

@@ -566,12 +566,48 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
                     );
                 }
             } else if is_lines(&r) {
-                push(
-                    &mut layers,
-                    Role::Unused {
-                        what: "lines (roads or rails): not used".into(),
-                    },
-                );
+                // Roads and rails are drawn under the report's maps ([context], one layer of
+                // each kind): by their OSM tag field, else by the layer's or file's name.
+                let named = |parts: &[&str]| {
+                    let stem = path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_lowercase())
+                        .unwrap_or_default();
+                    let layer = r.layer.to_lowercase();
+                    parts.iter().any(|p| stem.contains(p) || layer.contains(p))
+                };
+                let has_field = |f: &str| fields.iter().any(|x| x == f);
+                let both = has_field("highway") && has_field("railway");
+                let mut kinds: Vec<(&'static str, Option<String>)> = Vec::new();
+                if has_field("highway") || (!has_field("railway") && named(&["road", "street"])) {
+                    kinds.push(("roads", both.then(|| "highway IS NOT NULL".to_string())));
+                }
+                if has_field("railway") || (!has_field("highway") && named(&["rail"])) {
+                    kinds.push(("rail", both.then(|| "railway IS NOT NULL".to_string())));
+                }
+                if kinds.is_empty() {
+                    push(
+                        &mut layers,
+                        Role::Unused {
+                            what: "lines of no known kind (roads and rails are told by a `highway` or `railway` field, or by the name): not used".into(),
+                        },
+                    );
+                }
+                for (kind, filter) in kinds {
+                    let taken = layers
+                        .iter()
+                        .any(|l| matches!(&l.role, Role::Context { kind: k, .. } if *k == kind));
+                    if taken {
+                        push(
+                            &mut layers,
+                            Role::Unused {
+                                what: format!("{kind} again: the report's maps draw one {kind} layer ([context] {kind})"),
+                            },
+                        );
+                    } else {
+                        push(&mut layers, Role::Context { kind, filter });
+                    }
+                }
             }
         }
     }
