@@ -91,6 +91,22 @@ def features_to_parquet(prepared, out):
     return table.num_rows
 
 
+def replace_whole(path, write):
+    """Writes `path` through `write(tmp)` under a name of this attempt's own, then renames it
+    into place: a task retried, or run twice at once by speculative execution, never leaves a
+    half-written file, nor two attempts writing one file (both write the same bytes: whichever
+    rename comes last leaves them). The temporary names start with a dot, which readers of
+    the folders skip."""
+    folder, base = os.path.split(path)
+    tmp = os.path.join(folder, f".{base}.{socket.gethostname()}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def shipped(name):
     """The path of a file the driver shipped with `SparkContext.addFile`, on this executor."""
     from pyspark import SparkFiles
@@ -127,32 +143,36 @@ def tile_function(model_name, worker_name, results_dir, buildings_dir, timing_di
             raise RuntimeError(f"cpgis-tile on tile {ti},{tj}: {p.stderr.decode().strip()}")
         res = ipc.open_stream(p.stdout).read_all()
         name = f"tile_{ti}_{tj}"
-        tmp = os.path.join(results_dir, f".{name}.arrow.tmp")
-        with ipc.new_file(tmp, res.schema) as w:
-            w.write_table(res)
-        os.replace(tmp, os.path.join(results_dir, f"{name}.arrow"))
+        def write_results(tmp):
+            with ipc.new_file(tmp, res.schema) as w:
+                w.write_table(res)
+
+        replace_whole(os.path.join(results_dir, f"{name}.arrow"), write_results)
         geo = res.drop_columns(["profile", "estimate"]).rename_columns(
             ["geometry" if c == "wkb" else c for c in res.drop_columns(["profile", "estimate"]).column_names]
         )
         geo = geo.replace_schema_metadata({b"geo": geoparquet_metadata(epsg)})
         part = os.path.join(buildings_dir, f"tile={ti}_{tj}")
         os.makedirs(part, exist_ok=True)
-        pq.write_table(geo, os.path.join(part, "part-0.parquet"))
-        with open(os.path.join(timing_dir, f"{name}.json"), "w") as f:
-            json.dump(
-                {
-                    "seconds": worker_s,
-                    "rows_in": t.num_rows,
-                    "buildings": res.num_rows,
-                    "bytes_in": len(features),
-                    "bytes_out": len(p.stdout),
-                    "host": socket.gethostname(),
-                    # One folder of shipped files per executor: which executor ran the tile.
-                    "executor_files": os.path.dirname(worker),
-                    "worker": worker,
-                },
-                f,
-            )
+        replace_whole(os.path.join(part, "part-0.parquet"), lambda tmp: pq.write_table(geo, tmp))
+
+        timing = {
+            "seconds": worker_s,
+            "rows_in": t.num_rows,
+            "buildings": res.num_rows,
+            "bytes_in": len(features),
+            "bytes_out": len(p.stdout),
+            "host": socket.gethostname(),
+            # One folder of shipped files per executor: which executor ran the tile.
+            "executor_files": os.path.dirname(worker),
+            "worker": worker,
+        }
+
+        def write_timing(tmp):
+            with open(tmp, "w") as f:
+                json.dump(timing, f)
+
+        replace_whole(os.path.join(timing_dir, f"{name}.json"), write_timing)
         flat = res.select([c for c, _ in FIXED] + emissions)
         return flat.set_column(0, "idx", flat.column("idx").cast(pa.int64()))
 
@@ -287,7 +307,7 @@ def run(args):
     hoods.write.mode("overwrite").parquet(os.path.join(out, "neighbourhoods.parquet"))
     district = result.filter("in_district").agg(F.count("*").alias("buildings"), *sums).collect()[0].asDict()
     timing = []
-    for name in sorted(os.listdir(timing_dir)):
+    for name in sorted(n for n in os.listdir(timing_dir) if not n.startswith(".")):
         with open(os.path.join(timing_dir, name)) as f:
             timing.append(json.load(f))
     totals = {

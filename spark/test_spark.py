@@ -139,6 +139,32 @@ def same_files(test, a, b):
             test.assertTrue(x.read() == y.read(), f"{name} differs between run and finish")
 
 
+class ReplaceWhole(unittest.TestCase):
+    """A task's files are written whole or not at all (a retried or speculative attempt)."""
+
+    def test_a_failed_attempt_leaves_no_file_and_no_temporary(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "tile_0_0.arrow")
+
+            def fail(t):
+                with open(t, "wb") as f:
+                    f.write(b"half")
+                raise OSError("disk full")
+
+            with self.assertRaises(OSError):
+                cpgis_spark.replace_whole(path, fail)
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_a_second_attempt_replaces_the_first_whole(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "tile_0_0.json")
+            for text in (b'{"attempt": 1}', b'{"attempt": 2}'):
+                cpgis_spark.replace_whole(path, lambda t, text=text: open(t, "wb").write(text))
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), b'{"attempt": 2}')
+            self.assertEqual(os.listdir(tmp), ["tile_0_0.json"])
+
+
 class SparkStandaloneCluster(unittest.TestCase):
     def test_a_standalone_cluster_gives_local_modes_bits(self):
         with tempfile.TemporaryDirectory() as tmp:
