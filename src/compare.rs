@@ -164,6 +164,15 @@ pub fn compare(a: &Path, b: &Path) -> Result<Comparison> {
     ] {
         setting(key, p, p);
     }
+    // A CRS is a code, not a quantity: named, with no difference worked out.
+    for r in settings.iter_mut().filter(|r| r.key == "crs") {
+        for v in [&mut r.a, &mut r.b] {
+            if !v.is_empty() {
+                *v = format!("EPSG:{v}");
+            }
+        }
+        r.change.clear();
+    }
     // Scenario measures, by scenario name.
     let (sa, sb) = (
         named(&va, "/scenarios", "name", "measures"),

@@ -112,3 +112,30 @@ fn a_folder_without_a_summary_is_refused() {
         r.stderr
     );
 }
+
+/// A CRS is a code: compare names it and works out no difference (it had printed
+/// "32635  3067  -29568").
+#[test]
+fn a_changed_crs_is_named_not_subtracted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&a, &[]);
+    run(&b, &["--set", "crs=\"EPSG:3067\""]);
+    let out = tmp.path().join("cmp");
+    let r = common::cpgis(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = common::read_csv(&out.join("compare.csv"));
+    let crs = rows
+        .iter()
+        .find(|r| r["kind"] == "setting" && r["key"] == "crs")
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(crs["a"], "EPSG:32635");
+    assert_eq!(crs["b"], "EPSG:3067");
+    assert_eq!(crs["change"], "");
+}
