@@ -101,6 +101,22 @@ fn area_m2(parts: &[Vec<Vec<(f64, f64)>>]) -> f64 {
     mp.unsigned_area()
 }
 
+/// Runs the site file into `dir/out`: the folder and its summary.
+fn run_site(dir: &Path, site: &Path) -> (std::path::PathBuf, Value) {
+    let out = dir.join("out");
+    let run = common::cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    (out, summary)
+}
+
 fn check_split(path: &Path) -> (usize, usize) {
     let (mut crossing, mut total) = (0, 0);
     for f in common::geojson_features(path) {
@@ -162,17 +178,7 @@ fn a_district_across_180_degrees_is_written_split_with_its_true_area() {
         dir,
         "name = \"Across the antimeridian (made-up)\"\n\n[district]\npath = \"district.geojson\"\nname = \"id\"\n\n[buildings]\npath = \"buildings.geojson\"\nid = \"id\"\nuse = \"building\"\nfloors = \"building_levels\"\n\n[community]\nmethod = \"buffer\"\ndistance_m = 500\n\n[grid]\ncell_m = 250\n",
     );
-    let out = dir.join("out");
-    let run = common::cpgis(&[
-        "run",
-        site.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let (out, summary) = run_site(dir, &site);
     assert_eq!(
         summary["crs"]["epsg"], 32760,
         "UTM zone 60 S by the district's centroid"
@@ -209,4 +215,51 @@ fn a_district_across_180_degrees_is_written_split_with_its_true_area() {
         .unwrap();
     let a = area_m2(&polygons(&b0["geometry"]));
     assert!((a - 400.0).abs() < 0.5, "{a}");
+}
+
+/// `init --district-around-buildings` on buildings either side of 180°: the outline is the
+/// hull of their neighbours, not of a band round the globe, written in its two parts within
+/// ±180°, and the run finds every building in it.
+#[test]
+fn the_buildings_outline_across_180_degrees_is_split_and_holds_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (x, y) = CENTRE;
+    // Nine 20 m buildings 200 m apart on a 3 × 3 grid centred on 180°.
+    let mut features = Vec::new();
+    for (i, dx) in [-200.0, 0.0, 200.0].iter().enumerate() {
+        for (j, dy) in [-200.0, 0.0, 200.0].iter().enumerate() {
+            features.push((format!("b{i}{j}"), square(x + dx, y + dy, 10.0)));
+        }
+    }
+    let osm = collection(&features).replace(r#""properties":{"#, r#""properties":{"osm_id":"1","#);
+    let buildings = dir.join("buildings.geojson");
+    std::fs::write(&buildings, osm).unwrap();
+    let site = dir.join("site.toml");
+    let r = common::cpgis(&[
+        "init",
+        buildings.to_str().unwrap(),
+        "--district-around-buildings",
+        "-o",
+        site.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let district = &common::geojson_features(&dir.join("district.geojson"))[0];
+    assert_eq!(district["geometry"]["type"], "MultiPolygon", "{district}");
+    let (crossing, _) = check_split(&dir.join("district.geojson"));
+    assert_eq!(crossing, 1, "the outline is split at 180°");
+    // Its area: the 420 m square the buildings span, widened by 10 m with round corners,
+    // 420² + 4·420·10 + π·10² = 193,514 m² (the outline's plane is a sphere's, within 1 %).
+    let area = area_m2(&polygons(&district["geometry"]));
+    let expect = 420.0f64.powi(2) + 4.0 * 420.0 * 10.0 + std::f64::consts::PI * 100.0;
+    assert!(
+        (area - expect).abs() / expect < 0.01,
+        "outline {area:.0} m² vs {expect:.0}"
+    );
+    let (_, summary) = run_site(dir, &site);
+    assert_eq!(
+        summary["totals"]["district"]["buildings"], 9,
+        "{}",
+        summary["totals"]
+    );
 }

@@ -794,7 +794,11 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
         };
         let d = singles.iter().min_by(|a, b| a.3.total_cmp(&b.3));
         if let Some(o) = &outlined {
-            district_center = Some(o.extent);
+            // The centre: across 180° (west > east) half way round the east side.
+            let [w, south, e, north] = o.extent;
+            let east = if w > e { e + 360.0 } else { e };
+            let centre = cpgis_io::export::antimeridian::wrapped((w + east) / 2.0);
+            district_center = Some([centre, south, centre, north]);
             layers.push(Layer {
                 path: PathBuf::from(OUTLINE_FILE),
                 layer: None,

@@ -25,13 +25,15 @@ const M_PER_DEGREE: f64 = 111_319.490_793_273_6;
 /// The outline of the buildings of a proposal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outline {
-    /// The outline, longitude and latitude (WGS 84), counter-clockwise.
-    pub polygon: geo::Polygon<f64>,
+    /// The outline, longitude and latitude (WGS 84), counter-clockwise: one polygon, or its
+    /// two parts on either side of 180° where the buildings straddle it (RFC 7946 §3.1.9).
+    pub parts: geo::MultiPolygon<f64>,
     /// Buildings whose geometry it encloses.
     pub buildings: usize,
     /// Buildings left out: no geometry, or one that cannot be put in WGS 84.
     pub without_geometry: usize,
-    /// [west, south, east, north], degrees.
+    /// [west, south, east, north], degrees; across 180° the west edge is the one east of it
+    /// (west > east), as RFC 7946 writes a bounding box.
     pub extent: [f64; 4],
 }
 
@@ -80,6 +82,12 @@ pub fn outline(layers: &[Layer]) -> Result<Outline> {
             "no building has a geometry to outline the district with".into(),
         ));
     }
+    // Longitudes made continuous next to the first vertex's: buildings on both sides of 180°
+    // are neighbours, not a globe apart.
+    let start = lonlat[0].x;
+    for c in &mut lonlat {
+        c.x += ((start - c.x) / 360.0).round() * 360.0;
+    }
     // A local plane: x east and y north in metres about the buildings' mean latitude.
     let lat0 = lonlat.iter().map(|c| c.y).sum::<f64>() / lonlat.len() as f64;
     let k = lat0.to_radians().cos();
@@ -102,9 +110,33 @@ pub fn outline(layers: &[Layer]) -> Result<Outline> {
     let (xs, ys): (Vec<f64>, Vec<f64>) = polygon.exterior().coords().map(|c| (c.x, c.y)).unzip();
     let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let wrap = cpgis_io::export::antimeridian::wrapped;
+    let across = xs.iter().any(|x| !(-180.0..=180.0).contains(x));
+    let parts = if across {
+        let split = cpgis_io::export::antimeridian::split(&[polygon]);
+        geo::MultiPolygon(
+            split
+                .0
+                .into_iter()
+                .map(|p| {
+                    let ring: geo::LineString<f64> = p
+                        .exterior()
+                        .coords()
+                        .map(|c| geo::Coord {
+                            x: round7(c.x),
+                            y: round7(c.y),
+                        })
+                        .collect();
+                    geo::Polygon::new(ring, Vec::new()).orient(Direction::Default)
+                })
+                .collect(),
+        )
+    } else {
+        geo::MultiPolygon(vec![polygon])
+    };
     Ok(Outline {
-        extent: [min(&xs), min(&ys), max(&xs), max(&ys)],
-        polygon,
+        extent: [wrap(min(&xs)), min(&ys), wrap(max(&xs)), max(&ys)],
+        parts,
         buildings,
         without_geometry,
     })
@@ -116,23 +148,35 @@ fn round7(v: f64) -> f64 {
 }
 
 /// The outline as an RFC 7946 GeoJSON feature collection of one feature named `name`, one
-/// position a line.
+/// position a line: a Polygon, or a MultiPolygon of its parts either side of 180°.
 pub fn geojson(o: &Outline, name: &str) -> String {
     let text = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
     let source = format!(
         "cpgis init --district-around-buildings: the convex hull of {} buildings, {MARGIN_M} m around; replace it with the district's boundary",
         o.buildings
     );
-    let ring: Vec<String> = o
-        .polygon
-        .exterior()
-        .coords()
-        .map(|c| format!("        [{}, {}]", c.x, c.y))
-        .collect();
+    let ring = |p: &geo::Polygon<f64>| {
+        let positions: Vec<String> = p
+            .exterior()
+            .coords()
+            .map(|c| format!("        [{}, {}]", c.x, c.y))
+            .collect();
+        format!("[[\n{}\n    ]]", positions.join(",\n"))
+    };
+    let geometry = match o.parts.0.as_slice() {
+        [one] => format!(
+            "{{ \"type\": \"Polygon\", \"coordinates\": {} }}",
+            ring(one)
+        ),
+        parts => format!(
+            "{{ \"type\": \"MultiPolygon\", \"coordinates\": [{}] }}",
+            parts.iter().map(ring).collect::<Vec<_>>().join(", ")
+        ),
+    };
     format!(
-        "{{\n  \"type\": \"FeatureCollection\",\n  \"features\": [{{\n    \"type\": \"Feature\",\n    \"properties\": {{ \"name\": {}, \"source\": {} }},\n    \"geometry\": {{ \"type\": \"Polygon\", \"coordinates\": [[\n{}\n    ]] }}\n  }}]\n}}\n",
+        "{{\n  \"type\": \"FeatureCollection\",\n  \"features\": [{{\n    \"type\": \"Feature\",\n    \"properties\": {{ \"name\": {}, \"source\": {} }},\n    \"geometry\": {}\n  }}]\n}}\n",
         text(name),
         text(&source),
-        ring.join(",\n")
+        geometry
     )
 }
