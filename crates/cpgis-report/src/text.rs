@@ -392,6 +392,11 @@ fn factor_text(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// `n` things, singular or plural: "1 geometry", "10 geometries".
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// How many notes the terminal shows in full; the rest are counted.
 const NOTES_SHOWN: usize = 8;
 
@@ -410,37 +415,45 @@ pub fn warnings(run: &Estimated, community: Option<&cpgis_core::community::Commu
         let mut parts = Vec::new();
         if !q.skipped.is_empty() {
             parts.push(format!(
-                "{} features skipped (quality[{i}].skipped)",
-                q.skipped.len()
+                "{} skipped (quality[{i}].skipped)",
+                counted(q.skipped.len(), "feature", "features")
             ));
         }
         if q.repaired > 0 {
-            parts.push(format!("{} geometries repaired", q.repaired));
+            parts.push(format!(
+                "{} repaired",
+                counted(q.repaired, "geometry", "geometries")
+            ));
         }
         if !q.duplicates.is_empty() {
             parts.push(format!(
-                "{} buildings dropped as duplicates, drawn twice or in an earlier layer (quality[{i}].duplicates)",
-                q.duplicates.len()
+                "{} dropped as duplicates, drawn twice or in an earlier layer (quality[{i}].duplicates)",
+                counted(q.duplicates.len(), "building", "buildings")
             ));
         }
         if !q.duplicate_ids.is_empty() {
             parts.push(format!(
-                "{} ids used twice (quality[{i}].duplicate_ids)",
-                q.duplicate_ids.len()
+                "{} used twice (quality[{i}].duplicate_ids)",
+                counted(q.duplicate_ids.len(), "id", "ids")
             ));
         }
         let unread: usize = q.unread_values.values().map(|u| u.count).sum();
         if unread > 0 {
             let fields: Vec<&str> = q.unread_values.keys().map(String::as_str).collect();
             parts.push(format!(
-                "{unread} values that are not numbers in {} (quality[{i}].unread_values)",
+                "{} in {} (quality[{i}].unread_values)",
+                counted(
+                    unread,
+                    "value that is not a number",
+                    "values that are not numbers"
+                ),
                 fields.join(", ")
             ));
         }
         if !q.rejected.is_empty() {
             parts.push(format!(
-                "{} values refused as impossible (quality[{i}].rejected)",
-                q.rejected.len()
+                "{} refused as impossible (quality[{i}].rejected)",
+                counted(q.rejected.len(), "value", "values")
             ));
         }
         if q.crs.contains("replacing the layer's own") {
@@ -494,6 +507,13 @@ mod tests {
         assert_eq!(fmt_value(52.7), "52.7");
         assert_eq!(fmt_value(0.0), "0");
         assert_eq!(fmt_value(-0.000_123_456_78), "-0.000123457");
+    }
+
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        assert_eq!(counted(1, "geometry", "geometries"), "1 geometry");
+        assert_eq!(counted(10, "geometry", "geometries"), "10 geometries");
+        assert_eq!(counted(0, "feature", "features"), "0 features");
     }
 
     #[test]
