@@ -418,6 +418,32 @@ fn cea_shapefiles_get_their_typology_joined_by_name() {
     }
 }
 
+/// Asked for the buildings' outline where a boundary is given too, init takes the outline and
+/// names the boundary as not used, with how to use it instead.
+#[test]
+fn the_outline_asked_for_sets_a_given_boundary_aside_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = files(
+        "kamppi",
+        &["kamppi_district_boundary.geojson", "buildings.geojson"],
+    );
+    args.push("--district-around-buildings".into());
+    let out = tmp.path().join("site.toml");
+    let mut all: Vec<&str> = vec!["init"];
+    all.extend(args.iter().map(String::as_str));
+    all.extend(["-o", out.to_str().unwrap()]);
+    let r = cpgis(&all);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("kamppi_district_boundary.geojson: a single boundary polygon; the district is the buildings' outline (district.geojson)"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("the smallest was taken"), "{}", r.stdout);
+    let c = parse_site_file(&out).unwrap();
+    assert_eq!(name_of(&c.district.source.path), "district.geojson");
+}
+
 /// Regression: with the files in the shell's order (`*.shp typology.dbf`: site, surroundings,
 /// zone), `init` joined CEA's typology to the surroundings, which also have a `Name` (CEA1000…),
 /// left the zone's 15 buildings without uses and the verdict "climate positive by 1,349 t"

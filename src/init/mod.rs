@@ -785,14 +785,18 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             .filter(holds_buildings)
             .collect();
         let singles = if with_buildings.is_empty() {
-            if !all_singles.is_empty() && !building_extents.is_empty() {
+            if !all_singles.is_empty() && !building_extents.is_empty() && outlined.is_none() {
                 guesses.push("district: no single-polygon layer lies where the buildings are; the smallest was taken, so the run will find no building in it".into());
             }
             all_singles
         } else {
             with_buildings
         };
-        let d = singles.iter().min_by(|a, b| a.3.total_cmp(&b.3));
+        // The smallest single polygon, unless the buildings' outline is the district.
+        let d = singles
+            .iter()
+            .min_by(|a, b| a.3.total_cmp(&b.3))
+            .filter(|_| outlined.is_none());
         if let Some(o) = &outlined {
             // The centre: across 180° (west > east) half way round the east side.
             let [w, south, e, north] = o.extent;
@@ -829,13 +833,13 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
                 "no layer holds a single boundary polygon to take as the district: pass --district NAME_OR_ID to pick one from a boundary layer, or --district-around-buildings to take the buildings' outline (written beside the site file for you to check)".into(),
             ));
         }
-        if let Some(d) = d.filter(|_| outlined.is_none()) {
+        if let Some(d) = d {
             if singles.len() > 1 {
                 guesses.push(format!(
-                "district: the smallest of {} single-polygon layers, {} (pass --district to choose)",
-                singles.len(),
-                d.0.display()
-            ));
+                    "district: the smallest of {} single-polygon layers, {} (pass --district to choose)",
+                    singles.len(),
+                    d.0.display()
+                ));
             }
             district_center = d.4.extent_wgs84;
             layers.push(Layer {
@@ -851,7 +855,6 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             chosen_name = schema::name_field(&field_names(&d.4))
                 .and_then(|field| first_value(&d.0, &d.1, &field));
         }
-        let d = d.filter(|_| outlined.is_none());
         // One neighbourhoods layer: of the boundary layers with several polygons where the
         // buildings are, the finest (most polygons).
         let sets: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
