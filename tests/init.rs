@@ -444,6 +444,23 @@ fn the_outline_asked_for_sets_a_given_boundary_aside_and_says_so() {
     assert_eq!(name_of(&c.district.source.path), "district.geojson");
 }
 
+/// The buildings' outline of a whole OSM extract: the extract's multipolygons (buildings, lakes,
+/// boundaries of every level) are not taken as the neighbourhoods, which only a named
+/// district's administrative level gives; they had all been.
+#[test]
+fn an_osm_extract_outlined_takes_no_neighbourhoods() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = files("liechtenstein", &["liechtenstein-2013-08-03.osm.pbf"]);
+    args.push("--district-around-buildings".into());
+    let c = init(tmp.path(), &args);
+    assert!(c.neighbourhoods.is_none(), "{:?}", c.neighbourhoods);
+    assert_eq!(name_of(&c.district.source.path), "district.geojson");
+    assert_eq!(
+        c.buildings[0].source.filter.as_deref(),
+        Some("building IS NOT NULL")
+    );
+}
+
 /// Regression: with the files in the shell's order (`*.shp typology.dbf`: site, surroundings,
 /// zone), `init` joined CEA's typology to the surroundings, which also have a `Name` (CEA1000…),
 /// left the zone's 15 buildings without uses and the verdict "climate positive by 1,349 t"

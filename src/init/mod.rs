@@ -857,15 +857,24 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
         }
         // One neighbourhoods layer: of the boundary layers with several polygons where the
         // buildings are, the finest (most polygons).
-        let sets: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
-            boundaries.iter().filter(|b| b.2 > 1).collect();
+        // An OSM extract's multipolygons are every area (buildings, lakes, boundaries of every
+        // level): its neighbourhoods are an administrative level, which only a named district
+        // (--district) gives. Here they are no boundary set.
+        let osm_areas = |b: &(PathBuf, String, usize, f64, LayerReport)| b.4.driver == "OSM";
+        let sets: Vec<&(PathBuf, String, usize, f64, LayerReport)> = boundaries
+            .iter()
+            .filter(|b| b.2 > 1 && !osm_areas(b))
+            .collect();
         let near: Vec<&(PathBuf, String, usize, f64, LayerReport)> =
             sets.iter().copied().filter(holds_buildings).collect();
         let chosen_nb = (if near.is_empty() { &sets } else { &near })
             .iter()
             .max_by_key(|b| b.2)
             .map(|b| (b.0.clone(), b.1.clone()));
-        for (path, layer, n, _, report) in &boundaries {
+        for b @ (path, layer, n, _, report) in &boundaries {
+            if osm_areas(b) {
+                continue;
+            }
             if *n > 1 && chosen_nb.as_ref() == Some(&(path.clone(), layer.clone())) {
                 layers.push(Layer {
                     path: path.clone(),
