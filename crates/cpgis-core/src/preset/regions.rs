@@ -362,6 +362,7 @@ pub const CITIES: &[City] = &[
     c("Linz", 14.29, 48.31, "europe", "AT"),
     c("Salzburg", 13.04, 47.81, "europe", "AT"),
     c("Innsbruck", 11.39, 47.27, "europe", "AT"),
+    c("Bregenz", 9.75, 47.50, "europe", "AT"),
     c("Brussels", 4.35, 50.85, "europe", "BE"),
     c("Antwerp", 4.40, 51.22, "europe", "BE"),
     c("Liège", 5.57, 50.63, "europe", "BE"),
@@ -747,6 +748,23 @@ mod tests {
                 "; Freiburg im Breisgau, of region DE, 0.3810 kg CO2e/kWh, lies 64 km away"
             ),
             "{note}"
+        );
+        // Vaduz, Liechtenstein (no region of its own): Switzerland from St. Gallen, 33 km, and
+        // the note names Bregenz, Austria, 43 km away (haversine from 9.521 E 47.141 N). A
+        // district in Dornbirn, Vorarlberg (9.741 E 47.414 N), takes Austria from Bregenz
+        // (10 km), not Switzerland from St. Gallen (28 km) as before Bregenz was listed.
+        let (gallen, km) = nearest_city(&europe, 9.521, 47.141).unwrap();
+        assert_eq!(
+            (gallen.name, gallen.code, km.round()),
+            ("St. Gallen", "CH", 33.0)
+        );
+        let note = pick_caution(&europe, 9.521, 47.141, gallen, km);
+        assert!(note.starts_with("; Bregenz, of region AT"), "{note}");
+        assert!(note.contains("lies 43 km away"), "{note}");
+        let (bregenz, km) = nearest_city(&europe, 9.741, 47.414).unwrap();
+        assert_eq!(
+            (bregenz.name, bregenz.code, km.round()),
+            ("Bregenz", "AT", 10.0)
         );
         // Vienna: Bratislava, Slovakia, 55 km east.
         let (vienna, km) = nearest_city(&europe, 16.37, 48.21).unwrap();
