@@ -62,7 +62,19 @@ pub fn load_site_with(
         None
     };
     if let (true, Some((lon, lat))) = (config.preset_by_location, place) {
-        let chosen = cpgis_core::preset::for_location(lon, lat);
+        let Some(chosen) = cpgis_core::preset::for_location(lon, lat) else {
+            let mut issues = cpgis_core::issues::ConfigIssues::new(config.file.clone());
+            issues.push(
+                "preset",
+                &format!(
+                    "is not given, and no built-in preset describes a district at {}: the built-in ones are {}",
+                    cpgis_core::preset::place_text(lon, lat),
+                    cpgis_core::preset::PRESET_PLACES
+                ),
+                Some("name the closest in climate, grid and travel with preset = \"…\" and set the place's own factors in [factors] (at least carriers.electricity), or a preset file of your own that extends one (`cpgis presets show NAME` lists the values)"),
+            );
+            return Err(Error::Config(issues));
+        };
         if chosen != config.preset {
             config.preset = chosen.to_string();
             checked = run::check(&config, &Disk)?;

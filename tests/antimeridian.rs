@@ -176,7 +176,8 @@ fn a_district_across_180_degrees_is_written_split_with_its_true_area() {
     std::fs::write(dir.join("buildings.geojson"), collection(&buildings)).unwrap();
     let site = common::write_site(
         dir,
-        "name = \"Across the antimeridian (made-up)\"\n\n[district]\npath = \"district.geojson\"\nname = \"id\"\n\n[buildings]\npath = \"buildings.geojson\"\nid = \"id\"\nuse = \"building\"\nfloors = \"building_levels\"\n\n[community]\nmethod = \"buffer\"\ndistance_m = 500\n\n[grid]\ncell_m = 250\n",
+        // No built-in preset describes Fiji: one is named (the geometry is what is tested).
+        "name = \"Across the antimeridian (made-up)\"\npreset = \"europe\"\n\n[district]\npath = \"district.geojson\"\nname = \"id\"\n\n[buildings]\npath = \"buildings.geojson\"\nid = \"id\"\nuse = \"building\"\nfloors = \"building_levels\"\n\n[community]\nmethod = \"buffer\"\ndistance_m = 500\n\n[grid]\ncell_m = 250\n",
     );
     let (out, summary) = run_site(dir, &site);
     assert_eq!(
@@ -256,6 +257,10 @@ fn the_buildings_outline_across_180_degrees_is_split_and_holds_them() {
         (area - expect).abs() / expect < 0.01,
         "outline {area:.0} m² vs {expect:.0}"
     );
+    // No built-in preset describes Fiji: init leaves the preset to name, and one is named here.
+    let text = std::fs::read_to_string(&site).unwrap();
+    assert!(r.stdout.contains("preset: none written"), "{}", r.stdout);
+    std::fs::write(&site, format!("preset = \"europe\"\n{text}")).unwrap();
     let (_, summary) = run_site(dir, &site);
     assert_eq!(
         summary["totals"]["district"]["buildings"], 9,

@@ -873,3 +873,58 @@ fn a_site_without_a_preset_gets_the_one_of_its_place() {
         .stdout
         .contains("the site file names no preset: `helsinki`, chosen by the district's location"));
 }
+
+/// A site file naming no preset, for a district no built-in preset describes (a made-up block
+/// in Ultimo, Sydney): the run refuses to guess, naming the place and the presets' places, where
+/// it had taken china-north "by the district's location"; named, the preset runs. `init` writes
+/// the preset line commented out with the same reason.
+#[test]
+fn a_place_no_preset_describes_is_not_given_one_by_guess() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("district.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Ultimo"},"geometry":{"type":"Polygon","coordinates":[[[151.195,-33.885],[151.205,-33.885],[151.205,-33.875],[151.195,-33.875],[151.195,-33.885]]]}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("buildings.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a","osm_id":"1","building":"apartments","building:levels":6},"geometry":{"type":"Polygon","coordinates":[[[151.199,-33.881],[151.2,-33.881],[151.2,-33.88],[151.199,-33.88],[151.199,-33.881]]]}}]}"#,
+    )
+    .unwrap();
+    let body = "[district]\npath = \"district.geojson\"\n[buildings]\npath = \"buildings.geojson\"\nid = \"id\"\nuse = \"building\"\nfloors = \"building:levels\"\n";
+    let site = write_site(dir, &format!("name = \"Ultimo\"\n{body}"));
+    let out = dir.join("out");
+    let r = common::cpgis_site("run", &site, &out);
+    common::assert_bad_input(
+        &r,
+        &["preset", "151.20° E, 33.88° S", "china-north (China)"],
+    );
+    assert!(!out.join("summary.json").exists());
+    let named = write_site(
+        dir,
+        &format!("name = \"Ultimo\"\npreset = \"europe\"\n{body}"),
+    );
+    let r = common::cpgis_site("run", &named, &out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(summary(&out)["preset"]["name"], "europe");
+    // init: the preset line is written commented out, and its site file is refused the same way.
+    let init_site = dir.join("init.toml");
+    let r = common::cpgis(&[
+        "init",
+        dir.join("district.geojson").to_str().unwrap(),
+        dir.join("buildings.geojson").to_str().unwrap(),
+        "-o",
+        init_site.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("preset: none written"), "{}", r.stdout);
+    let text = std::fs::read_to_string(&init_site).unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("# preset = "))
+            && !text.lines().any(|l| l.starts_with("preset")),
+        "{text}"
+    );
+    let r = common::cpgis_site("run", &init_site, &dir.join("out2"));
+    common::assert_bad_input(&r, &["preset", "151.20° E, 33.88° S"]);
+}

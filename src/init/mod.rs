@@ -76,7 +76,8 @@ pub struct Layer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proposal {
     pub layers: Vec<Layer>,
-    pub preset: &'static str,
+    /// The preset chosen by the district's place; `None` where no built-in one describes it.
+    pub preset: Option<&'static str>,
     pub guesses: Vec<String>,
     /// The district's name, when `--district` found its feature (its name field, not the id
     /// it was found by).
@@ -939,17 +940,28 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             "none of these layers holds buildings (polygons with building attributes)".into(),
         ));
     }
-    let preset = district_center
-        .map(|e| cpgis_core::preset::for_location((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0))
-        .unwrap_or(crate::preset::DEFAULT);
     let center = district_center.map(|e| ((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0));
-    guesses.push(format!(
-        "preset: `{preset}`, chosen by the district's location{}",
-        grid_guess(preset, center)
-    ));
+    // No place known: the default, as a site file naming none gets. A place no built-in preset
+    // describes: none, and the site file says to name one (the run refuses to guess).
+    let preset = match center {
+        Some((lon, lat)) => cpgis_core::preset::for_location(lon, lat),
+        None => Some(crate::preset::DEFAULT),
+    };
+    match (preset, center) {
+        (Some(p), _) => guesses.push(format!(
+            "preset: `{p}`, chosen by the district's location{}",
+            grid_guess(p, center)
+        )),
+        (None, Some((lon, lat))) => guesses.push(format!(
+            "preset: none written: no built-in preset describes a district at {} (the built-in ones are {}); name the closest in climate, grid and travel with preset = \"…\" and set the place's own factors in [factors], at least carriers.electricity: `cpgis run` refuses to guess",
+            cpgis_core::preset::place_text(lon, lat),
+            cpgis_core::preset::PRESET_PLACES
+        )),
+        (None, None) => {}
+    }
     for l in &mut layers {
         if let Role::Buildings { map, .. } = &mut l.role {
-            if let Some(g) = schema::country_units(map, preset) {
+            if let Some(g) = schema::country_units(map, preset.unwrap_or("")) {
                 guesses.push(format!("{}: {g}", l.path.display()));
             }
         }

@@ -72,11 +72,18 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
         out,
         "crs = \"auto\"                     # the UTM zone of the district"
     );
-    let _ = writeln!(
-        out,
-        "preset = {}                 # `cpgis presets` lists the others",
-        q(p.preset)
-    );
+    match p.preset {
+        Some(preset) => writeln!(
+            out,
+            "preset = {}                 # `cpgis presets` lists the others",
+            q(preset)
+        ),
+        None => writeln!(
+            out,
+            "# preset = \"…\"   # no built-in preset describes this place: name the closest (`cpgis presets`) and set the place's own factors in [factors]"
+        ),
+    }
+    .ok();
     for l in &p.layers {
         if let Role::District { filter, name } = &l.role {
             let _ = writeln!(out, "\n[district]");

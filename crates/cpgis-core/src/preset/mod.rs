@@ -345,17 +345,36 @@ fn check_replacement(
 }
 
 /// The built-in preset for a place (longitude, latitude, degrees) by rough boxes: Helsinki,
-/// Europe, North America, else china-north. A guess, said wherever it is used.
-pub fn for_location(lon: f64, lat: f64) -> &'static str {
+/// Europe, North America, China; `None` elsewhere, where no built-in preset describes the
+/// place (a district in Sydney had been given china-north "by its location"). A guess, said
+/// wherever it is used.
+pub fn for_location(lon: f64, lat: f64) -> Option<&'static str> {
     if (59.9..60.4).contains(&lat) && (24.5..25.3).contains(&lon) {
-        "helsinki"
+        Some("helsinki")
     } else if (-25.0..45.0).contains(&lon) && (34.0..72.0).contains(&lat) {
-        "europe"
+        Some("europe")
     } else if (-170.0..-50.0).contains(&lon) && (15.0..72.0).contains(&lat) {
-        "usa"
+        Some("usa")
+    } else if (73.0..135.0).contains(&lon) && (18.0..54.0).contains(&lat) {
+        Some("china-north")
     } else {
-        "china-north"
+        None
     }
+}
+
+/// The places the built-in presets describe, for messages.
+pub const PRESET_PLACES: &str =
+    "helsinki (Helsinki), europe (Europe), usa (North America), china-north (China)";
+
+/// A place for messages: "151.20° E, 33.88° S".
+pub fn place_text(lon: f64, lat: f64) -> String {
+    format!(
+        "{:.2}° {}, {:.2}° {}",
+        lon.abs(),
+        if lon < 0.0 { "W" } else { "E" },
+        lat.abs(),
+        if lat < 0.0 { "S" } else { "N" }
+    )
 }
 
 /// What the electricity factor of each built-in preset stands for: a national average, a
@@ -388,6 +407,19 @@ pub fn grid_scope(preset: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_place_outside_every_presets_box_gets_none() {
+        assert_eq!(for_location(24.93, 60.17), Some("helsinki"));
+        assert_eq!(for_location(8.52, 47.17), Some("europe")); // Zug
+        assert_eq!(for_location(-105.18, 39.74), Some("usa")); // Golden, Colorado
+        assert_eq!(for_location(116.40, 39.90), Some("china-north")); // Beijing
+        assert_eq!(for_location(151.20, -33.88), None); // Sydney
+        assert_eq!(for_location(139.69, 35.69), None); // Tokyo
+        assert_eq!(for_location(36.82, -1.29), None); // Nairobi
+        assert_eq!(for_location(-46.63, -23.55), None); // São Paulo
+        assert_eq!(place_text(151.2, -33.88), "151.20° E, 33.88° S");
+    }
     use crate::files::{MemoryFiles, NoFiles};
 
     #[test]
