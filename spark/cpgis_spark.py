@@ -216,6 +216,10 @@ def main(argv=None):
 
 def run(args):
     """The job on `args.master`."""
+    # Checked before a JVM starts: the binary every executor is sent.
+    worker = os.path.abspath(args.worker)
+    if not os.access(worker, os.X_OK):
+        sys.exit(f"--worker {args.worker}: not an executable file")
     # The workers run this interpreter (it has pyarrow), not whichever `python3` is first.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession, functions as F
@@ -257,9 +261,6 @@ def run(args):
     # The tile function lives in this module; the worker binary and the model go with it, so an
     # executor on another machine needs none of the driver's paths.
     spark.sparkContext.addPyFile(os.path.abspath(__file__))
-    worker = os.path.abspath(args.worker)
-    if not os.access(worker, os.X_OK):
-        sys.exit(f"--worker {args.worker}: not an executable file")
     spark.sparkContext.addFile(worker)
     spark.sparkContext.addFile(model_path)
     df = spark.read.parquet(features)

@@ -104,13 +104,7 @@ fn area_m2(parts: &[Vec<Vec<(f64, f64)>>]) -> f64 {
 /// Runs the site file into `dir/out`: the folder and its summary.
 fn run_site(dir: &Path, site: &Path) -> (std::path::PathBuf, Value) {
     let out = dir.join("out");
-    let run = common::cpgis(&[
-        "run",
-        site.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    let run = common::cpgis_site("run", site, &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();

@@ -20,13 +20,13 @@ fn run(out: &std::path::Path, extra: &[&str]) {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
-#[test]
-fn one_changed_setting_shows_exactly_that_change() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+/// The demo case run as it is (A) and with `--set SETTING` (B), compared into `dir/cmp`: the
+/// compare run (checked to succeed) and its folder.
+fn compared(dir: &std::path::Path, setting: &str) -> (common::Run, std::path::PathBuf) {
+    let (a, b) = (dir.join("a"), dir.join("b"));
     run(&a, &[]);
-    run(&b, &["--set", "offsets.margin=0.2"]);
-    let out = tmp.path().join("cmp");
+    run(&b, &["--set", setting]);
+    let out = dir.join("cmp");
     let r = common::cpgis(&[
         "compare",
         a.to_str().unwrap(),
@@ -35,6 +35,13 @@ fn one_changed_setting_shows_exactly_that_change() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    (r, out)
+}
+
+#[test]
+fn one_changed_setting_shows_exactly_that_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (r, out) = compared(tmp.path(), "offsets.margin=0.2");
     assert!(
         r.stdout.contains("B was run with --set offsets.margin=0.2"),
         "{}",
@@ -118,18 +125,7 @@ fn a_folder_without_a_summary_is_refused() {
 #[test]
 fn a_changed_crs_is_named_not_subtracted() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    run(&a, &[]);
-    run(&b, &["--set", "crs=\"EPSG:3067\""]);
-    let out = tmp.path().join("cmp");
-    let r = common::cpgis(&[
-        "compare",
-        a.to_str().unwrap(),
-        b.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, out) = compared(tmp.path(), "crs=\"EPSG:3067\"");
     let rows = common::read_csv(&out.join("compare.csv"));
     let crs = rows
         .iter()

@@ -10,13 +10,17 @@ use common::{cpgis, fixture, geojson_features};
 use cpgis::config::{AreaUnit, SiteConfig};
 use cpgis::parse_site_file;
 
-fn init(dir: &Path, args: &[String]) -> SiteConfig {
+/// `cpgis init ARGS -o DIR/site.toml`: the run and the site file's path.
+fn init_run(dir: &Path, args: &[String]) -> (common::Run, PathBuf) {
     let out = dir.join("site.toml");
-    let mut all: Vec<String> = vec!["init".into()];
-    all.extend(args.iter().cloned());
-    all.extend(["-o".to_string(), out.display().to_string()]);
-    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    let r = cpgis(&refs);
+    let mut all: Vec<&str> = vec!["init"];
+    all.extend(args.iter().map(String::as_str));
+    all.extend(["-o", out.to_str().unwrap()]);
+    (cpgis(&all), out)
+}
+
+fn init(dir: &Path, args: &[String]) -> SiteConfig {
+    let (r, out) = init_run(dir, args);
     assert_eq!(r.code, 0, "init failed: {}", r.stderr);
     assert!(r.stdout.contains("cpgis run"), "{}", r.stdout);
     parse_site_file(&out)
@@ -428,11 +432,7 @@ fn the_outline_asked_for_sets_a_given_boundary_aside_and_says_so() {
         &["kamppi_district_boundary.geojson", "buildings.geojson"],
     );
     args.push("--district-around-buildings".into());
-    let out = tmp.path().join("site.toml");
-    let mut all: Vec<&str> = vec!["init"];
-    all.extend(args.iter().map(String::as_str));
-    all.extend(["-o", out.to_str().unwrap()]);
-    let r = cpgis(&all);
+    let (r, out) = init_run(tmp.path(), &args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout.contains("kamppi_district_boundary.geojson: a single boundary polygon; the district is the buildings' outline (district.geojson)"),
@@ -514,11 +514,7 @@ fn road_and_rail_line_layers_become_the_maps_context() {
     let copy = tmp.path().join("more_roads.geojson");
     std::fs::copy(fixture("kamppi/centre_2019_roads.geojson"), &copy).unwrap();
     args.push(copy.display().to_string());
-    let out = tmp.path().join("site.toml");
-    let mut all: Vec<&str> = vec!["init"];
-    all.extend(args.iter().map(String::as_str));
-    all.extend(["-o", out.to_str().unwrap()]);
-    let r = cpgis(&all);
+    let (r, out) = init_run(tmp.path(), &args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout

@@ -370,6 +370,11 @@ fn key_values(
         .collect())
 }
 
+/// The middle of a [west, south, east, north] extent, longitude and latitude.
+fn middle(e: [f64; 4]) -> (f64, f64) {
+    ((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0)
+}
+
 /// The field names of a one-layer file.
 fn inspect_fields(path: &Path) -> Result<Vec<String>> {
     let ds = crate::layer::open_dataset(path, &GeometryColumns::Auto)?;
@@ -618,6 +623,9 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
     // both have a `Name`; the first in the command line's order had been taken).
     for (tpath, tfields) in &tables {
         let mut best: Option<(usize, usize, usize, Vec<String>)> = None;
+        // The table's key values, read once per key field.
+        let mut table_keys: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            Default::default();
         for (i, l) in layers.iter().enumerate() {
             let Role::Buildings {
                 schema: Schema::Cea,
@@ -633,11 +641,15 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
                 continue;
             }
             let key = probe.join.as_ref().map(|j| j.1.clone()).unwrap_or_default();
-            let table_keys = key_values(tpath, None, &key)?;
+            if !table_keys.contains_key(&key) {
+                let values = key_values(tpath, None, &key)?;
+                table_keys.insert(key.clone(), values);
+            }
+            let keys = &table_keys[&key];
             let layer_keys = key_values(&l.path, l.layer.as_deref(), &key)?;
-            let matches = table_keys.intersection(&layer_keys).count();
+            let matches = keys.intersection(&layer_keys).count();
             if matches > 0 && best.as_ref().is_none_or(|b| matches > b.1) {
-                best = Some((i, matches, table_keys.len(), report_fields));
+                best = Some((i, matches, keys.len(), report_fields));
             }
         }
         if let Some((i, matches, rows, report_fields)) = best {
@@ -671,7 +683,8 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
         DistrictFrom::AroundBuildings => Some(outline::outline(&layers)?),
         _ => None,
     };
-    let mut district_center: Option<[f64; 4]> = None;
+    // The district's centre, longitude and latitude: the preset and grid region are chosen by it.
+    let mut center: Option<(f64, f64)> = None;
     let mut chosen_name: Option<String> = None;
     if let Some(wanted) = district {
         let mut all_names = Vec::new();
@@ -719,7 +732,7 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             ),
             None => format!("{field} = '{}'", quote(&value)),
         };
-        district_center = report.extent_wgs84;
+        center = report.extent_wgs84.map(middle);
         layers.push(Layer {
             path: path.clone(),
             layer: layer_opt.clone(),
@@ -799,11 +812,7 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             .min_by(|a, b| a.3.total_cmp(&b.3))
             .filter(|_| outlined.is_none());
         if let Some(o) = &outlined {
-            // The centre: across 180° (west > east) half way round the east side.
-            let [w, south, e, north] = o.extent;
-            let east = if w > e { e + 360.0 } else { e };
-            let centre = cpgis_io::export::antimeridian::wrapped((w + east) / 2.0);
-            district_center = Some([centre, south, centre, north]);
+            center = Some(o.centre);
             layers.push(Layer {
                 path: PathBuf::from(OUTLINE_FILE),
                 layer: None,
@@ -842,7 +851,7 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
                     d.0.display()
                 ));
             }
-            district_center = d.4.extent_wgs84;
+            center = d.4.extent_wgs84.map(middle);
             layers.push(Layer {
                 path: d.0.clone(),
                 layer: several_file(&d.0).then(|| d.1.clone()),
@@ -940,7 +949,6 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             "none of these layers holds buildings (polygons with building attributes)".into(),
         ));
     }
-    let center = district_center.map(|e| ((e[0] + e[2]) / 2.0, (e[1] + e[3]) / 2.0));
     // No place known: the default, as a site file naming none gets. A place no built-in preset
     // describes: none, and the site file says to name one (the run refuses to guess).
     let preset = match center {
@@ -1032,6 +1040,10 @@ pub fn init(
         .find(|l| matches!(l.role, Role::Buildings { .. }))
         .and_then(|l| l.path.file_stem())
         .map(|s| s.to_string_lossy().into_owned());
+    // Both files are written in full before either is renamed into place, the district first:
+    // a failed write leaves the previous pair; only a kill between the two renames could leave
+    // a new outline beside the previous site file.
+    let mut district_file = None;
     if let Some(o) = &proposal.outline {
         let file = base.join(OUTLINE_FILE);
         if file.exists() && !force {
@@ -1042,7 +1054,9 @@ pub fn init(
         }
         let name = buildings_stem.clone().unwrap_or_else(|| "site".into());
         let text = outline::geojson(o, &name);
-        crate::export::atomic::write_atomic(&file, |w| w.write_all(text.as_bytes()))?;
+        district_file = Some(crate::export::atomic::write_staged(&file, |w| {
+            w.write_all(text.as_bytes())
+        })?);
         for l in &mut proposal.layers {
             if matches!(l.role, Role::District { .. }) {
                 l.path = file.clone();
@@ -1068,7 +1082,11 @@ pub fn init(
                 .unwrap_or_else(|| "site".into())
         });
     let text = write::site_file(&proposal, &base, &name);
-    crate::export::atomic::write_atomic(out, |w| w.write_all(text.as_bytes()))?;
+    let site = crate::export::atomic::write_staged(out, |w| w.write_all(text.as_bytes()))?;
+    if let Some(d) = district_file {
+        d.commit()?;
+    }
+    site.commit()?;
     let mut accounted = accounts(&proposal);
     accounted.extend(
         unmapped(&proposal)

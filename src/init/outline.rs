@@ -32,9 +32,9 @@ pub struct Outline {
     pub buildings: usize,
     /// Buildings left out: no geometry, or one that cannot be put in WGS 84.
     pub without_geometry: usize,
-    /// [west, south, east, north], degrees; across 180° the west edge is the one east of it
-    /// (west > east), as RFC 7946 writes a bounding box.
-    pub extent: [f64; 4],
+    /// Its centre, longitude (−180…180°) and latitude: the middle of its extent, across 180°
+    /// half way round the east side.
+    pub centre: (f64, f64),
 }
 
 fn bad(path: &Path, problem: String) -> Error {
@@ -110,7 +110,6 @@ pub fn outline(layers: &[Layer]) -> Result<Outline> {
     let (xs, ys): (Vec<f64>, Vec<f64>) = polygon.exterior().coords().map(|c| (c.x, c.y)).unzip();
     let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let wrap = cpgis_io::export::antimeridian::wrapped;
     let across = xs.iter().any(|x| !(-180.0..=180.0).contains(x));
     let parts = if across {
         let split = cpgis_io::export::antimeridian::split(&[polygon]);
@@ -135,7 +134,11 @@ pub fn outline(layers: &[Layer]) -> Result<Outline> {
         geo::MultiPolygon(vec![polygon])
     };
     Ok(Outline {
-        extent: [wrap(min(&xs)), min(&ys), wrap(max(&xs)), max(&ys)],
+        // The extent of the continuous outline (longitudes may pass 180°), its middle wrapped.
+        centre: (
+            cpgis_io::export::antimeridian::wrapped((min(&xs) + max(&xs)) / 2.0),
+            (min(&ys) + max(&ys)) / 2.0,
+        ),
         parts,
         buildings,
         without_geometry,
