@@ -139,12 +139,16 @@ fn the_terminal_ends_with_the_notes_counted() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     for phrase in [
-        "8 notes (listed by id in summary.json, and in report.html):",
+        "9 notes (listed by id in summary.json, and in report.html):",
         // Oak View lies 44 km from Los Angeles: eGRID2022 CAMX, not the national average.
         "  - the grid's electricity factor, 0.2265 kg CO2e/kWh, is that of grid region CAMX, picked by the district's location: the nearest listed city, Los Angeles, 44 km from the district's centre",
         "  - 10 buildings are points: no footprint, so no roof for rooftop PV",
-        "  - 1 buildings have some of their meters read and the others modelled",
-        "  - 1 buildings export more electricity than they draw",
+        // Ten multifamily properties and no population layer: their residents from floor area
+        // at the usa preset's 74 m² a resident.
+        "  - 10 buildings with housing (10 in the district) take their residents from floor area, 74 m² per resident: the site has no population layer (profile.residents_by_floor_area)",
+        // Singular for one (it had read "1 buildings have").
+        "  - 1 building has some meters read and the others modelled",
+        "  - 1 building is a net exporter of electricity",
         "`Property GFA - Self-Reported (ft²)` could be read two ways",
     ] {
         assert!(

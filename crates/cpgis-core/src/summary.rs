@@ -679,6 +679,74 @@ pub fn grid_note(run: &Estimated) -> Option<String> {
     ))
 }
 
+/// "1 building has", "3 buildings have": `n` and the words for one or many.
+fn buildings_do(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The defaults used where a building's data was missing (floors, use, era, residents), each
+/// counted over the map and the district, its ids in `profile.*`.
+fn default_notes(run: &Estimated, out: &mut Vec<String>) {
+    let buildings = &run.profiles.buildings;
+    let n = buildings.len();
+    let in_district = buildings.iter().filter(|b| b.in_district).count();
+    let share = |k: usize| {
+        format!(
+            "{k} of {n} buildings ({:.0} %; ",
+            100.0 * k as f64 / n.max(1) as f64
+        )
+    };
+    let have = |k: usize| if k == 1 { "has" } else { "have" };
+    let counted = |pred: fn(&crate::profile::Profile) -> bool| {
+        let all = buildings.iter().filter(|b| pred(b)).count();
+        let district = buildings
+            .iter()
+            .filter(|b| b.in_district && pred(b))
+            .count();
+        (all, district)
+    };
+    let (k, d) = counted(crate::profile::Profile::floors_defaulted);
+    if k > 0 {
+        out.push(format!(
+            "{}{d} of {in_district} in the district) {} no floor count, height or floor area: footprint × the use's default floors (profile.default_floors)",
+            share(k),
+            have(k)
+        ));
+    }
+    let (k, d) = counted(crate::profile::Profile::use_unknown);
+    if k > 0 {
+        out.push(format!(
+            "{}{d} of {in_district} in the district) {} no use type (none given, a generic value such as OpenStreetMap's `yes`, or one no table knows): modelled by the `unknown` archetype, an assumed mix with {:.0} % of its floor area housing (profile.unknown_use; map uses with use_map)",
+            share(k),
+            have(k),
+            100.0 * run.factors.unknown_use_housing_share
+        ));
+    }
+    let (k, d) = counted(crate::profile::Profile::era_unknown);
+    if k > 0 {
+        out.push(format!(
+            "{}{d} of {in_district} in the district) {} no readable construction year or standard: space heat at the `unknown` era's factor, {} (profile.unknown_era)",
+            share(k),
+            have(k),
+            run.factors.era(crate::preset::Era::Unknown)
+        ));
+    }
+    let (k, d) = counted(crate::profile::Profile::residents_by_floor_area);
+    if k > 0 {
+        let why = if run.site.population.is_empty() {
+            "the site has no population layer"
+        } else {
+            "no population cell covers them"
+        };
+        out.push(format!(
+            "{} with housing ({d} in the district) {} their residents from floor area, {} m² per resident: {why} (profile.residents_by_floor_area)",
+            buildings_do(k, "building", "buildings"),
+            if k == 1 { "takes" } else { "take" },
+            run.factors.floor_area_per_resident_m2
+        ));
+    }
+}
+
 /// Plain-language notes on what the run could not do as asked.
 pub fn notes(run: &Estimated) -> Vec<String> {
     let mut out = Vec::new();
@@ -736,16 +804,17 @@ pub fn notes(run: &Estimated) -> Vec<String> {
     }
     if !p.no_floor_area.is_empty() {
         out.push(format!(
-            "{} point buildings have no floor-area attribute: kept with no floor area and no emissions (profile.no_floor_area)",
-            p.no_floor_area.len()
+            "{} no floor-area attribute: kept with no floor area and no emissions (profile.no_floor_area)",
+            buildings_do(p.no_floor_area.len(), "point building has", "point buildings have")
         ));
     }
     if !p.rejected_floors.is_empty() {
         out.push(format!(
-            "{} buildings have a floor count that is not believed (0, negative or above 163): height or the archetype default used instead (profile.rejected_floors)",
-            p.rejected_floors.len()
+            "{} a floor count that is not believed (0, negative or above 163): height or the archetype default used instead (profile.rejected_floors)",
+            buildings_do(p.rejected_floors.len(), "building has", "buildings have")
         ));
     }
+    default_notes(run, &mut out);
     if p.residents_unplaced > 0.0 {
         out.push(format!(
             "{:.0} residents of the population layer lie in {} cells without mapped housing and are not placed (profile.unplaced_cells)",
@@ -755,32 +824,33 @@ pub fn notes(run: &Estimated) -> Vec<String> {
     }
     if !p.point_buildings.is_empty() {
         out.push(format!(
-            "{} buildings are points: no footprint, so no roof for rooftop PV (profile.point_buildings)",
-            p.point_buildings.len()
+            "{} points: no footprint, so no roof for rooftop PV (profile.point_buildings)",
+            buildings_do(p.point_buildings.len(), "building is a", "buildings are")
         ));
     }
     if !p.partial_meters.is_empty() {
         out.push(format!(
-            "{} buildings have some of their meters read and the others modelled from the archetype (profile.partial_meters)",
-            p.partial_meters.len()
+            "{} some meters read and the others modelled from the archetype (profile.partial_meters)",
+            buildings_do(p.partial_meters.len(), "building has", "buildings have")
         ));
     }
     if !p.unmetered.is_empty() {
         out.push(format!(
-            "{} buildings have no meter reading although their layer maps meters: modelled from the archetype (profile.unmetered)",
-            p.unmetered.len()
+            "{} no meter reading although the layer maps meters: modelled from the archetype (profile.unmetered)",
+            buildings_do(p.unmetered.len(), "building has", "buildings have")
         ));
     }
     if !p.net_export.is_empty() {
         out.push(format!(
-            "{} buildings export more electricity than they draw (negative metered electricity): counted as negative site electricity, so negative emissions, as ENERGY STAR Portfolio Manager does (profile.net_export)",
-            p.net_export.len()
+            "{} of electricity (negative metered electricity): counted as negative site electricity, so negative emissions, as ENERGY STAR Portfolio Manager does (profile.net_export)",
+            buildings_do(p.net_export.len(), "building is a net exporter", "buildings are net exporters")
         ));
     }
     let unmatched: usize = p.unmatched_uses.values().sum();
     if unmatched > 0 {
         out.push(format!(
-            "{unmatched} buildings carry use values no table knows, counted as unknown (profile.unmatched_uses; map them with use_map)"
+            "{} use values no table knows, counted as unknown (profile.unmatched_uses; map them with use_map)",
+            buildings_do(unmatched, "building carries", "buildings carry")
         ));
     }
     out

@@ -397,10 +397,8 @@ fn counted(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// How many notes the terminal shows in full; the rest are counted.
-const NOTES_SHOWN: usize = 8;
-
-/// What the run could not read or do as given, counted, with the first lines in full: the
+/// What the run could not read or do as given, counted, every line in full (a count hidden
+/// behind "and N more" had hidden the skipped features of the demo's own layers): the
 /// notes (unknown uses, meters, fallbacks, unplaced residents) and, per layer, the features
 /// skipped or repaired and the values refused or unreadable. Every item is listed by id in
 /// `summary.json`. Empty when there is nothing to say.
@@ -486,11 +484,8 @@ pub fn warnings(run: &Estimated, community: Option<&cpgis_core::community::Commu
         lines.len(),
         if lines.len() == 1 { "note" } else { "notes" }
     );
-    for line in lines.iter().take(NOTES_SHOWN) {
+    for line in &lines {
         let _ = writeln!(out, "  - {line}");
-    }
-    if lines.len() > NOTES_SHOWN {
-        let _ = writeln!(out, "  … and {} more", lines.len() - NOTES_SHOWN);
     }
     out
 }

@@ -82,6 +82,31 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// Floor area from the footprint × the use's default floors: the layer gave neither a floor
+    /// count nor a height (nor a floor area).
+    pub fn floors_defaulted(&self) -> bool {
+        self.floor.floors_source == FloorsSource::Default
+            && self.floor.source == AreaSource::Footprint
+    }
+
+    /// No use type: none given, a generic value (OSM's `yes`) or one no table knows; modelled by
+    /// the `unknown` archetype.
+    pub fn use_unknown(&self) -> bool {
+        self.uses.primary() == Use::Unknown
+    }
+
+    /// Neither a readable construction year nor a construction standard: heat at the era
+    /// factor of `unknown`.
+    pub fn era_unknown(&self) -> bool {
+        self.era_source == EraSource::Unknown
+    }
+
+    /// Residents worked out from housing floor area per resident (no population cell gave
+    /// them), for a building with housing.
+    pub fn residents_by_floor_area(&self) -> bool {
+        self.residents_source == ResidentsSource::FloorArea && self.residents > 0.0
+    }
+
     /// Floor area of one use, m².
     pub fn floor_area_of(&self, u: Use) -> f64 {
         self.uses
@@ -102,6 +127,16 @@ pub struct ProfileNotes {
     pub buildings_by_use: BTreeMap<String, usize>,
     /// Buildings by where their floors came from (`attribute`, `height`, `default`).
     pub floors_from: BTreeMap<String, usize>,
+    /// Buildings whose floor area is the footprint × the use's default floors (no floor count,
+    /// height or floor area given), by id.
+    pub default_floors: Vec<String>,
+    /// Buildings with no use type, modelled by the `unknown` archetype, by id.
+    pub unknown_use: Vec<String>,
+    /// Buildings with neither a readable year nor a standard (heat at the `unknown` era), by id.
+    pub unknown_era: Vec<String>,
+    /// Buildings with housing whose residents come from floor area per resident (no
+    /// population layer, or no cell of it covers them), by id.
+    pub residents_by_floor_area: Vec<String>,
     /// Buildings by where their floor area came from.
     pub floor_area_from: BTreeMap<String, usize>,
     /// Points without a floor-area attribute: kept, with no floor area and no emissions.
@@ -377,6 +412,19 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
         }
         if matches!(b.shape, Shape::Point(_)) {
             notes.point_buildings.push(b.id.to_string());
+        }
+        for (list, yes) in [
+            (&mut notes.default_floors, p.floors_defaulted()),
+            (&mut notes.unknown_use, p.use_unknown()),
+            (&mut notes.unknown_era, p.era_unknown()),
+            (
+                &mut notes.residents_by_floor_area,
+                p.residents_by_floor_area(),
+            ),
+        ] {
+            if yes {
+                list.push(b.id.to_string());
+            }
         }
         if !b.energy_mapped.is_empty() {
             if b.energy.is_empty() {
