@@ -218,10 +218,22 @@ fn find_features(path: &Path, layer: &str, wanted: &str) -> Result<(Vec<Found>, 
     let mut per_level: std::collections::BTreeMap<String, usize> = Default::default();
     for f in lyr.features() {
         let name = name_slot.and_then(|i| f.field_as_string(i).ok().flatten());
-        if let Some(n) = &name {
+        // GDAL's OSM driver gives an unset tag as an empty text, not as no value: an empty
+        // admin_level is none (it had made the district's filter `admin_level = '' AND …`,
+        // which selects nothing).
+        let text = |i: usize| {
+            f.field_as_string(i)
+                .ok()
+                .flatten()
+                .filter(|v| !v.trim().is_empty())
+        };
+        let level = admin.and_then(text);
+        // On an OpenStreetMap layer only boundaries' names are offered (its multipolygons are
+        // mostly buildings: Helsinki's listed 179 names of buildings and no district).
+        let is_boundary = boundary.is_none_or(|b| level.is_some() || text(b).is_some());
+        if let (Some(n), true) = (&name, is_boundary) {
             seen_names.push(n.trim().to_string());
         }
-        let level = admin.and_then(|a| f.field_as_string(a).ok().flatten());
         let administrative = boundary.is_none_or(|b| {
             f.field_as_string(b).ok().flatten().as_deref() == Some("administrative")
         });
@@ -306,20 +318,22 @@ fn choose_district(found: &[&Found], buildings: &[[f64; 4]]) -> Option<(usize, O
 }
 
 /// The message for a `--district` that matches nothing: the closest name if one is close, and
-/// the names the layers use.
-fn no_such_district(wanted: &str, names: &[String]) -> String {
-    let mut unique: Vec<&str> = names
-        .iter()
-        .map(String::as_str)
-        .filter(|n| !n.is_empty())
-        .collect();
-    unique.sort_unstable();
-    unique.dedup();
-    let folded_names: Vec<String> = unique.iter().map(|n| folded(n)).collect();
+/// the names each boundary layer searched uses (`layers`: the layer's label and its names).
+fn no_such_district(wanted: &str, layers: &[(String, Vec<String>)]) -> String {
+    let sorted = |names: &[String]| {
+        let mut unique: Vec<String> = names.iter().filter(|n| !n.is_empty()).cloned().collect();
+        unique.sort_unstable();
+        unique.dedup();
+        unique
+    };
+    let per_layer: Vec<(&String, Vec<String>)> =
+        layers.iter().map(|(l, n)| (l, sorted(n))).collect();
+    let every: Vec<&String> = per_layer.iter().flat_map(|(_, n)| n).collect();
+    let folded_names: Vec<String> = every.iter().map(|n| folded(n)).collect();
     let hint =
         cpgis_core::issues::closest(&folded(wanted), folded_names.iter().map(String::as_str))
             .and_then(|f| folded_names.iter().position(|n| n == f))
-            .map(|i| unique[i]);
+            .map(|i| every[i]);
     let mut message =
         format!("no boundary feature is called `{wanted}` (case and accents ignored)");
     match hint {
@@ -327,18 +341,32 @@ fn no_such_district(wanted: &str, names: &[String]) -> String {
         None => message.push('.'),
     }
     const SHOWN: usize = 12;
-    if unique.is_empty() {
+    let said: Vec<String> = per_layer
+        .iter()
+        .map(|(label, names)| {
+            if names.is_empty() {
+                return format!("{label}: no names");
+            }
+            let listed: Vec<&str> = names.iter().take(SHOWN).map(String::as_str).collect();
+            let more = if names.len() > SHOWN {
+                format!(", … ({} in all)", names.len())
+            } else {
+                String::new()
+            };
+            format!("{label}: {}{more}", listed.join(", "))
+        })
+        .collect();
+    if every.is_empty() {
         message.push_str(" Give the value of its name or id field.");
-    } else {
-        let listed: Vec<&str> = unique.iter().take(SHOWN).copied().collect();
-        message.push_str(&format!(
-            " The boundary layers' names: {}",
-            listed.join(", ")
-        ));
-        if unique.len() > SHOWN {
-            message.push_str(&format!(", … ({} in all)", unique.len()));
-        }
     }
+    message.push_str(&format!(
+        " Searched {}",
+        if said.is_empty() {
+            "no boundary layer".to_string()
+        } else {
+            said.join("; ")
+        }
+    ));
     message
 }
 
@@ -691,7 +719,12 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
         let mut hits = Vec::new();
         for (path, layer, _, _, report) in &boundaries {
             let (found, names) = find_features(path, layer, wanted)?;
-            all_names.extend(names);
+            let label = if several_file(path) || report.driver == "OSM" {
+                format!("{}, layer {layer}", path.display())
+            } else {
+                path.display().to_string()
+            };
+            all_names.push((label, names));
             hits.extend(
                 found
                     .into_iter()
@@ -707,13 +740,14 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             hits.swap_remove(i)
         });
         let Some((path, layer, hit, report)) = found else {
-            return Err(bad(
-                paths
-                    .first()
-                    .map(PathBuf::as_path)
-                    .unwrap_or(Path::new(".")),
-                no_such_district(wanted, &all_names),
-            ));
+            // Named by the first boundary layer searched (it had been the first file given,
+            // a buildings layer as often as not).
+            let file = boundaries
+                .first()
+                .map(|b| b.0.as_path())
+                .or(paths.first().map(PathBuf::as_path))
+                .unwrap_or(Path::new("."));
+            return Err(bad(file, no_such_district(wanted, &all_names)));
         };
         let Found {
             field,

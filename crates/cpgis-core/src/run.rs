@@ -327,7 +327,13 @@ fn no_building_in_district(config: &SiteConfig, site: &Site, profiles: &Profiles
     };
     Err(Error::Data {
         file: config.district.source.path.clone(),
-        layer: site.district.name.clone(),
+        // The district's layer as loaded (it had been the district's name: "layer 'Badesee'"
+        // for a lake called so in an OpenStreetMap extract's multipolygons).
+        layer: site
+            .quality
+            .iter()
+            .find(|q| q.role == "district")
+            .map_or_else(|| site.district.name.clone(), |q| q.layer.clone()),
         feature: None,
         problem: format!(
             "no building lies in the district ({} buildings loaded): district extent {}, buildings extent {} (EPSG:{}); check that the layers cover the same place and that each layer's CRS is right",
