@@ -139,7 +139,7 @@ fn the_terminal_ends_with_the_notes_counted() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     for phrase in [
-        "9 notes (listed by id in summary.json, and in report.html):",
+        "11 notes (listed by id in summary.json, and in report.html):",
         // Oak View lies 44 km from Los Angeles: eGRID2022 CAMX, not the national average.
         "  - the grid's electricity factor, 0.2265 kg CO2e/kWh, is that of grid region CAMX, picked by the district's location: the nearest listed city, Los Angeles, 44 km from the district's centre",
         "  - 10 buildings are points: no footprint, so no roof for rooftop PV",

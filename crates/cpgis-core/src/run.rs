@@ -289,6 +289,20 @@ pub fn offsets_and_balance(
         &e.config.offsets,
         (outside_t, &disabled),
     );
+    if let Some(share) = community
+        .in_buildings_extent
+        .filter(|s| balance.shortfall_t > 0.0 && *s < crate::site::COVERED_SHARE)
+    {
+        // Said beside the community's offer it qualifies.
+        let at = balance.levers.len().min(1);
+        balance.levers.insert(
+            at,
+            format!(
+                "map the whole community: the buildings' extent covers {} of its area, so its offer counts only the buildings mapped",
+                crate::site::share_percent(share)
+            ),
+        );
+    }
     balance.break_even =
         crate::breakeven::break_even(&ctx, &e.estimates, enabled, &plan, balance.net_t);
     balance.uncertainty = crate::uncertainty::monte_carlo(

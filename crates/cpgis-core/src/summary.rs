@@ -257,6 +257,8 @@ pub struct CommunityOut {
     pub simplified: Option<crate::community::outline::Simplified>,
     /// Buildings by membership: district, community, outside.
     pub buildings: BTreeMap<String, usize>,
+    /// The share of the community's area inside the buildings' extent, 0..1.
+    pub in_buildings_extent: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -331,6 +333,7 @@ fn community_out(ran: &Ran) -> CommunityOut {
         serving_stops: c.serving_stops,
         simplified: c.simplified,
         buildings,
+        in_buildings_extent: c.in_buildings_extent.map(r4),
     }
 }
 
@@ -598,7 +601,8 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
 
 /// Notes on how the community was delineated, where it was not exactly as asked.
 pub fn community_notes(c: &crate::community::Community) -> Vec<String> {
-    c.simplified
+    let mut out: Vec<String> = c
+        .simplified
         .iter()
         .map(|s| {
             format!(
@@ -606,7 +610,17 @@ pub fn community_notes(c: &crate::community::Community) -> Vec<String> {
                 s.vertices, s.kept, s.tolerance_m, s.tolerance_m
             )
         })
-        .collect()
+        .collect();
+    if let Some(share) = c
+        .in_buildings_extent
+        .filter(|s| *s < crate::site::COVERED_SHARE)
+    {
+        out.push(format!(
+            "the buildings' extent covers {} of the community's area: the offsets on offer count only the buildings mapped there (give the buildings around the district as far as the community reaches) (community.in_buildings_extent)",
+            crate::site::share_percent(share)
+        ));
+    }
+    out
 }
 
 /// What the electricity factor in use stands for: the site's own, a grid region (and how it was
@@ -812,6 +826,15 @@ pub fn notes(run: &Estimated) -> Vec<String> {
         out.push(format!(
             "{} a floor count that is not believed (0, negative or above 163): height or the archetype default used instead (profile.rejected_floors)",
             buildings_do(p.rejected_floors.len(), "building has", "buildings have")
+        ));
+    }
+    if let Some(share) = p
+        .district_in_buildings_extent
+        .filter(|s| *s < crate::site::COVERED_SHARE)
+    {
+        out.push(format!(
+            "the buildings' extent covers {} of the district's area: if the buildings layer was cut to a smaller area than the district, the district's figures count only the buildings mapped (profile.district_in_buildings_extent)",
+            crate::site::share_percent(share)
         ));
     }
     default_notes(run, &mut out);

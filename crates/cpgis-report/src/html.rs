@@ -858,6 +858,14 @@ fn designs(ran: &Ran, h: &mut String) {
                 e.aggregates.district.jobs
             )
         ),
+        format!(
+            "the buildings mapped: their extent covers {} of the district's area and {} of the community's",
+            e.profiles
+                .notes
+                .district_in_buildings_extent
+                .map_or("none".into(), pct),
+            c.in_buildings_extent.map_or("none".into(), pct)
+        ),
         match grid {
             Some(g) => format!(
                 "the grid factor: {} {} ({}; set by {})",

@@ -71,6 +71,9 @@ pub struct Community {
     pub serving_stops: usize,
     /// `buffer`: how the district boundary was simplified for the buffer, when it was.
     pub simplified: Option<outline::Simplified>,
+    /// The share of the community area inside the buildings' extent (their bounding box), 0..1:
+    /// well below 1 when the buildings layer stops short of the community.
+    pub in_buildings_extent: Option<f64>,
     /// Per building.
     pub membership: Vec<Membership>,
 }
@@ -190,12 +193,14 @@ pub fn delineate(
     Ok(Community {
         method: spec.method,
         distance_m: spec.distance_m,
-        area,
         neighbours,
         district_neighbourhoods,
         serving_stops,
         simplified,
+        in_buildings_extent: crate::site::shapes_extent(site.buildings.iter().map(|b| &b.shape))
+            .and_then(|r| crate::site::share_in(&area, r)),
         membership,
+        area,
     })
 }
 

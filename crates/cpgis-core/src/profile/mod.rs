@@ -154,6 +154,9 @@ pub struct ProfileNotes {
     pub unmatched_standards: BTreeMap<String, usize>,
     /// Buildings by where their residents came from.
     pub residents_from: BTreeMap<String, usize>,
+    /// The share of the district's area inside the buildings' extent (their bounding box), 0..1:
+    /// well below 1 when the buildings layer was cut to a smaller area than the district.
+    pub district_in_buildings_extent: Option<f64>,
     /// Residents of the population layer that found no home (cells without housing).
     pub residents_unplaced: f64,
     /// Ids of the population cells whose residents found no home.
@@ -392,7 +395,14 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
 /// The notes of profiled buildings, in building order: everything but the population cells
 /// whose residents found no home (the spread's, added by the caller).
 fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> ProfileNotes {
-    let mut notes = ProfileNotes::default();
+    let mut notes = ProfileNotes {
+        district_in_buildings_extent: crate::site::shapes_extent(
+            site.buildings.iter().map(|b| &b.shape),
+        )
+        .and_then(|r| crate::site::share_in(&site.district.area, r))
+        .map(|s| (s * 1e4).round() / 1e4),
+        ..Default::default()
+    };
     for s in &site.stops {
         *notes
             .stops_by_mode

@@ -22,4 +22,6 @@ pub use model::{
     StopRoute, UseShare,
 };
 pub use quality::{DuplicateFeature, LayerQuality, RejectedValue, SkippedFeature, UnreadValues};
-pub use shape::{extent, rings, vertices, Problem, Shape};
+pub use shape::{
+    extent, rings, shapes_extent, share_in, share_percent, vertices, Problem, Shape, COVERED_SHARE,
+};

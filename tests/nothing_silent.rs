@@ -2,7 +2,8 @@
 //! its era, its residents) is counted on the terminal and in summary.json's notes, over the map
 //! and the district, and listed by id (`profile.*`). These had been counted only as fill rates
 //! in the report: the demo's terminal said nothing of the 500 of its 825 buildings whose floor
-//! area rests on a default floor count.
+//! area rests on a default floor count. And a buildings layer that stops short of the district
+//! or the community is said.
 
 mod common;
 
@@ -164,4 +165,100 @@ fn kamppi_2024_defaults_are_counted_and_listed() {
             "missing `{e}` in {notes:?}"
         );
     }
+}
+
+/// A buildings layer cut to part of the district is said, not taken as the district's whole:
+/// Kamppi's 2024 buildings cut to 24.915–24.930° E (191 of 453, ogr2ogr -spat) leave about
+/// half the district outside their extent. The share is worked out independently by SpatiaLite
+/// (through ogrinfo's SQLite dialect): the district in EPSG:32635 intersected with the box of
+/// the buildings reprojected there, over the district's area.
+#[test]
+fn buildings_cut_short_of_the_district_are_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gpkg = tmp.path().join("cut.gpkg");
+    let ogr2ogr = |args: &[&str]| {
+        let o = std::process::Command::new("ogr2ogr")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let g = gpkg.to_str().unwrap();
+    let district = fixture("kamppi/kamppi_district_boundary.geojson");
+    let buildings = fixture("kamppi/buildings.geojson");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        g,
+        district.to_str().unwrap(),
+        "-nln",
+        "district",
+    ]);
+    ogr2ogr(&[
+        "-update",
+        g,
+        buildings.to_str().unwrap(),
+        "-nln",
+        "buildings",
+        "-spat",
+        "24.915",
+        "60.160",
+        "24.930",
+        "60.175",
+    ]);
+    let sql = "SELECT ST_Area(ST_Intersection(ST_Transform(d.geom, 32635), \
+        (SELECT BuildMbr(MbrMinX(e), MbrMinY(e), MbrMaxX(e), MbrMaxY(e), 32635) \
+        FROM (SELECT Extent(ST_Transform(geom, 32635)) AS e FROM buildings)))) \
+        / ST_Area(ST_Transform(d.geom, 32635)) AS share FROM district d";
+    let o = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-q", g, "-dialect", "SQLite", "-sql", sql])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    let share: f64 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("share (Real) = "))
+        .unwrap_or_else(|| panic!("no share in {text}"))
+        .parse()
+        .unwrap();
+    assert!((0.4..0.6).contains(&share), "{share}");
+
+    let site = write_site(
+        tmp.path(),
+        &format!(
+            "[district]\npath = \"{g}\"\nlayer = \"district\"\n[buildings]\npath = \"{g}\"\nlayer = \"buildings\"\nid = [\"osm_way_id\", \"osm_id\"]\nuse = \"building\"\n"
+        ),
+    );
+    let out = tmp.path().join("out");
+    let r = cpgis_site("run", &site, &out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let ours = summary["profile"]["district_in_buildings_extent"]
+        .as_f64()
+        .unwrap();
+    // Written to 4 decimals.
+    assert!(
+        (ours - share).abs() <= 5e-5 + 1e-9,
+        "{ours} against {share}"
+    );
+    let note = format!(
+        "the buildings' extent covers {:.0} % of the district's area",
+        100.0 * share
+    );
+    assert!(
+        r.stdout.contains(&note),
+        "missing `{note}` in:\n{}",
+        r.stdout
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains(&note));
+    // The uncut layer covers the district (its buildings reach past every side).
+    let whole = write_site(
+        tmp.path(),
+        &kamppi_site_with("id = [\"osm_way_id\", \"osm_id\"]\nuse = \"building\"\n"),
+    );
+    let r = cpgis_site("run", &whole, &tmp.path().join("whole"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains("of the district's area"), "{}", r.stdout);
 }
