@@ -1018,3 +1018,83 @@ fn init_says_which_grid_region_the_run_takes() {
         r.stdout
     );
 }
+
+/// An OpenStreetMap extract of buildings (Kamppi's 2024 Overpass response, trimmed) carries
+/// entrances and addresses on its nodes but no stop: its points had been written as [stops]
+/// with a tag filter that selects none (ogrinfo: 0 of its 175 points), so the run of init's own
+/// site file failed, and the delivery's 9-stop layer, reported as used too, was left out. The
+/// stops layer is now [stops], and the extract's points are said as not used, with why.
+#[test]
+fn an_extract_without_stop_tags_gives_way_to_the_stops_layer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = files(
+        "kamppi",
+        &[
+            "kamppi_2024_buildings_part.osm",
+            "kamppi_district_boundary.geojson",
+            "transit_stops_2024_partial.geojson",
+        ],
+    );
+    let (r, _) = init_run(tmp.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("layer points: points, none tagged as a transit stop"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout.matches("used as transit stops").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    let c = parse_site_file(&tmp.path().join("site.toml")).unwrap();
+    let stops = c.stops.as_ref().unwrap().source.as_ref().unwrap();
+    assert!(
+        stops.path.ends_with("transit_stops_2024_partial.geojson"),
+        "{}",
+        stops.path.display()
+    );
+    let out = run(tmp.path());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // The 9 stops of the layer (ogrinfo: 9 features).
+    let by_mode = summary["profile"]["stops_by_mode"].as_object().unwrap();
+    assert_eq!(
+        by_mode.values().map(|v| v.as_u64().unwrap()).sum::<u64>(),
+        9
+    );
+}
+
+/// Two layers of stops for one place: the site file takes one (`[stops]` is one source) and
+/// the other is said as not used, naming the one taken; both had been reported as used.
+#[test]
+fn a_second_stops_layer_is_said_not_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = files(
+        "kamppi",
+        &[
+            "kamppi_district_boundary.geojson",
+            "buildings.geojson",
+            "centre_2019_transit_stops.geojson",
+            "transit_stops_2024_partial.geojson",
+        ],
+    );
+    let (r, _) = init_run(tmp.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.matches("used as transit stops").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("transit_stops_2024_partial.geojson: transit stops again: a site file takes one source of stops, and [stops] is "),
+        "{}",
+        r.stdout
+    );
+    let c = parse_site_file(&tmp.path().join("site.toml")).unwrap();
+    let stops = c.stops.as_ref().unwrap().source.as_ref().unwrap();
+    assert!(stops.path.ends_with("centre_2019_transit_stops.geojson"));
+}

@@ -12,6 +12,7 @@
 
 pub mod outline;
 pub mod schema;
+mod stops;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -703,6 +704,8 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             });
         }
     }
+
+    stops::settle(&mut layers)?;
 
     // The district: the named feature (--district), the buildings' outline
     // (--district-around-buildings), else the smallest single-polygon layer.
