@@ -150,6 +150,8 @@ fn the_terminal_ends_with_the_notes_counted() {
         "  - 1 building has some meters read and the others modelled",
         "  - 1 building is a net exporter of electricity",
         "`Property GFA - Self-Reported (ft²)` could be read two ways",
+        // The community offers nothing: no zone, said (it had printed "()").
+        "  credits (zones)                 0.0   (no zone selected)",
     ] {
         assert!(
             r.stdout.contains(phrase),

@@ -214,12 +214,17 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
         .iter()
         .map(|(k, v)| format!("{k} {v:.1}"))
         .collect();
+    // No zone selected: said, not "()".
+    let parts = if parts.is_empty() {
+        "no zone selected".to_string()
+    } else {
+        parts.join(", ")
+    };
     let _ = writeln!(
         out,
-        "  {:<22} {:>12.1}   ({})",
+        "  {:<22} {:>12.1}   ({parts})",
         "credits (zones)",
         z(-b.credits_t),
-        parts.join(", ")
     );
     let _ = writeln!(out, "  {:<22} {:>12.1}", "net", b.net_t);
     let _ = writeln!(out, "  {}", verdict_sentence(b));
