@@ -155,8 +155,14 @@ fn layer(out: &mut String, l: &LayerReport) {
             let filled = if f.filled == l.features {
                 "100%".to_string()
             } else {
-                let pct = (f.fill_rate * 100.0).clamp(if f.filled > 0 { 1.0 } else { 0.0 }, 99.0);
-                format!("{pct:.0}% ({} of {})", f.filled, l.features)
+                let pct = (f.fill_rate * 100.0).min(99.0);
+                // Under half a per cent is "<1%", not a rounded-up 1% (1 of 8,045).
+                let pct = if f.filled > 0 && pct < 0.5 {
+                    "<1".to_string()
+                } else {
+                    format!("{pct:.0}")
+                };
+                format!("{pct}% ({} of {})", f.filled, l.features)
             };
             let _ = write!(
                 out,
