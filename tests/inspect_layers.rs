@@ -203,6 +203,21 @@ fn osm_pbf_lists_the_osm_driver_layers_and_its_tags() {
         .unwrap()
         .iter()
         .any(|f| f["field_type"] == "OSM tag"));
+    // A sparse field is "<1%" with its exact count (ogrinfo: 3 of the 1,359 points have
+    // man_made), not a rounded-up "1%".
+    let run = cpgis(&[
+        "inspect",
+        fixture("liechtenstein/liechtenstein-2013-08-03.osm.pbf")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("man_made "))
+        .unwrap();
+    assert!(line.ends_with("<1% (3 of 1359)"), "{line}");
 }
 
 #[test]
