@@ -240,6 +240,10 @@ pub fn compare(a: &Path, b: &Path) -> Result<Comparison> {
             "/balance/break_even/electricity_kg_kwh",
         ),
         ("community area, ha", "/community/area_ha"),
+        (
+            "community area inside the buildings' extent, share",
+            "/community/in_buildings_extent",
+        ),
         ("cells ranked", "/offsets/ranked_cells"),
         ("cells selected", "/offsets/selected_cells"),
     ] {

@@ -135,3 +135,29 @@ fn a_changed_crs_is_named_not_subtracted() {
     assert_eq!(crs["b"], "EPSG:3067");
     assert_eq!(crs["change"], "");
 }
+
+/// A wider community around the same buildings covers less of itself with them: the share of
+/// the community's area inside the buildings' extent is compared, and falls when the ring
+/// grows from 1,000 to 1,500 m (the demo's extract stops short of both rings).
+#[test]
+fn a_wider_community_shows_its_smaller_mapped_share() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, out) = compared(tmp.path(), "community.distance_m=1500");
+    let rows = common::read_csv(&out.join("compare.csv"));
+    let row = rows
+        .iter()
+        .find(|r| r["key"] == "community area inside the buildings' extent, share")
+        .expect("the share is compared");
+    let value = |k: &str| -> f64 { row[k].as_str().unwrap().parse().unwrap() };
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("a/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        value("a"),
+        summary["community"]["in_buildings_extent"]
+            .as_f64()
+            .unwrap()
+    );
+    assert!(value("b") < value("a"), "{row:?}");
+    assert!(value("a") < 0.95, "{row:?}");
+}
