@@ -349,6 +349,38 @@ fn site_inspect_prints_the_chosen_crs_and_what_was_loaded() {
         run.stdout
     );
     assert!(run.stdout.contains("skipped 15"), "{}", run.stdout);
+    // Both cuts of Kamppi's buildings reach past the district on every side but a sliver.
+    assert!(
+        run.stdout
+            .contains("  the buildings' extent covers 100 % of the district's area\n"),
+        "{}",
+        run.stdout
+    );
+    // Ten benchmarked properties in a 54.7 ha district: the share the run writes (its SpatiaLite
+    // check is tests/nothing_silent.rs), said as stopping short.
+    let run = cpgis(&[
+        "inspect",
+        fixture("benchmarking/site.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tmp = tempfile::tempdir().unwrap();
+    let r = common::cpgis_site("estimate", &fixture("benchmarking/site.toml"), tmp.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap())
+            .unwrap();
+    let share = summary["profile"]["district_in_buildings_extent"]
+        .as_f64()
+        .unwrap();
+    let line = format!(
+        "  the buildings' extent covers {:.0} % of the district's area: the buildings layer stops short of the district",
+        100.0 * share
+    );
+    assert!(
+        share < 0.95 && run.stdout.contains(&line),
+        "{line}\n{}",
+        run.stdout
+    );
 }
 
 #[test]

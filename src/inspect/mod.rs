@@ -33,6 +33,9 @@ pub struct Loaded {
     pub stops: usize,
     pub population_cells: usize,
     pub residents: f64,
+    /// The share of the district's area inside the buildings' extent, 0..1 (`None` without
+    /// buildings): well under 1 when the buildings layer was cut short of the district.
+    pub district_in_buildings_extent: Option<f64>,
 }
 
 /// The report on a site file: each named layer, then what loading made of them.
@@ -181,6 +184,10 @@ pub fn inspect_site(config: &SiteConfig) -> Result<SiteReport> {
         stops: site.stops.len(),
         population_cells: site.population.len(),
         residents: site.population.iter().map(|p| p.residents).sum::<f64>() + 0.0,
+        district_in_buildings_extent: cpgis_core::site::shapes_extent(
+            site.buildings.iter().map(|b| &b.shape),
+        )
+        .and_then(|r| cpgis_core::site::share_in(&site.district.area, r)),
     };
     Ok(SiteReport {
         site_file: config.file.clone(),

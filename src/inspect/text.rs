@@ -243,6 +243,18 @@ fn site(out: &mut String, s: &SiteReport) {
         "  {} buildings, {} stops, {} neighbourhoods, {} population cells ({:.0} residents)",
         d.buildings, d.stops, d.neighbourhoods, d.population_cells, d.residents
     );
+    if let Some(share) = d.district_in_buildings_extent {
+        let _ = writeln!(
+            out,
+            "  the buildings' extent covers {} of the district's area{}",
+            cpgis_core::site::share_percent(share),
+            if share < cpgis_core::site::COVERED_SHARE {
+                ": the buildings layer stops short of the district, whose figures would count only the buildings mapped"
+            } else {
+                ""
+            }
+        );
+    }
     for q in &s.quality {
         quality(out, q);
     }
