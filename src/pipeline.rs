@@ -61,6 +61,16 @@ pub fn load_site_with(
     } else {
         None
     };
+    if let (true, None) = (config.preset_by_location, place) {
+        // Never a preset by default for a district nobody can place.
+        let mut issues = cpgis_core::issues::ConfigIssues::new(config.file.clone());
+        issues.push(
+            "preset",
+            "is not given, and the district's place cannot be told (it has no centre)",
+            Some("name one with preset = \"…\" (`cpgis presets` lists them)"),
+        );
+        return Err(Error::Config(issues));
+    }
     if let (true, Some((lon, lat))) = (config.preset_by_location, place) {
         let Some(chosen) = cpgis_core::preset::for_location(lon, lat) else {
             let mut issues = cpgis_core::issues::ConfigIssues::new(config.file.clone());

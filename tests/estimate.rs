@@ -755,6 +755,14 @@ fn presets_are_listed_and_shown_with_units_and_sources() {
     for name in ["china-north", "europe", "helsinki", "usa"] {
         assert!(run.stdout.contains(name), "{}", run.stdout);
     }
+    // No preset is "the default": a site file naming none gets its place's, or is refused.
+    assert!(!run.stdout.contains("(default)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("A site file naming none gets the preset of the\ndistrict's place"),
+        "{}",
+        run.stdout
+    );
     let run = cpgis(&["presets", "show", "china-north"]);
     assert_eq!(run.code, 0);
     let line = run

@@ -1098,3 +1098,33 @@ fn a_second_stops_layer_is_said_not_used() {
     let stops = c.stops.as_ref().unwrap().source.as_ref().unwrap();
     assert!(stops.path.ends_with("centre_2019_transit_stops.geojson"));
 }
+
+/// A district whose layer declares no CRS (Kamppi's boundary as a CSV with a WKT column,
+/// written by ogr2ogr) cannot be placed: init writes no preset and says why. It had written
+/// china-north "chosen by the district's location", with no location known.
+#[test]
+fn a_district_nobody_can_place_gets_no_preset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("district.csv");
+    let o = std::process::Command::new("ogr2ogr")
+        .args(["-f", "CSV", csv.to_str().unwrap()])
+        .arg(fixture("kamppi/kamppi_district_boundary.geojson"))
+        .args(["-lco", "GEOMETRY=AS_WKT"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut args = vec![csv.display().to_string()];
+    args.extend(files("kamppi", &["buildings.geojson"]));
+    let (r, out) = init_run(tmp.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("preset: none written: the district's place could not be told"),
+        "{}",
+        r.stdout
+    );
+    let text = std::fs::read_to_string(out).unwrap();
+    assert!(!text.contains("china-north"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("# preset = ")), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("preset = ")), "{text}");
+}

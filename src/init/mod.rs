@@ -986,12 +986,10 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             "none of these layers holds buildings (polygons with building attributes)".into(),
         ));
     }
-    // No place known: the default, as a site file naming none gets. A place no built-in preset
-    // describes: none, and the site file says to name one (the run refuses to guess).
-    let preset = match center {
-        Some((lon, lat)) => cpgis_core::preset::for_location(lon, lat),
-        None => Some(crate::preset::DEFAULT),
-    };
+    // The preset of the district's place. A place no built-in preset describes, or no place
+    // known: none, and the site file says to name one (the run refuses to guess; a place unknown
+    // had been given china-north "chosen by the district's location").
+    let preset = center.and_then(|(lon, lat)| cpgis_core::preset::for_location(lon, lat));
     match (preset, center) {
         (Some(p), _) => guesses.push(format!(
             "preset: `{p}`, chosen by the district's location{}",
@@ -1002,7 +1000,9 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
             cpgis_core::preset::place_text(lon, lat),
             cpgis_core::preset::PRESET_PLACES
         )),
-        (None, None) => {}
+        (None, None) => guesses.push(
+            "preset: none written: the district's place could not be told (its layer declares no CRS, or one GDAL cannot place on the globe); name one with preset = \"…\" (`cpgis presets` lists them)".into(),
+        ),
     }
     for l in &mut layers {
         if let Role::Buildings { map, .. } = &mut l.role {

@@ -80,7 +80,7 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
         ),
         None => writeln!(
             out,
-            "# preset = \"…\"   # no built-in preset describes this place: name the closest (`cpgis presets`) and set the place's own factors in [factors]"
+            "# preset = \"…\"   # no built-in preset describes this place, or its place is unknown: name the closest (`cpgis presets`) and set the place's own factors in [factors]"
         ),
     }
     .ok();

@@ -89,6 +89,8 @@ pub fn parse_site_str_set(
     };
     let named_preset = top.string("preset", &mut issues);
     let preset_by_location = named_preset.is_none();
+    // A placeholder until the district's place names one (`preset_by_location`): the run
+    // replaces it or refuses, never runs with it.
     let preset = named_preset.unwrap_or_else(|| "china-north".into());
     let grid_region = top.string("grid_region", &mut issues);
 

@@ -44,9 +44,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("usa", include_str!("../../presets/usa.toml")),
 ];
 
-/// The preset used when a site file names none.
-pub const DEFAULT: &str = "china-north";
-
 /// One value of a preset.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Factor {

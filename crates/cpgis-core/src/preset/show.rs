@@ -3,7 +3,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::{resolve, Preset, BUILTIN, DEFAULT};
+use super::{resolve, Preset, BUILTIN, PRESET_PLACES};
 
 /// One line per built-in preset: name, version, description.
 pub fn render_list() -> String {
@@ -16,10 +16,7 @@ pub fn render_list() -> String {
             Path::new("-"),
             &crate::files::NoFiles,
         ) {
-            Ok(p) => {
-                let default = if *name == DEFAULT { " (default)" } else { "" };
-                format!("{name:<12} {}{default}  {}", p.version, p.description)
-            }
+            Ok(p) => format!("{name:<12} {}  {}", p.version, p.description),
             Err(e) => format!("{name:<12} (broken: {e})"),
         };
         let _ = writeln!(out, "{line}");
@@ -28,7 +25,8 @@ pub fn render_list() -> String {
         out,
         "\n`cpgis presets show NAME` prints every value with its unit and source; a site file may name\n\
          a preset file of its own (preset = \"my_preset.toml\", which may `extends` one of these) and\n\
-         override single values in a [factors] table."
+         override single values in a [factors] table. A site file naming none gets the preset of the\n\
+         district's place: {PRESET_PLACES}; elsewhere the run asks for one."
     );
     out
 }
