@@ -490,7 +490,11 @@ fn run_pipeline(
     if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
         say_always(&format!(
             "{}\n",
-            cpgis::report::verdict_line(&ran.estimated.config.name, &ran.balance)
+            cpgis::report::verdict_line(
+                &ran.estimated.config.name,
+                &ran.balance,
+                cpgis::report::note_lines(&ran.estimated, Some(&ran.community)).len()
+            )
         ));
     }
     // The process ends next: freeing millions of small records one by one would take a second

@@ -781,6 +781,27 @@ fn quiet_leaves_only_the_verdict_line() {
         "Oak View: NOT climate positive"
     };
     assert!(lines[0].starts_with(verdict), "{}", lines[0]);
+    // The notes are counted on the quiet line, as many as the full run lists.
+    let full = common::cpgis(&[
+        "run",
+        fixture("urbanopt/site.toml").to_str().unwrap(),
+        "-o",
+        tmp.path().join("full").to_str().unwrap(),
+    ]);
+    assert_eq!(full.code, 0, "{}", full.stderr);
+    let n: usize = full
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_suffix(" notes (listed by id in summary.json, and in report.html):"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(n > 1);
+    assert!(
+        lines[0].ends_with(&format!("; {n} notes in summary.json and report.html")),
+        "{}",
+        lines[0]
+    );
 }
 
 /// A mistyped subcommand gets the one meant, and `presets show` a name it does not know says so

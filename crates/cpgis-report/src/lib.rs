@@ -19,4 +19,6 @@ pub mod svg;
 pub mod text;
 
 pub use html::render_html;
-pub use text::{balance_table, district_buildings_table, estimate_table, verdict_line, warnings};
+pub use text::{
+    balance_table, district_buildings_table, estimate_table, note_lines, verdict_line, warnings,
+};

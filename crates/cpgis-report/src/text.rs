@@ -270,9 +270,16 @@ pub fn fmt_share(m: f64) -> String {
     p.strip_suffix(".0").map(str::to_string).unwrap_or(p)
 }
 
-/// The one line `--quiet` leaves: the site's name and the verdict sentence.
-pub fn verdict_line(site: &str, b: &cpgis_core::balance::Balance) -> String {
-    format!("{site}: {}", verdict_sentence(b))
+/// The one line `--quiet` leaves: the site's name, the verdict sentence and how many notes the
+/// run has (a quiet verdict had said nothing of a buildings layer cut short or of defaults
+/// used, which the notes count).
+pub fn verdict_line(site: &str, b: &cpgis_core::balance::Balance, notes: usize) -> String {
+    let notes = match notes {
+        0 => String::new(),
+        1 => "; 1 note in summary.json and report.html".to_string(),
+        n => format!("; {n} notes in summary.json and report.html"),
+    };
+    format!("{site}: {}{notes}", verdict_sentence(b))
 }
 
 /// The verdict in one sentence: whether the credits cover the on-site residual (net < 0), and
@@ -408,6 +415,26 @@ fn counted(n: usize, one: &str, many: &str) -> String {
 /// skipped or repaired and the values refused or unreadable. Every item is listed by id in
 /// `summary.json`. Empty when there is nothing to say.
 pub fn warnings(run: &Estimated, community: Option<&cpgis_core::community::Community>) -> String {
+    let lines = note_lines(run, community);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{} {} (listed by id in summary.json, and in report.html):\n",
+        lines.len(),
+        if lines.len() == 1 { "note" } else { "notes" }
+    );
+    for line in &lines {
+        let _ = writeln!(out, "  - {line}");
+    }
+    out
+}
+
+/// The notes [`warnings`] prints, one line each.
+pub fn note_lines(
+    run: &Estimated,
+    community: Option<&cpgis_core::community::Community>,
+) -> Vec<String> {
     let mut lines = cpgis_core::summary::notes(run);
     lines.extend(
         community
@@ -481,18 +508,7 @@ pub fn warnings(run: &Estimated, community: Option<&cpgis_core::community::Commu
             lines.push(format!("{} ({}): {}", q.role, q.layer, parts.join("; ")));
         }
     }
-    if lines.is_empty() {
-        return String::new();
-    }
-    let mut out = format!(
-        "{} {} (listed by id in summary.json, and in report.html):\n",
-        lines.len(),
-        if lines.len() == 1 { "note" } else { "notes" }
-    );
-    for line in &lines {
-        let _ = writeln!(out, "  - {line}");
-    }
-    out
+    lines
 }
 
 #[cfg(test)]
