@@ -253,6 +253,17 @@ fn buildings_cut_short_of_the_district_are_said() {
     );
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains(&note));
+    // And beside the verdict, which rests on the buildings mapped.
+    let caution = format!(
+        "the buildings' extent covers {:.0} % of the district's area: the on-site figures, and the verdict with them, count only the buildings mapped",
+        100.0 * share
+    );
+    assert!(
+        r.stdout.contains(&format!("  caution: {caution}\n")),
+        "{}",
+        r.stdout
+    );
+    assert!(report.contains(&format!("<p id=\"caution\"><b>Caution:</b> {caution}.</p>")));
     // The uncut layer covers the district (its buildings reach past every side).
     let whole = write_site(
         tmp.path(),
@@ -261,4 +272,5 @@ fn buildings_cut_short_of_the_district_are_said() {
     let r = cpgis_site("run", &whole, &tmp.path().join("whole"));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains("of the district's area"), "{}", r.stdout);
+    assert!(!r.stdout.contains("caution:"), "{}", r.stdout);
 }

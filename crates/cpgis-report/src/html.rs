@@ -106,6 +106,9 @@ pub fn render_html(ran: &Ran) -> String {
                 .carrier(cpgis_core::kinds::Carrier::Electricity)
         ))
     );
+    if let Some(c) = crate::text::district_caution(e) {
+        let _ = write!(h, r#"<p id="caution"><b>Caution:</b> {}.</p>"#, esc(&c));
+    }
     h.push_str(&waterfall(b));
     let _ = write!(
         h,

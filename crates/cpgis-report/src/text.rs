@@ -228,6 +228,9 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     );
     let _ = writeln!(out, "  {:<22} {:>12.1}", "net", b.net_t);
     let _ = writeln!(out, "  {}", verdict_sentence(b));
+    if let Some(c) = district_caution(e) {
+        let _ = writeln!(out, "  caution: {c}");
+    }
     let grid = ran.estimated.factors.carrier(Carrier::Electricity);
     let _ = writeln!(out, "  {}", break_even_sentence(b.break_even, grid));
     if let Some(u) = &b.uncertainty {
@@ -268,6 +271,21 @@ pub fn fmt_value(v: f64) -> String {
 pub fn fmt_share(m: f64) -> String {
     let p = format!("{:.1}", 100.0 * m);
     p.strip_suffix(".0").map(str::to_string).unwrap_or(p)
+}
+
+/// Said beside the verdict when the buildings layer stops short of the district (its extent
+/// covers under 95 % of the district's area): the on-site figures, and the verdict with them,
+/// count only the buildings mapped.
+pub fn district_caution(e: &Estimated) -> Option<String> {
+    let share = e
+        .profiles
+        .notes
+        .district_in_buildings_extent
+        .filter(|s| *s < cpgis_core::site::COVERED_SHARE)?;
+    Some(format!(
+        "the buildings' extent covers {} of the district's area: the on-site figures, and the verdict with them, count only the buildings mapped",
+        cpgis_core::site::share_percent(share)
+    ))
 }
 
 /// The one line `--quiet` leaves: the site's name, the verdict sentence and how many notes the
