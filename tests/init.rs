@@ -113,6 +113,8 @@ fn cea_zug_uses_and_shares_are_mapped() {
         ),
     );
     assert_eq!(name_of(&c.district.source.path), "site.geojson");
+    // CEA calls every boundary `site`: the site is named by its folder (it had been "site").
+    assert_eq!(c.name, "cea-zug");
     assert_eq!(c.preset, "europe");
     let zone = &c.buildings[0];
     assert_eq!(zone.id, ["zone.Name"]);

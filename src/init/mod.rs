@@ -1022,6 +1022,46 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
 
 /// What the run will take for the grid's electricity factor, for init's guesses: the region of
 /// the nearest listed city, else the preset's own with what it stands for.
+/// A site's name from its boundary file: the file's stem, or where that is a generic word
+/// (CEA's `site.shp`, a `district.geojson`) the nearest folder whose name is not (CEA's
+/// `scenario/inputs/building-geometry/site.shp` → `scenario`; `cea-zug/site.geojson` →
+/// `cea-zug`): the site had been called "site".
+fn name_of_path(path: &Path) -> Option<String> {
+    const GENERIC: [&str; 16] = [
+        "site",
+        "district",
+        "boundary",
+        "boundaries",
+        "zone",
+        "area",
+        "aoi",
+        "study_area",
+        "shapefile",
+        "shapefiles",
+        "inputs",
+        "input",
+        "data",
+        "layers",
+        "building-geometry",
+        ".",
+    ];
+    let generic = |s: &str| GENERIC.contains(&s.to_lowercase().as_str());
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    if !generic(&stem) {
+        return Some(stem);
+    }
+    let folder = path
+        .canonicalize()
+        .ok()
+        .unwrap_or_else(|| path.to_path_buf())
+        .ancestors()
+        .skip(1)
+        .take(4)
+        .filter_map(|a| a.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .find(|n| !generic(n));
+    Some(folder.unwrap_or(stem))
+}
+
 fn grid_guess(preset: &str, center: Option<(f64, f64)>) -> String {
     use cpgis_core::preset::regions;
     let chain = [preset.to_string()];
@@ -1114,8 +1154,7 @@ pub fn init(
                 .layers
                 .iter()
                 .find(|l| matches!(l.role, Role::District { .. }))
-                .and_then(|l| l.path.file_stem())
-                .map(|s| s.to_string_lossy().into_owned())
+                .and_then(|l| name_of_path(&l.path))
                 .unwrap_or_else(|| "site".into())
         });
     let text = write::site_file(&proposal, &base, &name);
