@@ -352,7 +352,7 @@ fn site_inspect_prints_the_chosen_crs_and_what_was_loaded() {
     // Both cuts of Kamppi's buildings reach past the district on every side but a sliver.
     assert!(
         run.stdout
-            .contains("  the buildings' extent covers 100 % of the district's area\n"),
+            .contains("  the buildings' extent covers 100 % of the district's area\n  the stops' extent covers 22 % of the district's area: the stops layer stops short"),
         "{}",
         run.stdout
     );

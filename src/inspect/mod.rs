@@ -36,6 +36,8 @@ pub struct Loaded {
     /// The share of the district's area inside the buildings' extent, 0..1 (`None` without
     /// buildings): well under 1 when the buildings layer was cut short of the district.
     pub district_in_buildings_extent: Option<f64>,
+    /// The same for the stops (`None` without stops).
+    pub district_in_stops_extent: Option<f64>,
 }
 
 /// The report on a site file: each named layer, then what loading made of them.
@@ -186,6 +188,10 @@ pub fn inspect_site(config: &SiteConfig) -> Result<SiteReport> {
         residents: site.population.iter().map(|p| p.residents).sum::<f64>() + 0.0,
         district_in_buildings_extent: cpgis_core::site::shapes_extent(
             site.buildings.iter().map(|b| &b.shape),
+        )
+        .and_then(|r| cpgis_core::site::share_in(&site.district.area, r)),
+        district_in_stops_extent: cpgis_core::site::points_extent(
+            site.stops.iter().map(|s| s.point),
         )
         .and_then(|r| cpgis_core::site::share_in(&site.district.area, r)),
     };

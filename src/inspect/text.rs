@@ -255,6 +255,18 @@ fn site(out: &mut String, s: &SiteReport) {
             }
         );
     }
+    if let Some(share) = d.district_in_stops_extent {
+        let _ = writeln!(
+            out,
+            "  the stops' extent covers {} of the district's area{}",
+            cpgis_core::site::share_percent(share),
+            if share < cpgis_core::site::COVERED_SHARE {
+                ": the stops layer stops short of the district, whose access index beyond it would count only the stops mapped"
+            } else {
+                ""
+            }
+        );
+    }
     for q in &s.quality {
         quality(out, q);
     }

@@ -837,6 +837,15 @@ pub fn notes(run: &Estimated) -> Vec<String> {
             crate::site::share_percent(share)
         ));
     }
+    if let Some(share) = p
+        .district_in_stops_extent
+        .filter(|s| *s < crate::site::COVERED_SHARE)
+    {
+        out.push(format!(
+            "the stops' extent covers {} of the district's area: if the stops layer was cut to a smaller area than the district, the access index beyond it (and the car shares with it) counts only the stops mapped (profile.district_in_stops_extent)",
+            crate::site::share_percent(share)
+        ));
+    }
     default_notes(run, &mut out);
     if p.residents_unplaced > 0.0 {
         out.push(format!(

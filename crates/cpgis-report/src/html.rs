@@ -862,6 +862,13 @@ fn designs(ran: &Ran, h: &mut String) {
             )
         ),
         format!(
+            "the stops mapped: their extent covers {} of the district's area",
+            e.profiles
+                .notes
+                .district_in_stops_extent
+                .map_or("none (no stops)".into(), pct)
+        ),
+        format!(
             "the buildings mapped: their extent covers {} of the district's area and {} of the community's",
             e.profiles
                 .notes

@@ -157,6 +157,10 @@ pub struct ProfileNotes {
     /// The share of the district's area inside the buildings' extent (their bounding box), 0..1:
     /// well below 1 when the buildings layer was cut to a smaller area than the district.
     pub district_in_buildings_extent: Option<f64>,
+    /// The share of the district's area inside the stops' extent, 0..1 (`None` without stops):
+    /// well below 1 when the stops layer was cut short of the district, whose access index
+    /// then counts only the stops mapped.
+    pub district_in_stops_extent: Option<f64>,
     /// Residents of the population layer that found no home (cells without housing).
     pub residents_unplaced: f64,
     /// Ids of the population cells whose residents found no home.
@@ -401,6 +405,9 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
         )
         .and_then(|r| crate::site::share_in(&site.district.area, r))
         .map(|s| (s * 1e4).round() / 1e4),
+        district_in_stops_extent: crate::site::points_extent(site.stops.iter().map(|s| s.point))
+            .and_then(|r| crate::site::share_in(&site.district.area, r))
+            .map(|s| (s * 1e4).round() / 1e4),
         ..Default::default()
     };
     for s in &site.stops {

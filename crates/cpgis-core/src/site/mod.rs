@@ -23,5 +23,6 @@ pub use model::{
 };
 pub use quality::{DuplicateFeature, LayerQuality, RejectedValue, SkippedFeature, UnreadValues};
 pub use shape::{
-    extent, rings, shapes_extent, share_in, share_percent, vertices, Problem, Shape, COVERED_SHARE,
+    extent, points_extent, rings, shapes_extent, share_in, share_percent, vertices, Problem, Shape,
+    COVERED_SHARE,
 };

@@ -64,6 +64,11 @@ pub fn shapes_extent<'a>(shapes: impl Iterator<Item = &'a Shape>) -> Option<Rect
     }))
 }
 
+/// The bounding box of points, local CRS; `None` when there is none.
+pub fn points_extent(points: impl Iterator<Item = Point<f64>>) -> Option<Rect<f64>> {
+    union_of(points.map(|p| Rect::new(p.0, p.0)))
+}
+
 /// The smallest rectangle holding every rectangle.
 fn union_of(rects: impl Iterator<Item = Rect<f64>>) -> Option<Rect<f64>> {
     rects.reduce(|o, r| {
