@@ -22,8 +22,8 @@ pub const FILES: &[(&str, &[u8])] = &[
         include_bytes!("../fixtures/kamppi/centre_2019_buildings.geojson"),
     ),
     (
-        "centre_2019_transit_stops.geojson",
-        include_bytes!("../fixtures/kamppi/centre_2019_transit_stops.geojson"),
+        "transit_stops.geojson",
+        include_bytes!("../fixtures/kamppi/transit_stops.geojson"),
     ),
     (
         "helsinki_boundaries.gpkg",

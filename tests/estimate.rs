@@ -556,11 +556,11 @@ fn outputs_are_rfc7946_deterministic_and_open_in_gdal() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 5, "{names:?}");
-    // stops.geojson: the 181 stops of Kamppi's stops layer, each with the departures per hour
+    // stops.geojson: the 186 stops of Kamppi's stops layer, each with the departures per hour
     // the access index used: no layer departures and no timetable, so the europe preset's
     // default for its mode (bus 6, tram 8, metro 12, rail 4 per hour).
     let stops = geojson_features(&a.join("stops.geojson"));
-    assert_eq!(stops.len(), 181);
+    assert_eq!(stops.len(), 186);
     for s in &stops {
         let p = &s["properties"];
         let want = match p["mode"].as_str().unwrap() {

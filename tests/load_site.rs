@@ -34,7 +34,8 @@ fn kamppi_loads_into_utm_35n_with_both_building_cuts_deduplicated() {
     assert!(site.crs.auto);
     assert_eq!(site.district.name, "Kamppi");
     assert_eq!(site.neighbourhoods.len(), 8);
-    assert_eq!(site.stops.len(), 181);
+    // The 2019 centre cut's 181 and Kamppi's 5 metro entrances (fixtures/README.md).
+    assert_eq!(site.stops.len(), 186);
     assert_eq!(site.population.len(), 92);
     // 71,724 residents in the HSY grid (data README).
     assert_eq!(
@@ -352,7 +353,7 @@ fn site_inspect_prints_the_chosen_crs_and_what_was_loaded() {
     // Both cuts of Kamppi's buildings reach past the district on every side but a sliver.
     assert!(
         run.stdout
-            .contains("  the buildings' extent covers 100 % of the district's area\n  the stops' extent covers 22 % of the district's area: the stops layer stops short"),
+            .contains("  the buildings' extent covers 100 % of the district's area\n  the stops' extent covers 48 % of the district's area: the stops layer stops short"),
         "{}",
         run.stdout
     );

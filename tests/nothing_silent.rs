@@ -293,10 +293,10 @@ fn buildings_cut_short_of_the_district_are_said() {
     assert!(!r.stdout.contains("caution:"), "{}", r.stdout);
 }
 
-/// The demo's stops (Helsinki's 2019 centre extract, cut at 24.935° E) stop short of Kamppi's
-/// west, where its metro station is: the share of the district inside their extent, worked out
-/// by SpatiaLite as for the buildings, is said, since the access index (and the car shares)
-/// beyond it counts only the stops mapped.
+/// The demo's stops (Helsinki's 2019 centre extract, cut at 24.935° E, with Kamppi's metro
+/// entrances from the 2024 delivery) stop short of Kamppi's west: the share of the district
+/// inside their extent, worked out by SpatiaLite as for the buildings, is said, since the
+/// access index (and the car shares) beyond it counts only the stops mapped.
 #[test]
 fn stops_cut_short_of_the_district_are_said() {
     let tmp = tempfile::tempdir().unwrap();
@@ -304,7 +304,7 @@ fn stops_cut_short_of_the_district_are_said() {
     let g = gpkg.to_str().unwrap();
     for (file, name) in [
         ("kamppi/kamppi_district_boundary.geojson", "district"),
-        ("kamppi/centre_2019_transit_stops.geojson", "stops"),
+        ("kamppi/transit_stops.geojson", "stops"),
     ] {
         let o = std::process::Command::new("ogr2ogr")
             .args(["-f", "GPKG", "-update", "-append", g])

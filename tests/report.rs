@@ -115,7 +115,7 @@ fn the_report_loads_in_chromium_without_console_errors_or_requests() {
     assert!(dom.contains("<title>neighbourhood Keskinen</title>"));
     assert!(dom.contains(r#"class="nb-label">Keskinen</text>"#));
     assert!(
-        !dom.contains("3091.0") && dom.contains("3\u{2009}091"),
+        !dom.contains("3034.3") && dom.contains("3\u{2009}034"),
         "a terminal number format in the report"
     );
     // Kamppi's proposed design falls short once its workers' and visitors' trips count.
