@@ -186,14 +186,14 @@ pub fn inspect_site(config: &SiteConfig) -> Result<SiteReport> {
         stops: site.stops.len(),
         population_cells: site.population.len(),
         residents: site.population.iter().map(|p| p.residents).sum::<f64>() + 0.0,
-        district_in_buildings_extent: cpgis_core::site::shapes_extent(
-            site.buildings.iter().map(|b| &b.shape),
-        )
-        .and_then(|r| cpgis_core::site::share_in(&site.district.area, r)),
-        district_in_stops_extent: cpgis_core::site::points_extent(
-            site.stops.iter().map(|s| s.point),
-        )
-        .and_then(|r| cpgis_core::site::share_in(&site.district.area, r)),
+        district_in_buildings_extent: cpgis_core::site::share_in_buildings_extent(
+            &site,
+            &site.district.area,
+        ),
+        district_in_stops_extent: cpgis_core::site::share_in_stops_extent(
+            &site,
+            &site.district.area,
+        ),
     };
     Ok(SiteReport {
         site_file: config.file.clone(),

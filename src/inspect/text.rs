@@ -243,28 +243,24 @@ fn site(out: &mut String, s: &SiteReport) {
         "  {} buildings, {} stops, {} neighbourhoods, {} population cells ({:.0} residents)",
         d.buildings, d.stops, d.neighbourhoods, d.population_cells, d.residents
     );
-    if let Some(share) = d.district_in_buildings_extent {
+    for (share, what, whose) in [
+        (d.district_in_buildings_extent, "buildings", "figures"),
+        (
+            d.district_in_stops_extent,
+            "stops",
+            "access index beyond it",
+        ),
+    ] {
+        let Some(share) = share else { continue };
+        let short = if share < cpgis_core::site::COVERED_SHARE {
+            format!(": the {what} layer stops short of the district, whose {whose} would count only the {what} mapped")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  the buildings' extent covers {} of the district's area{}",
-            cpgis_core::site::share_percent(share),
-            if share < cpgis_core::site::COVERED_SHARE {
-                ": the buildings layer stops short of the district, whose figures would count only the buildings mapped"
-            } else {
-                ""
-            }
-        );
-    }
-    if let Some(share) = d.district_in_stops_extent {
-        let _ = writeln!(
-            out,
-            "  the stops' extent covers {} of the district's area{}",
-            cpgis_core::site::share_percent(share),
-            if share < cpgis_core::site::COVERED_SHARE {
-                ": the stops layer stops short of the district, whose access index beyond it would count only the stops mapped"
-            } else {
-                ""
-            }
+            "  the {what}' extent covers {} of the district's area{short}",
+            cpgis_core::site::share_percent(share)
         );
     }
     for q in &s.quality {

@@ -828,23 +828,26 @@ pub fn notes(run: &Estimated) -> Vec<String> {
             buildings_do(p.rejected_floors.len(), "building has", "buildings have")
         ));
     }
-    if let Some(share) = p
-        .district_in_buildings_extent
-        .filter(|s| *s < crate::site::COVERED_SHARE)
-    {
-        out.push(format!(
-            "the buildings' extent covers {} of the district's area: if the buildings layer was cut to a smaller area than the district, the district's figures count only the buildings mapped (profile.district_in_buildings_extent)",
-            crate::site::share_percent(share)
-        ));
-    }
-    if let Some(share) = p
-        .district_in_stops_extent
-        .filter(|s| *s < crate::site::COVERED_SHARE)
-    {
-        out.push(format!(
-            "the stops' extent covers {} of the district's area: if the stops layer was cut to a smaller area than the district, the access index beyond it (and the car shares with it) counts only the stops mapped (profile.district_in_stops_extent)",
-            crate::site::share_percent(share)
-        ));
+    for (share, what, counts, key) in [
+        (
+            p.district_in_buildings_extent,
+            "buildings",
+            "the district's figures count",
+            "district_in_buildings_extent",
+        ),
+        (
+            p.district_in_stops_extent,
+            "stops",
+            "the access index beyond it (and the car shares with it) counts",
+            "district_in_stops_extent",
+        ),
+    ] {
+        if let Some(share) = share.filter(|s| *s < crate::site::COVERED_SHARE) {
+            out.push(format!(
+                "the {what}' extent covers {} of the district's area: if the {what} layer was cut to a smaller area than the district, {counts} only the {what} mapped (profile.{key})",
+                crate::site::share_percent(share)
+            ));
+        }
     }
     default_notes(run, &mut out);
     if p.residents_unplaced > 0.0 {

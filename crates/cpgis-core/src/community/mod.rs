@@ -197,8 +197,7 @@ pub fn delineate(
         district_neighbourhoods,
         serving_stops,
         simplified,
-        in_buildings_extent: crate::site::shapes_extent(site.buildings.iter().map(|b| &b.shape))
-            .and_then(|r| crate::site::share_in(&area, r)),
+        in_buildings_extent: crate::site::share_in_buildings_extent(site, &area),
         membership,
         area,
     })

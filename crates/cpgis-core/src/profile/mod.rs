@@ -400,13 +400,12 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
 /// whose residents found no home (the spread's, added by the caller).
 fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> ProfileNotes {
     let mut notes = ProfileNotes {
-        district_in_buildings_extent: crate::site::shapes_extent(
-            site.buildings.iter().map(|b| &b.shape),
+        district_in_buildings_extent: crate::site::share_in_buildings_extent(
+            site,
+            &site.district.area,
         )
-        .and_then(|r| crate::site::share_in(&site.district.area, r))
         .map(|s| (s * 1e4).round() / 1e4),
-        district_in_stops_extent: crate::site::points_extent(site.stops.iter().map(|s| s.point))
-            .and_then(|r| crate::site::share_in(&site.district.area, r))
+        district_in_stops_extent: crate::site::share_in_stops_extent(site, &site.district.area)
             .map(|s| (s * 1e4).round() / 1e4),
         ..Default::default()
     };

@@ -94,6 +94,16 @@ pub fn share_percent(share: f64) -> String {
     }
 }
 
+/// The share of `area` inside the extent of the site's buildings (see [`share_in`]).
+pub fn share_in_buildings_extent(site: &super::Site, area: &MultiPolygon<f64>) -> Option<f64> {
+    shapes_extent(site.buildings.iter().map(|b| &b.shape)).and_then(|r| share_in(area, r))
+}
+
+/// The share of `area` inside the extent of the site's stops (see [`share_in`]).
+pub fn share_in_stops_extent(site: &super::Site, area: &MultiPolygon<f64>) -> Option<f64> {
+    points_extent(site.stops.iter().map(|s| s.point)).and_then(|r| share_in(area, r))
+}
+
 /// The share of `area` that lies inside `r`, 0..1; `None` when `area` encloses nothing.
 pub fn share_in(area: &MultiPolygon<f64>, r: Rect<f64>) -> Option<f64> {
     use geo::{Area, BooleanOps};
