@@ -493,6 +493,7 @@ fn run_pipeline(
             cpgis::report::verdict_line(
                 &ran.estimated.config.name,
                 &ran.balance,
+                &cpgis_core::summary::cautions(&ran.estimated),
                 cpgis::report::note_lines(&ran.estimated, Some(&ran.community)).len()
             )
         ));

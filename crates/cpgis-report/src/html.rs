@@ -106,8 +106,8 @@ pub fn render_html(ran: &Ran) -> String {
                 .carrier(cpgis_core::kinds::Carrier::Electricity)
         ))
     );
-    if let Some(c) = crate::text::district_caution(e) {
-        let _ = write!(h, r#"<p id="caution"><b>Caution:</b> {}.</p>"#, esc(&c));
+    for c in cpgis_core::summary::cautions(e) {
+        let _ = write!(h, r#"<p class="caution"><b>Caution:</b> {}.</p>"#, esc(&c));
     }
     h.push_str(&waterfall(b));
     let _ = write!(
@@ -875,6 +875,17 @@ fn designs(ran: &Ran, h: &mut String) {
                 .district_in_buildings_extent
                 .map_or("none".into(), pct),
             c.in_buildings_extent.map_or("none".into(), pct)
+        ),
+        format!(
+            "the buildings' data: of the district's floor area, {} is footprint × default floors and {} has an assumed use",
+            e.profiles
+                .notes
+                .district_area_default_floors
+                .map_or("none".into(), cpgis_core::site::share_percent),
+            e.profiles
+                .notes
+                .district_area_unknown_use
+                .map_or("none".into(), cpgis_core::site::share_percent)
         ),
         match grid {
             Some(g) => format!(

@@ -228,7 +228,7 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     );
     let _ = writeln!(out, "  {:<22} {:>12.1}", "net", b.net_t);
     let _ = writeln!(out, "  {}", verdict_sentence(b));
-    if let Some(c) = district_caution(e) {
+    for c in cpgis_core::summary::cautions(e) {
         let _ = writeln!(out, "  caution: {c}");
     }
     let grid = ran.estimated.factors.carrier(Carrier::Electricity);
@@ -273,31 +273,22 @@ pub fn fmt_share(m: f64) -> String {
     p.strip_suffix(".0").map(str::to_string).unwrap_or(p)
 }
 
-/// Said beside the verdict when the buildings layer stops short of the district (its extent
-/// covers under 95 % of the district's area): the on-site figures, and the verdict with them,
-/// count only the buildings mapped.
-pub fn district_caution(e: &Estimated) -> Option<String> {
-    let share = e
-        .profiles
-        .notes
-        .district_in_buildings_extent
-        .filter(|s| *s < cpgis_core::site::COVERED_SHARE)?;
-    Some(format!(
-        "the buildings' extent covers {} of the district's area: the on-site figures, and the verdict with them, count only the buildings mapped",
-        cpgis_core::site::share_percent(share)
-    ))
-}
-
-/// The one line `--quiet` leaves: the site's name, the verdict sentence and how many notes the
-/// run has (a quiet verdict had said nothing of a buildings layer cut short or of defaults
-/// used, which the notes count).
-pub fn verdict_line(site: &str, b: &cpgis_core::balance::Balance, notes: usize) -> String {
+/// The one line `--quiet` leaves: the site's name, the verdict sentence, its cautions (a quiet
+/// verdict had said nothing of a buildings layer cut short or of a district modelled mostly on
+/// defaults) and how many notes the run has.
+pub fn verdict_line(
+    site: &str,
+    b: &cpgis_core::balance::Balance,
+    cautions: &[String],
+    notes: usize,
+) -> String {
+    let cautions: String = cautions.iter().map(|c| format!("; caution: {c}")).collect();
     let notes = match notes {
         0 => String::new(),
         1 => "; 1 note in summary.json and report.html".to_string(),
         n => format!("; {n} notes in summary.json and report.html"),
     };
-    format!("{site}: {}{notes}", verdict_sentence(b))
+    format!("{site}: {}{cautions}{notes}", verdict_sentence(b))
 }
 
 /// The verdict in one sentence: whether the credits cover the on-site residual (net < 0), and

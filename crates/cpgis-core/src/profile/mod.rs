@@ -161,6 +161,13 @@ pub struct ProfileNotes {
     /// well below 1 when the stops layer was cut short of the district, whose access index
     /// then counts only the stops mapped.
     pub district_in_stops_extent: Option<f64>,
+    /// The share of the district's floor area (its buildings' gross floor area, m²) that is
+    /// footprint × the use's default floors, 0..1 to 4 decimals (`None` when the district has
+    /// no floor area): above [`DEFAULTED_SHARE`], the district's figures rest mostly on it.
+    pub district_area_default_floors: Option<f64>,
+    /// The share of the district's floor area with no use type (the `unknown` archetype's
+    /// assumed mix), 0..1 to 4 decimals.
+    pub district_area_unknown_use: Option<f64>,
     /// Residents of the population layer that found no home (cells without housing).
     pub residents_unplaced: f64,
     /// Ids of the population cells whose residents found no home.
@@ -178,6 +185,24 @@ pub struct ProfileNotes {
     /// Buildings whose metered electricity is negative (net export), with the kWh per year:
     /// counted as negative site electricity, as ENERGY STAR Portfolio Manager does.
     pub net_export: Vec<(String, f64)>,
+}
+
+/// Above this share of the district's floor area resting on a default (floors or use), the
+/// verdict is said to rest mostly on defaults (a caution beside it): over half.
+pub const DEFAULTED_SHARE: f64 = 0.5;
+
+/// The share of the district's floor area whose buildings answer `pred`, to 4 decimals; `None`
+/// when the district has no floor area.
+fn district_area_share(profiles: &[Profile], pred: fn(&Profile) -> bool) -> Option<f64> {
+    let (all, some) =
+        profiles
+            .iter()
+            .filter(|p| p.in_district)
+            .fold((0.0, 0.0), |(all, some), p| {
+                let a = p.floor.gfa_m2;
+                (all + a, if pred(p) { some + a } else { some })
+            });
+    (all > 0.0).then(|| (some / all * 1e4).round() / 1e4)
 }
 
 /// Every building's profile, in `site.buildings` order, and the notes.
@@ -407,6 +432,8 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
         .map(|s| (s * 1e4).round() / 1e4),
         district_in_stops_extent: crate::site::share_in_stops_extent(site, &site.district.area)
             .map(|s| (s * 1e4).round() / 1e4),
+        district_area_default_floors: district_area_share(profiles, Profile::floors_defaulted),
+        district_area_unknown_use: district_area_share(profiles, Profile::use_unknown),
         ..Default::default()
     };
     for s in &site.stops {
