@@ -243,6 +243,53 @@ fn urbanopt_floor_areas_in_square_feet_run_end_to_end() {
     assert_eq!(b0["properties"]["use"], "residential");
 }
 
+/// URBANopt's example project: a `Mixed use` building names its parts in `mixed_type_1..4`
+/// with their per cents in `mixed_type_N_percentage`. init maps them as use fields with
+/// `percent`, and the run gives each building the mix the file states (it had been refused as
+/// shares above 1, and the building modelled as a third each of office, restaurant and the
+/// `unknown` mix, 60 % housing).
+#[test]
+fn urbanopt_mixed_use_takes_the_parts_and_per_cents_the_file_gives() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = files("urbanopt", &["example_project.json"]);
+    args.push("--district-around-buildings".into());
+    let c = init(tmp.path(), &args);
+    let fields: Vec<(&str, Option<&str>, bool)> = c.buildings[0]
+        .uses
+        .iter()
+        .map(|u| (u.field.as_str(), u.share.as_deref(), u.percent))
+        .collect();
+    assert_eq!(fields[0], ("building_type", None, false));
+    assert_eq!(
+        fields[1],
+        ("mixed_type_1", Some("mixed_type_1_percentage"), true)
+    );
+    assert_eq!(fields.len(), 5);
+    let out = run(tmp.path());
+    let layer = common::geojson_features(&out.join("buildings.geojson"));
+    let uses = |id: &str| {
+        layer.iter().find(|f| f["properties"]["id"] == id).unwrap()["properties"]["uses"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Building 1: Office 50, Food service 50, Strip shopping mall 0, Lodging 0.
+    assert_eq!(uses("1"), "office:0.5,restaurant:0.5");
+    // Building 10: Strip shopping mall 25, Food service 25, Office 15, Lodging 35.
+    assert_eq!(
+        uses("10"),
+        "hotel:0.35,retail:0.25,restaurant:0.25,office:0.15"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(
+        summary["quality"][1].get("rejected").is_none(),
+        "{}",
+        summary["quality"]
+    );
+    assert_eq!(summary["totals"]["district"]["residents"], 0.0);
+}
+
 #[test]
 fn a_gtfs_folder_becomes_the_stops() {
     let tmp = tempfile::tempdir().unwrap();
@@ -339,6 +386,27 @@ fn a_delivery_without_a_boundary_takes_the_buildings_outline_as_its_district() {
         "{}",
         summary["totals"]
     );
+    // URBANopt's `Vacant` buildings (the campus's parking garage and entrances, by the file's
+    // `building_type`) are the parking archetype: no residents, no jobs. As `unknown` (60 %
+    // housing) the garage alone had held 483 residents.
+    let vacant: Vec<String> =
+        common::geojson_features(&fixture("urbanopt/nrel_stm_footprints.geojson"))
+            .iter()
+            .map(|f| &f["properties"])
+            .filter(|p| p["building_type"] == "Vacant")
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+    assert_eq!(vacant.len(), 4);
+    let layer = common::geojson_features(&out.join("buildings.geojson"));
+    for id in &vacant {
+        let p = &layer
+            .iter()
+            .find(|f| f["properties"]["id"] == id.as_str())
+            .unwrap()["properties"];
+        assert_eq!(p["use"], "parking", "{p}");
+        assert_eq!(p["residents"], 0.0, "{p}");
+        assert_eq!(p["jobs"], 0.0, "{p}");
+    }
     // The outline is not written over one drawn by hand.
     let again = cpgis(&[
         "init",

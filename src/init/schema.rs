@@ -34,6 +34,8 @@ pub struct BuildingMap {
     pub uses: Vec<(String, Option<String>)>,
     /// The second field of each use holds its floor area in `gfa`'s unit, not its share.
     pub use_areas: bool,
+    /// The uses' share fields are in per cent (URBANopt's `mixed_type_N_percentage`).
+    pub use_percent: bool,
     pub floors: Option<String>,
     pub height: Option<String>,
     pub year: Option<String>,
@@ -186,6 +188,18 @@ pub fn building_map(schema: Schema, fields: &[String]) -> BuildingMap {
         Schema::Urbanopt => {
             m.id = first(fields, &["id", "name"]).into_iter().collect();
             m.uses = vec![("building_type".into(), None)];
+            // A "Mixed use" building's parts with their percentages (shares that add up to
+            // more than 1 are normalised); the type's own slot then gets no share.
+            for n in 1..=4 {
+                let (t, pct) = (
+                    format!("mixed_type_{n}"),
+                    format!("mixed_type_{n}_percentage"),
+                );
+                if has(fields, &t) {
+                    m.uses.push((t, Some(pct).filter(|p| has(fields, p))));
+                }
+            }
+            m.use_percent = true;
             m.floors = first(
                 fields,
                 &["number_of_stories_above_ground", "number_of_stories"],

@@ -148,6 +148,9 @@ pub fn site_file(p: &Proposal, base: &Path, name: &str) -> String {
                             Some(s) if map.use_areas => {
                                 format!("{{ field = {}, area = {} }}", q(f), q(s))
                             }
+                            Some(s) if map.use_percent => {
+                                format!("{{ field = {}, percent = {} }}", q(f), q(s))
+                            }
                             Some(s) => format!("{{ field = {}, share = {} }}", q(f), q(s)),
                             None => format!("{{ field = {} }}", q(f)),
                         })

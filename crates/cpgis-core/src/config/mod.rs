@@ -79,8 +79,11 @@ pub struct JoinSpec {
 pub struct UseField {
     /// The field holding the use value.
     pub field: String,
-    /// The field holding its share of the floor area (0..1), if any.
+    /// The field holding its share of the floor area (0..1, or 0..100 with `percent`), if any.
     pub share: Option<String>,
+    /// The share field is in per cent (0..100), as URBANopt's `mixed_type_N_percentage`
+    /// (`percent = "FIELD"` in the site file).
+    pub percent: bool,
     /// The field holding its floor area, in the unit of the layer's `gfa`, if any (benchmarking
     /// disclosures give each use's floor area, not its share): the share is this area over the
     /// building's floor area.

@@ -391,6 +391,7 @@ fn buildings(
         Some(toml::Value::String(s)) => vec![UseField {
             field: s.clone(),
             share: None,
+            percent: false,
             area: None,
         }],
         Some(toml::Value::Array(items)) => items
@@ -401,7 +402,7 @@ fn buildings(
         Some(other) => {
             issues.wrong_type(
                 &r.key_path("use"),
-                "a field name or a list of { field, share } or { field, area }",
+                "a field name or a list of { field, share }, { field, percent } or { field, area }",
                 other,
             );
             Vec::new()
@@ -502,31 +503,42 @@ fn use_field(key: &str, item: &toml::Value, issues: &mut ConfigIssues) -> Option
         toml::Value::String(s) => Some(UseField {
             field: s.clone(),
             share: None,
+            percent: false,
             area: None,
         }),
         toml::Value::Table(t) => {
             let mut r = TableReader::new(t, key);
             let field = r.required_string("field", "the field holding the use type", issues);
             let share = r.string("share", issues);
+            let percent = r.string("percent", issues);
             let area = r.string("area", issues);
-            if share.is_some() && area.is_some() {
+            let given: Vec<&str> = [("share", &share), ("percent", &percent), ("area", &area)]
+                .iter()
+                .filter(|(_, v)| v.is_some())
+                .map(|(k, _)| *k)
+                .collect();
+            if given.len() > 1 {
                 issues.push(
                     key,
-                    "gives both `share` and `area`",
-                    Some("keep one: `share` for a field of shares (0..1), `area` for a field of floor areas"),
+                    &match given.as_slice() {
+                        [a, b] => format!("gives both `{a}` and `{b}`"),
+                        _ => "gives `share`, `percent` and `area`".to_string(),
+                    },
+                    Some("keep one: `share` for a field of shares (0..1), `percent` for one of per cents (0..100), `area` for a field of floor areas"),
                 );
             }
             r.finish(issues);
             Some(UseField {
                 field: field?,
-                share,
+                percent: share.is_none() && percent.is_some(),
+                share: share.or(percent),
                 area,
             })
         }
         other => {
             issues.wrong_type(
                 key,
-                "a field name, { field, share } or { field, area }",
+                "a field name, { field, share }, { field, percent } or { field, area }",
                 other,
             );
             None

@@ -886,6 +886,8 @@ struct BuildingSlots<'a> {
 struct UseSlots {
     raw: usize,
     share: Option<usize>,
+    /// The share field is in per cent.
+    percent: bool,
     area: Option<usize>,
 }
 
@@ -900,6 +902,7 @@ impl<'a> BuildingSlots<'a> {
                 Some(UseSlots {
                     raw: fields.add(Some(&u.field))?,
                     share: fields.add(u.share.as_deref()),
+                    percent: u.percent,
                     area: fields.add(u.area.as_deref()),
                 })
             })
@@ -988,13 +991,24 @@ impl<'a> BuildingSlots<'a> {
             .filter_map(|slots| {
                 let raw_use = value(&raw.values, Some(slots.raw))?.into();
                 let share = slots.share.and_then(|s| {
-                    r.bounded(
-                        Some(s),
-                        Reading::Number,
-                        |v| (0.0..=1.0).contains(&v),
-                        "a share of the floor area lies between 0 and 1",
-                        q,
-                    )
+                    if slots.percent {
+                        r.bounded(
+                            Some(s),
+                            Reading::Number,
+                            |v| (0.0..=100.0).contains(&v),
+                            "a share of the floor area in per cent lies between 0 and 100",
+                            q,
+                        )
+                        .map(|v| v / 100.0)
+                    } else {
+                        r.bounded(
+                            Some(s),
+                            Reading::Number,
+                            |v| (0.0..=1.0).contains(&v),
+                            "a share of the floor area lies between 0 and 1 (a field of per cents is `percent = \"FIELD\"`)",
+                            q,
+                        )
+                    }
                 });
                 // A use's floor area over the building's: the share (use_mix normalises
                 // shares adding up to more than 1, as use areas beside a smaller total do).
