@@ -290,6 +290,45 @@ fn urbanopt_mixed_use_takes_the_parts_and_per_cents_the_file_gives() {
     assert_eq!(summary["totals"]["district"]["residents"], 0.0);
 }
 
+/// An URBANopt feature file with its streets: 13 buildings, 8 roads, a district system and the
+/// site origin in one layer, told apart by `type`. The roads are drawn under the maps and the
+/// rest is said by type and count (init had said only "those of its 23 features where type =
+/// 'Building'").
+#[test]
+fn urbanopt_roads_are_drawn_and_the_other_types_said() {
+    let path = fixture("urbanopt/example_project_with_streets.json");
+    let mut counts = std::collections::BTreeMap::new();
+    for f in common::geojson_features(&path) {
+        *counts
+            .entry(f["properties"]["type"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
+    }
+    assert_eq!(counts["Building"], 13);
+    assert_eq!(counts["Road"], 8);
+    let tmp = tempfile::tempdir().unwrap();
+    let args = vec![
+        path.display().to_string(),
+        "--district-around-buildings".to_string(),
+    ];
+    let (r, _) = init_run(tmp.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let c = parse_site_file(&tmp.path().join("site.toml")).unwrap();
+    let roads = c.context.roads.as_ref().expect("roads drawn");
+    assert_eq!(roads.filter.as_deref(), Some("type = 'Road'"));
+    let others: Vec<String> = counts
+        .iter()
+        .filter(|(t, _)| !matches!(t.as_str(), "Building" | "Road"))
+        .map(|(t, n)| format!("{n} {t}"))
+        .collect();
+    assert_eq!(others.len(), 2);
+    let said = format!("its features of type {} (`type`)", others.join(", "));
+    assert!(r.stdout.contains(&said), "`{said}` not in:\n{}", r.stdout);
+    let out = run(tmp.path());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["totals"]["district"]["buildings"], 13);
+}
+
 #[test]
 fn a_gtfs_folder_becomes_the_stops() {
     let tmp = tempfile::tempdir().unwrap();

@@ -13,6 +13,7 @@
 pub mod outline;
 pub mod schema;
 mod stops;
+mod urbanopt;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -531,8 +532,8 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
                     building_extents.extend(r.extent_wgs84);
                     // An URBANopt feature file holds its district systems and site origin
                     // beside the buildings, told apart by `type`.
-                    let filter = (schema == Schema::Urbanopt && fields.iter().any(|f| f == "type"))
-                        .then(|| "type = 'Building'".to_string());
+                    let typed = schema == Schema::Urbanopt && fields.iter().any(|f| f == "type");
+                    let filter = typed.then(|| "type = 'Building'".to_string());
                     push(
                         &mut layers,
                         Role::Buildings {
@@ -541,6 +542,12 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
                             filter,
                         },
                     );
+                    if typed {
+                        let types = urbanopt::feature_types(path, Some(&r.layer))?;
+                        for role in urbanopt::other_roles(&types) {
+                            push(&mut layers, role);
+                        }
+                    }
                 } else if let Some(field) =
                     schema::population_field(&fields).filter(|_| !schema::is_boundary(&fields))
                 {
