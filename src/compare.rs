@@ -239,6 +239,14 @@ pub fn compare(a: &Path, b: &Path) -> Result<Comparison> {
             "break-even grid factor, kg CO2e/kWh",
             "/balance/break_even/electricity_kg_kwh",
         ),
+        (
+            "district floor area on default floors, share",
+            "/profile/district_area_default_floors",
+        ),
+        (
+            "district floor area of unknown use, share",
+            "/profile/district_area_unknown_use",
+        ),
         ("community area, ha", "/community/area_ha"),
         (
             "community area inside the buildings' extent, share",
@@ -249,17 +257,24 @@ pub fn compare(a: &Path, b: &Path) -> Result<Comparison> {
     ] {
         result(key.to_string(), p);
     }
-    let zones = |v: &Value| {
-        v.pointer("/offsets/zones")
+    // Counted lists: the zones, and the cautions beside the verdict (a layer cut short, a
+    // district modelled on defaults).
+    let count = |v: &Value, p: &str| {
+        v.pointer(p)
             .and_then(Value::as_array)
-            .map(|z| Value::from(z.len()))
+            .map(|a| Value::from(a.len()))
     };
-    results.push(row(
-        "result",
-        "zones".into(),
-        zones(&va).as_ref(),
-        zones(&vb).as_ref(),
-    ));
+    for (key, p) in [
+        ("zones", "/offsets/zones"),
+        ("cautions beside the verdict", "/cautions"),
+    ] {
+        results.push(row(
+            "result",
+            key.into(),
+            count(&va, p).as_ref(),
+            count(&vb, p).as_ref(),
+        ));
+    }
     // Each scenario's balance.
     let balances = |v: &Value| -> Vec<Value> {
         v.pointer("/balance/scenarios")

@@ -160,4 +160,31 @@ fn a_wider_community_shows_its_smaller_mapped_share() {
     );
     assert!(value("b") < value("a"), "{row:?}");
     assert!(value("a") < 0.95, "{row:?}");
+    // The district's floor area resting on defaults, as each summary has it (the ring moves
+    // nothing in the district), and the cautions beside each verdict: none on the demo.
+    for (key, p) in [
+        (
+            "district floor area on default floors, share",
+            "district_area_default_floors",
+        ),
+        (
+            "district floor area of unknown use, share",
+            "district_area_unknown_use",
+        ),
+    ] {
+        let row = rows.iter().find(|r| r["key"] == key).expect(key);
+        let written = summary["profile"][p].as_f64().unwrap();
+        assert!(written > 0.3 && written < 0.5, "{key}: {written}");
+        for side in ["a", "b"] {
+            assert_eq!(row[side].as_str().unwrap().parse::<f64>().unwrap(), written);
+        }
+    }
+    let row = rows
+        .iter()
+        .find(|r| r["key"] == "cautions beside the verdict")
+        .expect("cautions compared");
+    assert_eq!(
+        (row["a"].as_str(), row["b"].as_str()),
+        (Some("0"), Some("0"))
+    );
 }
