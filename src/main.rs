@@ -587,6 +587,10 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             let committed = cpgis::export::write_estimate(&output.out, &est, output.format.into())?;
             stages.done();
             sayp!("{}", cpgis::report::estimate_table(&est));
+            // Beside the district's figures, as `run` says them beside its verdict.
+            for c in cpgis_core::summary::cautions(&est) {
+                sayp!("  caution: {c}\n");
+            }
             if buildings {
                 sayln!();
                 sayp!("{}", cpgis::report::district_buildings_table(&est));

@@ -265,6 +265,14 @@ fn a_district_modelled_on_defaults_is_cautioned() {
         "{}",
         quiet.stdout
     );
+    // `estimate` says it beside the district's figures.
+    let est = cpgis_site("estimate", &site, &tmp.path().join("est"));
+    assert_eq!(est.code, 0, "{}", est.stderr);
+    assert!(
+        est.stdout.contains(&format!("  caution: {caution}\n")),
+        "{}",
+        est.stdout
+    );
 }
 
 /// The share of layer `district`'s area, in EPSG:32635, inside the bounding box of layer
