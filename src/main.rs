@@ -493,7 +493,7 @@ fn run_pipeline(
             cpgis::report::verdict_line(
                 &ran.estimated.config.name,
                 &ran.balance,
-                &cpgis_core::summary::cautions(&ran.estimated),
+                &cpgis_core::summary::cautions(&ran.estimated, Some(&ran.community)),
                 cpgis::report::note_lines(&ran.estimated, Some(&ran.community)).len()
             )
         ));
@@ -588,7 +588,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             stages.done();
             sayp!("{}", cpgis::report::estimate_table(&est));
             // Beside the district's figures, as `run` says them beside its verdict.
-            for c in cpgis_core::summary::cautions(&est) {
+            for c in cpgis_core::summary::cautions(&est, None) {
                 sayp!("  caution: {c}\n");
             }
             if buildings {

@@ -135,6 +135,8 @@ fn cea_zug_uses_and_shares_are_mapped() {
         (sur.id.as_slice(), sur.floors.as_deref()),
         (["Name".to_string()].as_slice(), Some("floors_ag"))
     );
+    // The surroundings' OpenStreetMap building value, which CEA keeps in `category`.
+    assert_eq!(use_fields(sur), [("category", None)]);
     run(tmp.path());
 }
 

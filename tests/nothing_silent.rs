@@ -240,7 +240,20 @@ fn a_district_modelled_on_defaults_is_cautioned() {
     assert_eq!(summary["profile"]["district_area_default_floors"], 1.0);
     let head = "of the district's floor area, 100 % is footprint × default floors";
     let cautions = summary["cautions"].as_array().unwrap();
-    assert_eq!(cautions.len(), 1, "{cautions:?}");
+    // The district's, then the community's: Vaduz's neighbours are mapped no better.
+    assert_eq!(cautions.len(), 2, "{cautions:?}");
+    assert_eq!(summary["community"]["area_default_floors"], 1.0);
+    let theirs = cautions[1].as_str().unwrap();
+    assert!(
+        theirs.starts_with("of the community's floor area, 100 % is footprint × default floors"),
+        "{theirs}"
+    );
+    assert!(theirs.contains("the credits with it"), "{theirs}");
+    assert!(
+        r.stdout.contains(&format!("  caution: {theirs}\n")),
+        "{}",
+        r.stdout
+    );
     let caution = cautions[0].as_str().unwrap();
     assert!(caution.starts_with(head), "{caution}");
     assert!(caution.contains("hold fixed"), "{caution}");
@@ -273,6 +286,52 @@ fn a_district_modelled_on_defaults_is_cautioned() {
         "{}",
         est.stdout
     );
+}
+
+/// CEA Zug's surroundings are the community: CEA keeps OpenStreetMap's building value in their
+/// `category`, and 127 of 184 say only `yes`. The share of the community's floor area of unknown
+/// use, worked from those categories and the buildings layer's floor areas, is in summary.json,
+/// and over half it stands as a caution beside Zug's "CLIMATE POSITIVE", whose credits come
+/// from those buildings.
+#[test]
+fn a_community_modelled_on_defaults_is_cautioned() {
+    let category: std::collections::BTreeMap<String, String> =
+        geojson_features(&fixture("cea-zug/surroundings.geojson"))
+            .iter()
+            .map(|f| {
+                let p = &f["properties"];
+                (
+                    p["Name"].as_str().unwrap().to_string(),
+                    p["category"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = cpgis_site("run", &fixture("cea-zug/site.toml"), &out);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (mut all, mut generic) = (0.0, 0.0);
+    for f in geojson_features(&out.join("buildings.geojson")) {
+        let p = &f["properties"];
+        if p["membership"] == "community" {
+            let a = p["gfa_m2"].as_f64().unwrap();
+            all += a;
+            if category.get(p["id"].as_str().unwrap()).map(String::as_str) == Some("yes") {
+                generic += a;
+            }
+        }
+    }
+    let share = generic / all;
+    assert!(share > 0.5, "{share}");
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let written = summary["community"]["area_unknown_use"].as_f64().unwrap();
+    assert!((written - share).abs() <= 5e-5, "{written} vs {share}");
+    let said = format!(
+        "caution: of the community's floor area, {:.0} % has an assumed use: its offer, and the credits with it, rest mostly on these defaults",
+        100.0 * share
+    );
+    assert!(r.stdout.contains(&said), "`{said}` not in:\n{}", r.stdout);
 }
 
 /// The share of layer `district`'s area, in EPSG:32635, inside the bounding box of layer

@@ -64,9 +64,14 @@ pub fn join_cea_typology(
         .iter()
         .find(|k| has(layer_fields, k) && has(table_fields, k));
     let Some(key) = key else { return false };
-    if !m.uses.is_empty() || !(has(table_fields, "1ST_USE") || has(table_fields, "use1")) {
+    // OpenStreetMap's `category` gives way to the typology's uses with their shares.
+    let category_only = matches!(m.uses.as_slice(), [(f, None)] if f == "category");
+    if !(m.uses.is_empty() || category_only)
+        || !(has(table_fields, "1ST_USE") || has(table_fields, "use1"))
+    {
         return false;
     }
+    m.uses.clear();
     for (u, r) in [
         ("1ST_USE", "1ST_USE_R"),
         ("2ND_USE", "2ND_USE_R"),
@@ -179,6 +184,11 @@ pub fn building_map(schema: Schema, fields: &[String]) -> BuildingMap {
                     m.uses
                         .push((u.into(), Some(r.to_string()).filter(|r| has(fields, r))));
                 }
+            }
+            // CEA's surroundings carry no use fields but keep OpenStreetMap's building value
+            // in `category` (house, commercial, yes, …).
+            if m.uses.is_empty() && has(fields, "category") {
+                m.uses.push(("category".into(), None));
             }
             m.floors = first(fields, &[&format!("{p}floors_ag"), "floors_ag"]);
             m.height = first(fields, &[&format!("{p}height_ag"), "height_ag"]);

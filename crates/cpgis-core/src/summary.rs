@@ -263,6 +263,10 @@ pub struct CommunityOut {
     pub buildings: BTreeMap<String, usize>,
     /// The share of the community's area inside the buildings' extent, 0..1.
     pub in_buildings_extent: Option<f64>,
+    /// The share of its buildings' floor area that is footprint × default floors, 0..1.
+    pub area_default_floors: Option<f64>,
+    /// The share of its buildings' floor area with no use type, 0..1.
+    pub area_unknown_use: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -338,6 +342,8 @@ fn community_out(ran: &Ran) -> CommunityOut {
         simplified: c.simplified,
         buildings,
         in_buildings_extent: c.in_buildings_extent.map(r4),
+        area_default_floors: c.area_default_floors,
+        area_unknown_use: c.area_unknown_use,
     }
 }
 
@@ -564,7 +570,7 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
                     .unwrap_or_default(),
             )
             .collect(),
-        cautions: cautions(run),
+        cautions: cautions(run, ran.map(|r| &r.community)),
         cpgis_version: env!("CARGO_PKG_VERSION"),
         site: run.config.name.clone(),
         crs: run.site.crs.clone(),
@@ -704,7 +710,7 @@ pub fn grid_note(run: &Estimated) -> Option<String> {
 /// default floors or an assumed use, the figures rest mostly on those defaults, which the
 /// probability's draws hold fixed (Vaduz's 2013 extract: every floor count a default, 90 % of
 /// its floor area of unknown use, had read "climate positive with probability 0.97" bare).
-pub fn cautions(e: &Estimated) -> Vec<String> {
+pub fn cautions(e: &Estimated, community: Option<&crate::community::Community>) -> Vec<String> {
     let notes = &e.profiles.notes;
     let mut out = Vec::new();
     if let Some(share) = notes
@@ -716,21 +722,29 @@ pub fn cautions(e: &Estimated) -> Vec<String> {
             crate::site::share_percent(share)
         ));
     }
-    let over = |s: Option<f64>| s.filter(|s| *s > crate::profile::DEFAULTED_SHARE);
-    let rests: Vec<String> = [
-        (
-            over(notes.district_area_default_floors),
-            "is footprint × default floors",
-        ),
-        (over(notes.district_area_unknown_use), "has an assumed use"),
-    ]
-    .into_iter()
-    .filter_map(|(s, what)| s.map(|s| format!("{} {what}", crate::site::share_percent(s))))
-    .collect();
-    if !rests.is_empty() {
+    // "100 % is footprint × default floors and 90 % has an assumed use", the shares over half.
+    let rests = |floors: Option<f64>, uses: Option<f64>| -> Option<String> {
+        let over = |s: Option<f64>| s.filter(|s| *s > crate::profile::DEFAULTED_SHARE);
+        let said: Vec<String> = [
+            (over(floors), "is footprint × default floors"),
+            (over(uses), "has an assumed use"),
+        ]
+        .into_iter()
+        .filter_map(|(s, what)| s.map(|s| format!("{} {what}", crate::site::share_percent(s))))
+        .collect();
+        (!said.is_empty()).then(|| said.join(" and "))
+    };
+    if let Some(r) = rests(
+        notes.district_area_default_floors,
+        notes.district_area_unknown_use,
+    ) {
         out.push(format!(
-            "of the district's floor area, {}: the figures and the verdict rest mostly on these defaults, which the draws of the factors' ranges hold fixed; map floor counts or heights and uses before relying on it",
-            rests.join(" and ")
+            "of the district's floor area, {r}: the figures and the verdict rest mostly on these defaults, which the draws of the factors' ranges hold fixed; map floor counts or heights and uses before relying on it"
+        ));
+    }
+    if let Some(r) = community.and_then(|c| rests(c.area_default_floors, c.area_unknown_use)) {
+        out.push(format!(
+            "of the community's floor area, {r}: its offer, and the credits with it, rest mostly on these defaults; map floor counts or heights and uses there before relying on them"
         ));
     }
     out

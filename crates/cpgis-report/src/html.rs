@@ -106,7 +106,7 @@ pub fn render_html(ran: &Ran) -> String {
                 .carrier(cpgis_core::kinds::Carrier::Electricity)
         ))
     );
-    for c in cpgis_core::summary::cautions(e) {
+    for c in cpgis_core::summary::cautions(e, Some(&ran.community)) {
         let _ = write!(h, r#"<p class="caution"><b>Caution:</b> {}.</p>"#, esc(&c));
     }
     h.push_str(&waterfall(b));

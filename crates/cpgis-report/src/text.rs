@@ -228,7 +228,7 @@ pub fn balance_table(ran: &cpgis_core::run::Ran) -> String {
     );
     let _ = writeln!(out, "  {:<22} {:>12.1}", "net", b.net_t);
     let _ = writeln!(out, "  {}", verdict_sentence(b));
-    for c in cpgis_core::summary::cautions(e) {
+    for c in cpgis_core::summary::cautions(e, Some(&ran.community)) {
         let _ = writeln!(out, "  caution: {c}");
     }
     let grid = ran.estimated.factors.carrier(Carrier::Electricity);

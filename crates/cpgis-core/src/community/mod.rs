@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use crate::config::{CommunityMethod, CommunitySpec, ConfigIssues};
 use crate::preset::Factors;
-use crate::profile::Profiles;
+use crate::profile::{Profile, Profiles};
 use crate::site::Site;
 use crate::{Error, Result};
 
@@ -74,6 +74,11 @@ pub struct Community {
     /// The share of the community area inside the buildings' extent (their bounding box), 0..1:
     /// well below 1 when the buildings layer stops short of the community.
     pub in_buildings_extent: Option<f64>,
+    /// The share of the community buildings' floor area that is footprint × default floors,
+    /// 0..1 to 4 decimals (`None` without floor area): their offer rests on it.
+    pub area_default_floors: Option<f64>,
+    /// The share of the community buildings' floor area with no use type, 0..1 to 4 decimals.
+    pub area_unknown_use: Option<f64>,
     /// Per building.
     pub membership: Vec<Membership>,
 }
@@ -177,7 +182,7 @@ pub fn delineate(
     };
     // Each building on its own: in parallel (rayon keeps the order).
     let lookup = crate::site::lookup::AreaLookup::new(&area);
-    let membership = profiles
+    let membership: Vec<Membership> = profiles
         .buildings
         .par_iter()
         .map(|p| {
@@ -198,9 +203,24 @@ pub fn delineate(
         serving_stops,
         simplified,
         in_buildings_extent: crate::site::share_in_buildings_extent(site, &area),
+        area_default_floors: member_share(&membership, profiles, Profile::floors_defaulted),
+        area_unknown_use: member_share(&membership, profiles, Profile::use_unknown),
         membership,
         area,
     })
+}
+
+/// The share of the community buildings' floor area that answers `pred`.
+fn member_share(
+    membership: &[Membership],
+    profiles: &Profiles,
+    pred: fn(&Profile) -> bool,
+) -> Option<f64> {
+    crate::profile::area_share(
+        &profiles.buildings,
+        |i, _| membership[i] == Membership::Community,
+        pred,
+    )
 }
 
 #[cfg(test)]

@@ -191,17 +191,21 @@ pub struct ProfileNotes {
 /// verdict is said to rest mostly on defaults (a caution beside it): over half.
 pub const DEFAULTED_SHARE: f64 = 0.5;
 
-/// The share of the district's floor area whose buildings answer `pred`, to 4 decimals; `None`
-/// when the district has no floor area.
-fn district_area_share(profiles: &[Profile], pred: fn(&Profile) -> bool) -> Option<f64> {
-    let (all, some) =
-        profiles
-            .iter()
-            .filter(|p| p.in_district)
-            .fold((0.0, 0.0), |(all, some), p| {
-                let a = p.floor.gfa_m2;
-                (all + a, if pred(p) { some + a } else { some })
-            });
+/// The share of the floor area of the buildings `member` takes (by index) that answer `pred`,
+/// to 4 decimals; `None` when those buildings have no floor area.
+pub fn area_share(
+    profiles: &[Profile],
+    member: impl Fn(usize, &Profile) -> bool,
+    pred: fn(&Profile) -> bool,
+) -> Option<f64> {
+    let (all, some) = profiles
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| member(*i, p))
+        .fold((0.0, 0.0), |(all, some), (_, p)| {
+            let a = p.floor.gfa_m2;
+            (all + a, if pred(p) { some + a } else { some })
+        });
     (all > 0.0).then(|| (some / all * 1e4).round() / 1e4)
 }
 
@@ -432,8 +436,12 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
         .map(|s| (s * 1e4).round() / 1e4),
         district_in_stops_extent: crate::site::share_in_stops_extent(site, &site.district.area)
             .map(|s| (s * 1e4).round() / 1e4),
-        district_area_default_floors: district_area_share(profiles, Profile::floors_defaulted),
-        district_area_unknown_use: district_area_share(profiles, Profile::use_unknown),
+        district_area_default_floors: area_share(
+            profiles,
+            |_, p| p.in_district,
+            Profile::floors_defaulted,
+        ),
+        district_area_unknown_use: area_share(profiles, |_, p| p.in_district, Profile::use_unknown),
         ..Default::default()
     };
     for s in &site.stops {
