@@ -332,6 +332,16 @@ fn a_community_modelled_on_defaults_is_cautioned() {
         100.0 * share
     );
     assert!(r.stdout.contains(&said), "`{said}` not in:\n{}", r.stdout);
+    // The report's "what the verdict depends on" gives both: every surrounding building has
+    // its `floors_ag`, so none of the community's floor area is on default floors.
+    assert!(geojson_features(&fixture("cea-zug/surroundings.geojson"))
+        .iter()
+        .all(|f| f["properties"]["floors_ag"]
+            .as_f64()
+            .is_some_and(|x| x > 0.0)));
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let line = format!("of the community's, 0 % and {:.0} %", 100.0 * share);
+    assert!(report.contains(&line), "`{line}` not in the report");
 }
 
 /// The share of layer `district`'s area, in EPSG:32635, inside the bounding box of layer

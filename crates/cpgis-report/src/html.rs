@@ -876,17 +876,17 @@ fn designs(ran: &Ran, h: &mut String) {
                 .map_or("none".into(), pct),
             c.in_buildings_extent.map_or("none".into(), pct)
         ),
-        format!(
-            "the buildings' data: of the district's floor area, {} is footprint × default floors and {} has an assumed use",
-            e.profiles
-                .notes
-                .district_area_default_floors
-                .map_or("none".into(), cpgis_core::site::share_percent),
-            e.profiles
-                .notes
-                .district_area_unknown_use
-                .map_or("none".into(), cpgis_core::site::share_percent)
-        ),
+        {
+            let n = &e.profiles.notes;
+            let pc = |s: Option<f64>| s.map_or("none".into(), cpgis_core::site::share_percent);
+            format!(
+                "the buildings' data: of the district's floor area, {} is footprint × default floors and {} has an assumed use; of the community's, {} and {}",
+                pc(n.district_area_default_floors),
+                pc(n.district_area_unknown_use),
+                pc(c.area_default_floors),
+                pc(c.area_unknown_use)
+            )
+        },
         match grid {
             Some(g) => format!(
                 "the grid factor: {} {} ({}; set by {})",
