@@ -130,7 +130,7 @@ pub struct Summary {
     pub notes: Vec<String>,
     /// What the district's figures and the verdict must not be read without (said beside the
     /// verdict on the terminal and in the report): a buildings layer cut short of the district,
-    /// a district modelled mostly on default floors or an assumed use.
+    /// a district or a community modelled mostly on default floors or an assumed use.
     pub cautions: Vec<String>,
     /// Site-file keys set on the command line (`--set`), as `key=value`.
     pub settings: Vec<String>,
@@ -709,7 +709,9 @@ pub fn grid_note(run: &Estimated) -> Option<String> {
 /// count only the buildings mapped; when over half of the district's floor area rests on
 /// default floors or an assumed use, the figures rest mostly on those defaults, which the
 /// probability's draws hold fixed (Vaduz's 2013 extract: every floor count a default, 90 % of
-/// its floor area of unknown use, had read "climate positive with probability 0.97" bare).
+/// its floor area of unknown use, had read "climate positive with probability 0.97" bare); the
+/// same over half of the community's floor area, whose offer makes the credits (`None` for an
+/// estimate, which has no community).
 pub fn cautions(e: &Estimated, community: Option<&crate::community::Community>) -> Vec<String> {
     let notes = &e.profiles.notes;
     let mut out = Vec::new();

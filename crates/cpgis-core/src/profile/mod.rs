@@ -187,8 +187,9 @@ pub struct ProfileNotes {
     pub net_export: Vec<(String, f64)>,
 }
 
-/// Above this share of the district's floor area resting on a default (floors or use), the
-/// verdict is said to rest mostly on defaults (a caution beside it): over half.
+/// Above this share of the district's (or the community's) floor area resting on a default
+/// (floors or use), the figures are said to rest mostly on defaults (a caution beside the
+/// verdict): over half.
 pub const DEFAULTED_SHARE: f64 = 0.5;
 
 /// The share of the floor area of the buildings `member` takes (by index) that answer `pred`,

@@ -991,24 +991,20 @@ impl<'a> BuildingSlots<'a> {
             .filter_map(|slots| {
                 let raw_use = value(&raw.values, Some(slots.raw))?.into();
                 let share = slots.share.and_then(|s| {
-                    if slots.percent {
-                        r.bounded(
-                            Some(s),
-                            Reading::Number,
-                            |v| (0.0..=100.0).contains(&v),
-                            "a share of the floor area in per cent lies between 0 and 100",
-                            q,
-                        )
-                        .map(|v| v / 100.0)
+                    // A share in per cent (`percent = "FIELD"`) reads 0..100.
+                    let (whole, why) = if slots.percent {
+                        (100.0, "a share of the floor area in per cent lies between 0 and 100")
                     } else {
-                        r.bounded(
-                            Some(s),
-                            Reading::Number,
-                            |v| (0.0..=1.0).contains(&v),
-                            "a share of the floor area lies between 0 and 1 (a field of per cents is `percent = \"FIELD\"`)",
-                            q,
-                        )
-                    }
+                        (1.0, "a share of the floor area lies between 0 and 1 (a field of per cents is `percent = \"FIELD\"`)")
+                    };
+                    r.bounded(
+                        Some(s),
+                        Reading::Number,
+                        |v| (0.0..=whole).contains(&v),
+                        why,
+                        q,
+                    )
+                    .map(|v| v / whole)
                 });
                 // A use's floor area over the building's: the share (use_mix normalises
                 // shares adding up to more than 1, as use areas beside a smaller total do).
