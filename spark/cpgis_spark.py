@@ -13,8 +13,9 @@ functions of `cpgis run`), called once per tile through Arrow IPC. Steps:
 4. run each tile through `cpgis-tile` with `groupBy(tile).applyInArrow`, refusing tiles above
    `--max-tile-buildings`; each task writes its results (Arrow IPC, for the driver) and its
    buildings as GeoParquet, partitioned by tile;
-5. sum cells, neighbourhoods and the district with Spark aggregations (`cells.parquet`,
-   `neighbourhoods.parquet`, `spark_totals.json`).
+5. sum cells, neighbourhoods, the district and each place (district, community, outside, as
+   the tiles placed each building by the community's area in the model) with Spark
+   aggregations (`cells.parquet`, `neighbourhoods.parquet`, `spark_totals.json`).
 
 The driver then runs `cpgis finish` (see `scripts/spark-run`): community, offsets and balance
 from the tiles' results with the same core functions, and the outputs `cpgis run` writes.
@@ -47,6 +48,7 @@ FIXED = [
     ("cell_j", "long"),
     ("neighbourhood", "long"),
     ("in_district", "boolean"),
+    ("membership", "string"),
     ("gfa_m2", "double"),
     ("residents", "double"),
     ("jobs", "double"),
@@ -307,6 +309,11 @@ def run(args):
     hoods = result.groupBy("neighbourhood").agg(F.count("*").alias("buildings"), *sums)
     hoods.write.mode("overwrite").parquet(os.path.join(out, "neighbourhoods.parquet"))
     district = result.filter("in_district").agg(F.count("*").alias("buildings"), *sums).collect()[0].asDict()
+    # The district, the community and the rest, as the tiles placed each building.
+    by_membership = {
+        r["membership"]: {k: v for k, v in r.asDict().items() if k != "membership"}
+        for r in result.groupBy("membership").agg(F.count("*").alias("buildings"), *sums).collect()
+    }
     timing = []
     for name in sorted(n for n in os.listdir(timing_dir) if not n.startswith(".")):
         with open(os.path.join(timing_dir, name)) as f:
@@ -327,13 +334,14 @@ def run(args):
         "halo_m": halo,
         "neighbour_m": neighbour,
         "district": district,
+        "membership": by_membership,
         "cells": cells.count(),
         "seconds": round(time.monotonic() - started, 2),
     }
     with open(os.path.join(out, "spark_totals.json"), "w") as f:
         json.dump(totals, f, indent=2, sort_keys=True)
     spark.stop()
-    print(json.dumps({k: v for k, v in totals.items() if k != "district"}))
+    print(json.dumps({k: v for k, v in totals.items() if k not in ("district", "membership")}))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 to change) run on Spark in local mode as 1, 4 and 16 tiles gives every building the same
 results bit for bit (every column, the whole profile and estimate included), and the driver's
 `cpgis finish` on them writes exactly the files `cpgis run` writes on one machine. Spark's own
-sums of the district agree with the run's summary within its rounding.
+sums of the district agree with the run's summary within its rounding, and its counts of the
+buildings the tiles placed in the district, the community and outside are the run's.
 
 And on a cluster manager: a Spark standalone cluster on this machine (a master and two
 workers, each its own JVM, one core each) runs a 10,000-building city (CPGIS_SPARK_CLUSTER_BUILDINGS)
@@ -117,8 +118,15 @@ class SparkGolden(unittest.TestCase):
             # Spark's aggregation of the district (in its own order) against the run's summary
             # (rounded to 4 decimals).
             with open(os.path.join(run_dir, "summary.json")) as f:
-                district = json.load(f)["totals"]["district"]
+                summary = json.load(f)
+            district = summary["totals"]["district"]
             spark = runs[4][1]["district"]
+            # The tiles placed each building in the district, the community or outside as the
+            # run did (the community's area from the prepared model): Spark's counts by place
+            # are the run's.
+            placed = {m: t["buildings"] for m, t in runs[4][1]["membership"].items()}
+            self.assertEqual(placed, {m: n for m, n in summary["community"]["buildings"].items() if n})
+            self.assertEqual(placed["district"], spark["buildings"])
             self.assertEqual(spark["buildings"], district["buildings"])
             for scenario in ("baseline", "proposed"):
                 for sector in ("energy", "transport", "waste"):

@@ -57,7 +57,7 @@ pub fn prepare(
     }
     let (config, checked, site) = crate::pipeline::load_site_with(config, progress)?;
     progress.stage("write features");
-    let model = Model::of(&config, &checked, &site, tile_m, halo_m);
+    let model = Model::of(&config, &checked, &site, tile_m, halo_m)?;
     let batches = features::encode(&site).map_err(Error::Tool)?;
     let json = serde_json::to_string_pretty(&model)
         .map_err(|e| Error::Tool(format!("cannot write the model: {e}")))?;
@@ -127,7 +127,7 @@ pub fn estimate_from_results(
         &site,
         given.tiling.size_m,
         given.tiling.halo_m,
-    );
+    )?;
     let same = serde_json::to_string(&given).ok() == serde_json::to_string(&here).ok();
     if !same {
         return Err(bad(

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use arrow_array::{BooleanArray, Float64Array, RecordBatch, UInt8Array};
+use arrow_array::{BooleanArray, Float64Array, RecordBatch, StringArray, UInt8Array};
 use arrow_schema::{DataType, Field, Schema};
 use common::{cpgis, fixture};
 use cpgis_tile::ipc;
@@ -207,9 +207,22 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
     assert!(tiles.len() >= 4, "{} tiles", tiles.len());
     let results = tmp.path().join("results");
     let mut computed = 0;
+    // Each building's place (district, community, outside) as its tile says it.
+    let mut placed: BTreeMap<String, String> = BTreeMap::new();
     for ((x, y), t) in &tiles {
         let r = run_tile(&prep.join("model.json"), t);
         computed += r.num_rows();
+        let strings = |name: &str| {
+            r.column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        placed.extend(strings("id").into_iter().zip(strings("membership")));
         write_results(&results, &format!("tile_{x}_{y}.arrow"), &r);
     }
     let buildings: usize = features
@@ -262,6 +275,23 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         );
         assert!(a == b, "{n:?} differs between run and finish");
     }
+    // The tiles placed every building where `cpgis run` did, from the community's area the
+    // prepared model carries: the run's buildings layer against the tiles' column.
+    let run_placed: BTreeMap<String, String> =
+        common::geojson_features(&run_dir.join("buildings.geojson"))
+            .iter()
+            .map(|f| {
+                let p = &f["properties"];
+                (
+                    p["id"].as_str().unwrap().to_string(),
+                    p["membership"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+    assert_eq!(placed, run_placed);
+    let count = |m: &str| placed.values().filter(|v| *v == m).count();
+    // Kamppi's ring of 1,000 m holds buildings of all three kinds.
+    assert!(count("district") > 0 && count("community") > 0 && count("outside") > 0);
 
     // A tile whose rows come twice (an engine's mistake) is refused by the worker, not read as
     // one: the features are said to come twice.
@@ -330,4 +360,23 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         "{}",
         stale.stderr
     );
+}
+
+/// The community's area is worked out by `prepare` (the tiles place buildings by it), so a site
+/// file whose community cannot be delineated is refused there, before any tile runs, as
+/// `cpgis run` refuses it, and nothing is written.
+#[test]
+fn prepare_refuses_a_community_that_cannot_be_delineated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/bad/adjacent-without-neighbourhoods/site.toml");
+    let out = tmp.path().join("prep");
+    let r = cpgis(&[
+        "prepare",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    common::assert_bad_input(&r, &["community.method", "`adjacent` needs neighbourhoods"]);
+    assert!(!out.join("model.json").exists() && !out.join("features.arrow").exists());
 }

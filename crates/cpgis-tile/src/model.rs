@@ -1,8 +1,9 @@
 //! The site model a tile worker is given beside its features (`model.json`, written by
 //! `cpgis prepare`): everything of a checked case that is not a building, a stop or a population
 //! cell. The resolved preset (the site file's overrides and grid region applied), the climate,
-//! the scenarios, the aggregation grid, the district and neighbourhoods (as WKB, hex), the use and
-//! standard tables, and the tiling. Small: a few kilobytes plus the boundaries.
+//! the scenarios, the aggregation grid, the district, the neighbourhoods and the community's area
+//! (as WKB, hex), the use and standard tables, and the tiling. Small: a few kilobytes plus the
+//! boundaries.
 
 use cpgis_core::config::{ClimateSpec, GridSpec, ScenarioSpec};
 use cpgis_core::estimate::Scenarios;
@@ -14,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::wkb;
 
-/// The version of this layout: a worker refuses a model of another.
-pub const FORMAT: u32 = 1;
+/// The version of this layout: a worker refuses a model of another (2: the community's area).
+pub const FORMAT: u32 = 2;
 
 /// How the site is cut: tiles of `size_m` from `origin`, each with a halo of `halo_m`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -83,12 +84,24 @@ pub struct Model {
     pub district: Area,
     /// The neighbourhoods.
     pub neighbourhoods: Vec<Area>,
+    /// The neighbouring community's area (the site file's method; it depends on the boundaries
+    /// and stops alone), by which each tile places its buildings.
+    pub community: Area,
     /// Per buildings layer, raw use → use type.
     pub use_maps: Vec<Vec<(String, Use)>>,
     /// Per buildings layer, construction standard → era.
     pub standard_maps: Vec<Vec<(String, Era)>>,
     /// The tiling.
     pub tiling: Tiling,
+}
+
+impl Area {
+    /// Its polygon, read from the WKB.
+    pub fn polygon(&self) -> Result<geo::MultiPolygon<f64>, String> {
+        unhex(&self.wkb_hex)
+            .and_then(|b| wkb::to_multipolygon(&b))
+            .map_err(|e| format!("the model's `{}`: {e}", self.id))
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -111,16 +124,19 @@ fn unhex(s: &str) -> Result<Vec<u8>, String> {
 
 impl Model {
     /// The model of a checked, loaded case (before profiling), cut into tiles of `size_m` with a
-    /// halo of `halo_m`.
+    /// halo of `halo_m`; fails where the community cannot be delineated (as `cpgis run` would).
     pub fn of(
         config: &cpgis_core::config::SiteConfig,
         checked: &Checked,
         site: &Site,
         size_m: f64,
         halo_m: f64,
-    ) -> Model {
+    ) -> cpgis_core::Result<Model> {
         let (x0, y0) = cpgis_core::tiles::origin(site);
-        Model {
+        let factors = &checked.factors;
+        let community =
+            cpgis_core::community::outline_of(site, &config.community, factors, &config.file)?;
+        Ok(Model {
             format: FORMAT,
             name: site.name.clone(),
             crs: site.crs.clone(),
@@ -142,6 +158,11 @@ impl Model {
                     wkb_hex: hex(&wkb::of_multipolygon(&n.area)),
                 })
                 .collect(),
+            community: Area {
+                id: "community".into(),
+                population: None,
+                wkb_hex: hex(&wkb::of_multipolygon(&community.area)),
+            },
             use_maps: site.use_maps.clone(),
             standard_maps: site.standard_maps.clone(),
             tiling: Tiling {
@@ -150,7 +171,7 @@ impl Model {
                 halo_m,
                 neighbour_m: neighbour_reach(site),
             },
-        }
+        })
     }
 
     /// Reads a model from its JSON text.
@@ -173,13 +194,14 @@ impl Model {
         Ok((factors, cpgis_core::estimate::scenarios(&self.scenarios)))
     }
 
+    /// The community's area.
+    pub fn community_area(&self) -> Result<geo::MultiPolygon<f64>, String> {
+        self.community.polygon()
+    }
+
     /// The site without buildings, stops or population: the part every tile shares.
     pub fn site(&self) -> Result<Site, String> {
-        let area = |a: &Area| {
-            unhex(&a.wkb_hex)
-                .and_then(|b| wkb::to_multipolygon(&b))
-                .map_err(|e| format!("the model's `{}`: {e}", a.id))
-        };
+        let area = Area::polygon;
         Ok(Site {
             name: self.name.clone(),
             crs: self.crs.clone(),

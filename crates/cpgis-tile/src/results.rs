@@ -8,6 +8,7 @@
 //! | `cell_i`, `cell_j` | int64 | its aggregation grid cell (the site file's `[grid]`) |
 //! | `neighbourhood` | int64 | index of its neighbourhood, −1 outside every one |
 //! | `in_district` | bool | its representative point lies in the district |
+//! | `membership` | utf8 | `district`, `community` or `outside`, as `cpgis run` places it |
 //! | `gfa_m2`, `residents`, `jobs`, `access_index` | float64 | its profile's figures |
 //! | `{scenario}_{sector}_t` | float64 | t CO2e per year, every scenario (baseline first) and sector |
 //! | `profile`, `estimate` | binary | the whole profile and estimate, postcard (serde's fields in order, each f64 its 8 bytes): reads back bit for bit |
@@ -48,6 +49,7 @@ pub fn schema(scenarios: &Scenarios) -> Arc<Schema> {
         Field::new("cell_j", DataType::Int64, false),
         Field::new("neighbourhood", DataType::Int64, false),
         Field::new("in_district", DataType::Boolean, false),
+        Field::new("membership", DataType::Utf8, false),
         f("gfa_m2"),
         f("residents"),
         f("jobs"),
@@ -71,6 +73,8 @@ pub struct Row<'a> {
     pub cell: (i64, i64),
     /// Its neighbourhood's index.
     pub neighbourhood: Option<usize>,
+    /// Where it lies: the district, the community or outside.
+    pub membership: cpgis_core::community::Membership,
     /// Its profile.
     pub profile: &'a Profile,
     /// Its estimate.
@@ -89,6 +93,7 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
         Int64Builder::with_capacity(n),
     );
     let mut in_district = BooleanBuilder::with_capacity(n);
+    let mut membership = StringBuilder::new();
     let k = scenarios.len() * SECTORS.len();
     let mut nums: Vec<Float64Builder> = (0..4 + k)
         .map(|_| Float64Builder::with_capacity(n))
@@ -102,6 +107,7 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
         cj.append_value(r.cell.1);
         nb.append_value(r.neighbourhood.map(|i| i as i64).unwrap_or(-1));
         in_district.append_value(r.profile.in_district);
+        membership.append_value(r.membership.key());
         let p = r.profile;
         let figures = [p.floor.gfa_m2, p.residents, p.jobs, p.access.index]
             .into_iter()
@@ -124,6 +130,7 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
         Arc::new(cj.finish()),
         Arc::new(nb.finish()),
         Arc::new(in_district.finish()),
+        Arc::new(membership.finish()),
     ];
     columns.extend(nums.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
     columns.push(Arc::new(profile.finish()));

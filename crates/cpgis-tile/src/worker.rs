@@ -1,5 +1,6 @@
 //! One tile's work: its features in, its own buildings' results out, by the core functions
-//! `cpgis run` uses (profile, estimate, the aggregation grid's cell, the neighbourhood).
+//! `cpgis run` uses (profile, estimate, the aggregation grid's cell, the neighbourhood, the place
+//! in the district, the community or outside).
 
 use arrow_array::RecordBatch;
 use cpgis_core::estimate::Scenarios;
@@ -13,16 +14,19 @@ pub struct Worker {
     model: Model,
     factors: Factors,
     scenarios: Scenarios,
+    community: geo::MultiPolygon<f64>,
 }
 
 impl Worker {
     /// A worker for `model`.
     pub fn new(model: Model) -> Result<Worker, String> {
         let (factors, scenarios) = model.checked()?;
+        let community = model.community_area()?;
         Ok(Worker {
             model,
             factors,
             scenarios,
+            community,
         })
     }
 
@@ -40,6 +44,7 @@ impl Worker {
             cpgis_core::estimate::estimate(&d.site, &profiles, &self.factors, &self.scenarios);
         let tiling = cpgis_core::aggregate::grid::tiling(&self.model.grid);
         let neighbourhood = cpgis_core::aggregate::neighbourhood_of(&d.site, &profiles);
+        let community = cpgis_core::site::lookup::AreaLookup::new(&self.community);
         let rows: Vec<results::Row> = (0..d.site.buildings.len())
             .filter(|k| d.own[*k])
             .map(|k| {
@@ -50,6 +55,7 @@ impl Worker {
                     wkb: wkb::of_shape(&d.site.buildings[k].shape),
                     cell: tiling.cell_of(p.point.x(), p.point.y()),
                     neighbourhood: neighbourhood[k],
+                    membership: cpgis_core::community::place(p, &community),
                     profile: p,
                     estimate: &estimates.buildings[k],
                 }

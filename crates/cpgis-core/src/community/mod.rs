@@ -118,14 +118,30 @@ fn without_slits(area: MultiPolygon<f64>) -> MultiPolygon<f64> {
     )
 }
 
-/// Delineates the community of `site` and places every building.
-pub fn delineate(
+/// The community's area and how it was found: everything of the community but the buildings'
+/// places. It comes from the district, the neighbourhoods and the stops alone, so it can be
+/// worked out before any building is profiled (a distributed run ships it to every tile).
+#[derive(Debug, Clone)]
+pub struct Outline {
+    /// The community area, district excluded, local CRS.
+    pub area: MultiPolygon<f64>,
+    /// `adjacent`: indices of the neighbouring neighbourhoods in `site.neighbourhoods`.
+    pub neighbours: Vec<usize>,
+    /// `adjacent`: the neighbourhoods taken as the district itself.
+    pub district_neighbourhoods: Vec<usize>,
+    /// `catchment`: how many stops serve the district.
+    pub serving_stops: usize,
+    /// `buffer`: how the district boundary was simplified for the buffer, when it was.
+    pub simplified: Option<outline::Simplified>,
+}
+
+/// The community's area of `site` by the site file's method (its buildings are not read).
+pub fn outline_of(
     site: &Site,
-    profiles: &Profiles,
     spec: &CommunitySpec,
     factors: &Factors,
     site_file: &std::path::Path,
-) -> Result<Community> {
+) -> Result<Outline> {
     let district = &site.district.area;
     let mut neighbours = Vec::new();
     let mut district_neighbourhoods = Vec::new();
@@ -180,20 +196,50 @@ pub fn delineate(
             union.difference(district)
         }
     };
+    Ok(Outline {
+        area,
+        neighbours,
+        district_neighbourhoods,
+        serving_stops,
+        simplified,
+    })
+}
+
+/// Where one building lies: in the district by its profile (its representative point, as in
+/// the estimates), else in the community when that point lies in `community` (the community
+/// area's lookup), else outside. `cpgis run` and every tile of a distributed run place
+/// buildings with this one function.
+pub fn place(p: &Profile, community: &crate::site::lookup::AreaLookup) -> Membership {
+    if p.in_district {
+        Membership::District
+    } else if community.contains(&p.point) {
+        Membership::Community
+    } else {
+        Membership::Outside
+    }
+}
+
+/// Delineates the community of `site` and places every building.
+pub fn delineate(
+    site: &Site,
+    profiles: &Profiles,
+    spec: &CommunitySpec,
+    factors: &Factors,
+    site_file: &std::path::Path,
+) -> Result<Community> {
+    let Outline {
+        area,
+        neighbours,
+        district_neighbourhoods,
+        serving_stops,
+        simplified,
+    } = outline_of(site, spec, factors, site_file)?;
     // Each building on its own: in parallel (rayon keeps the order).
     let lookup = crate::site::lookup::AreaLookup::new(&area);
     let membership: Vec<Membership> = profiles
         .buildings
         .par_iter()
-        .map(|p| {
-            if p.in_district {
-                Membership::District
-            } else if lookup.contains(&p.point) {
-                Membership::Community
-            } else {
-                Membership::Outside
-            }
-        })
+        .map(|p| place(p, &lookup))
         .collect();
     Ok(Community {
         method: spec.method,
