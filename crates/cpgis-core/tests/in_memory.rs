@@ -220,3 +220,105 @@ fn metered_district_steam_is_its_own_carrier() {
     // 1,000 kBtu = 1 MMBtu at 66.4 kg CO2e/MMBtu.
     assert!((r.co2e_t - 0.0664).abs() < 1e-12, "{}", r.co2e_t);
 }
+
+/// "Buildings on the map outside the community offer X" counts what those buildings offer, not
+/// the community's own bus service counted again: the lever's figure had run the cell-wide
+/// transit intervention in every cell holding a building beyond the community, on that cell's
+/// community residents (a cell straddling the community's edge offered its bus twice). With
+/// transit the only intervention, buildings beyond the community offer nothing.
+#[test]
+fn beyond_the_community_the_communitys_bus_is_not_offered_again() {
+    let mut files = MemoryFiles::default();
+    files.insert("/case/district.geojson", "");
+    files.insert("/case/buildings.geojson", "");
+    let text = r#"
+crs = "EPSG:32632"
+preset = "europe"
+[district]
+path = "district.geojson"
+[buildings]
+path = "buildings.geojson"
+[community]
+method = "buffer"
+distance_m = 500
+[offsets]
+interventions = ["transit"]
+[grid]
+cell_m = 2000
+"#;
+    let config = parse_site_str(
+        text,
+        Path::new("/case/site.toml"),
+        Path::new("/case"),
+        &files,
+    )
+    .unwrap();
+    let checked = run::check(&config, &files).unwrap();
+    // One 2 km cell (x 500,000..502,000) holds the district (a 200 m square), a large housing
+    // block in the 500 m ring (its west side 250 m east of the district) and one beyond it
+    // (550 m east): no stops, so the block's residents are poorly served.
+    let (x0, y0) = (500_000.0, 5_200_000.0);
+    let block = |id: &str, x: f64| {
+        let mut b = building(id, x, y0);
+        b.shape = Shape::Area(rect(x, y0, 100.0, 50.0));
+        b.floors = Some(8.0);
+        b
+    };
+    let site = Site {
+        name: "bus".into(),
+        crs: LocalCrs {
+            epsg: 32632,
+            name: "WGS 84 / UTM zone 32N".into(),
+            auto: false,
+        },
+        district: District {
+            name: "district".into(),
+            area: rect(x0, y0, 200.0, 200.0),
+        },
+        neighbourhoods: Vec::new(),
+        buildings: vec![
+            block("in", x0 + 50.0),
+            block("ring", x0 + 450.0),
+            block("beyond", x0 + 750.0),
+        ],
+        stops: Vec::new(),
+        population: Vec::new(),
+        quality: Vec::new(),
+        use_maps: vec![Vec::new()],
+        context: Vec::new(),
+        standard_maps: vec![Vec::new()],
+    };
+    let estimated = run::estimate(config, checked, site, &mut Silent).unwrap();
+    let ran = run::finish(estimated, &mut Silent).unwrap();
+    let e = &ran.estimated;
+    assert_eq!(
+        ran.community.membership,
+        [
+            Membership::District,
+            Membership::Community,
+            Membership::Outside
+        ]
+    );
+    assert_eq!(e.aggregates.cells.len(), 1, "one cell holds all three");
+    // The community's bus: one transit opportunity in that cell, for the ring block's residents
+    // (4,000 m² of housing: above the preset's 200 residents).
+    let residents = e.profiles.buildings[1].residents;
+    assert!(
+        residents >= e.factors.offsets.transit_min_residents,
+        "{residents}"
+    );
+    assert_eq!(ran.plan.opportunities.len(), 1);
+    assert_eq!(
+        ran.plan.opportunities[0].intervention(),
+        Intervention::Transit
+    );
+    assert!(ran.plan.opportunities[0].abatement_t > 0.0);
+    // Short of the target (a district of 4,000 m² against one bus), and nothing beyond.
+    let b = &ran.balance;
+    assert!(b.shortfall_t > 0.0);
+    assert!(
+        !b.levers.iter().any(|l| l.contains("widen the community")),
+        "{:?}",
+        b.levers
+    );
+}

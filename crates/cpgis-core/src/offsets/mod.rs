@@ -280,7 +280,9 @@ pub fn describe(f: &Factors, p: Option<&Profile>, o: &Opportunity) -> String {
 }
 
 /// Opportunities of the enabled interventions at the buildings with the given membership
-/// (and, for cell interventions, in every cell holding such buildings).
+/// (and, for the community, the cell interventions in every cell holding its buildings: they
+/// work on a cell's community residents, so for buildings beyond the community they would only
+/// find the community's own offer again).
 pub fn opportunities(
     ctx: &OffsetContext,
     enabled: &[Intervention],
@@ -481,8 +483,10 @@ fn found<T: Send>(
             out.extend(block);
         }
     }
-    for cell in cells {
-        out.extend(on.in_cell(ctx, cell).map(&keep));
+    if members == Membership::Community {
+        for cell in cells {
+            out.extend(on.in_cell(ctx, cell).map(&keep));
+        }
     }
     out
 }
