@@ -53,6 +53,7 @@ FIXED = [
     ("residents", "double"),
     ("jobs", "double"),
     ("access_index", "double"),
+    ("offer_t_yr", "double"),
 ]
 SECTORS = ["energy", "transport", "waste"]
 

@@ -164,7 +164,15 @@ pub fn estimate_from_results(
             collector.add(&batch).map_err(|e| bad(&f, e))?;
         }
     }
+    let outside_offer_t = collector.outside_offer_t();
     let buildings = collector.finish().map_err(|e| bad(results_dir, e))?;
     drop(ids);
-    run::estimate_from(config, checked, site, buildings, progress)
+    run::estimate_from(
+        config,
+        checked,
+        site,
+        buildings,
+        Some(outside_offer_t),
+        progress,
+    )
 }

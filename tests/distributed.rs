@@ -177,6 +177,21 @@ fn prepare(site: &Path, dir: &Path) -> (Vec<RecordBatch>, serde_json::Value) {
     (ipc::read_file(f).unwrap(), model)
 }
 
+/// `cpgis finish -q` of `site` from the prepared folder and the results, into `out`.
+fn finish_quietly(site: &Path, prep: &Path, results: &Path, out: &Path) -> common::Run {
+    cpgis(&[
+        "finish",
+        site.to_str().unwrap(),
+        "--prepared",
+        prep.to_str().unwrap(),
+        "--results",
+        results.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ])
+}
+
 fn write_results(dir: &Path, name: &str, b: &RecordBatch) {
     std::fs::create_dir_all(dir).unwrap();
     ipc::write_file(
@@ -249,17 +264,7 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         "-q",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let f = cpgis(&[
-        "finish",
-        site.to_str().unwrap(),
-        "--prepared",
-        prep.to_str().unwrap(),
-        "--results",
-        results.to_str().unwrap(),
-        "-o",
-        fin_dir.to_str().unwrap(),
-        "-q",
-    ]);
+    let f = finish_quietly(&site, &prep, &results, &fin_dir);
     assert_eq!(f.code, 0, "{}", f.stderr);
     assert_eq!(f.stdout, r.stdout, "the verdict line");
     let mut names: Vec<_> = std::fs::read_dir(&run_dir)
@@ -292,6 +297,61 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
     let count = |m: &str| placed.values().filter(|v| *v == m).count();
     // Kamppi's ring of 1,000 m holds buildings of all three kinds.
     assert!(count("district") > 0 && count("community") > 0 && count("outside") > 0);
+
+    // What the buildings beyond the community offer is the tiles' sum of their `offer_t_yr`:
+    // the run's lever says the same figure, and a finish on results whose offers are doubled
+    // says twice it (doubling each value doubles an exact sum exactly): the driver takes the
+    // tiles' figure instead of working out every building beyond the community again.
+    let lever = |dir: &Path| -> f64 {
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap())
+                .unwrap();
+        let text = s["balance"]["levers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l.as_str())
+            .find(|l| l.contains("outside it offer"))
+            .expect("Kamppi's levers say what the buildings beyond the community offer")
+            .to_string();
+        let figure = text.rsplit("offer ").next().unwrap();
+        figure.trim_end_matches(" t/yr").parse().unwrap()
+    };
+    let (mut outside_sum, mut doubled_results) = (0.0, Vec::new());
+    for (x, y) in tiles.keys() {
+        let f = std::fs::File::open(results.join(format!("tile_{x}_{y}.arrow"))).unwrap();
+        let b = ipc::read_file(f).unwrap().remove(0);
+        let places = b.column_by_name("membership").unwrap();
+        let places = places.as_any().downcast_ref::<StringArray>().unwrap();
+        let offers = b.column_by_name("offer_t_yr").unwrap();
+        let offers = offers.as_any().downcast_ref::<Float64Array>().unwrap();
+        for i in 0..b.num_rows() {
+            if places.value(i) == "outside" {
+                outside_sum += offers.value(i);
+            }
+        }
+        let doubled: Float64Array = offers.iter().map(|v| v.map(|v| 2.0 * v)).collect();
+        let mut columns = b.columns().to_vec();
+        columns[b.schema().index_of("offer_t_yr").unwrap()] = Arc::new(doubled);
+        doubled_results.push((
+            format!("tile_{x}_{y}.arrow"),
+            RecordBatch::try_new(b.schema(), columns).unwrap(),
+        ));
+    }
+    let said = lever(&run_dir);
+    assert!(said > 0.0);
+    assert_eq!(format!("{outside_sum:.1}"), format!("{said:.1}"));
+    let results2 = tmp.path().join("results2");
+    for (name, b) in &doubled_results {
+        write_results(&results2, name, b);
+    }
+    let fin2 = tmp.path().join("fin2");
+    let f = finish_quietly(&site, &prep, &results2, &fin2);
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    assert_eq!(
+        format!("{:.1}", lever(&fin2)),
+        format!("{:.1}", 2.0 * outside_sum)
+    );
 
     // A tile whose rows come twice (an engine's mistake) is refused by the worker, not read as
     // one: the features are said to come twice.

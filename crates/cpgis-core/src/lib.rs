@@ -18,6 +18,7 @@
 //! | [`site`] | the site model: district, neighbourhoods, buildings, stops, population |
 //! | [`tiles`] | a site cut into tiles that give each building the whole site's figures |
 //! | [`decimal`] | exact decimal text (the writers' and the report's numbers, the offsets' texts) |
+//! | [`exact`] | exact sums of `f64`, rounded once: the same bits in any order or split |
 //! | [`access`] | PTAL-style transit access index through an R-tree |
 //! | [`profile`] | use mix, floor area, era, residents, jobs, access per building |
 //! | [`estimate`] | t CO2e per building, sector and scenario |
@@ -39,6 +40,7 @@ pub mod config;
 pub mod decimal;
 pub mod error;
 pub mod estimate;
+pub mod exact;
 pub mod files;
 pub mod issues;
 pub mod kinds;

@@ -41,6 +41,10 @@ pub struct Estimated {
     pub estimates: Estimates,
     /// Cells, neighbourhoods and district / rest / all totals.
     pub aggregates: Aggregates,
+    /// What the buildings beyond the community would offer with the enabled building
+    /// interventions, t CO2e per year, when the tiles of a distributed run worked it out (summed
+    /// exactly, so the bits of [`abatement_t`]'s); `None`: the offsets stage works it out.
+    pub outside_offer_t: Option<f64>,
 }
 
 /// Everything a full run produced: the estimate, then the community, the offset plan, the
@@ -199,17 +203,21 @@ fn aggregated(
         profiles,
         estimates,
         aggregates,
+        outside_offer_t: None,
     }
 }
 
 /// [`estimate`] with each building's profile and estimate worked out elsewhere (by the tiles of
 /// a distributed run, with the same core functions), in `site.buildings` order: the notes and the
-/// access model are gathered here, then aggregate, exactly as [`estimate`] does.
+/// access model are gathered here, then aggregate, exactly as [`estimate`] does. The tiles' sum
+/// of what the buildings beyond the community offer, when given, is taken by the offsets stage
+/// ([`Estimated::outside_offer_t`]).
 pub fn estimate_from(
     config: SiteConfig,
     checked: Checked,
     site: Site,
     buildings: Vec<(crate::profile::Profile, crate::estimate::BuildingEstimate)>,
+    outside_offer_t: Option<f64>,
     progress: &mut dyn Progress,
 ) -> Result<Estimated> {
     if buildings.len() != site.buildings.len() {
@@ -229,9 +237,9 @@ pub fn estimate_from(
     };
     no_building_in_district(&config, &site, &profiles)?;
     let estimates = crate::estimate::assemble(&checked.scenarios, estimates);
-    Ok(aggregated(
-        config, checked, site, profiles, estimates, progress,
-    ))
+    let mut e = aggregated(config, checked, site, profiles, estimates, progress);
+    e.outside_offer_t = outside_offer_t;
+    Ok(e)
 }
 
 /// Runs community → offsets → balance on an estimate.
@@ -277,7 +285,9 @@ pub fn offsets_and_balance(
             disabled.insert(i.key().to_string(), t);
         }
     }
-    let outside_t = abatement_t(&ctx, enabled, Membership::Outside);
+    let outside_t = e
+        .outside_offer_t
+        .unwrap_or_else(|| abatement_t(&ctx, enabled, Membership::Outside));
     let district = &e.aggregates.district;
     let target = target_t(district, e.estimates.proposed, &e.config.offsets);
     let plan = plan(&ctx, found, target, e.config.offsets.rank);

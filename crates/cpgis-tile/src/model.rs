@@ -87,6 +87,11 @@ pub struct Model {
     /// The neighbouring community's area (the site file's method; it depends on the boundaries
     /// and stops alone), by which each tile places its buildings.
     pub community: Area,
+    /// How the community was delineated (the site file's `[community]`).
+    pub community_spec: cpgis_core::config::CommunitySpec,
+    /// The offset interventions the site file enables: each tile works out what its buildings
+    /// would offer with the building ones.
+    pub interventions: Vec<cpgis_core::kinds::Intervention>,
     /// Per buildings layer, raw use → use type.
     pub use_maps: Vec<Vec<(String, Use)>>,
     /// Per buildings layer, construction standard → era.
@@ -163,6 +168,8 @@ impl Model {
                 population: None,
                 wkb_hex: hex(&wkb::of_multipolygon(&community.area)),
             },
+            community_spec: config.community.clone(),
+            interventions: config.offsets.interventions.clone(),
             use_maps: site.use_maps.clone(),
             standard_maps: site.standard_maps.clone(),
             tiling: Tiling {

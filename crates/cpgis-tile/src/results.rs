@@ -10,6 +10,7 @@
 //! | `in_district` | bool | its representative point lies in the district |
 //! | `membership` | utf8 | `district`, `community` or `outside`, as `cpgis run` places it |
 //! | `gfa_m2`, `residents`, `jobs`, `access_index` | float64 | its profile's figures |
+//! | `offer_t_yr` | float64 | t CO2e per year the enabled building interventions would cut at it (core `offsets::building_offers_t`) |
 //! | `{scenario}_{sector}_t` | float64 | t CO2e per year, every scenario (baseline first) and sector |
 //! | `profile`, `estimate` | binary | the whole profile and estimate, postcard (serde's fields in order, each f64 its 8 bytes): reads back bit for bit |
 //!
@@ -21,8 +22,11 @@ use std::sync::Arc;
 use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt64Builder,
 };
-use arrow_array::{Array, ArrayRef, BinaryArray, RecordBatch, StringArray, UInt64Array};
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, Float64Array, RecordBatch, StringArray, UInt64Array,
+};
 use arrow_schema::{DataType, Field, Schema};
+use cpgis_core::community::Membership;
 use cpgis_core::estimate::{BuildingEstimate, Scenarios, SECTORS};
 use cpgis_core::profile::Profile;
 
@@ -54,6 +58,7 @@ pub fn schema(scenarios: &Scenarios) -> Arc<Schema> {
         f("residents"),
         f("jobs"),
         f("access_index"),
+        f("offer_t_yr"),
     ];
     fields.extend(emission_columns(scenarios).iter().map(|n| f(n)));
     fields.push(Field::new("profile", DataType::Binary, false));
@@ -75,6 +80,8 @@ pub struct Row<'a> {
     pub neighbourhood: Option<usize>,
     /// Where it lies: the district, the community or outside.
     pub membership: cpgis_core::community::Membership,
+    /// What the enabled building interventions would cut at it, t CO2e per year.
+    pub offer_t: f64,
     /// Its profile.
     pub profile: &'a Profile,
     /// Its estimate.
@@ -95,7 +102,7 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
     let mut in_district = BooleanBuilder::with_capacity(n);
     let mut membership = StringBuilder::new();
     let k = scenarios.len() * SECTORS.len();
-    let mut nums: Vec<Float64Builder> = (0..4 + k)
+    let mut nums: Vec<Float64Builder> = (0..5 + k)
         .map(|_| Float64Builder::with_capacity(n))
         .collect();
     let (mut profile, mut estimate) = (BinaryBuilder::new(), BinaryBuilder::new());
@@ -109,13 +116,19 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
         in_district.append_value(r.profile.in_district);
         membership.append_value(r.membership.key());
         let p = r.profile;
-        let figures = [p.floor.gfa_m2, p.residents, p.jobs, p.access.index]
-            .into_iter()
-            .chain(
-                (0..scenarios.len())
-                    .flat_map(|s| (0..SECTORS.len()).map(move |j| (s, j)))
-                    .map(|(s, j)| r.estimate.co2e(s, j)),
-            );
+        let figures = [
+            p.floor.gfa_m2,
+            p.residents,
+            p.jobs,
+            p.access.index,
+            r.offer_t,
+        ]
+        .into_iter()
+        .chain(
+            (0..scenarios.len())
+                .flat_map(|s| (0..SECTORS.len()).map(move |j| (s, j)))
+                .map(|(s, j)| r.estimate.co2e(s, j)),
+        );
         for (b, v) in nums.iter_mut().zip(figures) {
             b.append_value(v);
         }
@@ -144,6 +157,8 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
 pub struct Collector<'a> {
     ids: &'a [&'a str],
     out: Vec<Option<(Profile, BuildingEstimate)>>,
+    /// The offers of the buildings the tiles placed beyond the community, summed exactly.
+    outside_offer: cpgis_core::exact::ExactSum,
 }
 
 impl<'a> Collector<'a> {
@@ -152,6 +167,7 @@ impl<'a> Collector<'a> {
         Collector {
             ids,
             out: vec![None; ids.len()],
+            outside_offer: cpgis_core::exact::ExactSum::new(),
         }
     }
 
@@ -178,6 +194,11 @@ impl<'a> Collector<'a> {
                 .ok_or_else(|| format!("`{name}` is not binary"))
         };
         let (id, profile, estimate) = (strings("id")?, bytes("profile")?, bytes("estimate")?);
+        let membership = strings("membership")?;
+        let offer = col("offer_t_yr")?
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .ok_or("`offer_t_yr` is not float64")?;
         for i in 0..b.num_rows() {
             if idx.is_null(i) || profile.is_null(i) || estimate.is_null(i) {
                 return Err(format!(
@@ -206,9 +227,19 @@ impl<'a> Collector<'a> {
                 .map_err(|e| format!("building {k}'s profile: {e}"))?;
             let e: BuildingEstimate = postcard::from_bytes(estimate.value(i))
                 .map_err(|e| format!("building {k}'s estimate: {e}"))?;
+            if membership.value(i) == Membership::Outside.key() {
+                self.outside_offer.add(offer.value(i));
+            }
             self.out[k] = Some((p, e));
         }
         Ok(())
+    }
+
+    /// What the buildings the tiles placed beyond the community would offer with the enabled
+    /// building interventions, t CO2e per year: their `offer_t_yr` summed exactly, so the same
+    /// bits as `cpgis run`'s sum in building order (core `offsets::abatement_t`).
+    pub fn outside_offer_t(&self) -> f64 {
+        self.outside_offer.value()
     }
 
     /// Every building's profile and estimate, in index order; an error when some have none.

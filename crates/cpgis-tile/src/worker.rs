@@ -6,6 +6,9 @@ use arrow_array::RecordBatch;
 use cpgis_core::estimate::Scenarios;
 use cpgis_core::preset::Factors;
 
+use cpgis_core::community::{Community, Outline};
+use cpgis_core::offsets::{building_offers_t, OffsetContext};
+
 use crate::model::Model;
 use crate::{features, results, wkb};
 
@@ -44,10 +47,24 @@ impl Worker {
             cpgis_core::estimate::estimate(&d.site, &profiles, &self.factors, &self.scenarios);
         let tiling = cpgis_core::aggregate::grid::tiling(&self.model.grid);
         let neighbourhood = cpgis_core::aggregate::neighbourhood_of(&d.site, &profiles);
-        let community = cpgis_core::site::lookup::AreaLookup::new(&self.community);
-        let rows: Vec<results::Row> = (0..d.site.buildings.len())
-            .filter(|k| d.own[*k])
-            .map(|k| {
+        // The community by the driver's area: each building placed as `cpgis run` places it,
+        // and what each own building would offer with the enabled building interventions (the
+        // driver adds those of the buildings beyond the community, exactly).
+        let community = Community::placed(
+            &self.model.community_spec,
+            Outline::of_area(self.community.clone()),
+            &d.site,
+            &profiles,
+        );
+        let aggregates =
+            cpgis_core::aggregate::aggregate(&d.site, &profiles, &estimates, &self.model.grid);
+        let ctx = OffsetContext::new(&d.site, &profiles, &self.factors, &community, &aggregates);
+        let own: Vec<usize> = (0..d.site.buildings.len()).filter(|k| d.own[*k]).collect();
+        let offers = building_offers_t(&ctx, &self.model.interventions, &own);
+        let rows: Vec<results::Row> = own
+            .iter()
+            .zip(offers)
+            .map(|(&k, offer_t)| {
                 let p = &profiles.buildings[k];
                 results::Row {
                     idx: d.global[k],
@@ -55,7 +72,8 @@ impl Worker {
                     wkb: wkb::of_shape(&d.site.buildings[k].shape),
                     cell: tiling.cell_of(p.point.x(), p.point.y()),
                     neighbourhood: neighbourhood[k],
-                    membership: cpgis_core::community::place(p, &community),
+                    membership: community.membership[k],
+                    offer_t,
                     profile: p,
                     estimate: &estimates.buildings[k],
                 }

@@ -135,6 +135,21 @@ pub struct Outline {
     pub simplified: Option<outline::Simplified>,
 }
 
+impl Outline {
+    /// The outline of a community known by its area alone (a tile of a distributed run, which
+    /// is given the area the driver delineated): no neighbourhoods, stops or simplification
+    /// said.
+    pub fn of_area(area: MultiPolygon<f64>) -> Outline {
+        Outline {
+            area,
+            neighbours: Vec::new(),
+            district_neighbourhoods: Vec::new(),
+            serving_stops: 0,
+            simplified: None,
+        }
+    }
+}
+
 /// The community's area of `site` by the site file's method (its buildings are not read).
 pub fn outline_of(
     site: &Site,
@@ -227,33 +242,46 @@ pub fn delineate(
     factors: &Factors,
     site_file: &std::path::Path,
 ) -> Result<Community> {
-    let Outline {
-        area,
-        neighbours,
-        district_neighbourhoods,
-        serving_stops,
-        simplified,
-    } = outline_of(site, spec, factors, site_file)?;
-    // Each building on its own: in parallel (rayon keeps the order).
-    let lookup = crate::site::lookup::AreaLookup::new(&area);
-    let membership: Vec<Membership> = profiles
-        .buildings
-        .par_iter()
-        .map(|p| place(p, &lookup))
-        .collect();
-    Ok(Community {
-        method: spec.method,
-        distance_m: spec.distance_m,
-        neighbours,
-        district_neighbourhoods,
-        serving_stops,
-        simplified,
-        in_buildings_extent: crate::site::share_in_buildings_extent(site, &area),
-        area_default_floors: member_share(&membership, profiles, Profile::floors_defaulted),
-        area_unknown_use: member_share(&membership, profiles, Profile::use_unknown),
-        membership,
-        area,
-    })
+    let outline = outline_of(site, spec, factors, site_file)?;
+    Ok(Community::placed(spec, outline, site, profiles))
+}
+
+impl Community {
+    /// The community of `outline`, each building of `site` placed ([`place`]).
+    pub fn placed(
+        spec: &CommunitySpec,
+        outline: Outline,
+        site: &Site,
+        profiles: &Profiles,
+    ) -> Community {
+        let Outline {
+            area,
+            neighbours,
+            district_neighbourhoods,
+            serving_stops,
+            simplified,
+        } = outline;
+        // Each building on its own: in parallel (rayon keeps the order).
+        let lookup = crate::site::lookup::AreaLookup::new(&area);
+        let membership: Vec<Membership> = profiles
+            .buildings
+            .par_iter()
+            .map(|p| place(p, &lookup))
+            .collect();
+        Community {
+            method: spec.method,
+            distance_m: spec.distance_m,
+            neighbours,
+            district_neighbourhoods,
+            serving_stops,
+            simplified,
+            in_buildings_extent: crate::site::share_in_buildings_extent(site, &area),
+            area_default_floors: member_share(&membership, profiles, Profile::floors_defaulted),
+            area_unknown_use: member_share(&membership, profiles, Profile::use_unknown),
+            membership,
+            area,
+        }
+    }
 }
 
 /// The share of the community buildings' floor area that answers `pred`.

@@ -197,7 +197,7 @@ pub struct PopulationSpec {
 }
 
 /// How the neighbouring community is delineated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CommunityMethod {
     /// A ring `distance_m` wide around the district.
     Buffer,
@@ -207,7 +207,7 @@ pub enum CommunityMethod {
     Catchment,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 /// How the neighbouring community is delineated.
 pub struct CommunitySpec {
     /// The method.

@@ -30,6 +30,7 @@ use crate::aggregate::Aggregates;
 use crate::community::{Community, Membership};
 use crate::estimate::energy::EnergyModel;
 use crate::estimate::{Measures, SectorModel};
+use crate::exact::ExactSum;
 use crate::kinds::Intervention;
 use crate::preset::Factors;
 use crate::profile::{Profile, Profiles};
@@ -291,10 +292,50 @@ pub fn opportunities(
     found(ctx, enabled, members, |o| o)
 }
 
-/// What [`opportunities`] would find, in t CO2e per year: their abatements summed in the same
-/// order, without keeping the opportunities.
+/// What [`opportunities`] would find, in t CO2e per year, without keeping the opportunities:
+/// each member building's offer ([`building_offers_t`]) and each cell intervention's abatement,
+/// summed exactly ([`crate::exact`]), so a sum of the same offers added elsewhere in another
+/// order (the tiles of a distributed run) has the same bits.
 pub fn abatement_t(ctx: &OffsetContext, enabled: &[Intervention], members: Membership) -> f64 {
-    found(ctx, enabled, members, |o| o.abatement_t).iter().sum()
+    let on = Enabled::new(enabled);
+    let membership = &ctx.community.membership;
+    let mut sum = (0..membership.len())
+        .into_par_iter()
+        .filter(|&b| membership[b] == members)
+        .fold(ExactSum::new, |mut s, b| {
+            s.add(on.offer_t(ctx, b));
+            s
+        })
+        .reduce(ExactSum::new, |mut a, b| {
+            a.merge(&b);
+            a
+        });
+    if members == Membership::Community {
+        let mut cells: Vec<usize> = (0..membership.len())
+            .filter(|&b| membership[b] == members)
+            .map(|b| ctx.aggregates.cell_of[b])
+            .collect();
+        cells.sort_unstable();
+        cells.dedup();
+        for cell in cells {
+            for o in on.in_cell(ctx, cell) {
+                sum.add(o.abatement_t);
+            }
+        }
+    }
+    sum.value()
+}
+
+/// What the enabled building interventions would cut at each of `buildings` (indices in
+/// `site.buildings`), t CO2e per year: each intervention on the state the previous ones left,
+/// as [`opportunities`] stacks them, added in that order.
+pub fn building_offers_t(
+    ctx: &OffsetContext,
+    enabled: &[Intervention],
+    buildings: &[usize],
+) -> Vec<f64> {
+    let on = Enabled::new(enabled);
+    buildings.par_iter().map(|&b| on.offer_t(ctx, b)).collect()
 }
 
 /// The enabled interventions' models, by where they work, in [`Intervention::ALL`] order.
@@ -329,6 +370,16 @@ impl Enabled {
         self.at_building
             .iter()
             .filter_map(move |i| i.at_building(ctx, b, &mut state))
+    }
+
+    /// What the building interventions would cut at building `b`, t CO2e per year: its
+    /// opportunities' abatements added in stack order.
+    fn offer_t(&self, ctx: &OffsetContext, b: usize) -> f64 {
+        let mut t = 0.0;
+        for o in self.at_building(ctx, b) {
+            t += o.abatement_t;
+        }
+        t
     }
 
     /// The opportunities in grid cell `cell`.
