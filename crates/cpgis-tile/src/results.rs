@@ -10,7 +10,7 @@
 //! | `in_district` | bool | its representative point lies in the district |
 //! | `membership` | utf8 | `district`, `community` or `outside`, as `cpgis run` places it |
 //! | `gfa_m2`, `residents`, `jobs`, `access_index` | float64 | its profile's figures |
-//! | `offer_t_yr` | float64 | t CO2e per year the enabled building interventions would cut at it (core `offsets::building_offers_t`) |
+//! | `offer_t_yr` | float64, null in the district and the community | for a building beyond the community: t CO2e per year the enabled building interventions would cut at it (core `offsets::building_offers_t`) |
 //! | `{scenario}_{sector}_t` | float64 | t CO2e per year, every scenario (baseline first) and sector |
 //! | `profile`, `estimate` | binary | the whole profile and estimate, postcard (serde's fields in order, each f64 its 8 bytes): reads back bit for bit |
 //!
@@ -58,7 +58,7 @@ pub fn schema(scenarios: &Scenarios) -> Arc<Schema> {
         f("residents"),
         f("jobs"),
         f("access_index"),
-        f("offer_t_yr"),
+        Field::new("offer_t_yr", DataType::Float64, true),
     ];
     fields.extend(emission_columns(scenarios).iter().map(|n| f(n)));
     fields.push(Field::new("profile", DataType::Binary, false));
@@ -80,8 +80,10 @@ pub struct Row<'a> {
     pub neighbourhood: Option<usize>,
     /// Where it lies: the district, the community or outside.
     pub membership: cpgis_core::community::Membership,
-    /// What the enabled building interventions would cut at it, t CO2e per year.
-    pub offer_t: f64,
+    /// What the enabled building interventions would cut at it, t CO2e per year, for a building
+    /// beyond the community (`None` in the district and the community, whose offers the
+    /// driver's offsets stage works out).
+    pub offer_t: Option<f64>,
     /// Its profile.
     pub profile: &'a Profile,
     /// Its estimate.
@@ -117,20 +119,20 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
         membership.append_value(r.membership.key());
         let p = r.profile;
         let figures = [
-            p.floor.gfa_m2,
-            p.residents,
-            p.jobs,
-            p.access.index,
+            Some(p.floor.gfa_m2),
+            Some(p.residents),
+            Some(p.jobs),
+            Some(p.access.index),
             r.offer_t,
         ]
         .into_iter()
         .chain(
             (0..scenarios.len())
                 .flat_map(|s| (0..SECTORS.len()).map(move |j| (s, j)))
-                .map(|(s, j)| r.estimate.co2e(s, j)),
+                .map(|(s, j)| Some(r.estimate.co2e(s, j))),
         );
         for (b, v) in nums.iter_mut().zip(figures) {
-            b.append_value(v);
+            b.append_option(v);
         }
         profile.append_value(postcard::to_allocvec(r.profile).map_err(|e| e.to_string())?);
         estimate.append_value(postcard::to_allocvec(r.estimate).map_err(|e| e.to_string())?);
@@ -228,6 +230,11 @@ impl<'a> Collector<'a> {
             let e: BuildingEstimate = postcard::from_bytes(estimate.value(i))
                 .map_err(|e| format!("building {k}'s estimate: {e}"))?;
             if membership.value(i) == Membership::Outside.key() {
+                if offer.is_null(i) {
+                    return Err(format!(
+                        "building {k} (`{expected}`) lies beyond the community and has no offer"
+                    ));
+                }
                 self.outside_offer.add(offer.value(i));
             }
             self.out[k] = Some((p, e));

@@ -6,7 +6,7 @@ use arrow_array::RecordBatch;
 use cpgis_core::estimate::Scenarios;
 use cpgis_core::preset::Factors;
 
-use cpgis_core::community::{Community, Outline};
+use cpgis_core::community::{Community, Membership, Outline};
 use cpgis_core::offsets::{building_offers_t, OffsetContext};
 
 use crate::model::Model;
@@ -48,8 +48,8 @@ impl Worker {
         let tiling = cpgis_core::aggregate::grid::tiling(&self.model.grid);
         let neighbourhood = cpgis_core::aggregate::neighbourhood_of(&d.site, &profiles);
         // The community by the driver's area: each building placed as `cpgis run` places it,
-        // and what each own building would offer with the enabled building interventions (the
-        // driver adds those of the buildings beyond the community, exactly).
+        // and what each own building beyond it would offer with the enabled building
+        // interventions (the driver adds them, exactly; the community's offers are its own).
         let community = Community::placed(
             &self.model.community_spec,
             Outline::of_area(self.community.clone()),
@@ -60,11 +60,20 @@ impl Worker {
             cpgis_core::aggregate::aggregate(&d.site, &profiles, &estimates, &self.model.grid);
         let ctx = OffsetContext::new(&d.site, &profiles, &self.factors, &community, &aggregates);
         let own: Vec<usize> = (0..d.site.buildings.len()).filter(|k| d.own[*k]).collect();
-        let offers = building_offers_t(&ctx, &self.model.interventions, &own);
+        let outside: Vec<usize> = own
+            .iter()
+            .copied()
+            .filter(|k| community.membership[*k] == Membership::Outside)
+            .collect();
+        let mut offers = building_offers_t(&ctx, &self.model.interventions, &outside)
+            .into_iter()
+            .zip(&outside)
+            .map(|(t, k)| (*k, t))
+            .peekable();
         let rows: Vec<results::Row> = own
             .iter()
-            .zip(offers)
-            .map(|(&k, offer_t)| {
+            .map(|&k| {
+                let offer_t = offers.next_if(|(b, _)| *b == k).map(|(_, t)| t);
                 let p = &profiles.buildings[k];
                 results::Row {
                     idx: d.global[k],
