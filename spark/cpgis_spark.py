@@ -15,7 +15,8 @@ functions of `cpgis run`), called once per tile through Arrow IPC. Steps:
    buildings as GeoParquet, partitioned by tile;
 5. sum cells, neighbourhoods, the district and each place (district, community, outside, as
    the tiles placed each building by the community's area in the model) with Spark
-   aggregations (`cells.parquet`, `neighbourhoods.parquet`, `spark_totals.json`).
+   aggregations, each sum exact and rounded once as `cpgis run` adds them, so with the run's
+   bits (`cells.parquet`, `neighbourhoods.parquet`, `spark_totals.json`).
 
 The driver then runs `cpgis finish` (see `scripts/spark-run`): community, offsets and balance
 from the tiles' results with the same core functions, and the outputs `cpgis run` writes.
@@ -29,6 +30,7 @@ library). A task that cannot reach `--out` stops the job naming the folder and t
 
 import argparse
 import json
+import math
 import os
 import socket
 import subprocess
@@ -115,6 +117,22 @@ def shipped(name):
     from pyspark import SparkFiles
 
     return SparkFiles.get(name)
+
+
+def exact_sums(df, keys, columns, types):
+    """Per group of `keys` (their Spark `types`): the number of rows and each of `columns`
+    summed exactly and rounded once (`math.fsum`), as `cpgis run` sums them (core `exact`): the
+    same bits whatever order Spark brings the rows in, where `F.sum` would add them in its own."""
+
+    def total(key, table):
+        out = {k: [v.as_py()] for k, v in zip(keys, key)}
+        out["buildings"] = [table.num_rows]
+        for c in columns:
+            out[c] = [math.fsum(v for v in table.column(c).to_pylist() if v is not None)]
+        return pa.table(out)
+
+    schema = ", ".join([f"{k} {t}" for k, t in zip(keys, types)] + ["buildings long"] + [f"{c} double" for c in columns])
+    return df.select(*keys, *columns).groupBy(*keys).applyInArrow(total, schema)
 
 
 def tile_function(model_name, worker_name, results_dir, buildings_dir, timing_dir, epsg, emissions):
@@ -304,17 +322,17 @@ def run(args):
     n = result.count()
     if n != sizes["buildings"]:
         sys.exit(f"{n} buildings came back from {sizes['buildings']} sent")
-    sums = [F.sum(c).alias(c) for c in ["gfa_m2", "residents", "jobs"] + emissions]
-    cells = result.groupBy("cell_i", "cell_j").agg(F.count("*").alias("buildings"), *sums)
+    summed = ["gfa_m2", "residents", "jobs"] + emissions
+    cells = exact_sums(result, ["cell_i", "cell_j"], summed, ["long", "long"])
     cells.write.mode("overwrite").parquet(os.path.join(out, "cells.parquet"))
-    hoods = result.groupBy("neighbourhood").agg(F.count("*").alias("buildings"), *sums)
+    hoods = exact_sums(result, ["neighbourhood"], summed, ["long"])
     hoods.write.mode("overwrite").parquet(os.path.join(out, "neighbourhoods.parquet"))
-    district = result.filter("in_district").agg(F.count("*").alias("buildings"), *sums).collect()[0].asDict()
     # The district, the community and the rest, as the tiles placed each building.
     by_membership = {
         r["membership"]: {k: v for k, v in r.asDict().items() if k != "membership"}
-        for r in result.groupBy("membership").agg(F.count("*").alias("buildings"), *sums).collect()
+        for r in exact_sums(result, ["membership"], summed, ["string"]).collect()
     }
+    district = by_membership.get("district", {"buildings": 0, **{c: 0.0 for c in summed}})
     timing = []
     for name in sorted(n for n in os.listdir(timing_dir) if not n.startswith(".")):
         with open(os.path.join(timing_dir, name)) as f:

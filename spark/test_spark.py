@@ -2,8 +2,9 @@
 to change) run on Spark in local mode as 1, 4 and 16 tiles gives every building the same
 results bit for bit (every column, the whole profile and estimate included), and the driver's
 `cpgis finish` on them writes exactly the files `cpgis run` writes on one machine. Spark's own
-sums of the district agree with the run's summary within its rounding, and its counts of the
-buildings the tiles placed in the district, the community and outside are the run's.
+sums (exact, rounded once, as the run adds) give the run's district and every cell of its grid
+layer to the last decimal written, and its counts of the buildings the tiles placed in the
+district, the community and outside are the run's.
 
 And on a cluster manager: a Spark standalone cluster on this machine (a master and two
 workers, each its own JVM, one core each) runs a 10,000-building city (CPGIS_SPARK_CLUSTER_BUILDINGS)
@@ -115,8 +116,8 @@ class SparkGolden(unittest.TestCase):
             self.assertEqual(verdict_fin, verdict_run)
             same_files(self, run_dir, fin_dir)
 
-            # Spark's aggregation of the district (in its own order) against the run's summary
-            # (rounded to 4 decimals).
+            # Spark's aggregation (exact sums rounded once, as the run adds them) against the
+            # run's summary and grid layer: the same figures to the last decimal written.
             with open(os.path.join(run_dir, "summary.json")) as f:
                 summary = json.load(f)
             district = summary["totals"]["district"]
@@ -131,10 +132,19 @@ class SparkGolden(unittest.TestCase):
             for scenario in ("baseline", "proposed"):
                 for sector in ("energy", "transport", "waste"):
                     a, b = spark[f"{scenario}_{sector}_t"], district["co2e_t_yr"][scenario][sector]
-                    self.assertLessEqual(abs(a - b), 5e-5 + 1e-12 * abs(b), f"{scenario} {sector}")
+                    self.assertEqual(round(a, 4), b, f"{scenario} {sector}")
             with open(os.path.join(run_dir, "grid.geojson")) as f:
-                cells = len(json.load(f)["features"])
-            self.assertEqual(runs[4][1]["cells"], cells)
+                grid = {(c["properties"]["col"], c["properties"]["row"]): c["properties"] for c in json.load(f)["features"]}
+            self.assertEqual(runs[4][1]["cells"], len(grid))
+            cells = pq.read_table(os.path.join(runs[4][0], "cells.parquet")).to_pylist()
+            self.assertEqual(len(cells), len(grid))
+            for c in cells:
+                g = grid[(c["cell_i"], c["cell_j"])]
+                self.assertEqual(c["buildings"], g["buildings"])
+                for scenario in ("baseline", "proposed"):
+                    for sector in ("energy", "transport", "waste"):
+                        key = f"{scenario}_{sector}"
+                        self.assertEqual(round(c[f"{key}_t"], 4), g[f"{key}_co2e_t_yr"], f"cell {c['cell_i']},{c['cell_j']} {key}")
 
 
 

@@ -1,6 +1,8 @@
 //! Stage 4, aggregate: building estimates summed per grid cell (square or hexagonal), per
 //! neighbourhood, and for the district, the rest of the map and everything. Every building is
-//! counted exactly once at every level (by its representative point), so totals agree.
+//! counted exactly once at every level (by its representative point), so totals agree. Every
+//! figure is an exact sum rounded once (core `exact`): the same bits whatever the buildings'
+//! order in the input, and whatever split a distributed run adds them in.
 //!
 //! | module | what it does |
 //! |---|---|
@@ -15,6 +17,7 @@ use rstar::RTree;
 
 use crate::config::GridSpec;
 use crate::estimate::{BuildingEstimate, Estimates};
+use crate::exact::ExactSum;
 use crate::profile::{Profile, Profiles};
 use crate::site::Site;
 
@@ -34,34 +37,57 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Zero totals for `scenarios` scenarios and `sectors` sectors.
-    pub fn new(scenarios: usize, sectors: usize) -> Totals {
-        Totals {
-            buildings: 0,
-            floor_area_m2: 0.0,
-            residents: 0.0,
-            jobs: 0.0,
-            co2e_t: vec![vec![0.0; sectors]; scenarios],
-        }
-    }
-
-    /// Adds one building's profile and estimate.
-    pub fn add(&mut self, p: &Profile, e: &BuildingEstimate) {
-        self.buildings += 1;
-        self.floor_area_m2 += p.floor.gfa_m2;
-        self.residents += p.residents;
-        self.jobs += p.jobs;
-        for (s, by_sector) in self.co2e_t.iter_mut().enumerate() {
-            for (k, t) in by_sector.iter_mut().enumerate() {
-                *t += e.co2e(s, k);
-            }
-        }
-    }
-
     /// t CO2e per year of a scenario, all sectors.
     pub fn total(&self, scenario: usize) -> f64 {
         self.co2e_t[scenario].iter().sum()
     }
+
+    /// The totals of `buildings` (indices into `profiles` and `estimates`), every figure an exact
+    /// sum rounded once ([`crate::exact`]): the same bits whatever the buildings' order, and
+    /// whatever split into parts a distributed run adds them in.
+    pub fn of(
+        buildings: impl IntoIterator<Item = usize>,
+        profiles: &[Profile],
+        estimates: &[BuildingEstimate],
+        (scenarios, sectors): (usize, usize),
+    ) -> Totals {
+        let mut n = 0;
+        let [mut floor, mut residents, mut jobs] = [(); 3].map(|_| ExactSum::new());
+        let mut co2e = vec![vec![ExactSum::new(); sectors]; scenarios];
+        for b in buildings {
+            let (p, e) = (&profiles[b], &estimates[b]);
+            n += 1;
+            floor.add(p.floor.gfa_m2);
+            residents.add(p.residents);
+            jobs.add(p.jobs);
+            for (s, by_sector) in co2e.iter_mut().enumerate() {
+                for (k, t) in by_sector.iter_mut().enumerate() {
+                    t.add(e.co2e(s, k));
+                }
+            }
+        }
+        Totals {
+            buildings: n,
+            floor_area_m2: floor.value(),
+            residents: residents.value(),
+            jobs: jobs.value(),
+            co2e_t: co2e
+                .iter()
+                .map(|by_sector| by_sector.iter().map(ExactSum::value).collect())
+                .collect(),
+        }
+    }
+}
+
+/// The buildings of each group (`group_of[b]`, `None`: in none), in building order.
+fn members(group_of: impl Iterator<Item = Option<usize>>, groups: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); groups];
+    for (b, g) in group_of.enumerate() {
+        if let Some(g) = g {
+            out[g].push(b);
+        }
+    }
+    out
 }
 
 /// One grid cell with buildings in it.
@@ -123,37 +149,32 @@ pub fn aggregate(site: &Site, profiles: &Profiles, est: &Estimates, spec: &GridS
         .collect();
     drop(keys);
     let neighbourhood_of = neighbourhood_of(site, profiles);
-    let buildings = || profiles.buildings.iter().zip(&est.buildings);
-    // Two independent passes, each in building order (the sums have the same bits as one
-    // pass would give): per cell, and the district, neighbourhood and overall totals.
-    let (cell_totals, (district, rest, all, neighbourhoods, outside)) = rayon::join(
-        || {
-            let mut totals = vec![Totals::new(ns, nk); cell_keys.len()];
-            for (c, (p, e)) in cell_of.iter().zip(buildings()) {
-                totals[*c].add(p, e);
-            }
-            totals
-        },
-        || {
-            let mut district = Totals::new(ns, nk);
-            let mut rest = Totals::new(ns, nk);
-            let mut all = Totals::new(ns, nk);
-            let mut neighbourhoods = vec![Totals::new(ns, nk); site.neighbourhoods.len()];
-            let mut outside = Totals::new(ns, nk);
-            for (n, (p, e)) in neighbourhood_of.iter().zip(buildings()) {
-                all.add(p, e);
-                if p.in_district {
-                    district.add(p, e);
-                } else {
-                    rest.add(p, e);
-                }
-                match n {
-                    Some(n) => neighbourhoods[*n].add(p, e),
-                    None => outside.add(p, e),
-                }
-            }
-            (district, rest, all, neighbourhoods, outside)
-        },
+    // Every figure an exact sum ([`Totals::of`]): the cells and the neighbourhoods each on their
+    // own, in parallel; the same bits as any other order of adding would give.
+    let (p, e) = (&profiles.buildings[..], &est.buildings[..]);
+    let size = (ns, nk);
+    let in_cells = members(cell_of.iter().map(|c| Some(*c)), cell_keys.len());
+    let cell_totals: Vec<Totals> = in_cells
+        .into_par_iter()
+        .map(|b| Totals::of(b, p, e, size))
+        .collect();
+    let in_neighbourhoods = members(neighbourhood_of.iter().copied(), site.neighbourhoods.len());
+    let neighbourhoods: Vec<Totals> = in_neighbourhoods
+        .into_par_iter()
+        .map(|b| Totals::of(b, p, e, size))
+        .collect();
+    let n = p.len();
+    let district_of = |inside: bool| (0..n).filter(move |b| p[*b].in_district == inside);
+    let (district, rest, all, outside) = (
+        Totals::of(district_of(true), p, e, size),
+        Totals::of(district_of(false), p, e, size),
+        Totals::of(0..n, p, e, size),
+        Totals::of(
+            (0..n).filter(|b| neighbourhood_of[*b].is_none()),
+            p,
+            e,
+            size,
+        ),
     );
     let cells = cell_keys
         .into_iter()
