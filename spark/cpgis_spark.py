@@ -119,20 +119,105 @@ def shipped(name):
     return SparkFiles.get(name)
 
 
-def exact_sums(df, keys, columns, types):
-    """Per group of `keys` (their Spark `types`): the number of rows and each of `columns`
-    summed exactly and rounded once (`math.fsum`), as `cpgis run` sums them (core `exact`): the
-    same bits whatever order Spark brings the rows in, where `F.sum` would add them in its own."""
+#: Limbs: an `f64` is an integer multiple of 2^-1074; its bits land in 32-bit digits from there.
+LIMB_BITS = 32
+
+
+def limbs_of(x):
+    """The 32-bit digits of the finite doubles `x` (a numpy array) from 2^-1074 up: for each
+    value its first digit's index and its three digits (signed), so that the value is exactly
+    sum(digit_k * 2^(32 * (index + k) - 1074))."""
+    import numpy as np
+
+    f, e = np.frexp(np.abs(x))  # |x| = f * 2^e, f in [0.5, 1)
+    m = (f * 2.0**53).astype(np.uint64)  # exact: 53 bits
+    p = e.astype(np.int64) - 53 + 1074  # the bit position of m's lowest bit
+    sub = p < 0  # subnormals: m's low bits below 2^-1074 are zero
+    m = np.where(sub, m >> np.where(sub, -p, 0).astype(np.uint64), m)
+    p = np.where(sub, 0, p)
+    s = (p % LIMB_BITS).astype(np.uint64)
+    low = np.uint64(0xFFFFFFFF)
+    d0 = (m & ((np.uint64(1) << (np.uint64(32) - s)) - np.uint64(1))) << s
+    d1 = (m >> (np.uint64(32) - s)) & low
+    d2 = m >> (np.uint64(64) - s)
+    sign = np.where(x < 0, -1, 1).astype(np.int64)
+    return p // LIMB_BITS, [sign * d.astype(np.int64) for d in (d0, d1, d2)]
+
+
+ARROW_TYPES = {"long": pa.int64(), "string": pa.string()}
+
+
+def digit_sums(df, keys, types, columns):
+    """Each of `columns` cut into its 32-bit digits (`limbs_of`) and the digits added per group
+    of `keys` (their Spark `types`), digit by digit, as integers: exact, and with partial sums
+    on each executor before the shuffle as `F.sum` does, so no group's rows ever meet in one
+    task. One row per group, column and digit: (keys…, col, limb, val)."""
+    from pyspark.sql import functions as F
+
+    arrow_schema = pa.schema(
+        [(k, ARROW_TYPES[t]) for k, t in zip(keys, types)]
+        + [("col", pa.int32()), ("limb", pa.int32()), ("val", pa.int64())]
+    )
+
+    def digits(batches):
+        import numpy as np
+
+        for b in batches:
+            key_values = {k: b.column(k).to_numpy(zero_copy_only=False) for k in keys}
+            out = {k: [] for k in keys}
+            out.update(col=[], limb=[], val=[])
+            for ci, c in enumerate(columns):
+                x = b.column(c).to_numpy(zero_copy_only=False)
+                if not np.isfinite(x).all():
+                    raise RuntimeError(f"a tile wrote a `{c}` that is not a finite number: the sums would be wrong")
+                keep = x != 0
+                first, ds = limbs_of(x[keep])
+                kept = {k: v[keep] for k, v in key_values.items()}
+                for k, d in enumerate(ds):
+                    nz = d != 0
+                    for key in keys:
+                        out[key].append(kept[key][nz])
+                    out["col"].append(np.full(int(nz.sum()), ci, dtype=np.int32))
+                    out["limb"].append((first + k)[nz].astype(np.int32))
+                    out["val"].append(d[nz])
+            yield pa.RecordBatch.from_pydict({k: np.concatenate(v) for k, v in out.items()}, schema=arrow_schema)
+
+    key_schema = ", ".join(f"{k} {t}" for k, t in zip(keys, types))
+    return (
+        df.select(*keys, *columns)
+        .mapInArrow(digits, f"{key_schema}, col int, limb int, val long")
+        .groupBy(*keys, "col", "limb")
+        .agg(F.sum("val").alias("val"))
+    )
+
+
+def exact_sums(df, digits, keys, types, columns):
+    """Per group of `keys` (a subset of those `digits` was added by, their Spark `types`): the
+    number of rows of `df` and each of `columns` summed exactly and rounded once, as `cpgis
+    run` sums them (core `exact`): the same bits whatever order Spark brings the rows in, where
+    `F.sum` would add them in its own. Each group's digits make one Python integer, divided by
+    2^1074 with correct rounding."""
+    from pyspark.sql import functions as F
 
     def total(key, table):
+        sums = [0] * len(columns)
+        for c, limb, val in zip(*(table.column(n).to_pylist() for n in ("col", "limb", "val"))):
+            sums[c] += val << (LIMB_BITS * limb)
         out = {k: [v.as_py()] for k, v in zip(keys, key)}
-        out["buildings"] = [table.num_rows]
-        for c in columns:
-            out[c] = [math.fsum(v for v in table.column(c).to_pylist() if v is not None)]
+        for c, name in enumerate(columns):
+            out[name] = [sums[c] / (1 << 1074)]  # int / int: correctly rounded
         return pa.table(out)
 
-    schema = ", ".join([f"{k} {t}" for k, t in zip(keys, types)] + ["buildings long"] + [f"{c} double" for c in columns])
-    return df.select(*keys, *columns).groupBy(*keys).applyInArrow(total, schema)
+    key_schema = ", ".join(f"{k} {t}" for k, t in zip(keys, types))
+    schema = key_schema + ", " + ", ".join(f"{c} double" for c in columns)
+    summed = (
+        digits.groupBy(*keys, "col", "limb")
+        .agg(F.sum("val").alias("val"))
+        .groupBy(*keys)
+        .applyInArrow(total, schema)
+    )
+    counts = df.groupBy(*keys).agg(F.count("*").alias("buildings"))
+    return counts.join(summed, list(keys), "left").fillna(0.0, subset=list(columns))
 
 
 def tile_function(model_name, worker_name, results_dir, buildings_dir, timing_dir, epsg, emissions):
@@ -323,14 +408,18 @@ def run(args):
     if n != sizes["buildings"]:
         sys.exit(f"{n} buildings came back from {sizes['buildings']} sent")
     summed = ["gfa_m2", "residents", "jobs"] + emissions
-    cells = exact_sums(result, ["cell_i", "cell_j"], summed, ["long", "long"])
+    # Each figure's digits added once per cell, neighbourhood and place; each level from those.
+    fine = digit_sums(
+        result, ["cell_i", "cell_j", "neighbourhood", "membership"], ["long", "long", "long", "string"], summed
+    ).cache()
+    cells = exact_sums(result, fine, ["cell_i", "cell_j"], ["long", "long"], summed)
     cells.write.mode("overwrite").parquet(os.path.join(out, "cells.parquet"))
-    hoods = exact_sums(result, ["neighbourhood"], summed, ["long"])
+    hoods = exact_sums(result, fine, ["neighbourhood"], ["long"], summed)
     hoods.write.mode("overwrite").parquet(os.path.join(out, "neighbourhoods.parquet"))
     # The district, the community and the rest, as the tiles placed each building.
     by_membership = {
         r["membership"]: {k: v for k, v in r.asDict().items() if k != "membership"}
-        for r in exact_sums(result, ["membership"], summed, ["string"]).collect()
+        for r in exact_sums(result, fine, ["membership"], ["string"], summed).collect()
     }
     district = by_membership.get("district", {"buildings": 0, **{c: 0.0 for c in summed}})
     timing = []

@@ -157,6 +157,26 @@ def same_files(test, a, b):
             test.assertTrue(x.read() == y.read(), f"{name} differs between run and finish")
 
 
+class Digits(unittest.TestCase):
+    """The digits Spark adds give each value back exactly: subnormals, extremes and values
+    of every magnitude and sign, checked with Python's integers (exact) and true division
+    (correctly rounded)."""
+
+    def test_every_value_comes_back_from_its_digits(self):
+        rng = np.random.default_rng(7)
+        values = np.concatenate(
+            [
+                rng.uniform(-1, 1, 3000) * 2.0 ** rng.integers(-80, 80, 3000),
+                [5e-324, 2.0**-1030, -3e-310, 2.0**-1022, 1e300, -1.7976931348623157e308, 1.0, -0.1],
+            ]
+        )
+        first, digits = cpgis_spark.limbs_of(values)
+        for i, v in enumerate(values):
+            total = sum(int(d[i]) << (cpgis_spark.LIMB_BITS * (int(first[i]) + k)) for k, d in enumerate(digits))
+            self.assertEqual(total / (1 << 1074), v)
+            self.assertTrue(all(abs(int(d[i])) < 2**32 for d in digits))
+
+
 class ReplaceWhole(unittest.TestCase):
     """A task's files are written whole or not at all (a retried or speculative attempt)."""
 
