@@ -151,7 +151,8 @@ def digit_sums(df, keys, types, columns):
     """Each of `columns` cut into its 32-bit digits (`limbs_of`) and the digits added per group
     of `keys` (their Spark `types`), digit by digit, as integers: exact, and with partial sums
     on each executor before the shuffle as `F.sum` does, so no group's rows ever meet in one
-    task. One row per group, column and digit: (keys…, col, limb, val)."""
+    task. One row per group, column and digit: (keys…, col, limb, val); `col` = len(columns)
+    counts the rows (one unit digit each)."""
     from pyspark.sql import functions as F
 
     arrow_schema = pa.schema(
@@ -166,6 +167,12 @@ def digit_sums(df, keys, types, columns):
             key_values = {k: b.column(k).to_numpy(zero_copy_only=False) for k in keys}
             out = {k: [] for k in keys}
             out.update(col=[], limb=[], val=[])
+            # The rows themselves, one unit each: the group's count in the same pass.
+            for key in keys:
+                out[key].append(key_values[key])
+            out["col"].append(np.full(b.num_rows, len(columns), dtype=np.int32))
+            out["limb"].append(np.zeros(b.num_rows, dtype=np.int32))
+            out["val"].append(np.ones(b.num_rows, dtype=np.int64))
             for ci, c in enumerate(columns):
                 x = b.column(c).to_numpy(zero_copy_only=False)
                 if not np.isfinite(x).all():
@@ -191,33 +198,32 @@ def digit_sums(df, keys, types, columns):
     )
 
 
-def exact_sums(df, digits, keys, types, columns):
+def exact_sums(digits, keys, types, columns):
     """Per group of `keys` (a subset of those `digits` was added by, their Spark `types`): the
-    number of rows of `df` and each of `columns` summed exactly and rounded once, as `cpgis
+    number of rows and each of `columns` summed exactly and rounded once, as `cpgis
     run` sums them (core `exact`): the same bits whatever order Spark brings the rows in, where
     `F.sum` would add them in its own. Each group's digits make one Python integer, divided by
     2^1074 with correct rounding."""
     from pyspark.sql import functions as F
 
     def total(key, table):
-        sums = [0] * len(columns)
+        sums = [0] * (len(columns) + 1)
         for c, limb, val in zip(*(table.column(n).to_pylist() for n in ("col", "limb", "val"))):
             sums[c] += val << (LIMB_BITS * limb)
         out = {k: [v.as_py()] for k, v in zip(keys, key)}
+        out["buildings"] = [sums[len(columns)]]
         for c, name in enumerate(columns):
             out[name] = [sums[c] / (1 << 1074)]  # int / int: correctly rounded
         return pa.table(out)
 
     key_schema = ", ".join(f"{k} {t}" for k, t in zip(keys, types))
-    schema = key_schema + ", " + ", ".join(f"{c} double" for c in columns)
-    summed = (
+    schema = key_schema + ", buildings long, " + ", ".join(f"{c} double" for c in columns)
+    return (
         digits.groupBy(*keys, "col", "limb")
         .agg(F.sum("val").alias("val"))
         .groupBy(*keys)
         .applyInArrow(total, schema)
     )
-    counts = df.groupBy(*keys).agg(F.count("*").alias("buildings"))
-    return counts.join(summed, list(keys), "left").fillna(0.0, subset=list(columns))
 
 
 def tile_function(model_name, worker_name, results_dir, buildings_dir, timing_dir, epsg, emissions):
@@ -412,14 +418,14 @@ def run(args):
     fine = digit_sums(
         result, ["cell_i", "cell_j", "neighbourhood", "membership"], ["long", "long", "long", "string"], summed
     ).cache()
-    cells = exact_sums(result, fine, ["cell_i", "cell_j"], ["long", "long"], summed)
+    cells = exact_sums(fine, ["cell_i", "cell_j"], ["long", "long"], summed)
     cells.write.mode("overwrite").parquet(os.path.join(out, "cells.parquet"))
-    hoods = exact_sums(result, fine, ["neighbourhood"], ["long"], summed)
+    hoods = exact_sums(fine, ["neighbourhood"], ["long"], summed)
     hoods.write.mode("overwrite").parquet(os.path.join(out, "neighbourhoods.parquet"))
     # The district, the community and the rest, as the tiles placed each building.
     by_membership = {
         r["membership"]: {k: v for k, v in r.asDict().items() if k != "membership"}
-        for r in exact_sums(result, fine, ["membership"], ["string"], summed).collect()
+        for r in exact_sums(fine, ["membership"], ["string"], summed).collect()
     }
     district = by_membership.get("district", {"buildings": 0, **{c: 0.0 for c in summed}})
     timing = []
