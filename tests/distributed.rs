@@ -47,6 +47,15 @@ fn worker() -> PathBuf {
         .clone()
 }
 
+/// A batch's column `name` as its Arrow type.
+fn column<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> &'a T {
+    b.column_by_name(name)
+        .unwrap_or_else(|| panic!("no column `{name}`"))
+        .as_any()
+        .downcast_ref::<T>()
+        .unwrap_or_else(|| panic!("`{name}` is not of the type asked"))
+}
+
 /// A feature row (batch, row) and whether it is the tile's own.
 type RowRef = (usize, usize, bool);
 
@@ -72,20 +81,8 @@ fn tiles(
     let mut rows: BTreeMap<(i64, i64), Vec<RowRef>> = BTreeMap::new();
     let key = |v: f64, o: f64| ((v - o) / size).floor() as i64;
     for (bi, b) in features.iter().enumerate() {
-        let kind = b
-            .column_by_name("kind")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<UInt8Array>()
-            .unwrap();
-        let num = |n: &str| {
-            b.column_by_name(n)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .unwrap()
-                .clone()
-        };
+        let kind = column::<UInt8Array>(b, "kind");
+        let num = |n: &str| column::<Float64Array>(b, n).clone();
         let (rx, ry, minx, miny, maxx, maxy) = (
             num("rx"),
             num("ry"),
@@ -228,11 +225,7 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         let r = run_tile(&prep.join("model.json"), t);
         computed += r.num_rows();
         let strings = |name: &str| {
-            r.column_by_name(name)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
+            column::<StringArray>(&r, name)
                 .iter()
                 .map(|v| v.unwrap().to_string())
                 .collect::<Vec<_>>()
@@ -243,11 +236,7 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
     let buildings: usize = features
         .iter()
         .map(|b| {
-            b.column_by_name("kind")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<UInt8Array>()
-                .unwrap()
+            column::<UInt8Array>(b, "kind")
                 .iter()
                 .filter(|k| *k == Some(0))
                 .count()
@@ -321,10 +310,8 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
     for (x, y) in tiles.keys() {
         let f = std::fs::File::open(results.join(format!("tile_{x}_{y}.arrow"))).unwrap();
         let b = ipc::read_file(f).unwrap().remove(0);
-        let places = b.column_by_name("membership").unwrap();
-        let places = places.as_any().downcast_ref::<StringArray>().unwrap();
-        let offers = b.column_by_name("offer_t_yr").unwrap();
-        let offers = offers.as_any().downcast_ref::<Float64Array>().unwrap();
+        let places = column::<StringArray>(&b, "membership");
+        let offers = column::<Float64Array>(&b, "offer_t_yr");
         for i in 0..b.num_rows() {
             if places.value(i) == "outside" {
                 outside_sum += offers.value(i);

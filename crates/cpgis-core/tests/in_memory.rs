@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use cpgis_core::community::Membership;
-use cpgis_core::config::parse_site_str;
+use cpgis_core::config::{parse_site_str, SiteConfig};
 use cpgis_core::files::MemoryFiles;
 use cpgis_core::kinds::{Carrier, Intervention};
 use cpgis_core::run::{self, Silent};
@@ -45,11 +45,50 @@ fn building(id: &str, x: f64, y: f64) -> Building {
     }
 }
 
-#[test]
-fn every_stage_runs_on_a_site_built_in_memory() {
+/// A site file's text parsed and checked against a case folder (`/case`) holding an empty
+/// district and buildings file in memory.
+fn checked_case(text: &str) -> (SiteConfig, run::Checked) {
     let mut files = MemoryFiles::default();
     files.insert("/case/district.geojson", "");
     files.insert("/case/buildings.geojson", "");
+    let config = parse_site_str(
+        text,
+        Path::new("/case/site.toml"),
+        Path::new("/case"),
+        &files,
+    )
+    .expect("the site file checks against the files in memory");
+    let checked = run::check(&config, &files).unwrap();
+    (config, checked)
+}
+
+/// A site of `buildings` in `district`, in UTM zone `zone` (north), with no neighbourhoods,
+/// stops or population.
+fn site_of(name: &str, zone: u32, district: MultiPolygon<f64>, buildings: Vec<Building>) -> Site {
+    Site {
+        name: name.into(),
+        crs: LocalCrs {
+            epsg: 32600 + zone,
+            name: format!("WGS 84 / UTM zone {zone}N"),
+            auto: false,
+        },
+        district: District {
+            name: "district".into(),
+            area: district,
+        },
+        neighbourhoods: Vec::new(),
+        buildings,
+        stops: Vec::new(),
+        population: Vec::new(),
+        quality: Vec::new(),
+        use_maps: vec![Vec::new()],
+        context: Vec::new(),
+        standard_maps: vec![Vec::new()],
+    }
+}
+
+#[test]
+fn every_stage_runs_on_a_site_built_in_memory() {
     let text = r#"
 name = "In memory"
 crs = "EPSG:32632"
@@ -64,43 +103,22 @@ distance_m = 500
 [offsets]
 interventions = ["rooftop_pv"]
 "#;
-    let config = parse_site_str(
-        text,
-        Path::new("/case/site.toml"),
-        Path::new("/case"),
-        &files,
-    )
-    .expect("the site file checks against the files in memory");
+    let (config, checked) = checked_case(text);
     assert_eq!(config.offsets.interventions, [Intervention::RooftopPv]);
-    let checked = run::check(&config, &files).unwrap();
 
     // A 200 m square district; one building inside it, one 300 m east of it (inside the 500 m
     // ring), one 2 km away.
     let (x0, y0) = (500_000.0, 5_200_000.0);
-    let site = Site {
-        name: "In memory".into(),
-        crs: LocalCrs {
-            epsg: 32632,
-            name: "WGS 84 / UTM zone 32N".into(),
-            auto: false,
-        },
-        district: District {
-            name: "district".into(),
-            area: rect(x0, y0, 200.0, 200.0),
-        },
-        neighbourhoods: Vec::new(),
-        buildings: vec![
+    let site = site_of(
+        "In memory",
+        32,
+        rect(x0, y0, 200.0, 200.0),
+        vec![
             building("in", x0 + 50.0, y0 + 50.0),
             building("ring", x0 + 500.0, y0 + 100.0),
             building("far", x0 + 2_200.0, y0 + 100.0),
         ],
-        stops: Vec::new(),
-        population: Vec::new(),
-        quality: Vec::new(),
-        use_maps: vec![Vec::new()],
-        context: Vec::new(),
-        standard_maps: vec![Vec::new()],
-    };
+    );
 
     let estimated = run::estimate(config, checked, site, &mut Silent).unwrap();
     for p in &estimated.profiles.buildings {
@@ -164,22 +182,12 @@ fn metered_district_steam_is_its_own_carrier() {
     use cpgis_core::estimate::{Measures, Quantity, SectorModel};
     use cpgis_core::site::{Carriers, Metered};
 
-    let mut files = MemoryFiles::default();
-    files.insert("/case/district.geojson", "");
-    files.insert("/case/buildings.geojson", "");
     let text = "preset = \"usa\"\ncrs = \"EPSG:32611\"\n[district]\npath = \"district.geojson\"\n[buildings]\npath = \"buildings.geojson\"\nenergy.district_steam = { field = \"steam\", unit = \"kBtu\" }\n";
-    let config = parse_site_str(
-        text,
-        Path::new("/case/site.toml"),
-        Path::new("/case"),
-        &files,
-    )
-    .unwrap();
+    let (config, checked) = checked_case(text);
     assert_eq!(
         config.buildings[0].energy[0].carrier,
         Carrier::DistrictSteam
     );
-    let checked = run::check(&config, &files).unwrap();
     let mut b = building("steam", 0.0, 0.0);
     b.energy = vec![Metered {
         carrier: Carrier::DistrictSteam,
@@ -187,26 +195,7 @@ fn metered_district_steam_is_its_own_carrier() {
         unit: MeterUnit::parse("kBtu").unwrap(),
     }];
     b.energy_mapped = Carriers::of([Carrier::DistrictSteam]);
-    let site = Site {
-        name: "steam".into(),
-        crs: LocalCrs {
-            epsg: 32611,
-            name: "WGS 84 / UTM zone 11N".into(),
-            auto: false,
-        },
-        district: District {
-            name: "d".into(),
-            area: rect(-100.0, -100.0, 300.0, 300.0),
-        },
-        neighbourhoods: Vec::new(),
-        buildings: vec![b],
-        stops: Vec::new(),
-        population: Vec::new(),
-        quality: Vec::new(),
-        use_maps: vec![Vec::new()],
-        context: Vec::new(),
-        standard_maps: vec![Vec::new()],
-    };
+    let site = site_of("steam", 11, rect(-100.0, -100.0, 300.0, 300.0), vec![b]);
     let e = run::estimate(config, checked, site, &mut Silent).unwrap();
     let r = EnergyModel.estimate(
         &e.site.buildings[0],
@@ -228,9 +217,6 @@ fn metered_district_steam_is_its_own_carrier() {
 /// transit the only intervention, buildings beyond the community offer nothing.
 #[test]
 fn beyond_the_community_the_communitys_bus_is_not_offered_again() {
-    let mut files = MemoryFiles::default();
-    files.insert("/case/district.geojson", "");
-    files.insert("/case/buildings.geojson", "");
     let text = r#"
 crs = "EPSG:32632"
 preset = "europe"
@@ -246,14 +232,7 @@ interventions = ["transit"]
 [grid]
 cell_m = 2000
 "#;
-    let config = parse_site_str(
-        text,
-        Path::new("/case/site.toml"),
-        Path::new("/case"),
-        &files,
-    )
-    .unwrap();
-    let checked = run::check(&config, &files).unwrap();
+    let (config, checked) = checked_case(text);
     // One 2 km cell (x 500,000..502,000) holds the district (a 200 m square), a large housing
     // block in the 500 m ring (its west side 250 m east of the district) and one beyond it
     // (550 m east): no stops, so the block's residents are poorly served.
@@ -264,30 +243,16 @@ cell_m = 2000
         b.floors = Some(8.0);
         b
     };
-    let site = Site {
-        name: "bus".into(),
-        crs: LocalCrs {
-            epsg: 32632,
-            name: "WGS 84 / UTM zone 32N".into(),
-            auto: false,
-        },
-        district: District {
-            name: "district".into(),
-            area: rect(x0, y0, 200.0, 200.0),
-        },
-        neighbourhoods: Vec::new(),
-        buildings: vec![
+    let site = site_of(
+        "bus",
+        32,
+        rect(x0, y0, 200.0, 200.0),
+        vec![
             block("in", x0 + 50.0),
             block("ring", x0 + 450.0),
             block("beyond", x0 + 750.0),
         ],
-        stops: Vec::new(),
-        population: Vec::new(),
-        quality: Vec::new(),
-        use_maps: vec![Vec::new()],
-        context: Vec::new(),
-        standard_maps: vec![Vec::new()],
-    };
+    );
     let estimated = run::estimate(config, checked, site, &mut Silent).unwrap();
     let ran = run::finish(estimated, &mut Silent).unwrap();
     let e = &ran.estimated;
