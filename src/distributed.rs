@@ -5,8 +5,10 @@
 //! district's place) and writes `features.arrow` (every building, stop and population cell, one
 //! Arrow row each) and `model.json` (the checked case without them). The engine tiles the
 //! features and pipes each tile through `cpgis-tile`, which writes each own building's profile
-//! and estimate. `finish` loads the site again, checks that the prepared model is still the
-//! case's, reads the results (every building exactly once, ids matching) and runs the rest
+//! and estimate. `prepare` also writes `driver.json` (the layers' load reports, the maps' context,
+//! the inputs' fingerprints). `finish` reads the site from those three files, not from the
+//! input layers, checks that the prepared model is still the site file's and the inputs are
+//! unchanged, reads the results (every building exactly once, ids matching) and runs the rest
 //! (notes, aggregate, community, offsets, balance, every output) with `cpgis run`'s code: the
 //! same outputs, byte for byte.
 
@@ -25,6 +27,8 @@ pub struct Prepared {
     pub features: PathBuf,
     /// The model file.
     pub model: PathBuf,
+    /// The driver's file.
+    pub driver: PathBuf,
     /// Buildings, stops and population cells written.
     pub counts: [usize; 3],
 }
@@ -61,8 +65,12 @@ pub fn prepare(
     let batches = features::encode(&site).map_err(Error::Tool)?;
     let json = serde_json::to_string_pretty(&model)
         .map_err(|e| Error::Tool(format!("cannot write the model: {e}")))?;
-    // Both files one generation: the folder holds the previous pair or this one, never a model
-    // beside features it was not made with (they had been renamed in one after the other).
+    progress.stage("fingerprint inputs");
+    let driver = crate::prepared::DriverPart::of(&site, &crate::pipeline::input_files(&config));
+    let driver = serde_json::to_string(&driver)
+        .map_err(|e| Error::Tool(format!("cannot write the driver's part: {e}")))?;
+    // The three files one generation: the folder holds the previous set or this one, never a
+    // model beside features it was not made with (they had been renamed in one after the other).
     let generation =
         cpgis_io::export::Generation::begin_for(dir, &cpgis_io::export::atomic::PREPARED_NAMES)?;
     use cpgis_io::export::atomic::write_atomic;
@@ -72,11 +80,15 @@ pub fn prepare(
     write_atomic(&generation.dir().join("model.json"), |w| {
         w.write_all(json.as_bytes())
     })?;
+    write_atomic(&generation.dir().join(crate::prepared::NAME), |w| {
+        w.write_all(driver.as_bytes())
+    })?;
     generation.commit()?;
     let (features_path, model_path) = (dir.join("features.arrow"), dir.join("model.json"));
     Ok(Prepared {
         features: features_path,
         model: model_path,
+        driver: dir.join(crate::prepared::NAME),
         counts: [
             site.buildings.len(),
             site.stops.len(),
@@ -108,32 +120,79 @@ fn result_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Loads the site, checks `prepared` (its `model.json`) is still its model, and estimates it
-/// from the results in `results_dir`.
+/// Reads the site from `prepared` (no input layer is read again), checks it is still the site
+/// file's case (its model, and the inputs' fingerprints), and estimates it from the results in
+/// `results_dir`.
 pub fn estimate_from_results(
     config: SiteConfig,
     prepared: &Path,
     results_dir: &Path,
     progress: &mut dyn Progress,
 ) -> Result<Estimated> {
-    let (config, checked, site) = crate::pipeline::load_site_with(config, progress)?;
+    progress.stage("check preset");
+    let checked = run::check(&config, &cpgis_io::Disk)?;
+    progress.stage("read prepared");
+    // The inputs are fingerprinted on a thread of their own while the prepared site is read:
+    // both read every byte of a large file once.
+    let files: Vec<PathBuf> = crate::pipeline::input_files(&config)
+        .into_iter()
+        .map(Path::to_path_buf)
+        .collect();
+    let (read, now) = std::thread::scope(|s| {
+        let now = s.spawn(|| {
+            let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+            crate::fingerprint::of(&paths)
+        });
+        let read = crate::prepared::read(prepared);
+        (read, now.join())
+    });
+    let now = now.map_err(|_| Error::Tool("the inputs' fingerprints failed".into()))?;
+    let crate::prepared::PreparedSite {
+        model: given,
+        mut site,
+        inputs,
+    } = read?;
+    let (config, checked) = crate::pipeline::settle(config, checked, &site)?;
     let model_path = prepared.join("model.json");
-    let text = std::fs::read_to_string(&model_path)
-        .map_err(|e| bad(&model_path, format!("cannot read the prepared model: {e}")))?;
-    let given = Model::from_json(&text).map_err(|e| bad(&model_path, e))?;
-    let here = Model::of(
-        &config,
-        &checked,
-        &site,
-        given.tiling.size_m,
-        given.tiling.halo_m,
-    )?;
+    // The site is the prepared features', so the tiling (origin, reach) is the model's own.
+    let here = Model::of_tiled(&config, &checked, &site, given.tiling)?;
     let same = serde_json::to_string(&given).ok() == serde_json::to_string(&here).ok();
     if !same {
         return Err(bad(
             &model_path,
-            "the prepared model is not this site file's (its preset, factors, scenarios, grid, boundaries or buildings differ): prepare it again".into(),
+            "the prepared model is not this site file's (its preset, factors, scenarios, grid, community or interventions differ): prepare it again".into(),
         ));
+    }
+    let changed = crate::fingerprint::changes(&inputs, &now);
+    if let Some((file, what)) = changed.first() {
+        let also: String = changed[1..]
+            .iter()
+            .map(|(f, s)| format!("; {} {s}", f.display()))
+            .collect();
+        return Err(bad(
+            file,
+            format!(
+                "{what}{also} since `cpgis prepare` read the inputs: prepare the case again, so that the tiles and this run read the same site"
+            ),
+        ));
+    }
+    // An input not checked (not found here, or not a local file) is said in its layer's report
+    // (a shapefile's sidecar in its layer's, a joined table's in the first layer's).
+    for (file, why) in crate::fingerprint::unchecked(&inputs, &now) {
+        let stem = file.with_extension("");
+        let at = site
+            .quality
+            .iter()
+            .position(|q| q.file == file)
+            .or_else(|| {
+                site.quality
+                    .iter()
+                    .position(|q| q.file.with_extension("") == stem)
+            })
+            .unwrap_or(0);
+        if let Some(q) = site.quality.get_mut(at) {
+            q.notes.push(why);
+        }
     }
     progress.stage("read results");
     let expected = results::emission_columns(&checked.scenarios);

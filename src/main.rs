@@ -461,18 +461,15 @@ fn say_committed(committed: &cpgis::export::Committed) {
 /// worked out by `estimate` (`pipeline::estimate_site_with`, or read from a distributed run's
 /// tiles).
 fn run_pipeline(
-    site: &Path,
+    config: cpgis::config::SiteConfig,
     out: &Path,
     format: Format,
-    allow_network: bool,
-    sets: &[String],
     stages: &mut Stages,
     estimate: impl FnOnce(
         cpgis::config::SiteConfig,
         &mut dyn cpgis::run::Progress,
     ) -> cpgis::Result<cpgis::run::Estimated>,
 ) -> cpgis::Result<PathBuf> {
-    let config = cpgis_io::parse_site_file_set(site, allow_network, sets)?;
     cpgis::pipeline::check_output(&config, out)?;
     let estimated = estimate(config, stages)?;
     let (ran, committed) = cpgis::pipeline::write_estimated(estimated, stages, out, format)?;
@@ -510,11 +507,9 @@ fn run(cli: Cli) -> cpgis::Result<()> {
     match cli.command {
         Command::Run { site, output } => {
             run_pipeline(
-                &site,
+                cpgis_io::parse_site_file_set(&site, cli.allow_network, &output.settings())?,
                 &output.out,
                 output.format.into(),
-                cli.allow_network,
-                &output.settings(),
                 &mut stages,
                 cpgis::pipeline::estimate_site_with,
             )?;
@@ -523,11 +518,9 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             let input = out.join("demo-input");
             let site = cpgis::demo::unpack(&input)?;
             let report = run_pipeline(
-                &site,
+                cpgis_io::parse_site_file(&site)?,
                 &out,
                 format.into(),
-                false,
-                &[],
                 &mut stages,
                 cpgis::pipeline::estimate_site_with,
             )?;
@@ -548,12 +541,13 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             let p = cpgis::distributed::prepare(config, &out, tile_m, halo_m, &mut stages)?;
             stages.done();
             sayln!(
-                "wrote {} ({} buildings, {} stops, {} population cells) and {}",
+                "wrote {} ({} buildings, {} stops, {} population cells), {} and {}",
                 p.features.display(),
                 p.counts[0],
                 p.counts[1],
                 p.counts[2],
-                p.model.display()
+                p.model.display(),
+                p.driver.display()
             );
         }
         Command::Finish {
@@ -562,12 +556,17 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             results,
             output,
         } => {
-            run_pipeline(
+            // The layers are read from the prepared folder: the site file's may be elsewhere.
+            let config = cpgis_io::parse_site_file_files(
                 &site,
-                &output.out,
-                output.format.into(),
                 cli.allow_network,
                 &output.settings(),
+                &cpgis_io::LayersElsewhere,
+            )?;
+            run_pipeline(
+                config,
+                &output.out,
+                output.format.into(),
                 &mut stages,
                 |config, stages| {
                     cpgis::distributed::estimate_from_results(config, &prepared, &results, stages)

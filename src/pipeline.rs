@@ -18,7 +18,15 @@ pub use cpgis_core::run::preset_of;
 /// one of the site's inputs (the site file, a layer, a joined table, a GTFS feed).
 pub fn check_output(config: &SiteConfig, out: &Path) -> Result<()> {
     export::atomic::check_dir(out)?;
-    let mut inputs: Vec<&Path> = vec![config.file.as_path()];
+    let mut inputs = vec![config.file.as_path()];
+    inputs.extend(input_files(config));
+    export::atomic::check_inputs_kept(out, &inputs)
+}
+
+/// The files the site file's layers are read from: each layer, each joined table, the GTFS
+/// feed.
+pub fn input_files(config: &SiteConfig) -> Vec<&Path> {
+    let mut inputs: Vec<&Path> = Vec::new();
     for source in config.layer_sources() {
         inputs.push(&source.path);
         if let Some(j) = &source.join {
@@ -28,7 +36,7 @@ pub fn check_output(config: &SiteConfig, out: &Path) -> Result<()> {
     if let Some(g) = config.stops.as_ref().and_then(|s| s.gtfs.as_ref()) {
         inputs.push(g);
     }
-    export::atomic::check_inputs_kept(out, &inputs)
+    inputs
 }
 
 /// Runs load → profile → estimate → aggregate.
@@ -47,17 +55,28 @@ pub fn estimate_site_with(config: SiteConfig, progress: &mut dyn Progress) -> Re
 /// district's place: the preset when the site file names none, the grid region when it names
 /// none. What `cpgis run` estimates, and what `cpgis prepare` hands to a distributed run.
 pub fn load_site_with(
-    mut config: SiteConfig,
+    config: SiteConfig,
     progress: &mut dyn Progress,
 ) -> Result<(SiteConfig, run::Checked, cpgis_core::site::Site)> {
     progress.stage("check preset");
-    let mut checked = run::check(&config, &Disk)?;
+    let checked = run::check(&config, &Disk)?;
     progress.stage("load");
     let site = load(&config)?;
+    let (config, checked) = settle(config, checked, &site)?;
+    Ok((config, checked, site))
+}
+
+/// Settles what depends on the district's place in a loaded `site`: the preset when the site
+/// file names none, the grid region when it names none (each said in the notes).
+pub fn settle(
+    mut config: SiteConfig,
+    mut checked: run::Checked,
+    site: &cpgis_core::site::Site,
+) -> Result<(SiteConfig, run::Checked)> {
     // A site file naming no preset gets the one of the district's place (said in the notes),
     // not china-north wherever it is.
     let place = if config.preset_by_location || config.grid_region.is_none() {
-        district_lon_lat(&site)?
+        district_lon_lat(site)?
     } else {
         None
     };
@@ -105,7 +124,7 @@ pub fn load_site_with(
             checked = run::check(&config, &Disk)?;
         }
     }
-    Ok((config, checked, site))
+    Ok((config, checked))
 }
 
 /// The district's centroid in longitude and latitude, degrees.

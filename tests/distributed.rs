@@ -189,6 +189,30 @@ fn finish_quietly(site: &Path, prep: &Path, results: &Path, out: &Path) -> commo
     ])
 }
 
+/// `cpgis run -q` of `site` into `out`, which must succeed.
+fn run_quietly(site: &Path, out: &Path) -> common::Run {
+    let r = cpgis(&[
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
+
+/// Asserts that each of `names` has the same bytes in folders `a` and `b`.
+fn assert_same_files(a: &Path, b: &Path, names: &[std::ffi::OsString]) {
+    for n in names {
+        let (x, y) = (
+            std::fs::read(a.join(n)).unwrap(),
+            std::fs::read(b.join(n)).unwrap(),
+        );
+        assert!(x == y, "{n:?} differs between run and finish");
+    }
+}
+
 fn write_results(dir: &Path, name: &str, b: &RecordBatch) {
     std::fs::create_dir_all(dir).unwrap();
     ipc::write_file(
@@ -245,14 +269,7 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
     assert_eq!(computed, buildings, "each building computed exactly once");
 
     let (run_dir, fin_dir) = (tmp.path().join("run"), tmp.path().join("fin"));
-    let r = cpgis(&[
-        "run",
-        site.to_str().unwrap(),
-        "-o",
-        run_dir.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_quietly(&site, &run_dir);
     let f = finish_quietly(&site, &prep, &results, &fin_dir);
     assert_eq!(f.code, 0, "{}", f.stderr);
     assert_eq!(f.stdout, r.stdout, "the verdict line");
@@ -262,13 +279,7 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         .collect();
     names.sort();
     assert!(names.len() >= 8, "{names:?}");
-    for n in names {
-        let (a, b) = (
-            std::fs::read(run_dir.join(&n)).unwrap(),
-            std::fs::read(fin_dir.join(&n)).unwrap(),
-        );
-        assert!(a == b, "{n:?} differs between run and finish");
-    }
+    assert_same_files(&run_dir, &fin_dir, &names);
     // The tiles placed every building where `cpgis run` did, from the community's area the
     // prepared model carries: the run's buildings layer against the tiles' column.
     let run_placed: BTreeMap<String, String> =
@@ -426,4 +437,108 @@ fn prepare_refuses_a_community_that_cannot_be_delineated() {
     ]);
     common::assert_bad_input(&r, &["community.method", "`adjacent` needs neighbourhoods"]);
     assert!(!out.join("model.json").exists() && !out.join("features.arrow").exists());
+}
+
+/// `cpgis finish` takes the site from the prepared folder, not from the input layers: with the
+/// second buildings layer gone from where finish runs, it still writes `cpgis run`'s layers
+/// byte for byte (the buildings of that layer come from `features.arrow`), and says in that
+/// layer's report that it was not checked, with the bytes prepare read. A layer whose bytes
+/// changed since prepare (one newline added to the GeoJSON, its features unchanged) is refused
+/// with exit 2 naming it: the inputs are fingerprinted, not parsed again.
+#[test]
+fn finish_reads_the_prepared_site_not_the_input_layers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    std::fs::create_dir(&case).unwrap();
+    for e in std::fs::read_dir(fixture("kamppi")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, case.join(p.file_name().unwrap())).unwrap();
+    }
+    let site = case.join("site.toml");
+    let prep = tmp.path().join("prep");
+    let (features, _) = prepare(&site, &prep);
+    // One tile of every feature, all its own (a features table without `own`).
+    let whole = arrow_select::concat::concat_batches(&features[0].schema(), &features).unwrap();
+    let results = tmp.path().join("results");
+    write_results(
+        &results,
+        "all.arrow",
+        &run_tile(&prep.join("model.json"), &whole),
+    );
+    let (run_dir, fin_dir) = (tmp.path().join("run"), tmp.path().join("fin"));
+    run_quietly(&site, &run_dir);
+
+    let layer = case.join("centre_2019_buildings.geojson");
+    let bytes = std::fs::read(&layer).unwrap();
+    std::fs::remove_file(&layer).unwrap();
+    let f = finish_quietly(&site, &prep, &results, &fin_dir);
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    let layers = [
+        "buildings.geojson",
+        "grid.geojson",
+        "neighbourhoods.geojson",
+        "community.geojson",
+        "offset_zones.geojson",
+        "opportunities.geojson",
+        "stops.geojson",
+    ];
+    assert_same_files(&run_dir, &fin_dir, &layers.map(std::ffi::OsString::from));
+    let summary = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+    };
+    let (ran, fin) = (summary(&run_dir), summary(&fin_dir));
+    assert_eq!(ran["balance"], fin["balance"]);
+    let notes = |s: &serde_json::Value| -> Vec<String> {
+        s["quality"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| {
+                l["file"]
+                    .as_str()
+                    .is_some_and(|f| f.ends_with("centre_2019_buildings.geojson"))
+            })
+            .flat_map(|l| l["notes"].as_array().cloned().unwrap_or_default())
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(notes(&ran).is_empty(), "{:?}", notes(&ran));
+    let said = notes(&fin);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].contains("was not found where `cpgis finish` ran")
+            && said[0].contains(&format!("{} bytes", bytes.len())),
+        "{said:?}"
+    );
+
+    let mut edited = bytes.clone();
+    edited.push(b'\n');
+    std::fs::write(&layer, &edited).unwrap();
+    let f = finish_quietly(&site, &prep, &results, &tmp.path().join("fin2"));
+    common::assert_bad_input(
+        &f,
+        &[
+            "centre_2019_buildings.geojson: has changed",
+            "prepare the case again",
+        ],
+    );
+    // Back as it was, finish is content again.
+    std::fs::write(&layer, &bytes).unwrap();
+    let f = finish_quietly(&site, &prep, &results, &tmp.path().join("fin3"));
+    assert_eq!(f.code, 0, "{}", f.stderr);
+
+    // Features whose rows are not in the order prepare wrote them (the second half first) would
+    // be another site's order: refused, naming the file.
+    let half = whole.num_rows() / 2;
+    let swapped = [
+        whole.slice(half, whole.num_rows() - half),
+        whole.slice(0, half),
+    ];
+    ipc::write_file(
+        std::fs::File::create(prep.join("features.arrow")).unwrap(),
+        &swapped,
+    )
+    .unwrap();
+    let f = finish_quietly(&site, &prep, &results, &tmp.path().join("fin4"));
+    common::assert_bad_input(&f, &["features.arrow", "comes next"]);
 }

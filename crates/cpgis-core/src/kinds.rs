@@ -205,7 +205,7 @@ named_enum! {
 }
 
 /// What a context layer shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ContextKind {
     /// Roads.
     Roads,

@@ -31,12 +31,15 @@ pub struct Tile {
 /// The tiles' origin: the lowest x and the lowest y of the buildings' representative points
 /// ([`point_of`]), local CRS (`f64::MAX` for a site without buildings).
 pub fn origin(site: &Site) -> (f64, f64) {
+    use rayon::prelude::*;
+    // In parallel: an interior point is a few microseconds, a million of them seconds; the
+    // least of each coordinate is the same in any order.
+    let least = |(x, y): (f64, f64), (a, b): (f64, f64)| (x.min(a), y.min(b));
     site.buildings
-        .iter()
+        .par_iter()
         .filter_map(point_of)
-        .fold((f64::MAX, f64::MAX), |(x, y), p| {
-            (x.min(p.x()), y.min(p.y()))
-        })
+        .map(|p| (p.x(), p.y()))
+        .reduce(|| (f64::MAX, f64::MAX), least)
 }
 
 /// The tile (column, row) holding point `p`: ⌊(x − x0) / size⌋, ⌊(y − y0) / size⌋. A distributed

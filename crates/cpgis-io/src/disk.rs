@@ -91,6 +91,16 @@ pub fn parse_site_file_set(
     allow_network: bool,
     sets: &[String],
 ) -> Result<SiteConfig> {
+    parse_site_file_files(file, allow_network, sets, &Disk)
+}
+
+/// [`parse_site_file_set`] with the paths it names looked up through `files`.
+pub fn parse_site_file_files(
+    file: &Path,
+    allow_network: bool,
+    sets: &[String],
+    files: &dyn Files,
+) -> Result<SiteConfig> {
     let text = read_regular(file).map_err(|e| {
         let mut issues = ConfigIssues::new(file.to_path_buf());
         issues.push(
@@ -111,7 +121,26 @@ pub fn parse_site_file_set(
         Error::Config(issues)
     })?;
     let base = file.parent().unwrap_or(Path::new("."));
-    parse_site_str_set(&text, file, base, allow_network, &Disk, sets)
+    parse_site_str_set(&text, file, base, allow_network, files, sets)
+}
+
+/// The disk, for a site file whose layers were read elsewhere (`cpgis finish` reads them from
+/// the prepared folder): a layer path that is missing here is taken as a file, so the site
+/// file parses where the layers are not; every other path, and every text read (a preset
+/// file), is the disk's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LayersElsewhere;
+
+impl Files for LayersElsewhere {
+    fn kind(&self, path: &Path) -> PathKind {
+        match Disk.kind(path) {
+            PathKind::Missing => PathKind::File,
+            k => k,
+        }
+    }
+    fn read_text(&self, path: &Path) -> std::io::Result<String> {
+        Disk.read_text(path)
+    }
 }
 
 #[cfg(test)]

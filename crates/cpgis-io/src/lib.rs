@@ -21,4 +21,7 @@ pub mod layer;
 pub mod load;
 pub mod validate;
 
-pub use disk::{parse_site_file, parse_site_file_set, parse_site_file_with, Disk};
+pub use disk::{
+    parse_site_file, parse_site_file_files, parse_site_file_set, parse_site_file_with, Disk,
+    LayersElsewhere,
+};

@@ -239,6 +239,86 @@ pub fn encode(site: &Site) -> Result<Vec<RecordBatch>, String> {
     Ok(out)
 }
 
+/// The whole site of a features file (`features.arrow`, as `cpgis prepare` wrote it) read
+/// back onto `shared` (the model's site without features): every row must come in its kind's
+/// order (`idx` 0, 1, 2, … per kind), so that the site's features are `cpgis run`'s, in its
+/// order. Batches are read a few at a time and decoded in parallel (the attributes' JSON is
+/// most of the work), then appended in file order.
+pub fn read_site<R: std::io::Read + std::io::Seek>(input: R, shared: Site) -> Result<Site, String> {
+    use rayon::prelude::*;
+    let mut reader = arrow_ipc::reader::FileReader::try_new(input, None)
+        .map_err(|e| format!("not an Arrow IPC file: {e}"))?;
+    let mut site = shared;
+    let mut next = [0u64; 3];
+    let group = 2 * rayon::current_num_threads();
+    loop {
+        let batches: Vec<RecordBatch> = reader
+            .by_ref()
+            .take(group)
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        if batches.is_empty() {
+            return Ok(site);
+        }
+        for batch in &batches {
+            in_order(batch, &mut next)?;
+        }
+        let parts: Vec<Site> = batches
+            .par_iter()
+            .map(|b| decode(std::slice::from_ref(b), empty_like(&site)).map(|d| d.site))
+            .collect::<Result<_, String>>()?;
+        for p in parts {
+            site.buildings.extend(p.buildings);
+            site.stops.extend(p.stops);
+            site.population.extend(p.population);
+        }
+    }
+}
+
+/// Checks that each row of `batch` is the next of its kind (`next`: the index each kind is at).
+fn in_order(batch: &RecordBatch, next: &mut [u64; 3]) -> Result<(), String> {
+    let kind = column::<UInt8Array>(batch, "kind")?;
+    let idx = column::<UInt64Array>(batch, "idx")?;
+    for i in 0..batch.num_rows() {
+        if kind.is_null(i) || idx.is_null(i) {
+            return Err(format!("row {i} of a batch has an empty kind or idx"));
+        }
+        let (k, x) = (kind.value(i), idx.value(i));
+        let Some(want) = next.get_mut(k as usize) else {
+            return Err(format!(
+                "kind {k} is not 0 (building), 1 (stop) or 2 (population cell)"
+            ));
+        };
+        if x != *want {
+            return Err(format!(
+                "feature of kind {k} and index {x} where index {want} comes next: not the file `cpgis prepare` wrote"
+            ));
+        }
+        *want += 1;
+    }
+    Ok(())
+}
+
+/// A site with `site`'s CRS and tables and nothing else, to decode a batch onto.
+fn empty_like(site: &Site) -> Site {
+    Site {
+        name: String::new(),
+        crs: site.crs.clone(),
+        district: cpgis_core::site::District {
+            name: String::new(),
+            area: geo::MultiPolygon(Vec::new()),
+        },
+        neighbourhoods: Vec::new(),
+        buildings: Vec::new(),
+        stops: Vec::new(),
+        population: Vec::new(),
+        quality: Vec::new(),
+        use_maps: Vec::new(),
+        context: Vec::new(),
+        standard_maps: Vec::new(),
+    }
+}
+
 /// A tile's features read back: its site (on the model's shared part) and, per building, its
 /// index in the whole site and whether it is the tile's own.
 pub struct Decoded {

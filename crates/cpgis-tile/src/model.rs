@@ -138,6 +138,23 @@ impl Model {
         halo_m: f64,
     ) -> cpgis_core::Result<Model> {
         let (x0, y0) = cpgis_core::tiles::origin(site);
+        let tiling = Tiling {
+            origin: [x0, y0],
+            size_m,
+            halo_m,
+            neighbour_m: neighbour_reach(site),
+        };
+        Model::of_tiled(config, checked, site, tiling)
+    }
+
+    /// [`Model::of`] with the tiling given (a prepared model's, whose features the site is
+    /// read from: its origin and reach are those of the same buildings and cells).
+    pub fn of_tiled(
+        config: &cpgis_core::config::SiteConfig,
+        checked: &Checked,
+        site: &Site,
+        tiling: Tiling,
+    ) -> cpgis_core::Result<Model> {
         let factors = &checked.factors;
         let community =
             cpgis_core::community::outline_of(site, &config.community, factors, &config.file)?;
@@ -172,12 +189,7 @@ impl Model {
             interventions: config.offsets.interventions.clone(),
             use_maps: site.use_maps.clone(),
             standard_maps: site.standard_maps.clone(),
-            tiling: Tiling {
-                origin: [x0, y0],
-                size_m,
-                halo_m,
-                neighbour_m: neighbour_reach(site),
-            },
+            tiling,
         })
     }
 

@@ -143,7 +143,7 @@ pub struct Site {
 }
 
 /// A context layer's geometries in the local CRS, those within reach of the map.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContextLayer {
     /// What it shows.
     pub kind: crate::kinds::ContextKind,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// A feature that was not loaded, and why.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkippedFeature {
     /// The feature's id.
     pub id: String,
@@ -16,7 +16,7 @@ pub struct SkippedFeature {
 
 /// A building dropped because an earlier buildings layer already holds it, or its layer holds
 /// the same footprint (the same coordinates) under another id.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DuplicateFeature {
     /// The dropped building's id.
     pub id: String,
@@ -29,7 +29,7 @@ pub struct DuplicateFeature {
 /// A value that was read but refused: impossible for what its field means (a floor area of
 /// 1e30 m², a negative population). The feature is kept without it, and a default used where
 /// the value was needed is counted in the profile notes.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RejectedValue {
     /// The feature's id.
     pub id: String,
@@ -42,7 +42,7 @@ pub struct RejectedValue {
 }
 
 /// Values of one mapped field that are not numbers where a number was expected.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UnreadValues {
     /// How many values could not be read.
     pub count: usize,
@@ -53,7 +53,7 @@ pub struct UnreadValues {
 }
 
 /// The load report of one layer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LayerQuality {
     /// Site-file key of the layer (`buildings`, `stops`, …).
     pub role: String,
@@ -80,17 +80,17 @@ pub struct LayerQuality {
     /// Values that should have been numbers, by field.
     pub unread_values: BTreeMap<String, UnreadValues>,
     /// Values refused as impossible, with the feature's id.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rejected: Vec<RejectedValue>,
     /// Fields whose numbers are written in another way than plain (`1,234.5`, `4,5`), in
     /// words, as read; "ambiguous" where the column could be read two ways.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub number_formats: BTreeMap<String, String>,
     /// Features whose text was not UTF-8 and was read as Windows-1252 (Latin-1), by id.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recoded_text: Vec<String>,
     /// How the layer was read where a choice was made (a GTFS feed's service day), in words.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 

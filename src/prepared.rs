@@ -1,0 +1,88 @@
+//! The prepared folder's part for the driver alone (`driver.json`, written by `cpgis prepare`
+//! beside `features.arrow` and `model.json`): the layers' load reports, the maps' context layers
+//! and the input files' fingerprints. With it, `cpgis finish` takes the site from the prepared
+//! folder (the model's boundaries, the features' buildings, stops and population cells) and
+//! reads no input layer again: no GDAL load on the driver, and a driver that needs the prepared
+//! folder and the site file only. The tiles never read it.
+
+use std::path::{Path, PathBuf};
+
+use cpgis_core::site::{ContextLayer, LayerQuality, Site};
+use cpgis_core::{Error, Result};
+use cpgis_tile::model::Model;
+use serde::{Deserialize, Serialize};
+
+use crate::fingerprint::{self, Fingerprint};
+
+/// The file's name in the prepared folder.
+pub const NAME: &str = "driver.json";
+
+/// What the driver needs of the loaded site beside the model and the features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriverPart {
+    /// One load report per layer read, in site-file order.
+    pub quality: Vec<LayerQuality>,
+    /// Roads, railways and water for the report's maps.
+    pub context: Vec<ContextLayer>,
+    /// The input files as `prepare` read them.
+    pub inputs: Vec<Fingerprint>,
+}
+
+impl DriverPart {
+    /// The driver's part of a loaded site whose inputs are `inputs`.
+    pub fn of(site: &Site, inputs: &[&Path]) -> DriverPart {
+        DriverPart {
+            quality: site.quality.clone(),
+            context: site.context.clone(),
+            inputs: fingerprint::of(inputs),
+        }
+    }
+}
+
+fn bad(file: &Path, problem: String) -> Error {
+    Error::Layer {
+        file: file.to_path_buf(),
+        problem,
+    }
+}
+
+/// The prepared folder's model, site and fingerprints.
+pub struct PreparedSite {
+    /// `model.json`.
+    pub model: Model,
+    /// The site as `prepare` loaded it.
+    pub site: Site,
+    /// The inputs as `prepare` read them.
+    pub inputs: Vec<Fingerprint>,
+}
+
+/// Reads the site `prepare` wrote into `dir`, without any input layer.
+pub fn read(dir: &Path) -> Result<PreparedSite> {
+    let path = |n: &str| -> PathBuf { dir.join(n) };
+    let model_path = path("model.json");
+    let text = std::fs::read_to_string(&model_path)
+        .map_err(|e| bad(&model_path, format!("cannot read the prepared model: {e}")))?;
+    let model = Model::from_json(&text).map_err(|e| bad(&model_path, e))?;
+    let driver_path = path(NAME);
+    let text = std::fs::read_to_string(&driver_path).map_err(|e| {
+        bad(
+            &driver_path,
+            format!("cannot read the driver's part of the prepared case ({e}): prepare it again with this version"),
+        )
+    })?;
+    let driver: DriverPart = serde_json::from_str(&text)
+        .map_err(|e| bad(&driver_path, format!("not a cpgis driver file: {e}")))?;
+    let shared = model.site().map_err(|e| bad(&model_path, e))?;
+    let features_path = path("features.arrow");
+    let file = std::fs::File::open(&features_path)
+        .map_err(|e| bad(&features_path, format!("cannot open the features: {e}")))?;
+    let mut site = cpgis_tile::features::read_site(std::io::BufReader::new(file), shared)
+        .map_err(|e| bad(&features_path, e))?;
+    site.quality = driver.quality;
+    site.context = driver.context;
+    Ok(PreparedSite {
+        model,
+        site,
+        inputs: driver.inputs,
+    })
+}
