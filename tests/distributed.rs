@@ -455,6 +455,12 @@ fn finish_reads_the_prepared_site_not_the_input_layers() {
         std::fs::copy(&p, case.join(p.file_name().unwrap())).unwrap();
     }
     let site = case.join("site.toml");
+    // Roads and railways for the maps: the driver's part carries them.
+    let mut text = std::fs::read_to_string(&site).unwrap();
+    text.push_str(
+        "\n[context]\nroads = { path = \"centre_2019_roads.geojson\" }\nrail = { path = \"centre_2019_rail_lines.geojson\" }\n",
+    );
+    std::fs::write(&site, text).unwrap();
     let prep = tmp.path().join("prep");
     let (features, _) = prepare(&site, &prep);
     // One tile of every feature, all its own (a features table without `own`).
@@ -467,6 +473,18 @@ fn finish_reads_the_prepared_site_not_the_input_layers() {
     );
     let (run_dir, fin_dir) = (tmp.path().join("run"), tmp.path().join("fin"));
     run_quietly(&site, &run_dir);
+    // Every input where it was: every file the run's, the report's roads and railways and the
+    // layers' load reports included.
+    let whole_dir = tmp.path().join("fin0");
+    let f = finish_quietly(&site, &prep, &results, &whole_dir);
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    let report = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    assert!(report.contains("context roads") && report.contains("context rail"));
+    let names: Vec<_> = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_same_files(&run_dir, &whole_dir, &names);
 
     let layer = case.join("centre_2019_buildings.geojson");
     let bytes = std::fs::read(&layer).unwrap();
