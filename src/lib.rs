@@ -13,8 +13,8 @@
 //! `cpgis::estimate`, `cpgis::load` and so on name the same things as in those crates.
 
 pub use cpgis_core::{
-    access, aggregate, balance, community, config, decimal, error, estimate, files, issues, kinds,
-    offsets, preset, profile, run, site, summary, tiles, uncertainty,
+    access, aggregate, balance, census, community, config, decimal, error, estimate, files, issues,
+    kinds, offsets, preset, profile, run, site, summary, tiles, uncertainty,
 };
 pub use cpgis_core::{Error, Result};
 pub use cpgis_io::{crs, export, layer, load, validate};

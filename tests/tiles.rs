@@ -86,16 +86,26 @@ fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
     let (factors, scenarios) = (checked.factors.clone(), checked.scenarios.clone());
     let mut profiles = vec![None; site.buildings.len()];
     let mut estimates = vec![None; site.buildings.len()];
+    // Each tile counts its own buildings; the parts merged are the whole map's census.
+    let mut census = cpgis::census::Census::default();
+    let mut tiles = 0;
     for t in cpgis::tiles::split(&site, 1000.0, 1300.0) {
         let p = cpgis::profile::profile(&t.site, &factors);
         let e = cpgis::estimate::estimate(&t.site, &p, &factors, &scenarios);
+        let mut part = cpgis::census::Census::default();
         for (k, g) in t.global.iter().enumerate() {
             if t.own[k] {
                 profiles[*g] = Some(p.buildings[k].clone());
                 estimates[*g] = Some(e.buildings[k].clone());
+                part.add(&t.site.buildings[k], &p.buildings[k], &e.buildings[k]);
             }
         }
+        census.merge(&part);
+        tiles += 1;
     }
+    assert!(tiles > 4, "{tiles} tiles");
+    assert_eq!(census, whole_est.census, "the tiles' census merged");
+    assert_eq!(census.buildings.map, site.buildings.len());
     let profiles = cpgis::profile::Profiles {
         buildings: profiles.into_iter().map(Option::unwrap).collect(),
         // What the driver holds for the whole site: the notes and the stops' access model.
@@ -116,6 +126,7 @@ fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
         profiles,
         estimates,
         aggregates,
+        census,
         outside_offer_t: None,
     };
     let a = run::finish(tiled, &mut run::Silent).unwrap();

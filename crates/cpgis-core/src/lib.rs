@@ -22,6 +22,7 @@
 //! | [`access`] | PTAL-style transit access index through an R-tree |
 //! | [`profile`] | use mix, floor area, era, residents, jobs, access per building |
 //! | [`estimate`] | t CO2e per building, sector and scenario |
+//! | [`census`] | what the outputs count over every building, built one building at a time |
 //! | [`aggregate`] | grid cells, neighbourhoods, district / rest / all totals |
 //! | [`community`] | the neighbouring community and each building's membership |
 //! | [`offsets`] | interventions, opportunities, ranked offset zones |
@@ -35,6 +36,7 @@ pub mod access;
 pub mod aggregate;
 pub mod balance;
 pub mod breakeven;
+pub mod census;
 pub mod community;
 pub mod config;
 pub mod decimal;

@@ -41,6 +41,8 @@ pub struct Estimated {
     pub estimates: Estimates,
     /// Cells, neighbourhoods and district / rest / all totals.
     pub aggregates: Aggregates,
+    /// What the outputs count over every building.
+    pub census: crate::census::Census,
     /// What the buildings beyond the community would offer with the enabled building
     /// interventions, t CO2e per year, when the tiles of a distributed run worked it out (summed
     /// exactly, so the bits of [`abatement_t`]'s); `None`: the offsets stage works it out.
@@ -189,6 +191,13 @@ fn aggregated(
 ) -> Estimated {
     progress.stage("aggregate");
     let aggregates = aggregate(&site, &profiles, &estimates, &config.grid);
+    let census = crate::census::Census::of(
+        site.buildings
+            .iter()
+            .zip(&profiles.buildings)
+            .zip(&estimates.buildings)
+            .map(|((b, p), e)| (b, p, e)),
+    );
     let Checked {
         preset,
         factors,
@@ -203,6 +212,7 @@ fn aggregated(
         profiles,
         estimates,
         aggregates,
+        census,
         outside_offer_t: None,
     }
 }

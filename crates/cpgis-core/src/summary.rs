@@ -523,16 +523,9 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
             - all,
     };
     // Counted under small keys, named once (no text per building).
-    let mut tiers: BTreeMap<u8, usize> = BTreeMap::new();
-    for e in &run.estimates.buildings {
-        let tier = e
-            .baseline
-            .get(crate::estimate::Quantity::EnergyTier)
-            .map(|t| t as u8)
-            .unwrap_or(1);
-        *tiers.entry(tier).or_default() += 1;
-    }
-    let energy_tiers = tiers
+    let energy_tiers = run
+        .census
+        .energy_tiers
         .iter()
         .map(|(t, n)| {
             let key = match *t {
@@ -542,11 +535,12 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
             (key, *n)
         })
         .collect();
-    let mut bands: BTreeMap<&str, usize> = BTreeMap::new();
-    for p in &run.profiles.buildings {
-        *bands.entry(p.access.band()).or_default() += 1;
-    }
-    let access_bands = bands.iter().map(|(b, n)| (b.to_string(), *n)).collect();
+    let access_bands = run
+        .census
+        .access_bands
+        .iter()
+        .map(|(b, n)| (b.to_string(), *n))
+        .collect();
     Summary {
         settings: run.config.settings.clone(),
         electricity_grid: electricity_grid(run),
@@ -760,9 +754,8 @@ fn buildings_do(n: usize, one: &str, many: &str) -> String {
 /// The defaults used where a building's data was missing (floors, use, era, residents), each
 /// counted over the map and the district, its ids in `profile.*`.
 fn default_notes(run: &Estimated, out: &mut Vec<String>) {
-    let buildings = &run.profiles.buildings;
-    let n = buildings.len();
-    let in_district = buildings.iter().filter(|b| b.in_district).count();
+    use crate::census::DefaultUsed;
+    let (n, in_district) = (run.census.buildings.map, run.census.buildings.district);
     let share = |k: usize| {
         format!(
             "{k} of {n} buildings ({:.0} %; ",
@@ -770,13 +763,9 @@ fn default_notes(run: &Estimated, out: &mut Vec<String>) {
         )
     };
     let have = |k: usize| if k == 1 { "has" } else { "have" };
-    let counted = |pred: fn(&crate::profile::Profile) -> bool| {
-        let all = buildings.iter().filter(|b| pred(b)).count();
-        let district = buildings
-            .iter()
-            .filter(|b| b.in_district && pred(b))
-            .count();
-        (all, district)
+    let counted = |d: DefaultUsed| {
+        let c = run.census.with_default(d);
+        (c.map, c.district)
     };
     // The district's floor area that rests on the default, beside the count of its buildings.
     let area = |s: Option<f64>, d: usize| {
@@ -785,7 +774,7 @@ fn default_notes(run: &Estimated, out: &mut Vec<String>) {
             .unwrap_or_default()
     };
     let notes = &run.profiles.notes;
-    let (k, d) = counted(crate::profile::Profile::floors_defaulted);
+    let (k, d) = counted(DefaultUsed::Floors);
     if k > 0 {
         out.push(format!(
             "{}{d} of {in_district} in the district{}) {} no floor count, height or floor area: footprint × the use's default floors (profile.default_floors)",
@@ -794,7 +783,7 @@ fn default_notes(run: &Estimated, out: &mut Vec<String>) {
             have(k)
         ));
     }
-    let (k, d) = counted(crate::profile::Profile::use_unknown);
+    let (k, d) = counted(DefaultUsed::Use);
     if k > 0 {
         out.push(format!(
             "{}{d} of {in_district} in the district{}) {} no use type (none given, a generic value such as OpenStreetMap's `yes`, or one no table knows): modelled by the `unknown` archetype, an assumed mix with {:.0} % of its floor area housing (profile.unknown_use; map uses with use_map)",
@@ -804,7 +793,7 @@ fn default_notes(run: &Estimated, out: &mut Vec<String>) {
             100.0 * run.factors.unknown_use_housing_share
         ));
     }
-    let (k, d) = counted(crate::profile::Profile::era_unknown);
+    let (k, d) = counted(DefaultUsed::Era);
     if k > 0 {
         out.push(format!(
             "{}{d} of {in_district} in the district) {} no readable construction year or standard: space heat at the `unknown` era's factor, {} (profile.unknown_era)",
@@ -813,7 +802,7 @@ fn default_notes(run: &Estimated, out: &mut Vec<String>) {
             run.factors.era(crate::preset::Era::Unknown)
         ));
     }
-    let (k, d) = counted(crate::profile::Profile::residents_by_floor_area);
+    let (k, d) = counted(DefaultUsed::Residents);
     if k > 0 {
         let why = if run.site.population.is_empty() {
             "the site has no population layer"

@@ -62,7 +62,7 @@ pub fn render_html(ran: &Ran) -> String {
         h,
         r#"<h1>{}: Climate Positive assessment</h1><p class="sub">{} buildings ({} in the district, {} in the neighbouring community) · preset {} {} · local CRS EPSG:{} {} · cpgis {}</p>"#,
         esc(&e.config.name),
-        e.site.buildings.len(),
+        e.census.buildings.map,
         ran.community.count(Membership::District),
         ran.community.count(Membership::Community),
         esc(&e.preset.name),
@@ -273,16 +273,17 @@ fn context_svg(ran: &Ran, f: &Frame) -> String {
 
 fn base(ran: &Ran) -> Base {
     let e = &ran.estimated;
-    let building_areas = e.site.buildings.iter().filter_map(|b| match &b.shape {
-        Shape::Area(mp) => Some(mp),
-        Shape::Point(_) => None,
-    });
-    let ext = extent(
-        std::iter::once(&e.site.district.area)
-            .chain(std::iter::once(&ran.community.area))
-            .chain(building_areas),
-    )
-    .unwrap_or_else(|| geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
+    let ext =
+        extent(std::iter::once(&e.site.district.area).chain(std::iter::once(&ran.community.area)))
+            .into_iter()
+            .chain(e.census.footprints)
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+                )
+            })
+            .unwrap_or_else(|| geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
     let frame = Frame::new(ext, MAP_W);
     // The neighbourhoods the map shows, outlined thin and named, under the community and the
     // district.
@@ -380,7 +381,7 @@ fn maps(ran: &Ran, h: &mut String) {
     let e = &ran.estimated;
     let base = base(ran);
     let f = &base.frame;
-    let many = e.site.buildings.len() > MAX_DRAWN_BUILDINGS;
+    let many = e.census.buildings.map > MAX_DRAWN_BUILDINGS;
     metered_against_modelled(e, h);
     h.push_str(r#"<h2 id="maps">Maps</h2>"#);
 
@@ -741,17 +742,13 @@ fn quality(ran: &Ran, h: &mut String) {
         }
         h.push_str("</ul>");
     }
-    let n = e.profiles.buildings.len().max(1) as f64;
+    let buildings = e.census.buildings.map;
+    let n = buildings.max(1) as f64;
     let pct = |k: usize| format!("{:.0} %", 100.0 * k as f64 / n);
     let notes = &e.profiles.notes;
     let count = |m: &BTreeMap<String, usize>, k: &str| m.get(k).copied().unwrap_or(0);
-    let with_year = e
-        .profiles
-        .buildings
-        .iter()
-        .filter(|p| p.year.is_some())
-        .count();
-    let known_use = e.profiles.buildings.len() - count(&notes.buildings_by_use, "unknown");
+    let with_year = e.census.with_year;
+    let known_use = buildings - count(&notes.buildings_by_use, "unknown");
     let _ = write!(
         h,
         r#"<h3>Fill rates of key attributes</h3><table id="fill-rates"><tr><td>use known</td><td class="n">{}</td></tr><tr><td>floors from the attribute (else height, else the use's default)</td><td class="n">{}</td></tr><tr><td>floors from the height</td><td class="n">{}</td></tr><tr><td>construction year readable</td><td class="n">{}</td></tr><tr><td>residents from the population layer (else floor area per resident)</td><td class="n">{}</td></tr></table>"#,
