@@ -429,48 +429,73 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
 /// The notes of profiled buildings, in building order: everything but the population cells
 /// whose residents found no home (the spread's, added by the caller).
 fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> ProfileNotes {
-    let mut notes = ProfileNotes {
-        district_in_buildings_extent: crate::site::share_in_buildings_extent(
-            site,
-            &site.district.area,
-        )
-        .map(|s| (s * 1e4).round() / 1e4),
-        district_in_stops_extent: crate::site::share_in_stops_extent(site, &site.district.area)
-            .map(|s| (s * 1e4).round() / 1e4),
-        district_area_default_floors: area_share(
-            profiles,
-            |_, p| p.in_district,
-            Profile::floors_defaulted,
-        ),
-        district_area_unknown_use: area_share(profiles, |_, p| p.in_district, Profile::use_unknown),
-        ..Default::default()
-    };
-    for s in &site.stops {
-        *notes
-            .stops_by_mode
-            .entry(s.mode.key().to_string())
-            .or_default() += 1;
-    }
+    let mut tally = NoteTally::new(site);
     for (b, p) in site.buildings.iter().zip(profiles) {
+        tally.add(site, factors, b, p);
+    }
+    let mut notes = tally.finish();
+    notes.district_in_buildings_extent =
+        crate::site::share_in_buildings_extent(site, &site.district.area)
+            .map(|s| (s * 1e4).round() / 1e4);
+    notes.district_area_default_floors =
+        area_share(profiles, |_, p| p.in_district, Profile::floors_defaulted);
+    notes.district_area_unknown_use =
+        area_share(profiles, |_, p| p.in_district, Profile::use_unknown);
+    notes
+}
+
+/// The profile notes gathered one building at a time, in building order ([`NoteTally::add`]):
+/// the lists by id and the counts. What needs the whole map at once (the district's share
+/// inside the buildings' extent, the population cells whose residents found no home) and what
+/// needs the district's buildings (their floor area's shares) are the caller's.
+pub struct NoteTally {
+    notes: ProfileNotes,
+    /// Buildings by use, floors' source, floor area's source, residents' source, era's source.
+    counts: [BTreeMap<&'static str, usize>; 5],
+}
+
+impl NoteTally {
+    /// The tally of a site before any building: its stops counted by mode, the district's share
+    /// inside their extent.
+    pub fn new(site: &Site) -> NoteTally {
+        let mut notes = ProfileNotes {
+            district_in_stops_extent: crate::site::share_in_stops_extent(site, &site.district.area)
+                .map(|s| (s * 1e4).round() / 1e4),
+            ..Default::default()
+        };
+        for s in &site.stops {
+            *notes
+                .stops_by_mode
+                .entry(s.mode.key().to_string())
+                .or_default() += 1;
+        }
+        NoteTally {
+            notes,
+            counts: Default::default(),
+        }
+    }
+
+    /// Adds building `b` of `site`, profiled as `p`.
+    pub fn add(&mut self, site: &Site, factors: &Factors, b: &crate::site::Building, p: &Profile) {
         let (mix, floor, year) = (&p.uses, &p.floor, &p.year);
         for raw in &mix.unmatched {
-            *notes.unmatched_uses.entry(raw.clone()).or_default() += 1;
+            *self.notes.unmatched_uses.entry(raw.clone()).or_default() += 1;
         }
         if let Some(f) = floor.rejected_floors {
-            notes.rejected_floors.push((b.id.to_string(), f));
+            self.notes.rejected_floors.push((b.id.to_string(), f));
         }
         if floor.source == AreaSource::Missing {
-            notes.no_floor_area.push(b.id.to_string());
+            self.notes.no_floor_area.push(b.id.to_string());
         }
         if matches!(b.shape, Shape::Point(_)) {
-            notes.point_buildings.push(b.id.to_string());
+            self.notes.point_buildings.push(b.id.to_string());
         }
         for (list, yes) in [
-            (&mut notes.default_floors, p.floors_defaulted()),
-            (&mut notes.unknown_use, p.use_unknown()),
-            (&mut notes.unknown_era, p.era_unknown()),
+            (&mut self.notes.default_floors, p.floors_defaulted()),
+            (&mut self.notes.unknown_use, p.use_unknown()),
+            (&mut self.notes.unknown_era, p.era_unknown()),
             (
-                &mut notes.residents_by_floor_area,
+                &mut self.notes.residents_by_floor_area,
                 p.residents_by_floor_area(),
             ),
         ] {
@@ -480,7 +505,7 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
         }
         if !b.energy_mapped.is_empty() {
             if b.energy.is_empty() {
-                notes.unmetered.push(b.id.to_string());
+                self.notes.unmetered.push(b.id.to_string());
             } else if b.energy.len() < b.energy_mapped.len() {
                 let missing = b
                     .energy_mapped
@@ -488,7 +513,7 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
                     .filter(|c| !b.energy.iter().any(|e| e.carrier == *c))
                     .map(|c| c.key().to_string())
                     .collect();
-                notes.partial_meters.push((b.id.to_string(), missing));
+                self.notes.partial_meters.push((b.id.to_string(), missing));
             }
             for e in b
                 .energy
@@ -497,7 +522,7 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
             {
                 let kwh = e.unit.to_kwh(e.value, factors.gas_kwh_per_m3, floor.gfa_m2);
                 if kwh < 0.0 {
-                    notes.net_export.push((b.id.to_string(), kwh));
+                    self.notes.net_export.push((b.id.to_string(), kwh));
                 }
             }
         }
@@ -516,29 +541,30 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
                 (era, EraSource::Standard) => {
                     let by_year = Era::of_year(*year);
                     if year.is_some() && by_year != era {
-                        notes.era_not_year.push((
+                        self.notes.era_not_year.push((
                             b.id.to_string(),
                             era.key().to_string(),
                             by_year.key().to_string(),
                         ));
                     }
                 }
-                _ => *notes.unmatched_standards.entry(s.to_string()).or_default() += 1,
+                _ => {
+                    *self
+                        .notes
+                        .unmatched_standards
+                        .entry(s.to_string())
+                        .or_default() += 1
+                }
             }
         }
         if let (None, Some(text)) = (year, &b.year) {
             if !text.trim().is_empty() {
-                notes
+                self.notes
                     .unreadable_years
                     .push((b.id.to_string(), text.to_string()));
             }
         }
-    }
-
-    // Counted under the keys' static names, turned into owned names once.
-    let mut counts: [BTreeMap<&'static str, usize>; 5] = Default::default();
-    for p in profiles {
-        for (count, key) in counts.iter_mut().zip([
+        for (count, key) in self.counts.iter_mut().zip([
             p.uses.primary().key(),
             p.floor.floors_source.key(),
             p.floor.source.key(),
@@ -548,13 +574,19 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
             *count.entry(key).or_default() += 1;
         }
     }
-    let owned = |c: &BTreeMap<&str, usize>| c.iter().map(|(k, n)| (k.to_string(), *n)).collect();
-    notes.buildings_by_use = owned(&counts[0]);
-    notes.floors_from = owned(&counts[1]);
-    notes.floor_area_from = owned(&counts[2]);
-    notes.residents_from = owned(&counts[3]);
-    notes.era_from = owned(&counts[4]);
-    notes
+
+    /// The notes of the buildings added.
+    pub fn finish(self) -> ProfileNotes {
+        let NoteTally { mut notes, counts } = self;
+        let owned =
+            |c: &BTreeMap<&str, usize>| c.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+        notes.buildings_by_use = owned(&counts[0]);
+        notes.floors_from = owned(&counts[1]);
+        notes.floor_area_from = owned(&counts[2]);
+        notes.residents_from = owned(&counts[3]);
+        notes.era_from = owned(&counts[4]);
+        notes
+    }
 }
 
 /// The notes of profiles worked out elsewhere (by the tiles of a distributed run), as
