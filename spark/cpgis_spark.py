@@ -16,10 +16,13 @@ functions of `cpgis run`), called once per tile through Arrow IPC. Steps:
 5. sum cells, neighbourhoods, the district and each place (district, community, outside, as
    the tiles placed each building by the community's area in the model) with Spark
    aggregations, each sum exact and rounded once as `cpgis run` adds them, so with the run's
-   bits (`cells.parquet`, `neighbourhoods.parquet`, `spark_totals.json`).
+   bits (`cells.parquet`, `neighbourhoods.parquet`, `spark_totals.json`; and, for the driver,
+   the cells, neighbourhoods and levels (district, rest, all) as Arrow IPC in `tables/`).
 
-The driver then runs `cpgis finish` (see `scripts/spark-run`): community, offsets and balance
-from the tiles' results with the same core functions, and the outputs `cpgis run` writes.
+The driver then runs `cpgis finish --tables OUT/tables` (see `scripts/spark-run`): the sums from
+Spark's tables, checked to count the buildings the results place at every level; community,
+offsets and balance from the tiles' results with the same core functions; the outputs `cpgis
+run` writes.
 
 On a cluster (`--master spark://…`, YARN, Kubernetes) the executors get the worker binary and
 the model from Spark (`SparkContext.addFile`), not from the driver's paths; `--out` must be a
@@ -294,7 +297,7 @@ def tile_function(model_name, worker_name, results_dir, buildings_dir, timing_di
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--prepared", required=True, help="the folder `cpgis prepare` wrote")
-    ap.add_argument("--out", required=True, help="output folder (results/, buildings/, cells.parquet, …)")
+    ap.add_argument("--out", required=True, help="output folder (results/, buildings/, tables/, cells.parquet, …)")
     ap.add_argument("--worker", required=True, help="path of the cpgis-tile binary")
     ap.add_argument("--tile-m", type=float, help="tile side, m (default: the prepared model's)")
     ap.add_argument("--max-tile-buildings", type=int, default=200_000)
@@ -422,6 +425,27 @@ def run(args):
     cells.write.mode("overwrite").parquet(os.path.join(out, "cells.parquet"))
     hoods = exact_sums(fine, ["neighbourhood"], ["long"], summed)
     hoods.write.mode("overwrite").parquet(os.path.join(out, "neighbourhoods.parquet"))
+    # The district, the rest and the whole map, each its own exact sum (not a difference).
+    in_district = F.when(F.col("membership") == "district", "district").otherwise("rest")
+    levels = exact_sums(fine.withColumn("level", in_district), ["level"], ["string"], summed).unionByName(
+        exact_sums(fine.withColumn("level", F.lit("all")), ["level"], ["string"], summed)
+    )
+    # The tables `cpgis finish --tables` takes instead of adding the buildings again: small
+    # (a row per cell, neighbourhood and level), collected here and written as Arrow IPC.
+    tables_dir = os.path.join(out, "tables")
+    os.makedirs(tables_dir, exist_ok=True)
+    for name, df, keys in (
+        ("cells", cells, ["cell_i", "cell_j"]),
+        ("neighbourhoods", hoods, ["neighbourhood"]),
+        ("levels", levels, ["level"]),
+    ):
+        table = df.orderBy(*keys).toArrow()
+
+        def write_table(tmp, table=table):
+            with ipc.new_file(tmp, table.schema) as w:
+                w.write_table(table)
+
+        replace_whole(os.path.join(tables_dir, f"{name}.arrow"), write_table)
     # The district, the community and the rest, as the tiles placed each building.
     by_membership = {
         r["membership"]: {k: v for k, v in r.asDict().items() if k != "membership"}

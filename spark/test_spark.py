@@ -116,6 +116,53 @@ class SparkGolden(unittest.TestCase):
             self.assertEqual(verdict_fin, verdict_run)
             same_files(self, run_dir, fin_dir)
 
+            # The driver from Spark's tables (cells, neighbourhoods, levels summed by Spark,
+            # exactly): the same files again, from the 16 tiles' sums and from the one tile's.
+            for per_side in (4, 1):
+                tab_dir = os.path.join(tmp, f"fin_tables{per_side}")
+                tables = os.path.join(runs[per_side][0], "tables")
+                fin = cpgis(
+                    "finish", site, "--prepared", prep, "--results", os.path.join(runs[4][0], "results"),
+                    "--tables", tables, "-o", tab_dir, "-q",
+                )
+                self.assertEqual(fin, verdict_run)
+                same_files(self, run_dir, tab_dir)
+            # It takes the tables' figures (a cell's baseline energy doubled in the table is
+            # doubled in the grid layer), and refuses tables that do not count the results'
+            # buildings (one building fewer in a cell), naming the folder.
+            tables = os.path.join(runs[4][0], "tables")
+            cells_file = os.path.join(tables, "cells.arrow")
+            original = ipc.open_file(cells_file).read_all()
+            energy = original.column("baseline_energy_t").to_pylist()
+            energy[0] *= 2
+            altered = original.set_column(
+                original.schema.get_field_index("baseline_energy_t"), "baseline_energy_t", pa.array(energy, pa.float64())
+            )
+            with ipc.new_file(cells_file, altered.schema) as w:
+                w.write_table(altered)
+            doubled_dir = os.path.join(tmp, "fin_doubled")
+            cpgis("finish", site, "--prepared", prep, "--results", os.path.join(runs[4][0], "results"), "--tables", tables, "-o", doubled_dir, "-q")
+            key = (original.column("cell_i")[0].as_py(), original.column("cell_j")[0].as_py())
+            with open(os.path.join(doubled_dir, "grid.geojson")) as f:
+                doubled = {(c["properties"]["col"], c["properties"]["row"]): c["properties"] for c in json.load(f)["features"]}
+            with open(os.path.join(run_dir, "grid.geojson")) as f:
+                ran = {(c["properties"]["col"], c["properties"]["row"]): c["properties"] for c in json.load(f)["features"]}
+            self.assertEqual(doubled[key]["baseline_energy_co2e_t_yr"], round(2 * original.column("baseline_energy_t")[0].as_py(), 4))
+            self.assertNotEqual(doubled[key]["baseline_energy_co2e_t_yr"], ran[key]["baseline_energy_co2e_t_yr"])
+            counts = original.column("buildings").to_pylist()
+            counts[0] -= 1
+            miscounted = original.set_column(original.schema.get_field_index("buildings"), "buildings", pa.array(counts, pa.int64()))
+            with ipc.new_file(cells_file, miscounted.schema) as w:
+                w.write_table(miscounted)
+            p = subprocess.run(
+                [os.path.join(BIN, "cpgis"), "finish", site, "--prepared", prep, "--results", os.path.join(runs[4][0], "results"),
+                 "--tables", tables, "-o", os.path.join(tmp, "fin_refused"), "-q"],
+                capture_output=True, text=True,
+            )
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(f"cell ({key[0]}, {key[1]}): the tables count {counts[0]} buildings where the results place {counts[0] + 1}", p.stderr)
+            self.assertIn("tables", p.stderr)
+
             # Spark's aggregation (exact sums rounded once, as the run adds them) against the
             # run's summary and grid layer: the same figures to the last decimal written.
             with open(os.path.join(run_dir, "summary.json")) as f:

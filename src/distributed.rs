@@ -122,11 +122,12 @@ fn result_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Reads the site from `prepared` (no input layer is read again), checks it is still the site
 /// file's case (its model, and the inputs' fingerprints), and estimates it from the results in
-/// `results_dir`.
+/// `results_dir`, with the sums of the engine's `tables` when given (`crate::tables`).
 pub fn estimate_from_results(
     config: SiteConfig,
     prepared: &Path,
     results_dir: &Path,
+    tables: Option<&Path>,
     progress: &mut dyn Progress,
 ) -> Result<Estimated> {
     progress.stage("check preset");
@@ -226,12 +227,16 @@ pub fn estimate_from_results(
     let outside_offer_t = collector.outside_offer_t();
     let buildings = collector.finish().map_err(|e| bad(results_dir, e))?;
     drop(ids);
+    let sums = tables
+        .map(|dir| crate::tables::read(dir, &checked.scenarios, site.neighbourhoods.len()))
+        .transpose()?;
     run::estimate_from(
         config,
         checked,
         site,
         buildings,
         Some(outside_offer_t),
+        sums,
         progress,
     )
 }

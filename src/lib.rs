@@ -31,5 +31,6 @@ pub mod inspect;
 pub mod pipeline;
 pub mod prepared;
 pub mod synth;
+pub mod tables;
 pub mod worst;
 pub use cpgis_io::{parse_site_file, parse_site_file_with, Disk};

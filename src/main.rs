@@ -159,6 +159,11 @@ enum Command {
         /// The folder of the tiles' results (*.arrow, Arrow IPC files).
         #[arg(long)]
         results: PathBuf,
+        /// The folder of the engine's summed tables (cells.arrow, neighbourhoods.arrow,
+        /// levels.arrow; the Spark job's `tables/`): taken instead of adding the buildings again,
+        /// once checked to count them at every level.
+        #[arg(long)]
+        tables: Option<PathBuf>,
         #[command(flatten)]
         output: Output,
     },
@@ -554,6 +559,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             site,
             prepared,
             results,
+            tables,
             output,
         } => {
             // The layers are read from the prepared folder: the site file's may be elsewhere.
@@ -569,7 +575,13 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 output.format.into(),
                 &mut stages,
                 |config, stages| {
-                    cpgis::distributed::estimate_from_results(config, &prepared, &results, stages)
+                    cpgis::distributed::estimate_from_results(
+                        config,
+                        &prepared,
+                        &results,
+                        tables.as_deref(),
+                        stages,
+                    )
                 },
             )?;
         }

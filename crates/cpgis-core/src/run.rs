@@ -175,22 +175,28 @@ pub fn estimate(
     no_building_in_district(&config, &site, &profiles)?;
     progress.stage("estimate");
     let estimates = estimate_stage(&site, &profiles, &checked.factors, &checked.scenarios);
-    Ok(aggregated(
-        config, checked, site, profiles, estimates, progress,
-    ))
+    aggregated(config, checked, site, profiles, estimates, None, progress)
 }
 
-/// The estimate's last stage, aggregate, and the whole of it.
+/// The estimate's last stage, aggregate (from the sums added elsewhere, when given: refused
+/// unless they count these buildings), and the whole of it.
 fn aggregated(
     config: SiteConfig,
     checked: Checked,
     site: Site,
     profiles: Profiles,
     estimates: Estimates,
+    sums: Option<Tables>,
     progress: &mut dyn Progress,
-) -> Estimated {
+) -> Result<Estimated> {
     progress.stage("aggregate");
-    let aggregates = aggregate(&site, &profiles, &estimates, &config.grid);
+    let aggregates = match sums {
+        None => aggregate(&site, &profiles, &estimates, &config.grid),
+        Some(Tables { sums, file }) => {
+            crate::aggregate::from_sums(&site, &profiles, &config.grid, sums)
+                .map_err(|problem| Error::Layer { file, problem })?
+        }
+    };
     let census = crate::census::Census::of(
         site.buildings
             .iter()
@@ -203,7 +209,7 @@ fn aggregated(
         factors,
         scenarios,
     } = checked;
-    Estimated {
+    Ok(Estimated {
         config,
         preset,
         factors,
@@ -214,20 +220,31 @@ fn aggregated(
         aggregates,
         census,
         outside_offer_t: None,
-    }
+    })
+}
+
+/// Sums added elsewhere (a distributed run's tables) and where they were read from.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// Every level's sums.
+    pub sums: crate::aggregate::Sums,
+    /// The tables' file or folder, named when they do not count the buildings.
+    pub file: std::path::PathBuf,
 }
 
 /// [`estimate`] with each building's profile and estimate worked out elsewhere (by the tiles of
 /// a distributed run, with the same core functions), in `site.buildings` order: the notes and the
-/// access model are gathered here, then aggregate, exactly as [`estimate`] does. The tiles' sum
-/// of what the buildings beyond the community offer, when given, is taken by the offsets stage
-/// ([`Estimated::outside_offer_t`]).
+/// access model are gathered here, then aggregate, exactly as [`estimate`] does, or taken from
+/// the engine's `sums` when given (checked to count these buildings at every level). The tiles'
+/// sum of what the buildings beyond the community offer, when given, is taken by the offsets
+/// stage ([`Estimated::outside_offer_t`]).
 pub fn estimate_from(
     config: SiteConfig,
     checked: Checked,
     site: Site,
     buildings: Vec<(crate::profile::Profile, crate::estimate::BuildingEstimate)>,
     outside_offer_t: Option<f64>,
+    sums: Option<Tables>,
     progress: &mut dyn Progress,
 ) -> Result<Estimated> {
     if buildings.len() != site.buildings.len() {
@@ -247,7 +264,7 @@ pub fn estimate_from(
     };
     no_building_in_district(&config, &site, &profiles)?;
     let estimates = crate::estimate::assemble(&checked.scenarios, estimates);
-    let mut e = aggregated(config, checked, site, profiles, estimates, progress);
+    let mut e = aggregated(config, checked, site, profiles, estimates, sums, progress)?;
     e.outside_offer_t = outside_offer_t;
     Ok(e)
 }

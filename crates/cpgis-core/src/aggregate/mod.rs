@@ -130,6 +130,54 @@ pub struct Aggregates {
 pub fn aggregate(site: &Site, profiles: &Profiles, est: &Estimates, spec: &GridSpec) -> Aggregates {
     let (ns, nk) = (est.scenarios.len(), est.sectors.len());
     let tiling = grid::tiling(spec);
+    let Placed {
+        cell_keys,
+        cell_of,
+        neighbourhood_of,
+    } = placed(site, profiles, tiling.as_ref());
+    // Every figure an exact sum ([`Totals::of`]): the cells and the neighbourhoods each on their
+    // own, in parallel; the same bits as any other order of adding would give.
+    let (p, e) = (&profiles.buildings[..], &est.buildings[..]);
+    let size = (ns, nk);
+    let in_cells = members(cell_of.iter().map(|c| Some(*c)), cell_keys.len());
+    let cell_totals: Vec<Totals> = in_cells
+        .into_par_iter()
+        .map(|b| Totals::of(b, p, e, size))
+        .collect();
+    let in_neighbourhoods = members(neighbourhood_of.iter().copied(), site.neighbourhoods.len());
+    let neighbourhoods: Vec<Totals> = in_neighbourhoods
+        .into_par_iter()
+        .map(|b| Totals::of(b, p, e, size))
+        .collect();
+    let n = p.len();
+    let district_of = |inside: bool| (0..n).filter(move |b| p[*b].in_district == inside);
+    let sums = Sums {
+        cells: cell_keys.into_iter().zip(cell_totals).collect(),
+        neighbourhoods,
+        outside_neighbourhoods: Totals::of(
+            (0..n).filter(|b| neighbourhood_of[*b].is_none()),
+            p,
+            e,
+            size,
+        ),
+        district: Totals::of(district_of(true), p, e, size),
+        rest: Totals::of(district_of(false), p, e, size),
+        all: Totals::of(0..n, p, e, size),
+    };
+    assembled(spec, tiling.as_ref(), sums, cell_of, neighbourhood_of)
+}
+
+/// Each building's cell and neighbourhood.
+struct Placed {
+    /// The cells with buildings, ordered by key.
+    cell_keys: Vec<(i64, i64)>,
+    /// Per building, its cell's index in `cell_keys`.
+    cell_of: Vec<usize>,
+    /// Per building, its neighbourhood's index, if any.
+    neighbourhood_of: Vec<Option<usize>>,
+}
+
+fn placed(site: &Site, profiles: &Profiles, tiling: &(dyn grid::Tiling + Sync)) -> Placed {
     let keys: Vec<(i64, i64)> = profiles
         .buildings
         .par_iter()
@@ -148,37 +196,41 @@ pub fn aggregate(site: &Site, profiles: &Profiles, est: &Estimates, spec: &GridS
         })
         .collect();
     drop(keys);
-    let neighbourhood_of = neighbourhood_of(site, profiles);
-    // Every figure an exact sum ([`Totals::of`]): the cells and the neighbourhoods each on their
-    // own, in parallel; the same bits as any other order of adding would give.
-    let (p, e) = (&profiles.buildings[..], &est.buildings[..]);
-    let size = (ns, nk);
-    let in_cells = members(cell_of.iter().map(|c| Some(*c)), cell_keys.len());
-    let cell_totals: Vec<Totals> = in_cells
-        .into_par_iter()
-        .map(|b| Totals::of(b, p, e, size))
-        .collect();
-    let in_neighbourhoods = members(neighbourhood_of.iter().copied(), site.neighbourhoods.len());
-    let neighbourhoods: Vec<Totals> = in_neighbourhoods
-        .into_par_iter()
-        .map(|b| Totals::of(b, p, e, size))
-        .collect();
-    let n = p.len();
-    let district_of = |inside: bool| (0..n).filter(move |b| p[*b].in_district == inside);
-    let (district, rest, all, outside) = (
-        Totals::of(district_of(true), p, e, size),
-        Totals::of(district_of(false), p, e, size),
-        Totals::of(0..n, p, e, size),
-        Totals::of(
-            (0..n).filter(|b| neighbourhood_of[*b].is_none()),
-            p,
-            e,
-            size,
-        ),
-    );
-    let cells = cell_keys
+    Placed {
+        cell_keys,
+        cell_of,
+        neighbourhood_of: neighbourhood_of(site, profiles),
+    }
+}
+
+/// The sums of every level: what [`aggregate`] adds from the buildings, or what a distributed
+/// run's engine added exactly (the same bits), taken by [`from_sums`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sums {
+    /// Per cell with buildings, by key.
+    pub cells: Vec<((i64, i64), Totals)>,
+    /// Per neighbourhood, in `site.neighbourhoods` order.
+    pub neighbourhoods: Vec<Totals>,
+    /// Buildings in no neighbourhood.
+    pub outside_neighbourhoods: Totals,
+    /// Buildings in the district.
+    pub district: Totals,
+    /// Every other building.
+    pub rest: Totals,
+    /// Every building.
+    pub all: Totals,
+}
+
+fn assembled(
+    spec: &GridSpec,
+    tiling: &(dyn grid::Tiling + Sync),
+    sums: Sums,
+    cell_of: Vec<usize>,
+    neighbourhood_of: Vec<Option<usize>>,
+) -> Aggregates {
+    let cells = sums
+        .cells
         .into_iter()
-        .zip(cell_totals)
         .map(|(key, totals)| Cell {
             key,
             polygon: tiling.polygon(key),
@@ -190,13 +242,107 @@ pub fn aggregate(site: &Site, profiles: &Profiles, est: &Estimates, spec: &GridS
         cell_area_m2: tiling.cell_area_m2(),
         cells,
         cell_of,
-        neighbourhoods,
+        neighbourhoods: sums.neighbourhoods,
         neighbourhood_of,
-        outside_neighbourhoods: outside,
-        district,
-        rest,
-        all,
+        outside_neighbourhoods: sums.outside_neighbourhoods,
+        district: sums.district,
+        rest: sums.rest,
+        all: sums.all,
     }
+}
+
+/// The aggregates of `site` from sums added elsewhere (a distributed run's cell, neighbourhood
+/// and level tables), each building placed in its cell and neighbourhood here. Refused, with
+/// the first disagreement said, unless the tables count the buildings these profiles place at
+/// every level: the same cells, each with its buildings, the same neighbourhoods, the district,
+/// the rest and all.
+pub fn from_sums(
+    site: &Site,
+    profiles: &Profiles,
+    spec: &GridSpec,
+    mut sums: Sums,
+) -> Result<Aggregates, String> {
+    let tiling = grid::tiling(spec);
+    let Placed {
+        cell_keys,
+        cell_of,
+        neighbourhood_of,
+    } = placed(site, profiles, tiling.as_ref());
+    sums.cells.sort_by_key(|c| c.0);
+    let counted = |what: &str, table: usize, here: usize| {
+        if table == here {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what}: the tables count {table} buildings where the results place {here}"
+            ))
+        }
+    };
+    if let Some(w) = sums.cells.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(format!("cell {:?} comes twice in the cell table", w[0].0));
+    }
+    for key in &cell_keys {
+        if sums.cells.binary_search_by_key(key, |c| c.0).is_err() {
+            return Err(format!(
+                "cell {key:?} holds buildings but is not in the cell table"
+            ));
+        }
+    }
+    if let Some((key, _)) = sums
+        .cells
+        .iter()
+        .find(|c| cell_keys.binary_search(&c.0).is_err())
+    {
+        return Err(format!(
+            "cell {key:?} is in the cell table but holds no building"
+        ));
+    }
+    let mut per_cell = vec![0usize; cell_keys.len()];
+    for c in &cell_of {
+        per_cell[*c] += 1;
+    }
+    for ((key, totals), here) in sums.cells.iter().zip(&per_cell) {
+        counted(&format!("cell {key:?}"), totals.buildings, *here)?;
+    }
+    if sums.neighbourhoods.len() != site.neighbourhoods.len() {
+        return Err(format!(
+            "the neighbourhood table has {} neighbourhoods where the site has {}",
+            sums.neighbourhoods.len(),
+            site.neighbourhoods.len()
+        ));
+    }
+    let mut per_hood = vec![0usize; site.neighbourhoods.len()];
+    let mut outside = 0;
+    for h in &neighbourhood_of {
+        match h {
+            Some(i) => per_hood[*i] += 1,
+            None => outside += 1,
+        }
+    }
+    for ((i, totals), here) in sums.neighbourhoods.iter().enumerate().zip(&per_hood) {
+        counted(
+            &format!("neighbourhood {}", site.neighbourhoods[i].id),
+            totals.buildings,
+            *here,
+        )?;
+    }
+    counted(
+        "outside every neighbourhood",
+        sums.outside_neighbourhoods.buildings,
+        outside,
+    )?;
+    let n = profiles.buildings.len();
+    let district = profiles.buildings.iter().filter(|p| p.in_district).count();
+    counted("the district", sums.district.buildings, district)?;
+    counted("the rest of the map", sums.rest.buildings, n - district)?;
+    counted("the whole map", sums.all.buildings, n)?;
+    Ok(assembled(
+        spec,
+        tiling.as_ref(),
+        sums,
+        cell_of,
+        neighbourhood_of,
+    ))
 }
 
 /// The neighbourhood holding each building's representative point (the first one in layer
