@@ -181,14 +181,15 @@ pub fn estimate_from_results(
     // (a shapefile's sidecar in its layer's, a joined table's in the first layer's).
     for (file, why) in crate::fingerprint::unchecked(&inputs, &now) {
         let stem = file.with_extension("");
+        let layer = |q: &cpgis_core::site::LayerQuality| crate::fingerprint::absolute(&q.file);
         let at = site
             .quality
             .iter()
-            .position(|q| q.file == file)
+            .position(|q| layer(q) == file)
             .or_else(|| {
                 site.quality
                     .iter()
-                    .position(|q| q.file.with_extension("") == stem)
+                    .position(|q| layer(q).with_extension("") == stem)
             })
             .unwrap_or(0);
         if let Some(q) = site.quality.get_mut(at) {

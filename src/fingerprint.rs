@@ -90,11 +90,19 @@ fn files_of(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The fingerprints of `inputs` (each with its sidecars or files), in the order given, each
-/// file once (one GeoPackage often holds every layer of a site).
+/// A path made absolute against the working folder, without touching the disk (a missing
+/// file too): the site file may be named `city/site.toml` by one command and
+/// `/data/city/site.toml` by the next, and its layers are the same files.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The fingerprints of `inputs` (each with its sidecars or files, each path made
+/// [`absolute`]), in the order given, each file once (one GeoPackage often holds every layer of
+/// a site).
 pub fn of(inputs: &[&Path]) -> Vec<Fingerprint> {
     let mut files: Vec<PathBuf> = Vec::new();
-    for f in inputs.iter().flat_map(|p| files_of(p)) {
+    for f in inputs.iter().flat_map(|p| files_of(&absolute(p))) {
         if !files.contains(&f) {
             files.push(f);
         }

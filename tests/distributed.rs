@@ -540,10 +540,25 @@ fn finish_reads_the_prepared_site_not_the_input_layers() {
             "prepare the case again",
         ],
     );
-    // Back as it was, finish is content again.
+    // Back as it was, finish is content again, with the site file named as another command
+    // would name it (relative to the working folder, where prepare had it absolute): the
+    // fingerprints are of the same files.
     std::fs::write(&layer, &bytes).unwrap();
-    let f = finish_quietly(&site, &prep, &results, &tmp.path().join("fin3"));
-    assert_eq!(f.code, 0, "{}", f.stderr);
+    let f = Command::new(env!("CARGO_BIN_EXE_cpgis"))
+        .current_dir(tmp.path())
+        .args([
+            "finish",
+            "case/site.toml",
+            "--prepared",
+            "prep",
+            "--results",
+            "results",
+        ])
+        .args(["-o", "fin3", "-q"])
+        .output()
+        .unwrap();
+    assert!(f.status.success(), "{}", String::from_utf8_lossy(&f.stderr));
+    assert_same_files(&run_dir, &tmp.path().join("fin3"), &names);
 
     // Features whose rows are not in the order prepare wrote them (the second half first) would
     // be another site's order: refused, naming the file.
