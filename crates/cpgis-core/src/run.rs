@@ -290,6 +290,7 @@ pub fn delineate_community(e: &Estimated) -> Result<Community> {
         &e.config.community,
         &e.factors,
         &e.config.file,
+        e.census.extent,
     )
 }
 

@@ -50,10 +50,11 @@ impl Worker {
         // The community by the driver's area: each building placed as `cpgis run` places it,
         // and what each own building beyond it would offer with the enabled building
         // interventions (the driver adds them, exactly; the community's offers are its own).
+        // (Its share inside the map's buildings' extent is the driver's: not measured here.)
         let community = Community::placed(
             &self.model.community_spec,
             Outline::of_area(self.community.clone()),
-            &d.site,
+            None,
             &profiles,
         );
         let aggregates =

@@ -234,24 +234,29 @@ pub fn place(p: &Profile, community: &crate::site::lookup::AreaLookup) -> Member
     }
 }
 
-/// Delineates the community of `site` and places every building.
+/// Delineates the community of `site` and places every building; `extent` is the buildings'
+/// extent on the whole map (core `census`), what the share of the community inside it is
+/// measured against.
 pub fn delineate(
     site: &Site,
     profiles: &Profiles,
     spec: &CommunitySpec,
     factors: &Factors,
     site_file: &std::path::Path,
+    extent: Option<geo::Rect<f64>>,
 ) -> Result<Community> {
     let outline = outline_of(site, spec, factors, site_file)?;
-    Ok(Community::placed(spec, outline, site, profiles))
+    Ok(Community::placed(spec, outline, extent, profiles))
 }
 
 impl Community {
-    /// The community of `outline`, each building of `site` placed ([`place`]).
+    /// The community of `outline`, each profiled building placed ([`place`]); its share inside
+    /// the buildings' `extent` (the whole map's, core `census`; `None`: not measured, as a tile
+    /// that only places its buildings leaves it).
     pub fn placed(
         spec: &CommunitySpec,
         outline: Outline,
-        site: &Site,
+        extent: Option<geo::Rect<f64>>,
         profiles: &Profiles,
     ) -> Community {
         let Outline {
@@ -275,7 +280,7 @@ impl Community {
             district_neighbourhoods,
             serving_stops,
             simplified,
-            in_buildings_extent: crate::site::share_in_buildings_extent(site, &area),
+            in_buildings_extent: extent.and_then(|r| crate::site::share_in(&area, r)),
             area_default_floors: member_share(&membership, profiles, Profile::floors_defaulted),
             area_unknown_use: member_share(&membership, profiles, Profile::use_unknown),
             membership,
