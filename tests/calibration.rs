@@ -102,3 +102,48 @@ fn metered_buildings_beside_what_the_archetypes_give_them() {
     let ratio = (el + other) / (electricity + therms * KWH_PER_THERM);
     assert!((f(&c["ratio"]) - ratio).abs() < 1e-3, "{ratio}");
 }
+
+/// The metered-against-modelled sums are exact: the nine metered buildings added in reverse
+/// order, or as two parts (odd and even buildings) merged, give the run's figures bit for bit,
+/// as a distributed run's tiles would give them in any split.
+#[test]
+fn metered_against_modelled_is_the_same_in_any_order_or_split() {
+    use cpgis::estimate::calibration::Calibration;
+    let config = cpgis::parse_site_file(&common::fixture("benchmarking/site.toml")).unwrap();
+    let est = cpgis::pipeline::estimate_site(config).unwrap();
+    let whole = est.calibration.checks();
+    assert_eq!(whole.len(), 1);
+    assert_eq!(whole[0].buildings, 9);
+    let pairs: Vec<_> = est
+        .profiles
+        .buildings
+        .iter()
+        .zip(&est.estimates.buildings)
+        .collect();
+    let mut reversed = Calibration::default();
+    for (p, e) in pairs.iter().rev() {
+        reversed.add(p, e, &est.factors);
+    }
+    let (mut odd, mut even) = (Calibration::default(), Calibration::default());
+    for (i, (p, e)) in pairs.iter().enumerate() {
+        if i % 2 == 1 { &mut odd } else { &mut even }.add(p, e, &est.factors);
+    }
+    even.merge(&odd);
+    let bits = |c: &[cpgis::estimate::calibration::UseCheck]| -> Vec<u64> {
+        c.iter()
+            .flat_map(|u| {
+                [
+                    u.gfa_m2,
+                    u.metered.electricity_kwh,
+                    u.metered.other_kwh,
+                    u.modelled.electricity_kwh,
+                    u.modelled.other_kwh,
+                    u.ratio.unwrap_or(f64::NAN),
+                ]
+            })
+            .map(f64::to_bits)
+            .collect()
+    };
+    assert_eq!(bits(&reversed.checks()), bits(&whole));
+    assert_eq!(bits(&even.checks()), bits(&whole));
+}

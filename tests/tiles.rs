@@ -127,6 +127,7 @@ fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
         estimates,
         aggregates,
         census,
+        calibration: whole_est.calibration.clone(),
         outside_offer_t: None,
     };
     let a = run::finish(tiled, &mut run::Silent).unwrap();

@@ -43,6 +43,8 @@ pub struct Estimated {
     pub aggregates: Aggregates,
     /// What the outputs count over every building.
     pub census: crate::census::Census,
+    /// The metered buildings against the archetypes, by main use.
+    pub calibration: crate::estimate::calibration::Calibration,
     /// What the buildings beyond the community would offer with the enabled building
     /// interventions, t CO2e per year, when the tiles of a distributed run worked it out (summed
     /// exactly, so the bits of [`abatement_t`]'s); `None`: the offsets stage works it out.
@@ -197,6 +199,10 @@ fn aggregated(
                 .map_err(|problem| Error::Layer { file, problem })?
         }
     };
+    let mut calibration = crate::estimate::calibration::Calibration::default();
+    for (p, e) in profiles.buildings.iter().zip(&estimates.buildings) {
+        calibration.add(p, e, &checked.factors);
+    }
     let census = crate::census::Census::of(
         site.buildings
             .iter()
@@ -219,6 +225,7 @@ fn aggregated(
         estimates,
         aggregates,
         census,
+        calibration,
         outside_offer_t: None,
     })
 }

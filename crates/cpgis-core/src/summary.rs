@@ -484,14 +484,16 @@ fn rounded(b: &Balance) -> Balance {
     }
 }
 
-/// [`crate::estimate::calibration::metered_vs_modelled`], rounded as the summary rounds.
+/// The metered buildings against the archetypes ([`Estimated::calibration`]), rounded as the
+/// summary rounds.
 fn metered_vs_modelled(run: &Estimated) -> Vec<crate::estimate::calibration::UseCheck> {
-    use crate::estimate::calibration::{metered_vs_modelled, Split, UseCheck};
+    use crate::estimate::calibration::{Split, UseCheck};
     let split = |s: Split| Split {
         electricity_kwh: r4(s.electricity_kwh),
         other_kwh: r4(s.other_kwh),
     };
-    metered_vs_modelled(&run.profiles, &run.estimates, &run.factors)
+    run.calibration
+        .checks()
         .into_iter()
         .map(|u| UseCheck {
             gfa_m2: r4(u.gfa_m2),

@@ -557,11 +557,7 @@ fn label_point(mp: &MultiPolygon<f64>) -> Option<(f64, f64)> {
 
 /// The metered buildings against what the archetypes give them, by main use.
 fn metered_against_modelled(e: &cpgis_core::run::Estimated, h: &mut String) {
-    let checks = cpgis_core::estimate::calibration::metered_vs_modelled(
-        &e.profiles,
-        &e.estimates,
-        &e.factors,
-    );
+    let checks = e.calibration.checks();
     if checks.is_empty() {
         return;
     }

@@ -56,11 +56,7 @@ pub fn estimate_table(run: &Estimated) -> String {
 /// The metered buildings against what the archetypes give them, by main use (nothing when no
 /// building is metered on every carrier).
 pub fn metered_table(run: &Estimated) -> String {
-    let checks = cpgis_core::estimate::calibration::metered_vs_modelled(
-        &run.profiles,
-        &run.estimates,
-        &run.factors,
-    );
+    let checks = run.calibration.checks();
     let mut out = String::new();
     if checks.is_empty() {
         return out;

@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 
 use super::energy::{archetype_use, carrier_quantity, ByCarrier};
-use super::{Estimates, Quantity};
+use super::{BuildingEstimate, Estimates, Quantity};
+use crate::exact::ExactSum;
 use crate::kinds::Carrier;
 use crate::preset::Factors;
-use crate::profile::Profiles;
+use crate::profile::{Profile, Profiles};
 
 /// Electricity and every other carrier, kWh per year.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -23,19 +24,40 @@ pub struct Split {
 }
 
 impl Split {
+    /// Both, kWh per year.
+    pub fn total_kwh(&self) -> f64 {
+        self.electricity_kwh + self.other_kwh
+    }
+}
+
+/// [`Split`] added exactly (core `exact`): the same bits in any order or split.
+#[derive(Debug, Clone, Default)]
+struct SplitSum {
+    electricity: ExactSum,
+    other: ExactSum,
+}
+
+impl SplitSum {
     fn add(&mut self, c: &ByCarrier) {
         for (carrier, kwh) in c.iter() {
             if carrier == Carrier::Electricity {
-                self.electricity_kwh += kwh;
+                self.electricity.add(kwh);
             } else {
-                self.other_kwh += kwh;
+                self.other.add(kwh);
             }
         }
     }
 
-    /// Both, kWh per year.
-    pub fn total_kwh(&self) -> f64 {
-        self.electricity_kwh + self.other_kwh
+    fn merge(&mut self, o: &SplitSum) {
+        self.electricity.merge(&o.electricity);
+        self.other.merge(&o.other);
+    }
+
+    fn value(&self) -> Split {
+        Split {
+            electricity_kwh: self.electricity.value(),
+            other_kwh: self.other.value(),
+        }
     }
 }
 
@@ -57,45 +79,87 @@ pub struct UseCheck {
     pub ratio: Option<f64>,
 }
 
-/// Every main use with a metered (tier 2) building, in use order. The metered side is the
-/// baseline's energy as the estimate stage stored it (the meters converted to kWh); only the
-/// archetypes' side is worked out here, for the metered buildings alone.
-pub fn metered_vs_modelled(
-    profiles: &Profiles,
-    estimates: &Estimates,
-    f: &Factors,
-) -> Vec<UseCheck> {
-    let mut by_use: BTreeMap<crate::kinds::Use, UseCheck> = BTreeMap::new();
-    for (p, e) in profiles.buildings.iter().zip(&estimates.buildings) {
+/// One main use's metered buildings, added so far.
+#[derive(Debug, Clone, Default)]
+struct UseSum {
+    buildings: usize,
+    gfa_m2: ExactSum,
+    metered: SplitSum,
+    modelled: SplitSum,
+}
+
+/// The metered buildings against the archetypes, gathered one building at a time
+/// ([`Calibration::add`]) and merged part by part ([`Calibration::merge`]): every figure an
+/// exact sum, so a run that does not hold every building at once (a distributed run's tiles)
+/// gets `cpgis run`'s bits.
+#[derive(Debug, Clone, Default)]
+pub struct Calibration {
+    by_use: BTreeMap<crate::kinds::Use, UseSum>,
+}
+
+impl Calibration {
+    /// Adds a building (counted only when metered on every carrier its layer maps, tier 2).
+    /// The metered side is the baseline's energy as the estimate stage stored it (the meters
+    /// converted to kWh); the archetypes' side is worked out here.
+    pub fn add(&mut self, p: &Profile, e: &BuildingEstimate, f: &Factors) {
         let Some((main, _)) = p.uses.parts.first() else {
-            continue;
+            return;
         };
         if e.baseline.get(Quantity::EnergyTier) != Some(2.0) {
-            continue;
+            return;
         }
         let mut metered = ByCarrier::default();
         for c in Carrier::ALL {
             metered[*c] = e.baseline.get(carrier_quantity(*c)).unwrap_or(0.0);
         }
-        let entry = by_use.entry(*main).or_insert_with(|| UseCheck {
-            use_key: main.key().to_string(),
-            buildings: 0,
-            gfa_m2: 0.0,
-            metered: Split::default(),
-            modelled: Split::default(),
-            ratio: None,
-        });
+        let entry = self.by_use.entry(*main).or_default();
         entry.buildings += 1;
-        entry.gfa_m2 += p.floor.gfa_m2;
+        entry.gfa_m2.add(p.floor.gfa_m2);
         entry.metered.add(&metered);
         entry.modelled.add(&archetype_use(p, f));
     }
-    by_use
-        .into_values()
-        .map(|mut u| {
-            let m = u.metered.total_kwh();
-            u.ratio = (m > 0.0).then(|| u.modelled.total_kwh() / m);
-            u
-        })
-        .collect()
+
+    /// Adds another part's buildings.
+    pub fn merge(&mut self, other: &Calibration) {
+        for (u, o) in &other.by_use {
+            let e = self.by_use.entry(*u).or_default();
+            e.buildings += o.buildings;
+            e.gfa_m2.merge(&o.gfa_m2);
+            e.metered.merge(&o.metered);
+            e.modelled.merge(&o.modelled);
+        }
+    }
+
+    /// Every main use with a metered building, in use order.
+    pub fn checks(&self) -> Vec<UseCheck> {
+        self.by_use
+            .iter()
+            .map(|(u, s)| {
+                let (metered, modelled) = (s.metered.value(), s.modelled.value());
+                let m = metered.total_kwh();
+                UseCheck {
+                    use_key: u.key().to_string(),
+                    buildings: s.buildings,
+                    gfa_m2: s.gfa_m2.value(),
+                    metered,
+                    modelled,
+                    ratio: (m > 0.0).then(|| modelled.total_kwh() / m),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Every main use with a metered (tier 2) building, in use order ([`Calibration`] over every
+/// building).
+pub fn metered_vs_modelled(
+    profiles: &Profiles,
+    estimates: &Estimates,
+    f: &Factors,
+) -> Vec<UseCheck> {
+    let mut c = Calibration::default();
+    for (p, e) in profiles.buildings.iter().zip(&estimates.buildings) {
+        c.add(p, e, f);
+    }
+    c.checks()
 }
