@@ -66,7 +66,8 @@ pub fn prepare(
     let json = serde_json::to_string_pretty(&model)
         .map_err(|e| Error::Tool(format!("cannot write the model: {e}")))?;
     progress.stage("fingerprint inputs");
-    let driver = crate::prepared::DriverPart::of(&site, &crate::pipeline::input_files(&config));
+    let driver =
+        crate::prepared::DriverPart::of(&config, &site, &crate::pipeline::input_files(&config));
     let driver = serde_json::to_string(&driver)
         .map_err(|e| Error::Tool(format!("cannot write the driver's part: {e}")))?;
     // The three files one generation: the folder holds the previous set or this one, never a
@@ -152,7 +153,23 @@ pub fn estimate_from_results(
         model: given,
         mut site,
         inputs,
+        layers,
     } = read?;
+    let sections =
+        crate::prepared::changed_settings(&layers, &crate::prepared::layer_settings(&config));
+    if !sections.is_empty() {
+        return Err(bad(
+            &config.file,
+            format!(
+                "the layer settings of {} differ from those `cpgis prepare` read the layers by (the prepared features are another reading of the site): prepare the case again",
+                sections
+                    .iter()
+                    .map(|s| format!("[{s}]"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
     let (config, checked) = crate::pipeline::settle(config, checked, &site)?;
     let model_path = prepared.join("model.json");
     // The site is the prepared features', so the tiling (origin, reach) is the model's own.

@@ -1,12 +1,13 @@
 //! The prepared folder's part for the driver alone (`driver.json`, written by `cpgis prepare`
-//! beside `features.arrow` and `model.json`): the layers' load reports, the maps' context layers
-//! and the input files' fingerprints. With it, `cpgis finish` takes the site from the prepared
+//! beside `features.arrow` and `model.json`): the layers' load reports, the maps' context layers,
+//! the input files' fingerprints and the site file's layer settings they were read by. With it, `cpgis finish` takes the site from the prepared
 //! folder (the model's boundaries, the features' buildings, stops and population cells) and
 //! reads no input layer again: no GDAL load on the driver, and a driver that needs the prepared
 //! folder and the site file only. The tiles never read it.
 
 use std::path::{Path, PathBuf};
 
+use cpgis_core::config::SiteConfig;
 use cpgis_core::site::{ContextLayer, LayerQuality, Site};
 use cpgis_core::{Error, Result};
 use cpgis_tile::model::Model;
@@ -26,17 +27,75 @@ pub struct DriverPart {
     pub context: Vec<ContextLayer>,
     /// The input files as `prepare` read them.
     pub inputs: Vec<Fingerprint>,
+    /// How the site file said to read its layers ([`layer_settings`]) when `prepare` read them.
+    pub layers: serde_json::Value,
 }
 
 impl DriverPart {
-    /// The driver's part of a loaded site whose inputs are `inputs`.
-    pub fn of(site: &Site, inputs: &[&Path]) -> DriverPart {
+    /// The driver's part of a site loaded by `config`, whose inputs are `inputs`.
+    pub fn of(config: &SiteConfig, site: &Site, inputs: &[&Path]) -> DriverPart {
         DriverPart {
             quality: site.quality.clone(),
             context: site.context.clone(),
             inputs: fingerprint::of(inputs),
+            layers: layer_settings(config),
         }
     }
+}
+
+/// Everything the site file says about reading its layers (the CRS, and each layer's source,
+/// filter, field mappings, use and standard tables: `[district]`, `[neighbourhoods]`,
+/// `[[buildings]]`, `[stops]`, `[population]`, `[context]`), with every path made absolute: a
+/// mapping edited after `prepare` (a use table, a floors field) would leave the prepared
+/// features another site's while the layer files themselves are unchanged.
+pub fn layer_settings(config: &SiteConfig) -> serde_json::Value {
+    fn absolute_paths(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    match x {
+                        serde_json::Value::String(s) if k == "path" || k == "gtfs" => {
+                            *s = fingerprint::absolute(Path::new(s.as_str()))
+                                .display()
+                                .to_string();
+                        }
+                        x => absolute_paths(x),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(absolute_paths),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::json!({
+        "crs": config.crs,
+        "district": config.district,
+        "neighbourhoods": config.neighbourhoods,
+        "buildings": config.buildings,
+        "stops": config.stops,
+        "population": config.population,
+        "context": config.context,
+    });
+    absolute_paths(&mut v);
+    v
+}
+
+/// The sections of the site file whose layer settings differ between `then` and `now`
+/// ([`layer_settings`]), by name.
+pub fn changed_settings(then: &serde_json::Value, now: &serde_json::Value) -> Vec<String> {
+    let keys = [
+        "crs",
+        "district",
+        "neighbourhoods",
+        "buildings",
+        "stops",
+        "population",
+        "context",
+    ];
+    keys.iter()
+        .filter(|k| then.get(**k) != now.get(**k))
+        .map(|k| k.to_string())
+        .collect()
 }
 
 fn bad(file: &Path, problem: String) -> Error {
@@ -54,6 +113,8 @@ pub struct PreparedSite {
     pub site: Site,
     /// The inputs as `prepare` read them.
     pub inputs: Vec<Fingerprint>,
+    /// The site file's layer settings as `prepare` read them.
+    pub layers: serde_json::Value,
 }
 
 /// Reads the site `prepare` wrote into `dir`, without any input layer.
@@ -84,5 +145,6 @@ pub fn read(dir: &Path) -> Result<PreparedSite> {
         model,
         site,
         inputs: driver.inputs,
+        layers: driver.layers,
     })
 }

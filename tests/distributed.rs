@@ -560,6 +560,16 @@ fn finish_reads_the_prepared_site_not_the_input_layers() {
     assert!(f.status.success(), "{}", String::from_utf8_lossy(&f.stderr));
     assert_same_files(&run_dir, &tmp.path().join("fin3"), &names);
 
+    // A use table edited in the site file after prepare (the layer files unchanged): the
+    // prepared features were read by the old one, so finish refuses, naming the section.
+    let text = std::fs::read_to_string(&site).unwrap();
+    let edited = text.replacen("office = \"office\"", "office = \"retail\"", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&site, edited).unwrap();
+    let f = finish_quietly(&site, &prep, &results, &tmp.path().join("fin5"));
+    common::assert_bad_input(&f, &["site.toml", "[buildings]", "prepare the case again"]);
+    std::fs::write(&site, text).unwrap();
+
     // Features whose rows are not in the order prepare wrote them (the second half first) would
     // be another site's order: refused, naming the file.
     let half = whole.num_rows() / 2;
