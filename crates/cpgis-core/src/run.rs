@@ -210,6 +210,11 @@ fn aggregated(
             .zip(&estimates.buildings)
             .map(|((b, p), e)| (b, p, e)),
     );
+    let mut profiles = profiles;
+    profiles.notes.district_in_buildings_extent = census
+        .extent
+        .and_then(|r| crate::site::share_in(&site.district.area, r))
+        .map(|s| (s * 1e4).round() / 1e4);
     let Checked {
         preset,
         factors,

@@ -155,7 +155,8 @@ pub struct ProfileNotes {
     /// Buildings by where their residents came from.
     pub residents_from: BTreeMap<String, usize>,
     /// The share of the district's area inside the buildings' extent (their bounding box), 0..1:
-    /// well below 1 when the buildings layer was cut to a smaller area than the district.
+    /// well below 1 when the buildings layer was cut to a smaller area than the district. Set
+    /// by the run from its census (`run::Estimated::census`); `None` in a tile's profiles.
     pub district_in_buildings_extent: Option<f64>,
     /// The share of the district's area inside the stops' extent, 0..1 (`None` without stops):
     /// well below 1 when the stops layer was cut short of the district, whose access index
@@ -427,16 +428,14 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
 }
 
 /// The notes of profiled buildings, in building order: everything but the population cells
-/// whose residents found no home (the spread's, added by the caller).
+/// whose residents found no home (the spread's, added by the caller) and the district's share
+/// inside the buildings' extent (the run's, from its census).
 fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> ProfileNotes {
     let mut tally = NoteTally::new(site);
     for (b, p) in site.buildings.iter().zip(profiles) {
         tally.add(site, factors, b, p);
     }
     let mut notes = tally.finish();
-    notes.district_in_buildings_extent =
-        crate::site::share_in_buildings_extent(site, &site.district.area)
-            .map(|s| (s * 1e4).round() / 1e4);
     notes.district_area_default_floors =
         area_share(profiles, |_, p| p.in_district, Profile::floors_defaulted);
     notes.district_area_unknown_use =
