@@ -172,8 +172,15 @@ pub fn estimate_from_results(
     }
     let (config, checked) = crate::pipeline::settle(config, checked, &site)?;
     let model_path = prepared.join("model.json");
-    // The site is the prepared features', so the tiling (origin, reach) is the model's own.
-    let here = Model::of_tiled(&config, &checked, &site, given.tiling)?;
+    // The site is the prepared features', so the tiling (origin, reach) is the model's own; the
+    // community's outline, worked out here for the check, is the one the run then places in.
+    let outline = cpgis_core::community::outline_of(
+        &site,
+        &config.community,
+        &checked.factors,
+        &config.file,
+    )?;
+    let here = Model::with_outline(&config, &checked, &site, given.tiling, &outline);
     let same = serde_json::to_string(&given).ok() == serde_json::to_string(&here).ok();
     if !same {
         return Err(bad(
@@ -248,7 +255,7 @@ pub fn estimate_from_results(
     let sums = tables
         .map(|dir| crate::tables::read(dir, &checked.scenarios, site.neighbourhoods.len()))
         .transpose()?;
-    run::estimate_from(
+    let mut estimated = run::estimate_from(
         config,
         checked,
         site,
@@ -256,5 +263,7 @@ pub fn estimate_from_results(
         Some(outside_offer_t),
         sums,
         progress,
-    )
+    )?;
+    estimated.outline = Some(outline);
+    Ok(estimated)
 }

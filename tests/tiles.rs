@@ -128,6 +128,7 @@ fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
         aggregates,
         census,
         calibration: whole_est.calibration.clone(),
+        outline: None,
         outside_offer_t: None,
     };
     let a = run::finish(tiled, &mut run::Silent).unwrap();

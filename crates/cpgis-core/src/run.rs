@@ -45,6 +45,10 @@ pub struct Estimated {
     pub census: crate::census::Census,
     /// The metered buildings against the archetypes, by main use.
     pub calibration: crate::estimate::calibration::Calibration,
+    /// The community's outline, when worked out already (by a distributed run's model check,
+    /// from the same boundaries and stops): the community stage places the buildings in it
+    /// instead of delineating it again.
+    pub outline: Option<crate::community::Outline>,
     /// What the buildings beyond the community would offer with the enabled building
     /// interventions, t CO2e per year, when the tiles of a distributed run worked it out (summed
     /// exactly, so the bits of [`abatement_t`]'s); `None`: the offsets stage works it out.
@@ -231,6 +235,7 @@ fn aggregated(
         aggregates,
         census,
         calibration,
+        outline: None,
         outside_offer_t: None,
     })
 }
@@ -296,6 +301,14 @@ pub fn finish(estimated: Estimated, progress: &mut dyn Progress) -> Result<Ran> 
 
 /// The community of an estimate, delineated by the site file's method.
 pub fn delineate_community(e: &Estimated) -> Result<Community> {
+    if let Some(outline) = &e.outline {
+        return Ok(Community::placed(
+            &e.config.community,
+            outline.clone(),
+            e.census.extent,
+            &e.profiles,
+        ));
+    }
     delineate(
         &e.site,
         &e.profiles,

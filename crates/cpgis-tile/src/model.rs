@@ -155,10 +155,26 @@ impl Model {
         site: &Site,
         tiling: Tiling,
     ) -> cpgis_core::Result<Model> {
-        let factors = &checked.factors;
-        let community =
-            cpgis_core::community::outline_of(site, &config.community, factors, &config.file)?;
-        Ok(Model {
+        let community = cpgis_core::community::outline_of(
+            site,
+            &config.community,
+            &checked.factors,
+            &config.file,
+        )?;
+        Ok(Model::with_outline(
+            config, checked, site, tiling, &community,
+        ))
+    }
+
+    /// [`Model::of_tiled`] with the community's outline worked out already.
+    pub fn with_outline(
+        config: &cpgis_core::config::SiteConfig,
+        checked: &Checked,
+        site: &Site,
+        tiling: Tiling,
+        community: &cpgis_core::community::Outline,
+    ) -> Model {
+        Model {
             format: FORMAT,
             name: site.name.clone(),
             crs: site.crs.clone(),
@@ -190,7 +206,7 @@ impl Model {
             use_maps: site.use_maps.clone(),
             standard_maps: site.standard_maps.clone(),
             tiling,
-        })
+        }
     }
 
     /// Reads a model from its JSON text.
