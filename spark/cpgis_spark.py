@@ -342,8 +342,10 @@ def run(args):
     started = time.monotonic()
     out = os.path.abspath(args.out)
     results_dir, buildings_dir = os.path.join(out, "results"), os.path.join(out, "buildings")
-    timing_dir = os.path.join(out, "timing")
-    for d in (results_dir, buildings_dir, timing_dir):
+    timing_dir, tables_dir = os.path.join(out, "timing"), os.path.join(out, "tables")
+    # Emptied first, the tables too: a job that dies before writing its tables leaves none, not
+    # the last job's beside this one's results.
+    for d in (results_dir, buildings_dir, timing_dir, tables_dir):
         os.makedirs(d, exist_ok=True)
         for root, _, files in os.walk(d, topdown=False):
             for f in files:
@@ -432,8 +434,6 @@ def run(args):
     )
     # The tables `cpgis finish --tables` takes instead of adding the buildings again: small
     # (a row per cell, neighbourhood and level), collected here and written as Arrow IPC.
-    tables_dir = os.path.join(out, "tables")
-    os.makedirs(tables_dir, exist_ok=True)
     for name, df, keys in (
         ("cells", cells, ["cell_i", "cell_j"]),
         ("neighbourhoods", hoods, ["neighbourhood"]),

@@ -88,14 +88,7 @@ pub struct Census {
 }
 
 fn join(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(Rect::new(
-            (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-            (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-        )),
-        (a, None) => a,
-        (None, b) => b,
-    }
+    crate::site::union_of(a.into_iter().chain(b))
 }
 
 impl Census {

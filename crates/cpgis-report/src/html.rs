@@ -273,17 +273,10 @@ fn context_svg(ran: &Ran, f: &Frame) -> String {
 
 fn base(ran: &Ran) -> Base {
     let e = &ran.estimated;
-    let ext =
-        extent(std::iter::once(&e.site.district.area).chain(std::iter::once(&ran.community.area)))
-            .into_iter()
-            .chain(e.census.footprints)
-            .reduce(|a, b| {
-                geo::Rect::new(
-                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-                )
-            })
-            .unwrap_or_else(|| geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
+    let areas =
+        extent(std::iter::once(&e.site.district.area).chain(std::iter::once(&ran.community.area)));
+    let ext = cpgis_core::site::union_of(areas.into_iter().chain(e.census.footprints))
+        .unwrap_or_else(|| geo::Rect::new((0.0, 0.0), (1.0, 1.0)));
     let frame = Frame::new(ext, MAP_W);
     // The neighbourhoods the map shows, outlined thin and named, under the community and the
     // district.

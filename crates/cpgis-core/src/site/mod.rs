@@ -24,5 +24,5 @@ pub use model::{
 pub use quality::{DuplicateFeature, LayerQuality, RejectedValue, SkippedFeature, UnreadValues};
 pub use shape::{
     extent, points_extent, rings, shapes_extent, share_in, share_in_buildings_extent,
-    share_in_stops_extent, share_percent, vertices, Problem, Shape, COVERED_SHARE,
+    share_in_stops_extent, share_percent, union_of, vertices, Problem, Shape, COVERED_SHARE,
 };

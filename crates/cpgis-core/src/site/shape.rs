@@ -70,7 +70,8 @@ pub fn points_extent(points: impl Iterator<Item = Point<f64>>) -> Option<Rect<f6
 }
 
 /// The smallest rectangle holding every rectangle.
-fn union_of(rects: impl Iterator<Item = Rect<f64>>) -> Option<Rect<f64>> {
+/// The box holding every one of `rects`; `None` when there is none.
+pub fn union_of(rects: impl Iterator<Item = Rect<f64>>) -> Option<Rect<f64>> {
     rects.reduce(|o, r| {
         Rect::new(
             (o.min().x.min(r.min().x), o.min().y.min(r.min().y)),
