@@ -223,12 +223,21 @@ pub fn estimate_from_results(
     progress.stage("read results");
     let expected = results::emission_columns(&checked.scenarios);
     let ids: Vec<&str> = site.buildings.iter().map(|b| &*b.id).collect();
-    let mut collector = results::Collector::new(&ids);
+    // Without the engine's tables, the results' rows are summed as they are read.
+    let size = (checked.scenarios.len(), cpgis_core::estimate::SECTORS.len());
+    let mut collector = results::Collector::new(
+        &ids,
+        &site.population,
+        site.neighbourhoods.len(),
+        &checked.factors,
+        tables.is_none().then_some(size),
+    );
     for f in result_files(results_dir)? {
         let file = std::fs::File::open(&f)
             .map_err(|e| bad(&f, format!("cannot open the results: {e}")))?;
         // One file at a time: a million buildings' results are over half a gigabyte.
-        for batch in ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&f, e))? {
+        let batches = ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&f, e))?;
+        for batch in &batches {
             let names: Vec<&str> = batch
                 .schema_ref()
                 .fields()
@@ -246,24 +255,16 @@ pub fn estimate_from_results(
                     ),
                 ));
             }
-            collector.add(&batch).map_err(|e| bad(&f, e))?;
         }
+        collector.add_file(&batches).map_err(|e| bad(&f, e))?;
     }
-    let outside_offer_t = collector.outside_offer_t();
-    let buildings = collector.finish().map_err(|e| bad(results_dir, e))?;
+    let (buildings, gathered) = collector.finish().map_err(|e| bad(results_dir, e))?;
     drop(ids);
     let sums = tables
         .map(|dir| crate::tables::read(dir, &checked.scenarios, site.neighbourhoods.len()))
         .transpose()?;
-    let mut estimated = run::estimate_from(
-        config,
-        checked,
-        site,
-        buildings,
-        Some(outside_offer_t),
-        sums,
-        progress,
-    )?;
+    let mut estimated =
+        run::estimate_from(config, checked, site, buildings, gathered, sums, progress)?;
     estimated.outline = Some(outline);
     Ok(estimated)
 }

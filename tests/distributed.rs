@@ -408,6 +408,65 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
     );
     std::fs::remove_file(results.join("copy.arrow")).unwrap();
 
+    // The profile notes' lists come from the tiles' parts (each tile tallies its own buildings,
+    // where their attributes are): a building taken out of one tile's list of default floors is
+    // missing from finish's list, and a tile's results without their part are refused.
+    let with_meta = |b: &RecordBatch, meta: std::collections::HashMap<String, String>| {
+        let schema = Arc::new(b.schema().as_ref().clone().with_metadata(meta));
+        RecordBatch::try_new(schema, b.columns().to_vec()).unwrap()
+    };
+    let b = ipc::read_file(std::fs::File::open(&dropped).unwrap())
+        .unwrap()
+        .remove(0);
+    let mut meta = b.schema().metadata().clone();
+    let mut part: serde_json::Value = serde_json::from_str(&meta["cpgis:notes"]).unwrap();
+    let list = part["default_floors"].as_array_mut().unwrap();
+    assert!(
+        !list.is_empty(),
+        "the tile has buildings with default floors"
+    );
+    let gone = list.remove(0)[1].as_str().unwrap().to_string();
+    meta.insert("cpgis:notes".into(), part.to_string());
+    let tampered = tmp.path().join("results3");
+    for (x, y) in tiles.keys() {
+        let name = format!("tile_{x}_{y}.arrow");
+        let f = std::fs::File::open(results.join(&name)).unwrap();
+        let t = ipc::read_file(f).unwrap().remove(0);
+        let t = if results.join(&name) == dropped {
+            with_meta(&t, meta.clone())
+        } else {
+            t
+        };
+        write_results(&tampered, &name, &t);
+    }
+    let fin3 = tmp.path().join("fin3");
+    let f = finish_quietly(&site, &prep, &tampered, &fin3);
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    let defaults = |dir: &Path| -> Vec<String> {
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap())
+                .unwrap();
+        s["profile"]["default_floors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (ran, finished) = (defaults(&run_dir), defaults(&fin3));
+    assert!(ran.contains(&gone) && !finished.contains(&gone), "{gone}");
+    assert_eq!(finished.len() + 1, ran.len());
+    meta.remove("cpgis:notes");
+    write_results(&tampered, "tile_bare.arrow", &with_meta(&b, meta));
+    std::fs::remove_file(tampered.join(dropped.file_name().unwrap())).unwrap();
+    let bare = finish_quietly(&site, &prep, &tampered, &tmp.path().join("x4"));
+    assert_eq!(bare.code, 2, "{}", bare.stderr);
+    assert!(
+        bare.stderr.contains("tile_bare.arrow") && bare.stderr.contains("carry no profile notes"),
+        "{}",
+        bare.stderr
+    );
+
     // The case changed since it was prepared: another margin is another model.
     let mut changed = args(&tmp.path().join("x3"));
     changed.extend(["--set".into(), "scenario.proposed.car_share=0.05".into()]);

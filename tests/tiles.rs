@@ -88,16 +88,24 @@ fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
     let mut estimates = vec![None; site.buildings.len()];
     // Each tile counts its own buildings; the parts merged are the whole map's census.
     let mut census = cpgis::census::Census::default();
+    // And the sums of every level, added a building at a time in the tiles' order (not the
+    // buildings'), as `cpgis finish` adds the results' rows.
+    let size = (scenarios.len(), cpgis::estimate::SECTORS.len());
+    let mut sums = cpgis::aggregate::SumsBuilder::new(site.neighbourhoods.len(), size);
+    let tiling = cpgis::aggregate::grid::tiling(&config.grid);
     let mut tiles = 0;
     for t in cpgis::tiles::split(&site, 1000.0, 1300.0) {
         let p = cpgis::profile::profile(&t.site, &factors);
         let e = cpgis::estimate::estimate(&t.site, &p, &factors, &scenarios);
+        let hoods = cpgis::aggregate::neighbourhood_of(&t.site, &p);
         let mut part = cpgis::census::Census::default();
         for (k, g) in t.global.iter().enumerate() {
             if t.own[k] {
-                profiles[*g] = Some(p.buildings[k].clone());
-                estimates[*g] = Some(e.buildings[k].clone());
-                part.add(&t.site.buildings[k], &p.buildings[k], &e.buildings[k]);
+                let (b, e) = (&p.buildings[k], &e.buildings[k]);
+                profiles[*g] = Some(b.clone());
+                estimates[*g] = Some(e.clone());
+                part.add(&t.site.buildings[k], b, e);
+                sums.add(tiling.cell_of(b.point.x(), b.point.y()), hoods[k], b, e);
             }
         }
         census.merge(&part);
@@ -105,6 +113,29 @@ fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
     }
     assert!(tiles > 4, "{tiles} tiles");
     assert_eq!(census, whole_est.census, "the tiles' census merged");
+    let (sums, whole) = (sums.finish(), &whole_est.aggregates);
+    assert_eq!(sums.cells.len(), whole.cells.len());
+    for ((key, t), cell) in sums.cells.iter().zip(&whole.cells) {
+        assert_eq!(*key, cell.key);
+        assert_eq!(
+            format!("{t:?}"),
+            format!("{:?}", cell.totals),
+            "cell {key:?}"
+        );
+    }
+    assert_eq!(
+        format!("{:?}", sums.neighbourhoods),
+        format!("{:?}", whole.neighbourhoods)
+    );
+    assert!(sums.neighbourhoods.iter().any(|n| n.buildings > 0));
+    for (a, b) in [
+        (&sums.outside_neighbourhoods, &whole.outside_neighbourhoods),
+        (&sums.district, &whole.district),
+        (&sums.rest, &whole.rest),
+        (&sums.all, &whole.all),
+    ] {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
     assert_eq!(census.buildings.map, site.buildings.len());
     let profiles = cpgis::profile::Profiles {
         buildings: profiles.into_iter().map(Option::unwrap).collect(),

@@ -105,6 +105,12 @@ impl Census {
 
     /// Counts one building.
     pub fn add(&mut self, b: &Building, p: &Profile, e: &BuildingEstimate) {
+        self.add_shape(&b.shape, p, e);
+    }
+
+    /// Counts one building of shape `shape` (what the census takes of a building: its shape's
+    /// extent, its profile and its estimate).
+    pub fn add_shape(&mut self, shape: &Shape, p: &Profile, e: &BuildingEstimate) {
         self.buildings.add(p.in_district);
         let tier = e
             .baseline
@@ -119,7 +125,7 @@ impl Census {
             }
         }
         self.with_year += usize::from(p.year.is_some());
-        let (shape, footprint) = match &b.shape {
+        let (shape, footprint) = match shape {
             Shape::Area(mp) => (mp.bounding_rect(), mp.bounding_rect()),
             Shape::Point(pt) => (Some(Rect::new(pt.0, pt.0)), None),
         };

@@ -181,7 +181,29 @@ pub fn estimate(
     no_building_in_district(&config, &site, &profiles)?;
     progress.stage("estimate");
     let estimates = estimate_stage(&site, &profiles, &checked.factors, &checked.scenarios);
-    aggregated(config, checked, site, profiles, estimates, None, progress)
+    aggregated(
+        config,
+        checked,
+        site,
+        profiles,
+        estimates,
+        Elsewhere::default(),
+        progress,
+    )
+}
+
+/// What a distributed run worked out elsewhere, taken instead of worked out again.
+#[derive(Default)]
+struct Elsewhere {
+    /// The sums of every level.
+    sums: Option<Tables>,
+    /// The census, the calibration and each level's buildings, gathered as the results were
+    /// read.
+    counted: Option<(
+        crate::census::Census,
+        crate::estimate::calibration::Calibration,
+        crate::aggregate::Counts,
+    )>,
 }
 
 /// The estimate's last stage, aggregate (from the sums added elsewhere, when given: refused
@@ -192,28 +214,36 @@ fn aggregated(
     site: Site,
     profiles: Profiles,
     estimates: Estimates,
-    sums: Option<Tables>,
+    Elsewhere { sums, counted }: Elsewhere,
     progress: &mut dyn Progress,
 ) -> Result<Estimated> {
     progress.stage("aggregate");
-    let aggregates = match sums {
-        None => aggregate(&site, &profiles, &estimates, &config.grid),
-        Some(Tables { sums, file }) => {
-            crate::aggregate::from_sums(&site, &profiles, &config.grid, sums)
+    let aggregates = match (sums, &counted) {
+        (None, _) => aggregate(&site, &profiles, &estimates, &config.grid),
+        (Some(Tables { sums, file }), Some((_, _, counts))) => {
+            crate::aggregate::from_sums(&site, &profiles, &config.grid, sums, counts)
                 .map_err(|problem| Error::Layer { file, problem })?
         }
+        (Some(_), None) => {
+            return Err(Error::Tool(
+                "sums of every level without the buildings counted at each".into(),
+            ))
+        }
     };
-    let mut calibration = crate::estimate::calibration::Calibration::default();
-    for (p, e) in profiles.buildings.iter().zip(&estimates.buildings) {
-        calibration.add(p, e, &checked.factors);
-    }
-    let census = crate::census::Census::of(
-        site.buildings
-            .iter()
-            .zip(&profiles.buildings)
-            .zip(&estimates.buildings)
-            .map(|((b, p), e)| (b, p, e)),
-    );
+    let (census, calibration) = counted.map(|(c, k, _)| (c, k)).unwrap_or_else(|| {
+        let mut calibration = crate::estimate::calibration::Calibration::default();
+        for (p, e) in profiles.buildings.iter().zip(&estimates.buildings) {
+            calibration.add(p, e, &checked.factors);
+        }
+        let census = crate::census::Census::of(
+            site.buildings
+                .iter()
+                .zip(&profiles.buildings)
+                .zip(&estimates.buildings)
+                .map(|((b, p), e)| (b, p, e)),
+        );
+        (census, calibration)
+    });
     let mut profiles = profiles;
     profiles.notes.district_in_buildings_extent = census
         .extent
@@ -240,6 +270,28 @@ fn aggregated(
     })
 }
 
+/// What a distributed run's driver gathers over every building as it reads the tiles' results
+/// (in any order: counts add, extents join, sums are exact), so that the outputs count what
+/// `cpgis run` counts.
+#[derive(Debug, Clone)]
+pub struct Gathered {
+    /// The outputs' counts.
+    pub census: crate::census::Census,
+    /// The metered buildings against the archetypes.
+    pub calibration: crate::estimate::calibration::Calibration,
+    /// The tiles' parts of the profile notes, merged.
+    pub notes: crate::profile::NotePart,
+    /// The residents that found no home and their population cells' ids.
+    pub unplaced: (f64, Vec<String>),
+    /// What the buildings beyond the community would offer with the enabled building
+    /// interventions, t CO2e per year ([`Estimated::outside_offer_t`]).
+    pub outside_offer_t: f64,
+    /// The buildings of each grid cell, neighbourhood and level, as the tiles placed them.
+    pub counts: crate::aggregate::Counts,
+    /// The sums of every level, when gathered (not taken from an engine's tables).
+    pub sums: Option<crate::aggregate::Sums>,
+}
+
 /// Sums added elsewhere (a distributed run's tables) and where they were read from.
 #[derive(Debug, Clone)]
 pub struct Tables {
@@ -250,8 +302,9 @@ pub struct Tables {
 }
 
 /// [`estimate`] with each building's profile and estimate worked out elsewhere (by the tiles of
-/// a distributed run, with the same core functions), in `site.buildings` order: the notes and the
-/// access model are gathered here, then aggregate, exactly as [`estimate`] does, or taken from
+/// a distributed run, with the same core functions), in `site.buildings` order, with the notes'
+/// parts they tallied: the notes and the access model are gathered here, then aggregate,
+/// exactly as [`estimate`] does, or taken from
 /// the engine's `sums` when given (checked to count these buildings at every level). The tiles'
 /// sum of what the buildings beyond the community offer, when given, is taken by the offsets
 /// stage ([`Estimated::outside_offer_t`]).
@@ -260,7 +313,7 @@ pub fn estimate_from(
     checked: Checked,
     site: Site,
     buildings: Vec<(crate::profile::Profile, crate::estimate::BuildingEstimate)>,
-    outside_offer_t: Option<f64>,
+    gathered: Gathered,
     sums: Option<Tables>,
     progress: &mut dyn Progress,
 ) -> Result<Estimated> {
@@ -272,8 +325,31 @@ pub fn estimate_from(
         )));
     }
     progress.stage("profile notes");
+    let Gathered {
+        census,
+        calibration,
+        notes,
+        unplaced,
+        outside_offer_t,
+        counts,
+        sums: summed,
+    } = gathered;
+    // The engine's sums, or those gathered from the results (which count what they sum).
+    let sums = match (sums, summed) {
+        (Some(t), _) => t,
+        (None, Some(sums)) => Tables {
+            sums,
+            file: "the tiles' results".into(),
+        },
+        (None, None) => {
+            return Err(Error::Tool(
+                "neither the engine's sums nor the results' were gathered".into(),
+            ))
+        }
+    };
     let (profiles, estimates): (Vec<_>, Vec<_>) = buildings.into_iter().unzip();
-    let notes = crate::profile::notes_of(&site, &checked.factors, &profiles);
+    let notes = crate::profile::notes_of(&site, notes, unplaced, &profiles, census.buildings.map)
+        .map_err(Error::Tool)?;
     let profiles = Profiles {
         buildings: profiles,
         notes,
@@ -281,8 +357,14 @@ pub fn estimate_from(
     };
     no_building_in_district(&config, &site, &profiles)?;
     let estimates = crate::estimate::assemble(&checked.scenarios, estimates);
-    let mut e = aggregated(config, checked, site, profiles, estimates, sums, progress)?;
-    e.outside_offer_t = outside_offer_t;
+    let elsewhere = Elsewhere {
+        sums: Some(sums),
+        counted: Some((census, calibration, counts)),
+    };
+    let mut e = aggregated(
+        config, checked, site, profiles, estimates, elsewhere, progress,
+    )?;
+    e.outside_offer_t = Some(outside_offer_t);
     Ok(e)
 }
 

@@ -23,12 +23,20 @@ use arrow_array::builder::{
     BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt64Builder,
 };
 use arrow_array::{
-    Array, ArrayRef, BinaryArray, Float64Array, RecordBatch, StringArray, UInt64Array,
+    Array, ArrayRef, BinaryArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema};
+use cpgis_core::aggregate::{Counts, SumsBuilder};
+use cpgis_core::census::Census;
 use cpgis_core::community::Membership;
+use cpgis_core::estimate::calibration::Calibration;
 use cpgis_core::estimate::{BuildingEstimate, Scenarios, SECTORS};
-use cpgis_core::profile::Profile;
+use cpgis_core::preset::Factors;
+use cpgis_core::profile::residents::Housed;
+use cpgis_core::profile::{NotePart, Profile};
+use cpgis_core::run::Gathered;
+use cpgis_core::site::PopulationCell;
 
 /// The columns of t CO2e, in order: `{scenario}_{sector}_t`.
 pub fn emission_columns(scenarios: &Scenarios) -> Vec<String> {
@@ -153,24 +161,85 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
     RecordBatch::try_new(schema(scenarios), columns).map_err(|e| e.to_string())
 }
 
+/// The key of a results schema's metadata that carries the tile's part of the profile notes
+/// (core `profile::NotePart`, as JSON): the lists and counts of the tile's own buildings,
+/// tallied where their attributes are, so that the driver need not hold them.
+pub const NOTES_KEY: &str = "cpgis:notes";
+
+/// `batch` carrying `notes` (its buildings' part of the profile notes) in its schema's metadata.
+pub fn with_notes(batch: RecordBatch, notes: &NotePart) -> Result<RecordBatch, String> {
+    let json = serde_json::to_string(notes).map_err(|e| e.to_string())?;
+    let mut meta = batch.schema().metadata().clone();
+    meta.insert(NOTES_KEY.into(), json);
+    let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(meta));
+    batch.with_schema(schema).map_err(|e| e.to_string())
+}
+
 /// Gathers each building's profile and estimate from results batches, by `idx`, for a site
 /// whose buildings have the ids `ids`: every index must come exactly once, with its id. Batches
-/// are added one at a time, so the caller can drop each after it is read.
+/// are added one at a time, so the caller can drop each after it is read. What the outputs
+/// count over every building is gathered as the rows come, in any order ([`Gathered`]).
 pub struct Collector<'a> {
     ids: &'a [&'a str],
+    factors: &'a Factors,
     out: Vec<Option<(Profile, BuildingEstimate)>>,
     /// The offers of the buildings the tiles placed beyond the community, summed exactly.
     outside_offer: cpgis_core::exact::ExactSum,
+    /// The tiles' parts of the profile notes, merged.
+    notes: NotePart,
+    census: Census,
+    calibration: Calibration,
+    housed: Housed<'a>,
+    counts: Counts,
+    /// The sums of every level, when the engine's tables do not give them.
+    sums: Option<SumsBuilder>,
 }
 
 impl<'a> Collector<'a> {
-    /// A collector for a site whose buildings have these ids.
-    pub fn new(ids: &'a [&'a str]) -> Collector<'a> {
+    /// A collector for a site whose buildings have these ids, whose population layer has these
+    /// cells, of `neighbourhoods` neighbourhoods, estimated with these factors; it sums every
+    /// level when `sums` gives the estimates' `(scenarios, sectors)`.
+    pub fn new(
+        ids: &'a [&'a str],
+        population: &'a [PopulationCell],
+        neighbourhoods: usize,
+        factors: &'a Factors,
+        sums: Option<(usize, usize)>,
+    ) -> Collector<'a> {
         Collector {
             ids,
+            factors,
             out: vec![None; ids.len()],
             outside_offer: cpgis_core::exact::ExactSum::new(),
+            notes: NotePart::default(),
+            census: Census::default(),
+            calibration: Calibration::default(),
+            housed: Housed::new(population),
+            counts: Counts::new(neighbourhoods),
+            sums: sums.map(|size| SumsBuilder::new(neighbourhoods, size)),
         }
+    }
+
+    /// Reads one results file's batches (one tile's, or several tiles' with their parts
+    /// merged): its part of the profile notes, which must count its rows, then every row.
+    pub fn add_file(&mut self, batches: &[RecordBatch]) -> Result<(), String> {
+        let Some(first) = batches.first() else {
+            return Ok(());
+        };
+        let json = first.schema().metadata().get(NOTES_KEY).cloned().ok_or(
+            "the results carry no profile notes (results of an older cpgis-tile?): run the tiles again",
+        )?;
+        let part: NotePart =
+            serde_json::from_str(&json).map_err(|e| format!("the results' profile notes: {e}"))?;
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        if part.buildings != rows as u64 {
+            return Err(format!(
+                "the results' profile notes count {} buildings, the file {rows}",
+                part.buildings
+            ));
+        }
+        self.notes.merge(part);
+        batches.iter().try_for_each(|b| self.add(b))
     }
 
     /// Reads one batch of results.
@@ -196,6 +265,19 @@ impl<'a> Collector<'a> {
                 .ok_or_else(|| format!("`{name}` is not binary"))
         };
         let (id, profile, estimate) = (strings("id")?, bytes("profile")?, bytes("estimate")?);
+        let wkb = bytes("wkb")?;
+        let ints = |name: &str| -> Result<&Int64Array, String> {
+            col(name)?
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .ok_or_else(|| format!("`{name}` is not int64"))
+        };
+        let (cell_i, cell_j, neighbourhood) =
+            (ints("cell_i")?, ints("cell_j")?, ints("neighbourhood")?);
+        let in_district = col("in_district")?
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .ok_or("`in_district` is not bool")?;
         let membership = strings("membership")?;
         let offer = col("offer_t_yr")?
             .as_any()
@@ -229,6 +311,19 @@ impl<'a> Collector<'a> {
                 .map_err(|e| format!("building {k}'s profile: {e}"))?;
             let e: BuildingEstimate = postcard::from_bytes(estimate.value(i))
                 .map_err(|e| format!("building {k}'s estimate: {e}"))?;
+            let shape = crate::wkb::to_shape(wkb.value(i))
+                .map_err(|e| format!("building {k}'s geometry: {e}"))?;
+            self.census.add_shape(&shape, &p, &e);
+            self.calibration.add(&p, &e, self.factors);
+            self.housed.add(p.point, p.housing_m2());
+            let hood = usize::try_from(neighbourhood.value(i)).ok();
+            let cell = (cell_i.value(i), cell_j.value(i));
+            self.counts
+                .add(cell, hood, in_district.value(i))
+                .map_err(|e| format!("building {k}: {e}"))?;
+            if let Some(sums) = &mut self.sums {
+                sums.add(cell, hood, &p, &e);
+            }
             if membership.value(i) == Membership::Outside.key() {
                 if offer.is_null(i) {
                     return Err(format!(
@@ -242,15 +337,9 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    /// What the buildings the tiles placed beyond the community would offer with the enabled
-    /// building interventions, t CO2e per year: their `offer_t_yr` summed exactly, so the same
-    /// bits as `cpgis run`'s sum in building order (core `offsets::abatement_t`).
-    pub fn outside_offer_t(&self) -> f64 {
-        self.outside_offer.value()
-    }
-
-    /// Every building's profile and estimate, in index order; an error when some have none.
-    pub fn finish(self) -> Result<Vec<(Profile, BuildingEstimate)>, String> {
+    /// Every building's profile and estimate, in index order, and what was gathered over them;
+    /// an error when some have none.
+    pub fn finish(self) -> Result<(Vec<(Profile, BuildingEstimate)>, Gathered), String> {
         let missing: Vec<&str> = self
             .out
             .iter()
@@ -266,6 +355,17 @@ impl<'a> Collector<'a> {
                 missing.join(", ")
             ));
         }
-        Ok(self.out.into_iter().flatten().collect())
+        let gathered = Gathered {
+            census: self.census,
+            calibration: self.calibration,
+            notes: self.notes,
+            unplaced: self.housed.unplaced(),
+            // The offers of the buildings placed beyond the community, summed exactly: the
+            // same bits as `cpgis run`'s sum in building order (core `offsets::abatement_t`).
+            outside_offer_t: self.outside_offer.value(),
+            counts: self.counts,
+            sums: self.sums.map(SumsBuilder::finish),
+        };
+        Ok((self.out.into_iter().flatten().collect(), gathered))
     }
 }

@@ -89,6 +89,13 @@ impl Worker {
                 }
             })
             .collect();
-        results::batch(&rows, &self.scenarios)
+        // The own buildings' part of the profile notes, tallied here, where their attributes
+        // are: the driver merges the parts instead of holding the buildings.
+        let mut notes = cpgis_core::profile::NotePart::default();
+        for &k in &own {
+            let (b, p) = (&d.site.buildings[k], &profiles.buildings[k]);
+            notes.add(d.global[k] as usize, &d.site, &self.factors, b, p);
+        }
+        results::with_notes(results::batch(&rows, &self.scenarios)?, &notes)
     }
 }

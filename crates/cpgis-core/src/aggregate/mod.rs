@@ -49,32 +49,134 @@ impl Totals {
         buildings: impl IntoIterator<Item = usize>,
         profiles: &[Profile],
         estimates: &[BuildingEstimate],
-        (scenarios, sectors): (usize, usize),
+        size: (usize, usize),
     ) -> Totals {
-        let mut n = 0;
-        let [mut floor, mut residents, mut jobs] = [(); 3].map(|_| ExactSum::new());
-        let mut co2e = vec![vec![ExactSum::new(); sectors]; scenarios];
+        let mut sum = TotalsSum::new(size);
         for b in buildings {
-            let (p, e) = (&profiles[b], &estimates[b]);
-            n += 1;
-            floor.add(p.floor.gfa_m2);
-            residents.add(p.residents);
-            jobs.add(p.jobs);
-            for (s, by_sector) in co2e.iter_mut().enumerate() {
-                for (k, t) in by_sector.iter_mut().enumerate() {
-                    t.add(e.co2e(s, k));
-                }
+            sum.add(&profiles[b], &estimates[b]);
+        }
+        sum.value()
+    }
+}
+
+/// [`Totals`] in progress: buildings added one at a time, in any order, every figure an exact
+/// sum.
+#[derive(Debug, Clone)]
+pub struct TotalsSum {
+    buildings: usize,
+    floor: ExactSum,
+    residents: ExactSum,
+    jobs: ExactSum,
+    /// `[scenario][sector]`.
+    co2e: Vec<Vec<ExactSum>>,
+}
+
+impl TotalsSum {
+    /// No building yet, for `(scenarios, sectors)`.
+    pub fn new((scenarios, sectors): (usize, usize)) -> TotalsSum {
+        TotalsSum {
+            buildings: 0,
+            floor: ExactSum::new(),
+            residents: ExactSum::new(),
+            jobs: ExactSum::new(),
+            co2e: vec![vec![ExactSum::new(); sectors]; scenarios],
+        }
+    }
+
+    /// Adds a building's profile and estimate.
+    pub fn add(&mut self, p: &Profile, e: &BuildingEstimate) {
+        self.buildings += 1;
+        self.floor.add(p.floor.gfa_m2);
+        self.residents.add(p.residents);
+        self.jobs.add(p.jobs);
+        for (s, by_sector) in self.co2e.iter_mut().enumerate() {
+            for (k, t) in by_sector.iter_mut().enumerate() {
+                t.add(e.co2e(s, k));
             }
         }
+    }
+
+    /// The totals, each sum rounded once.
+    pub fn value(&self) -> Totals {
         Totals {
-            buildings: n,
-            floor_area_m2: floor.value(),
-            residents: residents.value(),
-            jobs: jobs.value(),
-            co2e_t: co2e
+            buildings: self.buildings,
+            floor_area_m2: self.floor.value(),
+            residents: self.residents.value(),
+            jobs: self.jobs.value(),
+            co2e_t: self
+                .co2e
                 .iter()
                 .map(|by_sector| by_sector.iter().map(ExactSum::value).collect())
                 .collect(),
+        }
+    }
+}
+
+/// The sums of every level gathered a building at a time, in any order, as a distributed run's
+/// driver reads the tiles' results: what [`aggregate`] adds, bit for bit. Each cell with
+/// buildings holds an exact sum per figure (about 5 kB a cell with two scenarios); at a
+/// country's scale the engine's tables ([`from_sums`]) take their place.
+#[derive(Debug, Clone)]
+pub struct SumsBuilder {
+    size: (usize, usize),
+    cells: std::collections::BTreeMap<(i64, i64), TotalsSum>,
+    neighbourhoods: Vec<TotalsSum>,
+    outside_neighbourhoods: TotalsSum,
+    district: TotalsSum,
+    rest: TotalsSum,
+    all: TotalsSum,
+}
+
+impl SumsBuilder {
+    /// No building yet, for a site of `neighbourhoods` neighbourhoods and estimates of
+    /// `(scenarios, sectors)`.
+    pub fn new(neighbourhoods: usize, size: (usize, usize)) -> SumsBuilder {
+        SumsBuilder {
+            size,
+            cells: Default::default(),
+            neighbourhoods: vec![TotalsSum::new(size); neighbourhoods],
+            outside_neighbourhoods: TotalsSum::new(size),
+            district: TotalsSum::new(size),
+            rest: TotalsSum::new(size),
+            all: TotalsSum::new(size),
+        }
+    }
+
+    /// Adds a building in grid cell `cell` and neighbourhood `neighbourhood` (an index the
+    /// builder was made for, or `None`).
+    pub fn add(
+        &mut self,
+        cell: (i64, i64),
+        neighbourhood: Option<usize>,
+        p: &Profile,
+        e: &BuildingEstimate,
+    ) {
+        let size = self.size;
+        self.cells
+            .entry(cell)
+            .or_insert_with(|| TotalsSum::new(size))
+            .add(p, e);
+        match neighbourhood.and_then(|i| self.neighbourhoods.get_mut(i)) {
+            Some(n) => n.add(p, e),
+            None => self.outside_neighbourhoods.add(p, e),
+        }
+        if p.in_district {
+            self.district.add(p, e);
+        } else {
+            self.rest.add(p, e);
+        }
+        self.all.add(p, e);
+    }
+
+    /// The sums of every level.
+    pub fn finish(self) -> Sums {
+        Sums {
+            cells: self.cells.iter().map(|(k, t)| (*k, t.value())).collect(),
+            neighbourhoods: self.neighbourhoods.iter().map(TotalsSum::value).collect(),
+            outside_neighbourhoods: self.outside_neighbourhoods.value(),
+            district: self.district.value(),
+            rest: self.rest.value(),
+            all: self.all.value(),
         }
     }
 }
@@ -251,23 +353,69 @@ fn assembled(
     }
 }
 
+/// How many buildings each level holds, counted where the buildings are read (a distributed
+/// run's results, a row at a time, in any order): what [`from_sums`] checks the engine's tables
+/// against, without the driver holding every building.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    /// Per grid cell with buildings, by key.
+    pub cells: std::collections::BTreeMap<(i64, i64), usize>,
+    /// Per neighbourhood, in `site.neighbourhoods` order.
+    pub neighbourhoods: Vec<usize>,
+    /// Buildings in no neighbourhood.
+    pub outside_neighbourhoods: usize,
+    /// Buildings in the district.
+    pub district: usize,
+    /// Every building.
+    pub all: usize,
+}
+
+impl Counts {
+    /// No building yet, for a site of `neighbourhoods` neighbourhoods.
+    pub fn new(neighbourhoods: usize) -> Counts {
+        Counts {
+            neighbourhoods: vec![0; neighbourhoods],
+            ..Default::default()
+        }
+    }
+
+    /// Counts a building in grid cell `cell`, neighbourhood `neighbourhood`, in the district or
+    /// not; an error for a neighbourhood the site does not have.
+    pub fn add(
+        &mut self,
+        cell: (i64, i64),
+        neighbourhood: Option<usize>,
+        in_district: bool,
+    ) -> Result<(), String> {
+        match neighbourhood {
+            Some(i) => {
+                let of = self.neighbourhoods.len();
+                *self.neighbourhoods.get_mut(i).ok_or_else(|| {
+                    format!("neighbourhood {i} where the site has {of} neighbourhoods")
+                })? += 1;
+            }
+            None => self.outside_neighbourhoods += 1,
+        }
+        *self.cells.entry(cell).or_default() += 1;
+        self.district += usize::from(in_district);
+        self.all += 1;
+        Ok(())
+    }
+}
+
 /// The aggregates of `site` from sums added elsewhere (a distributed run's cell, neighbourhood
-/// and level tables), each building placed in its cell and neighbourhood here. Refused, with
-/// the first disagreement said, unless the tables count the buildings these profiles place at
-/// every level: the same cells, each with its buildings, the same neighbourhoods, the district,
-/// the rest and all.
+/// and level tables), each of the buildings held (`profiles`: every building, or some of them)
+/// placed in its cell and neighbourhood here. Refused, with the first disagreement said, unless
+/// the tables count the buildings `counts` counted where they were read, at every level: the
+/// same cells, each with its buildings, the same neighbourhoods, the district, the rest and all.
 pub fn from_sums(
     site: &Site,
     profiles: &Profiles,
     spec: &GridSpec,
     mut sums: Sums,
+    counts: &Counts,
 ) -> Result<Aggregates, String> {
     let tiling = grid::tiling(spec);
-    let Placed {
-        cell_keys,
-        cell_of,
-        neighbourhood_of,
-    } = placed(site, profiles, tiling.as_ref());
     sums.cells.sort_by_key(|c| c.0);
     let counted = |what: &str, table: usize, here: usize| {
         if table == here {
@@ -281,45 +429,37 @@ pub fn from_sums(
     if let Some(w) = sums.cells.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(format!("cell {:?} comes twice in the cell table", w[0].0));
     }
-    for key in &cell_keys {
+    for key in counts.cells.keys() {
         if sums.cells.binary_search_by_key(key, |c| c.0).is_err() {
             return Err(format!(
                 "cell {key:?} holds buildings but is not in the cell table"
             ));
         }
     }
-    if let Some((key, _)) = sums
-        .cells
-        .iter()
-        .find(|c| cell_keys.binary_search(&c.0).is_err())
+    for (key, totals) in &sums.cells {
+        let here = counts.cells.get(key).copied().unwrap_or(0);
+        if here == 0 {
+            return Err(format!(
+                "cell {key:?} is in the cell table but holds no building"
+            ));
+        }
+        counted(&format!("cell {key:?}"), totals.buildings, here)?;
+    }
+    if sums.neighbourhoods.len() != site.neighbourhoods.len()
+        || counts.neighbourhoods.len() != site.neighbourhoods.len()
     {
-        return Err(format!(
-            "cell {key:?} is in the cell table but holds no building"
-        ));
-    }
-    let mut per_cell = vec![0usize; cell_keys.len()];
-    for c in &cell_of {
-        per_cell[*c] += 1;
-    }
-    for ((key, totals), here) in sums.cells.iter().zip(&per_cell) {
-        counted(&format!("cell {key:?}"), totals.buildings, *here)?;
-    }
-    if sums.neighbourhoods.len() != site.neighbourhoods.len() {
         return Err(format!(
             "the neighbourhood table has {} neighbourhoods where the site has {}",
             sums.neighbourhoods.len(),
             site.neighbourhoods.len()
         ));
     }
-    let mut per_hood = vec![0usize; site.neighbourhoods.len()];
-    let mut outside = 0;
-    for h in &neighbourhood_of {
-        match h {
-            Some(i) => per_hood[*i] += 1,
-            None => outside += 1,
-        }
-    }
-    for ((i, totals), here) in sums.neighbourhoods.iter().enumerate().zip(&per_hood) {
+    for ((i, totals), here) in sums
+        .neighbourhoods
+        .iter()
+        .enumerate()
+        .zip(&counts.neighbourhoods)
+    {
         counted(
             &format!("neighbourhood {}", site.neighbourhoods[i].id),
             totals.buildings,
@@ -329,13 +469,27 @@ pub fn from_sums(
     counted(
         "outside every neighbourhood",
         sums.outside_neighbourhoods.buildings,
-        outside,
+        counts.outside_neighbourhoods,
     )?;
-    let n = profiles.buildings.len();
-    let district = profiles.buildings.iter().filter(|p| p.in_district).count();
-    counted("the district", sums.district.buildings, district)?;
-    counted("the rest of the map", sums.rest.buildings, n - district)?;
-    counted("the whole map", sums.all.buildings, n)?;
+    counted("the district", sums.district.buildings, counts.district)?;
+    counted(
+        "the rest of the map",
+        sums.rest.buildings,
+        counts.all - counts.district,
+    )?;
+    counted("the whole map", sums.all.buildings, counts.all)?;
+    // The buildings held, each in its cell of the table.
+    let cell_of = profiles
+        .buildings
+        .iter()
+        .map(|p| {
+            let key = tiling.cell_of(p.point.x(), p.point.y());
+            sums.cells
+                .binary_search_by_key(&key, |c| c.0)
+                .map_err(|_| format!("cell {key:?} holds a building but is not in the cell table"))
+        })
+        .collect::<Result<Vec<usize>, String>>()?;
+    let neighbourhood_of = neighbourhood_of(site, profiles);
     Ok(assembled(
         spec,
         tiling.as_ref(),

@@ -11,8 +11,11 @@
 
 pub mod floor_area;
 pub mod residents;
+pub mod tally;
 pub mod uses;
 pub mod year;
+
+pub use tally::{NotePart, NoteTally};
 
 use std::collections::BTreeMap;
 
@@ -21,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::access::{AccessIndex, AccessModel, Service};
 use crate::kinds::EraSource;
-use crate::preset::{Carrier, Era, Factors, Use};
+use crate::preset::{Era, Factors, Use};
 use crate::site::Shape;
 use crate::site::Site;
 pub use floor_area::{AreaSource, FloorArea, FloorsSource};
@@ -107,7 +110,12 @@ impl Profile {
         self.residents_source == ResidentsSource::FloorArea && self.residents > 0.0
     }
 
-    /// Floor area of one use, m².
+    /// Housing floor area, m² (residential and unknown use, as residents are spread over).
+    pub fn housing_m2(&self) -> f64 {
+        residents::housing_m2(&self.uses, self.floor.gfa_m2)
+    }
+
+    /// Floor area of use `u`, m².
     pub fn floor_area_of(&self, u: Use) -> f64 {
         self.uses
             .parts
@@ -343,13 +351,7 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
     let points: Vec<Point<f64>> = partial.iter().map(|p| p.4).collect();
     let housing: Vec<f64> = partial
         .iter()
-        .map(|(mix, floor, ..)| {
-            mix.parts
-                .iter()
-                .filter(|p| matches!(p.0, Use::Residential | Use::Unknown))
-                .map(|p| p.1 * floor.gfa_m2)
-                .sum()
-        })
+        .map(|(mix, floor, ..)| residents::housing_m2(mix, floor.gfa_m2))
         .collect();
     let spread = residents::spread(&site.population, &points, &housing);
 
@@ -432,10 +434,15 @@ pub fn profile(site: &Site, factors: &Factors) -> Profiles {
 /// inside the buildings' extent (the run's, from its census).
 fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> ProfileNotes {
     let mut tally = NoteTally::new(site);
-    for (b, p) in site.buildings.iter().zip(profiles) {
-        tally.add(site, factors, b, p);
+    for (i, p) in profiles.iter().enumerate() {
+        tally.add(i, site, factors, p);
     }
-    let mut notes = tally.finish();
+    with_district_shares(tally.finish(), profiles)
+}
+
+/// `notes` with the shares of the district's floor area resting on default floors and on no
+/// use type.
+fn with_district_shares(mut notes: ProfileNotes, profiles: &[Profile]) -> ProfileNotes {
     notes.district_area_default_floors =
         area_share(profiles, |_, p| p.in_district, Profile::floors_defaulted);
     notes.district_area_unknown_use =
@@ -443,173 +450,30 @@ fn gather_notes(site: &Site, factors: &Factors, profiles: &[Profile]) -> Profile
     notes
 }
 
-/// The profile notes gathered one building at a time, in building order ([`NoteTally::add`]):
-/// the lists by id and the counts. What needs the whole map at once (the district's share
-/// inside the buildings' extent, the population cells whose residents found no home) and what
-/// needs the district's buildings (their floor area's shares) are the caller's.
-pub struct NoteTally {
-    notes: ProfileNotes,
-    /// Buildings by use, floors' source, floor area's source, residents' source, era's source.
-    counts: [BTreeMap<&'static str, usize>; 5],
-}
-
-impl NoteTally {
-    /// The tally of a site before any building: its stops counted by mode, the district's share
-    /// inside their extent.
-    pub fn new(site: &Site) -> NoteTally {
-        let mut notes = ProfileNotes {
-            district_in_stops_extent: crate::site::share_in_stops_extent(site, &site.district.area)
-                .map(|s| (s * 1e4).round() / 1e4),
-            ..Default::default()
-        };
-        for s in &site.stops {
-            *notes
-                .stops_by_mode
-                .entry(s.mode.key().to_string())
-                .or_default() += 1;
-        }
-        NoteTally {
-            notes,
-            counts: Default::default(),
-        }
-    }
-
-    /// Adds building `b` of `site`, profiled as `p`.
-    pub fn add(&mut self, site: &Site, factors: &Factors, b: &crate::site::Building, p: &Profile) {
-        let (mix, floor, year) = (&p.uses, &p.floor, &p.year);
-        for raw in &mix.unmatched {
-            *self.notes.unmatched_uses.entry(raw.clone()).or_default() += 1;
-        }
-        if let Some(f) = floor.rejected_floors {
-            self.notes.rejected_floors.push((b.id.to_string(), f));
-        }
-        if floor.source == AreaSource::Missing {
-            self.notes.no_floor_area.push(b.id.to_string());
-        }
-        if matches!(b.shape, Shape::Point(_)) {
-            self.notes.point_buildings.push(b.id.to_string());
-        }
-        for (list, yes) in [
-            (&mut self.notes.default_floors, p.floors_defaulted()),
-            (&mut self.notes.unknown_use, p.use_unknown()),
-            (&mut self.notes.unknown_era, p.era_unknown()),
-            (
-                &mut self.notes.residents_by_floor_area,
-                p.residents_by_floor_area(),
-            ),
-        ] {
-            if yes {
-                list.push(b.id.to_string());
-            }
-        }
-        if !b.energy_mapped.is_empty() {
-            if b.energy.is_empty() {
-                self.notes.unmetered.push(b.id.to_string());
-            } else if b.energy.len() < b.energy_mapped.len() {
-                let missing = b
-                    .energy_mapped
-                    .iter()
-                    .filter(|c| !b.energy.iter().any(|e| e.carrier == *c))
-                    .map(|c| c.key().to_string())
-                    .collect();
-                self.notes.partial_meters.push((b.id.to_string(), missing));
-            }
-            for e in b
-                .energy
-                .iter()
-                .filter(|e| e.carrier == Carrier::Electricity)
-            {
-                let kwh = e.unit.to_kwh(e.value, factors.gas_kwh_per_m3, floor.gfa_m2);
-                if kwh < 0.0 {
-                    self.notes.net_export.push((b.id.to_string(), kwh));
-                }
-            }
-        }
-        if let Some(s) = b
-            .standard
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let map = site
-                .standard_maps
-                .get(b.layer)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            match era_of(b, None, map) {
-                (era, EraSource::Standard) => {
-                    let by_year = Era::of_year(*year);
-                    if year.is_some() && by_year != era {
-                        self.notes.era_not_year.push((
-                            b.id.to_string(),
-                            era.key().to_string(),
-                            by_year.key().to_string(),
-                        ));
-                    }
-                }
-                _ => {
-                    *self
-                        .notes
-                        .unmatched_standards
-                        .entry(s.to_string())
-                        .or_default() += 1
-                }
-            }
-        }
-        if let (None, Some(text)) = (year, &b.year) {
-            if !text.trim().is_empty() {
-                self.notes
-                    .unreadable_years
-                    .push((b.id.to_string(), text.to_string()));
-            }
-        }
-        for (count, key) in self.counts.iter_mut().zip([
-            p.uses.primary().key(),
-            p.floor.floors_source.key(),
-            p.floor.source.key(),
-            p.residents_source.key(),
-            p.era_source.key(),
-        ]) {
-            *count.entry(key).or_default() += 1;
-        }
-    }
-
-    /// The notes of the buildings added.
-    pub fn finish(self) -> ProfileNotes {
-        let NoteTally { mut notes, counts } = self;
-        let owned =
-            |c: &BTreeMap<&str, usize>| c.iter().map(|(k, n)| (k.to_string(), *n)).collect();
-        notes.buildings_by_use = owned(&counts[0]);
-        notes.floors_from = owned(&counts[1]);
-        notes.floor_area_from = owned(&counts[2]);
-        notes.residents_from = owned(&counts[3]);
-        notes.era_from = owned(&counts[4]);
-        notes
-    }
-}
-
 /// The notes of profiles worked out elsewhere (by the tiles of a distributed run), as
-/// [`profile`] gives them: the residents are spread again from the profiles' points and housing
-/// floor area only to find the cells whose residents found no home (work per cell, not per
-/// building's neighbourhood).
-pub fn notes_of(site: &Site, factors: &Factors, profiles: &[Profile]) -> ProfileNotes {
-    let mut notes = gather_notes(site, factors, profiles);
-    let points: Vec<Point<f64>> = profiles.iter().map(|p| p.point).collect();
-    let housing: Vec<f64> = profiles
-        .iter()
-        .map(|p| {
-            p.uses
-                .parts
-                .iter()
-                .filter(|u| matches!(u.0, Use::Residential | Use::Unknown))
-                .map(|u| u.1 * p.floor.gfa_m2)
-                .sum()
-        })
-        .collect();
-    let spread = residents::spread(&site.population, &points, &housing);
-    notes.residents_unplaced = spread.unplaced;
-    notes.unplaced_cells = spread.unplaced_cells;
-    notes
+/// [`profile`] gives them: the lists and counts from the tiles' parts (`parts`, tallied where
+/// the buildings' attributes are), the population cells whose residents found no home
+/// (`unplaced`, gathered a building at a time: [`residents::Housed`]), the district's floor area
+/// shares from `district` (its buildings' profiles, or more). An error when the parts do not
+/// count the `buildings` of the map.
+pub fn notes_of(
+    site: &Site,
+    parts: NotePart,
+    unplaced: (f64, Vec<String>),
+    district: &[Profile],
+    buildings: usize,
+) -> std::result::Result<ProfileNotes, String> {
+    let mut tally = NoteTally::new(site);
+    tally.merge(parts);
+    if tally.buildings() != buildings as u64 {
+        return Err(format!(
+            "the tiles' notes count {} buildings, their results {buildings}",
+            tally.buildings(),
+        ));
+    }
+    let mut notes = with_district_shares(tally.finish(), district);
+    (notes.residents_unplaced, notes.unplaced_cells) = unplaced;
+    Ok(notes)
 }
 
 /// The stops' services in an R-tree, for the access index of any point.

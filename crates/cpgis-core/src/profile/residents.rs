@@ -32,8 +32,8 @@ pub struct Spread {
 /// Spreads `cells` over buildings at `points` with housing floor area `weights` (m²).
 pub fn spread(cells: &[PopulationCell], points: &[Point<f64>], weights: &[f64]) -> Spread {
     let mut residents: Vec<Option<f64>> = vec![None; points.len()];
-    let mut unplaced = 0.0;
-    let mut unplaced_cells = Vec::new();
+    // Per cell: whether its residents found a home.
+    let mut housed = vec![false; cells.len()];
 
     let polygons: Vec<(usize, &geo::MultiPolygon<f64>)> = cells
         .iter()
@@ -84,14 +84,12 @@ pub fn spread(cells: &[PopulationCell], points: &[Point<f64>], weights: &[f64]) 
             }
         }
         for (i, _) in &polygons {
-            if weight_in[*i] <= 0.0 && cells[*i].residents > 0.0 {
-                unplaced += cells[*i].residents;
-                unplaced_cells.push(cells[*i].id.clone());
-            }
+            housed[*i] = weight_in[*i] > 0.0 || weight_in[*i].is_nan();
         }
     }
 
     if !cells.iter().any(|c| matches!(c.shape, Shape::Point(_))) {
+        let (unplaced, unplaced_cells) = unplaced_of(cells, &housed);
         return Spread {
             residents,
             unplaced,
@@ -105,28 +103,141 @@ pub fn spread(cells: &[PopulationCell], points: &[Point<f64>], weights: &[f64]) 
         .map(|(b, p)| GeomWithData::new([p.x(), p.y()], b))
         .collect();
     let home_tree = RTree::bulk_load(homes);
-    for c in cells {
+    for (i, c) in cells.iter().enumerate() {
         let Shape::Point(p) = &c.shape else { continue };
         let nearest = home_tree
             .nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()])
             .next()
             .filter(|(_, d2)| *d2 <= POINT_REACH_M * POINT_REACH_M);
-        match nearest {
-            Some((home, _)) => {
-                *residents[home.data].get_or_insert(0.0) += c.residents;
-            }
-            None if c.residents > 0.0 => {
-                unplaced += c.residents;
-                unplaced_cells.push(c.id.clone());
-            }
-            None => {}
+        if let Some((home, _)) = nearest {
+            *residents[home.data].get_or_insert(0.0) += c.residents;
+            housed[i] = true;
         }
     }
+    let (unplaced, unplaced_cells) = unplaced_of(cells, &housed);
     Spread {
         residents,
         unplaced,
         unplaced_cells,
     }
+}
+
+/// The residents of the cells whose residents found no home (`housed[i]` false) and the cells'
+/// ids: the polygon cells first, then the points, each in layer order (a cell with no residents
+/// is not listed).
+fn unplaced_of(cells: &[PopulationCell], housed: &[bool]) -> (f64, Vec<String>) {
+    let (mut unplaced, mut ids) = (0.0, Vec::new());
+    for points in [false, true] {
+        for (c, home) in cells.iter().zip(housed) {
+            if matches!(c.shape, Shape::Point(_)) == points && !home && c.residents > 0.0 {
+                unplaced += c.residents;
+                ids.push(c.id.clone());
+            }
+        }
+    }
+    (unplaced, ids)
+}
+
+/// Which population cells have a home, gathered one building at a time in any order, and
+/// merged part by part: what [`spread`] says of the cells whose residents found no home,
+/// without holding every building's point (a distributed run's driver, which receives the
+/// buildings' profiles tile by tile).
+///
+/// A polygon cell has a home when a building whose representative point it holds (the
+/// lowest-numbered such cell, as [`spread`] places it) has housing floor area; a population
+/// point when a building with housing floor area lies within [`POINT_REACH_M`]. Housing floor
+/// area is never negative; a figure that is not a number counts as housing, as it does in
+/// [`spread`]'s sums.
+pub struct Housed<'a> {
+    cells: &'a [PopulationCell],
+    areas: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    points: RTree<GeomWithData<[f64; 2], usize>>,
+    housed: Vec<bool>,
+}
+
+impl<'a> Housed<'a> {
+    /// No building yet: every cell without a home.
+    pub fn new(cells: &'a [PopulationCell]) -> Housed<'a> {
+        let areas = cells
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match &c.shape {
+                Shape::Area(mp) => {
+                    let r = mp.bounding_rect()?;
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        i,
+                    ))
+                }
+                Shape::Point(_) => None,
+            })
+            .collect();
+        let points = cells
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match &c.shape {
+                Shape::Point(p) => Some(GeomWithData::new([p.x(), p.y()], i)),
+                Shape::Area(_) => None,
+            })
+            .collect();
+        Housed {
+            cells,
+            areas: RTree::bulk_load(areas),
+            points: RTree::bulk_load(points),
+            housed: vec![false; cells.len()],
+        }
+    }
+
+    /// Adds a building at `point` with `housing_m2` of housing floor area.
+    pub fn add(&mut self, point: Point<f64>, housing_m2: f64) {
+        if housing_m2 <= 0.0 {
+            return;
+        }
+        let at = [point.x(), point.y()];
+        let cells = self.cells;
+        let holder = self
+            .areas
+            .locate_all_at_point(&at)
+            .map(|g| g.data)
+            .filter(|i| matches!(&cells[*i].shape, Shape::Area(mp) if mp.contains(&point)))
+            .min();
+        if let Some(i) = holder {
+            self.housed[i] = true;
+        }
+        for g in self
+            .points
+            .locate_within_distance(at, POINT_REACH_M * POINT_REACH_M)
+        {
+            self.housed[g.data] = true;
+        }
+    }
+
+    /// Adds what another part found (a tally of the same cells).
+    pub fn merge(&mut self, other: &Housed) {
+        for (a, b) in self.housed.iter_mut().zip(&other.housed) {
+            *a |= *b;
+        }
+    }
+
+    /// The residents that found no home and their cells' ids, as [`Spread`] gives them.
+    pub fn unplaced(&self) -> (f64, Vec<String>) {
+        unplaced_of(self.cells, &self.housed)
+    }
+}
+
+/// A building's housing floor area, m²: its residential floor area plus that of unknown use
+/// (most unmapped buildings in inhabited cells are homes).
+pub fn housing_m2(mix: &crate::profile::uses::UseMix, gfa_m2: f64) -> f64 {
+    mix.parts
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.0,
+                crate::preset::Use::Residential | crate::preset::Use::Unknown
+            )
+        })
+        .map(|p| p.1 * gfa_m2)
+        .sum()
 }
 
 #[cfg(test)]
@@ -159,6 +270,12 @@ mod tests {
         assert_eq!(s.residents, [Some(75.0), Some(25.0), Some(0.0), None]);
         assert_eq!(s.unplaced, 40.0);
         assert_eq!(s.unplaced_cells, ["B"]);
+        // A building at a time: the same cell, whatever the order.
+        let mut h = Housed::new(&cells);
+        for i in [3, 2, 1, 0] {
+            h.add(points[i], [300.0, 100.0, 0.0, 80.0][i]);
+        }
+        assert_eq!(h.unplaced(), (40.0, vec!["B".to_string()]));
     }
 
     #[test]
@@ -182,5 +299,13 @@ mod tests {
             (s.unplaced, s.unplaced_cells.as_slice()),
             (5.0, ["far".to_string()].as_slice())
         );
+        // The home 30 m from p1 alone houses it; the one at 10 m has no housing.
+        let mut h = Housed::new(&cells);
+        h.add(points[1], 0.0);
+        assert_eq!(h.unplaced().1, ["p1", "far"]);
+        let mut other = Housed::new(&cells);
+        other.add(points[0], 50.0);
+        h.merge(&other);
+        assert_eq!(h.unplaced(), (5.0, vec!["far".to_string()]));
     }
 }
