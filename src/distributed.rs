@@ -230,6 +230,7 @@ pub fn estimate_from_results(
         &site.population,
         site.neighbourhoods.len(),
         &checked.factors,
+        checked.scenarios.proposed(),
         tables.is_none().then_some(size),
     );
     for f in result_files(results_dir)? {

@@ -161,6 +161,8 @@ fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
         calibration: whole_est.calibration.clone(),
         outline: None,
         outside_offer_t: None,
+        sample_plan: None,
+        memberships: None,
     };
     let a = run::finish(tiled, &mut run::Silent).unwrap();
     let b = run::finish(whole_est, &mut run::Silent).unwrap();

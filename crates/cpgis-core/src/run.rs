@@ -53,6 +53,13 @@ pub struct Estimated {
     /// interventions, t CO2e per year, when the tiles of a distributed run worked it out (summed
     /// exactly, so the bits of [`abatement_t`]'s); `None`: the offsets stage works it out.
     pub outside_offer_t: Option<f64>,
+    /// Which buildings outside the district the neighbourhoods' ranges walk, when a distributed
+    /// run's driver worked it out from the tiles' results; `None`: the uncertainty stage works it
+    /// out from the profiles.
+    pub sample_plan: Option<crate::uncertainty::SamplePlan>,
+    /// The buildings a distributed run's tiles placed in the district, the community and
+    /// outside (`Membership::ALL`'s order); `None`: the community stage counts its own.
+    pub memberships: Option<[usize; 3]>,
 }
 
 /// Everything a full run produced: the estimate, then the community, the offset plan, the
@@ -267,6 +274,8 @@ fn aggregated(
         calibration,
         outline: None,
         outside_offer_t: None,
+        sample_plan: None,
+        memberships: None,
     })
 }
 
@@ -290,6 +299,11 @@ pub struct Gathered {
     pub counts: crate::aggregate::Counts,
     /// The sums of every level, when gathered (not taken from an engine's tables).
     pub sums: Option<crate::aggregate::Sums>,
+    /// Which buildings outside the district the neighbourhoods' ranges walk.
+    pub sample_plan: crate::uncertainty::SamplePlan,
+    /// The buildings the tiles placed in the district, the community and outside, in
+    /// `Membership::ALL`'s order.
+    pub memberships: [usize; 3],
 }
 
 /// Sums added elsewhere (a distributed run's tables) and where they were read from.
@@ -333,6 +347,8 @@ pub fn estimate_from(
         outside_offer_t,
         counts,
         sums: summed,
+        sample_plan,
+        memberships,
     } = gathered;
     // The engine's sums, or those gathered from the results (which count what they sum).
     let sums = match (sums, summed) {
@@ -365,6 +381,8 @@ pub fn estimate_from(
         config, checked, site, profiles, estimates, elsewhere, progress,
     )?;
     e.outside_offer_t = Some(outside_offer_t);
+    e.sample_plan = Some(sample_plan);
+    e.memberships = Some(memberships);
     Ok(e)
 }
 
@@ -384,12 +402,24 @@ pub fn finish(estimated: Estimated, progress: &mut dyn Progress) -> Result<Ran> 
 /// The community of an estimate, delineated by the site file's method.
 pub fn delineate_community(e: &Estimated) -> Result<Community> {
     if let Some(outline) = &e.outline {
-        return Ok(Community::placed(
+        let mut c = Community::placed(
             &e.config.community,
             outline.clone(),
             e.census.extent,
             &e.profiles,
-        ));
+        );
+        if let Some(tiles) = e.memberships {
+            // The tiles placed the buildings with the same function in the same area: a
+            // disagreement is a fault, never averaged away.
+            if c.membership.len() == e.census.buildings.map && c.counts != tiles {
+                return Err(Error::Tool(format!(
+                    "the tiles placed {tiles:?} buildings in the district, the community and outside, the driver {:?}",
+                    c.counts
+                )));
+            }
+            c.counts = tiles;
+        }
+        return Ok(c);
     }
     delineate(
         &e.site,
@@ -457,6 +487,7 @@ pub fn offsets_and_balance(
         enabled,
         &plan,
         &e.config.uncertainty,
+        e.sample_plan.as_ref(),
     );
     Ok((plan, balance))
 }

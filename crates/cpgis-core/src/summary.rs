@@ -328,10 +328,11 @@ fn community_out(ran: &Ran) -> CommunityOut {
             .map(|i| ran.estimated.site.neighbourhoods[*i].id.clone())
             .collect()
     };
-    let mut buildings = BTreeMap::new();
-    for m in &c.membership {
-        *buildings.entry(m.key().to_string()).or_default() += 1;
-    }
+    let buildings: BTreeMap<String, usize> = crate::community::Membership::ALL
+        .iter()
+        .filter(|m| c.count(**m) > 0)
+        .map(|m| (m.key().to_string(), c.count(*m)))
+        .collect();
     CommunityOut {
         method: format!("{:?}", c.method).to_lowercase(),
         distance_m: c.distance_m,

@@ -19,6 +19,7 @@ use crate::estimate::Estimates;
 use crate::kinds::Intervention;
 use crate::offsets::{credits_by_cell_under, OffsetContext, OffsetPlan};
 use crate::preset::{Factors, Preset};
+use crate::profile::Profile;
 
 /// The values drawn unless the site file names others: every emission factor, and the
 /// intensities and rates the largest activities scale with. Values only the profile stage reads
@@ -360,51 +361,126 @@ const SAMPLE_TOTAL: usize = 10_000;
 /// The fewest buildings sampled in a neighbourhood that has them.
 const SAMPLE_MIN: usize = 200;
 
+/// Which buildings outside the district the neighbourhoods' ranges walk: every one, when they
+/// are at most the district's count plus [`NEIGHBOURHOODS_FREE`], else a systematic sample of
+/// each neighbourhood (every k-th of its buildings outside the district, in building order: the
+/// spread over the whole list stratifies it; a random sample was tried and is worse, see
+/// `docs/scale-out.md`). Worked out from each building's index, neighbourhood and place alone, in
+/// any order ([`SamplePlan::of`]), so a driver that reads the buildings tile by tile picks the
+/// sample a run picks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SamplePlan {
+    /// Per neighbourhood, its buildings outside the district, ascending.
+    outside: Vec<Vec<usize>>,
+    /// Per neighbourhood, the proposed t CO2e per year of its buildings outside the district,
+    /// summed exactly, when summed where the buildings were read ([`SamplePlan::with_totals`]).
+    outside_t: Option<Vec<f64>>,
+    /// The sampled buildings, ascending, and how many each neighbourhood gave (`None`: every
+    /// building walked).
+    sampled: Option<(Vec<usize>, Vec<usize>)>,
+}
+
+impl SamplePlan {
+    /// The plan for a map whose district holds `district` buildings and whose neighbourhoods
+    /// hold, outside the district, the buildings `outside[n]` (indices in the site, any order).
+    pub fn of(district: usize, mut outside: Vec<Vec<usize>>) -> SamplePlan {
+        for list in &mut outside {
+            list.sort_unstable();
+        }
+        let others: usize = outside.iter().map(Vec::len).sum();
+        if others <= district + NEIGHBOURHOODS_FREE {
+            return SamplePlan {
+                outside,
+                outside_t: None,
+                sampled: None,
+            };
+        }
+        // Each neighbourhood its share of the total, and at least SAMPLE_MIN or all it has.
+        let (mut sampled, mut taken) = (Vec::new(), Vec::new());
+        for list in &outside {
+            let c = list.len();
+            let share = (SAMPLE_TOTAL as f64 * c as f64 / others as f64).round() as usize;
+            let k = share.max(SAMPLE_MIN).min(c);
+            sampled.extend((0..k).map(|j| list[((j as f64 + 0.5) * c as f64 / k as f64) as usize]));
+            taken.push(k);
+        }
+        sampled.sort_unstable();
+        SamplePlan {
+            outside,
+            outside_t: None,
+            sampled: Some((sampled, taken)),
+        }
+    }
+
+    /// The plan with each neighbourhood's proposed t CO2e per year outside the district, summed
+    /// where the buildings were read (exactly: [`crate::exact`]), in `outside`'s order.
+    pub fn with_totals(mut self, outside_t: Vec<f64>) -> SamplePlan {
+        self.outside_t = Some(outside_t);
+        self
+    }
+
+    /// The plan of profiled buildings in their neighbourhoods (`neighbourhood_of`, per building).
+    fn of_profiles(
+        profiles: &[Profile],
+        neighbourhood_of: &[Option<usize>],
+        n: usize,
+    ) -> SamplePlan {
+        let mut outside: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, p) in profiles.iter().enumerate() {
+            if let (false, Some(h)) = (p.in_district, neighbourhood_of.get(i).copied().flatten()) {
+                outside[h].push(i);
+            }
+        }
+        let district = profiles.iter().filter(|p| p.in_district).count();
+        SamplePlan::of(district, outside)
+    }
+
+    /// Whether building `i` is in the sample (`false` when every building is walked).
+    fn takes(&self, i: usize) -> bool {
+        self.sampled
+            .as_ref()
+            .is_some_and(|(s, _)| s.binary_search(&i).is_ok())
+    }
+}
+
 impl Scope {
-    /// The district's buildings and the other buildings in a neighbourhood: all of them when
-    /// they are at most the district's count plus [`NEIGHBOURHOODS_FREE`], else a sample.
-    fn new(ctx: &OffsetContext, estimates: &Estimates) -> Scope {
+    /// The district's buildings and the other buildings in a neighbourhood, as `plan` says
+    /// (worked out here from the profiles when not given).
+    fn new(ctx: &OffsetContext, estimates: &Estimates, plan: Option<&SamplePlan>) -> Scope {
         let of = &ctx.aggregates.neighbourhood_of;
         let nb = |i: usize| of.get(i).copied().flatten();
         let profiles = &ctx.profiles.buildings;
         let n_nb = ctx.site.neighbourhoods.len();
-        let district = profiles.iter().filter(|p| p.in_district).count();
-        // Per neighbourhood, its buildings outside the district, in order.
-        let mut outside: Vec<Vec<usize>> = vec![Vec::new(); n_nb];
-        for (i, p) in profiles.iter().enumerate() {
-            if let (false, Some(n)) = (p.in_district, nb(i)) {
-                outside[n].push(i);
+        let own;
+        let plan = match plan {
+            Some(p) => p,
+            None => {
+                own = SamplePlan::of_profiles(profiles, of, n_nb);
+                &own
             }
-        }
-        let others: usize = outside.iter().map(Vec::len).sum();
-        let whole = others <= district + NEIGHBOURHOODS_FREE;
-        // Sampled: every k-th building of each neighbourhood, its share of the total.
-        let mut taken_of = vec![false; if whole { 0 } else { profiles.len() }];
-        let sample = (!whole).then(|| {
-            let mut s = Sample {
-                outside_t: vec![0.0; n_nb],
-                count: outside.iter().map(Vec::len).collect(),
-                taken: vec![0; n_nb],
-            };
-            for (n, list) in outside.iter().enumerate() {
-                let c = list.len();
-                let share = (SAMPLE_TOTAL as f64 * c as f64 / others as f64).round() as usize;
-                let k = share.max(SAMPLE_MIN).min(c);
-                for j in 0..k {
-                    taken_of[list[((j as f64 + 0.5) * c as f64 / k as f64) as usize]] = true;
-                }
-                s.taken[n] = k;
-                s.outside_t[n] = list
+        };
+        let whole = plan.sampled.is_none();
+        let sample = plan.sampled.as_ref().map(|(_, taken)| Sample {
+            // Exact sums: the same bits as a driver's, added in the order the tiles come in.
+            outside_t: plan.outside_t.clone().unwrap_or_else(|| {
+                plan.outside
                     .iter()
-                    .map(|&i| estimates.buildings[i].total(estimates.proposed))
-                    .sum();
-            }
-            s
+                    .map(|list| {
+                        let mut t = crate::exact::ExactSum::new();
+                        for &i in list {
+                            t.add(estimates.buildings[i].total(estimates.proposed));
+                        }
+                        t.value()
+                    })
+                    .collect()
+            }),
+            count: plan.outside.iter().map(Vec::len).collect(),
+            taken: taken.clone(),
         });
         let (mut buildings, mut roles) = (Vec::new(), Vec::new());
         for (i, p) in profiles.iter().enumerate() {
             let n = nb(i);
-            let sampled = !p.in_district && !whole && taken_of[i];
+            let sampled = !p.in_district && !whole && plan.takes(i);
             if p.in_district || (n.is_some() && (whole || sampled)) {
                 buildings.push(i);
                 roles.push(Role {
@@ -570,6 +646,7 @@ pub fn monte_carlo(
     enabled: &[Intervention],
     plan: &OffsetPlan,
     spec: &UncertaintySpec,
+    sample: Option<&SamplePlan>,
 ) -> Option<Uncertainty> {
     if spec.draws == 0 {
         return None;
@@ -585,7 +662,7 @@ pub fn monte_carlo(
         .map(|z| z.cells.iter().map(|i| plan.ranked[*i].cell).collect())
         .collect();
     // The district's buildings and those in a neighbourhood, each walked once per evaluation.
-    let scope = Scope::new(ctx, estimates);
+    let scope = Scope::new(ctx, estimates, sample);
     // The factors as they are, then each value nudged: every set evaluated in one walk.
     let mut sets = vec![ctx.factors.clone()];
     let nudged: Vec<Option<(usize, f64)>> = ranges
@@ -738,6 +815,33 @@ mod tests {
         assert!((var - variance(&r)).abs() < 0.01, "{var}");
         assert!((variance(&r) - 7.0 / 18.0).abs() < 1e-12);
         assert!(v.iter().all(|x| (1.0..=4.0).contains(x)));
+    }
+
+    #[test]
+    fn the_sample_is_every_other_building_whatever_order_they_come_in() {
+        // No district building and one neighbourhood of 20,001 buildings outside it: one more
+        // than are walked whole, so 10,000 are sampled, at positions ⌊(j + ½) × 20,001 / 10,000⌋:
+        // 1, 3, 5, … 19,999 (j = 9,999: ⌊19,999.99995⌋), the odd ones.
+        let list: Vec<usize> = (0..20_001).collect();
+        let plan = SamplePlan::of(0, vec![list.clone()]);
+        let odd: Vec<usize> = (0..10_000).map(|j| 2 * j + 1).collect();
+        assert_eq!(plan.sampled, Some((odd, vec![10_000])));
+        assert!(plan.takes(19_999) && !plan.takes(20_000) && !plan.takes(0));
+        // The same buildings read backwards, or in two parts (two tiles), give the same plan.
+        let mut backwards = list.clone();
+        backwards.reverse();
+        assert_eq!(SamplePlan::of(0, vec![backwards]), plan);
+        let mut parts: Vec<usize> = list.iter().copied().filter(|i| i % 3 == 0).collect();
+        parts.extend(list.iter().copied().filter(|i| i % 3 != 0));
+        assert_eq!(SamplePlan::of(0, vec![parts]), plan);
+        // One district building more: all 20,001 are walked.
+        let whole = SamplePlan::of(1, vec![list]);
+        assert!(whole.sampled.is_none() && !whole.takes(1));
+        // Two neighbourhoods of 15,000 and 6,000: their shares of 10,000, 7,143 and 2,857.
+        let two = SamplePlan::of(0, vec![(0..15_000).collect(), (15_000..21_000).collect()]);
+        let (sampled, taken) = two.sampled.unwrap();
+        assert_eq!(taken, [7_143, 2_857]);
+        assert_eq!(sampled.len(), 10_000);
     }
 
     #[test]

@@ -37,6 +37,7 @@ use cpgis_core::profile::residents::Housed;
 use cpgis_core::profile::{NotePart, Profile};
 use cpgis_core::run::Gathered;
 use cpgis_core::site::PopulationCell;
+use cpgis_core::uncertainty::SamplePlan;
 
 /// The columns of t CO2e, in order: `{scenario}_{sector}_t`.
 pub fn emission_columns(scenarios: &Scenarios) -> Vec<String> {
@@ -193,17 +194,27 @@ pub struct Collector<'a> {
     counts: Counts,
     /// The sums of every level, when the engine's tables do not give them.
     sums: Option<SumsBuilder>,
+    /// Per neighbourhood, its buildings outside the district (for the uncertainty's sample) and
+    /// their proposed t CO2e per year, summed exactly.
+    outside: Vec<Vec<usize>>,
+    outside_t: Vec<cpgis_core::exact::ExactSum>,
+    /// The proposed scenario's index.
+    proposed: usize,
+    /// Buildings the tiles placed in the district, the community and outside.
+    memberships: [usize; 3],
 }
 
 impl<'a> Collector<'a> {
     /// A collector for a site whose buildings have these ids, whose population layer has these
-    /// cells, of `neighbourhoods` neighbourhoods, estimated with these factors; it sums every
-    /// level when `sums` gives the estimates' `(scenarios, sectors)`.
+    /// cells, of `neighbourhoods` neighbourhoods, estimated with these factors and `proposed`
+    /// the proposed scenario's index; it sums every level when `sums` gives the estimates'
+    /// `(scenarios, sectors)`.
     pub fn new(
         ids: &'a [&'a str],
         population: &'a [PopulationCell],
         neighbourhoods: usize,
         factors: &'a Factors,
+        proposed: usize,
         sums: Option<(usize, usize)>,
     ) -> Collector<'a> {
         Collector {
@@ -217,6 +228,10 @@ impl<'a> Collector<'a> {
             housed: Housed::new(population),
             counts: Counts::new(neighbourhoods),
             sums: sums.map(|size| SumsBuilder::new(neighbourhoods, size)),
+            outside: vec![Vec::new(); neighbourhoods],
+            outside_t: vec![cpgis_core::exact::ExactSum::new(); neighbourhoods],
+            proposed,
+            memberships: [0; 3],
         }
     }
 
@@ -324,7 +339,21 @@ impl<'a> Collector<'a> {
             if let Some(sums) = &mut self.sums {
                 sums.add(cell, hood, &p, &e);
             }
-            if membership.value(i) == Membership::Outside.key() {
+            if let (false, Some(h)) = (in_district.value(i), hood) {
+                self.outside[h].push(k);
+                self.outside_t[h].add(e.total(self.proposed));
+            }
+            let place = Membership::ALL
+                .into_iter()
+                .find(|m| m.key() == membership.value(i))
+                .ok_or_else(|| {
+                    format!(
+                        "building {k}'s membership `{}` is none of district, community, outside",
+                        membership.value(i)
+                    )
+                })?;
+            self.memberships[place as usize] += 1;
+            if place == Membership::Outside {
                 if offer.is_null(i) {
                     return Err(format!(
                         "building {k} (`{expected}`) lies beyond the community and has no offer"
@@ -363,8 +392,11 @@ impl<'a> Collector<'a> {
             // The offers of the buildings placed beyond the community, summed exactly: the
             // same bits as `cpgis run`'s sum in building order (core `offsets::abatement_t`).
             outside_offer_t: self.outside_offer.value(),
-            counts: self.counts,
             sums: self.sums.map(SumsBuilder::finish),
+            sample_plan: SamplePlan::of(self.counts.district, self.outside)
+                .with_totals(self.outside_t.iter().map(|t| t.value()).collect()),
+            counts: self.counts,
+            memberships: self.memberships,
         };
         Ok((self.out.into_iter().flatten().collect(), gathered))
     }

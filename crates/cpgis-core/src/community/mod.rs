@@ -44,6 +44,13 @@ pub enum Membership {
 }
 
 impl Membership {
+    /// Every place, in order.
+    pub const ALL: [Membership; 3] = [
+        Membership::District,
+        Membership::Community,
+        Membership::Outside,
+    ];
+
     /// The snake_case name used in outputs.
     pub fn key(self) -> &'static str {
         match self {
@@ -81,13 +88,26 @@ pub struct Community {
     pub area_unknown_use: Option<f64>,
     /// Per building.
     pub membership: Vec<Membership>,
+    /// How many buildings of the map have each membership, in [`Membership::ALL`]'s order:
+    /// `membership`'s counts, or the counts of a distributed run's tiles, which placed the
+    /// buildings the driver does not hold.
+    pub counts: [usize; 3],
 }
 
 impl Community {
     /// How many buildings have membership `m`.
     pub fn count(&self, m: Membership) -> usize {
-        self.membership.iter().filter(|x| **x == m).count()
+        self.counts[m as usize]
     }
+}
+
+/// How many of `membership` are of each place, in [`Membership::ALL`]'s order.
+pub fn counts_of(membership: &[Membership]) -> [usize; 3] {
+    let mut counts = [0; 3];
+    for m in membership {
+        counts[*m as usize] += 1;
+    }
+    counts
 }
 
 fn bad(site_file: &std::path::Path, key: &str, problem: &str, hint: &str) -> Error {
@@ -283,6 +303,7 @@ impl Community {
             in_buildings_extent: extent.and_then(|r| crate::site::share_in(&area, r)),
             area_default_floors: member_share(&membership, profiles, Profile::floors_defaulted),
             area_unknown_use: member_share(&membership, profiles, Profile::use_unknown),
+            counts: counts_of(&membership),
             membership,
             area,
         }
