@@ -127,6 +127,42 @@ class SparkGolden(unittest.TestCase):
                 )
                 self.assertEqual(fin, verdict_run)
                 same_files(self, run_dir, tab_dir)
+
+            # The driver holding only the district's, the community's and the buildings the
+            # uncertainty's sample walks (`--hold-all-max 0`), from the 16 tiles' tables: every
+            # layer but the buildings' byte for byte, summary.json the run's but for the note
+            # that says what was held (the neighbourhoods' sampled ranges included), no
+            # buildings layer.
+            held_dir = os.path.join(tmp, "fin_held")
+            held = cpgis(
+                "finish", site, "--prepared", prep, "--results", os.path.join(runs[4][0], "results"),
+                "--tables", os.path.join(runs[4][0], "tables"), "--hold-all-max", "0", "-o", held_dir, "-q",
+            )
+            ran_names = sorted(os.listdir(run_dir))
+            self.assertEqual(sorted(os.listdir(held_dir)), [n for n in ran_names if n != "buildings.geojson"])
+            for name in ran_names:
+                if name in ("buildings.geojson", "summary.json", "report.html"):
+                    continue
+                with open(os.path.join(run_dir, name), "rb") as x, open(os.path.join(held_dir, name), "rb") as y:
+                    self.assertTrue(x.read() == y.read(), f"{name} differs between run and the held finish")
+            with open(os.path.join(run_dir, "summary.json")) as f:
+                ran = json.load(f)
+            with open(os.path.join(held_dir, "summary.json")) as f:
+                kept = json.load(f)
+            note = kept["notes"].pop(0)
+            self.assertTrue(note.startswith("the driver held "), note)
+            held_count = int(note.split()[3])
+            self.assertIn(f"of the map's {N} buildings", note)
+            # Held: the district's and the community's buildings, and the sample (some of it in
+            # the community already), as the run's summary counts them.
+            places = ran["community"]["buildings"]
+            sampled = ran["balance"]["uncertainty"]["neighbourhoods_sampled"]
+            taken = int(sampled.split("a sample of ")[1].split()[0])
+            base = places["district"] + places["community"]
+            self.assertTrue(base <= held_count <= base + taken, (note, places, taken))
+            self.assertLess(held_count, N)
+            self.assertEqual(kept, ran)
+            self.assertEqual(held.replace(f"{len(kept['notes']) + 1} notes", "N notes"), verdict_run.replace(f"{len(ran['notes'])} notes", "N notes"))
             # It takes the tables' figures (a cell's baseline energy doubled in the table is
             # doubled in the grid layer), and refuses tables that do not count the results'
             # buildings (one building fewer in a cell), naming the folder.

@@ -98,6 +98,22 @@ pub fn prepare(
     })
 }
 
+/// Where each building of the results lies, from four columns of every file.
+fn places_of(files: &[PathBuf], neighbourhoods: usize) -> Result<results::Places> {
+    let mut places = results::Places::new(neighbourhoods);
+    for f in files {
+        let file =
+            std::fs::File::open(f).map_err(|e| bad(f, format!("cannot open the results: {e}")))?;
+        let batches =
+            ipc::read_file_columns(std::io::BufReader::new(file), &results::PLACE_COLUMNS)
+                .map_err(|e| bad(f, e))?;
+        for b in &batches {
+            places.add(b).map_err(|e| bad(f, e))?;
+        }
+    }
+    Ok(places)
+}
+
 /// The Arrow IPC files of a results folder (`*.arrow`, any depth), sorted by path.
 fn result_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -123,12 +139,16 @@ fn result_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Reads the site from `prepared` (no input layer is read again), checks it is still the site
 /// file's case (its model, and the inputs' fingerprints), and estimates it from the results in
-/// `results_dir`, with the sums of the engine's `tables` when given (`crate::tables`).
+/// `results_dir`, with the sums of the engine's `tables` when given (`crate::tables`). A map of
+/// more than `hold_all_max` buildings is estimated holding only the district's, the community's
+/// and the buildings the uncertainty walks ([`Estimated::held`]); every figure over the map
+/// comes from what was gathered as the results were read.
 pub fn estimate_from_results(
     config: SiteConfig,
     prepared: &Path,
     results_dir: &Path,
     tables: Option<&Path>,
+    hold_all_max: usize,
     progress: &mut dyn Progress,
 ) -> Result<Estimated> {
     progress.stage("check preset");
@@ -140,21 +160,39 @@ pub fn estimate_from_results(
         .into_iter()
         .map(Path::to_path_buf)
         .collect();
+    let results_files = result_files(results_dir)?;
+    // The neighbourhoods' ranges walk buildings beyond the district's and the community's only
+    // when draws are asked for.
+    let walk = config.uncertainty.draws > 0;
     let (read, now) = std::thread::scope(|s| {
         let now = s.spawn(|| {
             let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
             crate::fingerprint::of(&paths)
         });
-        let read = crate::prepared::read(prepared);
+        let read = || -> Result<_> {
+            let p = crate::prepared::read(prepared)?;
+            // The buildings' places first (four columns of the results): above the limit, only
+            // the district's, the community's and the walked buildings are read and held.
+            let places = places_of(&results_files, p.site.neighbourhoods.len())?;
+            // (A building the results lack, or hold twice, is said when they are read.)
+            let held = (places.buildings() > hold_all_max).then(|| places.held(walk));
+            Ok((p.with_features(held.as_deref())?, held))
+        };
+        let read = read();
         (read, now.join())
     });
     let now = now.map_err(|_| Error::Tool("the inputs' fingerprints failed".into()))?;
-    let crate::prepared::PreparedSite {
-        model: given,
-        mut site,
-        inputs,
-        layers,
-    } = read?;
+    let (
+        crate::prepared::PreparedSite {
+            model: given,
+            mut site,
+            buildings: total,
+            inputs,
+            layers,
+            ..
+        },
+        held,
+    ) = read?;
     let sections =
         crate::prepared::changed_settings(&layers, &crate::prepared::layer_settings(&config));
     if !sections.is_empty() {
@@ -222,18 +260,17 @@ pub fn estimate_from_results(
     }
     progress.stage("read results");
     let expected = results::emission_columns(&checked.scenarios);
-    let ids: Vec<&str> = site.buildings.iter().map(|b| &*b.id).collect();
     // Without the engine's tables, the results' rows are summed as they are read.
     let size = (checked.scenarios.len(), cpgis_core::estimate::SECTORS.len());
     let mut collector = results::Collector::new(
-        &ids,
-        &site.population,
-        site.neighbourhoods.len(),
+        &site,
+        total,
+        held.as_deref(),
         &checked.factors,
         checked.scenarios.proposed(),
         tables.is_none().then_some(size),
     );
-    for f in result_files(results_dir)? {
+    for f in results_files {
         let file = std::fs::File::open(&f)
             .map_err(|e| bad(&f, format!("cannot open the results: {e}")))?;
         // One file at a time: a million buildings' results are over half a gigabyte.
@@ -259,13 +296,23 @@ pub fn estimate_from_results(
         }
         collector.add_file(&batches).map_err(|e| bad(&f, e))?;
     }
-    let (buildings, gathered) = collector.finish().map_err(|e| bad(results_dir, e))?;
-    drop(ids);
+    let (buildings, mut gathered) = collector.finish().map_err(|e| bad(results_dir, e))?;
+    if let Some(held) = &held {
+        // The sample in the held buildings' positions. (Without draws the plan is never read,
+        // and the buildings it names were not held.)
+        if walk {
+            gathered.sample_plan = gathered
+                .sample_plan
+                .in_positions(held)
+                .map_err(|e| bad(results_dir, e))?;
+        }
+    }
     let sums = tables
         .map(|dir| crate::tables::read(dir, &checked.scenarios, site.neighbourhoods.len()))
         .transpose()?;
     let mut estimated =
         run::estimate_from(config, checked, site, buildings, gathered, sums, progress)?;
     estimated.outline = Some(outline);
+    estimated.held = held;
     Ok(estimated)
 }

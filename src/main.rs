@@ -164,6 +164,12 @@ enum Command {
         /// once checked to count them at every level.
         #[arg(long)]
         tables: Option<PathBuf>,
+        /// Hold every building's results when the map has at most this many buildings (then
+        /// the outputs are `run`'s, byte for byte); above, hold only the district's, the
+        /// community's and those the uncertainty walks: the tiles' GeoParquet (`buildings/`) is
+        /// then the buildings layer, and the report's maps draw the grid cells.
+        #[arg(long, value_name = "BUILDINGS", default_value_t = 2_000_000)]
+        hold_all_max: usize,
         #[command(flatten)]
         output: Output,
     },
@@ -560,6 +566,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             prepared,
             results,
             tables,
+            hold_all_max,
             output,
         } => {
             // The layers are read from the prepared folder: the site file's may be elsewhere.
@@ -580,6 +587,7 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                         &prepared,
                         &results,
                         tables.as_deref(),
+                        hold_all_max,
                         stages,
                     )
                 },

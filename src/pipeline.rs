@@ -181,18 +181,26 @@ pub fn write_estimated(
     let community = run::delineate_community(&estimated)?;
     let generation = export::Generation::begin(dir)?;
     let ldir = export::prepare(generation.dir(), format)?;
-    let buildings = {
-        let (estimated, membership, ldir) = (
-            Arc::clone(&estimated),
-            community.membership.clone(),
-            ldir.clone(),
-        );
-        std::thread::Builder::new()
-            .name("cpgis-buildings".into())
-            .spawn(move || export::layers::stage_buildings(&ldir, &estimated, Some(&membership)))
-            .map_err(|e| Error::Tool(format!("cannot start a writing thread: {e}")))?
+    // The buildings layer, unless the driver holds only some buildings (the tiles wrote it).
+    let buildings = match estimated.held {
+        Some(_) => None,
+        None => {
+            let (estimated, membership, ldir) = (
+                Arc::clone(&estimated),
+                community.membership.clone(),
+                ldir.clone(),
+            );
+            Some(
+                std::thread::Builder::new()
+                    .name("cpgis-buildings".into())
+                    .spawn(move || {
+                        export::layers::stage_buildings(&ldir, &estimated, Some(&membership))
+                    })
+                    .map_err(|e| Error::Tool(format!("cannot start a writing thread: {e}")))?,
+            )
+        }
     };
-    let wait = move || export::joined(buildings.join());
+    let wait = move || buildings.map(|b| export::joined(b.join())).transpose();
     let (plan, balance) = match run::offsets_and_balance(&estimated, &community, progress) {
         Ok(r) => r,
         Err(e) => {

@@ -109,15 +109,20 @@ fn bad(file: &Path, problem: String) -> Error {
 pub struct PreparedSite {
     /// `model.json`.
     pub model: Model,
-    /// The site as `prepare` loaded it.
+    /// The site as `prepare` loaded it: every building, or those asked for
+    /// ([`PreparedSite::with_features`]).
     pub site: Site,
+    /// The buildings of the prepared site, all of them (read or not).
+    pub buildings: usize,
     /// The inputs as `prepare` read them.
     pub inputs: Vec<Fingerprint>,
     /// The site file's layer settings as `prepare` read them.
     pub layers: serde_json::Value,
+    dir: PathBuf,
 }
 
-/// Reads the site `prepare` wrote into `dir`, without any input layer.
+/// Reads what `prepare` wrote into `dir` but the features ([`PreparedSite::with_features`]):
+/// the model, the driver's part, the site's boundaries. No input layer is read.
 pub fn read(dir: &Path) -> Result<PreparedSite> {
     let path = |n: &str| -> PathBuf { dir.join(n) };
     let model_path = path("model.json");
@@ -133,18 +138,44 @@ pub fn read(dir: &Path) -> Result<PreparedSite> {
     })?;
     let driver: DriverPart = serde_json::from_str(&text)
         .map_err(|e| bad(&driver_path, format!("not a cpgis driver file: {e}")))?;
-    let shared = model.site().map_err(|e| bad(&model_path, e))?;
-    let features_path = path("features.arrow");
-    let file = std::fs::File::open(&features_path)
-        .map_err(|e| bad(&features_path, format!("cannot open the features: {e}")))?;
-    let mut site = cpgis_tile::features::read_site(std::io::BufReader::new(file), shared)
-        .map_err(|e| bad(&features_path, e))?;
+    let mut site = model.site().map_err(|e| bad(&model_path, e))?;
     site.quality = driver.quality;
     site.context = driver.context;
     Ok(PreparedSite {
         model,
         site,
+        buildings: 0,
         inputs: driver.inputs,
         layers: driver.layers,
+        dir: dir.to_path_buf(),
     })
+}
+
+impl PreparedSite {
+    /// The site with its features from `features.arrow`: every stop and population cell, and
+    /// the buildings of `keep` (site indices, ascending; `None`: all); every building counted.
+    pub fn with_features(self, keep: Option<&[usize]>) -> Result<PreparedSite> {
+        let PreparedSite {
+            model,
+            site,
+            inputs,
+            layers,
+            dir,
+            ..
+        } = self;
+        let features_path = dir.join("features.arrow");
+        let file = std::fs::File::open(&features_path)
+            .map_err(|e| bad(&features_path, format!("cannot open the features: {e}")))?;
+        let (site, buildings) =
+            cpgis_tile::features::read_site(std::io::BufReader::new(file), site, keep)
+                .map_err(|e| bad(&features_path, e))?;
+        Ok(PreparedSite {
+            model,
+            site,
+            buildings,
+            inputs,
+            layers,
+            dir,
+        })
+    }
 }

@@ -295,6 +295,95 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
             .collect();
     assert_eq!(placed, run_placed);
     let count = |m: &str| placed.values().filter(|v| *v == m).count();
+
+    // The driver holding only the district's and the community's buildings (`--hold-all-max
+    // 0`; no uncertainty drawn, so no building beyond them is walked): every figure the same,
+    // the layers but the buildings' byte for byte, no buildings layer, and summary.json the
+    // run's but for the note that says so.
+    let (run0_dir, held_dir) = (tmp.path().join("run0"), tmp.path().join("held"));
+    let no_draws = ["--set", "uncertainty.draws=0"];
+    let r0 = cpgis(
+        &[
+            &[
+                "run",
+                site.to_str().unwrap(),
+                "-o",
+                run0_dir.to_str().unwrap(),
+                "-q",
+            ][..],
+            &no_draws,
+        ]
+        .concat(),
+    );
+    assert_eq!(r0.code, 0, "{}", r0.stderr);
+    let h = cpgis(
+        &[
+            &[
+                "finish",
+                site.to_str().unwrap(),
+                "--prepared",
+                prep.to_str().unwrap(),
+                "--results",
+                results.to_str().unwrap(),
+                "-o",
+                held_dir.to_str().unwrap(),
+                "-q",
+                "--hold-all-max",
+                "0",
+            ][..],
+            &no_draws,
+        ]
+        .concat(),
+    );
+    assert_eq!(h.code, 0, "{}", h.stderr);
+    // The verdict line the same, but for one note more (the one that says what was held).
+    let notes = |line: &str| -> (String, usize) {
+        let (head, tail) = line.rsplit_once("; ").unwrap();
+        (
+            head.to_string(),
+            tail.split(' ').next().unwrap().parse().unwrap(),
+        )
+    };
+    let ((held_line, held_notes), (run_line, run_notes)) = (notes(&h.stdout), notes(&r0.stdout));
+    assert_eq!(held_line, run_line, "the verdict line");
+    assert_eq!(held_notes, run_notes + 1, "{}", h.stdout);
+    let mut held_names: Vec<_> = std::fs::read_dir(&held_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    held_names.sort();
+    let without = |n: &str| {
+        names
+            .iter()
+            .filter(|x| *x != n)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(held_names, without("buildings.geojson"));
+    let same: Vec<_> = without("buildings.geojson")
+        .into_iter()
+        .filter(|n| n != "summary.json" && n != "report.html")
+        .collect();
+    assert!(same.len() >= 5, "{same:?}");
+    assert_same_files(&run0_dir, &held_dir, &same);
+    let summary = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+    };
+    let (ran, mut held) = (summary(&run0_dir), summary(&held_dir));
+    let note = held["notes"].as_array_mut().unwrap().remove(0);
+    let note = note.as_str().unwrap().to_string();
+    // Kamppi's 451 district and 350 community buildings held, of 825 (worked from the run's
+    // layer above: the 24 beyond the community are not held).
+    let kept = count("district") + count("community");
+    assert!(kept < placed.len());
+    assert!(
+        note.starts_with(&format!(
+            "the driver held {kept} of the map's {} buildings",
+            placed.len()
+        )),
+        "{note}"
+    );
+    assert_eq!(ran, held, "summary.json but the note");
     // Kamppi's ring of 1,000 m holds buildings of all three kinds.
     assert!(count("district") > 0 && count("community") > 0 && count("outside") > 0);
 

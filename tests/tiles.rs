@@ -163,6 +163,7 @@ fn tiled_buildings_give_the_whole_runs_totals_zones_and_verdict() {
         outside_offer_t: None,
         sample_plan: None,
         memberships: None,
+        held: None,
     };
     let a = run::finish(tiled, &mut run::Silent).unwrap();
     let b = run::finish(whole_est, &mut run::Silent).unwrap();

@@ -60,6 +60,12 @@ pub struct Estimated {
     /// The buildings a distributed run's tiles placed in the district, the community and
     /// outside (`Membership::ALL`'s order); `None`: the community stage counts its own.
     pub memberships: Option<[usize; 3]>,
+    /// The site index of each building held (`site.buildings`, `profiles`, `estimates` hold
+    /// these alone, in this order), when a distributed run's driver holds only the district's,
+    /// the community's and the buildings the uncertainty walks; `None`: every building is held.
+    /// What the outputs say of every building then comes from what was gathered (census, notes,
+    /// sums, counts), and the buildings layer is the tiles'.
+    pub held: Option<Vec<usize>>,
 }
 
 /// Everything a full run produced: the estimate, then the community, the offset plan, the
@@ -276,6 +282,7 @@ fn aggregated(
         outside_offer_t: None,
         sample_plan: None,
         memberships: None,
+        held: None,
     })
 }
 

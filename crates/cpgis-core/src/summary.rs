@@ -825,6 +825,13 @@ fn default_notes(run: &Estimated, out: &mut Vec<String>) {
 pub fn notes(run: &Estimated) -> Vec<String> {
     let mut out = Vec::new();
     let p = &run.profiles.notes;
+    if let Some(held) = &run.held {
+        out.push(format!(
+            "the driver held {} of the map's {} buildings (the district's, the community's and those the uncertainty walks; `cpgis finish --hold-all-max`): every figure counts them all, but there is no buildings layer here (the tiles wrote it as GeoParquet, `buildings/` beside their results) and the report's maps draw the grid cells",
+            held.len(),
+            run.census.buildings.map
+        ));
+    }
     if run.config.preset_by_location {
         out.push(format!(
             "the site file names no preset: `{}`, chosen by the district's location (name one with preset = \"…\" to choose another)",

@@ -412,6 +412,19 @@ impl SamplePlan {
         }
     }
 
+    /// The buildings outside the district the neighbourhoods' ranges walk: every one in a
+    /// neighbourhood, or the sample; ascending.
+    pub fn walked(&self) -> Vec<usize> {
+        match &self.sampled {
+            Some((sampled, _)) => sampled.clone(),
+            None => {
+                let mut all: Vec<usize> = self.outside.concat();
+                all.sort_unstable();
+                all
+            }
+        }
+    }
+
     /// The plan with each neighbourhood's proposed t CO2e per year outside the district, summed
     /// where the buildings were read (exactly: [`crate::exact`]), in `outside`'s order.
     pub fn with_totals(mut self, outside_t: Vec<f64>) -> SamplePlan {
@@ -435,8 +448,22 @@ impl SamplePlan {
         SamplePlan::of(district, outside)
     }
 
+    /// The plan for buildings held at positions: `held[p]` is the site index of the building at
+    /// position `p` (ascending), and every sampled building is held. The sample speaks in
+    /// positions afterwards; the counts and totals per neighbourhood are unchanged.
+    pub fn in_positions(mut self, held: &[usize]) -> Result<SamplePlan, String> {
+        if let Some((sampled, _)) = &mut self.sampled {
+            for i in sampled.iter_mut() {
+                *i = held
+                    .binary_search(i)
+                    .map_err(|_| format!("sampled building {i} is not held"))?;
+            }
+        }
+        Ok(self)
+    }
+
     /// Whether building `i` is in the sample (`false` when every building is walked).
-    fn takes(&self, i: usize) -> bool {
+    pub fn takes(&self, i: usize) -> bool {
         self.sampled
             .as_ref()
             .is_some_and(|(s, _)| s.binary_search(&i).is_ok())

@@ -374,7 +374,9 @@ fn maps(ran: &Ran, h: &mut String) {
     let e = &ran.estimated;
     let base = base(ran);
     let f = &base.frame;
-    let many = e.census.buildings.map > MAX_DRAWN_BUILDINGS;
+    // Above the limit, or when the driver of a distributed run holds only some buildings, the
+    // grid cells are drawn.
+    let many = e.census.buildings.map > MAX_DRAWN_BUILDINGS || e.held.is_some();
     metered_against_modelled(e, h);
     h.push_str(r#"<h2 id="maps">Maps</h2>"#);
 

@@ -129,7 +129,8 @@ fn by_rank(ranks: usize) -> String {
 
 /// The styles of a full run: `(layer name, style name, QML)`, the first of each layer its
 /// default: buildings by baseline emissions (default) and by PTAL band, grid cells by emissions
-/// per hectare, neighbourhoods and the community as outlines, zones by rank.
+/// per hectare, neighbourhoods and the community as outlines, zones by rank. Without a buildings
+/// layer (a distributed run's driver that holds only some buildings), none for it.
 pub fn styles(ran: &Ran) -> Vec<(String, String, String)> {
     let e = &ran.estimated;
     let totals: Vec<f64> = e.estimates.buildings.iter().map(|b| b.total(0)).collect();
@@ -141,13 +142,17 @@ pub fn styles(ran: &Ran) -> Vec<(String, String, String)> {
     let g = &e.aggregates;
     let per_ha = crate::colour::baseline_per_hectare(g);
     let named = |layer: &str, style: &str, qml: String| (layer.to_string(), style.to_string(), qml);
-    vec![
-        named(
-            "buildings",
-            "baseline emissions",
-            graduated("baseline_co2e_t_yr", &quantile_breaks(&totals, 5), points),
-        ),
-        named("buildings", "PTAL band", by_band(points)),
+    let buildings = e.held.is_none().then(|| {
+        [
+            named(
+                "buildings",
+                "baseline emissions",
+                graduated("baseline_co2e_t_yr", &quantile_breaks(&totals, 5), points),
+            ),
+            named("buildings", "PTAL band", by_band(points)),
+        ]
+    });
+    let others = [
         named(
             "grid",
             "baseline emissions per hectare",
@@ -160,7 +165,8 @@ pub fn styles(ran: &Ran) -> Vec<(String, String, String)> {
         named("neighbourhoods", "outlines", single(None, "#555555")),
         named("community", "outline", single(None, "#3f007d")),
         named("offset_zones", "by rank", by_rank(ran.plan.zones.len())),
-    ]
+    ];
+    buildings.into_iter().flatten().chain(others).collect()
 }
 
 #[cfg(test)]

@@ -239,12 +239,18 @@ pub fn encode(site: &Site) -> Result<Vec<RecordBatch>, String> {
     Ok(out)
 }
 
-/// The whole site of a features file (`features.arrow`, as `cpgis prepare` wrote it) read
-/// back onto `shared` (the model's site without features): every row must come in its kind's
-/// order (`idx` 0, 1, 2, … per kind), so that the site's features are `cpgis run`'s, in its
-/// order. Batches are read a few at a time and decoded in parallel (the attributes' JSON is
-/// most of the work), then appended in file order.
-pub fn read_site<R: std::io::Read + std::io::Seek>(input: R, shared: Site) -> Result<Site, String> {
+/// The site of a features file (`features.arrow`, as `cpgis prepare` wrote it) read back onto
+/// `shared` (the model's site without features), and how many buildings the file holds: every
+/// row must come in its kind's order (`idx` 0, 1, 2, … per kind), so that the site's features
+/// are `cpgis run`'s, in its order. Every stop and population cell, and the buildings of `keep`
+/// (site indices, ascending; `None`: every building): the others are counted, not decoded.
+/// Batches are read a few at a time and decoded in parallel (the attributes' JSON is most of
+/// the work), then appended in file order.
+pub fn read_site<R: std::io::Read + std::io::Seek>(
+    input: R,
+    shared: Site,
+    keep: Option<&[usize]>,
+) -> Result<(Site, usize), String> {
     use rayon::prelude::*;
     let mut reader = arrow_ipc::reader::FileReader::try_new(input, None)
         .map_err(|e| format!("not an Arrow IPC file: {e}"))?;
@@ -258,14 +264,16 @@ pub fn read_site<R: std::io::Read + std::io::Seek>(input: R, shared: Site) -> Re
             .collect::<Result<_, _>>()
             .map_err(|e| e.to_string())?;
         if batches.is_empty() {
-            return Ok(site);
+            return Ok((site, next[BUILDING as usize] as usize));
         }
         for batch in &batches {
             in_order(batch, &mut next)?;
         }
         let parts: Vec<Site> = batches
             .par_iter()
-            .map(|b| decode(std::slice::from_ref(b), empty_like(&site)).map(|d| d.site))
+            .map(|b| {
+                decode_keeping(std::slice::from_ref(b), empty_like(&site), keep).map(|d| d.site)
+            })
             .collect::<Result<_, String>>()?;
         for p in parts {
             site.buildings.extend(p.buildings);
@@ -343,6 +351,15 @@ fn column<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> Result<&'a T, Strin
 /// are sorted by kind and index first; a row that does not decode is an error naming its kind
 /// and index.
 pub fn decode(batches: &[RecordBatch], shared: Site) -> Result<Decoded, String> {
+    decode_keeping(batches, shared, None)
+}
+
+/// [`decode`], of the buildings only those of `keep` (site indices, ascending; `None`: all).
+fn decode_keeping(
+    batches: &[RecordBatch],
+    shared: Site,
+    keep: Option<&[usize]>,
+) -> Result<Decoded, String> {
     struct In<'a> {
         kind: u8,
         idx: u64,
@@ -364,6 +381,10 @@ pub fn decode(batches: &[RecordBatch], shared: Site) -> Result<Decoded, String> 
                 return Err(format!(
                     "row {i} of a batch has an empty kind, idx, wkb or attrs"
                 ));
+            }
+            let held = |k: &[usize]| k.binary_search(&(idx.value(i) as usize)).is_ok();
+            if kind.value(i) == BUILDING && keep.is_some_and(|k| !held(k)) {
+                continue;
             }
             rows.push(In {
                 kind: kind.value(i),

@@ -39,3 +39,28 @@ pub fn write_stream<W: Write>(out: W, batch: &RecordBatch) -> Result<(), String>
     w.write(batch).map_err(|e| e.to_string())?;
     w.finish().map_err(|e| e.to_string())
 }
+
+/// The named columns of every batch of an Arrow IPC file (the others are not decoded).
+pub fn read_file_columns<R: Read + std::io::Seek>(
+    mut input: R,
+    names: &[&str],
+) -> Result<Vec<RecordBatch>, String> {
+    let schema = FileReader::try_new(&mut input, None)
+        .map_err(|e| format!("not an Arrow IPC file: {e}"))?
+        .schema();
+    let projection = names
+        .iter()
+        .map(|n| {
+            schema
+                .index_of(n)
+                .map_err(|_| format!("the file has no `{n}` column"))
+        })
+        .collect::<Result<Vec<usize>, String>>()?;
+    input
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| e.to_string())?;
+    FileReader::try_new(input, Some(projection))
+        .map_err(|e| format!("not an Arrow IPC file: {e}"))?
+        .map(|b| b.map_err(|e| e.to_string()))
+        .collect()
+}

@@ -36,7 +36,7 @@ use cpgis_core::preset::Factors;
 use cpgis_core::profile::residents::Housed;
 use cpgis_core::profile::{NotePart, Profile};
 use cpgis_core::run::Gathered;
-use cpgis_core::site::PopulationCell;
+use cpgis_core::site::Site;
 use cpgis_core::uncertainty::SamplePlan;
 
 /// The columns of t CO2e, in order: `{scenario}_{sector}_t`.
@@ -181,9 +181,17 @@ pub fn with_notes(batch: RecordBatch, notes: &NotePart) -> Result<RecordBatch, S
 /// are added one at a time, so the caller can drop each after it is read. What the outputs
 /// count over every building is gathered as the rows come, in any order ([`Gathered`]).
 pub struct Collector<'a> {
-    ids: &'a [&'a str],
+    /// The ids of the buildings whose results are kept, in `out`'s order.
+    ids: Vec<&'a str>,
+    /// The buildings of the site, all of them.
+    total: usize,
     factors: &'a Factors,
+    /// The buildings whose profile and estimate are kept (site indices, ascending; `None`:
+    /// every one), and theirs, in that order.
+    keep: Option<&'a [usize]>,
     out: Vec<Option<(Profile, BuildingEstimate)>>,
+    /// Per building of the site: read already.
+    seen: Vec<bool>,
     /// The offers of the buildings the tiles placed beyond the community, summed exactly.
     outside_offer: cpgis_core::exact::ExactSum,
     /// The tiles' parts of the profile notes, merged.
@@ -205,22 +213,27 @@ pub struct Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    /// A collector for a site whose buildings have these ids, whose population layer has these
-    /// cells, of `neighbourhoods` neighbourhoods, estimated with these factors and `proposed`
-    /// the proposed scenario's index; it sums every level when `sums` gives the estimates'
-    /// `(scenarios, sectors)`.
+    /// A collector for a site of `total` buildings, of which `site` holds those whose results
+    /// are kept (every one, or those of `keep`: site indices, ascending), estimated with these
+    /// factors and `proposed` the proposed scenario's index; it sums every level when `sums`
+    /// gives the estimates' `(scenarios, sectors)`.
     pub fn new(
-        ids: &'a [&'a str],
-        population: &'a [PopulationCell],
-        neighbourhoods: usize,
+        site: &'a Site,
+        total: usize,
+        keep: Option<&'a [usize]>,
         factors: &'a Factors,
         proposed: usize,
         sums: Option<(usize, usize)>,
     ) -> Collector<'a> {
+        let (population, neighbourhoods) = (&site.population, site.neighbourhoods.len());
+        let ids: Vec<&str> = site.buildings.iter().map(|b| &*b.id).collect();
         Collector {
-            ids,
-            factors,
             out: vec![None; ids.len()],
+            ids,
+            total,
+            factors,
+            keep,
+            seen: vec![false; total],
             outside_offer: cpgis_core::exact::ExactSum::new(),
             notes: NotePart::default(),
             census: Census::default(),
@@ -305,23 +318,32 @@ impl<'a> Collector<'a> {
                 ));
             }
             let k = idx.value(i) as usize;
-            let Some(expected) = self.ids.get(k) else {
+            if k >= self.total {
                 return Err(format!(
                     "building index {k} is beyond the site's {} buildings",
-                    self.ids.len()
+                    self.total
                 ));
+            }
+            let slot = match self.keep {
+                None => Some(k),
+                Some(keep) => keep.binary_search(&k).ok(),
             };
-            if id.value(i) != *expected {
+            let given = id.value(i);
+            // The ids of the buildings kept are checked against the site's (every building's
+            // when every building is kept).
+            if let Some(expected) = slot.and_then(|s| self.ids.get(s)) {
+                if given != *expected {
+                    return Err(format!(
+                        "building {k} is `{given}` in the results, `{expected}` in the site"
+                    ));
+                }
+            }
+            if self.seen[k] {
                 return Err(format!(
-                    "building {k} is `{}` in the results, `{expected}` in the site",
-                    id.value(i)
+                    "building {k} (`{given}`) comes twice: two tiles computed it"
                 ));
             }
-            if self.out[k].is_some() {
-                return Err(format!(
-                    "building {k} (`{expected}`) comes twice: two tiles computed it"
-                ));
-            }
+            self.seen[k] = true;
             let p: Profile = postcard::from_bytes(profile.value(i))
                 .map_err(|e| format!("building {k}'s profile: {e}"))?;
             let e: BuildingEstimate = postcard::from_bytes(estimate.value(i))
@@ -356,29 +378,34 @@ impl<'a> Collector<'a> {
             if place == Membership::Outside {
                 if offer.is_null(i) {
                     return Err(format!(
-                        "building {k} (`{expected}`) lies beyond the community and has no offer"
+                        "building {k} (`{given}`) lies beyond the community and has no offer"
                     ));
                 }
                 self.outside_offer.add(offer.value(i));
             }
-            self.out[k] = Some((p, e));
+            if let Some(s) = slot {
+                self.out[s] = Some((p, e));
+            }
         }
         Ok(())
     }
 
-    /// Every building's profile and estimate, in index order, and what was gathered over them;
-    /// an error when some have none.
+    /// The kept buildings' profiles and estimates (every building's, or those of `keep`), in
+    /// index order, and what was gathered over all of them; an error when some have none.
     pub fn finish(self) -> Result<(Vec<(Profile, BuildingEstimate)>, Gathered), String> {
-        let missing: Vec<&str> = self
-            .out
+        let missing: Vec<String> = self
+            .seen
             .iter()
-            .zip(self.ids)
-            .filter(|(o, _)| o.is_none())
-            .map(|(_, id)| *id)
+            .enumerate()
+            .filter(|(_, seen)| !**seen)
+            .map(|(k, _)| match self.keep {
+                None => self.ids[k].to_string(),
+                Some(_) => format!("index {k}"),
+            })
             .take(5)
             .collect();
         if !missing.is_empty() {
-            let n = self.out.iter().filter(|o| o.is_none()).count();
+            let n = self.seen.iter().filter(|s| !**s).count();
             return Err(format!(
                 "{n} buildings have no result (no tile computed them), e.g. {}",
                 missing.join(", ")
@@ -399,5 +426,91 @@ impl<'a> Collector<'a> {
             memberships: self.memberships,
         };
         Ok((self.out.into_iter().flatten().collect(), gathered))
+    }
+}
+
+/// The columns [`Places`] reads: 17 bytes a building and the place's name.
+pub const PLACE_COLUMNS: [&str; 4] = ["idx", "in_district", "neighbourhood", "membership"];
+
+/// Where each building of the results lies (district, community, neighbourhood), read first
+/// and alone ([`PLACE_COLUMNS`]), so the driver knows which buildings to hold before it decodes
+/// any profile: the district's, the community's, and those the neighbourhoods' ranges walk
+/// (core `uncertainty::SamplePlan`).
+pub struct Places {
+    buildings: usize,
+    held: Vec<usize>,
+    outside: Vec<Vec<usize>>,
+    district: usize,
+}
+
+impl Places {
+    /// No building yet, for a site of `neighbourhoods` neighbourhoods.
+    pub fn new(neighbourhoods: usize) -> Places {
+        Places {
+            buildings: 0,
+            held: Vec::new(),
+            outside: vec![Vec::new(); neighbourhoods],
+            district: 0,
+        }
+    }
+
+    /// Reads a batch of [`PLACE_COLUMNS`].
+    pub fn add(&mut self, b: &RecordBatch) -> Result<(), String> {
+        let col = |name: &str| {
+            b.column_by_name(name)
+                .ok_or_else(|| format!("the results have no `{name}` column"))
+        };
+        let idx = col("idx")?
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or("`idx` is not uint64")?;
+        let in_district = col("in_district")?
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .ok_or("`in_district` is not bool")?;
+        let hood = col("neighbourhood")?
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .ok_or("`neighbourhood` is not int64")?;
+        let place = col("membership")?
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or("`membership` is not utf8")?;
+        self.buildings += b.num_rows();
+        for i in 0..b.num_rows() {
+            let k = idx.value(i) as usize;
+            if place.value(i) != Membership::Outside.key() {
+                self.held.push(k);
+            }
+            if in_district.value(i) {
+                self.district += 1;
+            } else if let Ok(h) = usize::try_from(hood.value(i)) {
+                let n = self.outside.len();
+                self.outside
+                    .get_mut(h)
+                    .ok_or_else(|| {
+                        format!("building {k}: neighbourhood {h} where the site has {n}")
+                    })?
+                    .push(k);
+            }
+        }
+        Ok(())
+    }
+
+    /// The buildings read (rows).
+    pub fn buildings(&self) -> usize {
+        self.buildings
+    }
+
+    /// The buildings to hold, ascending: the district's, the community's and, when the
+    /// uncertainty is drawn (`walk`), those its neighbourhoods' ranges walk.
+    pub fn held(self, walk: bool) -> Vec<usize> {
+        let mut held = self.held;
+        if walk {
+            held.extend(SamplePlan::of(self.district, self.outside).walked());
+        }
+        held.sort_unstable();
+        held.dedup();
+        held
     }
 }

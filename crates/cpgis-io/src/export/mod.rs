@@ -133,7 +133,7 @@ pub fn write_run_with(
     dir: &Path,
     ran: &Ran,
     format: Format,
-    buildings: impl FnOnce() -> Result<atomic::Staged>,
+    buildings: impl FnOnce() -> Result<Option<atomic::Staged>>,
     report: &(dyn Fn(&Ran) -> String + Sync),
     styles: &dyn Fn(&Ran) -> Vec<gpkg::Style>,
 ) -> Result<Vec<PathBuf>> {
@@ -173,14 +173,13 @@ pub fn write_run_with(
     let buildings = buildings();
     let ([grid, neighbourhoods, community, zones], stops, summary, report, balance) = rest?;
     let opportunities = opportunities?;
-    let mut layers = vec![
-        buildings?.commit()?,
-        grid,
-        neighbourhoods,
-        community,
-        opportunities,
-        zones,
-    ];
+    // No buildings layer when a distributed run's driver holds only some buildings: the
+    // tiles wrote it (`run::Estimated::held`).
+    let mut layers = match buildings? {
+        Some(b) => vec![b.commit()?],
+        None => Vec::new(),
+    };
+    layers.extend([grid, neighbourhoods, community, opportunities, zones]);
     layers.extend(stops);
     let styles = if matches!(format, Format::Gpkg | Format::Both) {
         styles(ran)
