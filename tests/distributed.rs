@@ -378,7 +378,7 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
     assert!(kept < placed.len());
     assert!(
         note.starts_with(&format!(
-            "the driver held {kept} of the map's {} buildings",
+            "the driver held {kept} of the map's {} buildings (the district's, the community's;",
             placed.len()
         )),
         "{note}"

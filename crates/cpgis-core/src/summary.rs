@@ -826,8 +826,13 @@ pub fn notes(run: &Estimated) -> Vec<String> {
     let mut out = Vec::new();
     let p = &run.profiles.notes;
     if let Some(held) = &run.held {
+        let walked = if run.config.uncertainty.draws > 0 {
+            " and those the uncertainty walks"
+        } else {
+            ""
+        };
         out.push(format!(
-            "the driver held {} of the map's {} buildings (the district's, the community's and those the uncertainty walks; `cpgis finish --hold-all-max`): every figure counts them all, but there is no buildings layer here (the tiles wrote it as GeoParquet, `buildings/` beside their results) and the report's maps draw the grid cells",
+            "the driver held {} of the map's {} buildings (the district's, the community's{walked}; `cpgis finish --hold-all-max`): every figure counts them all, but there is no buildings layer here (the tiles wrote it as GeoParquet, `buildings/` beside their results) and the report's maps draw the grid cells",
             held.len(),
             run.census.buildings.map
         ));
