@@ -556,6 +556,43 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         bare.stderr
     );
 
+    // A building the tiles placed elsewhere than the driver does (one `outside` row relabelled
+    // `community`): a fault, refused (exit 1), not averaged into the counts by place.
+    let relabelled = tmp.path().join("results4");
+    let mut done = false;
+    for (x, y) in tiles.keys() {
+        let name = format!("tile_{x}_{y}.arrow");
+        let t = ipc::read_file(std::fs::File::open(results.join(&name)).unwrap())
+            .unwrap()
+            .remove(0);
+        let places = column::<StringArray>(&t, "membership");
+        let t = match (done, places.iter().position(|p| p == Some("outside"))) {
+            (false, Some(row)) => {
+                done = true;
+                let mut values: Vec<String> =
+                    places.iter().map(|p| p.unwrap().to_string()).collect();
+                values[row] = "community".into();
+                let mut columns = t.columns().to_vec();
+                columns[t.schema().index_of("membership").unwrap()] =
+                    Arc::new(StringArray::from(values));
+                RecordBatch::try_new(t.schema(), columns).unwrap()
+            }
+            _ => t,
+        };
+        write_results(&relabelled, &name, &t);
+    }
+    assert!(done, "a tile has a building beyond the community");
+    let moved = finish_quietly(&site, &prep, &relabelled, &tmp.path().join("x5"));
+    assert_eq!(moved.code, 1, "{}", moved.stderr);
+    assert!(
+        moved.stderr.contains("the tiles placed")
+            && moved
+                .stderr
+                .contains("in the district, the community and outside"),
+        "{}",
+        moved.stderr
+    );
+
     // The case changed since it was prepared: another margin is another model.
     let mut changed = args(&tmp.path().join("x3"));
     changed.extend(["--set".into(), "scenario.proposed.car_share=0.05".into()]);
