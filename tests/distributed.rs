@@ -176,7 +176,18 @@ fn prepare(site: &Path, dir: &Path) -> (Vec<RecordBatch>, serde_json::Value) {
 
 /// `cpgis finish -q` of `site` from the prepared folder and the results, into `out`.
 fn finish_quietly(site: &Path, prep: &Path, results: &Path, out: &Path) -> common::Run {
-    cpgis(&[
+    finish_quietly_with(site, prep, results, out, &[])
+}
+
+/// [`finish_quietly`] with more arguments.
+fn finish_quietly_with(
+    site: &Path,
+    prep: &Path,
+    results: &Path,
+    out: &Path,
+    more: &[&str],
+) -> common::Run {
+    let args = [
         "finish",
         site.to_str().unwrap(),
         "--prepared",
@@ -186,7 +197,8 @@ fn finish_quietly(site: &Path, prep: &Path, results: &Path, out: &Path) -> commo
         "-o",
         out.to_str().unwrap(),
         "-q",
-    ])
+    ];
+    cpgis(&[&args[..], more].concat())
 }
 
 /// `cpgis run -q` of `site` into `out`, which must succeed.
@@ -316,24 +328,12 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         .concat(),
     );
     assert_eq!(r0.code, 0, "{}", r0.stderr);
-    let h = cpgis(
-        &[
-            &[
-                "finish",
-                site.to_str().unwrap(),
-                "--prepared",
-                prep.to_str().unwrap(),
-                "--results",
-                results.to_str().unwrap(),
-                "-o",
-                held_dir.to_str().unwrap(),
-                "-q",
-                "--hold-all-max",
-                "0",
-            ][..],
-            &no_draws,
-        ]
-        .concat(),
+    let h = finish_quietly_with(
+        &site,
+        &prep,
+        &results,
+        &held_dir,
+        &[&["--hold-all-max", "0"][..], &no_draws].concat(),
     );
     assert_eq!(h.code, 0, "{}", h.stderr);
     // The verdict line the same, but for one note more (the one that says what was held).

@@ -162,6 +162,15 @@ pub fn batch(rows: &[Row], scenarios: &Scenarios) -> Result<RecordBatch, String>
     RecordBatch::try_new(schema(scenarios), columns).map_err(|e| e.to_string())
 }
 
+/// A results batch's column `name`, of type `T`.
+fn column<'a, T: 'static>(b: &'a RecordBatch, name: &str) -> Result<&'a T, String> {
+    b.column_by_name(name)
+        .ok_or_else(|| format!("the results have no `{name}` column"))?
+        .as_any()
+        .downcast_ref::<T>()
+        .ok_or_else(|| format!("the results' `{name}` column has the wrong type"))
+}
+
 /// The key of a results schema's metadata that carries the tile's part of the profile notes
 /// (core `profile::NotePart`, as JSON): the lists and counts of the tile's own buildings,
 /// tallied where their attributes are, so that the driver need not hold them.
@@ -272,45 +281,17 @@ impl<'a> Collector<'a> {
 
     /// Reads one batch of results.
     pub fn add(&mut self, b: &RecordBatch) -> Result<(), String> {
-        let col = |name: &str| {
-            b.column_by_name(name)
-                .ok_or_else(|| format!("the results have no `{name}` column"))
-        };
-        let idx = col("idx")?
-            .as_any()
-            .downcast_ref::<UInt64Array>()
-            .ok_or("`idx` is not uint64")?;
-        let strings = |name: &str| -> Result<&StringArray, String> {
-            col(name)?
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| format!("`{name}` is not utf8"))
-        };
-        let bytes = |name: &str| -> Result<&BinaryArray, String> {
-            col(name)?
-                .as_any()
-                .downcast_ref::<BinaryArray>()
-                .ok_or_else(|| format!("`{name}` is not binary"))
-        };
-        let (id, profile, estimate) = (strings("id")?, bytes("profile")?, bytes("estimate")?);
-        let wkb = bytes("wkb")?;
-        let ints = |name: &str| -> Result<&Int64Array, String> {
-            col(name)?
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .ok_or_else(|| format!("`{name}` is not int64"))
-        };
-        let (cell_i, cell_j, neighbourhood) =
-            (ints("cell_i")?, ints("cell_j")?, ints("neighbourhood")?);
-        let in_district = col("in_district")?
-            .as_any()
-            .downcast_ref::<BooleanArray>()
-            .ok_or("`in_district` is not bool")?;
-        let membership = strings("membership")?;
-        let offer = col("offer_t_yr")?
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .ok_or("`offer_t_yr` is not float64")?;
+        let idx = column::<UInt64Array>(b, "idx")?;
+        let id = column::<StringArray>(b, "id")?;
+        let membership = column::<StringArray>(b, "membership")?;
+        let profile = column::<BinaryArray>(b, "profile")?;
+        let estimate = column::<BinaryArray>(b, "estimate")?;
+        let wkb = column::<BinaryArray>(b, "wkb")?;
+        let cell_i = column::<Int64Array>(b, "cell_i")?;
+        let cell_j = column::<Int64Array>(b, "cell_j")?;
+        let neighbourhood = column::<Int64Array>(b, "neighbourhood")?;
+        let in_district = column::<BooleanArray>(b, "in_district")?;
+        let offer = column::<Float64Array>(b, "offer_t_yr")?;
         for i in 0..b.num_rows() {
             if idx.is_null(i) || profile.is_null(i) || estimate.is_null(i) {
                 return Err(format!(
@@ -456,26 +437,10 @@ impl Places {
 
     /// Reads a batch of [`PLACE_COLUMNS`].
     pub fn add(&mut self, b: &RecordBatch) -> Result<(), String> {
-        let col = |name: &str| {
-            b.column_by_name(name)
-                .ok_or_else(|| format!("the results have no `{name}` column"))
-        };
-        let idx = col("idx")?
-            .as_any()
-            .downcast_ref::<UInt64Array>()
-            .ok_or("`idx` is not uint64")?;
-        let in_district = col("in_district")?
-            .as_any()
-            .downcast_ref::<BooleanArray>()
-            .ok_or("`in_district` is not bool")?;
-        let hood = col("neighbourhood")?
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .ok_or("`neighbourhood` is not int64")?;
-        let place = col("membership")?
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .ok_or("`membership` is not utf8")?;
+        let idx = column::<UInt64Array>(b, "idx")?;
+        let in_district = column::<BooleanArray>(b, "in_district")?;
+        let hood = column::<Int64Array>(b, "neighbourhood")?;
+        let place = column::<StringArray>(b, "membership")?;
         self.buildings += b.num_rows();
         for i in 0..b.num_rows() {
             let k = idx.value(i) as usize;
