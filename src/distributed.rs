@@ -40,15 +40,8 @@ fn bad(file: &Path, problem: String) -> Error {
     }
 }
 
-/// Writes `features.arrow` and `model.json` for `config` into `dir`, tiles of `tile_m` with a
-/// halo of `halo_m` (checked: at least the rail catchment of 960 m).
-pub fn prepare(
-    config: SiteConfig,
-    dir: &Path,
-    tile_m: f64,
-    halo_m: f64,
-    progress: &mut dyn Progress,
-) -> Result<Prepared> {
+/// Refuses a tile side that is not a positive length, or a halo short of the rail catchment.
+pub fn check_tiling(tile_m: f64, halo_m: f64) -> Result<()> {
     if !(tile_m.is_finite() && tile_m > 0.0) {
         return Err(Error::Argument(format!(
             "--tile-m {tile_m}: a tile's side must be a positive number of metres"
@@ -59,18 +52,45 @@ pub fn prepare(
             "--halo-m {halo_m}: the halo must reach at least the rail catchment, 960 m, for every building to see the stops it sees on one machine"
         )));
     }
+    Ok(())
+}
+
+/// Writes `features.arrow` and `model.json` for `config` into `dir`, tiles of `tile_m` with a
+/// halo of `halo_m` (checked: at least the rail catchment of 960 m).
+pub fn prepare(
+    config: SiteConfig,
+    dir: &Path,
+    tile_m: f64,
+    halo_m: f64,
+    progress: &mut dyn Progress,
+) -> Result<Prepared> {
+    check_tiling(tile_m, halo_m)?;
     let (config, checked, site) = crate::pipeline::load_site_with(config, progress)?;
-    progress.stage("write features");
     let model = Model::of(&config, &checked, &site, tile_m, halo_m)?;
-    let batches = features::encode(&site).map_err(Error::Tool)?;
-    let json = serde_json::to_string_pretty(&model)
+    write_prepared(&config, &site, &model, dir, None, progress)
+}
+
+/// Writes the prepared folder: `features.arrow` (the site's features), `model.json`,
+/// `driver.json` and, when the buildings were read on the engine (`numbering`; the site then
+/// holds none), `buildings.json`, as one generation.
+pub fn write_prepared(
+    config: &SiteConfig,
+    site: &cpgis_core::site::Site,
+    model: &Model,
+    dir: &Path,
+    numbering: Option<&crate::prepare_engine::Numbering>,
+    progress: &mut dyn Progress,
+) -> Result<Prepared> {
+    progress.stage("write features");
+    let batches = features::encode(site).map_err(Error::Tool)?;
+    let json = serde_json::to_string_pretty(model)
         .map_err(|e| Error::Tool(format!("cannot write the model: {e}")))?;
     progress.stage("fingerprint inputs");
     let driver =
-        crate::prepared::DriverPart::of(&config, &site, &crate::pipeline::input_files(&config));
+        crate::prepared::DriverPart::of(config, site, &crate::pipeline::input_files(config));
     let driver = serde_json::to_string(&driver)
         .map_err(|e| Error::Tool(format!("cannot write the driver's part: {e}")))?;
-    // The three files one generation: the folder holds the previous set or this one, never a
+    // The files one generation: the folder holds the previous set or this one, never a
     // model beside features it was not made with (they had been renamed in one after the other).
     let generation =
         cpgis_io::export::Generation::begin_for(dir, &cpgis_io::export::atomic::PREPARED_NAMES)?;
@@ -84,6 +104,14 @@ pub fn prepare(
     write_atomic(&generation.dir().join(crate::prepared::NAME), |w| {
         w.write_all(driver.as_bytes())
     })?;
+    if let Some(n) = numbering {
+        let text = serde_json::to_string(n)
+            .map_err(|e| Error::Tool(format!("cannot write the numbering: {e}")))?;
+        write_atomic(
+            &generation.dir().join(crate::prepare_engine::NUMBERING),
+            |w| w.write_all(text.as_bytes()),
+        )?;
+    }
     generation.commit()?;
     let (features_path, model_path) = (dir.join("features.arrow"), dir.join("model.json"));
     Ok(Prepared {
@@ -91,7 +119,7 @@ pub fn prepare(
         model: model_path,
         driver: dir.join(crate::prepared::NAME),
         counts: [
-            site.buildings.len(),
+            numbering.map_or(site.buildings.len(), |n| n.buildings),
             site.stops.len(),
             site.population.len(),
         ],

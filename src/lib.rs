@@ -29,6 +29,7 @@ pub mod fingerprint;
 pub mod init;
 pub mod inspect;
 pub mod pipeline;
+pub mod prepare_engine;
 pub mod prepared;
 pub mod synth;
 pub mod tables;

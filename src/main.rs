@@ -47,6 +47,17 @@ struct Cli {
 }
 
 /// Output format of the layers.
+/// A step of `prepare-part`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PartStep {
+    /// Each numeric field's survey of the part.
+    Survey,
+    /// The part's buildings, under the formats every part's surveys decide.
+    Read,
+    /// The part's buildings numbered in the site.
+    Number,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
     /// One GeoJSON file per layer.
@@ -147,6 +158,38 @@ enum Command {
         /// Set a site-file key, as for `run` (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Plan the buildings to be read on the engine's workers (one GeoParquet layer, by its
+        /// row groups: `prepare-part`), the rest read here; then `--complete`.
+        #[arg(long, conflicts_with = "complete")]
+        buildings_on_engine: bool,
+        /// Rows a part of the buildings layer holds at most (whole row groups).
+        #[arg(long, default_value_t = 200_000, value_name = "ROWS")]
+        rows_per_part: u64,
+        /// Once every part is read (`prepare-part --step read`): load the rest of the site and
+        /// write the prepared folder, the buildings' report merged from the parts.
+        #[arg(long)]
+        complete: bool,
+        /// The engine's duplicates (keys and ids more than one building holds, with their
+        /// buildings); without it, `--complete` groups the parts' keys itself.
+        #[arg(long, requires = "complete", value_name = "FILE")]
+        duplicates: Option<PathBuf>,
+    },
+    /// One part of a buildings layer read on an engine's worker (see `prepare
+    /// --buildings-on-engine`): `survey` (its numbers' formats), `read` (its buildings, once
+    /// every part is surveyed), `number` (its buildings numbered in the site, after
+    /// `prepare --complete`).
+    PreparePart {
+        /// The site file (.toml).
+        site: PathBuf,
+        /// The prepared folder.
+        #[arg(long)]
+        prepared: PathBuf,
+        /// The part's number (from 0).
+        #[arg(long)]
+        part: usize,
+        /// survey, read or number.
+        #[arg(long, value_enum)]
+        step: PartStep,
     },
     /// Finish a distributed run: read the tiles' per-building results and carry on as `run`
     /// does (community, offsets, balance, every output).
@@ -547,9 +590,28 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             tile_m,
             halo_m,
             set,
+            buildings_on_engine,
+            rows_per_part,
+            complete,
+            duplicates,
         } => {
             let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &set)?;
-            let p = cpgis::distributed::prepare(config, &out, tile_m, halo_m, &mut stages)?;
+            if buildings_on_engine {
+                let plan = cpgis::prepare_engine::plan(&config, &out, tile_m, halo_m, rows_per_part)?;
+                stages.done();
+                sayln!(
+                    "planned {} parts of the buildings layer ({} rows) in {}; read them on the engine (cpgis prepare-part), then cpgis prepare --complete",
+                    plan.parts.len(),
+                    plan.parts.iter().map(|p| p.rows).sum::<u64>(),
+                    out.join(cpgis::prepare_engine::ENGINE_DIR).join("plan.json").display()
+                );
+                return Ok(());
+            }
+            let p = if complete {
+                cpgis::prepare_engine::complete(config, &out, duplicates.as_deref(), &mut stages)?
+            } else {
+                cpgis::distributed::prepare(config, &out, tile_m, halo_m, &mut stages)?
+            };
             stages.done();
             sayln!(
                 "wrote {} ({} buildings, {} stops, {} population cells), {} and {}",
@@ -560,6 +622,33 @@ fn run(cli: Cli) -> cpgis::Result<()> {
                 p.model.display(),
                 p.driver.display()
             );
+        }
+        Command::PreparePart {
+            site,
+            prepared,
+            part,
+            step,
+        } => {
+            match step {
+                PartStep::Survey | PartStep::Read => {
+                    let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &[])?;
+                    if step == PartStep::Survey {
+                        cpgis::prepare_engine::survey(&config, &prepared, part)?;
+                        sayln!("surveyed part {part}");
+                    } else {
+                        let r = cpgis::prepare_engine::read(&config, &prepared, part)?;
+                        sayln!(
+                            "read part {part}: {} features, {} buildings",
+                            r.quality.read,
+                            r.buildings
+                        );
+                    }
+                }
+                PartStep::Number => {
+                    let n = cpgis::prepare_engine::number(&prepared, part)?;
+                    sayln!("numbered part {part}: {n} buildings");
+                }
+            }
         }
         Command::Finish {
             site,

@@ -164,11 +164,45 @@ impl PreparedSite {
             ..
         } = self;
         let features_path = dir.join("features.arrow");
-        let file = std::fs::File::open(&features_path)
-            .map_err(|e| bad(&features_path, format!("cannot open the features: {e}")))?;
-        let (site, buildings) =
-            cpgis_tile::features::read_site(std::io::BufReader::new(file), site, keep)
-                .map_err(|e| bad(&features_path, e))?;
+        let open = |path: &Path| {
+            std::fs::File::open(path)
+                .map(std::io::BufReader::new)
+                .map_err(|e| bad(path, format!("cannot open the features: {e}")))
+        };
+        let mut reading = cpgis_tile::features::SiteReading::new(site);
+        reading
+            .add(open(&features_path)?, keep)
+            .map_err(|e| bad(&features_path, e))?;
+        // Buildings read on the engine: the numbered parts, in order, after the features.
+        let numbering_path = dir.join(crate::prepare_engine::NUMBERING);
+        if numbering_path.exists() {
+            let text = std::fs::read_to_string(&numbering_path)
+                .map_err(|e| bad(&numbering_path, format!("cannot read the numbering: {e}")))?;
+            let numbering: crate::prepare_engine::Numbering = serde_json::from_str(&text)
+                .map_err(|e| bad(&numbering_path, format!("not a cpgis numbering: {e}")))?;
+            for p in &numbering.parts {
+                let path = dir
+                    .join(crate::prepare_engine::PARTS_DIR)
+                    .join(format!("part-{:06}.arrow", p.number));
+                reading.add(open(&path)?, keep).map_err(|e| {
+                    bad(
+                        &path,
+                        format!("{e} (number the part again: cpgis prepare-part number)"),
+                    )
+                })?;
+            }
+            let read = reading.buildings();
+            if read != numbering.buildings {
+                return Err(bad(
+                    &numbering_path,
+                    format!(
+                        "numbers {} buildings; the parts hold {read}: number every part again",
+                        numbering.buildings
+                    ),
+                ));
+            }
+        }
+        let (site, buildings) = reading.finish();
         Ok(PreparedSite {
             model,
             site,

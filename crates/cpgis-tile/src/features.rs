@@ -224,6 +224,21 @@ pub fn encode(site: &Site) -> Result<Vec<RecordBatch>, String> {
                 .enumerate()
                 .map(|(i, c)| cell_row(i, c)),
         );
+    batches(rows)
+}
+
+/// Buildings as [`encode`] writes them, numbered from `first` (a part of a buildings layer read
+/// on its own: numbered within the part, renumbered once every part is counted).
+pub fn encode_buildings(buildings: &[Building], first: usize) -> Result<Vec<RecordBatch>, String> {
+    batches(
+        buildings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| building_row(first + i, b)),
+    )
+}
+
+fn batches(rows: impl Iterator<Item = Row>) -> Result<Vec<RecordBatch>, String> {
     let mut out = Vec::new();
     let mut chunk = Vec::with_capacity(BATCH_ROWS);
     for r in rows {
@@ -251,11 +266,57 @@ pub fn read_site<R: std::io::Read + std::io::Seek>(
     shared: Site,
     keep: Option<&[usize]>,
 ) -> Result<(Site, usize), String> {
+    let mut reading = SiteReading::new(shared);
+    reading.add(input, keep)?;
+    Ok(reading.finish())
+}
+
+/// A site read from several features files in turn (`features.arrow`, then the buildings'
+/// parts when they were read on the engine): each kind's rows continue their order from one
+/// file to the next.
+pub struct SiteReading {
+    site: Site,
+    next: [u64; 3],
+}
+
+impl SiteReading {
+    /// Reading onto `shared` (the model's site without features).
+    pub fn new(shared: Site) -> SiteReading {
+        SiteReading {
+            site: shared,
+            next: [0; 3],
+        }
+    }
+
+    /// The buildings the files read so far held.
+    pub fn buildings(&self) -> usize {
+        self.next[BUILDING as usize] as usize
+    }
+
+    /// The site, and how many buildings the files held.
+    pub fn finish(self) -> (Site, usize) {
+        (self.site, self.next[BUILDING as usize] as usize)
+    }
+
+    /// Adds the rows of one file ([`read_site`]).
+    pub fn add<R: std::io::Read + std::io::Seek>(
+        &mut self,
+        input: R,
+        keep: Option<&[usize]>,
+    ) -> Result<(), String> {
+        read_into(input, &mut self.site, &mut self.next, keep)
+    }
+}
+
+fn read_into<R: std::io::Read + std::io::Seek>(
+    input: R,
+    site: &mut Site,
+    next: &mut [u64; 3],
+    keep: Option<&[usize]>,
+) -> Result<(), String> {
     use rayon::prelude::*;
     let mut reader = arrow_ipc::reader::FileReader::try_new(input, None)
         .map_err(|e| format!("not an Arrow IPC file: {e}"))?;
-    let mut site = shared;
-    let mut next = [0u64; 3];
     let group = 2 * rayon::current_num_threads();
     loop {
         let batches: Vec<RecordBatch> = reader
@@ -264,15 +325,15 @@ pub fn read_site<R: std::io::Read + std::io::Seek>(
             .collect::<Result<_, _>>()
             .map_err(|e| e.to_string())?;
         if batches.is_empty() {
-            return Ok((site, next[BUILDING as usize] as usize));
+            return Ok(());
         }
         for batch in &batches {
-            in_order(batch, &mut next)?;
+            in_order(batch, next)?;
         }
         let parts: Vec<Site> = batches
             .par_iter()
             .map(|b| {
-                decode_keeping(std::slice::from_ref(b), empty_like(&site), keep).map(|d| d.site)
+                decode_keeping(std::slice::from_ref(b), empty_like(site), keep).map(|d| d.site)
             })
             .collect::<Result<_, String>>()?;
         for p in parts {

@@ -117,6 +117,37 @@ impl LayerQuality {
         }
     }
 
+    /// Adds the report of the next part of this layer (a range of its features read on its
+    /// own, in the layer's order): counts add, lists follow in order, the unread values' five
+    /// examples stay the first five distinct of the whole layer (each part keeps its first five
+    /// distinct: enough, since at most as many of them as this report already holds are
+    /// repeats). What only the whole layer tells (the features loaded, duplicates, ids used
+    /// twice) is left to the caller.
+    pub fn add_part(&mut self, part: &LayerQuality) {
+        self.read += part.read;
+        for (k, n) in &part.invalid {
+            *self.invalid.entry(k.clone()).or_default() += n;
+        }
+        self.repaired += part.repaired;
+        self.skipped.extend(part.skipped.iter().cloned());
+        for (field, u) in &part.unread_values {
+            let entry = self.unread_values.entry(field.clone()).or_default();
+            entry.count += u.count;
+            entry.ids.extend(u.ids.iter().cloned());
+            for v in &u.examples {
+                if entry.examples.len() < 5 && !entry.examples.contains(v) {
+                    entry.examples.push(v.clone());
+                }
+            }
+        }
+        self.rejected.extend(part.rejected.iter().cloned());
+        for (k, v) in &part.number_formats {
+            self.number_formats.insert(k.clone(), v.clone());
+        }
+        self.recoded_text.extend(part.recoded_text.iter().cloned());
+        self.notes.extend(part.notes.iter().cloned());
+    }
+
     /// Records a value of feature `id` that should have been a number.
     pub fn unread(&mut self, field: &str, id: &str, value: &str) {
         let entry = self.unread_values.entry(field.to_string()).or_default();

@@ -94,7 +94,12 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
 /// Checks, before any work, that the output folder can be written: it is a folder we can write
 /// Every file a run may write into its output folder.
 /// What `cpgis prepare` writes (a case for a distributed engine).
-pub const PREPARED_NAMES: [&str; 3] = ["driver.json", "features.arrow", "model.json"];
+pub const PREPARED_NAMES: [&str; 4] = [
+    "buildings.json",
+    "driver.json",
+    "features.arrow",
+    "model.json",
+];
 
 /// What `cpgis compare` writes.
 pub const COMPARE_NAMES: [&str; 2] = ["compare.csv", "compare.html"];

@@ -82,7 +82,7 @@ pub fn converted(path: &Path) -> Result<PathBuf> {
     // converting the same file at the same time, never leaves a partial GeoPackage under the
     // name a later run would open.
     let tmp = out.with_extension(format!("{}.tmp.gpkg", std::process::id()));
-    let written = caught(|| convert(path, &tmp)).unwrap_or_else(|msg| {
+    let written = caught(|| convert(path, &tmp, None)).unwrap_or_else(|msg| {
         Err(bad(
             path,
             format!(
@@ -289,8 +289,38 @@ fn tool(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
     ))
 }
 
-/// Writes `path`'s rows into a new GeoPackage `out`, one layer named after the file.
-fn convert(path: &Path, out: &Path) -> Result<()> {
+/// The rows of each row group of the (Geo)Parquet file `path`, in the file's order.
+pub fn row_groups(path: &Path) -> Result<Vec<u64>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| bad(path, format!("cannot be read ({e}); check the path")))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| bad(path, format!("is not a readable Parquet file: {e}")))?;
+    Ok(builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows().max(0) as u64)
+        .collect())
+}
+
+/// Writes the rows of row groups `groups` of `path` into a new GeoPackage `out`, as
+/// [`converted`] writes the whole file: the same layer name, fields and types, and each row's
+/// FID its place in the whole file (counted from 1), so a feature is named as it is when the
+/// whole file is read. A part of a large GeoParquet is read this way by a cluster's worker.
+pub fn convert_part(path: &Path, groups: std::ops::Range<usize>, out: &Path) -> Result<()> {
+    caught(|| convert(path, out, Some(groups))).unwrap_or_else(|msg| {
+        Err(bad(
+            path,
+            format!(
+                "is damaged: the Parquet reader stopped ({msg}); check that the file is complete"
+            ),
+        ))
+    })
+}
+
+/// Writes `path`'s rows (those of row groups `part`, when given) into a new GeoPackage `out`,
+/// one layer named after the file.
+fn convert(path: &Path, out: &Path, part: Option<std::ops::Range<usize>>) -> Result<()> {
     let file = std::fs::File::open(path)
         .map_err(|e| bad(path, format!("cannot be read ({e}); check the path")))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
@@ -339,6 +369,29 @@ fn convert(path: &Path, out: &Path) -> Result<()> {
             Some(s)
         }
     };
+    let mut first_row = 0_u64;
+    let builder = match part {
+        None => builder,
+        Some(groups) => {
+            let all = builder.metadata().row_groups();
+            if groups.end > all.len() || groups.start >= groups.end {
+                return Err(bad(
+                    path,
+                    format!(
+                        "has {} row groups; row groups {}..{} were asked for",
+                        all.len(),
+                        groups.start,
+                        groups.end
+                    ),
+                ));
+            }
+            first_row = all[..groups.start]
+                .iter()
+                .map(|g| g.num_rows().max(0) as u64)
+                .sum();
+            builder.with_row_groups(groups.collect())
+        }
+    };
     let reader = builder
         .with_batch_size(8192)
         .build()
@@ -377,7 +430,7 @@ fn convert(path: &Path, out: &Path) -> Result<()> {
         for batch in reader {
             let batch =
                 batch.map_err(|e| bad(path, format!("cannot be read from row {row} on: {e}")))?;
-            write_batch(path, &layer, &batch, geometry, &columns)?;
+            write_batch(path, &layer, &batch, geometry, &columns, first_row + row as u64)?;
             row += batch.num_rows();
         }
     }
@@ -425,6 +478,7 @@ fn write_batch(
     batch: &RecordBatch,
     geometry: usize,
     columns: &[(usize, String, Kind)],
+    first_row: u64,
 ) -> Result<()> {
     let cols: Vec<Column> = columns
         .iter()
@@ -464,6 +518,10 @@ fn write_batch(
         if let Some(g) = wkb(r).and_then(|b| Geometry::from_wkb(b).ok()) {
             f.set_geometry(g).map_err(|e| tool(path, "geometry", e))?;
         }
+        // The row's place in the whole file, from 1 (what GeoPackage numbers a whole file's rows).
+        let fid = i64::try_from(first_row + r as u64 + 1).unwrap_or(i64::MAX);
+        // SAFETY: the feature is alive for this call; OGR_F_SetFID only stores the number.
+        unsafe { gdal_sys::OGR_F_SetFID(f.c_feature(), fid) };
         f.create(layer)
             .map_err(|e| tool(path, "cannot write a row", e))?;
     }

@@ -118,34 +118,36 @@ mod tests {
     }
 }
 
+/// The hash [`identical_within`] groups footprints by: every coordinate's bits, ring by ring
+/// (SipHash with fixed keys: the same in every process of this build); `None` for a point.
+/// Equal footprints have equal keys; equal keys are compared coordinate by coordinate.
+pub fn footprint_key(shape: &Shape) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let Shape::Area(mp) = shape else { return None };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in &mp.0 {
+        for c in p
+            .exterior()
+            .0
+            .iter()
+            .chain(p.interiors().iter().flat_map(|r| &r.0))
+        {
+            c.x.to_bits().hash(&mut h);
+            c.y.to_bits().hash(&mut h);
+        }
+        u64::MAX.hash(&mut h);
+    }
+    Some(h.finish())
+}
+
 /// Footprints of one layer drawn twice: for each polygon whose coordinates are exactly those of
 /// an earlier one in `shapes`, `(its index, the earlier one's index)`, in order. Points are
 /// left alone: two properties may share one address point (a campus, a block of flats).
 pub fn identical_within(shapes: &[&Shape]) -> Vec<(usize, usize)> {
-    use std::hash::{Hash, Hasher};
-    let key = |mp: &MultiPolygon<f64>| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for p in &mp.0 {
-            for c in p
-                .exterior()
-                .0
-                .iter()
-                .chain(p.interiors().iter().flat_map(|r| &r.0))
-            {
-                c.x.to_bits().hash(&mut h);
-                c.y.to_bits().hash(&mut h);
-            }
-            u64::MAX.hash(&mut h);
-        }
-        h.finish()
-    };
     let mut keyed: Vec<(u64, usize)> = shapes
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| match s {
-            Shape::Area(mp) => Some((key(mp), i)),
-            Shape::Point(_) => None,
-        })
+        .filter_map(|(i, s)| Some((footprint_key(s)?, i)))
         .collect();
     keyed.sort_unstable();
     let mut out = Vec::new();

@@ -14,6 +14,7 @@ mod csv_stream;
 mod dedupe;
 mod fieldlist;
 pub mod gtfs;
+pub mod part;
 mod numbers;
 mod source;
 pub mod values;
@@ -45,6 +46,14 @@ pub use values::NumberFormat;
 /// Loads a case: opens and checks every layer first (all problems reported together), then
 /// chooses the local CRS and reads each layer into it.
 pub fn load(config: &SiteConfig) -> Result<Site> {
+    load_with(config, None)
+}
+
+/// [`load`], with the buildings read elsewhere when `elsewhere` is given (a cluster's workers
+/// read the parts of a large buildings layer: [`part`]): the site then has no buildings, its
+/// buildings layers' reports are those given, and the checks and maps that take the
+/// buildings' extent take the one given.
+pub fn load_with(config: &SiteConfig, elsewhere: Option<&part::BuildingsElsewhere>) -> Result<Site> {
     let mut issues = ConfigIssues::new(config.file.clone());
     let mut district_fields = FieldList::default();
     let district_name = district_fields.add(config.district.name.as_deref());
@@ -68,12 +77,16 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
 
     let building_maps: Vec<BuildingSlots> =
         config.buildings.iter().map(BuildingSlots::new).collect();
-    let building_srcs: Vec<Option<OpenSource>> = config
-        .buildings
-        .iter()
-        .zip(&building_maps)
-        .map(|(b, m)| OpenSource::open(&b.source, m.fields.names(), &mut issues))
-        .collect();
+    // Buildings read elsewhere are not opened here (a large GeoParquet would be converted whole).
+    let building_srcs: Vec<Option<OpenSource>> = match elsewhere {
+        Some(_) => Vec::new(),
+        None => config
+            .buildings
+            .iter()
+            .zip(&building_maps)
+            .map(|(b, m)| OpenSource::open(&b.source, m.fields.names(), &mut issues))
+            .collect(),
+    };
 
     let mut stop_fields = FieldList::default();
     let stop_slots = config.stops.as_ref().map(|s| {
@@ -168,33 +181,7 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         let spec = &config.buildings[layer_index];
         let mut q = src.quality();
         let earlier = buildings.len();
-        // Each building on its own, in parallel; what could not be read is recorded in order.
-        // Buildings and their logs in two lists (a million buildings are not copied from a
-        // list of pairs into a list of their own).
-        let features = checked(
-            src,
-            &target,
-            Expect::AreasOrPoints,
-            (&slots.id, slots.fields.names()),
-            &mut q,
-        )?;
-        let formats = Formats::of(
-            features.iter().map(|f| &f.0),
-            slots.fields.names(),
-            &slots.numeric(),
-            &mut q,
-        );
-        let (mut fresh, logs): (Vec<Building>, Vec<FeatureNotes>) = features
-            .into_par_iter()
-            .map(|(raw, label, shape)| {
-                let mut log = FeatureNotes::default();
-                let b = slots.building(&raw, label, shape, layer_index, spec, &formats, &mut log);
-                (b, log)
-            })
-            .unzip();
-        for log in logs {
-            log.replay(&mut q);
-        }
+        let mut fresh = layer_buildings(src, slots, spec, layer_index, &target, None, &mut q)?;
         // A footprint drawn twice in this layer (same coordinates, another id) is one
         // building: the later copy is dropped and listed, as across layers.
         let twice = dedupe::identical_within(&fresh.iter().map(|b| &b.shape).collect::<Vec<_>>());
@@ -241,6 +228,14 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         finish(&mut q, buildings[earlier..].iter().map(|b| &*b.id));
         usable(&q, &src.source)?;
         quality.push(q);
+    }
+    let mut buildings_rect = rect_of_buildings(&buildings);
+    if let Some(e) = elsewhere {
+        for (q, spec) in e.quality.iter().zip(&config.buildings) {
+            usable(q, &spec.source)?;
+        }
+        quality.extend(e.quality.iter().cloned());
+        buildings_rect = e.extent;
     }
 
     let mut stops = Vec::new();
@@ -366,23 +361,19 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
         config,
         &local,
         &target,
-        std::iter::once(&district.area)
-            .chain(neighbourhoods.iter().map(|n| &n.area))
-            .chain(buildings.iter().filter_map(|b| match &b.shape {
-                Shape::Area(a) => Some(a),
-                Shape::Point(_) => None,
-            })),
-        buildings.iter().filter_map(|b| match &b.shape {
-            Shape::Point(p) => Some(*p),
-            Shape::Area(_) => None,
-        }),
+        joined(
+            cpgis_core::site::extent(
+                std::iter::once(&district.area).chain(neighbourhoods.iter().map(|n| &n.area)),
+            ),
+            buildings_rect,
+        ),
     )?;
 
     let context = read_context(
         context_srcs,
         &target,
         &district,
-        &buildings,
+        buildings_rect,
         config,
         &mut quality,
     )?;
@@ -406,6 +397,52 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
     })
 }
 
+/// The buildings of one buildings layer in its order, each feature checked, its numbers read
+/// under the formats `surveys` decide (the layer's merged surveys when it is read in parts), or
+/// under those its own values decide; what could not be read as given noted in `q`. Identical
+/// footprints, duplicates of earlier layers and ids used twice are the caller's.
+fn layer_buildings(
+    src: &OpenSource,
+    slots: &BuildingSlots,
+    spec: &cpgis_core::config::BuildingsSpec,
+    layer_index: usize,
+    target: &SpatialRef,
+    surveys: Option<&[values::ColumnSurvey]>,
+    q: &mut LayerQuality,
+) -> Result<Vec<Building>> {
+    // Each building on its own, in parallel; what could not be read is recorded in order.
+    // Buildings and their logs in two lists (a million buildings are not copied from a
+    // list of pairs into a list of their own).
+    let features = checked(
+        src,
+        target,
+        Expect::AreasOrPoints,
+        (&slots.id, slots.fields.names()),
+        q,
+    )?;
+    let formats = match surveys {
+        None => Formats::of(
+            features.iter().map(|f| &f.0),
+            slots.fields.names(),
+            &slots.numeric(),
+            q,
+        ),
+        Some(s) => Formats::decided(slots.fields.names(), &slots.numeric(), s, q),
+    };
+    let (fresh, logs): (Vec<Building>, Vec<FeatureNotes>) = features
+        .into_par_iter()
+        .map(|(raw, label, shape)| {
+            let mut log = FeatureNotes::default();
+            let b = slots.building(&raw, label, shape, layer_index, spec, &formats, &mut log);
+            (b, log)
+        })
+        .unzip();
+    for log in logs {
+        log.replay(q);
+    }
+    Ok(fresh)
+}
+
 /// Reads the context layers (roads, rail, water), keeping the lines and polygons within reach of
 /// the maps: the bounding box of the district and the buildings, widened by the community's
 /// distance and 500 m. Features without a usable geometry are listed as skipped in the layer's
@@ -414,7 +451,7 @@ fn read_context(
     srcs: Vec<(cpgis_core::site::ContextKind, Option<OpenSource>)>,
     target: &SpatialRef,
     district: &cpgis_core::site::District,
-    buildings: &[Building],
+    buildings_rect: Option<geo::Rect<f64>>,
     config: &SiteConfig,
     quality: &mut Vec<LayerQuality>,
 ) -> Result<Vec<cpgis_core::site::ContextLayer>> {
@@ -423,20 +460,14 @@ fn read_context(
     if srcs.is_empty() {
         return Ok(out);
     }
-    let mut rect = district.area.bounding_rect();
-    for b in buildings {
-        let r = match &b.shape {
-            Shape::Area(a) => a.bounding_rect(),
-            Shape::Point(p) => Some(geo::Rect::new(p.0, p.0)),
-        };
-        if let (Some(a), Some(r)) = (rect.as_mut(), r) {
-            *a = geo::Rect::new(
-                (a.min().x.min(r.min().x), a.min().y.min(r.min().y)),
-                (a.max().x.max(r.max().x), a.max().y.max(r.max().y)),
-            );
-        }
-    }
-    let Some(rect) = rect else { return Ok(out) };
+    // (A district without a box leaves the maps without context, as before.)
+    let Some(rect) = district
+        .area
+        .bounding_rect()
+        .map(|d| joined(Some(d), buildings_rect).unwrap_or(d))
+    else {
+        return Ok(out);
+    };
     let pad = config.community.distance_m + 500.0;
     let reach = geo::Rect::new(
         (rect.min().x - pad, rect.min().y - pad),
@@ -473,27 +504,40 @@ fn read_context(
     Ok(out)
 }
 
-/// Refuses a local CRS that distorts areas by more than 0.5 % somewhere in the extent of the
-/// district, the neighbourhoods and the buildings (floor areas, the community and the grid are
-/// measured in it), naming the fix.
-fn check_distortion<'a>(
+/// The box holding both boxes (either when the other is `None`).
+pub fn joined(a: Option<geo::Rect<f64>>, b: Option<geo::Rect<f64>>) -> Option<geo::Rect<f64>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(geo::Rect::new(
+            (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+            (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+        )),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// The box of the buildings' footprints and points (min and max of each coordinate: the same
+/// in any order, so parts' boxes join into the whole's).
+pub fn rect_of_buildings(buildings: &[Building]) -> Option<geo::Rect<f64>> {
+    use geo::BoundingRect;
+    buildings
+        .iter()
+        .map(|b| match &b.shape {
+            Shape::Area(a) => a.bounding_rect(),
+            Shape::Point(p) => Some(geo::Rect::new(p.0, p.0)),
+        })
+        .fold(None, joined)
+}
+
+/// Refuses a local CRS that distorts areas by more than 0.5 % somewhere in `extent` (that of
+/// the district, the neighbourhoods and the buildings: floor areas, the community and the grid
+/// are measured in it), naming the fix.
+fn check_distortion(
     config: &SiteConfig,
     local: &cpgis_core::site::LocalCrs,
     target: &SpatialRef,
-    areas: impl Iterator<Item = &'a MultiPolygon<f64>>,
-    points: impl Iterator<Item = geo::Point<f64>>,
+    extent: Option<geo::Rect<f64>>,
 ) -> Result<()> {
-    let points: Vec<geo::Point<f64>> = points.collect();
-    let mut extent = cpgis_core::site::extent(areas);
-    if let Some(r) = geo::BoundingRect::bounding_rect(&geo::MultiPoint(points)) {
-        extent = Some(match extent {
-            None => r,
-            Some(o) => geo::Rect::new(
-                (o.min().x.min(r.min().x), o.min().y.min(r.min().y)),
-                (o.max().x.max(r.max().x), o.max().y.max(r.max().y)),
-            ),
-        });
-    }
     let Some(extent) = extent else {
         return Ok(());
     };

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::fieldlist::value;
-use super::values::{strip_metres, NumberFormat};
+use super::values::{strip_metres, ColumnSurvey, NumberFormat};
 use crate::layer::RawFeature;
 use cpgis_core::site::{LayerQuality, RejectedValue};
 
@@ -22,18 +22,49 @@ impl Formats {
         q: &mut LayerQuality,
     ) -> Formats {
         let raws: Vec<&RawFeature> = raws.collect();
+        let surveys: Vec<ColumnSurvey> = numeric
+            .iter()
+            .map(|&slot| {
+                // Most columns (every numeric field GDAL turns into text) read plain: one pass.
+                let plain = raws
+                    .par_iter()
+                    .filter_map(|r| value(&r.values, Some(slot)))
+                    .all(|v| NumberFormat::PLAIN.parse(v).is_some());
+                if plain {
+                    ColumnSurvey::default()
+                } else {
+                    ColumnSurvey::of(raws.iter().filter_map(|r| value(&r.values, Some(slot))))
+                }
+            })
+            .collect();
+        Formats::decided(names, numeric, &surveys, q)
+    }
+
+    /// The whole survey of each slot in `numeric` (in its order), for a layer read in parts.
+    pub fn survey<'a>(
+        raws: impl Iterator<Item = &'a RawFeature> + Clone,
+        numeric: &[usize],
+    ) -> Vec<ColumnSurvey> {
+        numeric
+            .iter()
+            .map(|&slot| ColumnSurvey::of(raws.clone().filter_map(|r| value(&r.values, Some(slot)))))
+            .collect()
+    }
+
+    /// The formats `surveys` (one per slot of `numeric`, merged over the whole layer) decide;
+    /// noted in `q` as [`Formats::of`] notes them.
+    pub fn decided(
+        names: &[&str],
+        numeric: &[usize],
+        surveys: &[ColumnSurvey],
+        q: &mut LayerQuality,
+    ) -> Formats {
         let mut formats = vec![NumberFormat::PLAIN; names.len()];
-        for &slot in numeric {
-            let values = || raws.iter().filter_map(|r| value(&r.values, Some(slot)));
-            // Most columns (every numeric field GDAL turns into text) read plain: one pass.
-            let plain = raws
-                .par_iter()
-                .filter_map(|r| value(&r.values, Some(slot)))
-                .all(|v| NumberFormat::PLAIN.parse(v).is_some());
-            if plain {
+        for (&slot, survey) in numeric.iter().zip(surveys) {
+            if survey.plain {
                 continue;
             }
-            let Some(column) = NumberFormat::of_column(values()) else {
+            let Some(column) = survey.decide() else {
                 continue;
             };
             formats[slot] = column.format;

@@ -9,6 +9,8 @@
 //! are read on purpose: an OSM list `"3;4"` gives its first value, and a height may end in
 //! `m` (`"12 m"`, OSM's convention).
 
+use serde::{Deserialize, Serialize};
+
 /// How a column writes its numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NumberFormat {
@@ -51,31 +53,7 @@ impl NumberFormat {
     /// The format under which most of `values` read; on a tie, the earlier of the candidates
     /// (plain, comma groups, decimal comma, …). `None` when no value reads under any format.
     pub fn of_column<'a>(values: impl Iterator<Item = &'a str> + Clone) -> Option<ColumnFormat> {
-        let mut best: Option<(NumberFormat, usize)> = None;
-        let mut counts = [0usize; CANDIDATES.len()];
-        for (i, f) in CANDIDATES.iter().enumerate() {
-            counts[i] = values.clone().filter(|v| f.parse(v).is_some()).count();
-            if counts[i] > best.map_or(0, |b| b.1) {
-                best = Some((*f, counts[i]));
-            }
-        }
-        let (format, read) = best?;
-        let total = values.clone().filter(|v| !v.trim().is_empty()).count();
-        // Another format reads as many values and gives some of them another value: the column
-        // does not say which it is (`"1,234"` alone).
-        let ambiguous = CANDIDATES.iter().zip(counts).any(|(f, n)| {
-            n == read
-                && *f != format
-                && values
-                    .clone()
-                    .any(|v| matches!((f.parse(v), format.parse(v)), (Some(a), Some(b)) if a != b))
-        });
-        Some(ColumnFormat {
-            format,
-            read,
-            total,
-            ambiguous,
-        })
+        ColumnSurvey::of(values).decide()
     }
 
     /// The value of `text` under this format, read whole; `None` if any of it is not part of
@@ -193,6 +171,100 @@ pub struct ColumnFormat {
     pub total: usize,
     /// True when another format reads as many values with other results (`"1,234"` alone).
     pub ambiguous: bool,
+}
+
+/// What a column's values say about its format, in parts that merge: how many read under each
+/// candidate, how many are not empty, whether all read as plain numbers, and for each pair of
+/// candidates whether some value reads under both with different results. A layer read in parts
+/// (row groups on a cluster's workers) decides its columns' formats from the merged parts,
+/// exactly as from the whole column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnSurvey {
+    /// Values read under each of the candidates, in their order.
+    pub counts: Vec<usize>,
+    /// Values that are not empty.
+    pub total: usize,
+    /// Every value reads as a plain number.
+    pub plain: bool,
+    /// For each candidate, a bit for each other candidate under which some value reads
+    /// differently.
+    pub differ: Vec<u16>,
+}
+
+impl Default for ColumnSurvey {
+    fn default() -> Self {
+        ColumnSurvey {
+            counts: vec![0; CANDIDATES.len()],
+            total: 0,
+            plain: true,
+            differ: vec![0; CANDIDATES.len()],
+        }
+    }
+}
+
+impl ColumnSurvey {
+    /// The survey of `values`.
+    pub fn of<'a>(values: impl Iterator<Item = &'a str>) -> ColumnSurvey {
+        let mut s = ColumnSurvey::default();
+        for v in values {
+            s.add(v);
+        }
+        s
+    }
+
+    /// Adds one value.
+    pub fn add(&mut self, v: &str) {
+        let read: Vec<Option<f64>> = CANDIDATES.iter().map(|f| f.parse(v)).collect();
+        self.plain &= read[0].is_some();
+        if !v.trim().is_empty() {
+            self.total += 1;
+        }
+        for (i, a) in read.iter().enumerate() {
+            let Some(a) = a else { continue };
+            self.counts[i] += 1;
+            for (j, b) in read.iter().enumerate() {
+                if matches!(b, Some(b) if b != a) {
+                    self.differ[i] |= 1 << j;
+                }
+            }
+        }
+    }
+
+    /// Adds another part's survey.
+    pub fn merge(&mut self, other: &ColumnSurvey) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        for (a, b) in self.differ.iter_mut().zip(&other.differ) {
+            *a |= b;
+        }
+        self.total += other.total;
+        self.plain &= other.plain;
+    }
+
+    /// The column's format ([`NumberFormat::of_column`]); `None` when no value reads.
+    pub fn decide(&self) -> Option<ColumnFormat> {
+        let mut best: Option<(usize, usize)> = None;
+        for (i, &n) in self.counts.iter().enumerate() {
+            if n > best.map_or(0, |b| b.1) {
+                best = Some((i, n));
+            }
+        }
+        let (b, read) = best?;
+        // Another format reads as many values and gives some of them another value: the column
+        // does not say which it is (`"1,234"` alone).
+        let ambiguous = self
+            .counts
+            .iter()
+            .enumerate()
+            .any(|(i, &n)| n == read && i != b && self.differ[b] & (1 << i) != 0);
+        Some(ColumnFormat {
+            format: CANDIDATES[b],
+            read,
+            total: self.total,
+            ambiguous,
+        })
+    }
 }
 
 /// A height as OSM writes it: a number, optionally followed by `m` (`"12 m"`, `"12m"`).
