@@ -597,7 +597,8 @@ fn run(cli: Cli) -> cpgis::Result<()> {
         } => {
             let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &set)?;
             if buildings_on_engine {
-                let plan = cpgis::prepare_engine::plan(&config, &out, tile_m, halo_m, rows_per_part)?;
+                let plan =
+                    cpgis::prepare_engine::plan(&config, &out, tile_m, halo_m, rows_per_part)?;
                 stages.done();
                 sayln!(
                     "planned {} parts of the buildings layer ({} rows) in {}; read them on the engine (cpgis prepare-part), then cpgis prepare --complete",
@@ -628,28 +629,26 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             prepared,
             part,
             step,
-        } => {
-            match step {
-                PartStep::Survey | PartStep::Read => {
-                    let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &[])?;
-                    if step == PartStep::Survey {
-                        cpgis::prepare_engine::survey(&config, &prepared, part)?;
-                        sayln!("surveyed part {part}");
-                    } else {
-                        let r = cpgis::prepare_engine::read(&config, &prepared, part)?;
-                        sayln!(
-                            "read part {part}: {} features, {} buildings",
-                            r.quality.read,
-                            r.buildings
-                        );
-                    }
-                }
-                PartStep::Number => {
-                    let n = cpgis::prepare_engine::number(&prepared, part)?;
-                    sayln!("numbered part {part}: {n} buildings");
+        } => match step {
+            PartStep::Survey | PartStep::Read => {
+                let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &[])?;
+                if step == PartStep::Survey {
+                    cpgis::prepare_engine::survey(&config, &prepared, part)?;
+                    sayln!("surveyed part {part}");
+                } else {
+                    let r = cpgis::prepare_engine::read(&config, &prepared, part)?;
+                    sayln!(
+                        "read part {part}: {} features, {} buildings",
+                        r.quality.read,
+                        r.buildings
+                    );
                 }
             }
-        }
+            PartStep::Number => {
+                let n = cpgis::prepare_engine::number(&prepared, part)?;
+                sayln!("numbered part {part}: {n} buildings");
+            }
+        },
         Command::Finish {
             site,
             prepared,

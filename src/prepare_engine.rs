@@ -124,8 +124,12 @@ fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, what: &str) -> Result<T> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| bad(path, format!("cannot read {what} ({e}): run the step that writes it")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        bad(
+            path,
+            format!("cannot read {what} ({e}): run the step that writes it"),
+        )
+    })?;
     serde_json::from_str(&text).map_err(|e| bad(path, format!("not {what}: {e}")))
 }
 
@@ -269,8 +273,12 @@ fn duplicates_here(dir: &Path, plan: &Plan) -> Result<Duplicates> {
     let mut by_id: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     for p in &plan.parts {
         let path = named(dir, "keys", p.number, "arrow");
-        let file = std::fs::File::open(&path)
-            .map_err(|e| bad(&path, format!("cannot open a part's keys ({e}): read the part")))?;
+        let file = std::fs::File::open(&path).map_err(|e| {
+            bad(
+                &path,
+                format!("cannot open a part's keys ({e}): read the part"),
+            )
+        })?;
         for b in ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&path, e))? {
             let col = |n: &str| b.column_by_name(n).cloned();
             let (Some(local), Some(id), Some(key)) = (col("local"), col("id"), col("key")) else {
@@ -298,6 +306,9 @@ fn duplicates_here(dir: &Path, plan: &Plan) -> Result<Duplicates> {
         ids: many(by_id.into_values().collect()),
     })
 }
+
+/// A building of a part: (the part's number, its position in the part).
+type At = (usize, usize);
 
 /// The footprints of some buildings of one part, by position.
 fn shapes_of(dir: &Path, number: usize, wanted: &[usize]) -> Result<BTreeMap<usize, Shape>> {
@@ -332,7 +343,7 @@ fn shapes_of(dir: &Path, number: usize, wanted: &[usize]) -> Result<BTreeMap<usi
 fn identical(
     dir: &Path,
     groups: &[Vec<(usize, usize)>],
-) -> Result<Vec<((usize, usize), (usize, usize))>> {
+) -> Result<Vec<(At, At)>> {
     let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for g in groups {
         for &(p, l) in g {
@@ -477,8 +488,12 @@ fn ids_of(
     let mut out = BTreeMap::new();
     for r in reports {
         let path = named(dir, "keys", r.number, "arrow");
-        let file = std::fs::File::open(&path)
-            .map_err(|e| bad(&path, format!("cannot open a part's keys ({e}): read the part")))?;
+        let file = std::fs::File::open(&path).map_err(|e| {
+            bad(
+                &path,
+                format!("cannot open a part's keys ({e}): read the part"),
+            )
+        })?;
         for b in ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&path, e))? {
             let (Some(local), Some(id)) = (
                 b.column_by_name("local")

@@ -430,7 +430,14 @@ fn convert(path: &Path, out: &Path, part: Option<std::ops::Range<usize>>) -> Res
         for batch in reader {
             let batch =
                 batch.map_err(|e| bad(path, format!("cannot be read from row {row} on: {e}")))?;
-            write_batch(path, &layer, &batch, geometry, &columns, first_row + row as u64)?;
+            write_batch(
+                path,
+                &layer,
+                &batch,
+                geometry,
+                &columns,
+                first_row + row as u64,
+            )?;
             row += batch.num_rows();
         }
     }

@@ -14,8 +14,8 @@ mod csv_stream;
 mod dedupe;
 mod fieldlist;
 pub mod gtfs;
-pub mod part;
 mod numbers;
+pub mod part;
 mod source;
 pub mod values;
 
@@ -53,7 +53,10 @@ pub fn load(config: &SiteConfig) -> Result<Site> {
 /// read the parts of a large buildings layer: [`part`]): the site then has no buildings, its
 /// buildings layers' reports are those given, and the checks and maps that take the
 /// buildings' extent take the one given.
-pub fn load_with(config: &SiteConfig, elsewhere: Option<&part::BuildingsElsewhere>) -> Result<Site> {
+pub fn load_with(
+    config: &SiteConfig,
+    elsewhere: Option<&part::BuildingsElsewhere>,
+) -> Result<Site> {
     let mut issues = ConfigIssues::new(config.file.clone());
     let mut district_fields = FieldList::default();
     let district_name = district_fields.add(config.district.name.as_deref());

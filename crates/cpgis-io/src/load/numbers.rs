@@ -47,7 +47,9 @@ impl Formats {
     ) -> Vec<ColumnSurvey> {
         numeric
             .iter()
-            .map(|&slot| ColumnSurvey::of(raws.clone().filter_map(|r| value(&r.values, Some(slot)))))
+            .map(|&slot| {
+                ColumnSurvey::of(raws.clone().filter_map(|r| value(&r.values, Some(slot))))
+            })
             .collect()
     }
 

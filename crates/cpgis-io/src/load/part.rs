@@ -121,7 +121,10 @@ impl Drop for Opened {
 fn open(config: &SiteConfig, part: &Part, scratch: &Path, slots: &BuildingSlots) -> Result<Opened> {
     let path = source_file(config)?;
     std::fs::create_dir_all(scratch).map_err(|e| {
-        Error::Tool(format!("cannot create the folder {}: {e}", scratch.display()))
+        Error::Tool(format!(
+            "cannot create the folder {}: {e}",
+            scratch.display()
+        ))
     })?;
     let file = scratch.join(format!(
         "part-{:06}.{}.gpkg",
