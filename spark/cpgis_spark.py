@@ -89,14 +89,36 @@ def geoparquet_metadata(epsg):
     ).encode()
 
 
-def features_to_parquet(prepared, out):
-    """`cpgis prepare`'s features.arrow as Parquet for Spark (kind and idx as signed integers,
-    which Spark reads; the worker casts them back)."""
-    table = ipc.open_file(os.path.join(prepared, "features.arrow")).read_all()
+def arrow_to_parquet(source, out):
+    """A features file (Arrow IPC) as Parquet for Spark (kind and idx as signed integers, which
+    Spark reads; the worker casts them back); its rows."""
+    table = ipc.open_file(source).read_all()
     table = table.set_column(0, "kind", table.column("kind").cast(pa.int32()))
     table = table.set_column(1, "idx", table.column("idx").cast(pa.int64()))
     pq.write_table(table, out, row_group_size=65_536)
     return table.num_rows
+
+
+def features_to_parquet(spark, prepared, out):
+    """`cpgis prepare`'s features as Parquet files in the folder `out`: features.arrow, and,
+    when the buildings were read on the engine (`buildings.json`), each numbered part of them,
+    converted by a task of its own; the features' count."""
+    os.makedirs(out, exist_ok=True)
+    for f in os.listdir(out):
+        os.remove(os.path.join(out, f))
+    n = arrow_to_parquet(os.path.join(prepared, "features.arrow"), os.path.join(out, "prepared.parquet"))
+    numbering = os.path.join(prepared, "buildings.json")
+    if not os.path.exists(numbering):
+        return n
+    with open(numbering) as f:
+        parts = [p["number"] for p in json.load(f)["parts"]]
+    source = os.path.join(os.path.abspath(prepared), "building-parts")
+
+    def convert(numbers):
+        for k in numbers:
+            yield arrow_to_parquet(os.path.join(source, f"part-{k:06d}.arrow"), os.path.join(out, f"part-{k:06d}.parquet"))
+
+    return n + sum(spark.sparkContext.parallelize(parts, max(len(parts), 1)).mapPartitions(convert).collect())
 
 
 def replace_whole(path, write):
@@ -302,6 +324,12 @@ def main(argv=None):
     ap.add_argument("--tile-m", type=float, help="tile side, m (default: the prepared model's)")
     ap.add_argument("--max-tile-buildings", type=int, default=200_000)
     ap.add_argument(
+        "--site",
+        help="prepare this site file first, its buildings (one GeoParquet layer) read by the executors, into --prepared",
+    )
+    ap.add_argument("--cpgis", help="path of the cpgis binary (with --site)")
+    ap.add_argument("--rows-per-part", type=int, default=200_000, help="rows of the buildings' GeoParquet a task reads (with --site)")
+    ap.add_argument(
         "--master",
         default="local[*]",
         help="local[*] (local mode), a cluster's URL, or standalone:N (a standalone cluster of N one-core workers started on this machine for the run)",
@@ -335,6 +363,8 @@ def run(args):
     worker = os.path.abspath(args.worker)
     if not os.access(worker, os.X_OK):
         sys.exit(f"--worker {args.worker}: not an executable file")
+    if args.site and not (args.cpgis and os.access(args.cpgis, os.X_OK)):
+        sys.exit(f"--site needs --cpgis, the path of the cpgis binary (given: {args.cpgis})")
     # The workers run this interpreter (it has pyarrow), not whichever `python3` is first.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession, functions as F
@@ -350,19 +380,6 @@ def run(args):
         for root, _, files in os.walk(d, topdown=False):
             for f in files:
                 os.remove(os.path.join(root, f))
-    model_path = os.path.abspath(os.path.join(args.prepared, "model.json"))
-    with open(model_path) as f:
-        model = json.load(f)
-    if args.tile_m:
-        model["tiling"]["size_m"] = args.tile_m
-        model_path = os.path.join(out, "model.json")
-        with open(model_path, "w") as f:
-            json.dump(model, f)
-    (x0, y0), size = model["tiling"]["origin"], model["tiling"]["size_m"]
-    halo, neighbour = model["tiling"]["halo_m"], model["tiling"]["neighbour_m"]
-    features = os.path.join(out, "features.parquet")
-    n_features = features_to_parquet(args.prepared, features)
-
     jvm_began = time.monotonic()
     spark = (
         SparkSession.builder.master(args.master)
@@ -378,6 +395,29 @@ def run(args):
     # The tile function lives in this module; the worker binary and the model go with it, so an
     # executor on another machine needs none of the driver's paths.
     spark.sparkContext.addPyFile(os.path.abspath(__file__))
+    prepare_s = None
+    if args.site:
+        # The buildings read by the executors, the rest of the site by the driver.
+        import prepare_engine
+
+        spark.sparkContext.addPyFile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "prepare_engine.py"))
+        began = time.monotonic()
+        prepare_engine.prepare_on_engine(
+            spark, os.path.abspath(args.cpgis), args.site, args.prepared, args.tile_m, args.rows_per_part
+        )
+        prepare_s = round(time.monotonic() - began, 2)
+    model_path = os.path.abspath(os.path.join(args.prepared, "model.json"))
+    with open(model_path) as f:
+        model = json.load(f)
+    if args.tile_m:
+        model["tiling"]["size_m"] = args.tile_m
+        model_path = os.path.join(out, "model.json")
+        with open(model_path, "w") as f:
+            json.dump(model, f)
+    (x0, y0), size = model["tiling"]["origin"], model["tiling"]["size_m"]
+    halo, neighbour = model["tiling"]["halo_m"], model["tiling"]["neighbour_m"]
+    features = os.path.join(out, "features")
+    n_features = features_to_parquet(spark, args.prepared, features)
     spark.sparkContext.addFile(worker)
     spark.sparkContext.addFile(model_path)
     df = spark.read.parquet(features)
@@ -463,6 +503,7 @@ def run(args):
         "arrow_bytes_in": sum(t["bytes_in"] for t in timing),
         "arrow_bytes_out": sum(t["bytes_out"] for t in timing),
         "jvm_start_seconds": round(jvm_s, 2),
+        "prepare_on_engine_seconds": prepare_s,
         "master": args.master,
         "executors": len({(t["host"], t["executor_files"]) for t in timing}),
         "tiles": sizes["tiles"],

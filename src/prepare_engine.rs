@@ -340,10 +340,7 @@ fn shapes_of(dir: &Path, number: usize, wanted: &[usize]) -> Result<BTreeMap<usi
 /// The footprints drawn twice among `groups` (buildings sharing a key): for each building
 /// whose footprint equals an earlier one's, (it, the first equal), ordered by the later one,
 /// as the whole layer's reading finds them.
-fn identical(
-    dir: &Path,
-    groups: &[Vec<(usize, usize)>],
-) -> Result<Vec<(At, At)>> {
+fn identical(dir: &Path, groups: &[Vec<(usize, usize)>]) -> Result<Vec<(At, At)>> {
     let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for g in groups {
         for &(p, l) in g {
