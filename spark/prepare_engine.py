@@ -5,9 +5,11 @@ loader `cpgis run` uses), one call per part of the buildings' GeoParquet file (a
 groups). Steps (see the Rust module `prepare_engine`):
 
 1. `cpgis prepare SITE --buildings-on-engine` on the driver: the parts and the local CRS;
-2. `cpgis prepare-part --step survey`, a task per part: each numeric field's survey;
-3. `cpgis prepare-part --step read`, a task per part, once all are surveyed: the part's
-   buildings, their ids and footprint keys, its load report;
+2. `cpgis prepare-part --step read`, a task per part: the part's buildings (their numbers read
+   under the formats its own values decide), their ids and footprint keys, its load report and
+   its survey of each numeric field;
+3. `cpgis prepare --merge-surveys` on the driver: the surveys merged (the whole layer's
+   formats); the parts read under others are read again, a task each;
 4. Spark groups the keys and ids (`groupBy`): those more than one building holds go to
    `engine/duplicates.json`, with their buildings (part, position);
 5. `cpgis prepare --complete --duplicates …` on the driver: the rest of the site, the
@@ -79,8 +81,12 @@ def prepare_on_engine(spark, cpgis, site, prepared, tile_m, rows_per_part):
     sc.addFile(cpgis)
     name = os.path.basename(cpgis)
     numbers = sc.parallelize(range(n), max(n, 1))
-    for step in ("survey", "read"):
-        numbers.mapPartitions(part_task(name, site, prepared, step)).count()
+    numbers.mapPartitions(part_task(name, site, prepared, "read")).count()
+    # The parts whose columns alone read under other number formats than the whole layer's
+    # (rare: a column of plain numbers with a few decimal commas in one part) read again.
+    again = json.loads(call(cpgis, ["prepare", site, "-o", prepared, "--merge-surveys"]))["read_again"]
+    if again:
+        sc.parallelize(again, len(again)).mapPartitions(part_task(name, site, prepared, "read")).count()
     keys = spark.range(n).repartition(max(n, 1)).mapInArrow(keys_reader(engine), KEYS_SCHEMA)
     at = F.collect_list(F.array("part", "local")).alias("at")
 

@@ -50,9 +50,8 @@ struct Cli {
 /// A step of `prepare-part`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum PartStep {
-    /// Each numeric field's survey of the part.
-    Survey,
-    /// The part's buildings, under the formats every part's surveys decide.
+    /// The part's buildings, under the formats its own values decide, or, once merged
+    /// (`prepare --merge-surveys`), the whole layer's.
     Read,
     /// The part's buildings numbered in the site.
     Number,
@@ -165,8 +164,13 @@ enum Command {
         /// Rows a part of the buildings layer holds at most (whole row groups).
         #[arg(long, default_value_t = 200_000, value_name = "ROWS")]
         rows_per_part: u64,
-        /// Once every part is read (`prepare-part --step read`): load the rest of the site and
-        /// write the prepared folder, the buildings' report merged from the parts.
+        /// Once every part is read (`prepare-part --step read`): merge the parts' surveys of
+        /// their numbers, and print (JSON) the parts read under other formats than the whole
+        /// layer's, to be read again.
+        #[arg(long, conflicts_with_all = ["complete", "buildings_on_engine"])]
+        merge_surveys: bool,
+        /// Once every part is read under the whole layer's formats: load the rest of the site
+        /// and write the prepared folder, the buildings' report merged from the parts.
         #[arg(long)]
         complete: bool,
         /// The engine's duplicates (keys and ids more than one building holds, with their
@@ -175,9 +179,8 @@ enum Command {
         duplicates: Option<PathBuf>,
     },
     /// One part of a buildings layer read on an engine's worker (see `prepare
-    /// --buildings-on-engine`): `survey` (its numbers' formats), `read` (its buildings, once
-    /// every part is surveyed), `number` (its buildings numbered in the site, after
-    /// `prepare --complete`).
+    /// --buildings-on-engine`): `read` (its buildings), `number` (its buildings numbered in the
+    /// site, after `prepare --complete`).
     PreparePart {
         /// The site file (.toml).
         site: PathBuf,
@@ -592,10 +595,16 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             set,
             buildings_on_engine,
             rows_per_part,
+            merge_surveys,
             complete,
             duplicates,
         } => {
             let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &set)?;
+            if merge_surveys {
+                let again = cpgis::prepare_engine::merge(&config, &out)?;
+                println!("{}", serde_json::json!({ "read_again": again }));
+                return Ok(());
+            }
             if buildings_on_engine {
                 let plan =
                     cpgis::prepare_engine::plan(&config, &out, tile_m, halo_m, rows_per_part)?;
@@ -630,19 +639,14 @@ fn run(cli: Cli) -> cpgis::Result<()> {
             part,
             step,
         } => match step {
-            PartStep::Survey | PartStep::Read => {
+            PartStep::Read => {
                 let config = cpgis_io::parse_site_file_set(&site, cli.allow_network, &[])?;
-                if step == PartStep::Survey {
-                    cpgis::prepare_engine::survey(&config, &prepared, part)?;
-                    sayln!("surveyed part {part}");
-                } else {
-                    let r = cpgis::prepare_engine::read(&config, &prepared, part)?;
-                    sayln!(
-                        "read part {part}: {} features, {} buildings",
-                        r.quality.read,
-                        r.buildings
-                    );
-                }
+                let r = cpgis::prepare_engine::read(&config, &prepared, part)?;
+                sayln!(
+                    "read part {part}: {} features, {} buildings",
+                    r.quality.read,
+                    r.buildings
+                );
             }
             PartStep::Number => {
                 let n = cpgis::prepare_engine::number(&prepared, part)?;

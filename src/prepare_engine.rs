@@ -7,8 +7,9 @@
 //! | step | where | writes (under the prepared folder) |
 //! |---|---|---|
 //! | `prepare --buildings-on-engine` | driver | `engine/plan.json`: the local CRS, the parts (runs of row groups) |
-//! | `prepare-part survey N` | a worker per part | `engine/survey-N.json`: each numeric field's survey |
-//! | `prepare-part read N` | a worker per part | `engine/part-N.arrow` (its buildings, numbered within the part), `engine/keys-N.arrow` (each one's id and footprint key), `engine/part-N.json` (its load report, count, extent, least point) |
+//! | `prepare-part read N` | a worker per part | `engine/part-N.arrow` (its buildings, numbered within the part, their numbers read under the formats the part's own values decide), `engine/keys-N.arrow` (each one's id and footprint key), `engine/part-N.json` (its load report, count, extent, least point, each numeric field's survey and the format it was read under) |
+//! | `prepare --merge-surveys` | driver | `engine/surveys.json`: the surveys merged, which decide the whole layer's formats; prints the parts read under others |
+//! | `prepare-part read N` again | a worker per part printed | the part read under the merged surveys (none, when every part's columns read as the whole layer's) |
 //! | the engine | cluster | `engine/duplicates.json`: the keys and ids held by more than one building, with their buildings (optional: without it `--complete` groups the keys files itself) |
 //! | `prepare --complete` | driver | `features.arrow` (stops, population cells), `model.json`, `driver.json`, `buildings.json` (each part's first index and the footprints drawn twice it drops) |
 //! | `prepare-part number N` | a worker per part | `building-parts/part-N.arrow`: the part's buildings with their indices in the whole site |
@@ -28,7 +29,7 @@ use cpgis_core::site::{DuplicateFeature, LayerQuality, LocalCrs, Shape};
 use cpgis_core::{Error, Result};
 use cpgis_io::export::atomic::write_atomic;
 use cpgis_io::load::part::{self, BuildingsElsewhere, Part};
-use cpgis_io::load::values::ColumnSurvey;
+use cpgis_io::load::values::{ColumnSurvey, NumberFormat};
 use cpgis_tile::model::{Model, Tiling};
 use cpgis_tile::{features, ipc};
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,10 @@ pub struct PartReport {
     pub extent: Option<[f64; 4]>,
     /// The least x and least y of its buildings' representative points (the tiles' origin).
     pub least: Option<[f64; 2]>,
+    /// Its own survey of each numeric field.
+    pub surveys: Vec<ColumnSurvey>,
+    /// The format each numeric field was read under.
+    pub formats: Vec<NumberFormat>,
 }
 
 /// The keys and ids more than one building holds, with their buildings (part, position in
@@ -190,21 +195,37 @@ fn part_of(plan: &Plan, number: usize) -> Result<&Part> {
     })
 }
 
-/// A worker's first pass over part `number`: `engine/survey-N.json`.
-pub fn survey(config: &SiteConfig, dir: &Path, number: usize) -> Result<()> {
-    let plan = read_plan(config, dir)?;
-    let p = part_of(&plan, number)?;
-    let s = part::survey(config, &plan.local, p, &engine(dir))?;
-    write_json(&named(dir, "survey", number, "json"), &s)
+/// The merged surveys' file, once written ([`merge`]).
+fn merged_path(dir: &Path) -> PathBuf {
+    engine(dir).join("surveys.json")
 }
 
-fn merged_surveys(dir: &Path, plan: &Plan) -> Result<Vec<ColumnSurvey>> {
-    let parts: Vec<Vec<ColumnSurvey>> = plan
-        .parts
+/// The driver's step once every part is read: the parts' surveys merged into
+/// `engine/surveys.json`; the parts whose numbers were read under other formats than the whole
+/// layer's, which must be read again (under the merged surveys, which `read` then takes).
+pub fn merge(config: &SiteConfig, dir: &Path) -> Result<Vec<usize>> {
+    let plan = read_plan(config, dir)?;
+    let reports = reports_of(dir, &plan)?;
+    let merged = part::merge_surveys(
+        &reports
+            .iter()
+            .map(|r| r.surveys.clone())
+            .collect::<Vec<_>>(),
+    );
+    write_json(&merged_path(dir), &merged)?;
+    let formats = part::formats_of(&merged);
+    Ok(reports
         .iter()
-        .map(|p| read_json(&named(dir, "survey", p.number, "json"), "a part's survey"))
-        .collect::<Result<_>>()?;
-    Ok(part::merge_surveys(&parts))
+        .filter(|r| r.formats != formats)
+        .map(|r| r.number)
+        .collect())
+}
+
+fn reports_of(dir: &Path, plan: &Plan) -> Result<Vec<PartReport>> {
+    plan.parts
+        .iter()
+        .map(|p| read_json(&named(dir, "part", p.number, "json"), "a part's report"))
+        .collect()
 }
 
 fn keys_schema() -> Arc<Schema> {
@@ -221,8 +242,17 @@ fn keys_schema() -> Arc<Schema> {
 pub fn read(config: &SiteConfig, dir: &Path, number: usize) -> Result<PartReport> {
     let plan = read_plan(config, dir)?;
     let p = part_of(&plan, number)?;
-    let surveys = merged_surveys(dir, &plan)?;
-    let (buildings, quality) = part::read(config, &plan.local, p, &surveys, &engine(dir))?;
+    // Under the whole layer's formats once they are merged, else under the part's own.
+    let merged: Option<Vec<ColumnSurvey>> = match merged_path(dir).exists() {
+        true => Some(read_json(&merged_path(dir), "the merged surveys")?),
+        false => None,
+    };
+    let part::ReadPart {
+        buildings,
+        quality,
+        surveys,
+        formats,
+    } = part::read(config, &plan.local, p, merged.as_deref(), &engine(dir))?;
     let batches = features::encode_buildings(&buildings, 0).map_err(Error::Tool)?;
     write_atomic(&named(dir, "part", number, "arrow"), |w| {
         ipc::write_file(w, &batches).map_err(std::io::Error::other)
@@ -261,6 +291,8 @@ pub fn read(config: &SiteConfig, dir: &Path, number: usize) -> Result<PartReport
         buildings: buildings.len(),
         extent,
         least,
+        surveys,
+        formats,
     };
     write_json(&named(dir, "part", number, "json"), &report)?;
     Ok(report)
@@ -379,11 +411,25 @@ pub fn complete(
 ) -> Result<crate::distributed::Prepared> {
     let plan = read_plan(&config, dir)?;
     progress.stage("merge parts");
-    let reports: Vec<PartReport> = plan
-        .parts
+    if !merged_path(dir).exists() {
+        merge(&config, dir)?;
+    }
+    let merged: Vec<ColumnSurvey> = read_json(&merged_path(dir), "the merged surveys")?;
+    let reports = reports_of(dir, &plan)?;
+    // Every part read under the whole layer's formats (its own were the same, or it was read
+    // again under them).
+    let formats = part::formats_of(&merged);
+    let otherwise: Vec<String> = reports
         .iter()
-        .map(|p| read_json(&named(dir, "part", p.number, "json"), "a part's report"))
-        .collect::<Result<_>>()?;
+        .filter(|r| r.formats != formats)
+        .map(|r| r.number.to_string())
+        .collect();
+    if !otherwise.is_empty() {
+        return Err(Error::Argument(format!(
+            "parts {} were read under other number formats than the whole buildings layer's: read them again (cpgis prepare-part --step read), then --complete",
+            otherwise.join(", ")
+        )));
+    }
     let dups = match duplicates {
         Some(f) => read_json(f, "the engine's duplicates")?,
         None => duplicates_here(dir, &plan)?,
@@ -411,6 +457,7 @@ pub fn complete(
     for r in &reports {
         q.add_part(&r.quality);
     }
+    q.number_formats = part::format_notes(&config, &merged);
     for (later, earlier) in &twice {
         q.duplicates.push(DuplicateFeature {
             id: ids.get(later).cloned().unwrap_or_default(),

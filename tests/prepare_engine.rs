@@ -36,8 +36,9 @@ fn site_text() -> String {
     )
 }
 
-/// The engine's steps run one after the other, as the Spark job runs them on its workers.
-fn prepare_on_engine(site: &str, dir: &str, parts: usize, cache: &Path) {
+/// The engine's steps run one after the other, as the Spark job runs them on its workers; the
+/// parts read again after the surveys are merged.
+fn prepare_on_engine(site: &str, dir: &str, parts: usize, cache: &Path) -> Vec<usize> {
     ok(
         &[
             "prepare",
@@ -50,24 +51,28 @@ fn prepare_on_engine(site: &str, dir: &str, parts: usize, cache: &Path) {
         ],
         cache,
     );
-    for step in ["survey", "read"] {
-        for k in 0..parts {
-            let k = k.to_string();
-            ok(
-                &[
-                    "prepare-part",
-                    site,
-                    "--prepared",
-                    dir,
-                    "--part",
-                    &k,
-                    "--step",
-                    step,
-                ],
-                cache,
-            );
-        }
-    }
+    let read = |k: usize| {
+        let k = k.to_string();
+        ok(
+            &[
+                "prepare-part",
+                site,
+                "--prepared",
+                dir,
+                "--part",
+                &k,
+                "--step",
+                "read",
+            ],
+            cache,
+        );
+    };
+    (0..parts).for_each(read);
+    let merged = run(&["prepare", site, "-o", dir, "--merge-surveys"], cache);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    let again: serde_json::Value = serde_json::from_str(&merged.stdout).unwrap();
+    let again: Vec<usize> = serde_json::from_value(again["read_again"].clone()).unwrap();
+    again.iter().copied().for_each(read);
     ok(&["prepare", site, "-o", dir, "--complete"], cache);
     for k in 0..parts {
         let k = k.to_string();
@@ -85,6 +90,7 @@ fn prepare_on_engine(site: &str, dir: &str, parts: usize, cache: &Path) {
             cache,
         );
     }
+    again
 }
 
 fn site_of(dir: &Path) -> (cpgis::site::Site, usize) {
@@ -104,7 +110,10 @@ fn buildings_read_in_parts_give_prepares_folder_bit_for_bit() {
     let whole = tmp.path().join("whole");
     let parts = tmp.path().join("parts");
     ok(&["prepare", site, "-o", whole.to_str().unwrap()], &cache);
-    prepare_on_engine(site, parts.to_str().unwrap(), 12, &cache);
+    // Only the row group of rows 80 to 119 reads its floors otherwise alone (decimal commas,
+    // which the whole column does not read): it alone is read again.
+    let again = prepare_on_engine(site, parts.to_str().unwrap(), 12, &cache);
+    assert_eq!(again, [2]);
 
     // The model (the tiles' origin from the parts' least points) and the driver's part (the
     // buildings' report merged from twelve) are prepare's, byte for byte.
@@ -150,13 +159,61 @@ fn buildings_read_in_parts_give_prepares_folder_bit_for_bit() {
     );
     assert!(q["number_formats"].is_null(), "{q}");
 
-    // The merge decides it: the row group of rows 80 to 119 alone reads decimal commas.
-    let survey: Vec<ColumnSurvey> =
-        serde_json::from_slice(&std::fs::read(parts.join("engine/survey-000002.json")).unwrap())
+    // Its own survey says so: alone, the column reads decimal commas.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(parts.join("engine/part-000002.json")).unwrap())
             .unwrap();
+    let own: Vec<ColumnSurvey> = serde_json::from_value(report["surveys"].clone()).unwrap();
     assert_eq!(
-        survey[0].decide().unwrap().format,
+        own[0].decide().unwrap().format,
         NumberFormat::new(',', None)
+    );
+}
+
+#[test]
+fn complete_refuses_a_part_read_under_other_formats_than_the_layers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let site = write_site(tmp.path(), &site_text());
+    let site = site.to_str().unwrap();
+    let dir = tmp.path().join("p");
+    let dir = dir.to_str().unwrap();
+    ok(
+        &[
+            "prepare",
+            site,
+            "-o",
+            dir,
+            "--buildings-on-engine",
+            "--rows-per-part",
+            "40",
+        ],
+        &cache,
+    );
+    for k in 0..12 {
+        let k = k.to_string();
+        ok(
+            &[
+                "prepare-part",
+                site,
+                "--prepared",
+                dir,
+                "--part",
+                &k,
+                "--step",
+                "read",
+            ],
+            &cache,
+        );
+    }
+    // Part 2 not read again: its floors were read with decimal commas, the layer's are plain.
+    let r = run(&["prepare", site, "-o", dir, "--complete"], &cache);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("parts 2 were read under other number formats"),
+        "{}",
+        r.stderr
     );
 }
 
@@ -195,7 +252,7 @@ fn a_site_file_changed_after_planning_and_a_second_layer_are_refused() {
             "--part",
             "0",
             "--step",
-            "survey",
+            "read",
         ],
         &cache,
     );

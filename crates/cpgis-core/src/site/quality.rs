@@ -122,7 +122,7 @@ impl LayerQuality {
     /// examples stay the first five distinct of the whole layer (each part keeps its first five
     /// distinct: enough, since at most as many of them as this report already holds are
     /// repeats). What only the whole layer tells (the features loaded, duplicates, ids used
-    /// twice) is left to the caller.
+    /// twice, the number formats decided) is left to the caller.
     pub fn add_part(&mut self, part: &LayerQuality) {
         self.read += part.read;
         for (k, n) in &part.invalid {
@@ -141,9 +141,6 @@ impl LayerQuality {
             }
         }
         self.rejected.extend(part.rejected.iter().cloned());
-        for (k, v) in &part.number_formats {
-            self.number_formats.insert(k.clone(), v.clone());
-        }
         self.recoded_text.extend(part.recoded_text.iter().cloned());
         self.notes.extend(part.notes.iter().cloned());
     }

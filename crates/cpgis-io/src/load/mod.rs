@@ -400,17 +400,21 @@ pub fn load_with(
     })
 }
 
+/// The surveys a layer read in parts is read under, given its usable features.
+type SurveysOf<'a> = &'a mut dyn FnMut(&[&RawFeature]) -> Vec<values::ColumnSurvey>;
+
 /// The buildings of one buildings layer in its order, each feature checked, its numbers read
-/// under the formats `surveys` decide (the layer's merged surveys when it is read in parts), or
-/// under those its own values decide; what could not be read as given noted in `q`. Identical
-/// footprints, duplicates of earlier layers and ids used twice are the caller's.
+/// under the formats `surveys` gives from the usable features (a layer read in parts: the
+/// part's own, or the whole layer's merged), or under those its own values decide; what could
+/// not be read as given noted in `q`. Identical footprints, duplicates of earlier layers and ids
+/// used twice are the caller's.
 fn layer_buildings(
     src: &OpenSource,
     slots: &BuildingSlots,
     spec: &cpgis_core::config::BuildingsSpec,
     layer_index: usize,
     target: &SpatialRef,
-    surveys: Option<&[values::ColumnSurvey]>,
+    surveys: Option<SurveysOf>,
     q: &mut LayerQuality,
 ) -> Result<Vec<Building>> {
     // Each building on its own, in parallel; what could not be read is recorded in order.
@@ -430,7 +434,10 @@ fn layer_buildings(
             &slots.numeric(),
             q,
         ),
-        Some(s) => Formats::decided(slots.fields.names(), &slots.numeric(), s, q),
+        Some(given) => {
+            let raws: Vec<&RawFeature> = features.iter().map(|f| &f.0).collect();
+            Formats::decided(slots.fields.names(), &slots.numeric(), &given(&raws), q)
+        }
     };
     let (fresh, logs): (Vec<Building>, Vec<FeatureNotes>) = features
         .into_par_iter()

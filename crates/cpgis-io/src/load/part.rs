@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::values::ColumnSurvey;
+use super::values::{ColumnSurvey, NumberFormat};
 use super::{layer_buildings, BuildingSlots, OpenSource};
 use crate::layer::geoparquet;
 use cpgis_core::config::{ConfigIssues, SiteConfig};
@@ -153,31 +153,6 @@ fn report(config: &SiteConfig, opened: &Opened) -> LayerQuality {
     q
 }
 
-/// The first pass: each numeric field's survey over the part's usable buildings (those whose
-/// geometry passes, as the whole layer's formats are decided from), in the field slots' order.
-pub fn survey(
-    config: &SiteConfig,
-    local: &LocalCrs,
-    part: &Part,
-    scratch: &Path,
-) -> Result<Vec<ColumnSurvey>> {
-    let slots = BuildingSlots::new(&config.buildings[0]);
-    let opened = open(config, part, scratch, &slots)?;
-    let target = crate::crs::epsg(local.epsg)?;
-    let mut q = report(config, &opened);
-    let features = super::checked(
-        &opened.src,
-        &target,
-        crate::validate::Expect::AreasOrPoints,
-        (&slots.id, slots.fields.names()),
-        &mut q,
-    )?;
-    Ok(super::numbers::Formats::survey(
-        features.iter().map(|f| &f.0),
-        &slots.numeric(),
-    ))
-}
-
 /// Merges the parts' surveys (each a list in the field slots' order).
 pub fn merge_surveys(parts: &[Vec<ColumnSurvey>]) -> Vec<ColumnSurvey> {
     let mut out: Vec<ColumnSurvey> = Vec::new();
@@ -193,36 +168,82 @@ pub fn merge_surveys(parts: &[Vec<ColumnSurvey>]) -> Vec<ColumnSurvey> {
     out
 }
 
-/// The second pass: the part's buildings, read under the formats the merged `surveys` decide,
-/// and its report (what [`LayerQuality::add_part`] merges).
+/// A part read: its buildings, its report (what [`LayerQuality::add_part`] merges), its own
+/// survey of each numeric field (over its usable buildings, as the whole layer's formats are
+/// decided), and the formats its numbers were read under.
+pub struct ReadPart {
+    /// The part's buildings, in order.
+    pub buildings: Vec<Building>,
+    /// Its load report.
+    pub quality: LayerQuality,
+    /// Its own survey of each numeric field, in the field slots' order.
+    pub surveys: Vec<ColumnSurvey>,
+    /// The format each numeric field was read under.
+    pub formats: Vec<NumberFormat>,
+}
+
+/// Reads a part: under the formats the whole layer's merged `surveys` decide, or, before they
+/// are known, under those its own values decide (the common case, every part reading its
+/// columns as the whole layer does, needs no second reading: [`formats_of`] tells which parts
+/// were read otherwise).
 pub fn read(
     config: &SiteConfig,
     local: &LocalCrs,
     part: &Part,
-    surveys: &[ColumnSurvey],
+    surveys: Option<&[ColumnSurvey]>,
     scratch: &Path,
-) -> Result<(Vec<Building>, LayerQuality)> {
+) -> Result<ReadPart> {
     let slots = BuildingSlots::new(&config.buildings[0]);
-    if surveys.len() != slots.numeric().len() {
+    let numeric = slots.numeric();
+    if surveys.is_some_and(|s| s.len() != numeric.len()) {
         return Err(Error::Tool(format!(
-            "the surveys hold {} numeric fields, the buildings layer maps {}: survey the parts with this site file again",
-            surveys.len(),
-            slots.numeric().len()
+            "the merged surveys hold {} numeric fields, the buildings layer maps {}: read every part with this site file again",
+            surveys.map_or(0, <[_]>::len),
+            numeric.len()
         )));
     }
     let opened = open(config, part, scratch, &slots)?;
     let target = crate::crs::epsg(local.epsg)?;
     let mut q = report(config, &opened);
+    let mut own = Vec::new();
     let buildings = layer_buildings(
         &opened.src,
         &slots,
         &config.buildings[0],
         0,
         &target,
-        Some(surveys),
+        Some(&mut |features: &[&crate::layer::RawFeature]| {
+            own = super::numbers::Formats::survey(features.iter().copied(), &numeric);
+            surveys.map_or_else(|| own.clone(), <[_]>::to_vec)
+        }),
         &mut q,
     )?;
-    Ok((buildings, q))
+    // The notes of the formats are the whole layer's, written once the surveys are merged.
+    q.number_formats.clear();
+    let formats = formats_of(surveys.unwrap_or(&own));
+    Ok(ReadPart {
+        buildings,
+        quality: q,
+        surveys: own,
+        formats,
+    })
+}
+
+/// The format each numeric field is read under, by the surveys given.
+pub fn formats_of(surveys: &[ColumnSurvey]) -> Vec<NumberFormat> {
+    surveys.iter().map(ColumnSurvey::format_used).collect()
+}
+
+/// The notes the whole layer's formats leave in its report ([`LayerQuality::number_formats`]),
+/// by the merged surveys.
+pub fn format_notes(
+    config: &SiteConfig,
+    merged: &[ColumnSurvey],
+) -> std::collections::BTreeMap<String, String> {
+    let slots = BuildingSlots::new(&config.buildings[0]);
+    let mut q = LayerQuality::new("", PathBuf::new(), String::new(), String::new());
+    super::numbers::Formats::decided(slots.fields.names(), &slots.numeric(), merged, &mut q);
+    q.number_formats
 }
 
 /// The local CRS the site is read into (`crs` in the site file, or the UTM zone of the

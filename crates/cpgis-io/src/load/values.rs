@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How a column writes its numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NumberFormat {
     /// The decimal mark: `.` or `,`.
     pub decimal: char,
@@ -240,6 +240,15 @@ impl ColumnSurvey {
         }
         self.total += other.total;
         self.plain &= other.plain;
+    }
+
+    /// The format the column is read under: plain when every value reads plain or none reads
+    /// under any format, else the decided one ([`ColumnSurvey::decide`]).
+    pub fn format_used(&self) -> NumberFormat {
+        if self.plain {
+            return NumberFormat::PLAIN;
+        }
+        self.decide().map_or(NumberFormat::PLAIN, |c| c.format)
     }
 
     /// The column's format ([`NumberFormat::of_column`]); `None` when no value reads.
