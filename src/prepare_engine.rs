@@ -530,7 +530,9 @@ fn ids_of(
     wanted: &std::collections::BTreeSet<(usize, usize)>,
 ) -> Result<BTreeMap<(usize, usize), String>> {
     let mut out = BTreeMap::new();
-    for r in reports {
+    // Only the parts that hold one of them are read.
+    let parts: std::collections::BTreeSet<usize> = wanted.iter().map(|(p, _)| *p).collect();
+    for r in reports.iter().filter(|r| parts.contains(&r.number)) {
         let path = named(dir, "keys", r.number, "arrow");
         let file = std::fs::File::open(&path).map_err(|e| {
             bad(
