@@ -301,42 +301,55 @@ pub fn read(config: &SiteConfig, dir: &Path, number: usize) -> Result<PartReport
 /// Groups the keys files when the engine gave no duplicates: every building's key and id on
 /// this machine (a city's; a country's are grouped by the engine).
 fn duplicates_here(dir: &Path, plan: &Plan) -> Result<Duplicates> {
-    let mut by_key: BTreeMap<i64, Vec<(usize, usize)>> = BTreeMap::new();
-    let mut by_id: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut by_key: BTreeMap<i64, Vec<At>> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, Vec<At>> = BTreeMap::new();
     for p in &plan.parts {
-        let path = named(dir, "keys", p.number, "arrow");
-        let file = std::fs::File::open(&path).map_err(|e| {
-            bad(
-                &path,
-                format!("cannot open a part's keys ({e}): read the part"),
-            )
-        })?;
-        for b in ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&path, e))? {
-            let col = |n: &str| b.column_by_name(n).cloned();
-            let (Some(local), Some(id), Some(key)) = (col("local"), col("id"), col("key")) else {
-                return Err(bad(&path, "not a keys file".into()));
-            };
-            let (Some(local), Some(id), Some(key)) = (
-                local.as_any().downcast_ref::<Int64Array>(),
-                id.as_any().downcast_ref::<StringArray>(),
-                key.as_any().downcast_ref::<Int64Array>(),
-            ) else {
-                return Err(bad(&path, "not a keys file".into()));
-            };
-            for i in 0..b.num_rows() {
-                let at = (p.number, local.value(i) as usize);
-                if key.is_valid(i) {
-                    by_key.entry(key.value(i)).or_default().push(at);
-                }
-                by_id.entry(id.value(i).to_string()).or_default().push(at);
+        each_key(dir, p.number, |local, id, key| {
+            let at = (p.number, local);
+            if let Some(key) = key {
+                by_key.entry(key).or_default().push(at);
             }
-        }
+            by_id.entry(id.to_string()).or_default().push(at);
+        })?;
     }
-    let many = |v: Vec<Vec<(usize, usize)>>| v.into_iter().filter(|g| g.len() > 1).collect();
+    let many = |v: Vec<Vec<At>>| v.into_iter().filter(|g| g.len() > 1).collect();
     Ok(Duplicates {
         footprints: many(by_key.into_values().collect()),
         ids: many(by_id.into_values().collect()),
     })
+}
+
+/// Calls `f` with each row of part `number`'s keys file: the building's position in the part,
+/// its id and its footprint key.
+fn each_key(dir: &Path, number: usize, mut f: impl FnMut(usize, &str, Option<i64>)) -> Result<()> {
+    let path = named(dir, "keys", number, "arrow");
+    let file = std::fs::File::open(&path).map_err(|e| {
+        bad(
+            &path,
+            format!("cannot open a part's keys ({e}): read the part"),
+        )
+    })?;
+    for b in ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&path, e))? {
+        let col = |n: &str| b.column_by_name(n).cloned();
+        let (Some(local), Some(id), Some(key)) = (col("local"), col("id"), col("key")) else {
+            return Err(bad(&path, "not a keys file".into()));
+        };
+        let (Some(local), Some(id), Some(key)) = (
+            local.as_any().downcast_ref::<Int64Array>(),
+            id.as_any().downcast_ref::<StringArray>(),
+            key.as_any().downcast_ref::<Int64Array>(),
+        ) else {
+            return Err(bad(&path, "not a keys file".into()));
+        };
+        for i in 0..b.num_rows() {
+            f(
+                local.value(i) as usize,
+                id.value(i),
+                key.is_valid(i).then(|| key.value(i)),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A building of a part: (the part's number, its position in the part).
@@ -533,29 +546,11 @@ fn ids_of(
     // Only the parts that hold one of them are read.
     let parts: std::collections::BTreeSet<usize> = wanted.iter().map(|(p, _)| *p).collect();
     for r in reports.iter().filter(|r| parts.contains(&r.number)) {
-        let path = named(dir, "keys", r.number, "arrow");
-        let file = std::fs::File::open(&path).map_err(|e| {
-            bad(
-                &path,
-                format!("cannot open a part's keys ({e}): read the part"),
-            )
-        })?;
-        for b in ipc::read_file(std::io::BufReader::new(file)).map_err(|e| bad(&path, e))? {
-            let (Some(local), Some(id)) = (
-                b.column_by_name("local")
-                    .and_then(|c| c.as_any().downcast_ref::<Int64Array>()),
-                b.column_by_name("id")
-                    .and_then(|c| c.as_any().downcast_ref::<StringArray>()),
-            ) else {
-                return Err(bad(&path, "not a keys file".into()));
-            };
-            for i in 0..b.num_rows() {
-                let at = (r.number, local.value(i) as usize);
-                if wanted.contains(&at) {
-                    out.insert(at, id.value(i).to_string());
-                }
+        each_key(dir, r.number, |local, id, _| {
+            if wanted.contains(&(r.number, local)) {
+                out.insert((r.number, local), id.to_string());
             }
-        }
+        })?;
     }
     Ok(out)
 }
