@@ -237,8 +237,8 @@ fn keys_schema() -> Arc<Schema> {
     ]))
 }
 
-/// A worker's second pass over part `number`, once every part is surveyed: its buildings, keys
-/// and report.
+/// A worker's reading of part `number`: its buildings, keys and report, under the merged surveys
+/// once they are written, else under the part's own.
 pub fn read(config: &SiteConfig, dir: &Path, number: usize) -> Result<PartReport> {
     let plan = read_plan(config, dir)?;
     let p = part_of(&plan, number)?;

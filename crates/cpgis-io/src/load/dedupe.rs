@@ -118,7 +118,7 @@ mod tests {
     }
 }
 
-/// The hash [`identical_within`] groups footprints by: every coordinate's bits, ring by ring
+/// The hash `identical_within` groups footprints by: every coordinate's bits, ring by ring
 /// (SipHash with fixed keys: the same in every process of this build); `None` for a point.
 /// Equal footprints have equal keys; equal keys are compared coordinate by coordinate.
 pub fn footprint_key(shape: &Shape) -> Option<u64> {

@@ -2,9 +2,10 @@
 //! GeoParquet file's row groups, read and checked by the code that reads the whole layer
 //! ([`super::load`]), so every building comes out with the bits it has there.
 //!
-//! What only the whole layer tells is gathered in two passes and a merge: the number format of
-//! each numeric field (each part's [`survey`], merged, decides the formats every part then reads
-//! under: [`values::ColumnSurvey`]), the footprints drawn twice and the ids used twice (each
+//! What only the whole layer tells is gathered from the parts and merged: the number format of
+//! each numeric field (each part reads under its own values' formats and reports their survey;
+//! the surveys merged, [`ColumnSurvey`], decide the whole layer's, and a part read otherwise is
+//! read again under them), the footprints drawn twice and the ids used twice (each
 //! building's [`footprint_key`] and id, grouped by the engine), the features' order (each part's
 //! buildings counted, so the engine numbers them in the file's order) and the layer's report
 //! (each part's, merged in order: `LayerQuality::add_part`). The rest of the site is then loaded
