@@ -471,10 +471,20 @@ pub fn complete(
         q.add_part(&r.quality);
     }
     q.number_formats = part::format_notes(&config, &merged);
+    // Every building of a group is in the keys files (a group naming one that is not is the
+    // engine's mistake, said, never written as an empty id).
+    let id_of = |at: &At| -> Result<String> {
+        ids.get(at).cloned().ok_or_else(|| {
+            Error::Tool(format!(
+                "the duplicates name building {} of part {}, which the part's keys do not hold: group the keys again",
+                at.1, at.0
+            ))
+        })
+    };
     for (later, earlier) in &twice {
         q.duplicates.push(DuplicateFeature {
-            id: ids.get(later).cloned().unwrap_or_default(),
-            duplicate_of: ids.get(earlier).cloned().unwrap_or_default(),
+            id: id_of(later)?,
+            duplicate_of: id_of(earlier)?,
             overlap: 1.0,
         });
     }
@@ -485,8 +495,8 @@ pub fn complete(
         .ids
         .iter()
         .filter(|g| g.iter().filter(|at| !dropped.contains(at)).count() > 1)
-        .filter_map(|g| ids.get(&g[0]).cloned())
-        .collect();
+        .map(|g| id_of(&g[0]))
+        .collect::<Result<_>>()?;
     repeated.sort_unstable();
     repeated.dedup();
     q.duplicate_ids = repeated;
@@ -533,6 +543,14 @@ pub fn complete(
         neighbour_m: cpgis_tile::model::neighbour_reach(&site),
     };
     let model = Model::of_tiled(&config, &checked, &site, tiling)?;
+    // The previous numbering's parts go before the new numbering is written: a part of another
+    // reading never stands beside it (until `number` writes them, reading the site says a part
+    // is missing).
+    let parts_dir = dir.join(PARTS_DIR);
+    if parts_dir.is_dir() {
+        std::fs::remove_dir_all(&parts_dir)
+            .map_err(|e| bad(&parts_dir, format!("cannot clear the numbered parts: {e}")))?;
+    }
     crate::distributed::write_prepared(&config, &site, &model, dir, Some(&numbering), progress)
 }
 

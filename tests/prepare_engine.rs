@@ -36,60 +36,52 @@ fn site_text() -> String {
     )
 }
 
-/// The engine's steps run one after the other, as the Spark job runs them on its workers; the
-/// parts read again after the surveys are merged.
-fn prepare_on_engine(site: &str, dir: &str, parts: usize, cache: &Path) -> Vec<usize> {
+/// `cpgis prepare SITE -o DIR --buildings-on-engine` in parts of `rows` rows.
+fn plan(site: &str, dir: &str, rows: &str, cache: &Path) {
+    let args = [
+        "prepare",
+        site,
+        "-o",
+        dir,
+        "--buildings-on-engine",
+        "--rows-per-part",
+        rows,
+    ];
+    ok(&args, cache);
+}
+
+/// `cpgis prepare-part SITE --prepared DIR --part K --step STEP`.
+fn part_step(site: &str, dir: &str, k: usize, step: &str, cache: &Path) {
+    let k = k.to_string();
     ok(
         &[
-            "prepare",
+            "prepare-part",
             site,
-            "-o",
+            "--prepared",
             dir,
-            "--buildings-on-engine",
-            "--rows-per-part",
-            "40",
+            "--part",
+            &k,
+            "--step",
+            step,
         ],
         cache,
     );
-    let read = |k: usize| {
-        let k = k.to_string();
-        ok(
-            &[
-                "prepare-part",
-                site,
-                "--prepared",
-                dir,
-                "--part",
-                &k,
-                "--step",
-                "read",
-            ],
-            cache,
-        );
-    };
-    (0..parts).for_each(read);
+}
+
+/// The engine's steps run one after the other, as the Spark job runs them on its workers; the
+/// parts read again after the surveys are merged.
+fn prepare_on_engine(site: &str, dir: &str, parts: usize, cache: &Path) -> Vec<usize> {
+    plan(site, dir, "40", cache);
+    (0..parts).for_each(|k| part_step(site, dir, k, "read", cache));
     let merged = run(&["prepare", site, "-o", dir, "--merge-surveys"], cache);
     assert_eq!(merged.code, 0, "{}", merged.stderr);
     let again: serde_json::Value = serde_json::from_str(&merged.stdout).unwrap();
     let again: Vec<usize> = serde_json::from_value(again["read_again"].clone()).unwrap();
-    again.iter().copied().for_each(read);
-    ok(&["prepare", site, "-o", dir, "--complete"], cache);
-    for k in 0..parts {
-        let k = k.to_string();
-        ok(
-            &[
-                "prepare-part",
-                site,
-                "--prepared",
-                dir,
-                "--part",
-                &k,
-                "--step",
-                "number",
-            ],
-            cache,
-        );
+    for &k in &again {
+        part_step(site, dir, k, "read", cache);
     }
+    ok(&["prepare", site, "-o", dir, "--complete"], cache);
+    (0..parts).for_each(|k| part_step(site, dir, k, "number", cache));
     again
 }
 
@@ -178,34 +170,8 @@ fn complete_refuses_a_part_read_under_other_formats_than_the_layers() {
     let site = site.to_str().unwrap();
     let dir = tmp.path().join("p");
     let dir = dir.to_str().unwrap();
-    ok(
-        &[
-            "prepare",
-            site,
-            "-o",
-            dir,
-            "--buildings-on-engine",
-            "--rows-per-part",
-            "40",
-        ],
-        &cache,
-    );
-    for k in 0..12 {
-        let k = k.to_string();
-        ok(
-            &[
-                "prepare-part",
-                site,
-                "--prepared",
-                dir,
-                "--part",
-                &k,
-                "--step",
-                "read",
-            ],
-            &cache,
-        );
-    }
+    plan(site, dir, "40", &cache);
+    (0..12).for_each(|k| part_step(site, dir, k, "read", &cache));
     // Part 2 not read again: its floors were read with decimal commas, the layer's are plain.
     let r = run(&["prepare", site, "-o", dir, "--complete"], &cache);
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -225,18 +191,7 @@ fn a_site_file_changed_after_planning_and_a_second_layer_are_refused() {
     let site = site.to_str().unwrap();
     let dir = tmp.path().join("p");
     let dir = dir.to_str().unwrap();
-    ok(
-        &[
-            "prepare",
-            site,
-            "-o",
-            dir,
-            "--buildings-on-engine",
-            "--rows-per-part",
-            "200",
-        ],
-        &cache,
-    );
+    plan(site, dir, "200", &cache);
     // The floors field changed after the plan: the parts would be another site's.
     std::fs::write(
         site,
