@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use cpgis_core::config::SiteConfig;
+use cpgis_core::preset::degree_days;
 use cpgis_core::run::{self, Estimated, Progress, Ran, Silent};
 use cpgis_core::{Error, Result};
 use cpgis_io::export::{self, Format};
@@ -75,11 +76,12 @@ pub fn settle(
 ) -> Result<(SiteConfig, run::Checked)> {
     // A site file naming no preset gets the one of the district's place (said in the notes),
     // not china-north wherever it is.
-    let place = if config.preset_by_location || config.grid_region.is_none() {
-        district_lon_lat(site)?
-    } else {
-        None
-    };
+    let place =
+        if config.preset_by_location || config.grid_region.is_none() || config.climate.is_none() {
+            district_lon_lat(site)?
+        } else {
+            None
+        };
     if let (true, None) = (config.preset_by_location, place) {
         // Never a preset by default for a district nobody can place.
         let mut issues = cpgis_core::issues::ConfigIssues::new(config.file.clone());
@@ -124,7 +126,49 @@ pub fn settle(
             checked = run::check(&config, &Disk)?;
         }
     }
+    // A site file giving no [climate] gets its country's heating degree days, where the
+    // preset says which climate its heat intensities describe (said in the notes).
+    if config.climate.is_none() && checked.preset.get(degree_days::REFERENCE_KEY).is_some() {
+        if let Some((code, how)) = climate_country(&config, &checked.preset, place) {
+            config.climate_country = Some(code);
+            config.climate_country_picked = Some(how);
+            checked = run::check(&config, &Disk)?;
+        }
+    }
     Ok((config, checked))
+}
+
+/// The district's country for its degree days, and how it was found: the grid region named or
+/// picked, where the preset's regions hold it, else the country of the nearest listed city.
+fn climate_country(
+    config: &SiteConfig,
+    preset: &cpgis_core::preset::Preset,
+    place: Option<(f64, f64)>,
+) -> Option<(String, String)> {
+    use cpgis_core::preset::regions;
+    // The codes of other presets' regions (eGRID's, China's grids) are no countries.
+    let country = |code: &str| {
+        regions::find(&preset.chain, code).filter(|r| r.preset == degree_days::REGIONS_PRESET)
+    };
+    let region = config.grid_region.as_deref().and_then(country);
+    if let Some(r) = region {
+        let how = match &config.grid_region_picked {
+            Some(p) => format!("that of the grid region picked, {}: {p}", r.name),
+            None => format!("that of the grid region the site file names, {}", r.name),
+        };
+        return Some((r.code.to_string(), how));
+    }
+    let (lon, lat) = place?;
+    let (city, km) = regions::nearest_city(&preset.chain, lon, lat)?;
+    country(city.code)?;
+    Some((
+        city.code.to_string(),
+        format!(
+            "that of the nearest listed city, {}, {km:.0} km from the district's centre{}",
+            city.name,
+            regions::far_caution(km)
+        ),
+    ))
 }
 
 /// The district's centroid in longitude and latitude, degrees.

@@ -261,6 +261,109 @@ fn degree_days_scale_space_heat_only_and_are_said() {
     ));
 }
 
+/// With no `[climate]`, a district in Finland under the europe preset has its space heat scaled
+/// by Finland's heating degree days over the climate the preset's intensities describe: the
+/// mean of Eurostat's 1991-2020 figures for Finland, 166,083.0 / 30 = 5,536.1 Kd, over the
+/// europe preset's 3,128.1 (its Switzerland, taken as the EU-27 mean): 1.76980 ….
+/// Every building's space heat (its heat at a `[climate]` scale of 2 less that at 1) grows by
+/// that, its hot water not.
+#[test]
+fn a_district_in_finland_takes_finlands_degree_days() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = format!("preset = \"europe\"\n{}", common::kamppi_site_with(""));
+    let run_with = |extra: &str, name: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let site = write_site(&dir, &format!("{base}{extra}"));
+        let out = estimate(&site, &dir.join("out"));
+        let heat: Vec<(String, f64)> = geojson_features(&out.join("buildings.geojson"))
+            .iter()
+            .map(|f| {
+                let p = &f["properties"];
+                (
+                    p["id"].as_str().unwrap().to_string(),
+                    num(p, "baseline_heat_demand_kwh_yr"),
+                )
+            })
+            .collect();
+        (heat, summary(&out))
+    };
+    let (by_location, s) = run_with("", "location");
+    let (at_1, _) = run_with(
+        "[climate]\nheating_degree_days = 1\nreference_heating_degree_days = 1\n",
+        "one",
+    );
+    let (at_2, _) = run_with(
+        "[climate]\nheating_degree_days = 2\nreference_heating_degree_days = 1\n",
+        "two",
+    );
+    let scale = 5536.1 / 3128.1;
+    assert_eq!(s["climate"]["from"], "location");
+    assert_eq!(s["climate"]["country"], "FI");
+    assert_eq!(s["climate"]["degree_days"]["heating_degree_days"], 5536.1);
+    assert_eq!(
+        s["climate"]["degree_days"]["reference_heating_degree_days"],
+        3128.1
+    );
+    assert!((s["climate"]["space_heat_scale"].as_f64().unwrap() - scale).abs() < 1e-12);
+    assert_eq!(by_location.len(), at_1.len());
+    let mut heated = 0;
+    for (((id, h), (_, h1)), (_, h2)) in by_location.iter().zip(&at_1).zip(&at_2) {
+        // The layer writes heat to a tenth of a kWh: three roundings of ±0.05.
+        let space = h2 - h1;
+        close(*h, h1 + (scale - 1.0) * space, 0.0, 0.2, id);
+        heated += usize::from(space > 0.0);
+    }
+    assert!(heated > 400, "{heated} buildings with space heat");
+    let notes: Vec<&str> = s["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.starts_with("space heat × 1.770: the site file gives no [climate], so the district's country's heating degree days, Finland's 5536.1 a year")),
+        "{notes:?}"
+    );
+}
+
+/// Outside the countries Eurostat's table covers, nothing is scaled and the notes say why:
+/// Switzerland (CEA Zug), the europe preset's own climate; a US district (URBANopt's), whose
+/// grid regions are no countries.
+#[test]
+fn a_district_without_compiled_degree_days_keeps_the_presets_climate() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (folder, country, said) in [
+        (
+            "cea-zug",
+            Some("CH"),
+            "have none for Switzerland (CH), the district's country",
+        ),
+        (
+            "urbanopt",
+            None,
+            "degree days by location are compiled for European countries only",
+        ),
+    ] {
+        let dir = tmp.path().join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = estimate(&fixture(folder).join("site.toml"), &dir);
+        let s = summary(&out);
+        assert_eq!(s["climate"]["from"], "none", "{folder}");
+        assert_eq!(s["climate"]["space_heat_scale"], 1.0, "{folder}");
+        assert_eq!(s["climate"]["country"].as_str(), country, "{folder}");
+        assert!(
+            s["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n.as_str().unwrap().contains(said)),
+            "{folder}: {}",
+            s["notes"]
+        );
+    }
+}
+
 #[test]
 fn tier_2_metered_oak_view_building_worked_by_hand() {
     // URBANopt Oak View building 0: 4,948 ft² multifamily, 2.44 kWh/ft² electricity and

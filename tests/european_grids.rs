@@ -45,9 +45,19 @@ fn a_district_in_finland_takes_finlands_grid_and_helsinki_keeps_its_utility() {
         serde_json::json!([["AL", 0.0243], ["XK", 0.8947]])
     );
 
-    // Named in the site file: Poland's coal grid. Only the factor differs, so the district's
-    // energy emissions move by its electricity times the difference.
-    let (pl, kwh_pl, pl_t) = kamppi("europe", &["grid_region=\"PL\""]);
+    // Named in the site file: Poland's coal grid. A europe grid region is a country, which
+    // would also give the district Poland's heating degree days; the site file's [climate]
+    // keeps Finland's (5,536.1 over the preset's 3,128.1, as the location gives them), so only
+    // the factor differs and the district's energy emissions move by its electricity times the
+    // difference.
+    let (pl, kwh_pl, pl_t) = kamppi(
+        "europe",
+        &[
+            "grid_region=\"PL\"",
+            "climate.heating_degree_days=5536.1",
+            "climate.reference_heating_degree_days=3128.1",
+        ],
+    );
     assert_eq!(pl["factor"], 0.6619);
     assert_eq!(pl["region_picked_by"], "site file");
     assert!((kwh - kwh_pl).abs() < 1e-6);

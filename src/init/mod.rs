@@ -999,8 +999,9 @@ pub fn propose(paths: &[PathBuf], from: DistrictFrom) -> Result<Proposal> {
     let preset = center.and_then(|(lon, lat)| cpgis_core::preset::for_location(lon, lat));
     match (preset, center) {
         (Some(p), _) => guesses.push(format!(
-            "preset: `{p}`, chosen by the district's location{}",
-            grid_guess(p, center)
+            "preset: `{p}`, chosen by the district's location{}{}",
+            grid_guess(p, center),
+            climate_guess(p, center)
         )),
         (None, Some((lon, lat))) => guesses.push(format!(
             "preset: none written: no built-in preset describes a district at {} (the built-in ones are {}); name the closest in climate, grid and travel with preset = \"…\" and set the place's own factors in [factors], at least carriers.electricity: `cpgis run` refuses to guess",
@@ -1090,6 +1091,44 @@ fn grid_guess(preset: &str, center: Option<(f64, f64)>) -> String {
     cpgis_core::preset::grid_scope(preset)
         .map(|s| format!("; its electricity factor is {s}{spread}: {own}"))
         .unwrap_or_default()
+}
+
+/// What the run will scale space heat by, where the preset describes a climate and the
+/// district's country has degree days compiled in (as `cpgis run` settles it).
+fn climate_guess(preset: &str, center: Option<(f64, f64)>) -> String {
+    use cpgis_core::preset::{degree_days, regions};
+    let Some((lon, lat)) = center else {
+        return String::new();
+    };
+    let Ok(p) = cpgis_core::preset::resolve(
+        preset,
+        Path::new("."),
+        &[],
+        Path::new("site.toml"),
+        &cpgis_io::Disk,
+    ) else {
+        return String::new();
+    };
+    let Some(reference) = p.get(degree_days::REFERENCE_KEY) else {
+        return String::new();
+    };
+    let found = regions::nearest_city(&p.chain, lon, lat).and_then(|(city, _)| {
+        let r = regions::find(&p.chain, city.code)
+            .filter(|r| r.preset == degree_days::REGIONS_PRESET)?;
+        Some((r, degree_days::of_country(r.code)?))
+    });
+    match found {
+        Some((r, c)) => format!(
+            "; space heat is scaled by {}'s heating degree days, {:.1} a year (Eurostat, {}-{}), over the {:.1} of the {preset} preset's climate: × {:.3} (give the site's own as [climate] heating_degree_days and reference_heating_degree_days)",
+            r.name,
+            c.normal(),
+            degree_days::FIRST_YEAR,
+            degree_days::LAST_YEAR,
+            reference.value,
+            (c.normal() * 10.0).round() / 10.0 / reference.value
+        ),
+        None => String::new(),
+    }
 }
 
 /// Writes the site file for `paths` to `out` (atomically) and returns the guesses made; with

@@ -119,6 +119,11 @@ pub fn preset_of(config: &SiteConfig, files: &dyn Files) -> Result<(Preset, Fact
     if let Some(code) = &config.grid_region {
         crate::preset::regions::apply(&mut preset, code, &config.file)?;
     }
+    if let (None, Some(code)) = (&config.climate, &config.climate_country) {
+        let name =
+            crate::preset::regions::find(&preset.chain, code).map_or(code.as_str(), |r| r.name);
+        crate::preset::degree_days::apply(&mut preset, code, name);
+    }
     let factors = factors_of(&preset, config.climate.as_ref())?;
     Ok((preset, factors))
 }

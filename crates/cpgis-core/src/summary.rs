@@ -233,11 +233,43 @@ fn electricity_grid(run: &Estimated) -> ElectricityGridOut {
 pub struct ClimateOut {
     /// Space heat × this (1: the preset's intensities as they are).
     pub space_heat_scale: f64,
-    /// `site file` when the site file gives degree days, else `none`.
+    /// `site file` when the site file gives degree days, `location` when they are the
+    /// district's country's ([`crate::preset::degree_days`]), else `none`.
     pub from: &'static str,
-    /// The site's heating degree days and the reference climate's, as the site file gives them.
+    /// The site's heating degree days and the reference climate's, as the site file gives them
+    /// or as the location gave them (Kd a year, in the preset's degree-day definition).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub degree_days: Option<crate::config::ClimateSpec>,
+    /// The district's country (ISO code) its degree days were looked up for, when the site file
+    /// gives none, whether or not the table has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// How the country was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_picked_by: Option<String>,
+}
+
+/// The site's degree days and the reference climate's when the preset holds both (the site's
+/// set from the district's country, or by a preset of the user's own) and the site file gives
+/// no `[climate]`, with `location` or `preset` for where the site's came from.
+pub fn climate_of_preset(run: &Estimated) -> Option<(crate::config::ClimateSpec, &'static str)> {
+    use crate::preset::degree_days::{REFERENCE_KEY, SITE_KEY};
+    if run.config.climate.is_some() {
+        return None;
+    }
+    let site = run.preset.get(SITE_KEY)?;
+    let reference = run.preset.get(REFERENCE_KEY)?;
+    let from = if site.from.starts_with("location ") {
+        "location"
+    } else {
+        "preset"
+    };
+    let spec = crate::config::ClimateSpec {
+        heating_degree_days: site.value,
+        reference_heating_degree_days: reference.value,
+        source: Some(site.source.clone()),
+    };
+    Some((spec, from))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -547,14 +579,19 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
     Summary {
         settings: run.config.settings.clone(),
         electricity_grid: electricity_grid(run),
-        climate: ClimateOut {
-            space_heat_scale: run.factors.space_heat_scale,
-            from: if run.config.climate.is_some() {
-                "site file"
-            } else {
-                "none"
-            },
-            degree_days: run.config.climate.clone(),
+        climate: {
+            let of_preset = climate_of_preset(run);
+            ClimateOut {
+                space_heat_scale: run.factors.space_heat_scale,
+                from: match (&run.config.climate, &of_preset) {
+                    (Some(_), _) => "site file",
+                    (None, Some((_, from))) => from,
+                    (None, None) => "none",
+                },
+                degree_days: run.config.climate.clone().or(of_preset.map(|(c, _)| c)),
+                country: run.config.climate_country.clone(),
+                country_picked_by: run.config.climate_country_picked.clone(),
+            }
         },
         transport_boundary: crate::estimate::transport::boundary(
             &run.factors.travel,
@@ -629,6 +666,96 @@ pub fn community_notes(c: &crate::community::Community) -> Vec<String> {
         ));
     }
     out
+}
+
+/// The heating climate in a phrase, for the list of what a verdict depends on.
+pub fn climate_phrase(run: &Estimated) -> String {
+    use crate::preset::degree_days::REFERENCE_KEY;
+    let scale = run.factors.space_heat_scale;
+    let assumed = run
+        .preset
+        .get(REFERENCE_KEY)
+        .filter(|r| r.source.starts_with("assumption"))
+        .map_or("", |_| ", itself an assumption");
+    if let Some(c) = &run.config.climate {
+        return format!(
+            "space heat × {scale:.3}, the site file's {} heating degree days over the {} of the preset's climate",
+            c.heating_degree_days, c.reference_heating_degree_days
+        );
+    }
+    match climate_of_preset(run) {
+        Some((c, "location")) => {
+            let code = run.config.climate_country.as_deref().unwrap_or_default();
+            let name = crate::preset::regions::find(&run.preset.chain, code).map_or(code, |r| r.name);
+            format!(
+                "space heat × {scale:.3}, {name}'s heating degree days (Eurostat, {:.1} a year) over the {:.1} of the {} preset's climate{assumed}",
+                c.heating_degree_days, c.reference_heating_degree_days, run.preset.name
+            )
+        }
+        Some((c, _)) => format!(
+            "space heat × {scale:.3}, the preset's {:.1} heating degree days over the {:.1} of its climate{assumed}",
+            c.heating_degree_days, c.reference_heating_degree_days
+        ),
+        None => format!(
+            "space heat at the {} preset's own climate, not scaled to the district's (no degree days for it: see the notes)",
+            run.preset.name
+        ),
+    }
+}
+
+/// What space heat is scaled by when the site file gives no `[climate]`: the district's
+/// country's degree days over the preset's climate, or why nothing scales it.
+fn climate_note(run: &Estimated) -> String {
+    use crate::preset::degree_days::{FIRST_YEAR, LAST_YEAR, REFERENCE_KEY};
+    let give = "a district whose own climate differs (another part of the country, across a border) gives its heating degree days and those of the preset's climate as [climate] heating_degree_days and reference_heating_degree_days";
+    let Some(reference) = run.preset.get(REFERENCE_KEY) else {
+        return format!(
+            "space heat is the preset's intensities at the climate of their source tables: the site file gives no [climate] heating_degree_days and reference_heating_degree_days to scale it by, and the {} preset names no climate of its own to compare the district's country with",
+            run.preset.name
+        );
+    };
+    let assumed = if reference.source.starts_with("assumption") {
+        ", an assumption"
+    } else {
+        ""
+    };
+    let country = run.config.climate_country.as_deref();
+    let name = country
+        .and_then(|c| crate::preset::regions::find(&run.preset.chain, c))
+        .map_or(country.unwrap_or_default(), |r| r.name);
+    let how = run
+        .config
+        .climate_country_picked
+        .as_deref()
+        .unwrap_or_default();
+    match (climate_of_preset(run), country) {
+        (Some((c, "preset")), _) => format!(
+            "space heat × {:.3}: the site file gives no [climate], so the {} preset's heating degree days, {:.1} a year ({}), over the {:.1} of the climate its heat intensities describe ({REFERENCE_KEY}{assumed}, from {}); {give}",
+            c.space_heat_scale(),
+            run.preset.name,
+            c.heating_degree_days,
+            c.source.as_deref().unwrap_or_default(),
+            c.reference_heating_degree_days,
+            reference.from,
+        ),
+        (Some((c, _)), Some(code)) => format!(
+            "space heat × {:.3}: the site file gives no [climate], so the district's country's heating degree days, {name}'s {:.1} a year (Eurostat nrg_chdd_a, mean of {FIRST_YEAR}-{LAST_YEAR}; {code}, {how}), over the {:.1} of the climate the {} preset's heat intensities describe ({REFERENCE_KEY}{assumed}, from {}); {give}",
+            c.space_heat_scale(),
+            c.heating_degree_days,
+            c.reference_heating_degree_days,
+            run.preset.name,
+            reference.from,
+        ),
+        (_, Some(code)) => format!(
+            "space heat is the {} preset's intensities at the climate they describe, unscaled ({REFERENCE_KEY}: {}): the site file gives no [climate], and the heating degree days compiled in (Eurostat's, for the EU and Norway) have none for {name} ({code}), the district's country ({how}); {give}",
+            run.preset.name,
+            reference.source.split(';').next().unwrap_or_default()
+        ),
+        (_, None) => format!(
+            "space heat is the {} preset's intensities at the climate of their source tables: the site file gives no [climate] heating_degree_days and reference_heating_degree_days to scale it by, and degree days by location are compiled for European countries only (Eurostat's, for the EU and Norway), in none of which the location lookup places the district",
+            run.preset.name
+        ),
+    }
 }
 
 /// What the electricity factor in use stands for: the site's own, a grid region (and how it was
@@ -876,7 +1003,7 @@ pub fn notes(run: &Estimated) -> Vec<String> {
         ));
     }
     match &run.config.climate {
-        None => out.push("space heat is the preset's intensities at the climate of their source tables: the site file gives no [climate] heating_degree_days and reference_heating_degree_days to scale it by".into()),
+        None => out.push(climate_note(run)),
         Some(c) => out.push(format!(
             "space heat × {:.3}: the site's {} heating degree days over the {} of the preset's climate ([climate] in the site file{})",
             c.space_heat_scale(),

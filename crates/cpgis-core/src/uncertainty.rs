@@ -56,7 +56,12 @@ pub const DEFAULT_FACTORS: &[&str] = &[
 /// Values the activity divides by (fuel = heat / efficiency, electricity = heat / COP): the
 /// emissions are linear in their reciprocal, so the slope is taken, and the draw applied, there.
 fn divides(key: &str) -> bool {
-    matches!(key, "heating.heat_pump_cop" | "heating.boiler_efficiency")
+    matches!(
+        key,
+        "heating.heat_pump_cop"
+            | "heating.boiler_efficiency"
+            | crate::preset::degree_days::REFERENCE_KEY
+    )
 }
 
 /// The variable the emissions are linear in: the value, or its reciprocal for [`divides`].
@@ -266,7 +271,11 @@ fn spread(mut v: Vec<f64>) -> Spread {
 pub fn ranges(preset: &Preset, spec: &UncertaintySpec) -> Vec<Range> {
     let keys: Vec<String> = match &spec.factors {
         Some(keys) => keys.clone(),
-        None => DEFAULT_FACTORS.iter().map(|k| k.to_string()).collect(),
+        None => DEFAULT_FACTORS
+            .iter()
+            .map(|k| k.to_string())
+            .chain(climate_drawn(preset).map(str::to_string))
+            .collect(),
     };
     keys.into_iter()
         .filter_map(|key| {
@@ -308,6 +317,15 @@ pub fn ranges(preset: &Preset, spec: &UncertaintySpec) -> Vec<Range> {
             })
         })
         .collect()
+}
+
+/// The climate the preset's heat intensities describe, drawn by default when the district's
+/// country's degree days are divided by it and the preset gives it a range (an assumed climate,
+/// as europe's for Switzerland); a climate that is the country's own (helsinki's) is not.
+fn climate_drawn(preset: &Preset) -> Option<&'static str> {
+    use crate::preset::degree_days::{REFERENCE_KEY, SITE_KEY};
+    let reference = preset.get(REFERENCE_KEY)?;
+    (preset.get(SITE_KEY).is_some() && reference.range.is_some()).then_some(REFERENCE_KEY)
 }
 
 /// What the draws follow, evaluated under some factors: the district's proposed on-site
@@ -653,14 +671,17 @@ fn evaluate_all(
 /// The factors with one preset value nudged up by a thousandth of itself (at least 1e-9), as
 /// the slopes are measured, and how far that moved the variable the emissions are linear in
 /// ([`linear`]); `None` when the preset lacks the key or the nudged preset does not build.
-/// The site's own climate scale is kept.
+/// The site file's own climate scale is kept; one the preset's degree days make (by the
+/// district's country) follows the nudged value.
 pub fn nudged(preset: &Preset, factors: &Factors, key: &str) -> Option<(Factors, f64)> {
     let value = preset.get(key)?.value;
     let step = (value.abs() * 1e-3).max(1e-9);
     let mut p = preset.clone();
     p.values.get_mut(key)?.value = value + step;
     let mut f = Factors::from_preset(&p).ok()?;
-    f.space_heat_scale = factors.space_heat_scale;
+    if Factors::from_preset(preset).ok()?.space_heat_scale != factors.space_heat_scale {
+        f.space_heat_scale = factors.space_heat_scale;
+    }
     Some((f, linear(key, value + step) - linear(key, value)))
 }
 
@@ -904,6 +925,37 @@ mod tests {
         let gas = r.iter().find(|r| r.key == "carriers.natural_gas").unwrap();
         let f = preset.get("carriers.natural_gas").unwrap();
         assert!((gas.high / gas.value - 1.0 - default_range(&f.source).0).abs() < 1e-9);
+    }
+
+    /// The climate europe's intensities describe (its Switzerland, taken as the EU-27 mean of
+    /// Eurostat's table, 3,128.1 Kd) is drawn from its range when a district's country divides
+    /// by it; a district nowhere placed, or helsinki's own (Finland's) climate, draws nothing.
+    /// The nudge moves space heat's scale: 5,536.1 / (3,128.1 + 3.1281).
+    #[test]
+    fn the_assumed_climate_is_drawn_where_it_scales_space_heat() {
+        use crate::preset::degree_days::{self, REFERENCE_KEY};
+        let drawn = |p: &Preset| {
+            ranges(p, &UncertaintySpec::default())
+                .into_iter()
+                .find(|r| r.key == REFERENCE_KEY)
+        };
+        let mut europe = builtin("europe");
+        assert!(drawn(&europe).is_none());
+        assert!(degree_days::apply(&mut europe, "FI", "Finland"));
+        let r = drawn(&europe).unwrap();
+        assert_eq!((r.value, r.low, r.high), (3128.1, 2815.3, 3576.0));
+        let factors = Factors::from_preset(&europe).unwrap();
+        assert!((factors.space_heat_scale - 5536.1 / 3128.1).abs() < 1e-15);
+        let (f, moved) = nudged(&europe, &factors, REFERENCE_KEY).unwrap();
+        assert!((f.space_heat_scale - 5536.1 / (3128.1 + 3.1281)).abs() < 1e-12);
+        assert!((moved - (1.0 / 3131.2281 - 1.0 / 3128.1)).abs() < 1e-15);
+        let mut helsinki = builtin("helsinki");
+        assert!(degree_days::apply(&mut helsinki, "FI", "Finland"));
+        assert!(drawn(&helsinki).is_none());
+        assert_eq!(
+            Factors::from_preset(&helsinki).unwrap().space_heat_scale,
+            1.0
+        );
     }
 
     /// The usa retail intensity's range is CBECS 2012 table C14's interquartile range of

@@ -850,6 +850,10 @@ fn designs(ran: &Ran, h: &mut String) {
             )
         ),
         format!(
+            "the heating climate: {}",
+            cpgis_core::summary::climate_phrase(e)
+        ),
+        format!(
             "the stops mapped: their extent covers {} of the district's area",
             e.profiles
                 .notes

@@ -472,6 +472,14 @@ pub struct SiteConfig {
     /// How the run picked `grid_region` when the site file names none (`nearest listed city:
     /// Seattle, 1 km`); `None` when the site file names it or nothing was picked.
     pub grid_region_picked: Option<String>,
+    /// The district's country for its heating degree days, when the site file gives no
+    /// `[climate]` (ISO code, as the region lookup writes it): the grid region named or picked
+    /// where it is a country, else the country of the nearest listed city
+    /// ([`crate::preset::degree_days`]). `None` when nothing placed the district.
+    pub climate_country: Option<String>,
+    /// How `climate_country` was found (`the grid region named in the site file`, or the
+    /// nearest listed city and its distance).
+    pub climate_country_picked: Option<String>,
     /// The site file's scenarios (never `baseline`).
     pub scenarios: Vec<ScenarioSpec>,
     /// Offset target, margin, interventions and ranking.

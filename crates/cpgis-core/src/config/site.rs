@@ -196,6 +196,8 @@ pub fn parse_site_str_set(
             preset_by_location,
             grid_region,
             grid_region_picked: None,
+            climate_country: None,
+            climate_country_picked: None,
         }),
         _ => {
             super::overrides::blame(&mut issues, &settings);

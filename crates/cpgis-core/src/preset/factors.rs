@@ -256,8 +256,9 @@ pub struct Factors {
     pub offsets: Offsets,
     /// Currency of the costs.
     pub currency: String,
-    /// Space heat × this: the site's heating degree days over the preset climate's (1 when
-    /// the site file gives none).
+    /// Space heat × this: the site's heating degree days over the preset climate's, from the
+    /// site file's `[climate]` or, by location, from the district's country
+    /// ([`super::degree_days`]); 1 when neither tells.
     pub space_heat_scale: f64,
 }
 
@@ -487,6 +488,28 @@ impl Factors {
             waste_target: t.share(&o("waste_diversion.target")),
             waste_cost_t: t.get(&o("waste_diversion.cost"), "currency/t"),
         };
+        // The district's climate over the one the heat intensities describe, when the preset
+        // holds both (the district's put in by location, or a user's preset): space heat's
+        // scale. A site file's [climate] replaces it (`run::factors_of`).
+        let space_heat_scale = {
+            use super::degree_days::{REFERENCE_KEY, SITE_KEY, UNIT};
+            let reference = p
+                .get(REFERENCE_KEY)
+                .map(|_| t.positive(REFERENCE_KEY, UNIT));
+            let site = p.get(SITE_KEY).map(|_| t.get(SITE_KEY, UNIT));
+            match (site, reference) {
+                (Some(s), Some(r)) if r > 0.0 => s / r,
+                (Some(_), None) => {
+                    t.issues.push(
+                        SITE_KEY,
+                        "is given, but not the climate the heat intensities describe, which it is divided by",
+                        Some(&format!("add {REFERENCE_KEY} = {{ value = …, unit = \"{UNIT}\", source = \"…\" }}, in the same degree-day definition")),
+                    );
+                    1.0
+                }
+                _ => 1.0,
+            }
+        };
         if p.currency.trim().is_empty() {
             t.issues.push(
                 "preset.currency",
@@ -511,7 +534,7 @@ impl Factors {
             solar,
             offsets,
             currency: p.currency.clone(),
-            space_heat_scale: 1.0,
+            space_heat_scale,
         })
     }
 }

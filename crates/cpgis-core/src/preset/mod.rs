@@ -13,8 +13,10 @@
 //! | `factors` | the checked, typed factors every model reads |
 //! | `kinds` | the closed sets the factors are keyed by: carriers, uses, eras, modes |
 //! | `regions` | regional electricity factors and the location lookup that picks one |
+//! | `degree_days` | heating degree days by country (Eurostat), the climate space heat is scaled to |
 //! | `show` | `cpgis presets` and `cpgis presets show NAME` as text |
 
+pub mod degree_days;
 mod factors;
 mod parse;
 pub mod regions;
