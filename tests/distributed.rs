@@ -234,12 +234,25 @@ fn write_results(dir: &Path, name: &str, b: &RecordBatch) {
     .unwrap();
 }
 
-#[test]
-fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
-    let tmp = tempfile::tempdir().unwrap();
-    let site = fixture("kamppi/site.toml");
-    let prep = tmp.path().join("prep");
-    let (features, model) = prepare(&site, &prep);
+/// What [`tiled_like_run`] leaves for further checks.
+struct Tiled {
+    prep: PathBuf,
+    results: PathBuf,
+    /// The tiles, by their column and row.
+    tiles: BTreeMap<(i64, i64), RecordBatch>,
+    /// `cpgis run`'s output folder and the names of its files.
+    run_dir: PathBuf,
+    names: Vec<std::ffi::OsString>,
+    /// Each building's place (district, community, outside) as its tile says it.
+    placed: BTreeMap<String, String>,
+}
+
+/// Prepares a Kamppi `site` into `tmp`, computes its tiles of 500 m with the worker, and checks
+/// that `cpgis finish` on their results writes `cpgis run`'s files byte for byte and that the
+/// tiles placed every building where the run did.
+fn tiled_like_run(site: &Path, tmp: &Path) -> Tiled {
+    let prep = tmp.join("prep");
+    let (features, model) = prepare(site, &prep);
     let origin = [
         model["tiling"]["origin"][0].as_f64().unwrap(),
         model["tiling"]["origin"][1].as_f64().unwrap(),
@@ -253,7 +266,7 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
     );
     let tiles = tiles(&features, origin, 500.0, [1300.0, neighbour]);
     assert!(tiles.len() >= 4, "{} tiles", tiles.len());
-    let results = tmp.path().join("results");
+    let results = tmp.join("results");
     let mut computed = 0;
     // Each building's place (district, community, outside) as its tile says it.
     let mut placed: BTreeMap<String, String> = BTreeMap::new();
@@ -280,9 +293,9 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
         .sum();
     assert_eq!(computed, buildings, "each building computed exactly once");
 
-    let (run_dir, fin_dir) = (tmp.path().join("run"), tmp.path().join("fin"));
-    let r = run_quietly(&site, &run_dir);
-    let f = finish_quietly(&site, &prep, &results, &fin_dir);
+    let (run_dir, fin_dir) = (tmp.join("run"), tmp.join("fin"));
+    let r = run_quietly(site, &run_dir);
+    let f = finish_quietly(site, &prep, &results, &fin_dir);
     assert_eq!(f.code, 0, "{}", f.stderr);
     assert_eq!(f.stdout, r.stdout, "the verdict line");
     let mut names: Vec<_> = std::fs::read_dir(&run_dir)
@@ -306,6 +319,28 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
             })
             .collect();
     assert_eq!(placed, run_placed);
+    Tiled {
+        prep,
+        results,
+        tiles,
+        run_dir,
+        names,
+        placed,
+    }
+}
+
+#[test]
+fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = fixture("kamppi/site.toml");
+    let Tiled {
+        prep,
+        results,
+        tiles,
+        run_dir,
+        names,
+        placed,
+    } = tiled_like_run(&site, tmp.path());
     let count = |m: &str| placed.values().filter(|v| *v == m).count();
 
     // The driver holding only the district's and the community's buildings (`--hold-all-max
@@ -608,6 +643,25 @@ fn kamppi_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
 /// The community's area is worked out by `prepare` (the tiles place buildings by it), so a site
 /// file whose community cannot be delineated is refused there, before any tile runs, as
 /// `cpgis run` refuses it, and nothing is written.
+/// Under the europe preset Kamppi's space heat is × 1.770 by Finland's degree days
+/// (`tests/estimate.rs`): the tiles take the scale from the prepared model as the run does.
+#[test]
+fn kamppi_under_europe_in_tiles_gives_cpgis_runs_outputs_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = common::fixture_site_text("kamppi", "site.toml")
+        .replace("preset = \"helsinki\"", "preset = \"europe\"");
+    assert!(text.contains("preset = \"europe\""));
+    let site = common::write_site(tmp.path(), &text);
+    let Tiled { placed, .. } = tiled_like_run(&site, tmp.path());
+    assert!(placed.len() > 800, "{} buildings", placed.len());
+    let run: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("run/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(run["climate"]["from"], "location");
+    assert!((run["climate"]["space_heat_scale"].as_f64().unwrap() - 5536.1 / 3128.1).abs() < 1e-12);
+}
+
 #[test]
 fn prepare_refuses_a_community_that_cannot_be_delineated() {
     let tmp = tempfile::tempdir().unwrap();
