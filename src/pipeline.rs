@@ -68,7 +68,8 @@ pub fn load_site_with(
 }
 
 /// Settles what depends on the district's place in a loaded `site`: the preset when the site
-/// file names none, the grid region when it names none (each said in the notes).
+/// file names none, the grid region when it names none, and the country whose heating degree
+/// days scale space heat when it gives no `[climate]` (each said in the notes).
 pub fn settle(
     mut config: SiteConfig,
     mut checked: run::Checked,
