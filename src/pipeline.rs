@@ -129,7 +129,10 @@ pub fn settle(
     }
     // A site file giving no [climate] gets its country's heating degree days, where the
     // preset says which climate its heat intensities describe (said in the notes).
-    if config.climate.is_none() && checked.preset.get(degree_days::REFERENCE_KEY).is_some() {
+    if config.climate.is_none()
+        && config.climate_country.is_none()
+        && checked.preset.get(degree_days::REFERENCE_KEY).is_some()
+    {
         if let Some((code, how)) = climate_country(&config, &checked.preset, place) {
             config.climate_country = Some(code);
             config.climate_country_picked = Some(how);

@@ -327,6 +327,38 @@ fn a_district_in_finland_takes_finlands_degree_days() {
     );
 }
 
+/// `[climate] country = "se"` names the country whose degree days stand for the site's (a
+/// district across a border from the nearest listed city): Sweden's 1991-2020 figures add up to
+/// 156,410.97, a mean of 5,213.7 Kd, over the europe preset's 3,128.1.
+#[test]
+fn a_site_file_names_the_country_of_its_degree_days() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = write_site(
+        tmp.path(),
+        &format!(
+            "preset = \"europe\"\n{}[climate]\ncountry = \"se\"\n",
+            common::kamppi_site_with("")
+        ),
+    );
+    let s = summary(&estimate(&site, &tmp.path().join("out")));
+    assert_eq!(s["climate"]["from"], "site file");
+    assert_eq!(s["climate"]["country"], "SE");
+    assert_eq!(
+        s["climate"]["country_picked_by"],
+        "named in the site file ([climate] country)"
+    );
+    assert_eq!(s["climate"]["degree_days"]["heating_degree_days"], 5213.7);
+    let scale = s["climate"]["space_heat_scale"].as_f64().unwrap();
+    assert!((scale - 5213.7 / 3128.1).abs() < 1e-12, "{scale}");
+    assert!(s["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().starts_with(
+            "space heat × 1.667: the heating degree days of the country the site file names, Sweden's 5213.7 a year"
+        )));
+}
+
 /// Outside the countries Eurostat's table covers, nothing is scaled and the notes say why:
 /// Switzerland (CEA Zug), the europe preset's own climate; a US district (URBANopt's), whose
 /// grid regions are no countries.

@@ -120,9 +120,38 @@ pub fn preset_of(config: &SiteConfig, files: &dyn Files) -> Result<(Preset, Fact
         crate::preset::regions::apply(&mut preset, code, &config.file)?;
     }
     if let (None, Some(code)) = (&config.climate, &config.climate_country) {
+        use crate::preset::degree_days;
+        let named =
+            config.climate_country_picked.as_deref() == Some(crate::config::CLIMATE_COUNTRY_NAMED);
+        if named && degree_days::of_country(code).is_none() {
+            let mut issues = crate::issues::ConfigIssues::new(config.file.clone());
+            // No "did you mean": two-letter codes an edit apart are other countries (CH, CY).
+            issues.push(
+                "climate.country",
+                &format!("`{code}` has no heating degree days compiled in"),
+                Some(&format!(
+                    "countries with degree days compiled in (Eurostat's table, the EU and Norway), by ISO code: {}; for another place give heating_degree_days and reference_heating_degree_days instead",
+                    degree_days::countries().join(", ")
+                )),
+            );
+            return Err(crate::Error::Config(issues));
+        }
+        if named && preset.get(degree_days::REFERENCE_KEY).is_none() {
+            let mut issues = crate::issues::ConfigIssues::new(config.file.clone());
+            issues.push(
+                "climate.country",
+                &format!(
+                    "the {} preset does not say which climate its heat intensities describe ({}), so a country's degree days have nothing to be compared with",
+                    preset.name,
+                    degree_days::REFERENCE_KEY
+                ),
+                Some("give heating_degree_days and reference_heating_degree_days instead, in one definition"),
+            );
+            return Err(crate::Error::Config(issues));
+        }
         let name =
             crate::preset::regions::find(&preset.chain, code).map_or(code.as_str(), |r| r.name);
-        crate::preset::degree_days::apply(&mut preset, code, name);
+        degree_days::apply(&mut preset, code, name);
     }
     let factors = factors_of(&preset, config.climate.as_ref())?;
     Ok((preset, factors))

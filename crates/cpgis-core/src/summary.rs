@@ -233,8 +233,10 @@ fn electricity_grid(run: &Estimated) -> ElectricityGridOut {
 pub struct ClimateOut {
     /// Space heat × this (1: the preset's intensities as they are).
     pub space_heat_scale: f64,
-    /// `site file` when the site file gives degree days, `location` when they are the
-    /// district's country's ([`crate::preset::degree_days`]), else `none`.
+    /// `site file` when the site file gives degree days or names the country whose compiled
+    /// ones stand for the site's (`[climate] country`), `location` when they are those of the
+    /// district's country as its place tells ([`crate::preset::degree_days`]), `preset` when a
+    /// preset of the user's own gives them, else `none`.
     pub from: &'static str,
     /// The site's heating degree days and the reference climate's, as the site file gives them
     /// or as the location gave them (Kd a year, in the preset's degree-day definition).
@@ -259,10 +261,12 @@ pub fn climate_of_preset(run: &Estimated) -> Option<(crate::config::ClimateSpec,
     }
     let site = run.preset.get(SITE_KEY)?;
     let reference = run.preset.get(REFERENCE_KEY)?;
-    let from = if site.from.starts_with("location ") {
-        "location"
-    } else {
-        "preset"
+    let named =
+        run.config.climate_country_picked.as_deref() == Some(crate::config::CLIMATE_COUNTRY_NAMED);
+    let from = match (site.from.starts_with("location "), named) {
+        (true, true) => "site file",
+        (true, false) => "location",
+        (false, _) => "preset",
     };
     let spec = crate::config::ClimateSpec {
         heating_degree_days: site.value,
@@ -684,7 +688,7 @@ pub fn climate_phrase(run: &Estimated) -> String {
         );
     }
     match climate_of_preset(run) {
-        Some((c, "location")) => {
+        Some((c, "location" | "site file")) => {
             let code = run.config.climate_country.as_deref().unwrap_or_default();
             let name = crate::preset::regions::find(&run.preset.chain, code).map_or(code, |r| r.name);
             format!(
@@ -739,8 +743,13 @@ fn climate_note(run: &Estimated) -> String {
             reference.from,
         ),
         (Some((c, _)), Some(code)) => format!(
-            "space heat × {:.3}: the site file gives no [climate], so the district's country's heating degree days, {name}'s {:.1} a year (Eurostat nrg_chdd_a, mean of {FIRST_YEAR}-{LAST_YEAR}; {code}, {how}), over the {:.1} of the climate the {} preset's heat intensities describe ({REFERENCE_KEY}{assumed}, from {}); {give}",
+            "space heat × {:.3}: {}, {name}'s {:.1} a year (Eurostat nrg_chdd_a, mean of {FIRST_YEAR}-{LAST_YEAR}; {code}, {how}), over the {:.1} of the climate the {} preset's heat intensities describe ({REFERENCE_KEY}{assumed}, from {}); {give}",
             c.space_heat_scale(),
+            if how == crate::config::CLIMATE_COUNTRY_NAMED {
+                "the heating degree days of the country the site file names"
+            } else {
+                "the site file gives no [climate], so the district's country's heating degree days"
+            },
             c.heating_degree_days,
             c.reference_heating_degree_days,
             run.preset.name,

@@ -17,7 +17,9 @@ use std::path::PathBuf;
 use crate::kinds::{Carrier, HeatSource, Intervention, Mode, RankBy, Use};
 
 pub use crate::issues::{ConfigIssue, ConfigIssues};
-pub use site::{parse_epsg, parse_site_str, parse_site_str_set, parse_site_str_with};
+pub use site::{
+    parse_epsg, parse_site_str, parse_site_str_set, parse_site_str_with, CLIMATE_COUNTRY_NAMED,
+};
 pub use units::{AreaUnit, EnergyUnit, MeterUnit};
 
 /// The local metric CRS in which all computation happens.

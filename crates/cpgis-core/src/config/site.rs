@@ -161,9 +161,14 @@ pub fn parse_site_str_set(
         .table("uncertainty", &mut issues)
         .map(|t| uncertainty(t, &mut issues))
         .unwrap_or_default();
-    let climate = top
+    let (climate, climate_country) = match top
         .table("climate", &mut issues)
-        .and_then(|t| climate(t, &mut issues));
+        .and_then(|t| climate(t, &mut issues))
+    {
+        Some(ClimateGiven::DegreeDays(c)) => (Some(c), None),
+        Some(ClimateGiven::Country(code)) => (None, Some(code)),
+        None => (None, None),
+    };
     let scenarios = scenarios(top.table("scenario", &mut issues), &mut issues);
     let factors = factor_overrides(top.table("factors", &mut issues), &mut issues);
     let offsets = offsets(top.table("offsets", &mut issues), &mut issues);
@@ -196,8 +201,10 @@ pub fn parse_site_str_set(
             preset_by_location,
             grid_region,
             grid_region_picked: None,
-            climate_country: None,
-            climate_country_picked: None,
+            climate_country_picked: climate_country
+                .as_ref()
+                .map(|_| CLIMATE_COUNTRY_NAMED.to_string()),
+            climate_country,
         }),
         _ => {
             super::overrides::blame(&mut issues, &settings);
@@ -970,7 +977,48 @@ fn degree_days(
     }
 }
 
-fn climate(t: &toml::Table, issues: &mut ConfigIssues) -> Option<ClimateSpec> {
+/// What `[climate]` gives: the site's and the preset climate's degree days, or the country
+/// whose compiled degree days stand for the site's (`country = "DE"`, the preset's climate
+/// the reference).
+enum ClimateGiven {
+    DegreeDays(ClimateSpec),
+    Country(String),
+}
+
+/// How the country of `[climate] country` was found, as the notes say it.
+pub const CLIMATE_COUNTRY_NAMED: &str = "named in the site file ([climate] country)";
+
+fn climate(t: &toml::Table, issues: &mut ConfigIssues) -> Option<ClimateGiven> {
+    if t.contains_key("country") {
+        return climate_country(t, issues).map(ClimateGiven::Country);
+    }
+    climate_degree_days(t, issues).map(ClimateGiven::DegreeDays)
+}
+
+/// `[climate] country = "CODE"`, given alone; whether the country has degree days compiled in
+/// is checked with the preset (`run::preset_of`).
+fn climate_country(t: &toml::Table, issues: &mut ConfigIssues) -> Option<String> {
+    let mut r = TableReader::new(t, "climate");
+    let code = r.string("country", issues);
+    for key in [
+        "heating_degree_days",
+        "reference_heating_degree_days",
+        "source",
+    ] {
+        if t.contains_key(key) {
+            r.value(key);
+            issues.push(
+                &format!("climate.{key}"),
+                "is given beside climate.country: give the country (its compiled degree days over the preset's climate) or the two degree-day figures, not both",
+                None,
+            );
+        }
+    }
+    r.finish(issues);
+    code.map(|c| c.trim().to_ascii_uppercase())
+}
+
+fn climate_degree_days(t: &toml::Table, issues: &mut ConfigIssues) -> Option<ClimateSpec> {
     let mut r = TableReader::new(t, "climate");
     let hdd = degree_days("heating_degree_days", &mut r, issues);
     let reference = degree_days("reference_heating_degree_days", &mut r, issues);

@@ -102,6 +102,18 @@ fn eurostat_code(iso: &str) -> String {
     }
 }
 
+/// The countries of the table as the region lookup codes them (ISO 3166: `GR`, not `EL`), in
+/// order.
+pub fn countries() -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = table()
+        .keys()
+        .filter(|c| c.as_str() != "EU27_2020")
+        .map(|c| if c == "EL" { "GR" } else { c.as_str() })
+        .collect();
+    codes.sort_unstable();
+    codes
+}
+
 /// The heating degree days of the country `iso` (as the region lookup codes it), if the table has it.
 pub fn of_country(iso: &str) -> Option<&'static Country> {
     table().get(&eurostat_code(iso))
