@@ -711,7 +711,7 @@ pub fn climate_phrase(run: &Estimated) -> String {
 /// country's degree days over the preset's climate, or why nothing scales it.
 fn climate_note(run: &Estimated) -> String {
     use crate::preset::degree_days::{FIRST_YEAR, LAST_YEAR, REFERENCE_KEY};
-    let give = "a district whose own climate differs (another part of the country, across a border) gives its heating degree days and those of the preset's climate as [climate] heating_degree_days and reference_heating_degree_days";
+    let give = "a district whose own climate differs gives its heating degree days and those of the preset's climate as [climate] heating_degree_days and reference_heating_degree_days, or, across a border, names its country with [climate] country = \"CODE\"";
     let Some(reference) = run.preset.get(REFERENCE_KEY) else {
         return format!(
             "space heat is the preset's intensities at the climate of their source tables: the site file gives no [climate] heating_degree_days and reference_heating_degree_days to scale it by, and the {} preset names no climate of its own to compare the district's country with",
