@@ -118,6 +118,11 @@ fn engine(dir: &Path) -> PathBuf {
     dir.join(ENGINE_DIR)
 }
 
+/// The numbered part `number`'s file in the prepared folder `dir`, as `finish` reads it.
+pub fn numbered_part(dir: &Path, number: usize) -> PathBuf {
+    dir.join(PARTS_DIR).join(format!("part-{number:06}.arrow"))
+}
+
 fn named(dir: &Path, stem: &str, number: usize, ext: &str) -> PathBuf {
     engine(dir).join(format!("{stem}-{number:06}.{ext}"))
 }
@@ -623,7 +628,7 @@ pub fn number(dir: &Path, number: usize) -> Result<usize> {
     let folder = dir.join(PARTS_DIR);
     std::fs::create_dir_all(&folder)
         .map_err(|e| bad(&folder, format!("cannot create the parts' folder: {e}")))?;
-    write_atomic(&folder.join(format!("part-{number:06}.arrow")), |w| {
+    write_atomic(&numbered_part(dir, number), |w| {
         ipc::write_file(w, &out).map_err(std::io::Error::other)
     })?;
     Ok(kept)

@@ -181,9 +181,7 @@ impl PreparedSite {
             let numbering: crate::prepare_engine::Numbering = serde_json::from_str(&text)
                 .map_err(|e| bad(&numbering_path, format!("not a cpgis numbering: {e}")))?;
             for p in &numbering.parts {
-                let path = dir
-                    .join(crate::prepare_engine::PARTS_DIR)
-                    .join(format!("part-{:06}.arrow", p.number));
+                let path = crate::prepare_engine::numbered_part(&dir, p.number);
                 reading.add(open(&path)?, keep).map_err(|e| {
                     bad(
                         &path,

@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{cpgis_env, fixture, fixture_site_text, write_site};
 use cpgis::load::values::{ColumnSurvey, NumberFormat};
@@ -93,6 +93,34 @@ fn site_of(dir: &Path) -> (cpgis::site::Site, usize) {
     (p.site, p.buildings)
 }
 
+/// A case planned for the engine in a temporary folder: the folder (kept while the case lives),
+/// the GeoParquet cache, the site file and the prepared folder.
+struct Planned {
+    _tmp: tempfile::TempDir,
+    cache: PathBuf,
+    site: String,
+    dir: String,
+}
+
+/// The fixture's site file planned in parts of `rows` rows.
+fn planned(rows: &str) -> Planned {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let site = write_site(tmp.path(), &site_text());
+    let dir = tmp.path().join("p");
+    let (site, dir) = (
+        site.to_str().unwrap().to_string(),
+        dir.to_str().unwrap().to_string(),
+    );
+    plan(&site, &dir, rows, &cache);
+    Planned {
+        _tmp: tmp,
+        cache,
+        site,
+        dir,
+    }
+}
+
 #[test]
 fn buildings_read_in_parts_give_prepares_folder_bit_for_bit() {
     let tmp = tempfile::tempdir().unwrap();
@@ -164,13 +192,8 @@ fn buildings_read_in_parts_give_prepares_folder_bit_for_bit() {
 
 #[test]
 fn complete_refuses_a_part_read_under_other_formats_than_the_layers() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let site = write_site(tmp.path(), &site_text());
-    let site = site.to_str().unwrap();
-    let dir = tmp.path().join("p");
-    let dir = dir.to_str().unwrap();
-    plan(site, dir, "40", &cache);
+    let p = planned("40");
+    let (site, dir, cache) = (p.site.as_str(), p.dir.as_str(), p.cache.clone());
     (0..12).for_each(|k| part_step(site, dir, k, "read", &cache));
     // Part 2 not read again: its floors were read with decimal commas, the layer's are plain.
     let r = run(&["prepare", site, "-o", dir, "--complete"], &cache);
@@ -185,13 +208,8 @@ fn complete_refuses_a_part_read_under_other_formats_than_the_layers() {
 
 #[test]
 fn a_site_file_changed_after_planning_and_a_second_layer_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let site = write_site(tmp.path(), &site_text());
-    let site = site.to_str().unwrap();
-    let dir = tmp.path().join("p");
-    let dir = dir.to_str().unwrap();
-    plan(site, dir, "200", &cache);
+    let p = planned("200");
+    let (site, dir, cache) = (p.site.as_str(), p.dir.as_str(), p.cache.clone());
     // The floors field changed after the plan: the parts would be another site's.
     std::fs::write(
         site,
