@@ -58,10 +58,20 @@ fn every_scenario_has_its_balance_worked_from_the_same_ranking() {
         p["annual_cost"]
     );
     assert!((f(&p["capacity_multiple"]) - f(&p["capacity_t"]) / f(&p["target_t"])).abs() < 1e-3);
-    // Kamppi, with its workers' and visitors' trips: everything the ring offers (25,074 t) is
-    // less than the proposed design's residual (25,437 t), let alone the target (27,981 t): not
-    // climate positive, target not met; nor is the baseline.
-    assert_eq!(p["climate_positive"], false);
+    // Kamppi, with its workers' and visitors' trips: everything the ring offers (25,731 t) is
+    // just above the proposed design's residual (25,656 t) but short of the target (28,221 t):
+    // climate positive, target not met; the baseline (58,910 t) is neither. Each verdict is what
+    // its own figures give.
+    for sc in [p, base] {
+        let offered = f(&sc["credits_t"]);
+        assert_eq!(
+            sc["climate_positive"],
+            offered > f(&sc["on_site_t"]),
+            "{sc}"
+        );
+        assert_eq!(sc["target_met"], offered >= f(&sc["target_t"]), "{sc}");
+    }
+    assert_eq!(p["climate_positive"], true);
     assert_eq!(p["target_met"], false);
     assert_eq!(base["climate_positive"], false);
     // The terminal shows the table and never "climate positive by".

@@ -62,13 +62,16 @@ fn tier_1_mixed_use_building_of_zug_worked_by_hand() {
     // europe preset: office 70 kWh/m² electricity and 102.9 kWh of fuel per m² for heat (the
     // Swiss stock's 100 kWh/m² final energy for offices' space heat plus 2.6 kWh/m² of hot water
     // over the 0.90 boiler efficiency; × 0.90 = 92.61 kWh/m² of heat delivered), industrial
-    // 77.3 / 80 (delivered; the electricity is SIA 2024's standard use as CEA holds it, 10.0 +
-    // 10.8 W/m² over 261 weekdays × 12.32 + 104 weekend days × 4.8 = 3,714.7 full-load hours,
-    // rounded in the preset); before 1950 space heat × 1.25, hot water as drawn (SIA 2024 as CEA
+    // 77.3 kWh/m² of electricity (SIA 2024's standard use as CEA holds it, 10.0 + 10.8 W/m² over
+    // 261 weekdays × 12.32 + 104 weekend days × 4.8 = 3,714.7 full-load hours, rounded in the
+    // preset) and 81.6 kWh of fuel per m² for heat (the Swiss offices' 100 × Germany's heating
+    // value for commercial and industrial buildings over offices', 38.7 / 49.0, = 79.0, plus its
+    // 2.4 of hot water over 0.90; × 0.90 = 73.44 delivered); before 1950 space heat × 1.25, hot water as drawn (SIA 2024 as CEA
     // holds it, 10 → 60 °C: offices 3 l a person a day at 14 m² a person, industry 3 l at 15 m²,
     // on 261 weekdays × 0.8: 44.7 and 41.8 l/m², 2.6 and 2.4 kWh/m²).
     let electricity = gfa * (0.6 * 70.0 + 0.4 * 77.3);
-    let heat = gfa * (0.6 * ((102.9 * 0.9 - 2.6) * 1.25 + 2.6) + 0.4 * ((80.0 - 2.4) * 1.25 + 2.4));
+    let heat =
+        gfa * (0.6 * ((102.9 * 0.9 - 2.6) * 1.25 + 2.6) + 0.4 * ((81.6 * 0.9 - 2.4) * 1.25 + 2.4));
     // Heating mix: district heat 5 %, gas 22 %, direct electric 5 %, oil 40 %, wood 10 %, heat
     // pumps 18 % (COP 2.8); boilers 90 % efficient.
     let el_total = electricity + heat * 0.05 + heat * 0.18 / 2.8;
@@ -217,11 +220,11 @@ fn degree_days_scale_space_heat_only_and_are_said() {
     let (plain, plain_summary) = run_with(&text, "plain");
     let (cold, cold_summary) = run_with(&colder, "cold");
     let gfa = num(&plain, "gfa_m2");
-    // europe: office 102.9 kWh fuel × 0.9 = 92.61 delivered, 2.6 of it hot water; industry 80,
-    // 2.4 hot water; before 1950 space heat × 1.25.
+    // europe: office 102.9 kWh fuel × 0.9 = 92.61 delivered, 2.6 of it hot water; industry 81.6
+    // × 0.9 = 73.44, 2.4 hot water; before 1950 space heat × 1.25.
     let heat = |scale: f64| {
         gfa * (0.6 * ((102.9 * 0.9 - 2.6) * 1.25 * scale + 2.6)
-            + 0.4 * ((80.0 - 2.4) * 1.25 * scale + 2.4))
+            + 0.4 * ((81.6 * 0.9 - 2.4) * 1.25 * scale + 2.4))
     };
     close(
         num(&plain, "baseline_heat_demand_kwh_yr"),
