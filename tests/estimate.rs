@@ -362,6 +362,43 @@ fn a_site_file_names_the_country_of_its_degree_days() {
         )));
 }
 
+/// helsinki states Finland's climate but takes shops' heat from europe, whose values describe
+/// the Swiss stock's climate: used as they are, one climate per preset, and said.
+#[test]
+fn heat_taken_from_a_preset_of_another_climate_is_used_as_it_is_and_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = estimate(&fixture("kamppi").join("site.toml"), tmp.path());
+    let s = summary(&out);
+    let inherited = &s["climate"]["inherited"][0];
+    assert_eq!(inherited["from"], "europe");
+    assert_eq!(inherited["reference_heating_degree_days"], 3128.1);
+    assert!((inherited["ratio"].as_f64().unwrap() - 5536.1 / 3128.1).abs() < 1e-12);
+    assert!(inherited["uses"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("retail")));
+    assert_eq!(s["climate"]["space_heat_scale"], 1.0);
+    // A shop of 2006 in the district (OSM way 122886629): europe's 101.8 kWh of fuel per m² ×
+    // the 0.90 boiler = 91.62 delivered, 3.6 of it hot water; the rest × helsinki's 0.6 for
+    // buildings from 2000, and not × 1.770.
+    let features = geojson_features(&out.join("buildings.geojson"));
+    let b = building(&features, "122886629");
+    assert_eq!(b["uses"], "retail:1");
+    assert_eq!(b["era"], "from_2000");
+    let per_m2 = (101.8 * 0.9 - 3.6) * 0.6 + 3.6;
+    close(
+        num(b, "baseline_heat_demand_kwh_yr"),
+        num(b, "gfa_m2") * per_m2,
+        1e-4,
+        1.0,
+        "heat",
+    );
+    assert!(s["notes"].as_array().unwrap().iter().any(|n| n
+        .as_str()
+        .unwrap()
+        .starts_with("the helsinki preset states a climate of 5536.1 Kd a year for its heat intensities but takes the heat of its health, hotel, industrial, public, restaurant, retail, unknown and warehouse archetypes from europe, whose intensities describe a climate of 3128.1 Kd a year (× 1.770 to describe 5536.1)")));
+}
+
 /// Outside the countries Eurostat's table covers, nothing is scaled and the notes say why:
 /// Switzerland (CEA Zug), the europe preset's own climate; a US district (URBANopt's), whose
 /// grid regions are no countries.

@@ -249,6 +249,10 @@ pub struct ClimateOut {
     /// How the country was found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_picked_by: Option<String>,
+    /// Heat intensities the preset takes from a preset of its chain that describes another
+    /// climate, used as they are (not scaled to the preset's climate).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inherited: Vec<crate::preset::degree_days::Inherited>,
 }
 
 /// The site's degree days and the reference climate's when the preset holds both (the site's
@@ -595,6 +599,7 @@ pub fn summary(run: &Estimated, ran: Option<&Ran>) -> Summary {
                 degree_days: run.config.climate.clone().or(of_preset.map(|(c, _)| c)),
                 country: run.config.climate_country.clone(),
                 country_picked_by: run.config.climate_country_picked.clone(),
+                inherited: crate::preset::degree_days::inherited(&run.preset),
             }
         },
         transport_boundary: crate::estimate::transport::boundary(
@@ -672,8 +677,23 @@ pub fn community_notes(c: &crate::community::Community) -> Vec<String> {
     out
 }
 
-/// The heating climate in a phrase, for the list of what a verdict depends on.
+/// The heating climate in a phrase, for the list of what a verdict depends on, with the heat
+/// intensities taken from a preset of another climate.
 pub fn climate_phrase(run: &Estimated) -> String {
+    let mut phrase = scale_phrase(run);
+    for i in crate::preset::degree_days::inherited(&run.preset) {
+        phrase.push_str(&format!(
+            "; the heat of {} from {}, at its climate of {:.1}",
+            list_and(&i.uses),
+            i.from,
+            i.reference_heating_degree_days
+        ));
+    }
+    phrase
+}
+
+/// How space heat is scaled, in a phrase.
+fn scale_phrase(run: &Estimated) -> String {
     use crate::preset::degree_days::REFERENCE_KEY;
     let scale = run.factors.space_heat_scale;
     let assumed = run
@@ -704,6 +724,42 @@ pub fn climate_phrase(run: &Estimated) -> String {
             "space heat at the {} preset's own climate, not scaled to the district's (no degree days for it: see the notes)",
             run.preset.name
         ),
+    }
+}
+
+/// Heat intensities the preset takes from a preset that describes another climate: used as
+/// they are, and what describing the preset's own climate would multiply their space heat by.
+fn inherited_climate_note(run: &Estimated) -> Option<String> {
+    use crate::preset::degree_days::{inherited, REFERENCE_KEY};
+    let listed = inherited(&run.preset);
+    let own = run.preset.get(REFERENCE_KEY)?.value;
+    let parts: Vec<String> = listed
+        .iter()
+        .map(|i| {
+            format!(
+                "the heat of its {} archetypes from {}, whose intensities describe a climate of {:.1} Kd a year (× {:.3} to describe {own:.1})",
+                list_and(&i.uses),
+                i.from,
+                i.reference_heating_degree_days,
+                i.ratio
+            )
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "the {} preset states a climate of {own:.1} Kd a year for its heat intensities but takes {}: those are used as they are, at their own climate (space heat is scaled by one climate per preset); where the district's buildings of those uses matter, give their heat with [factors] archetypes.USE.heat (climate.inherited)",
+            run.preset.name,
+            parts.join("; "),
+        )
+    })
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn list_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -1011,6 +1067,7 @@ pub fn notes(run: &Estimated) -> Vec<String> {
             listed.join(", ")
         ));
     }
+    out.extend(inherited_climate_note(run));
     match &run.config.climate {
         None => out.push(climate_note(run)),
         Some(c) => out.push(format!(

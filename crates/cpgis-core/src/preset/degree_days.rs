@@ -142,6 +142,55 @@ pub fn apply(preset: &mut super::Preset, iso: &str, name: &str) -> bool {
     true
 }
 
+/// Heat intensities a preset takes from another preset of its chain that says they describe
+/// another climate than the resolved preset's ([`REFERENCE_KEY`] in each file): used as they
+/// are, and said, since the preset's own climate is not theirs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Inherited {
+    /// The preset the values come from.
+    pub from: String,
+    /// The climate that preset says its heat intensities describe, Kd a year.
+    pub reference_heating_degree_days: f64,
+    /// The uses whose heat comes from it (`retail`, `hotel`), heated ones only, by name.
+    pub uses: Vec<String>,
+    /// The resolved preset's climate over that one: what their space heat would be multiplied
+    /// by to describe the resolved preset's climate.
+    pub ratio: f64,
+}
+
+/// The heat values of `preset` that come from a preset of its chain stating another climate
+/// than the one the resolved preset states, grouped by that preset (in name order).
+pub fn inherited(preset: &super::Preset) -> Vec<Inherited> {
+    let Some(own) = preset.get(REFERENCE_KEY).map(|f| f.value) else {
+        return Vec::new();
+    };
+    let mut by_origin: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (key, f) in &preset.values {
+        let Some(use_) = key
+            .strip_prefix("archetypes.")
+            .and_then(|k| k.strip_suffix(".heat"))
+        else {
+            continue;
+        };
+        let other = preset.climates.get(&f.from).is_some_and(|c| *c != own);
+        if f.value > 0.0 && other {
+            by_origin.entry(&f.from).or_default().push(use_.to_string());
+        }
+    }
+    by_origin
+        .into_iter()
+        .map(|(from, uses)| {
+            let reference = preset.climates[from];
+            Inherited {
+                from: from.to_string(),
+                reference_heating_degree_days: reference,
+                uses,
+                ratio: own / reference,
+            }
+        })
+        .collect()
+}
+
 /// Rounded to a tenth, as the presets carry it.
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
@@ -223,5 +272,54 @@ mod tests {
                 "{code}"
             );
         }
+    }
+
+    #[test]
+    fn heat_taken_from_a_preset_of_another_climate_is_listed() {
+        use crate::files::{MemoryFiles, NoFiles};
+        use std::path::Path;
+        let resolve = |name: &str, files: &dyn crate::files::Files| {
+            super::super::resolve(name, Path::new("."), &[], Path::new("s.toml"), files).unwrap()
+        };
+        // helsinki states Finland's climate and sets its own housing, office and school heat;
+        // every other heated use comes from europe, which states 3,128.1.
+        let h = resolve("helsinki", &NoFiles);
+        assert_eq!(h.climates.get("europe"), Some(&3128.1));
+        assert_eq!(h.climates.get("helsinki"), Some(&5536.1));
+        let listed = inherited(&h);
+        assert_eq!(listed.len(), 1);
+        let l = &listed[0];
+        assert_eq!(l.from, "europe");
+        assert_eq!(l.reference_heating_degree_days, 3128.1);
+        assert_eq!(l.ratio, 5536.1 / 3128.1);
+        let uses = [
+            "health",
+            "hotel",
+            "industrial",
+            "public",
+            "restaurant",
+            "retail",
+            "unknown",
+            "warehouse",
+        ];
+        assert_eq!(l.uses, uses);
+        // Parking (no heat) and helsinki's own uses are not listed.
+        for own in ["residential", "office", "education", "parking"] {
+            assert!(!l.uses.iter().any(|u| u == own), "{own}");
+        }
+        // europe itself, and usa, which states no climate of its own (its values and the ones
+        // it takes from europe stand at europe's), list nothing.
+        assert!(inherited(&resolve("europe", &NoFiles)).is_empty());
+        assert!(inherited(&resolve("usa", &NoFiles)).is_empty());
+        // A user's preset restating the climate lists what it does not restate.
+        let text = "[preset]\nname = \"oslo\"\nversion = \"1\"\nextends = \"europe\"\n[climate]\nreference_heating_degree_days = { value = 4300, unit = \"Kd/yr\", source = \"assumption\" }\n[archetypes.retail]\nheat = { value = 150, unit = \"kWh fuel/m2/yr\", source = \"assumption\" }\n";
+        let mut files = MemoryFiles::default();
+        files.insert("./oslo.toml", text);
+        let o = resolve("oslo.toml", &files);
+        let listed = inherited(&o);
+        assert_eq!(listed.len(), 1);
+        assert!(!listed[0].uses.iter().any(|u| u == "retail"));
+        assert!(listed[0].uses.iter().any(|u| u == "office"));
+        assert_eq!(listed[0].ratio, 4300.0 / 3128.1);
     }
 }

@@ -78,6 +78,12 @@ pub struct Preset {
     pub chain: Vec<String>,
     /// Every value by its dotted key (`carriers.electricity`, `archetypes.office.heat`).
     pub values: BTreeMap<String, Factor>,
+    /// The climate each preset of the chain says its own heat intensities describe
+    /// ([`degree_days::REFERENCE_KEY`] in that preset's file), Kd a year, by preset name: a
+    /// heat value taken from a preset whose climate is not the resolved preset's is named in
+    /// the notes ([`degree_days::inherited`]).
+    #[serde(default)]
+    pub climates: BTreeMap<String, f64>,
     /// The site file whose `[factors]` replaced values, for messages about them.
     #[serde(skip)]
     pub site_file: PathBuf,
@@ -198,6 +204,7 @@ pub fn resolve(
     let mut chain = Vec::new();
     let (mut name, mut version, mut description) = (String::new(), String::new(), String::new());
     let mut currency = String::new();
+    let mut climates = BTreeMap::new();
     for (i, (label, file)) in parsed.into_iter().enumerate() {
         let mut issues = ConfigIssues::preset(PathBuf::from(&label));
         let changes_currency = file
@@ -227,6 +234,9 @@ pub fn resolve(
         for (key, factor) in file.values {
             if i > 0 {
                 check_replacement(&values, &key, &factor.unit, &mut issues);
+            }
+            if key == degree_days::REFERENCE_KEY {
+                climates.insert(file.name.clone(), factor.value);
             }
             values.insert(
                 key,
@@ -304,6 +314,7 @@ pub fn resolve(
         chain,
         site_file: site_file.to_path_buf(),
         values,
+        climates,
     })
 }
 
