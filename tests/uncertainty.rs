@@ -264,3 +264,60 @@ fn neighbourhood_ranges_of_a_large_map_come_from_a_sample_and_match_every_buildi
         }
     }
 }
+
+/// By default each use holding floor area in the district or the community has its electricity
+/// and heat drawn (Kamppi's assumed `unknown` mix, 39 % of its floor area, among them); one
+/// whose draws move nothing here is left out, unless the site file names it.
+#[test]
+fn the_intensities_drawn_are_those_of_the_uses_on_the_ground() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = |s: &Value, list: &str| -> Vec<String> {
+        s["balance"]["uncertainty"][list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.get("key").unwrap_or(r).as_str().unwrap().to_string())
+            .collect()
+    };
+    let run = |site: &std::path::Path, name: &str| -> Value {
+        let out = tmp.path().join(name);
+        let r = common::cpgis_site("run", site, &out);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let kamppi = run(&common::fixture("kamppi").join("site.toml"), "kamppi");
+    let drawn = keys(&kamppi, "ranges");
+    for key in [
+        "archetypes.unknown.heat",
+        "archetypes.unknown.electricity",
+        "archetypes.hotel.heat",
+        "archetypes.public.heat",
+    ] {
+        assert!(drawn.iter().any(|k| k == key), "{key} in {drawn:?}");
+    }
+    assert!(keys(&kamppi, "sensitivity")
+        .iter()
+        .any(|k| k == "archetypes.unknown.heat"));
+    // No building in Kamppi's district or community is a restaurant.
+    assert!(!drawn
+        .iter()
+        .any(|k| k.starts_with("archetypes.restaurant.")));
+    assert!(!keys(&kamppi, "unmoved")
+        .iter()
+        .any(|k| k.starts_with("archetypes.")));
+    // URBANopt's homes move nothing here: left out by default, reported when named.
+    let urbanopt = common::fixture("urbanopt").join("site.toml");
+    let plain = run(&urbanopt, "urbanopt");
+    assert!(!keys(&plain, "ranges")
+        .iter()
+        .any(|k| k.starts_with("archetypes.residential.")));
+    let text = fixture_site_text("urbanopt", "site.toml")
+        + "\n[uncertainty]\nfactors = [\"carriers.electricity\", \"archetypes.residential.heat\"]\n";
+    let dir = tmp.path().join("named");
+    std::fs::create_dir_all(&dir).unwrap();
+    let named = run(&write_site(&dir, &text), "named-out");
+    assert_eq!(
+        keys(&named, "unmoved"),
+        vec!["archetypes.residential.heat".to_string()]
+    );
+}

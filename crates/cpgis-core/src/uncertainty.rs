@@ -14,18 +14,20 @@
 //! divides by (a boiler's efficiency, a heat pump's COP) is handled through its reciprocal, in
 //! which the emissions are linear.
 
+use crate::community::Membership;
 use crate::config::{RangeShape, UncertaintySpec};
 use crate::estimate::Estimates;
-use crate::kinds::Intervention;
+use crate::kinds::{Intervention, Use};
 use crate::offsets::{credits_by_cell_under, OffsetContext, OffsetPlan};
 use crate::preset::{Factors, Preset};
 use crate::profile::Profile;
 
-/// The values drawn unless the site file names others: every emission factor, and the
-/// intensities and rates the largest activities scale with. Values only the profile stage reads
-/// (floor area per resident or per job, the access parameters) are not among them: the draws
-/// hold the profiles, so such a value would move nothing (named in [`Uncertainty::unmoved`]
-/// when a site file draws one).
+/// The values drawn unless the site file names others: every emission factor, the rates the
+/// largest activities scale with, and, after the heating values, the electricity and heat
+/// intensities of every use holding floor area in the district or the community
+/// ([`drawn_uses`]). Values only the profile stage reads (floor area per resident or per job,
+/// the access parameters) are not among them: the draws hold the profiles, so such a value
+/// would move nothing (named in [`Uncertainty::unmoved`] when a site file draws one).
 pub const DEFAULT_FACTORS: &[&str] = &[
     "carriers.electricity",
     "carriers.district_heat",
@@ -36,12 +38,6 @@ pub const DEFAULT_FACTORS: &[&str] = &[
     "carriers.wood",
     "heating.boiler_efficiency",
     "heating.heat_pump_cop",
-    "archetypes.residential.electricity",
-    "archetypes.residential.heat",
-    "archetypes.office.electricity",
-    "archetypes.office.heat",
-    "archetypes.retail.electricity",
-    "archetypes.retail.heat",
     "travel.trips_per_resident_day",
     "travel.car_trip_km",
     "travel.commute_trip_km",
@@ -266,16 +262,60 @@ fn spread(mut v: Vec<f64>) -> Spread {
     }
 }
 
+/// A value's slopes per unit of its linear variable: on the on-site emissions, on the selected
+/// credits, and on each part (each zone's credits, then each neighbourhood's emissions).
+type Slopes = (f64, f64, Vec<f64>);
+
+/// The uses holding floor area in the district or the community, in [`Use::ALL`]'s order:
+/// their electricity and heat intensities are drawn by default (a use elsewhere on the map
+/// moves neither the on-site emissions nor the credits).
+pub fn drawn_uses(ctx: &OffsetContext) -> Vec<Use> {
+    let mut held: Vec<Use> = Vec::new();
+    for (p, m) in ctx.profiles.buildings.iter().zip(&ctx.community.membership) {
+        if *m == Membership::Outside || p.floor.gfa_m2 <= 0.0 {
+            continue;
+        }
+        for (u, share) in &p.uses.parts {
+            if *share > 0.0 && !held.contains(u) {
+                held.push(*u);
+            }
+        }
+    }
+    Use::ALL
+        .iter()
+        .copied()
+        .filter(|u| held.contains(u))
+        .collect()
+}
+
+/// The keys drawn when the site file names none: [`DEFAULT_FACTORS`] with the intensities of
+/// `uses` after the heating values, then the assumed climate where it scales space heat.
+fn default_keys(preset: &Preset, uses: &[Use]) -> Vec<String> {
+    let (energy, rest) = DEFAULT_FACTORS.split_at(
+        DEFAULT_FACTORS
+            .iter()
+            .position(|k| k.starts_with("travel."))
+            .unwrap_or(DEFAULT_FACTORS.len()),
+    );
+    let intensities = uses
+        .iter()
+        .flat_map(|u| ["electricity", "heat"].map(|what| format!("archetypes.{u}.{what}")));
+    energy
+        .iter()
+        .map(|k| k.to_string())
+        .chain(intensities)
+        .chain(rest.iter().map(|k| k.to_string()))
+        .chain(climate_drawn(preset).map(str::to_string))
+        .collect()
+}
+
 /// The ranges of the drawn values: the site file's where it gives one, else the default by
 /// source. Keys the preset does not hold, or whose value is 0 with no range given, are left out.
-pub fn ranges(preset: &Preset, spec: &UncertaintySpec) -> Vec<Range> {
+/// `uses` are those whose intensities are drawn when the site file names no values.
+pub fn ranges(preset: &Preset, spec: &UncertaintySpec, uses: &[Use]) -> Vec<Range> {
     let keys: Vec<String> = match &spec.factors {
         Some(keys) => keys.clone(),
-        None => DEFAULT_FACTORS
-            .iter()
-            .map(|k| k.to_string())
-            .chain(climate_drawn(preset).map(str::to_string))
-            .collect(),
+        None => default_keys(preset, uses),
     };
     keys.into_iter()
         .filter_map(|key| {
@@ -699,7 +739,7 @@ pub fn monte_carlo(
     if spec.draws == 0 {
         return None;
     }
-    let ranges = ranges(preset, spec);
+    let ranges = ranges(preset, spec, &drawn_uses(ctx));
     if ranges.is_empty() {
         return None;
     }
@@ -727,7 +767,7 @@ pub fn monte_carlo(
     // Each zone's credits, then each neighbourhood's emissions: drawn alike.
     let parts0: Vec<f64> = e0.zones.iter().chain(&e0.neighbourhoods).copied().collect();
     // The slope of on-site emissions, credits and each part per unit of each value.
-    let slopes: Vec<(f64, f64, Vec<f64>)> = nudged
+    let slopes: Vec<Slopes> = nudged
         .iter()
         .map(|at| match at {
             Some((k, moved)) => {
@@ -745,6 +785,17 @@ pub fn monte_carlo(
             None => (0.0, 0.0, vec![0.0; parts0.len()]),
         })
         .collect();
+    // A use's intensities drawn by default that move nothing here (its buildings all metered,
+    // or all in community cells not selected and in no neighbourhood) are left out: only a
+    // value the site file or the fixed defaults name is reported as drawn but unmoved.
+    let (ranges, slopes): (Vec<Range>, Vec<Slopes>) = ranges
+        .into_iter()
+        .zip(slopes)
+        .filter(|(r, (so, sc, sz))| {
+            let moves = *so != 0.0 || *sc != 0.0 || sz.iter().any(|s| *s != 0.0);
+            moves || spec.factors.is_some() || !r.key.starts_with("archetypes.")
+        })
+        .unzip();
     let mut rng = Rng(spec.seed);
     let (mut on, mut cr, mut net) = (
         Vec::with_capacity(spec.draws),
@@ -913,7 +964,7 @@ mod tests {
     #[test]
     fn a_presets_own_range_comes_before_the_default() {
         let preset = builtin("china-north");
-        let r = ranges(&preset, &UncertaintySpec::default());
+        let r = ranges(&preset, &UncertaintySpec::default(), Use::ALL);
         let grid = r.iter().find(|r| r.key == "carriers.electricity").unwrap();
         assert_eq!((grid.low, grid.high), (0.5306, 0.6776));
         assert!(
@@ -935,7 +986,7 @@ mod tests {
     fn the_assumed_climate_is_drawn_where_it_scales_space_heat() {
         use crate::preset::degree_days::{self, REFERENCE_KEY};
         let drawn = |p: &Preset| {
-            ranges(p, &UncertaintySpec::default())
+            ranges(p, &UncertaintySpec::default(), &[])
                 .into_iter()
                 .find(|r| r.key == REFERENCE_KEY)
         };
@@ -963,7 +1014,7 @@ mod tests {
     #[test]
     fn usa_retail_electricity_ranges_over_cbecs_quartiles() {
         let preset = builtin("usa");
-        let r = ranges(&preset, &UncertaintySpec::default());
+        let r = ranges(&preset, &UncertaintySpec::default(), Use::ALL);
         let retail = r
             .iter()
             .find(|r| r.key == "archetypes.retail.electricity")
