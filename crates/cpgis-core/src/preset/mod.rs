@@ -628,6 +628,44 @@ mod tests {
     }
 
     #[test]
+    fn europe_archetypes_at_norways_climate_beside_ssb_2011() {
+        let e = resolve("europe", Path::new("."), &[], Path::new("s.toml"), &NoFiles).unwrap();
+        let v = |k: String| e.get(&k).unwrap().value;
+        // A district in Norway under europe: space heat × Norway's 1991-2020 degree days over
+        // the preset's climate. The archetype's electricity plus its heat delivered (the heat
+        // fuel × the 0.90 boiler, space heat scaled, hot water as drawn), before era, against
+        // the energy Norway's service buildings used per m² in 2011 (Statistics Norway, energy
+        // use in service industries, table 1: 78 % electricity, 17 % district heat, so the
+        // metered total is close to the heat delivered): the ratios the README's table shows.
+        let norway = (degree_days::of_country("NO").unwrap().normal() * 10.0).round() / 10.0;
+        assert_eq!(norway, 5518.5);
+        let scale = norway / v(degree_days::REFERENCE_KEY.to_string());
+        // Scaled to Norway's climate, and unscaled (the archetype at its own climate).
+        let cases = [
+            ("office", 229.0, 1.01, 0.71),
+            ("retail", 228.0, 1.29, 0.99),
+            ("education", 163.0, 1.43, 0.93),
+            ("health", 375.0, 1.08, 0.84),
+            ("hotel", 269.0, 1.10, 0.83),
+            ("public", 214.0, 1.19, 0.83),
+        ];
+        for (use_, ssb, scaled, unscaled) in cases {
+            let hot_water = v(format!("archetypes.{use_}.hot_water"));
+            let delivered = v(format!("archetypes.{use_}.heat")) * 0.9;
+            let electricity = v(format!("archetypes.{use_}.electricity"));
+            for (s, ratio) in [(scale, scaled), (1.0, unscaled)] {
+                let model = electricity + (delivered - hot_water) * s + hot_water;
+                let r = model / ssb;
+                // The README's two decimals, a half rounded up (public unscaled: 0.825).
+                assert!(
+                    (r - ratio).abs() <= 0.005 + 1e-9,
+                    "{use_} × {s}: {model} / {ssb} = {r}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn helsinki_extends_europe_and_changes_only_what_it_lists() {
         let h = resolve(
             "helsinki",
