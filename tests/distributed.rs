@@ -201,19 +201,6 @@ fn finish_quietly_with(
     cpgis(&[&args[..], more].concat())
 }
 
-/// `cpgis run -q` of `site` into `out`, which must succeed.
-fn run_quietly(site: &Path, out: &Path) -> common::Run {
-    let r = cpgis(&[
-        "run",
-        site.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    r
-}
-
 /// Asserts that each of `names` has the same bytes in folders `a` and `b`.
 fn assert_same_files(a: &Path, b: &Path, names: &[std::ffi::OsString]) {
     for n in names {
@@ -294,7 +281,7 @@ fn tiled_like_run(site: &Path, tmp: &Path) -> Tiled {
     assert_eq!(computed, buildings, "each building computed exactly once");
 
     let (run_dir, fin_dir) = (tmp.join("run"), tmp.join("fin"));
-    let r = run_quietly(site, &run_dir);
+    let r = common::run_quietly(site, &run_dir, &[]);
     let f = finish_quietly(site, &prep, &results, &fin_dir);
     assert_eq!(f.code, 0, "{}", f.stderr);
     assert_eq!(f.stdout, r.stdout, "the verdict line");
@@ -711,7 +698,7 @@ fn finish_reads_the_prepared_site_not_the_input_layers() {
         &run_tile(&prep.join("model.json"), &whole),
     );
     let (run_dir, fin_dir) = (tmp.path().join("run"), tmp.path().join("fin"));
-    run_quietly(&site, &run_dir);
+    common::run_quietly(&site, &run_dir, &[]);
     // Every input where it was: every file the run's, the report's roads and railways and the
     // layers' load reports included.
     let whole_dir = tmp.path().join("fin0");

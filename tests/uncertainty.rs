@@ -321,3 +321,32 @@ fn the_intensities_drawn_are_those_of_the_uses_on_the_ground() {
         vec!["archetypes.residential.heat".to_string()]
     );
 }
+
+/// The verdict says how sure it is, so that `--quiet`, which keeps only that line, never shows
+/// a coin toss as a plain verdict; without draws it says nothing of it.
+#[test]
+fn the_verdict_line_carries_its_probability() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = common::fixture("kamppi").join("site.toml");
+    let out = tmp.path().join("drawn");
+    let r = common::run_quietly(&site, &out, &[]);
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let u = &s["balance"]["uncertainty"];
+    let said = format!(
+        "; climate positive with probability {:.2} over {} draws)",
+        f(&u["probability_climate_positive"]),
+        u["draws"]
+    );
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(r.stdout.starts_with("Kamppi: "), "{}", r.stdout);
+    assert!(r.stdout.contains(&said), "{said} in {}", r.stdout);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains(&said[2..said.len() - 1]),
+        "the report's verdict box"
+    );
+    let plain = tmp.path().join("plain");
+    let r = common::run_quietly(&site, &plain, &["--draws", "0"]);
+    assert!(!r.stdout.contains("probability"), "{}", r.stdout);
+}

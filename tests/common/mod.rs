@@ -63,6 +63,20 @@ pub fn cpgis_site(command: &str, site: &Path, out: &Path) -> Run {
     cpgis(&[command, site.to_str().unwrap(), "-o", out.to_str().unwrap()])
 }
 
+/// `cpgis run SITE -o OUT -q` with `extra` arguments, which must succeed.
+pub fn run_quietly(site: &Path, out: &Path, extra: &[&str]) -> Run {
+    let args = [
+        "run",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    let r = cpgis(&[&args[..], extra].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
+
 /// `cpgis inspect --json PATH`, parsed; panics with stderr if it fails.
 pub fn inspect_json(path: &Path) -> serde_json::Value {
     let run = cpgis(&["inspect", "--json", path.to_str().unwrap()]);

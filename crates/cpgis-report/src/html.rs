@@ -73,16 +73,22 @@ pub fn render_html(ran: &Ran) -> String {
     );
 
     // The balance.
+    let sure = crate::text::probability_phrase(b)
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default();
     let (class, verdict) = if b.climate_positive {
         (
             "pass",
-            format!("Climate positive: net {} t CO2e per year", fmt_num(b.net_t)),
+            format!(
+                "Climate positive: net {} t CO2e per year{sure}",
+                fmt_num(b.net_t)
+            ),
         )
     } else {
         (
             "fail",
             format!(
-                "Not climate positive: net {} t CO2e per year",
+                "Not climate positive: net {} t CO2e per year{sure}",
                 fmt_num(b.net_t)
             ),
         )

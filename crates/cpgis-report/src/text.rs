@@ -290,19 +290,34 @@ pub fn verdict_line(
 /// The verdict in one sentence: whether the credits cover the on-site residual (net < 0), and
 /// separately whether the target with its margin is met; never "climate positive by X", since
 /// X is what the last cell selected happens to overshoot by (it grew when a design got worse).
+/// How sure, where factors were drawn: said in the verdict itself, so that a verdict the draws
+/// cannot tell from a coin toss never stands alone (`--quiet` keeps only this line).
 pub fn verdict_sentence(b: &cpgis_core::balance::Balance) -> String {
+    let sure = probability_phrase(b)
+        .map(|p| format!("; {p}"))
+        .unwrap_or_default();
     let positive = if b.climate_positive {
         format!(
-            "CLIMATE POSITIVE (net {:.1} t CO2e/yr: the credits selected exceed the on-site residual)",
+            "CLIMATE POSITIVE (net {:.1} t CO2e/yr: the credits selected exceed the on-site residual{sure})",
             b.net_t + 0.0
         )
     } else {
         format!(
-            "NOT climate positive (net {:.1} t CO2e/yr: the credits fall short of the on-site residual)",
+            "NOT climate positive (net {:.1} t CO2e/yr: the credits fall short of the on-site residual{sure})",
             b.net_t + 0.0
         )
     };
     format!("{positive}; {}", target_sentence(b))
+}
+
+/// `climate positive with probability 0.53 over 1000 draws`, when factors were drawn.
+pub fn probability_phrase(b: &cpgis_core::balance::Balance) -> Option<String> {
+    b.uncertainty.as_ref().map(|u| {
+        format!(
+            "climate positive with probability {:.2} over {} draws",
+            u.probability_climate_positive, u.draws
+        )
+    })
 }
 
 /// Whether the target, margin included, is met, in words.
