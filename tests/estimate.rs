@@ -250,13 +250,7 @@ fn degree_days_scale_space_heat_only_and_are_said() {
             .abs()
             < 1e-12
     );
-    let said = |s: &Value, what: &str| {
-        s["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().contains(what))
-    };
+    let said = |s: &Value, what: &str| common::notes(s).iter().any(|n| n.contains(what));
     assert!(said(&plain_summary, "the site file gives no [climate]"));
     assert!(said(
         &cold_summary,
@@ -318,12 +312,7 @@ fn a_district_in_finland_takes_finlands_degree_days() {
         heated += usize::from(space > 0.0);
     }
     assert!(heated > 400, "{heated} buildings with space heat");
-    let notes: Vec<&str> = s["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap())
-        .collect();
+    let notes = common::notes(&s);
     assert!(
         notes.iter().any(|n| n.starts_with("space heat × 1.770: the site file gives no [climate], so the district's country's heating degree days, Finland's 5536.1 a year")),
         "{notes:?}"
@@ -353,13 +342,9 @@ fn a_site_file_names_the_country_of_its_degree_days() {
     assert_eq!(s["climate"]["degree_days"]["heating_degree_days"], 5213.7);
     let scale = s["climate"]["space_heat_scale"].as_f64().unwrap();
     assert!((scale - 5213.7 / 3128.1).abs() < 1e-12, "{scale}");
-    assert!(s["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|n| n.as_str().unwrap().starts_with(
-            "space heat × 1.667: the heating degree days of the country the site file names, Sweden's 5213.7 a year"
-        )));
+    assert!(common::notes(&s).iter().any(|n| n.starts_with(
+        "space heat × 1.667: the heating degree days of the country the site file names, Sweden's 5213.7 a year"
+    )));
 }
 
 /// helsinki states Finland's climate but takes shops' heat from europe, whose values describe
@@ -393,9 +378,7 @@ fn heat_taken_from_a_preset_of_another_climate_is_used_as_it_is_and_said() {
         1.0,
         "heat",
     );
-    assert!(s["notes"].as_array().unwrap().iter().any(|n| n
-        .as_str()
-        .unwrap()
+    assert!(common::notes(&s).iter().any(|n| n
         .starts_with("the helsinki preset states a climate of 5536.1 Kd a year for its heat intensities but takes the heat of its health, hotel, industrial, public, restaurant, retail, unknown and warehouse archetypes from europe, whose intensities describe a climate of 3128.1 Kd a year (× 1.770 to describe 5536.1)")));
 }
 
@@ -425,11 +408,7 @@ fn a_district_without_compiled_degree_days_keeps_the_presets_climate() {
         assert_eq!(s["climate"]["space_heat_scale"], 1.0, "{folder}");
         assert_eq!(s["climate"]["country"].as_str(), country, "{folder}");
         assert!(
-            s["notes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|n| n.as_str().unwrap().contains(said)),
+            common::notes(&s).iter().any(|n| n.contains(said)),
             "{folder}: {}",
             s["notes"]
         );

@@ -183,12 +183,7 @@ fn kamppi_2024_defaults_are_counted_and_listed() {
             in_district(&housed)
         ),
     ];
-    let notes: Vec<&str> = summary["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap())
-        .collect();
+    let notes = common::notes(&summary);
     for e in &expected {
         assert!(
             r.stdout.contains(e.as_str()),

@@ -77,6 +77,16 @@ pub fn run_quietly(site: &Path, out: &Path, extra: &[&str]) -> Run {
     r
 }
 
+/// The notes of a run's `summary.json`, as text.
+pub fn notes(summary: &serde_json::Value) -> Vec<&str> {
+    summary["notes"]
+        .as_array()
+        .expect("summary.json has notes")
+        .iter()
+        .map(|n| n.as_str().expect("a note is text"))
+        .collect()
+}
+
 /// `cpgis inspect --json PATH`, parsed; panics with stderr if it fails.
 pub fn inspect_json(path: &Path) -> serde_json::Value {
     let run = cpgis(&["inspect", "--json", path.to_str().unwrap()]);
