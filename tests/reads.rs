@@ -1,17 +1,19 @@
-//! The uncertainty stage evaluates each building under 26 sets of factors, each differing from
-//! the case's in one value, and takes a sector's or an intervention's first result where it
+//! The uncertainty stage evaluates each building under one set of factors per value drawn, each
+//! differing from the case's in that value, and takes a sector's or an intervention's first result where it
 //! reads none of the parts of the factors that differ (`reads`). A part read but not declared
 //! would make a value's slope silently zero, so here, on real cases (Kamppi: district heat,
 //! trams and metro; the benchmarking case: metered US buildings; Zug: CEA's uses and eras),
-//! every value drawn by default is nudged, and wherever a declaration says "unchanged" the full
+//! every value the run draws by default (the fixed ones and the intensities of the uses on the
+//! ground, as `uncertainty::ranges` lists them) is nudged, and wherever a declaration says "unchanged" the full
 //! evaluation is run and must give the same bits.
 
 mod common;
 
 use cpgis::community::Membership;
+use cpgis::config::UncertaintySpec;
 use cpgis::estimate::{Measures, SECTORS};
 use cpgis::offsets::{model, Model, OffsetContext};
-use cpgis::uncertainty::{nudged, DEFAULT_FACTORS};
+use cpgis::uncertainty::{drawn_uses, nudged, ranges};
 
 fn check(folder: &str, file: &str) -> (usize, usize) {
     let config = cpgis::parse_site_file(&common::fixture(folder).join(file)).unwrap();
@@ -23,7 +25,12 @@ fn check(folder: &str, file: &str) -> (usize, usize) {
     let proposed = &e.estimates.scenarios[e.estimates.proposed].measures;
     let none = Measures::default();
     let (mut skipped, mut run) = (0, 0);
-    for key in DEFAULT_FACTORS {
+    let drawn = ranges(&e.preset, &UncertaintySpec::default(), &drawn_uses(&ctx));
+    assert!(
+        drawn.iter().any(|r| r.key.starts_with("archetypes.")),
+        "{folder}: the uses' intensities are drawn"
+    );
+    for key in drawn.iter().map(|r| r.key.as_str()) {
         let Some((f, _)) = nudged(&e.preset, &e.factors, key) else {
             continue;
         };
